@@ -21,67 +21,542 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// EDIT THIS FILE!  THIS IS SCAFFOLDING FOR YOU TO OWN!
-// NOTE: json tags are required.  Any new fields you add must have json tags for the fields to be serialized.
-
-// DestinationSpec defines the desired state of Destination
+// DestinationSpec is the desired state of a hookstream destination. Fields left unset are not managed: hookstream
+// keeps its own value (the platform default, or whatever was set elsewhere).
+//
+// +kubebuilder:validation:XValidation:rule="[has(self.http), has(self.awsSqs), has(self.awsS3), has(self.awsEventBridge), has(self.gcpPubSub), has(self.kafka), has(self.rabbitmq), has(self.websocket)].filter(x, x).size() == 1",message="set exactly one provider block: http, awsSqs, awsS3, awsEventBridge, gcpPubSub, kafka, rabbitmq or websocket"
+// +kubebuilder:validation:XValidation:rule="has(self.slug) == has(oldSelf.slug) && (!has(self.slug) || self.slug == oldSelf.slug)",message="spec.slug is immutable (it is the destination's key in hookstream): to use another slug, create a new Destination and delete this one"
+// +kubebuilder:validation:XValidation:rule="has(self.http) == has(oldSelf.http) && has(self.awsSqs) == has(oldSelf.awsSqs) && has(self.awsS3) == has(oldSelf.awsS3) && has(self.awsEventBridge) == has(oldSelf.awsEventBridge) && has(self.gcpPubSub) == has(oldSelf.gcpPubSub) && has(self.kafka) == has(oldSelf.kafka) && has(self.rabbitmq) == has(oldSelf.rabbitmq) && has(self.websocket) == has(oldSelf.websocket)",message="the provider type is immutable (the provider block decides the hookstream type): to change it, create a new Destination and delete this one"
 type DestinationSpec struct {
-	// INSERT ADDITIONAL SPEC FIELDS - desired state of cluster
-	// Important: Run "make" to regenerate code after modifying this file
-	// The following markers will use OpenAPI v3 schema to validate the value
-	// More info: https://book.kubebuilder.io/reference/markers/crd-validation.html
-
-	// foo is an example field of Destination. Edit destination_types.go to remove/update
+	// credentialsRef names the Secret, in the Destination's namespace, that holds the hookstream API key under the
+	// key `apiKey`. The key decides the hookstream project. Defaults to the manager's default credentials Secret
+	// (flag --default-credentials-secret, `hookstream-credentials` unless changed).
 	// +optional
-	Foo *string `json:"foo,omitempty"`
+	CredentialsRef *LocalObjectReference `json:"credentialsRef,omitempty"`
+
+	// displayName is the destination's name in hookstream (API field `name`), 1 to 128 characters.
+	// Defaults to metadata.name.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	DisplayName string `json:"displayName,omitempty"`
+
+	// slug is the destination's unique key within its hookstream project: lowercase letters, digits and dashes,
+	// 1 to 64 characters. Immutable. Defaults to a value derived from the namespace and name
+	// (`<namespace>-<name>`, shortened with a hash suffix when longer than 64), shown in status.slug.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[a-z0-9-]+$`
+	Slug string `json:"slug,omitempty"`
+
+	// state is the destination's delivery state (API field `status`): `active` delivers events, `paused` holds
+	// them, `disabled` drops them. Unset leaves hookstream's value (`active` for a new destination).
+	// +optional
+	State DestinationState `json:"state,omitempty"`
+
+	// http delivers events as HTTP requests (hookstream type `http`).
+	// +optional
+	HTTP *HTTPDestination `json:"http,omitempty"`
+	// awsSqs sends events to an Amazon SQS queue (hookstream type `aws_sqs`).
+	// +optional
+	AWSSQS *AWSSQSDestination `json:"awsSqs,omitempty"`
+	// awsS3 writes events as objects to an Amazon S3 bucket (hookstream type `aws_s3`).
+	// +optional
+	AWSS3 *AWSS3Destination `json:"awsS3,omitempty"`
+	// awsEventBridge puts events on an Amazon EventBridge bus (hookstream type `aws_eventbridge`).
+	// +optional
+	AWSEventBridge *AWSEventBridgeDestination `json:"awsEventBridge,omitempty"`
+	// gcpPubSub publishes events to a Google Cloud Pub/Sub topic (hookstream type `gcp_pubsub`).
+	// +optional
+	GCPPubSub *GCPPubSubDestination `json:"gcpPubSub,omitempty"`
+	// kafka produces events to a Kafka topic (hookstream type `kafka`).
+	// +optional
+	Kafka *KafkaDestination `json:"kafka,omitempty"`
+	// rabbitmq publishes events to a RabbitMQ exchange (hookstream type `rabbitmq`).
+	// +optional
+	RabbitMQ *RabbitMQDestination `json:"rabbitmq,omitempty"`
+	// websocket broadcasts events on a hookstream WebSocket channel (hookstream type `websocket`).
+	// +optional
+	WebSocket *WebSocketDestination `json:"websocket,omitempty"`
+
+	// retry is the retry policy for failed deliveries. Unset fields keep hookstream's defaults
+	// (enabled, 5 attempts, exponential backoff, intervals 30s, 5m, 30m, 2h, 24h).
+	// +optional
+	Retry *RetryPolicy `json:"retry,omitempty"`
+
+	// circuitBreaker stops deliveries after consecutive failures. Unset fields keep hookstream's defaults
+	// (enabled, threshold 5, reset after 60 seconds).
+	// +optional
+	CircuitBreaker *CircuitBreakerPolicy `json:"circuitBreaker,omitempty"`
 }
 
-// DestinationStatus defines the observed state of Destination.
+// DestinationState is the delivery state of a destination.
+// +kubebuilder:validation:Enum=active;paused;disabled
+type DestinationState string
+
+const (
+	// StateActive delivers events.
+	StateActive DestinationState = "active"
+	// StatePaused holds events.
+	StatePaused DestinationState = "paused"
+	// StateDisabled drops events.
+	StateDisabled DestinationState = "disabled"
+)
+
+// LocalObjectReference names an object in the Destination's own namespace.
+type LocalObjectReference struct {
+	// name of the object, in the Destination's namespace.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+}
+
+// SecretKeySelector selects one key of a Secret in the Destination's own namespace. There is deliberately no
+// namespace field: a Destination can only use Secrets its own namespace holds.
+type SecretKeySelector struct {
+	// name of the Secret, in the Destination's namespace.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// key within the Secret's data.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	Key string `json:"key"`
+}
+
+// HTTPMethod is the HTTP method used for deliveries.
+// +kubebuilder:validation:Enum=POST;PUT;PATCH
+type HTTPMethod string
+
+// HTTPDestination delivers events as HTTP requests.
+// +kubebuilder:validation:XValidation:rule="!has(self.headers) || !has(self.headersFrom) || self.headersFrom.all(h, !(h.name in self.headers))",message="a header is set both in headers and headersFrom: keep it in one of them"
+type HTTPDestination struct {
+	// url receives the deliveries: an absolute http or https URL, at most 2048 characters.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['http', 'https'] && url(self).getHostname() != ''",message="url must be an absolute http:// or https:// URL, for example https://example.com/webhooks"
+	URL string `json:"url"`
+
+	// method is the HTTP method of each delivery: POST, PUT or PATCH. Unset keeps hookstream's value (POST).
+	// +optional
+	Method HTTPMethod `json:"method,omitempty"`
+
+	// headers are added to every delivery, as plain values. Use headersFrom for values that are secret.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=50
+	Headers map[string]string `json:"headers,omitempty"`
+
+	// headersFrom adds headers whose values come from Secret keys in the Destination's namespace.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=50
+	HeadersFrom []HeaderFromSecret `json:"headersFrom,omitempty"`
+
+	// timeoutSeconds is how long hookstream waits for the receiver, 1 to 120 seconds. Unset keeps hookstream's
+	// value (30 seconds).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=120
+	TimeoutSeconds *int32 `json:"timeoutSeconds,omitempty"`
+
+	// auth is how hookstream authenticates to the receiver. Unset keeps hookstream's value (no authentication).
+	// +optional
+	Auth *HTTPAuth `json:"auth,omitempty"`
+}
+
+// HeaderFromSecret is a delivery header whose value is read from a Secret.
+type HeaderFromSecret struct {
+	// name of the header, for example Authorization or X-Api-Token.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`
+	Name string `json:"name"`
+	// valueFrom selects the Secret key that holds the header's value.
+	// +required
+	ValueFrom SecretKeySelector `json:"valueFrom"`
+}
+
+// HTTPAuthType is how hookstream authenticates to an HTTP receiver.
+// +kubebuilder:validation:Enum=none;bearer;basic;apiKey
+type HTTPAuthType string
+
+const (
+	// HTTPAuthNone sends no credentials.
+	HTTPAuthNone HTTPAuthType = "none"
+	// HTTPAuthBearer sends `Authorization: Bearer <token>`.
+	HTTPAuthBearer HTTPAuthType = "bearer"
+	// HTTPAuthBasic sends HTTP basic authentication.
+	HTTPAuthBasic HTTPAuthType = "basic"
+	// HTTPAuthAPIKey sends a key in a header of your choice.
+	HTTPAuthAPIKey HTTPAuthType = "apiKey"
+)
+
+// HTTPAuth is the receiver authentication of an HTTP destination. Every secret part comes from a Secret.
+// +kubebuilder:validation:XValidation:rule="self.type == 'bearer' ? has(self.bearer) : !has(self.bearer)",message="set auth.bearer exactly when auth.type is bearer"
+// +kubebuilder:validation:XValidation:rule="self.type == 'basic' ? has(self.basic) : !has(self.basic)",message="set auth.basic exactly when auth.type is basic"
+// +kubebuilder:validation:XValidation:rule="self.type == 'apiKey' ? has(self.apiKey) : !has(self.apiKey)",message="set auth.apiKey exactly when auth.type is apiKey"
+type HTTPAuth struct {
+	// type of authentication: none, bearer, basic or apiKey. The block of the same name holds its settings.
+	// +required
+	Type HTTPAuthType `json:"type"`
+	// bearer sends the token as `Authorization: Bearer <token>`.
+	// +optional
+	Bearer *BearerAuth `json:"bearer,omitempty"`
+	// basic sends HTTP basic authentication.
+	// +optional
+	Basic *BasicAuth `json:"basic,omitempty"`
+	// apiKey sends a secret value in a header.
+	// +optional
+	APIKey *APIKeyAuth `json:"apiKey,omitempty"`
+}
+
+// BearerAuth configures bearer-token authentication.
+type BearerAuth struct {
+	// tokenSecretRef selects the Secret key holding the token.
+	// +required
+	TokenSecretRef SecretKeySelector `json:"tokenSecretRef"`
+}
+
+// BasicAuth configures HTTP basic authentication.
+type BasicAuth struct {
+	// username sent to the receiver.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Username string `json:"username"`
+	// passwordSecretRef selects the Secret key holding the password.
+	// +required
+	PasswordSecretRef SecretKeySelector `json:"passwordSecretRef"`
+}
+
+// APIKeyAuth sends a secret value in a header.
+type APIKeyAuth struct {
+	// header that carries the key, for example X-Api-Key.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`
+	Header string `json:"header"`
+	// valueSecretRef selects the Secret key holding the value.
+	// +required
+	ValueSecretRef SecretKeySelector `json:"valueSecretRef"`
+}
+
+// AWSCredentials are the AWS access key pair hookstream uses. Only the secret access key is secret.
+type AWSCredentials struct {
+	// accessKeyId of the AWS access key, for example AKIAIOSFODNN7EXAMPLE.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	AccessKeyID string `json:"accessKeyId"`
+	// secretAccessKeySecretRef selects the Secret key holding the secret access key.
+	// +required
+	SecretAccessKeySecretRef SecretKeySelector `json:"secretAccessKeySecretRef"`
+}
+
+// AWSSQSDestination sends events to an Amazon SQS queue.
+type AWSSQSDestination struct {
+	// queueUrl of the SQS queue, for example https://sqs.eu-west-1.amazonaws.com/123456789012/events.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() == 'https'",message="queueUrl must be an https:// URL, for example https://sqs.eu-west-1.amazonaws.com/123456789012/events"
+	QueueURL string `json:"queueUrl"`
+	// region of the queue, for example eu-west-1.
+	// +required
+	// +kubebuilder:validation:Pattern=`^[a-z0-9-]+$`
+	// +kubebuilder:validation:MaxLength=64
+	Region string `json:"region"`
+	// messageGroupId for FIFO queues.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	MessageGroupID string `json:"messageGroupId,omitempty"`
+	AWSCredentials `json:",inline"`
+}
+
+// S3Format is how events are written to S3.
+// +kubebuilder:validation:Enum=json;raw
+type S3Format string
+
+// AWSS3Destination writes events as objects to an Amazon S3 bucket.
+type AWSS3Destination struct {
+	// bucket name.
+	// +required
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=63
+	Bucket string `json:"bucket"`
+	// region of the bucket, for example eu-west-1.
+	// +required
+	// +kubebuilder:validation:Pattern=`^[a-z0-9-]+$`
+	// +kubebuilder:validation:MaxLength=64
+	Region string `json:"region"`
+	// prefix of the object keys.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Prefix string `json:"prefix,omitempty"`
+	// format of each object: json (the event envelope) or raw (the payload as received).
+	// +optional
+	Format S3Format `json:"format,omitempty"`
+	AWSCredentials `json:",inline"`
+}
+
+// AWSEventBridgeDestination puts events on an Amazon EventBridge bus.
+type AWSEventBridgeDestination struct {
+	// eventBusArn of the target bus, for example arn:aws:events:eu-west-1:123456789012:event-bus/default.
+	// +required
+	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:events:`
+	// +kubebuilder:validation:MaxLength=1600
+	EventBusARN string `json:"eventBusArn"`
+	// region of the bus, for example eu-west-1.
+	// +required
+	// +kubebuilder:validation:Pattern=`^[a-z0-9-]+$`
+	// +kubebuilder:validation:MaxLength=64
+	Region string `json:"region"`
+	// source of the EventBridge entries.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Source string `json:"source"`
+	// detailType of the EventBridge entries.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	DetailType string `json:"detailType"`
+	AWSCredentials `json:",inline"`
+}
+
+// GCPPubSubDestination publishes events to a Google Cloud Pub/Sub topic.
+type GCPPubSubDestination struct {
+	// projectId of the Google Cloud project.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	ProjectID string `json:"projectId"`
+	// topicId of the Pub/Sub topic.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	TopicID string `json:"topicId"`
+	// serviceAccountJsonSecretRef selects the Secret key holding the service account key file (JSON).
+	// +required
+	ServiceAccountJSONSecretRef SecretKeySelector `json:"serviceAccountJsonSecretRef"`
+}
+
+// KafkaDestination produces events to a Kafka topic.
+type KafkaDestination struct {
+	// bootstrapServers, comma-separated host:port pairs.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	BootstrapServers string `json:"bootstrapServers"`
+	// clusterId of the Kafka cluster.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	ClusterID string `json:"clusterId"`
+	// topic that receives the events.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=249
+	Topic string `json:"topic"`
+	// apiKey of the Kafka credentials (the public half).
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	APIKey string `json:"apiKey"`
+	// apiSecretSecretRef selects the Secret key holding the Kafka API secret.
+	// +required
+	APISecretSecretRef SecretKeySelector `json:"apiSecretSecretRef"`
+}
+
+// RabbitMQDestination publishes events to a RabbitMQ exchange.
+type RabbitMQDestination struct {
+	// url of the broker, for example amqps://rabbit.example.com:5671. Put no password in it: use passwordSecretRef.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['amqp', 'amqps']",message="url must be an amqp:// or amqps:// URL, for example amqps://rabbit.example.com:5671"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[a-z]+://[^/@]*:[^/@]*@')",message="url must not carry a password: put it in a Secret and reference it with passwordSecretRef"
+	URL string `json:"url"`
+	// vhost on the broker. Unset keeps hookstream's value (`/`).
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	VHost string `json:"vhost,omitempty"`
+	// exchange that receives the events.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	Exchange string `json:"exchange"`
+	// routingKey of the published messages.
+	// +required
+	// +kubebuilder:validation:MaxLength=255
+	RoutingKey string `json:"routingKey"`
+	// username on the broker.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Username string `json:"username"`
+	// passwordSecretRef selects the Secret key holding the broker password.
+	// +required
+	PasswordSecretRef SecretKeySelector `json:"passwordSecretRef"`
+}
+
+// WebSocketDestination broadcasts events on a hookstream WebSocket channel.
+type WebSocketDestination struct {
+	// channelName: lowercase letters, digits, dots, underscores and dashes.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[a-z0-9._-]+$`
+	ChannelName string `json:"channelName"`
+}
+
+// BackoffType is how the wait between retries grows.
+// +kubebuilder:validation:Enum=exponential;linear;fixed
+type BackoffType string
+
+// RetryPolicy is the retry policy of failed deliveries. Unset fields are not managed.
+type RetryPolicy struct {
+	// enabled turns retries on or off.
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+	// maxAttempts is the number of delivery attempts, 1 to 10.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=10
+	MaxAttempts *int32 `json:"maxAttempts,omitempty"`
+	// backoff: exponential waits intervalsSeconds[n-1] (the last one repeats), linear waits
+	// intervalsSeconds[0] * n, fixed always waits intervalsSeconds[0].
+	// +optional
+	Backoff BackoffType `json:"backoff,omitempty"`
+	// intervalsSeconds are the waits between attempts in seconds, 1 to 10 entries, each 1 to 86400.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:items:Minimum=1
+	// +kubebuilder:validation:items:Maximum=86400
+	IntervalsSeconds []int32 `json:"intervalsSeconds,omitempty"`
+}
+
+// CircuitBreakerPolicy stops deliveries after consecutive failures. Unset fields are not managed.
+type CircuitBreakerPolicy struct {
+	// enabled turns the circuit breaker on or off.
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+	// threshold is the number of consecutive failures that opens the circuit, 1 to 100.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	Threshold *int32 `json:"threshold,omitempty"`
+	// resetSeconds is how long the circuit stays open before one probe delivery, 1 to 3600 seconds.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=3600
+	ResetSeconds *int32 `json:"resetSeconds,omitempty"`
+}
+
+// DestinationStatus is the observed state of a Destination.
 type DestinationStatus struct {
-	// INSERT ADDITIONAL STATUS FIELD - define observed state of cluster
-	// Important: Run "make" to regenerate code after modifying this file
+	// observedGeneration is the metadata.generation the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// For Kubernetes API conventions, see:
-	// https://github.com/kubernetes/community/blob/master/contributors/devel/sig-architecture/api-conventions.md#typical-status-properties
+	// id of the remote destination in hookstream.
+	// +optional
+	ID string `json:"id,omitempty"`
 
-	// conditions represent the current state of the Destination resource.
-	// Each condition has a unique type and reflects the status of a specific aspect of the resource.
-	//
-	// Standard condition types include:
-	// - "Available": the resource is fully functional
-	// - "Progressing": the resource is being created or updated
-	// - "Degraded": the resource failed to reach or maintain its desired state
-	//
-	// The status of each condition is one of True, False, or Unknown.
+	// slug of the remote destination: spec.slug or the value derived from namespace and name.
+	// +optional
+	Slug string `json:"slug,omitempty"`
+
+	// type of the remote destination in hookstream, for example http or aws_sqs.
+	// +optional
+	Type string `json:"type,omitempty"`
+
+	// state is the remote destination's delivery state (API field `status`).
+	// +optional
+	State string `json:"state,omitempty"`
+
+	// eventCount is the number of events hookstream routed to this destination.
+	// +optional
+	EventCount int64 `json:"eventCount,omitempty"`
+
+	// lastDeliveryAt is the time of the latest delivery attempt.
+	// +optional
+	LastDeliveryAt *metav1.Time `json:"lastDeliveryAt,omitempty"`
+
+	// createdAt is when hookstream created the destination.
+	// +optional
+	CreatedAt *metav1.Time `json:"createdAt,omitempty"`
+
+	// updatedAt is when hookstream last changed the destination.
+	// +optional
+	UpdatedAt *metav1.Time `json:"updatedAt,omitempty"`
+
+	// appliedSecretsHash is a keyed hash (HMAC-SHA256) of the secret values last sent to hookstream. hookstream
+	// masks secrets on read, so this is how a rotated Secret is detected; it reveals nothing of the values.
+	// +optional
+	AppliedSecretsHash string `json:"appliedSecretsHash,omitempty"`
+
+	// lastHandledReconcileAt echoes the value of the hookstream.io/reconcile-requested-at annotation that was
+	// last acted on.
+	// +optional
+	LastHandledReconcileAt string `json:"lastHandledReconcileAt,omitempty"`
+
+	// conditions: Ready (the remote destination exists and matches the spec), Synced (the last attempt to reach
+	// hookstream worked), Reconciling (a change is in progress) and Stalled (progress needs a change by you).
+	// +optional
 	// +listType=map
 	// +listMapKey=type
-	// +optional
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// +patchStrategy=merge
+	// +patchMergeKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 }
 
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=hsdest;hsd,categories=hookstream
+// +kubebuilder:printcolumn:name="ID",type=string,JSONPath=`.status.id`
+// +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.state`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Synced",type=string,JSONPath=`.status.conditions[?(@.type=="Synced")].status`
+// +kubebuilder:printcolumn:name="Last Delivery",type=date,JSONPath=`.status.lastDeliveryAt`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Slug",type=string,JSONPath=`.status.slug`,priority=1
+// +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.status.type`,priority=1
+// +kubebuilder:printcolumn:name="Events",type=integer,JSONPath=`.status.eventCount`,priority=1
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 
-// Destination is the Schema for the destinations API
+// Destination is a hookstream destination managed from Kubernetes: where hookstream delivers webhooks, with its
+// retry policy and circuit breaker.
 type Destination struct {
 	metav1.TypeMeta `json:",inline"`
 
-	// metadata is a standard object metadata
+	// metadata is standard object metadata.
 	// +optional
 	metav1.ObjectMeta `json:"metadata,omitzero"`
 
-	// spec defines the desired state of Destination
+	// spec is the desired destination.
 	// +required
 	Spec DestinationSpec `json:"spec"`
 
-	// status defines the observed state of Destination
+	// status is the observed destination.
 	// +optional
 	Status DestinationStatus `json:"status,omitzero"`
 }
 
 // +kubebuilder:object:root=true
 
-// DestinationList contains a list of Destination
+// DestinationList is a list of Destinations.
 type DestinationList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitzero"`

@@ -1,0 +1,77 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+// Condition types of a Destination. Reconciling and Stalled follow the kstatus conventions that Flux and
+// Argo CD read.
+const (
+	// ConditionReady is True when the remote destination exists and matches the spec.
+	ConditionReady = "Ready"
+	// ConditionSynced is True when the last attempt to reach hookstream worked.
+	ConditionSynced = "Synced"
+	// ConditionReconciling is True while the operator is bringing the remote destination to the spec.
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled is True when no progress is possible until the spec, a Secret or hookstream changes.
+	ConditionStalled = "Stalled"
+)
+
+// Condition reasons. Each names a cause a person can act on; the condition message says how.
+const (
+	// ReasonAvailable: the remote destination exists and matches the spec.
+	ReasonAvailable = "Available"
+	// ReasonReconcileSuccess: the last reconcile reached hookstream and did what it had to.
+	ReasonReconcileSuccess = "ReconcileSuccess"
+	// ReasonCreating: the remote destination is being created.
+	ReasonCreating = "Creating"
+	// ReasonUpdating: the remote destination differs from the spec and is being updated.
+	ReasonUpdating = "Updating"
+	// ReasonDeleting: the remote destination is being deleted.
+	ReasonDeleting = "Deleting"
+	// ReasonProgressing: the spec changed and has not been applied yet.
+	ReasonProgressing = "Progressing"
+	// ReasonCredentialsNotFound: the credentials Secret or its apiKey key is missing.
+	ReasonCredentialsNotFound = "CredentialsNotFound"
+	// ReasonSecretNotFound: a Secret or key referenced by the spec is missing.
+	ReasonSecretNotFound = "SecretNotFound"
+	// ReasonUnauthorized: hookstream rejected the API key (401).
+	ReasonUnauthorized = "Unauthorized"
+	// ReasonForbidden: hookstream refused the call (403), for example a plan limit.
+	ReasonForbidden = "Forbidden"
+	// ReasonInvalidSpec: hookstream rejected the spec (400); the message is hookstream's.
+	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonConflict: the slug is already used by another destination in the project (409).
+	ReasonConflict = "SlugConflict"
+	// ReasonRateLimited: hookstream asked to slow down (429); the operator waits as told.
+	ReasonRateLimited = "RateLimited"
+	// ReasonAPIUnavailable: hookstream failed or could not be reached; the operator retries with backoff.
+	ReasonAPIUnavailable = "APIUnavailable"
+	// ReasonTypeMismatch: the remote destination has another type than the spec's provider block.
+	ReasonTypeMismatch = "TypeMismatch"
+)
+
+// Annotations understood by the operator.
+const (
+	// AnnotationReconcileRequestedAt asks for a check of the remote destination now when its value changes
+	// (any string, a timestamp by convention). The value handled last is echoed in status.lastHandledReconcileAt.
+	AnnotationReconcileRequestedAt = "hookstream.io/reconcile-requested-at"
+)
+
+// Finalizer makes sure the remote destination is deleted before the Destination goes.
+const Finalizer = "hookstream.io/finalizer"
+
+// CredentialsKey is the key of the API key in the credentials Secret.
+const CredentialsKey = "apiKey"

@@ -1,0 +1,241 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package integration checks the CustomResourceDefinition on a real kube-apiserver: that it installs, stores and
+// returns Destinations, and rejects invalid ones with the messages users see at `kubectl apply`.
+package integration
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/test/testenv"
+)
+
+var k8s client.Client
+
+func TestMain(m *testing.M) {
+	env, err := testenv.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	k8s, err = client.New(env.Config, client.Options{Scheme: env.Scheme})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		_ = env.Stop()
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := env.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(code)
+}
+
+func httpDestination(name string) *v1.Destination {
+	return &v1.Destination{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
+		Spec: v1.DestinationSpec{
+			HTTP: &v1.HTTPDestination{URL: "https://receiver.example.com/hooks"},
+		},
+	}
+}
+
+func TestDestinationRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	want := httpDestination("round-trip")
+	want.Spec.DisplayName = "Orders"
+	want.Spec.State = v1.StatePaused
+	want.Spec.HTTP.Method = "PUT"
+	want.Spec.HTTP.Headers = map[string]string{"X-Team": "payments"}
+	want.Spec.HTTP.HeadersFrom = []v1.HeaderFromSecret{{Name: "X-Token", ValueFrom: v1.SecretKeySelector{Name: "s", Key: "token"}}}
+	want.Spec.HTTP.TimeoutSeconds = ptr.To[int32](10)
+	want.Spec.HTTP.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: v1.SecretKeySelector{Name: "s", Key: "bearer"}}}
+	want.Spec.Retry = &v1.RetryPolicy{Enabled: ptr.To(true), MaxAttempts: ptr.To[int32](3), Backoff: "linear", IntervalsSeconds: []int32{5, 10}}
+	want.Spec.CircuitBreaker = &v1.CircuitBreakerPolicy{Enabled: ptr.To(false), Threshold: ptr.To[int32](7), ResetSeconds: ptr.To[int32](120)}
+
+	if err := k8s.Create(ctx, want.DeepCopy()); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	got := &v1.Destination{}
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(want), got); err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	if diff := cmp.Diff(want.Spec, got.Spec); diff != "" {
+		t.Errorf("spec read back differs (-sent +stored):\n%s", diff)
+	}
+	if err := k8s.Delete(ctx, got); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	err := k8s.Get(ctx, client.ObjectKeyFromObject(want), &v1.Destination{})
+	if !apierrors.IsNotFound(err) {
+		t.Fatalf("after delete, get returned %v, want NotFound", err)
+	}
+}
+
+func TestInvalidDestinationsRejected(t *testing.T) {
+	tests := map[string]struct {
+		mutate  func(d *v1.Destination)
+		message string
+	}{
+		"no provider block": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP = nil },
+			message: "set exactly one provider block",
+		},
+		"two provider blocks": {
+			mutate:  func(d *v1.Destination) { d.Spec.WebSocket = &v1.WebSocketDestination{ChannelName: "orders"} },
+			message: "set exactly one provider block",
+		},
+		"relative url": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.URL = "/hooks" },
+			message: "url must be an absolute http:// or https:// URL",
+		},
+		"ftp url": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.URL = "ftp://example.com/x" },
+			message: "url must be an absolute http:// or https:// URL",
+		},
+		"unknown method": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Method = "GET" },
+			message: `spec.http.method: Unsupported value: "GET"`,
+		},
+		"timeout out of range": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.TimeoutSeconds = ptr.To[int32](121) },
+			message: "spec.http.timeoutSeconds: Invalid value: 121: spec.http.timeoutSeconds in body should be less than or equal to 120",
+		},
+		"retry attempts out of range": {
+			mutate:  func(d *v1.Destination) { d.Spec.Retry = &v1.RetryPolicy{MaxAttempts: ptr.To[int32](11)} },
+			message: "spec.retry.maxAttempts in body should be less than or equal to 10",
+		},
+		"retry interval out of range": {
+			mutate:  func(d *v1.Destination) { d.Spec.Retry = &v1.RetryPolicy{IntervalsSeconds: []int32{0}} },
+			message: "spec.retry.intervalsSeconds[0] in body should be greater than or equal to 1",
+		},
+		"unknown backoff": {
+			mutate:  func(d *v1.Destination) { d.Spec.Retry = &v1.RetryPolicy{Backoff: "random"} },
+			message: `spec.retry.backoff: Unsupported value: "random"`,
+		},
+		"circuit threshold out of range": {
+			mutate:  func(d *v1.Destination) { d.Spec.CircuitBreaker = &v1.CircuitBreakerPolicy{Threshold: ptr.To[int32](101)} },
+			message: "spec.circuitBreaker.threshold in body should be less than or equal to 100",
+		},
+		"bad slug": {
+			mutate:  func(d *v1.Destination) { d.Spec.Slug = "Orders_1" },
+			message: "spec.slug in body should match '^[a-z0-9-]+$'",
+		},
+		"unknown state": {
+			mutate:  func(d *v1.Destination) { d.Spec.State = "stopped" },
+			message: `spec.state: Unsupported value: "stopped"`,
+		},
+		"bearer type without bearer block": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBearer} },
+			message: "set auth.bearer exactly when auth.type is bearer",
+		},
+		"header both plain and from secret": {
+			mutate: func(d *v1.Destination) {
+				d.Spec.HTTP.Headers = map[string]string{"X-Token": "a"}
+				d.Spec.HTTP.HeadersFrom = []v1.HeaderFromSecret{{Name: "X-Token", ValueFrom: v1.SecretKeySelector{Name: "s", Key: "k"}}}
+			},
+			message: "a header is set both in headers and headersFrom",
+		},
+		"rabbitmq url with password": {
+			mutate: func(d *v1.Destination) {
+				d.Spec.HTTP = nil
+				d.Spec.RabbitMQ = &v1.RabbitMQDestination{
+					URL: "amqps://user:secret@rabbit.example.com", Exchange: "x", Username: "u",
+					PasswordSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"},
+				}
+			},
+			message: "url must not carry a password",
+		},
+		"websocket channel pattern": {
+			mutate: func(d *v1.Destination) {
+				d.Spec.HTTP = nil
+				d.Spec.WebSocket = &v1.WebSocketDestination{ChannelName: "Orders!"}
+			},
+			message: "spec.websocket.channelName in body should match",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			d := httpDestination("invalid-" + strings.ReplaceAll(name, " ", "-"))
+			tc.mutate(d)
+			err := k8s.Create(context.Background(), d)
+			if !apierrors.IsInvalid(err) {
+				t.Fatalf("create returned %v, want an Invalid error", err)
+			}
+			if !strings.Contains(err.Error(), tc.message) {
+				t.Errorf("error %q does not contain %q", err.Error(), tc.message)
+			}
+		})
+	}
+}
+
+func TestImmutableFieldsRejectedOnUpdate(t *testing.T) {
+	tests := map[string]struct {
+		initial func(d *v1.Destination)
+		change  func(d *v1.Destination)
+		message string
+	}{
+		"slug changed": {
+			initial: func(d *v1.Destination) { d.Spec.Slug = "orders" },
+			change:  func(d *v1.Destination) { d.Spec.Slug = "orders-2" },
+			message: "spec.slug is immutable",
+		},
+		"slug added later": {
+			initial: func(d *v1.Destination) {},
+			change:  func(d *v1.Destination) { d.Spec.Slug = "orders" },
+			message: "spec.slug is immutable",
+		},
+		"provider type changed": {
+			initial: func(d *v1.Destination) {},
+			change: func(d *v1.Destination) {
+				d.Spec.HTTP = nil
+				d.Spec.WebSocket = &v1.WebSocketDestination{ChannelName: "orders"}
+			},
+			message: "the provider type is immutable",
+		},
+	}
+	ctx := context.Background()
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			d := httpDestination("immutable-" + strings.ReplaceAll(name, " ", "-"))
+			tc.initial(d)
+			if err := k8s.Create(ctx, d); err != nil {
+				t.Fatalf("create: %v", err)
+			}
+			t.Cleanup(func() { _ = k8s.Delete(ctx, d) })
+			tc.change(d)
+			err := k8s.Update(ctx, d)
+			if !apierrors.IsInvalid(err) {
+				t.Fatalf("update returned %v, want an Invalid error", err)
+			}
+			if !strings.Contains(err.Error(), tc.message) {
+				t.Errorf("error %q does not contain %q", err.Error(), tc.message)
+			}
+		})
+	}
+}
