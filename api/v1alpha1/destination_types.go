@@ -43,7 +43,7 @@ type DestinationSpec struct {
 
 	// slug is the destination's unique key within its hookstream project: lowercase letters, digits and dashes,
 	// 1 to 64 characters. Immutable. Defaults to a value derived from the namespace and name
-	// (`<namespace>-<name>`, shortened with a hash suffix when longer than 64), shown in status.slug.
+	// (`<namespace>-<name>-<hash of both>`, shortened to fit), shown in status.slug.
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=64
@@ -397,6 +397,7 @@ type RabbitMQDestination struct {
 	Exchange string `json:"exchange"`
 	// routingKey of the published messages.
 	// +required
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=255
 	RoutingKey string `json:"routingKey"`
 	// username on the broker.

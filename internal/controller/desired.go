@@ -1,0 +1,271 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+)
+
+// SecretResolver returns the value of one key of a Secret in the Destination's namespace.
+type SecretResolver func(ref v1.SecretKeySelector) (string, error)
+
+// desiredDestination is the remote destination the spec asks for, secrets resolved. It is built by a pure function
+// of the spec and the referenced Secret values, and is what the remote row is compared with.
+type desiredDestination struct {
+	// request is the full create body; its set fields are also the fields under management.
+	request hookstream.CreateRequest
+	// status is the remote `status` to converge to; empty when spec.state is unset.
+	status string
+	// manageHeaders, manageAuth: the user set these blocks, so they are compared and replaced whole.
+	manageHeaders bool
+	manageAuth    bool
+	// secretFields lists, per remote object, the keys whose values are secret (masked on read).
+	secretFields map[string][]string
+	// secretMaterial is "path=value" of every secret value sent; only its keyed hash ever leaves memory.
+	secretMaterial []string
+}
+
+// secret objects of the API whose values hookstream masks on read.
+const (
+	objAuthConfig     = "auth_config"
+	objProviderConfig = "provider_config"
+)
+
+// providerType returns the hookstream type that the spec's provider block selects.
+func providerType(spec *v1.DestinationSpec) string {
+	switch {
+	case spec.HTTP != nil:
+		return hookstream.TypeHTTP
+	case spec.AWSSQS != nil:
+		return hookstream.TypeAWSSQS
+	case spec.AWSS3 != nil:
+		return hookstream.TypeAWSS3
+	case spec.AWSEventBridge != nil:
+		return hookstream.TypeAWSEventBridge
+	case spec.GCPPubSub != nil:
+		return hookstream.TypeGCPPubSub
+	case spec.Kafka != nil:
+		return hookstream.TypeKafka
+	case spec.RabbitMQ != nil:
+		return hookstream.TypeRabbitMQ
+	case spec.WebSocket != nil:
+		return hookstream.TypeWebSocket
+	}
+	return ""
+}
+
+// authTypes maps the spec's auth types to the API's.
+var authTypes = map[v1.HTTPAuthType]string{
+	v1.HTTPAuthNone:   "none",
+	v1.HTTPAuthBearer: "bearer",
+	v1.HTTPAuthBasic:  "basic",
+	v1.HTTPAuthAPIKey: "api_key",
+}
+
+// buildDesired maps a Destination's spec to the remote destination it asks for.
+func buildDesired(d *v1.Destination, resolve SecretResolver) (*desiredDestination, error) {
+	spec := &d.Spec
+	want := &desiredDestination{
+		request: hookstream.CreateRequest{
+			Name: spec.DisplayName,
+			Slug: destinationSlug(d),
+			Type: providerType(spec),
+		},
+		status:       string(spec.State),
+		secretFields: map[string][]string{},
+	}
+	if want.request.Name == "" {
+		want.request.Name = d.Name
+	}
+	if want.request.Type == "" {
+		return nil, fmt.Errorf("the spec has no provider block")
+	}
+	secret := func(object, key string, ref v1.SecretKeySelector) (string, error) {
+		v, err := resolve(ref)
+		if err != nil {
+			return "", err
+		}
+		want.secretFields[object] = append(want.secretFields[object], key)
+		want.secretMaterial = append(want.secretMaterial, object+"."+key+"="+v)
+		return v, nil
+	}
+	provider := map[string]string{}
+	setProvider := func(key, value string) {
+		if value != "" {
+			provider[key] = value
+		}
+	}
+	providerSecret := func(key string, ref v1.SecretKeySelector) error {
+		v, err := secret(objProviderConfig, key, ref)
+		provider[key] = v
+		return err
+	}
+	aws := func(c v1.AWSCredentials) error {
+		setProvider("access_key_id", c.AccessKeyID)
+		return providerSecret("secret_access_key", c.SecretAccessKeySecretRef)
+	}
+
+	var err error
+	switch {
+	case spec.HTTP != nil:
+		err = want.mapHTTP(spec.HTTP, resolve, secret)
+	case spec.AWSSQS != nil:
+		p := spec.AWSSQS
+		setProvider("queue_url", p.QueueURL)
+		setProvider("region", p.Region)
+		setProvider("message_group_id", p.MessageGroupID)
+		err = aws(p.AWSCredentials)
+	case spec.AWSS3 != nil:
+		p := spec.AWSS3
+		setProvider("bucket", p.Bucket)
+		setProvider("region", p.Region)
+		setProvider("prefix", p.Prefix)
+		setProvider("format", string(p.Format))
+		err = aws(p.AWSCredentials)
+	case spec.AWSEventBridge != nil:
+		p := spec.AWSEventBridge
+		setProvider("event_bus_arn", p.EventBusARN)
+		setProvider("region", p.Region)
+		setProvider("source", p.Source)
+		setProvider("detail_type", p.DetailType)
+		err = aws(p.AWSCredentials)
+	case spec.GCPPubSub != nil:
+		p := spec.GCPPubSub
+		setProvider("project_id", p.ProjectID)
+		setProvider("topic_id", p.TopicID)
+		err = providerSecret("service_account_json", p.ServiceAccountJSONSecretRef)
+	case spec.Kafka != nil:
+		p := spec.Kafka
+		setProvider("bootstrap_servers", p.BootstrapServers)
+		setProvider("cluster_id", p.ClusterID)
+		setProvider("topic", p.Topic)
+		setProvider("api_key", p.APIKey)
+		err = providerSecret("api_secret", p.APISecretSecretRef)
+	case spec.RabbitMQ != nil:
+		p := spec.RabbitMQ
+		setProvider("url", p.URL)
+		setProvider("vhost", p.VHost)
+		setProvider("exchange", p.Exchange)
+		setProvider("routing_key", p.RoutingKey)
+		setProvider("username", p.Username)
+		err = providerSecret("password", p.PasswordSecretRef)
+	case spec.WebSocket != nil:
+		setProvider("channel_name", spec.WebSocket.ChannelName)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if want.request.Type != hookstream.TypeHTTP {
+		want.request.ProviderConfig = provider
+	}
+
+	if r := spec.Retry; r != nil {
+		want.request.RetryEnabled = r.Enabled
+		want.request.RetryMaxAttempts = int32PtrToInt(r.MaxAttempts)
+		if r.Backoff != "" {
+			b := string(r.Backoff)
+			want.request.RetryBackoffType = &b
+		}
+		for _, s := range r.IntervalsSeconds {
+			want.request.RetryIntervals = append(want.request.RetryIntervals, int(s))
+		}
+	}
+	if c := spec.CircuitBreaker; c != nil {
+		want.request.CircuitBreakerEnabled = c.Enabled
+		want.request.CircuitBreakerThreshold = int32PtrToInt(c.Threshold)
+		if c.ResetSeconds != nil {
+			ms := int(*c.ResetSeconds) * 1000
+			want.request.CircuitBreakerResetMS = &ms
+		}
+	}
+	sort.Strings(want.secretMaterial)
+	return want, nil
+}
+
+func (want *desiredDestination) mapHTTP(h *v1.HTTPDestination, resolve SecretResolver,
+	secret func(object, key string, ref v1.SecretKeySelector) (string, error)) error {
+	want.request.URL = h.URL
+	want.request.Method = string(h.Method)
+	if h.TimeoutSeconds != nil {
+		ms := int(*h.TimeoutSeconds) * 1000
+		want.request.TimeoutMS = &ms
+	}
+	if len(h.Headers) > 0 || len(h.HeadersFrom) > 0 {
+		want.manageHeaders = true
+		headers := make(map[string]string, len(h.Headers)+len(h.HeadersFrom))
+		for k, v := range h.Headers {
+			headers[k] = v
+		}
+		for _, hf := range h.HeadersFrom {
+			// hookstream does not mask header values, so drift in them is visible without a hash.
+			v, err := resolve(hf.ValueFrom)
+			if err != nil {
+				return err
+			}
+			headers[hf.Name] = v
+		}
+		want.request.Headers = headers
+	}
+	if h.Auth == nil {
+		return nil
+	}
+	want.manageAuth = true
+	want.request.AuthType = authTypes[h.Auth.Type]
+	var err error
+	switch h.Auth.Type {
+	case v1.HTTPAuthBearer:
+		var token string
+		token, err = secret(objAuthConfig, "token", h.Auth.Bearer.TokenSecretRef)
+		want.request.AuthConfig = map[string]string{"token": token}
+	case v1.HTTPAuthBasic:
+		var password string
+		password, err = secret(objAuthConfig, "password", h.Auth.Basic.PasswordSecretRef)
+		want.request.AuthConfig = map[string]string{"username": h.Auth.Basic.Username, "password": password}
+	case v1.HTTPAuthAPIKey:
+		var value string
+		value, err = secret(objAuthConfig, "value", h.Auth.APIKey.ValueSecretRef)
+		want.request.AuthConfig = map[string]string{"header": h.Auth.APIKey.Header, "value": value}
+	}
+	return err
+}
+
+// secretsHash is a keyed hash of every secret value the spec sends. The key is the hookstream API key, so the
+// hash kept in status cannot be used to guess a secret by someone who can read the Destination but not its Secrets.
+func (want *desiredDestination) secretsHash(apiKey string) string {
+	if len(want.secretMaterial) == 0 {
+		return ""
+	}
+	mac := hmac.New(sha256.New, []byte(apiKey))
+	mac.Write([]byte(strings.Join(want.secretMaterial, "\n")))
+	return "hmac-sha256:" + hex.EncodeToString(mac.Sum(nil))
+}
+
+func int32PtrToInt(p *int32) *int {
+	if p == nil {
+		return nil
+	}
+	v := int(*p)
+	return &v
+}

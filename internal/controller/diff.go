@@ -1,0 +1,196 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+)
+
+// fieldDiff is one remote field that differs from the spec. Values of secret fields are never kept.
+type fieldDiff struct {
+	Field    string
+	Desired  string
+	Observed string
+	Secret   bool
+}
+
+// observation is the decision record of one reconcile: what the remote destination is and what must change.
+type observation struct {
+	patch *hookstream.UpdateRequest
+	diffs []fieldDiff
+}
+
+func (o *observation) upToDate() bool { return o.patch.IsEmpty() }
+
+// fields returns the API names of the differing fields, sorted.
+func (o *observation) fields() []string {
+	names := make([]string, 0, len(o.diffs))
+	for _, d := range o.diffs {
+		names = append(names, d.Field)
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// compareDestination compares the remote row with the desired destination, for the fields the user set only, and
+// returns the PATCH that converges it. secretsRotated says the Secret values differ from the ones last applied,
+// which the masked remote row cannot show.
+func compareDestination(want *desiredDestination, got *hookstream.Destination, secretsRotated bool) *observation {
+	req := &want.request
+	obs := &observation{patch: &hookstream.UpdateRequest{}}
+	p := obs.patch
+	add := func(field, desired, observed string) {
+		obs.diffs = append(obs.diffs, fieldDiff{Field: field, Desired: desired, Observed: observed})
+	}
+
+	if req.Name != got.Name {
+		p.Name = hookstream.Set(req.Name)
+		add("name", req.Name, got.Name)
+	}
+	if want.status != "" && want.status != got.Status {
+		p.Status = hookstream.Set(want.status)
+		add("status", want.status, got.Status)
+	}
+	if req.Type == hookstream.TypeHTTP {
+		if req.URL != got.URL {
+			p.URL = hookstream.Set(req.URL)
+			add("url", req.URL, got.URL)
+		}
+		if req.Method != "" && !strings.EqualFold(req.Method, got.Method) {
+			p.Method = hookstream.Set(req.Method)
+			add("method", req.Method, got.Method)
+		}
+		if req.TimeoutMS != nil && *req.TimeoutMS != got.TimeoutMS {
+			p.TimeoutMS = hookstream.Set(*req.TimeoutMS)
+			add("timeout_ms", fmt.Sprint(*req.TimeoutMS), fmt.Sprint(got.TimeoutMS))
+		}
+		if want.manageHeaders && !maps.Equal(req.Headers, got.Headers) {
+			p.Headers = hookstream.Set(req.Headers)
+			// Header values may come from Secrets: only the names are recorded.
+			add("headers", strings.Join(slices.Sorted(maps.Keys(req.Headers)), ","),
+				strings.Join(slices.Sorted(maps.Keys(got.Headers)), ","))
+		}
+		if want.manageAuth {
+			if req.AuthType != got.AuthType {
+				p.AuthType = hookstream.Set(req.AuthType)
+				add("auth_type", req.AuthType, got.AuthType)
+			}
+			secrets := want.secretFields[objAuthConfig]
+			if req.AuthConfig == nil {
+				if got.AuthConfig != nil {
+					p.AuthConfig = hookstream.Null[map[string]string]()
+					add("auth_config", "null", "set")
+				}
+			} else if changed := compareObject(objAuthConfig, req.AuthConfig, got.AuthConfig, secrets, secretsRotated); len(changed) > 0 {
+				p.AuthConfig = hookstream.Set(req.AuthConfig)
+				obs.diffs = append(obs.diffs, changed...)
+			}
+		}
+	} else {
+		secrets := want.secretFields[objProviderConfig]
+		if changed := compareObject(objProviderConfig, req.ProviderConfig, got.ProviderConfig, secrets, secretsRotated); len(changed) > 0 {
+			p.ProviderConfig = hookstream.Set(req.ProviderConfig)
+			obs.diffs = append(obs.diffs, changed...)
+		}
+	}
+
+	if req.RetryEnabled != nil && !ptrEqual(req.RetryEnabled, got.RetryEnabled) {
+		p.RetryEnabled = hookstream.Set(*req.RetryEnabled)
+		add("retry_enabled", fmt.Sprint(*req.RetryEnabled), ptrString(got.RetryEnabled))
+	}
+	if req.RetryMaxAttempts != nil && !ptrEqual(req.RetryMaxAttempts, got.RetryMaxAttempts) {
+		p.RetryMaxAttempts = hookstream.Set(*req.RetryMaxAttempts)
+		add("retry_max_attempts", fmt.Sprint(*req.RetryMaxAttempts), ptrString(got.RetryMaxAttempts))
+	}
+	if req.RetryBackoffType != nil && !ptrEqual(req.RetryBackoffType, got.RetryBackoffType) {
+		p.RetryBackoffType = hookstream.Set(*req.RetryBackoffType)
+		add("retry_backoff_type", *req.RetryBackoffType, ptrString(got.RetryBackoffType))
+	}
+	if req.RetryIntervals != nil && !slices.Equal(req.RetryIntervals, got.RetryIntervals) {
+		p.RetryIntervals = hookstream.Set(req.RetryIntervals)
+		add("retry_intervals", fmt.Sprint(req.RetryIntervals), nullableString(got.RetryIntervals))
+	}
+	if req.CircuitBreakerEnabled != nil && !ptrEqual(req.CircuitBreakerEnabled, got.CircuitBreakerEnabled) {
+		p.CircuitBreakerEnabled = hookstream.Set(*req.CircuitBreakerEnabled)
+		add("circuit_breaker_enabled", fmt.Sprint(*req.CircuitBreakerEnabled), ptrString(got.CircuitBreakerEnabled))
+	}
+	if req.CircuitBreakerThreshold != nil && !ptrEqual(req.CircuitBreakerThreshold, got.CircuitBreakerThreshold) {
+		p.CircuitBreakerThreshold = hookstream.Set(*req.CircuitBreakerThreshold)
+		add("circuit_breaker_threshold", fmt.Sprint(*req.CircuitBreakerThreshold), ptrString(got.CircuitBreakerThreshold))
+	}
+	if req.CircuitBreakerResetMS != nil && !ptrEqual(req.CircuitBreakerResetMS, got.CircuitBreakerResetMS) {
+		p.CircuitBreakerResetMS = hookstream.Set(*req.CircuitBreakerResetMS)
+		add("circuit_breaker_reset_ms", fmt.Sprint(*req.CircuitBreakerResetMS), ptrString(got.CircuitBreakerResetMS))
+	}
+	return obs
+}
+
+// compareObject compares the keys the spec sets in one remote JSON object. Secret keys read back masked
+// ("****" + last 4), so they count as different when the masked form does not match, or when the Secret was
+// rotated since the last write.
+func compareObject(object string, want, got map[string]string, secretKeys []string, secretsRotated bool) []fieldDiff {
+	var diffs []fieldDiff
+	for _, key := range slices.Sorted(maps.Keys(want)) {
+		path := object + "." + key
+		observed, present := got[key]
+		if slices.Contains(secretKeys, key) {
+			if !present || observed != maskSecret(want[key]) || secretsRotated {
+				diffs = append(diffs, fieldDiff{Field: path, Desired: "(secret)", Observed: "(secret)", Secret: true})
+			}
+			continue
+		}
+		if !present || observed != want[key] {
+			diffs = append(diffs, fieldDiff{Field: path, Desired: want[key], Observed: observed})
+		}
+	}
+	return diffs
+}
+
+// maskSecret is hookstream's read-back form of a secret value: "****" and its last 4 characters, or "****" alone
+// when the value is shorter than 8.
+func maskSecret(v string) string {
+	if len(v) < 8 {
+		return "****"
+	}
+	return "****" + v[len(v)-4:]
+}
+
+func ptrEqual[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func ptrString[T any](p *T) string {
+	if p == nil {
+		return "null"
+	}
+	return fmt.Sprint(*p)
+}
+
+func nullableString(v []int) string {
+	if v == nil {
+		return "null"
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,219 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/package controller
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+)
+
+var testSecrets = map[string]map[string]string{
+	"creds": {"token": "tok-0123456789", "password": "pw-abcdefgh", "short": "abc", "hdr": "header-secret"},
+}
+
+func resolveTestSecret(ref v1.SecretKeySelector) (string, error) {
+	s, ok := testSecrets[ref.Name]
+	if !ok {
+		return "", &errMissingSecret{name: ref.Name}
+	}
+	v, ok := s[ref.Key]
+	if !ok {
+		return "", &errMissingSecret{name: ref.Name, key: ref.Key}
+	}
+	return v, nil
+}
+
+func newDestination(spec v1.DestinationSpec) *v1.Destination {
+	return &v1.Destination{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "orders"}, Spec: spec}
+}
+
+// remoteFor returns the row hookstream holds after creating want: secrets masked, unset fields at their defaults.
+func remoteFor(want *desiredDestination) *hookstream.Destination {
+	r := want.request
+	got := &hookstream.Destination{
+		ID: "0123456789abcdef0123456789abcdef", Name: r.Name, Slug: r.Slug, Type: r.Type, URL: r.URL,
+		Method: "POST", TimeoutMS: 30000, AuthType: "none", Status: "active", Headers: r.Headers,
+		RetryEnabled: r.RetryEnabled, RetryMaxAttempts: r.RetryMaxAttempts, RetryBackoffType: r.RetryBackoffType,
+		RetryIntervals: r.RetryIntervals, CircuitBreakerEnabled: r.CircuitBreakerEnabled,
+		CircuitBreakerThreshold: r.CircuitBreakerThreshold, CircuitBreakerResetMS: r.CircuitBreakerResetMS,
+	}
+	if r.Method != "" {
+		got.Method = r.Method
+	}
+	if r.TimeoutMS != nil {
+		got.TimeoutMS = *r.TimeoutMS
+	}
+	if r.AuthType != "" {
+		got.AuthType = r.AuthType
+	}
+	if want.status != "" {
+		got.Status = want.status
+	}
+	mask := func(object string, in map[string]string) map[string]string {
+		if in == nil {
+			return nil
+		}
+		out := map[string]string{}
+		for k, v := range in {
+			out[k] = v
+		}
+		for _, k := range want.secretFields[object] {
+			out[k] = maskSecret(out[k])
+		}
+		return out
+	}
+	got.AuthConfig = mask(objAuthConfig, r.AuthConfig)
+	got.ProviderConfig = mask(objProviderConfig, r.ProviderConfig)
+	return got
+}
+
+func TestDesiredConvergesForEveryField(t *testing.T) {
+	ref := func(key string) v1.SecretKeySelector { return v1.SecretKeySelector{Name: "creds", Key: key} }
+	aws := v1.AWSCredentials{AccessKeyID: "AKIA", SecretAccessKeySecretRef: ref("token")}
+	tests := map[string]v1.DestinationSpec{
+		"http minimal": {HTTP: &v1.HTTPDestination{URL: "https://example.com/h"}},
+		"http full": {
+			DisplayName: "Orders", State: v1.StatePaused,
+			HTTP: &v1.HTTPDestination{
+				URL: "https://example.com/h", Method: "PUT", TimeoutSeconds: ptr.To[int32](12),
+				Headers:     map[string]string{"X-Team": "payments"},
+				HeadersFrom: []v1.HeaderFromSecret{{Name: "X-Secret", ValueFrom: ref("hdr")}},
+				Auth:        &v1.HTTPAuth{Type: v1.HTTPAuthBasic, Basic: &v1.BasicAuth{Username: "u", PasswordSecretRef: ref("password")}},
+			},
+			Retry: &v1.RetryPolicy{Enabled: ptr.To(true), MaxAttempts: ptr.To[int32](3), Backoff: "fixed", IntervalsSeconds: []int32{10}},
+			CircuitBreaker: &v1.CircuitBreakerPolicy{
+				Enabled: ptr.To(false), Threshold: ptr.To[int32](9), ResetSeconds: ptr.To[int32](30),
+			},
+		},
+		"http bearer":      {HTTP: &v1.HTTPDestination{URL: "https://e.com", Auth: &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: ref("token")}}}},
+		"http short token": {HTTP: &v1.HTTPDestination{URL: "https://e.com", Auth: &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: ref("short")}}}},
+		"http api key":     {HTTP: &v1.HTTPDestination{URL: "https://e.com", Auth: &v1.HTTPAuth{Type: v1.HTTPAuthAPIKey, APIKey: &v1.APIKeyAuth{Header: "X-Key", ValueSecretRef: ref("token")}}}},
+		"http auth none":   {HTTP: &v1.HTTPDestination{URL: "https://e.com", Auth: &v1.HTTPAuth{Type: v1.HTTPAuthNone}}},
+		"sqs":              {AWSSQS: &v1.AWSSQSDestination{QueueURL: "https://sqs.x/q", Region: "eu-west-1", MessageGroupID: "g", AWSCredentials: aws}},
+		"s3":               {AWSS3: &v1.AWSS3Destination{Bucket: "b", Region: "eu-west-1", Prefix: "p/", Format: "raw", AWSCredentials: aws}},
+		"eventbridge":      {AWSEventBridge: &v1.AWSEventBridgeDestination{EventBusARN: "arn:aws:events:x", Region: "r", Source: "s", DetailType: "d", AWSCredentials: aws}},
+		"pubsub":           {GCPPubSub: &v1.GCPPubSubDestination{ProjectID: "p", TopicID: "t", ServiceAccountJSONSecretRef: ref("token")}},
+		"kafka":            {Kafka: &v1.KafkaDestination{BootstrapServers: "b:9092", ClusterID: "c", Topic: "t", APIKey: "k", APISecretSecretRef: ref("password")}},
+		"rabbitmq":         {RabbitMQ: &v1.RabbitMQDestination{URL: "amqps://r", VHost: "/v", Exchange: "e", RoutingKey: "k", Username: "u", PasswordSecretRef: ref("password")}},
+		"websocket":        {WebSocket: &v1.WebSocketDestination{ChannelName: "orders"}},
+	}
+	for name, spec := range tests {
+		t.Run(name, func(t *testing.T) {
+			want, err := buildDesired(newDestination(spec), resolveTestSecret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			obs := compareDestination(want, remoteFor(want), false)
+			if !obs.upToDate() {
+				t.Errorf("the row created from the spec is not up to date; differing fields %v", obs.fields())
+			}
+		})
+	}
+}
+
+func TestCompareFindsOnlyTheChangedFields(t *testing.T) {
+	spec := v1.DestinationSpec{
+		State: v1.StateActive,
+		HTTP: &v1.HTTPDestination{
+			URL: "https://example.com/h", TimeoutSeconds: ptr.To[int32](10),
+			Auth: &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: v1.SecretKeySelector{Name: "creds", Key: "token"}}},
+		},
+		Retry: &v1.RetryPolicy{IntervalsSeconds: []int32{5, 10}},
+	}
+	tests := map[string]struct {
+		change  func(got *hookstream.Destination)
+		rotated bool
+		fields  []string // differing fields reported
+		patched []string // fields the PATCH carries
+	}{
+		"nothing":                 {change: func(*hookstream.Destination) {}},
+		"unmanaged field changed": {change: func(g *hookstream.Destination) { g.Method = "PUT"; g.CircuitBreakerThreshold = ptr.To(3) }},
+		"url": {change: func(g *hookstream.Destination) { g.URL = "https://evil.example.com" },
+			fields: []string{"url"}, patched: []string{"url"}},
+		"status": {change: func(g *hookstream.Destination) { g.Status = "disabled" },
+			fields: []string{"status"}, patched: []string{"status"}},
+		"timeout": {change: func(g *hookstream.Destination) { g.TimeoutMS = 5000 },
+			fields: []string{"timeout_ms"}, patched: []string{"timeout_ms"}},
+		"intervals": {change: func(g *hookstream.Destination) { g.RetryIntervals = nil },
+			fields: []string{"retry_intervals"}, patched: []string{"retry_intervals"}},
+		"secret changed outside": {change: func(g *hookstream.Destination) { g.AuthConfig = map[string]string{"token": "****zzzz"} },
+			fields: []string{"auth_config.token"}, patched: []string{"auth_config"}},
+		"secret rotated in Kubernetes": {change: func(*hookstream.Destination) {}, rotated: true,
+			fields: []string{"auth_config.token"}, patched: []string{"auth_config"}},
+		"auth type": {change: func(g *hookstream.Destination) { g.AuthType = "none"; g.AuthConfig = nil },
+			fields: []string{"auth_config.token", "auth_type"}, patched: []string{"auth_config", "auth_type"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			want, err := buildDesired(newDestination(spec), resolveTestSecret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := remoteFor(want)
+			tc.change(got)
+			obs := compareDestination(want, got, tc.rotated)
+			if diff := cmp.Diff(tc.fields, obs.fields(), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("differing fields (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.patched, obs.patch.Fields(), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("patched fields (-want +got):\n%s", diff)
+			}
+			for _, d := range obs.diffs {
+				if d.Secret && (d.Desired != "(secret)" || d.Observed != "(secret)") {
+					t.Errorf("secret field %s keeps a value in the diff", d.Field)
+				}
+			}
+		})
+	}
+}
+
+func TestBuildDesiredReportsTheMissingSecret(t *testing.T) {
+	spec := v1.DestinationSpec{GCPPubSub: &v1.GCPPubSubDestination{
+		ProjectID: "p", TopicID: "t", ServiceAccountJSONSecretRef: v1.SecretKeySelector{Name: "creds", Key: "nope"},
+	}}
+	_, err := buildDesired(newDestination(spec), resolveTestSecret)
+	var missing *errMissingSecret
+	if !errors.As(err, &missing) || missing.name != "creds" || missing.key != "nope" {
+		t.Fatalf("buildDesired error = %v, want a missing key nope in creds", err)
+	}
+}
+
+func TestSecretsHash(t *testing.T) {
+	ref := v1.SecretKeySelector{Name: "creds", Key: "token"}
+	spec := v1.DestinationSpec{HTTP: &v1.HTTPDestination{URL: "https://e.com", Auth: &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: ref}}}}
+	want, err := buildDesired(newDestination(spec), resolveTestSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h1 := want.secretsHash("key-1")
+	if h1 == "" || h1 != want.secretsHash("key-1") {
+		t.Fatalf("hash is empty or unstable: %q", h1)
+	}
+	if h1 == want.secretsHash("key-2") {
+		t.Errorf("hash does not depend on the API key")
+	}
+	plain, _ := buildDesired(newDestination(v1.DestinationSpec{HTTP: &v1.HTTPDestination{URL: "https://e.com"}}), resolveTestSecret)
+	if got := plain.secretsHash("key-1"); got != "" {
+		t.Errorf("a spec without secrets hashes to %q, want empty", got)
+	}
+}

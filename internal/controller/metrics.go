@@ -1,0 +1,55 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+var (
+	apiRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hookstream_api_requests_total",
+		Help: "Requests to the hookstream API by route and HTTP status code (0: no response).",
+	}, []string{"route", "code"})
+	apiLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "hookstream_api_request_duration_seconds",
+		Help:    "Latency of hookstream API requests by route.",
+		Buckets: prometheus.ExponentialBuckets(0.005, 2, 13),
+	}, []string{"route"})
+	driftCorrections = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hookstream_drift_corrections_total",
+		Help: "Remote fields changed outside the operator and reverted to the spec, by API field.",
+	}, []string{"field"})
+	remoteWrites = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hookstream_remote_writes_total",
+		Help: "Writes to hookstream by the reconciler, by operation (create, update, delete).",
+	}, []string{"operation"})
+)
+
+func init() {
+	metrics.Registry.MustRegister(apiRequests, apiLatency, driftCorrections, remoteWrites)
+}
+
+// ObserveAPIRequest records one hookstream API request; it is the client's hookstream.Observer.
+func ObserveAPIRequest(route string, code int, d time.Duration) {
+	apiRequests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+	apiLatency.WithLabelValues(route).Observe(d.Seconds())
+}

@@ -1,0 +1,55 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"strings"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+)
+
+const (
+	maxSlugLength  = 64
+	slugHashLength = 8
+)
+
+var slugInvalidRun = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// destinationSlug is the slug of a Destination: spec.slug, else one derived from namespace and name. The derived
+// slug is deterministic, so it is the natural key that finds the remote destination again after a lost status.
+func destinationSlug(d *v1.Destination) string {
+	if d.Spec.Slug != "" {
+		return d.Spec.Slug
+	}
+	return defaultSlug(d.Namespace, d.Name)
+}
+
+// defaultSlug returns "<namespace>-<name>-<hash>" in slug form. The hash of the exact pair is always there: joining
+// with a dash is ambiguous ("a-b"/"c" and "a"/"b-c"), and two Destinations sharing a slug would share, or after a
+// crash adopt, each other's remote destination. Long pairs are shortened to fit 64 characters.
+func defaultSlug(namespace, name string) string {
+	sum := sha256.Sum256([]byte(namespace + "/" + name))
+	suffix := hex.EncodeToString(sum[:])[:slugHashLength]
+	slug := strings.Trim(slugInvalidRun.ReplaceAllString(strings.ToLower(namespace+"-"+name), "-"), "-")
+	if keep := maxSlugLength - len(suffix) - 1; len(slug) > keep {
+		slug = strings.TrimRight(slug[:keep], "-")
+	}
+	return slug + "-" + suffix
+}

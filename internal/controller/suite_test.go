@@ -1,0 +1,242 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/package controller
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/emulator"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/test/testenv"
+)
+
+// The integration suite runs the reconciler in a real manager against a real kube-apiserver and the emulator.
+const (
+	testAPIKey  = "hs_test_0000000000000000000000000000000000000000000000000000000000000001"
+	otherAPIKey = "hs_test_0000000000000000000000000000000000000000000000000000000000000002"
+)
+
+var (
+	k8s     client.Client
+	emu     *emulator.Server
+	emuURL  string
+	remote  *hookstream.Client // the test's own view of hookstream, with the same key as the operator
+	waitFor = 20 * time.Second
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runSuite(m))
+}
+
+func runSuite(m *testing.M) int {
+	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true), zap.Level(zapLevel())))
+	env, err := testenv.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() { _ = env.Stop() }()
+
+	emu, err = emulator.New(emulator.Options{APIKeys: []string{testAPIKey, otherAPIKey}, Admin: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	emuURL = srv.URL + "/v1"
+	remote, err = hookstream.New(hookstream.Options{BaseURL: emuURL, APIKey: testAPIKey})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:                 env.Scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Controller:             config.Controller{SkipNameValidation: ptrTrue()},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	r := &DestinationReconciler{
+		Client:                   mgr.GetClient(),
+		Recorder:                 mgr.GetEventRecorder("hookstream-operator"),
+		Clients:                  CachedClientFactory(hookstream.Options{BaseURL: emuURL, Timeout: 2 * time.Second}, nil),
+		DefaultCredentialsSecret: "hookstream-credentials",
+		DriftInterval:            10 * time.Minute,
+		MaxConcurrentReconciles:  2,
+	}
+	if err := r.SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "manager:", err)
+		}
+	}()
+	k8s, err = client.New(env.Config, client.Options{Scheme: env.Scheme})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
+
+func zapLevel() zapcore.Level {
+	if os.Getenv("TEST_VERBOSE") != "" {
+		return zapcore.DebugLevel
+	}
+	return zapcore.DPanicLevel
+}
+
+func ptrTrue() *bool { b := true; return &b }
+
+// newNamespace creates a namespace holding the default credentials Secret with the test API key.
+func newNamespace(t *testing.T) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "t-"}}
+	if err := k8s.Create(context.Background(), ns); err != nil {
+		t.Fatal(err)
+	}
+	createSecret(t, ns.Name, "hookstream-credentials", map[string]string{v1.CredentialsKey: testAPIKey})
+	return ns.Name
+}
+
+func createSecret(t *testing.T, namespace, name string, data map[string]string) *corev1.Secret {
+	t.Helper()
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}, StringData: data}
+	if err := k8s.Create(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func updateSecret(t *testing.T, namespace, name string, data map[string]string) {
+	t.Helper()
+	s := &corev1.Secret{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: namespace, Name: name}, s); err != nil {
+		t.Fatal(err)
+	}
+	s.Data = nil
+	s.StringData = data
+	if err := k8s.Update(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eventually polls cond until it returns nil or the wait ends, and fails with its last error.
+func eventually(t *testing.T, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(waitFor)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = cond(); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: still not true after %s: %v", what, waitFor, err)
+}
+
+func getDestination(t *testing.T, key client.ObjectKey) *v1.Destination {
+	t.Helper()
+	d := &v1.Destination{}
+	if err := k8s.Get(context.Background(), key, d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// waitForCondition waits until the Destination's condition has the status and reason, for its current generation.
+func waitForCondition(t *testing.T, key client.ObjectKey, condType string, status metav1.ConditionStatus, reason string) *v1.Destination {
+	t.Helper()
+	var d *v1.Destination
+	eventually(t, fmt.Sprintf("%s %s=%s/%s", key, condType, status, reason), func() error {
+		d = &v1.Destination{}
+		if err := k8s.Get(context.Background(), key, d); err != nil {
+			return err
+		}
+		c := meta.FindStatusCondition(d.Status.Conditions, condType)
+		switch {
+		case c == nil:
+			return fmt.Errorf("no %s condition; conditions %+v", condType, d.Status.Conditions)
+		case c.Status != status || c.Reason != reason:
+			return fmt.Errorf("%s is %s/%s: %s", condType, c.Status, c.Reason, c.Message)
+		case c.ObservedGeneration != d.Generation:
+			return fmt.Errorf("condition is for generation %d, object is at %d", c.ObservedGeneration, d.Generation)
+		}
+		return nil
+	})
+	return d
+}
+
+func waitForReady(t *testing.T, key client.ObjectKey) *v1.Destination {
+	t.Helper()
+	d := waitForCondition(t, key, v1.ConditionReady, metav1.ConditionTrue, v1.ReasonAvailable)
+	eventually(t, "observedGeneration", func() error {
+		d = getDestination(t, key)
+		if d.Status.ObservedGeneration != d.Generation {
+			return fmt.Errorf("observedGeneration %d, generation %d", d.Status.ObservedGeneration, d.Generation)
+		}
+		return nil
+	})
+	return d
+}
+
+// requestReconcile sets the reconcile-requested-at annotation and waits until the operator has handled it.
+func requestReconcile(t *testing.T, key client.ObjectKey) *v1.Destination {
+	t.Helper()
+	d := getDestination(t, key)
+	token := time.Now().Format(time.RFC3339Nano)
+	patch := client.MergeFrom(d.DeepCopy())
+	if d.Annotations == nil {
+		d.Annotations = map[string]string{}
+	}
+	d.Annotations[v1.AnnotationReconcileRequestedAt] = token
+	if err := k8s.Patch(context.Background(), d, patch); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "reconcile request handled", func() error {
+		d = getDestination(t, key)
+		if d.Status.LastHandledReconcileAt != token {
+			return fmt.Errorf("lastHandledReconcileAt is %q", d.Status.LastHandledReconcileAt)
+		}
+		return nil
+	})
+	return d
+}
