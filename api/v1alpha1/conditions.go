@@ -59,6 +59,16 @@ const (
 	ReasonRateLimited = "RateLimited"
 	// ReasonAPIUnavailable: hookstream failed or could not be reached; the operator retries with backoff.
 	ReasonAPIUnavailable = "APIUnavailable"
+	// ReasonPaused: the hookstream.io/paused annotation stops every hookstream call for the object.
+	ReasonPaused = "Paused"
+	// ReasonObserved: managementPolicy Observe found the remote destination and it matches the spec.
+	ReasonObserved = "Observed"
+	// ReasonDriftDetected: managementPolicy Observe found fields that differ from the spec (see status.drift).
+	ReasonDriftDetected = "DriftDetected"
+	// ReasonNotFound: managementPolicy Observe, or spec.adoptID, names a remote destination that does not exist.
+	ReasonNotFound = "RemoteNotFound"
+	// ReasonSlugMismatch: the adopted remote destination has another slug than spec.slug.
+	ReasonSlugMismatch = "SlugMismatch"
 	// ReasonTypeMismatch: the remote destination has another type than the spec's provider block.
 	ReasonTypeMismatch = "TypeMismatch"
 )
@@ -68,6 +78,9 @@ const (
 	// AnnotationReconcileRequestedAt asks for a check of the remote destination now when its value changes
 	// (any string, a timestamp by convention). The value handled last is echoed in status.lastHandledReconcileAt.
 	AnnotationReconcileRequestedAt = "hookstream.io/reconcile-requested-at"
+	// AnnotationPaused set to "true" stops every hookstream call for the object, deletion included, until it is
+	// removed.
+	AnnotationPaused = "hookstream.io/paused"
 )
 
 // Finalizer makes sure the remote destination is deleted before the Destination goes.

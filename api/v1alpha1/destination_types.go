@@ -27,7 +27,34 @@ import (
 // +kubebuilder:validation:XValidation:rule="[has(self.http), has(self.awsSqs), has(self.awsS3), has(self.awsEventBridge), has(self.gcpPubSub), has(self.kafka), has(self.rabbitmq), has(self.websocket)].filter(x, x).size() == 1",message="set exactly one provider block: http, awsSqs, awsS3, awsEventBridge, gcpPubSub, kafka, rabbitmq or websocket"
 // +kubebuilder:validation:XValidation:rule="has(self.slug) == has(oldSelf.slug) && (!has(self.slug) || self.slug == oldSelf.slug)",message="spec.slug is immutable (it is the destination's key in hookstream): to use another slug, create a new Destination and delete this one"
 // +kubebuilder:validation:XValidation:rule="has(self.http) == has(oldSelf.http) && has(self.awsSqs) == has(oldSelf.awsSqs) && has(self.awsS3) == has(oldSelf.awsS3) && has(self.awsEventBridge) == has(oldSelf.awsEventBridge) && has(self.gcpPubSub) == has(oldSelf.gcpPubSub) && has(self.kafka) == has(oldSelf.kafka) && has(self.rabbitmq) == has(oldSelf.rabbitmq) && has(self.websocket) == has(oldSelf.websocket)",message="the provider type is immutable (the provider block decides the hookstream type): to change it, create a new Destination and delete this one"
+// +kubebuilder:validation:XValidation:rule="has(self.adoptID) == has(oldSelf.adoptID) && (!has(self.adoptID) || self.adoptID == oldSelf.adoptID)",message="spec.adoptID cannot be added, changed or removed after creation: create a new Destination to take over another remote destination"
 type DestinationSpec struct {
+	// managementPolicy: `Manage` (default) creates, updates and deletes the remote destination; `Observe` never
+	// writes to hookstream: it finds the remote destination (by adoptID, else by slug), mirrors it into status and
+	// lists in status.drift what `Manage` would change.
+	// +optional
+	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
+
+	// deletionPolicy: `Delete` (default) deletes the remote destination with the Destination; `Orphan` leaves it
+	// in hookstream.
+	// +optional
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// adoptionPolicy decides what happens when creating finds the slug already used in the project: `Never`
+	// (default) leaves the existing destination untouched and reports SlugConflict; `BySlug` takes it over and
+	// then converges it to the spec, PATCHing only the fields that differ.
+	// +optional
+	AdoptionPolicy AdoptionPolicy `json:"adoptionPolicy,omitempty"`
+
+	// adoptID takes over the existing hookstream destination with this id instead of creating one. Nothing is
+	// changed remotely until the normal comparison, which PATCHes only the fields that differ. Cannot be added,
+	// changed or removed later.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
+	AdoptID string `json:"adoptID,omitempty"`
+
 	// credentialsRef names the Secret, in the Destination's namespace, that holds the hookstream API key under the
 	// key `apiKey`. The key decides the hookstream project. Defaults to the manager's default credentials Secret
 	// (flag --default-credentials-secret, `hookstream-credentials` unless changed).
@@ -90,6 +117,39 @@ type DestinationSpec struct {
 	// +optional
 	CircuitBreaker *CircuitBreakerPolicy `json:"circuitBreaker,omitempty"`
 }
+
+// ManagementPolicy says whether the operator may write to hookstream.
+// +kubebuilder:validation:Enum=Manage;Observe
+type ManagementPolicy string
+
+const (
+	// ManagementManage creates, updates and deletes the remote destination.
+	ManagementManage ManagementPolicy = "Manage"
+	// ManagementObserve only reads the remote destination and reports the drift.
+	ManagementObserve ManagementPolicy = "Observe"
+)
+
+// DeletionPolicy says what happens to the remote destination when the Destination is deleted.
+// +kubebuilder:validation:Enum=Delete;Orphan
+type DeletionPolicy string
+
+const (
+	// DeletionDelete deletes the remote destination.
+	DeletionDelete DeletionPolicy = "Delete"
+	// DeletionOrphan leaves the remote destination in hookstream.
+	DeletionOrphan DeletionPolicy = "Orphan"
+)
+
+// AdoptionPolicy says whether an existing remote destination with the same slug may be taken over.
+// +kubebuilder:validation:Enum=Never;BySlug
+type AdoptionPolicy string
+
+const (
+	// AdoptNever reports a slug conflict and leaves the existing destination untouched.
+	AdoptNever AdoptionPolicy = "Never"
+	// AdoptBySlug takes over the existing destination with the same slug.
+	AdoptBySlug AdoptionPolicy = "BySlug"
+)
 
 // DestinationState is the delivery state of a destination.
 // +kubebuilder:validation:Enum=active;paused;disabled
@@ -508,6 +568,24 @@ type DestinationStatus struct {
 	// +optional
 	AppliedSecretsHash string `json:"appliedSecretsHash,omitempty"`
 
+	// createPending is set, before the create call, while a create may have reached hookstream without its id
+	// being recorded. A reconcile that finds it looks the destination up by slug and takes it over instead of
+	// creating a second one.
+	// +optional
+	CreatePending *CreatePending `json:"createPending,omitempty"`
+
+	// drift lists the remote fields that differ from the spec. With managementPolicy Observe: what Manage would
+	// change now. With Manage: what the last correction of changes made outside the operator reverted. Secret
+	// values are never shown.
+	// +optional
+	// +listType=map
+	// +listMapKey=field
+	Drift []FieldDrift `json:"drift,omitempty"`
+
+	// driftObservedAt is when status.drift was last set.
+	// +optional
+	DriftObservedAt *metav1.Time `json:"driftObservedAt,omitempty"`
+
 	// lastHandledReconcileAt echoes the value of the hookstream.io/reconcile-requested-at annotation that was
 	// last acted on.
 	// +optional
@@ -521,6 +599,29 @@ type DestinationStatus struct {
 	// +patchStrategy=merge
 	// +patchMergeKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+}
+
+// CreatePending marks a create call whose outcome is not recorded yet.
+type CreatePending struct {
+	// slug sent in the create call: the key to find the destination by.
+	// +required
+	Slug string `json:"slug"`
+	// since is when the create was first attempted.
+	// +required
+	Since metav1.Time `json:"since"`
+}
+
+// FieldDrift is one remote field that differs from the spec.
+type FieldDrift struct {
+	// field is the hookstream API field, for example url or provider_config.region.
+	// +required
+	Field string `json:"field"`
+	// desired is the value the spec asks for ("(secret)" for secret values).
+	// +optional
+	Desired string `json:"desired,omitempty"`
+	// observed is the value hookstream holds ("(secret, differs)" for secret values).
+	// +optional
+	Observed string `json:"observed,omitempty"`
 }
 
 // +kubebuilder:object:root=true

@@ -24,6 +24,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
@@ -77,6 +78,12 @@ func (r *DestinationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	}
 	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues("destination", klog.KObj(d)))
 
+	if isPaused(d) {
+		// No hookstream call at all, deletion included, until the annotation goes.
+		base := d.DeepCopy()
+		setPaused(d)
+		return ctrl.Result{}, r.patchStatus(ctx, base, d)
+	}
 	if !d.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, d)
 	}
@@ -96,7 +103,7 @@ func (r *DestinationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 			d.Status.ObservedGeneration = d.Generation
 		}
 		if err := r.patchStatus(ctx, base, d); err != nil && retErr == nil {
-			result, retErr = ctrl.Result{}, err
+			result, retErr = r.handleError(ctx, d, "record the status", err)
 		}
 	}()
 	result, err := r.reconcileNormal(ctx, d, base)
@@ -105,13 +112,11 @@ func (r *DestinationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	return result, err
 }
 
-// reconcileNormal observes the remote destination and creates or updates it.
+// reconcileNormal observes the remote destination, then creates, adopts or updates it as the policies allow.
 func (r *DestinationReconciler) reconcileNormal(ctx context.Context, d *v1.Destination, base *v1.Destination) (ctrl.Result, error) {
-	log := logf.FromContext(ctx)
 	if req := d.Annotations[v1.AnnotationReconcileRequestedAt]; req != "" {
 		d.Status.LastHandledReconcileAt = req
 	}
-
 	apiKey, err := r.apiKey(ctx, d, false)
 	if err != nil {
 		return r.handleError(ctx, d, "read the credentials", err)
@@ -120,95 +125,237 @@ func (r *DestinationReconciler) reconcileNormal(ctx context.Context, d *v1.Desti
 	if err != nil {
 		return r.handleError(ctx, d, "read the referenced Secrets", err)
 	}
-	secretsHash := want.secretsHash(apiKey)
 	hs, err := r.Clients(apiKey)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	secretsHash := want.secretsHash(apiKey)
 
-	// Observe.
-	var remote *hookstream.Destination
-	if d.Status.ID != "" {
-		remote, err = hs.GetDestination(ctx, d.Status.ID)
-		switch {
-		case hookstream.IsNotFound(err):
-			log.Info("Remote destination is gone; creating it again", "id", d.Status.ID)
-			r.warn(d, "RemoteDeleted", "Observe", fmt.Sprintf("Destination %s was deleted outside the operator; creating it again.", d.Status.ID))
-			d.Status.ID = ""
-			remote = nil
-		case err != nil:
-			return r.handleError(ctx, d, "read the remote destination", err)
-		}
+	remote, err := r.findRemote(ctx, d, hs, want.request.Slug)
+	if err != nil {
+		return r.handleError(ctx, d, "read the remote destination", err)
+	}
+	if observeOnly(d) {
+		return r.reconcileObserve(ctx, d, want, remote, secretsHash)
+	}
+	if remote != nil && d.Status.CreatePending != nil {
+		logf.FromContext(ctx).Info("Found the destination of an unrecorded create", "id", remote.ID, "slug", remote.Slug)
+		r.normal(d, "Adopted", "Adopt", fmt.Sprintf("Found hookstream destination %s (slug %s), created by an earlier "+
+			"attempt whose result was not recorded; using it instead of creating another.", remote.ID, remote.Slug))
+		d.Status.CreatePending = nil
 	}
 
-	// Create.
 	created := false
 	if remote == nil {
-		remote, err = hs.CreateDestination(ctx, &want.request)
+		remote, created, err = r.createOrAdopt(ctx, d, base, hs, want, secretsHash)
 		if err != nil {
-			if hookstream.IsConflict(err) {
-				msg := fmt.Sprintf("Slug %q is already used by another destination in the hookstream project. "+
-					"Set spec.slug to a free value, or delete the other destination.", want.request.Slug)
-				setStalled(d, v1.ReasonConflict, msg)
-				r.warn(d, v1.ReasonConflict, "Create", msg)
-				return ctrl.Result{RequeueAfter: credentialsRetryInterval}, nil
-			}
 			return r.handleError(ctx, d, "create the remote destination", err)
 		}
-		created = true
-		remoteWrites.WithLabelValues("create").Inc()
-		log.Info("Created remote destination", "id", remote.ID, "slug", remote.Slug)
-		r.normal(d, "Created", "Create", fmt.Sprintf("Created hookstream destination %s (slug %s).", remote.ID, remote.Slug))
-		setObserved(d, remote)
-		d.Status.AppliedSecretsHash = secretsHash
-		// Persist the id now: if anything below fails, the next reconcile must find this destination, not create
-		// another one.
-		if err := r.patchStatus(ctx, base, d); err != nil {
-			return r.handleError(ctx, d, "record the new destination's id", err)
-		}
-		*base = *d.DeepCopy()
 	}
-	if hookstream.NormalizeType(remote.Type) != want.request.Type {
-		return r.handleError(ctx, d, "converge", fmt.Errorf("%w: remote destination %s has type %q but the spec asks for %q; "+
-			"the type cannot change: create a new Destination for the new type", errTypeMismatch, remote.ID, remote.Type, want.request.Type))
+	if err := checkIdentity(d, want, remote); err != nil {
+		return r.handleError(ctx, d, "converge", err)
 	}
 
-	// Update.
 	obs := compareDestination(want, remote, d.Status.AppliedSecretsHash != secretsHash)
 	if !obs.upToDate() {
-		fields := obs.fields()
-		log.V(1).Info("Remote destination differs from the spec", "fields", fields)
 		updated, err := hs.UpdateDestination(ctx, remote.ID, obs.patch)
 		if err != nil {
 			return r.handleError(ctx, d, "update the remote destination", err)
 		}
 		remote = updated
-		remoteWrites.WithLabelValues("update").Inc()
-		specChanged := created || d.Generation != d.Status.ObservedGeneration || d.Status.AppliedSecretsHash != secretsHash
-		if specChanged {
-			r.normal(d, "Updated", "Update", fmt.Sprintf("Updated %s.", strings.Join(fields, ", ")))
-		} else {
-			for _, f := range fields {
-				driftCorrections.WithLabelValues(f).Inc()
-			}
-			log.Info("Reverted changes made outside the operator", "fields", fields)
-			r.normal(d, "DriftCorrected", "Update", fmt.Sprintf("Reverted %s, changed outside the operator.", strings.Join(fields, ", ")))
-		}
+		r.recordUpdate(ctx, d, obs, created || d.Generation != d.Status.ObservedGeneration || d.Status.AppliedSecretsHash != secretsHash)
 	}
 	d.Status.AppliedSecretsHash = secretsHash
 	setObserved(d, remote)
 	setAvailable(d)
-	return ctrl.Result{RequeueAfter: wait.Jitter(r.DriftInterval, 0.1)}, nil
+	return ctrl.Result{RequeueAfter: r.driftCheckAfter()}, nil
 }
 
-// reconcileDelete deletes the remote destination and releases the finalizer.
+// reconcileObserve mirrors the remote destination and publishes what Manage would change, without any write.
+func (r *DestinationReconciler) reconcileObserve(ctx context.Context, d *v1.Destination, want *desiredDestination,
+	remote *hookstream.Destination, secretsHash string) (ctrl.Result, error) {
+	if remote == nil {
+		msg := fmt.Sprintf("managementPolicy is Observe and hookstream has no destination with slug %q%s. "+
+			"Nothing is created in Observe; set spec.adoptID or spec.slug to an existing destination, or managementPolicy Manage.",
+			want.request.Slug, adoptIDNote(d))
+		setStalled(d, v1.ReasonNotFound, msg)
+		return ctrl.Result{RequeueAfter: r.driftCheckAfter()}, nil
+	}
+	if err := checkIdentity(d, want, remote); err != nil {
+		return r.handleError(ctx, d, "observe", err)
+	}
+	// The remote secret values cannot be read back: without a hash of what this operator applied, only their
+	// masked form can be compared.
+	rotated := d.Status.AppliedSecretsHash != "" && d.Status.AppliedSecretsHash != secretsHash
+	obs := compareDestination(want, remote, rotated)
+	setObserved(d, remote)
+	setDrift(d, obs.diffs)
+	if obs.upToDate() {
+		setObservedMatch(d)
+	} else {
+		setObservedDrift(d, obs.fields())
+	}
+	return ctrl.Result{RequeueAfter: r.driftCheckAfter()}, nil
+}
+
+// findRemote returns the remote destination of d, or nil when there is none: by the recorded id, else by
+// spec.adoptID, else by slug when a create may have happened unrecorded or when only observing.
+func (r *DestinationReconciler) findRemote(ctx context.Context, d *v1.Destination, hs HookstreamClient, slug string) (*hookstream.Destination, error) {
+	id := d.Status.ID
+	if id == "" {
+		id = d.Spec.AdoptID
+	}
+	if id != "" {
+		remote, err := hs.GetDestination(ctx, id)
+		switch {
+		case err == nil:
+			return remote, nil
+		case !hookstream.IsNotFound(err):
+			return nil, err
+		case d.Status.ID == "":
+			return nil, fmt.Errorf("%w: spec.adoptID %q names no destination in the hookstream project of the credentials", errRemoteNotFound, id)
+		}
+		logf.FromContext(ctx).Info("Remote destination is gone", "id", id)
+		r.warn(d, "RemoteDeleted", "Observe", fmt.Sprintf("Destination %s was deleted outside the operator.", id))
+		d.Status.ID = ""
+	}
+	if d.Status.CreatePending == nil && !observeOnly(d) {
+		return nil, nil
+	}
+	return findBySlug(ctx, hs, slug)
+}
+
+// findBySlug walks the project's destinations for the one with the slug; nil when there is none.
+func findBySlug(ctx context.Context, hs HookstreamClient, slug string) (*hookstream.Destination, error) {
+	for remote, err := range hs.AllDestinations(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		if remote.Slug == slug {
+			return remote, nil
+		}
+	}
+	return nil, nil
+}
+
+// createOrAdopt creates the remote destination, crash-safely: the create-pending marker is recorded (with
+// optimistic concurrency) before the POST, so that a reconcile after a crash looks the slug up instead of creating a
+// duplicate. A slug already taken is adopted when the marker says it may be ours, or when adoptionPolicy allows it.
+func (r *DestinationReconciler) createOrAdopt(ctx context.Context, d, base *v1.Destination, hs HookstreamClient,
+	want *desiredDestination, secretsHash string) (remote *hookstream.Destination, created bool, err error) {
+	log := logf.FromContext(ctx)
+	maybeOurs := d.Status.CreatePending != nil
+	if !maybeOurs {
+		d.Status.CreatePending = &v1.CreatePending{Slug: want.request.Slug, Since: metav1.Now()}
+		if err := r.Status().Patch(ctx, d, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+			return nil, false, err
+		}
+		*base = *d.DeepCopy()
+	}
+
+	remote, err = hs.CreateDestination(ctx, &want.request)
+	switch {
+	case err == nil:
+		created = true
+		remoteWrites.WithLabelValues("create").Inc()
+		log.Info("Created remote destination", "id", remote.ID, "slug", remote.Slug)
+		r.normal(d, "Created", "Create", fmt.Sprintf("Created hookstream destination %s (slug %s).", remote.ID, remote.Slug))
+		d.Status.AppliedSecretsHash = secretsHash
+	case hookstream.IsConflict(err) && (maybeOurs || d.Spec.AdoptionPolicy == v1.AdoptBySlug):
+		if remote, err = findBySlug(ctx, hs, want.request.Slug); err != nil {
+			return nil, false, err
+		}
+		if remote == nil {
+			return nil, false, fmt.Errorf("slug %q is taken but no destination has it: %w", want.request.Slug, errRetry)
+		}
+		log.Info("Adopted existing remote destination", "id", remote.ID, "slug", remote.Slug)
+		r.normal(d, "Adopted", "Adopt", fmt.Sprintf("Took over existing hookstream destination %s (slug %s).", remote.ID, remote.Slug))
+	case hookstream.IsConflict(err):
+		d.Status.CreatePending = nil
+		return nil, false, fmt.Errorf("%w: slug %q is already used by another destination in the hookstream project. "+
+			"It was left untouched. To take it over, set spec.adoptionPolicy: BySlug (its fields are then changed to "+
+			"match the spec) or spec.adoptID; otherwise set spec.slug to a free value", errSlugConflict, want.request.Slug)
+	default:
+		// The create may have happened anyway (a timeout, a lost answer): the marker stays, so the next attempt
+		// looks the slug up first.
+		return nil, false, err
+	}
+
+	// Persist the id now: if anything below fails, the next reconcile must find this destination, not create
+	// another one.
+	d.Status.CreatePending = nil
+	setObserved(d, remote)
+	if err := r.patchStatus(ctx, base, d); err != nil {
+		return nil, false, err
+	}
+	*base = *d.DeepCopy()
+	return remote, created, nil
+}
+
+// checkIdentity rejects a remote destination whose immutable fields do not match the spec.
+func checkIdentity(d *v1.Destination, want *desiredDestination, remote *hookstream.Destination) error {
+	if got := hookstream.NormalizeType(remote.Type); got != want.request.Type {
+		return fmt.Errorf("%w: remote destination %s has type %q but the spec asks for %q; the type cannot change: "+
+			"create a new Destination for the new type", errTypeMismatch, remote.ID, got, want.request.Type)
+	}
+	if d.Spec.Slug != "" && remote.Slug != d.Spec.Slug {
+		return fmt.Errorf("%w: remote destination %s has slug %q but spec.slug is %q; slugs cannot change in hookstream: "+
+			"remove spec.slug or set it to %q", errSlugMismatch, remote.ID, remote.Slug, d.Spec.Slug, remote.Slug)
+	}
+	return nil
+}
+
+// recordUpdate reports a PATCH: an update when the spec or a Secret changed, else a correction of drift.
+func (r *DestinationReconciler) recordUpdate(ctx context.Context, d *v1.Destination, obs *observation, specChanged bool) {
+	fields := obs.fields()
+	remoteWrites.WithLabelValues("update").Inc()
+	if specChanged {
+		logf.FromContext(ctx).V(1).Info("Updated remote destination", "fields", fields)
+		r.normal(d, "Updated", "Update", fmt.Sprintf("Updated %s.", strings.Join(fields, ", ")))
+		return
+	}
+	for _, f := range fields {
+		driftCorrections.WithLabelValues(f).Inc()
+	}
+	setDrift(d, obs.diffs)
+	logf.FromContext(ctx).Info("Reverted changes made outside the operator", "fields", fields)
+	r.normal(d, "DriftCorrected", "Update", fmt.Sprintf("Reverted %s, changed outside the operator.", strings.Join(fields, ", ")))
+}
+
+func (r *DestinationReconciler) driftCheckAfter() time.Duration {
+	return wait.Jitter(r.DriftInterval, 0.1)
+}
+
+func observeOnly(d *v1.Destination) bool { return d.Spec.ManagementPolicy == v1.ManagementObserve }
+
+func isPaused(d *v1.Destination) bool { return d.Annotations[v1.AnnotationPaused] == "true" }
+
+func adoptIDNote(d *v1.Destination) string {
+	if d.Spec.AdoptID == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (spec.adoptID %q)", d.Spec.AdoptID)
+}
+
+// reconcileDelete deletes the remote destination, as deletionPolicy allows, and releases the finalizer.
 func (r *DestinationReconciler) reconcileDelete(ctx context.Context, d *v1.Destination) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(d, v1.Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	if d.Status.ID != "" {
+	keepRemote := d.Spec.DeletionPolicy == v1.DeletionOrphan || observeOnly(d)
+	switch {
+	case d.Status.ID == "":
+		// Nothing was ever recorded. A create that may have reached hookstream is found by slug.
+		if d.Status.CreatePending != nil && !keepRemote {
+			return r.deleteUnrecorded(ctx, d)
+		}
+	case keepRemote:
+		logf.FromContext(ctx).Info("Leaving the remote destination in hookstream", "id", d.Status.ID)
+		r.normal(d, "Orphaned", "Delete", fmt.Sprintf("Left hookstream destination %s in place (deletionPolicy %s, managementPolicy %s).",
+			d.Status.ID, d.Spec.DeletionPolicy, d.Spec.ManagementPolicy))
+	default:
 		base := d.DeepCopy()
-		result, err := r.deleteRemote(ctx, d)
+		result, err := r.deleteRemote(ctx, d, d.Status.ID)
 		if err != nil || !result.IsZero() {
 			if perr := r.patchStatus(ctx, base, d); perr != nil && err == nil {
 				err = perr
@@ -216,6 +363,32 @@ func (r *DestinationReconciler) reconcileDelete(ctx context.Context, d *v1.Desti
 			return result, err
 		}
 	}
+	return r.releaseFinalizer(ctx, d)
+}
+
+// deleteUnrecorded deletes a destination whose create was attempted but never recorded, if hookstream has it.
+func (r *DestinationReconciler) deleteUnrecorded(ctx context.Context, d *v1.Destination) (ctrl.Result, error) {
+	apiKey, err := r.apiKey(ctx, d, true)
+	if err != nil {
+		return r.handleError(ctx, d, "delete the remote destination", err)
+	}
+	hs, err := r.Clients(apiKey)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	remote, err := findBySlug(ctx, hs, d.Status.CreatePending.Slug)
+	if err != nil {
+		return r.handleError(ctx, d, "look up the remote destination", err)
+	}
+	if remote != nil {
+		if result, err := r.deleteRemote(ctx, d, remote.ID); err != nil || !result.IsZero() {
+			return result, err
+		}
+	}
+	return r.releaseFinalizer(ctx, d)
+}
+
+func (r *DestinationReconciler) releaseFinalizer(ctx context.Context, d *v1.Destination) (ctrl.Result, error) {
 	base := d.DeepCopy()
 	controllerutil.RemoveFinalizer(d, v1.Finalizer)
 	if err := r.Patch(ctx, d, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
@@ -227,7 +400,7 @@ func (r *DestinationReconciler) reconcileDelete(ctx context.Context, d *v1.Desti
 	return ctrl.Result{}, nil
 }
 
-func (r *DestinationReconciler) deleteRemote(ctx context.Context, d *v1.Destination) (ctrl.Result, error) {
+func (r *DestinationReconciler) deleteRemote(ctx context.Context, d *v1.Destination, id string) (ctrl.Result, error) {
 	apiKey, err := r.apiKey(ctx, d, true)
 	if err != nil {
 		result, herr := r.handleError(ctx, d, "delete the remote destination", err)
@@ -238,7 +411,7 @@ func (r *DestinationReconciler) deleteRemote(ctx context.Context, d *v1.Destinat
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	err = hs.DeleteDestination(ctx, d.Status.ID)
+	err = hs.DeleteDestination(ctx, id)
 	if err != nil && !hookstream.IsNotFound(err) {
 		result, herr := r.handleError(ctx, d, "delete the remote destination", err)
 		setDeleting(d)
@@ -246,8 +419,8 @@ func (r *DestinationReconciler) deleteRemote(ctx context.Context, d *v1.Destinat
 	}
 	if err == nil {
 		remoteWrites.WithLabelValues("delete").Inc()
-		logf.FromContext(ctx).Info("Deleted remote destination", "id", d.Status.ID)
-		r.normal(d, "Deleted", "Delete", fmt.Sprintf("Deleted hookstream destination %s.", d.Status.ID))
+		logf.FromContext(ctx).Info("Deleted remote destination", "id", id)
+		r.normal(d, "Deleted", "Delete", fmt.Sprintf("Deleted hookstream destination %s.", id))
 	}
 	return ctrl.Result{}, nil
 }

@@ -17,6 +17,10 @@ limitations under the License.
 package controller
 
 import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/equality"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -101,4 +105,51 @@ func timePtr(t *time.Time) *metav1.Time {
 
 func timeValue(t time.Time) *metav1.Time {
 	return timePtr(&t)
+}
+
+// setPaused records that the paused annotation stops every hookstream call. Ready keeps its last value.
+func setPaused(d *v1.Destination) {
+	setCondition(d, v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonPaused,
+		"Reconciliation is paused by the hookstream.io/paused annotation; remove it to resume.")
+	meta.RemoveStatusCondition(&d.Status.Conditions, v1.ConditionReconciling)
+}
+
+// setObservedMatch records, under managementPolicy Observe, a remote destination that matches the spec.
+func setObservedMatch(d *v1.Destination) {
+	setCondition(d, v1.ConditionReady, metav1.ConditionTrue, v1.ReasonObserved,
+		"The destination exists in hookstream and matches the spec (observed only: managementPolicy is Observe).")
+	setCondition(d, v1.ConditionSynced, metav1.ConditionTrue, v1.ReasonReconcileSuccess, "The last reconcile reached hookstream.")
+	meta.RemoveStatusCondition(&d.Status.Conditions, v1.ConditionReconciling)
+	meta.RemoveStatusCondition(&d.Status.Conditions, v1.ConditionStalled)
+}
+
+// setObservedDrift records, under managementPolicy Observe, a remote destination that differs from the spec.
+func setObservedDrift(d *v1.Destination, fields []string) {
+	setCondition(d, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonDriftDetected,
+		fmt.Sprintf("hookstream differs from the spec in %s (see status.drift). managementPolicy is Observe, so nothing "+
+			"is changed; set it to Manage to apply the spec.", strings.Join(fields, ", ")))
+	setCondition(d, v1.ConditionSynced, metav1.ConditionTrue, v1.ReasonReconcileSuccess, "The last reconcile reached hookstream.")
+	meta.RemoveStatusCondition(&d.Status.Conditions, v1.ConditionReconciling)
+	meta.RemoveStatusCondition(&d.Status.Conditions, v1.ConditionStalled)
+}
+
+// setDrift publishes the differing fields, secret values hidden. The time moves only when the list changes.
+func setDrift(d *v1.Destination, diffs []fieldDiff) {
+	var drift []v1.FieldDrift
+	for _, f := range diffs {
+		fd := v1.FieldDrift{Field: f.Field, Desired: f.Desired, Observed: f.Observed}
+		if f.Secret {
+			fd.Desired, fd.Observed = "(secret)", "(secret, differs)"
+		}
+		drift = append(drift, fd)
+	}
+	if equality.Semantic.DeepEqual(drift, d.Status.Drift) {
+		return
+	}
+	d.Status.Drift = drift
+	now := metav1.Now()
+	d.Status.DriftObservedAt = &now
+	if drift == nil {
+		d.Status.DriftObservedAt = nil
+	}
 }

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -60,8 +61,26 @@ func (e *errMissingSecret) Error() string {
 	return fmt.Sprintf("%s %q has no key %q", what, e.name, e.key)
 }
 
-// errTypeMismatch is a remote destination whose type is not the spec's provider type.
-var errTypeMismatch = errors.New("type mismatch")
+// Failures found by the reconciler itself; each maps to a condition reason in handleError.
+var (
+	// errTypeMismatch: the remote destination's type is not the spec's provider type.
+	errTypeMismatch = errors.New("type mismatch")
+	// errSlugMismatch: the remote destination's slug is not spec.slug.
+	errSlugMismatch = errors.New("slug mismatch")
+	// errSlugConflict: the slug is taken and adoption is not allowed.
+	errSlugConflict = errors.New("slug conflict")
+	// errRemoteNotFound: spec.adoptID names no remote destination.
+	errRemoteNotFound = errors.New("remote destination not found")
+	// errRetry: a transient inconsistency worth retrying with backoff.
+	errRetry = errors.New("retrying")
+)
+
+var stalledReasons = map[error]string{
+	errTypeMismatch:   v1.ReasonTypeMismatch,
+	errSlugMismatch:   v1.ReasonSlugMismatch,
+	errSlugConflict:   v1.ReasonConflict,
+	errRemoteNotFound: v1.ReasonNotFound,
+}
 
 // handleError is the one place where a failure becomes conditions, an event and a reconcile result.
 func (r *DestinationReconciler) handleError(ctx context.Context, d *v1.Destination, action string, err error) (ctrl.Result, error) {
@@ -81,10 +100,14 @@ func (r *DestinationReconciler) handleError(ctx context.Context, d *v1.Destinati
 		// The Secret watch starts a reconcile as soon as it appears.
 		return ctrl.Result{RequeueAfter: credentialsRetryInterval}, nil
 
-	case errors.Is(err, errTypeMismatch):
-		setStalled(d, v1.ReasonTypeMismatch, err.Error())
-		r.warn(d, v1.ReasonTypeMismatch, action, err.Error())
-		return ctrl.Result{}, reconcile.TerminalError(err)
+	case errors.Is(err, errTypeMismatch), errors.Is(err, errSlugMismatch), errors.Is(err, errSlugConflict),
+		errors.Is(err, errRemoteNotFound):
+		reason := stalledReasons[errors.Unwrap(err)]
+		msg := "Cannot " + action + ": " + strings.TrimPrefix(err.Error(), errors.Unwrap(err).Error()+": ") + "."
+		setStalled(d, reason, msg)
+		r.warn(d, reason, action, msg)
+		// Only a change of the spec, or of hookstream found by the periodic check, can resolve these.
+		return ctrl.Result{RequeueAfter: r.driftCheckAfter()}, nil
 
 	case hookstream.IsInvalid(err):
 		msg := fmt.Sprintf("hookstream rejected the spec: %s. Fix the spec; nothing is retried until it changes.", apiMessage(err))
@@ -136,6 +159,9 @@ func apiMessage(err error) string {
 func errorSummary(err error, apiErr *hookstream.APIError) string {
 	if errors.As(err, &apiErr) {
 		return fmt.Sprintf("hookstream answered %d %s", apiErr.StatusCode, apiErr.Message)
+	}
+	if errors.Is(err, errRetry) {
+		return err.Error()
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "hookstream did not answer in time"

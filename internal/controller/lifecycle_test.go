@@ -1,0 +1,266 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+)
+
+// createRemote creates a destination in hookstream behind the operator's back.
+func createRemote(t *testing.T, slug, url string) *hookstream.Destination {
+	t.Helper()
+	row, err := remote.CreateDestination(context.Background(), &hookstream.CreateRequest{
+		Name: "made elsewhere", Slug: slug, URL: url, CircuitBreakerThreshold: ptr.To(42),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return row
+}
+
+func httpSpec(url string) v1.DestinationSpec {
+	return v1.DestinationSpec{HTTP: &v1.HTTPDestination{URL: url}}
+}
+
+func setAnnotation(t *testing.T, key client.ObjectKey, name, value string) {
+	t.Helper()
+	d := getDestination(t, key)
+	patch := client.MergeFrom(d.DeepCopy())
+	if d.Annotations == nil {
+		d.Annotations = map[string]string{}
+	}
+	if value == "" {
+		delete(d.Annotations, name)
+	} else {
+		d.Annotations[name] = value
+	}
+	if err := k8s.Patch(context.Background(), d, patch); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAdoptByID(t *testing.T) {
+	ns := newNamespace(t)
+	existing := createRemote(t, "adopt-by-id-"+ns, "https://old.example.com/")
+	before := emu.Stats()
+	spec := httpSpec("https://new.example.com/")
+	spec.AdoptID = existing.ID
+	spec.DisplayName = "made elsewhere"
+	key := createDestination(t, ns, "adopter", spec)
+	d := waitForReady(t, key)
+	if d.Status.ID != existing.ID || d.Status.Slug != existing.Slug {
+		t.Fatalf("status id/slug = %s/%s, want the adopted %s/%s", d.Status.ID, d.Status.Slug, existing.ID, existing.Slug)
+	}
+	after := emu.Stats()
+	if n := after.Count(routeCreate) - before.Count(routeCreate); n != 0 {
+		t.Errorf("%d POSTs while adopting", n)
+	}
+	row := remoteRow(t, existing.ID)
+	if row.URL != "https://new.example.com/" || ptr.Deref(row.CircuitBreakerThreshold, 0) != 42 {
+		t.Errorf("after adoption: url %q (want the spec's), circuit threshold %v (unmanaged, want 42 kept)", row.URL, row.CircuitBreakerThreshold)
+	}
+}
+
+func TestSlugConflictIsReportedThenAdoptedWhenAllowed(t *testing.T) {
+	ns := newNamespace(t)
+	slug := "taken-" + ns
+	existing := createRemote(t, slug, "https://old.example.com/")
+	spec := httpSpec("https://new.example.com/")
+	spec.Slug = slug
+	key := createDestination(t, ns, "conflict", spec)
+	d := waitForCondition(t, key, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonConflict)
+	if msg := findCondition(d, v1.ConditionReady).Message; !strings.Contains(msg, "adoptionPolicy: BySlug") {
+		t.Errorf("conflict message %q does not say how to adopt", msg)
+	}
+	if d.Status.ID != "" || d.Status.CreatePending != nil {
+		t.Errorf("status after a conflict: id %q, createPending %v", d.Status.ID, d.Status.CreatePending)
+	}
+	if row := remoteRow(t, existing.ID); row.URL != "https://old.example.com/" || !row.UpdatedAt.Equal(existing.UpdatedAt) {
+		t.Errorf("the existing destination was changed: %+v", row)
+	}
+
+	updateSpec(t, key, func(s *v1.DestinationSpec) { s.AdoptionPolicy = v1.AdoptBySlug })
+	d = waitForReady(t, key)
+	if d.Status.ID != existing.ID {
+		t.Errorf("status.id = %q, want the adopted %q", d.Status.ID, existing.ID)
+	}
+	if row := remoteRow(t, existing.ID); row.URL != "https://new.example.com/" {
+		t.Errorf("adopted destination not converged: url %q", row.URL)
+	}
+	waitForEvent(t, key, "Adopted")
+}
+
+func TestObserveNeverWritesAndPublishesDrift(t *testing.T) {
+	ns := newNamespace(t)
+	createSecret(t, ns, "auth", map[string]string{"token": "observed-token-1234"})
+	slug := "observed-" + ns
+	existing := createRemote(t, slug, "https://remote.example.com/")
+	before := emu.Stats()
+	spec := httpSpec("https://git.example.com/")
+	spec.Slug = slug
+	spec.ManagementPolicy = v1.ManagementObserve
+	spec.HTTP.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: v1.SecretKeySelector{Name: "auth", Key: "token"}}}
+	key := createDestination(t, ns, "observer", spec)
+	d := waitForCondition(t, key, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonDriftDetected)
+	if d.Status.ID != existing.ID {
+		t.Errorf("status.id = %q, want %q", d.Status.ID, existing.ID)
+	}
+	drift := map[string]v1.FieldDrift{}
+	for _, f := range d.Status.Drift {
+		drift[f.Field] = f
+	}
+	if f := drift["url"]; f.Desired != "https://git.example.com/" || f.Observed != "https://remote.example.com/" {
+		t.Errorf("url drift = %+v", f)
+	}
+	if f, ok := drift["auth_config.token"]; !ok || f.Desired != "(secret)" {
+		t.Errorf("secret drift = %+v (present %v), want shown as (secret)", f, ok)
+	}
+	if strings.Contains(fmt.Sprint(d.Status), "observed-token") {
+		t.Errorf("status reveals the secret")
+	}
+
+	deleteAndWaitGone(t, key)
+	if n := emu.Stats().Writes() - before.Writes(); n != 0 {
+		t.Errorf("%d writes to hookstream under managementPolicy Observe", n)
+	}
+	remoteRow(t, existing.ID) // still there
+}
+
+func TestObserveWithoutRemoteCreatesNothing(t *testing.T) {
+	ns := newNamespace(t)
+	before := emu.Stats()
+	spec := httpSpec("https://git.example.com/")
+	spec.ManagementPolicy = v1.ManagementObserve
+	key := createDestination(t, ns, "nothing-there", spec)
+	waitForCondition(t, key, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonNotFound)
+	if n := emu.Stats().Writes() - before.Writes(); n != 0 {
+		t.Errorf("%d writes to hookstream under managementPolicy Observe", n)
+	}
+}
+
+func TestOrphanLeavesTheRemote(t *testing.T) {
+	ns := newNamespace(t)
+	spec := httpSpec("https://orphan.example.com/")
+	spec.DeletionPolicy = v1.DeletionOrphan
+	key := createDestination(t, ns, "orphan", spec)
+	d := waitForReady(t, key)
+	deleteAndWaitGone(t, key)
+	remoteRow(t, d.Status.ID)
+	waitForEvent(t, key, "Orphaned")
+}
+
+func TestPauseStopsAllCallsAndResumes(t *testing.T) {
+	ns := newNamespace(t)
+	key := createDestination(t, ns, "pausable", httpSpec("https://pause.example.com/a"))
+	d := waitForReady(t, key)
+	setAnnotation(t, key, v1.AnnotationPaused, "true")
+	waitForCondition(t, key, v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonPaused)
+
+	before := emu.Stats().Total()
+	updateSpec(t, key, func(s *v1.DestinationSpec) { s.HTTP.URL = "https://pause.example.com/b" })
+	setAnnotation(t, key, v1.AnnotationReconcileRequestedAt, "now")
+	time.Sleep(2 * time.Second)
+	if n := emu.Stats().Total() - before; n != 0 {
+		t.Errorf("%d hookstream calls while paused", n)
+	}
+	if row := remoteRow(t, d.Status.ID); row.URL != "https://pause.example.com/a" {
+		t.Errorf("a paused spec change reached hookstream: %q", row.URL)
+	}
+
+	setAnnotation(t, key, v1.AnnotationPaused, "")
+	waitForReady(t, key)
+	if row := remoteRow(t, d.Status.ID); row.URL != "https://pause.example.com/b" {
+		t.Errorf("the spec change was not applied after resuming: %q", row.URL)
+	}
+}
+
+// TestCreateRecordedAfterCrashIsAdopted reproduces a manager that died between the POST and the status write:
+// the remote destination exists with the Destination's slug and the create-pending marker is set, but no id.
+func TestCreateRecordedAfterCrashIsAdopted(t *testing.T) {
+	ns := newNamespace(t)
+	d := &v1.Destination{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "crashed", Annotations: map[string]string{v1.AnnotationPaused: "true"}},
+		Spec:       httpSpec("https://crash.example.com/"),
+	}
+	if err := k8s.Create(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	key := client.ObjectKeyFromObject(d)
+	waitForCondition(t, key, v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonPaused)
+	slug := defaultSlug(ns, "crashed")
+	lost := createRemote(t, slug, "https://crash.example.com/")
+
+	d = getDestination(t, key)
+	d.Status.CreatePending = &v1.CreatePending{Slug: slug, Since: metav1.Now()}
+	if err := k8s.Status().Update(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	before := emu.Stats()
+	setAnnotation(t, key, v1.AnnotationPaused, "")
+	d = waitForReady(t, key)
+	if d.Status.ID != lost.ID || d.Status.CreatePending != nil {
+		t.Errorf("status id %q createPending %v, want the lost destination %q and no marker", d.Status.ID, d.Status.CreatePending, lost.ID)
+	}
+	if n := emu.Stats().Count(routeCreate) - before.Count(routeCreate); n != 0 {
+		t.Errorf("%d POSTs after the crash, want 0: the destination existed", n)
+	}
+}
+
+func TestDeleteAfterCrashBeforeRecordDeletesBySlug(t *testing.T) {
+	ns := newNamespace(t)
+	d := &v1.Destination{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "crashed-delete", Annotations: map[string]string{v1.AnnotationPaused: "true"}},
+		Spec:       httpSpec("https://crash.example.com/"),
+	}
+	if err := k8s.Create(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	key := client.ObjectKeyFromObject(d)
+	waitForCondition(t, key, v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonPaused)
+	slug := defaultSlug(ns, "crashed-delete")
+	lost := createRemote(t, slug, "https://crash.example.com/")
+	d = getDestination(t, key)
+	d.Status.CreatePending = &v1.CreatePending{Slug: slug, Since: metav1.Now()}
+	d.Finalizers = []string{v1.Finalizer}
+	if err := k8s.Status().Update(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	d = getDestination(t, key)
+	d.Finalizers = []string{v1.Finalizer}
+	if err := k8s.Update(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8s.Delete(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	setAnnotation(t, key, v1.AnnotationPaused, "")
+	eventually(t, "remote deleted", func() error {
+		if _, err := remote.GetDestination(context.Background(), lost.ID); !hookstream.IsNotFound(err) {
+			return fmt.Errorf("remote still there (err %v)", err)
+		}
+		return nil
+	})
+}
