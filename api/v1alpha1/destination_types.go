@@ -364,7 +364,7 @@ type AWSS3Destination struct {
 	Prefix string `json:"prefix,omitempty"`
 	// format of each object: json (the event envelope) or raw (the payload as received).
 	// +optional
-	Format S3Format `json:"format,omitempty"`
+	Format         S3Format `json:"format,omitempty"`
 	AWSCredentials `json:",inline"`
 }
 
@@ -389,7 +389,7 @@ type AWSEventBridgeDestination struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=128
-	DetailType string `json:"detailType"`
+	DetailType     string `json:"detailType"`
 	AWSCredentials `json:",inline"`
 }
 

@@ -139,7 +139,9 @@ func TestInvalidDestinationsRejected(t *testing.T) {
 			message: `spec.retry.backoff: Unsupported value: "random"`,
 		},
 		"circuit threshold out of range": {
-			mutate:  func(d *v1.Destination) { d.Spec.CircuitBreaker = &v1.CircuitBreakerPolicy{Threshold: ptr.To[int32](101)} },
+			mutate: func(d *v1.Destination) {
+				d.Spec.CircuitBreaker = &v1.CircuitBreakerPolicy{Threshold: ptr.To[int32](101)}
+			},
 			message: "spec.circuitBreaker.threshold in body should be less than or equal to 100",
 		},
 		"bad slug": {
