@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver and etcd from the Go module proxy into a cache outside the repository, so that envtest
+# Builds kube-apiserver, etcd and a matching kubectl from the Go module proxy into a cache outside the repository, so that envtest
 # and the local environment run a real control plane on a machine that cannot download setup-envtest's archives.
 #
 # Usage: hack/setup-envtest.sh [--print-path]
@@ -7,8 +7,8 @@
 #   ETCD_VERSION  etcd server module version (default v3.6.16)
 #   ENVTEST_CACHE cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/hookstream-operator/envtest)
 #
-# The result lives in $ENVTEST_CACHE/k8s-$K8S_VERSION-etcd-$ETCD_VERSION/{kube-apiserver,etcd}. A second call
-# finds both binaries and returns at once. With --print-path only the folder is printed on stdout (progress goes
+# The result lives in $ENVTEST_CACHE/k8s-$K8S_VERSION-etcd-$ETCD_VERSION/{kube-apiserver,etcd,kubectl}. A second
+# call finds the binaries and returns at once. With --print-path only the folder is printed on stdout (progress goes
 # to stderr), which is what `make -s envtest-assets` relies on.
 set -euo pipefail
 
@@ -28,7 +28,7 @@ log() { printf '[setup-envtest] %s\n' "$*" >&2; }
 print_path=false
 [[ "${1:-}" == "--print-path" ]] && print_path=true
 
-if [[ -x "$dest/kube-apiserver" && -x "$dest/etcd" ]]; then
+if [[ -x "$dest/kube-apiserver" && -x "$dest/etcd" && -x "$dest/kubectl" ]]; then
   $print_path && printf '%s\n' "$dest"
   exit 0
 fi
@@ -53,10 +53,10 @@ with_heartbeat() {
   log "  $what built in $((SECONDS - start)) s"
 }
 
-build_kube_apiserver() {
-  local major_minor=${K8S_VERSION#v}
-  local major=${major_minor%%.*}
-  local minor=${major_minor#*.}; minor=${minor%%.*}
+k8s_src=""
+# Copies k8s.io/kubernetes from the module cache into a writable tree that builds outside the monorepo.
+prepare_kubernetes_source() {
+  [[ -n "$k8s_src" ]] && return
   local staging="v0.${K8S_VERSION#v1.}"
   log "Downloading k8s.io/kubernetes@$K8S_VERSION from the Go module proxy"
   local moddir
@@ -69,14 +69,27 @@ build_kube_apiserver() {
     # The staging replaces point into the monorepo; resolve them from the proxy at the matching version instead.
     sed -i -E "s#^(\s*)(k8s\.io/[a-z0-9-]+) => \./staging/src/k8s\.io/[a-z0-9-]+\$#\1\2 => \2 $staging#" go.mod
     sed -i -E "s#^replace (k8s\.io/[a-z0-9-]+) => \./staging/src/k8s\.io/[a-z0-9-]+\$#replace \1 => \1 $staging#" go.mod
-    local ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION"
-    ldflags+=" -X k8s.io/component-base/version.gitMajor=$major -X k8s.io/component-base/version.gitMinor=$minor"
-    ldflags+=" -X k8s.io/component-base/version.gitTreeState=clean"
-    log "Building kube-apiserver $K8S_VERSION (about 6 minutes on 2 cores, once per machine)"
-    with_heartbeat kube-apiserver env GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" \
-      -o "$work/kube-apiserver" ./cmd/kube-apiserver
   )
-  mv "$work/kube-apiserver" "$dest/kube-apiserver"
+  k8s_src="$work/kubernetes"
+}
+
+# Builds one command of k8s.io/kubernetes with the version stamped in, so clients can parse it.
+build_kubernetes_command() {
+  local cmd=$1 estimate=$2
+  prepare_kubernetes_source
+  local major_minor=${K8S_VERSION#v}
+  local major=${major_minor%%.*}
+  local minor=${major_minor#*.}; minor=${minor%%.*}
+  local ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION"
+  ldflags+=" -X k8s.io/component-base/version.gitMajor=$major -X k8s.io/component-base/version.gitMinor=$minor"
+  ldflags+=" -X k8s.io/component-base/version.gitTreeState=clean"
+  log "Building $cmd $K8S_VERSION ($estimate on 2 cores, once per machine)"
+  (
+    cd "$k8s_src"
+    with_heartbeat "$cmd" env GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" \
+      -o "$work/$cmd" "./cmd/$cmd"
+  )
+  mv "$work/$cmd" "$dest/$cmd"
 }
 
 build_etcd() {
@@ -105,7 +118,8 @@ GO
 
 log "Control-plane binaries for envtest are missing in $dest; building them from source"
 [[ -x "$dest/etcd" ]] || build_etcd
-[[ -x "$dest/kube-apiserver" ]] || build_kube_apiserver
+[[ -x "$dest/kube-apiserver" ]] || build_kubernetes_command kube-apiserver "about 6 minutes"
+[[ -x "$dest/kubectl" ]] || build_kubernetes_command kubectl "about 2 minutes"
 log "Ready: $dest"
 $print_path && printf '%s\n' "$dest"
 exit 0
