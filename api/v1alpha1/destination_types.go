@@ -647,7 +647,7 @@ type Destination struct {
 	// +optional
 	metav1.ObjectMeta `json:"metadata,omitzero"`
 
-	// spec is the desired destination.
+	// spec is the desired destination. Fields left unset are not managed: hookstream keeps its own value.
 	// +required
 	Spec DestinationSpec `json:"spec"`
 
