@@ -236,3 +236,13 @@ endef
 define gomodver
 $(shell go list -m -f '{{if .Replace}}{{.Replace.Version}}{{else}}{{.Version}}{{end}}' $(1) 2>/dev/null)
 endef
+
+##@ Local environment
+
+.PHONY: demo
+demo: build setup-envtest ## The main job: a local control plane, the emulator and the manager, and a scripted tour.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/localenv demo
+
+.PHONY: dev
+dev: build setup-envtest ## The same environment left running for hands-on use; Ctrl-C stops everything.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/localenv dev

@@ -1,0 +1,531 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/ // Command localenv runs the operator locally on a real control plane (the kube-apiserver and etcd built by
+// `make setup-envtest`), with the hookstream emulator standing in for hookstream.
+//
+//	go run ./hack/localenv demo   a scripted, non-interactive tour that fails loudly if a step does not happen
+//	go run ./hack/localenv dev    the same environment left running until Ctrl-C
+//
+// It expects bin/manager and bin/hookstream-emulator (`make build`) and KUBEBUILDER_ASSETS (`make -s
+// envtest-assets`); `make demo` and `make dev` provide both.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/yaml"
+
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/test/testenv"
+)
+
+const namespace = "demo"
+
+func main() {
+	mode := "demo"
+	if len(os.Args) > 1 {
+		mode = os.Args[1]
+	}
+	if mode != "demo" && mode != "dev" {
+		fmt.Fprintln(os.Stderr, "usage: localenv demo|dev")
+		os.Exit(2)
+	}
+	env := &localEnv{}
+	err := env.start()
+	if err == nil {
+		if mode == "demo" {
+			err = env.tour()
+		} else {
+			err = env.waitForInterrupt()
+		}
+	}
+	env.stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "\n\033[1;31mFAILED:\033[0m %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// localEnv is the control plane, the emulator, the manager and a local webhook receiver.
+type localEnv struct {
+	root       string
+	dir        string
+	cp         *envtest.Environment
+	kubeconfig string
+	kubectlBin string
+	apiKey     string
+	emuURL     string
+	procs      []*exec.Cmd
+	receiver   *receiver
+	step       int
+}
+
+func say(format string, args ...any) { fmt.Printf(format+"\n", args...) }
+
+func (e *localEnv) heading(title string) {
+	e.step++
+	fmt.Printf("\n\033[1;34m==> [%d] %s\033[0m\n", e.step, title)
+}
+
+func (e *localEnv) start() error {
+	var err error
+	if e.root, err = testenv.RepoRoot(); err != nil {
+		return err
+	}
+	if e.dir, err = os.MkdirTemp("", "hookstream-localenv-"); err != nil {
+		return err
+	}
+	e.kubectlBin = filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl")
+	if e.apiKey, err = sampleAPIKey(filepath.Join(e.root, "config", "samples", "credentials_secret.yaml")); err != nil {
+		return err
+	}
+
+	e.heading("Starting a local control plane (kube-apiserver and etcd) with the Destination CRD")
+	if e.cp, err = testenv.Start(); err != nil {
+		return err
+	}
+	admin, err := e.cp.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return err
+	}
+	kc, err := admin.KubeConfig()
+	if err != nil {
+		return err
+	}
+	e.kubeconfig = filepath.Join(e.dir, "kubeconfig")
+	if err := os.WriteFile(e.kubeconfig, kc, 0o600); err != nil {
+		return err
+	}
+	say("API server at %s", e.cp.Config.Host)
+
+	e.heading("Starting the hookstream emulator and a local webhook receiver")
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	e.emuURL = "http://" + addr
+	if err := e.spawn("emulator", filepath.Join(e.root, "bin", "hookstream-emulator"), nil,
+		"--addr", addr, "--api-key", e.apiKey, "--admin"); err != nil {
+		return err
+	}
+	if err := waitFor(10*time.Second, "the emulator", func() error {
+		resp, err := http.Get(e.emuURL + "/_emulator/stats")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	if e.receiver, err = startReceiver(); err != nil {
+		return err
+	}
+	say("hookstream API at %s/v1 (admin API at %s/_emulator/), receiver at %s", e.emuURL, e.emuURL, e.receiver.url)
+
+	e.heading("Starting the manager")
+	if _, err := e.kubectl("create", "namespace", namespace); err != nil {
+		return err
+	}
+	return e.spawn("manager", filepath.Join(e.root, "bin", "manager"), []string{"KUBECONFIG=" + e.kubeconfig},
+		"--hookstream-url", e.emuURL+"/v1", "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
+		"--drift-interval", "10m")
+}
+
+// spawn starts a child process in its own process group, its output in a log file.
+func (e *localEnv) spawn(name, bin string, env []string, args ...string) error {
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("%s is missing: run `make build` first", bin)
+	}
+	logPath := filepath.Join(e.dir, name+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	e.procs = append(e.procs, cmd)
+	say("%s running (pid %d), log: %s", name, cmd.Process.Pid, logPath)
+	return nil
+}
+
+// stop ends every process this environment started; nothing is left behind.
+func (e *localEnv) stop() {
+	fmt.Printf("\n\033[1;34m==> Stopping everything\033[0m\n")
+	for i := len(e.procs) - 1; i >= 0; i-- {
+		p := e.procs[i]
+		_ = syscall.Kill(-p.Process.Pid, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = p.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+	}
+	if e.receiver != nil {
+		_ = e.receiver.srv.Close()
+	}
+	if e.cp != nil {
+		if err := e.cp.Stop(); err != nil {
+			say("stopping the control plane: %v", err)
+		}
+	}
+	if e.dir != "" && os.Getenv("KEEP_LOGS") == "" {
+		_ = os.RemoveAll(e.dir)
+	}
+	say("All processes stopped.")
+}
+
+func (e *localEnv) waitForInterrupt() error {
+	e.heading("Ready for hands-on use")
+	say("export KUBECONFIG=%s", e.kubeconfig)
+	say("alias kubectl=%s   # kubectl %s, matching the API server", e.kubectlBin, "v1.37")
+	say("kubectl apply -n %s -k %s", namespace, filepath.Join(e.root, "config", "samples"))
+	say("kubectl get destinations -n %s -o wide", namespace)
+	say("hookstream emulator: %s/v1 with X-API-Key: %s", e.emuURL, e.apiKey)
+	say("  deliveries: curl -X POST %s/_emulator/destinations/<status.id>/deliveries -d '{\"count\":3}'", e.emuURL)
+	say("  request counts: curl %s/_emulator/stats", e.emuURL)
+	say("local webhook receiver (point an http destination at it): %s", e.receiver.url)
+	say("logs: %s", e.dir)
+	say("\nPress Ctrl-C to stop everything.")
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	return nil
+}
+
+// kubectl runs kubectl as the cluster admin and returns its output.
+func (e *localEnv) kubectl(args ...string) (string, error) {
+	cmd := exec.Command(e.kubectlBin, append([]string{"--kubeconfig", e.kubeconfig}, args...)...)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("kubectl %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return out.String(), nil
+}
+
+// show runs kubectl, printing the command and its output as a person would see them.
+func (e *localEnv) show(args ...string) (string, error) {
+	fmt.Printf("\033[2m$ kubectl %s\033[0m\n", strings.Join(args, " "))
+	out, err := e.kubectl(args...)
+	fmt.Print(out)
+	return out, err
+}
+
+func (e *localEnv) jsonpath(name, path string) (string, error) {
+	return e.kubectl("get", "destination", name, "-n", namespace, "-o", "jsonpath="+path)
+}
+
+// waitForValue polls a jsonpath of a Destination until it has the wanted value.
+func (e *localEnv) waitForValue(name, path, want string) error {
+	return waitFor(60*time.Second, fmt.Sprintf("%s %s == %q", name, path, want), func() error {
+		got, err := e.jsonpath(name, path)
+		if err != nil {
+			return err
+		}
+		if got != want {
+			return fmt.Errorf("is %q", got)
+		}
+		return nil
+	})
+}
+
+func (e *localEnv) requestReconcile(name string) error {
+	_, err := e.kubectl("annotate", "destination", name, "-n", namespace, "--overwrite",
+		"hookstream.io/reconcile-requested-at="+time.Now().Format(time.RFC3339Nano))
+	return err
+}
+
+func (e *localEnv) remote() (*hookstream.Client, error) {
+	return hookstream.New(hookstream.Options{BaseURL: e.emuURL + "/v1", APIKey: e.apiKey})
+}
+
+func (e *localEnv) stats() (map[string]map[string]int64, error) {
+	resp, err := http.Get(e.emuURL + "/_emulator/stats")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Routes map[string]map[string]int64 `json:"routes"`
+	}
+	return st.Routes, json.NewDecoder(resp.Body).Decode(&st)
+}
+
+func countRoute(st map[string]map[string]int64, route string) int64 {
+	var n int64
+	for _, c := range st[route] {
+		n += c
+	}
+	return n
+}
+
+// tour shows the operator at work and checks each step.
+func (e *localEnv) tour() error {
+	e.heading("Applying config/samples: an http destination (auth and a header from a Secret), an SQS one (secret key from a Secret), a paused one")
+	if _, err := e.show("apply", "-n", namespace, "-k", filepath.Join(e.root, "config", "samples")); err != nil {
+		return err
+	}
+
+	e.heading("Waiting for every Destination to be Ready")
+	if _, err := e.show("wait", "destinations", "--all", "-n", namespace, "--for=condition=Ready", "--timeout=90s"); err != nil {
+		return err
+	}
+	if _, err := e.show("get", "destinations", "-n", namespace, "-o", "wide"); err != nil {
+		return err
+	}
+
+	e.heading("Editing a spec field: pointing orders-http at the local receiver (one PATCH with only that field)")
+	before, err := e.stats()
+	if err != nil {
+		return err
+	}
+	if _, err := e.show("patch", "destination", "orders-http", "-n", namespace, "--type=merge",
+		"-p", fmt.Sprintf(`{"spec":{"http":{"url":%q}}}`, e.receiver.url+"/hooks")); err != nil {
+		return err
+	}
+	id, err := e.jsonpath("orders-http", "{.status.id}")
+	if err != nil {
+		return err
+	}
+	hs, err := e.remote()
+	if err != nil {
+		return err
+	}
+	if err := waitFor(30*time.Second, "the url change in hookstream", func() error {
+		d, err := hs.GetDestination(context.Background(), id)
+		if err != nil {
+			return err
+		}
+		if d.URL != e.receiver.url+"/hooks" {
+			return fmt.Errorf("url is %s", d.URL)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	after, err := e.stats()
+	if err != nil {
+		return err
+	}
+	patches := countRoute(after, "PATCH /destinations/{id}") - countRoute(before, "PATCH /destinations/{id}")
+	say("hookstream received %d PATCH for the edit; the operator's event:", patches)
+	if patches != 1 {
+		return fmt.Errorf("expected exactly one PATCH, saw %d", patches)
+	}
+	if err := e.showEvents("orders-http", "Updated"); err != nil {
+		return err
+	}
+
+	e.heading("Delivering 3 events through the emulator to the local receiver")
+	resp, err := http.Post(e.emuURL+"/_emulator/destinations/"+id+"/deliveries", "application/json", strings.NewReader(`{"count":3}`))
+	if err != nil {
+		return err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("deliveries: %d %s", resp.StatusCode, body)
+	}
+	got := e.receiver.received()
+	if len(got) != 3 {
+		return fmt.Errorf("the receiver got %d requests, want 3", len(got))
+	}
+	for _, r := range got {
+		say("receiver got %s %s  Authorization: %s  X-Shared-Key: %s  X-hookstream-Event-Id: %s", r.Method, r.URL.Path,
+			redact(r.Header.Get("Authorization")), redact(r.Header.Get("X-Shared-Key")), r.Header.Get("X-hookstream-Event-Id"))
+	}
+	if err := e.requestReconcile("orders-http"); err != nil {
+		return err
+	}
+	if err := e.waitForValue("orders-http", "{.status.eventCount}", "3"); err != nil {
+		return err
+	}
+	if _, err := e.show("get", "destinations", "-n", namespace, "-o", "wide"); err != nil {
+		return err
+	}
+
+	e.heading("Changing the remote destination behind the operator's back, then asking for a check")
+	if _, err := hs.UpdateDestination(context.Background(), id, &hookstream.UpdateRequest{
+		URL: hookstream.Set("https://changed-in-the-dashboard.example.com/"), TimeoutMS: hookstream.Set(5000),
+	}); err != nil {
+		return err
+	}
+	say("PATCHed url and timeout_ms in hookstream directly")
+	if err := e.requestReconcile("orders-http"); err != nil {
+		return err
+	}
+	if err := waitFor(30*time.Second, "the drift to be reverted", func() error {
+		d, err := hs.GetDestination(context.Background(), id)
+		if err != nil {
+			return err
+		}
+		if d.URL != e.receiver.url+"/hooks" || d.TimeoutMS != 10000 {
+			return fmt.Errorf("url %s timeout_ms %d", d.URL, d.TimeoutMS)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	say("hookstream has the spec's url and timeout again")
+	if err := e.showEvents("orders-http", "DriftCorrected"); err != nil {
+		return err
+	}
+	if _, err := e.show("get", "destination", "orders-http", "-n", namespace, "-o", "jsonpath={.status.drift}"); err != nil {
+		return err
+	}
+	fmt.Println()
+
+	e.heading("Deleting orders-sqs: the remote destination goes too")
+	sqsID, err := e.jsonpath("orders-sqs", "{.status.id}")
+	if err != nil {
+		return err
+	}
+	if _, err := e.show("delete", "destination", "orders-sqs", "-n", namespace, "--timeout=60s"); err != nil {
+		return err
+	}
+	if _, err := hs.GetDestination(context.Background(), sqsID); !hookstream.IsNotFound(err) {
+		return fmt.Errorf("remote destination %s after the delete: %v, want not found", sqsID, err)
+	}
+	say("hookstream answers 404 for %s", sqsID)
+	if _, err := e.show("get", "destinations", "-n", namespace); err != nil {
+		return err
+	}
+	fmt.Printf("\n\033[1;32mThe tour completed: every step happened as shown.\033[0m\n")
+	return nil
+}
+
+// showEvents prints the Destination's events and fails unless one has the reason.
+func (e *localEnv) showEvents(name, reason string) error {
+	return waitFor(30*time.Second, "a "+reason+" event", func() error {
+		out, err := e.kubectl("get", "events", "-n", namespace, "--field-selector", "involvedObject.name="+name,
+			"-o", "custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message", "--sort-by=.metadata.creationTimestamp")
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(out, reason) {
+			return fmt.Errorf("no %s event yet", reason)
+		}
+		fmt.Print(out)
+		return nil
+	})
+}
+
+// redact keeps the shape of a secret value visible in the demo output without printing it.
+func redact(v string) string {
+	if len(v) <= 8 {
+		return "****"
+	}
+	return v[:7] + "****"
+}
+
+func sampleAPIKey(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var s struct {
+		StringData map[string]string `json:"stringData"`
+	}
+	if err := yaml.Unmarshal(data, &s); err != nil {
+		return "", err
+	}
+	if s.StringData["apiKey"] == "" {
+		return "", fmt.Errorf("%s has no stringData.apiKey", path)
+	}
+	return s.StringData["apiKey"], nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitFor(limit time.Duration, what string, cond func() error) error {
+	deadline := time.Now().Add(limit)
+	for {
+		err := cond()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("waiting for %s: %w", what, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// receiver is a local webhook receiver that records what it gets.
+type receiver struct {
+	srv      *http.Server
+	url      string
+	mu       sync.Mutex
+	requests []*http.Request
+}
+
+func startReceiver() (*receiver, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &receiver{url: "http://" + l.Addr().String()}
+	r.srv = &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		_, _ = io.Copy(io.Discard, req.Body)
+		r.mu.Lock()
+		r.requests = append(r.requests, req)
+		r.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})}
+	go func() {
+		if err := r.srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "receiver:", err)
+		}
+	}()
+	return r, nil
+}
+
+func (r *receiver) received() []*http.Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*http.Request(nil), r.requests...)
+}
