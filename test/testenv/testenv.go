@@ -88,6 +88,8 @@ func Start() (*envtest.Environment, error) {
 		return nil, err
 	}
 	if _, err := env.Start(); err != nil {
+		// A failed CRD install leaves the started processes running otherwise.
+		_ = env.Stop()
 		return nil, fmt.Errorf("starting the control plane from %s: %w", env.BinaryAssetsDirectory, err)
 	}
 	return env, nil
