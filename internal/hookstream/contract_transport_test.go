@@ -1,0 +1,115 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package hookstream
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// TestContractTransportCatchesViolations checks the checker: a suite whose validator accepted anything would
+// prove nothing.
+func TestContractTransportCatchesViolations(t *testing.T) {
+	tests := map[string]struct {
+		handler        http.HandlerFunc
+		basePath       string
+		call           func(ctx context.Context, c *Client) error
+		wantViolations bool
+	}{
+		"a conforming exchange": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusOK, map[string]any{"destination": documentedRow(t, "a1")})
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.GetDestination(ctx, "a1")
+				return err
+			},
+		},
+		"an answer missing required fields": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusOK, map[string]any{"destination": map[string]any{"id": "a1"}})
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.GetDestination(ctx, "a1")
+				return err
+			},
+			wantViolations: true,
+		},
+		"native JSON types where the document says strings": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				row := documentedRow(t, "a1")
+				row["retry_intervals"] = []int{30}
+				writeJSON(w, http.StatusOK, map[string]any{"destination": row})
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.GetDestination(ctx, "a1")
+				return err
+			},
+			wantViolations: true,
+		},
+		"a status the operation does not declare": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusConflict, errorEnvelopeBody(http.StatusConflict, "Conflict"))
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.GetDestination(ctx, "a1")
+				return err
+			},
+			wantViolations: true,
+		},
+		"a request body the document rejects": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusBadRequest, errorEnvelopeBody(http.StatusBadRequest, "Invalid body"))
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.CreateDestination(ctx, &CreateRequest{Name: "n", Slug: "Not A Slug"})
+				return err
+			},
+			wantViolations: true,
+		},
+		"a path outside /v1": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusOK, map[string]any{"destination": documentedRow(t, "a1")})
+			},
+			basePath: "/v2",
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.GetDestination(ctx, "a1")
+				return err
+			},
+			wantViolations: true,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			server := httptest.NewServer(tc.handler)
+			t.Cleanup(server.Close)
+			basePath := tc.basePath
+			if basePath == "" {
+				basePath = "/v1"
+			}
+			recorder := &violationRecorder{TB: t}
+			client, _ := newContractClient(recorder, server.URL+basePath)
+			_ = tc.call(t.Context(), client)
+			violations := recorder.Violations()
+			if got := len(violations) > 0; got != tc.wantViolations {
+				t.Errorf("violations reported = %t, want %t: %q", got, tc.wantViolations, violations)
+			}
+		})
+	}
+}

@@ -1,0 +1,27 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package hookstream is the REST client for the hookstream destinations API (https://hookstream.io/v1).
+//
+// The service answers with raw rows of its SQLite store: nested objects and arrays arrive as JSON strings,
+// booleans as 0/1 and unset columns as null, and deployments differ in which of those encodings they use. The
+// decoder therefore accepts every encoding the contract lists and hands callers one normalised Destination, so
+// that code comparing desired and observed state never sees the wire format.
+//
+// Errors are typed: an *APIError for every answer outside 2xx, matched with errors.Is against the sentinels
+// (ErrNotFound, ErrConflict, ...) or with the Is* helpers; transport failures keep their cause for IsRetryable.
+// The API key never appears in an error, a log line or a String() result.
+package hookstream

@@ -1,0 +1,71 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package hookstream
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzDecodeDestination feeds arbitrary bytes to the decoders of answers: they must never panic, and must return
+// either a normalised destination or a *DecodeError. Seeds live in testdata/fuzz/FuzzDecodeDestination.
+func FuzzDecodeDestination(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dest, err := decodeDestination(data)
+		if (dest == nil) == (err == nil) {
+			t.Fatalf("decodeDestination returned %v and %v: want exactly one", dest, err)
+		}
+		if err != nil {
+			var decodeErr *DecodeError
+			if !errors.As(err, &decodeErr) {
+				t.Fatalf("error %T %v, want a *DecodeError", err, err)
+			}
+		} else {
+			checkNormalised(t, dest)
+		}
+		// The other decoders read the same kind of bytes.
+		if page, err := decodeListPage(data); err == nil {
+			for _, dest := range page.Destinations {
+				checkNormalised(t, dest)
+			}
+			if page.HasMore && page.Cursor == "" {
+				t.Fatalf("a page with more to come but no cursor")
+			}
+		}
+		_, _ = decodeCircuit(data)
+	})
+}
+
+func checkNormalised(t *testing.T, dest *Destination) {
+	t.Helper()
+	if dest.Type != NormalizeType(dest.Type) {
+		t.Fatalf("type %q is not normalised", dest.Type)
+	}
+	if dest.Method != strings.ToUpper(dest.Method) {
+		t.Fatalf("method %q is not upper case", dest.Method)
+	}
+	for _, ts := range []time.Time{dest.CreatedAt, dest.UpdatedAt} {
+		if ts.Location() != time.UTC {
+			t.Fatalf("time %v is not UTC", ts)
+		}
+	}
+	if dest.LastDeliveryAt != nil && dest.LastDeliveryAt.Location() != time.UTC {
+		t.Fatalf("last_delivery_at %v is not UTC", dest.LastDeliveryAt)
+	}
+}

@@ -1,0 +1,138 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package hookstream
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+type optState uint8
+
+const (
+	optOmitted optState = iota
+	optNull
+	optSet
+)
+
+// Opt is one PATCH field: omitted (the zero value), an explicit null (clears a nullable column back to the
+// platform default), or a value. With the `omitzero` tag an omitted Opt leaves the JSON key out entirely, which
+// is how hookstream tells "unchanged" from "cleared".
+type Opt[T any] struct {
+	state optState
+	value T
+}
+
+// Set returns an Opt carrying v.
+func Set[T any](v T) Opt[T] { return Opt[T]{state: optSet, value: v} }
+
+// Null returns an Opt that sends an explicit JSON null.
+func Null[T any]() Opt[T] { return Opt[T]{state: optNull} }
+
+// IsZero reports an omitted field; encoding/json's omitzero consults it.
+func (o Opt[T]) IsZero() bool { return o.state == optOmitted }
+
+// IsSet reports a field carrying a value.
+func (o Opt[T]) IsSet() bool { return o.state == optSet }
+
+// IsNull reports an explicit null.
+func (o Opt[T]) IsNull() bool { return o.state == optNull }
+
+// Value returns the value and whether there is one.
+func (o Opt[T]) Value() (T, bool) { return o.value, o.state == optSet }
+
+// MarshalJSON encodes the value, or null for an explicit null (and for an omitted field sent without omitzero).
+func (o Opt[T]) MarshalJSON() ([]byte, error) {
+	if o.state != optSet {
+		return []byte("null"), nil
+	}
+	return json.Marshal(o.value)
+}
+
+// UnmarshalJSON is the inverse of MarshalJSON, so that captured request bodies can be read back.
+func (o *Opt[T]) UnmarshalJSON(data []byte) error {
+	if string(bytes.TrimSpace(data)) == "null" {
+		*o = Null[T]()
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*o = Set(v)
+	return nil
+}
+
+// UpdateRequest is the body of PATCH /destinations/{id}: only the fields present change. slug and type are
+// immutable and have no field here.
+type UpdateRequest struct {
+	Name           Opt[string]            `json:"name,omitzero"`
+	URL            Opt[string]            `json:"url,omitzero"`
+	Method         Opt[string]            `json:"method,omitzero"`
+	Headers        Opt[map[string]string] `json:"headers,omitzero"`
+	TimeoutMS      Opt[int]               `json:"timeout_ms,omitzero"`
+	AuthType       Opt[string]            `json:"auth_type,omitzero"`
+	AuthConfig     Opt[map[string]string] `json:"auth_config,omitzero"`
+	Status         Opt[string]            `json:"status,omitzero"`
+	ProviderConfig Opt[map[string]string] `json:"provider_config,omitzero"`
+
+	RetryEnabled     Opt[bool]   `json:"retry_enabled,omitzero"`
+	RetryMaxAttempts Opt[int]    `json:"retry_max_attempts,omitzero"`
+	RetryBackoffType Opt[string] `json:"retry_backoff_type,omitzero"`
+	RetryIntervals   Opt[[]int]  `json:"retry_intervals,omitzero"`
+
+	CircuitBreakerEnabled   Opt[bool] `json:"circuit_breaker_enabled,omitzero"`
+	CircuitBreakerThreshold Opt[int]  `json:"circuit_breaker_threshold,omitzero"`
+	CircuitBreakerResetMS   Opt[int]  `json:"circuit_breaker_reset_ms,omitzero"`
+}
+
+type zeroer interface{ IsZero() bool }
+
+// IsEmpty reports a request with no field present; hookstream answers such a PATCH with 400.
+func (r *UpdateRequest) IsEmpty() bool { return len(r.Fields()) == 0 }
+
+// Fields returns the JSON names of the fields present, sorted. It never returns values, so it is safe for events
+// and logs.
+func (r *UpdateRequest) Fields() []string {
+	if r == nil {
+		return nil
+	}
+	value := reflect.ValueOf(*r)
+	fields := make([]string, 0, value.NumField())
+	for i := range value.NumField() {
+		if opt, ok := value.Field(i).Interface().(zeroer); ok && !opt.IsZero() {
+			name, _, _ := strings.Cut(value.Type().Field(i).Tag.Get("json"), ",")
+			fields = append(fields, name)
+		}
+	}
+	slices.Sort(fields)
+	if len(fields) == 0 {
+		return nil
+	}
+	return fields
+}
+
+// String lists the fields present without their values, which may be secrets.
+func (r UpdateRequest) String() string {
+	return "hookstream.UpdateRequest{" + strings.Join(r.Fields(), ", ") + "}"
+}
+
+// GoString keeps secrets out of %#v as well.
+func (r UpdateRequest) GoString() string { return r.String() }

@@ -1,0 +1,288 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package hookstream
+
+import (
+	"context"
+	"crypto/sha256"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+const (
+	// defaultRateLimitPause is the pause after a 429 that carries neither Retry-After nor RateLimit-Reset, so
+	// that a bare 429 still slows every caller down.
+	defaultRateLimitPause = time.Second
+	// maxServerPause caps what a header may ask for: a broken or hostile value must not stop the key for days.
+	maxServerPause = time.Hour
+	// unixTimeThreshold tells a reset given as a Unix timestamp (some gateways do) from one given in seconds.
+	unixTimeThreshold = 1_000_000_000
+)
+
+// Limiter gates requests; implementations are shared by all clients of one API key, because hookstream counts
+// its limits per key (per org) and not per client.
+type Limiter interface {
+	// Wait blocks until a request may be sent, or returns an error when ctx ends first or cannot last long enough.
+	Wait(ctx context.Context) error
+	// Observe is told the server's rate-limit headers after each response (remaining, reset) and, for a 429 or
+	// Remaining == 0, how long the server asks to pause; a shared limiter pauses every caller of the key.
+	Observe(info RateLimitInfo)
+}
+
+// RateLimitInfo is what one response says about the key's budget.
+type RateLimitInfo struct {
+	// Limit is RateLimit-Limit: requests per window.
+	Limit int
+	// Remaining is RateLimit-Remaining; meaningful only when HasHeaders.
+	Remaining int
+	// Reset is RateLimit-Reset: time until the window resets.
+	Reset time.Duration
+	// RetryAfter is how long the server asks every caller to pause: Retry-After, else Reset, for a 429, a 503
+	// or an exhausted window (Remaining == 0); zero otherwise.
+	RetryAfter time.Duration
+	// HasHeaders reports whether the response carried RateLimit-Remaining.
+	HasHeaders bool
+	// StatusCode is the response's HTTP status.
+	StatusCode int
+}
+
+// parseRateLimit reads the IETF RateLimit-* headers, falling back to the common X-RateLimit-* spelling.
+func parseRateLimit(status int, header http.Header, now time.Time) RateLimitInfo {
+	info := RateLimitInfo{StatusCode: status}
+	if limit, ok := headerInt(header, "RateLimit-Limit", "X-RateLimit-Limit"); ok {
+		info.Limit = int(min(limit, math.MaxInt32))
+	}
+	if remaining, ok := headerInt(header, "RateLimit-Remaining", "X-RateLimit-Remaining"); ok {
+		info.Remaining = int(min(remaining, math.MaxInt32))
+		info.HasHeaders = true
+	}
+	if reset, ok := headerInt(header, "RateLimit-Reset", "X-RateLimit-Reset"); ok {
+		info.Reset = resetDuration(reset, now)
+	}
+	exhausted := info.HasHeaders && info.Remaining <= 0
+	if status != http.StatusTooManyRequests && status != http.StatusServiceUnavailable && !exhausted {
+		return info
+	}
+	if retryAfter, ok := parseRetryAfter(header.Get("Retry-After"), now); ok {
+		info.RetryAfter = retryAfter
+	} else {
+		info.RetryAfter = info.Reset
+	}
+	if info.RetryAfter == 0 && status == http.StatusTooManyRequests {
+		info.RetryAfter = defaultRateLimitPause
+	}
+	info.RetryAfter = min(info.RetryAfter, maxServerPause)
+	return info
+}
+
+func headerInt(header http.Header, names ...string) (int64, bool) {
+	for _, name := range names {
+		raw := strings.TrimSpace(header.Get(name))
+		if raw == "" {
+			continue
+		}
+		// Structured-field variants may carry parameters ("100;w=60"); the number comes first.
+		raw, _, _ = strings.Cut(raw, ";")
+		if n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64); err == nil && n >= 0 {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+func resetDuration(reset int64, now time.Time) time.Duration {
+	if reset >= unixTimeThreshold {
+		return max(time.Unix(reset, 0).Sub(now), 0)
+	}
+	return time.Duration(min(reset, int64(maxServerPause/time.Second))) * time.Second
+}
+
+// parseRetryAfter accepts both forms of RFC 9110: delay-seconds and an HTTP-date.
+func parseRetryAfter(raw string, now time.Time) (time.Duration, bool) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return 0, false
+	}
+	if seconds, err := strconv.ParseInt(raw, 10, 64); err == nil {
+		if seconds < 0 {
+			return 0, false
+		}
+		return time.Duration(min(seconds, int64(maxServerPause/time.Second))) * time.Second, true
+	}
+	if at, err := http.ParseTime(raw); err == nil {
+		return max(at.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// KeyLimiter is the request budget of one API key: a token bucket for the client's own pace, plus a pause that
+// the server imposes (429, Retry-After, an exhausted window) and that holds every caller of the key at once.
+type KeyLimiter struct {
+	bucket *rate.Limiter
+
+	mu          sync.Mutex
+	pausedUntil time.Time
+	pausedFor   time.Duration
+}
+
+// NewKeyLimiter returns a limiter allowing rps requests per second with bursts of burst; rps <= 0 leaves only
+// the server's pauses.
+func NewKeyLimiter(rps float64, burst int) *KeyLimiter {
+	limit := rate.Limit(rps)
+	if rps <= 0 {
+		limit = rate.Inf
+	}
+	return &KeyLimiter{bucket: rate.NewLimiter(limit, max(burst, 1))}
+}
+
+// Wait blocks through any server pause, then for a token. When ctx's deadline falls before the wait would end it
+// returns a *WaitError at once, so that the caller can schedule a retry instead of holding a worker.
+func (l *KeyLimiter) Wait(ctx context.Context) error {
+	if err := l.waitForPause(ctx); err != nil {
+		return err
+	}
+	reservation := l.bucket.Reserve()
+	if delay := reservation.Delay(); delay > 0 {
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
+			reservation.Cancel()
+			return &WaitError{Wait: delay}
+		}
+		if err := sleep(ctx, delay); err != nil {
+			reservation.Cancel()
+			return err
+		}
+	}
+	// A pause may have started while this caller waited for its token.
+	return l.waitForPause(ctx)
+}
+
+func (l *KeyLimiter) waitForPause(ctx context.Context) error {
+	for {
+		remaining := time.Until(l.PausedUntil())
+		if remaining <= 0 {
+			return nil
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < remaining {
+			return &WaitError{Wait: remaining, ServerPause: true}
+		}
+		// Loop: the pause may have been extended while sleeping.
+		if err := sleep(ctx, remaining); err != nil {
+			return err
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+// Observe pauses every caller of the key for info.RetryAfter. Pauses only ever extend, never shorten.
+func (l *KeyLimiter) Observe(info RateLimitInfo) {
+	if info.RetryAfter <= 0 {
+		return
+	}
+	l.pauseUntil(time.Now().Add(min(info.RetryAfter, maxServerPause)))
+}
+
+func (l *KeyLimiter) pauseUntil(until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !until.After(l.pausedUntil) {
+		return
+	}
+	// Count only the part of the pause not already counted: overlapping pauses are one pause.
+	from := l.pausedUntil
+	if now := time.Now(); now.After(from) {
+		from = now
+	}
+	l.pausedFor += until.Sub(from)
+	l.pausedUntil = until
+}
+
+// PausedUntil returns when the current server pause ends (in the past when there is none).
+func (l *KeyLimiter) PausedUntil() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pausedUntil
+}
+
+// PausedFor returns the total wall-clock time the server has paused this key, for metrics.
+func (l *KeyLimiter) PausedFor() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pausedFor
+}
+
+// LimiterRegistry hands out one KeyLimiter per API key, so that every client of a key shares one budget. Keys are
+// held only as SHA-256 digests. The zero value allows any pace and honours only the server's pauses.
+type LimiterRegistry struct {
+	rps   float64
+	burst int
+
+	mu       sync.Mutex
+	limiters map[[sha256.Size]byte]*KeyLimiter
+}
+
+// NewLimiterRegistry returns a registry whose limiters allow rps requests per second with bursts of burst.
+func NewLimiterRegistry(rps float64, burst int) *LimiterRegistry {
+	return &LimiterRegistry{rps: rps, burst: burst}
+}
+
+// For returns the limiter of apiKey, creating it on first use. The returned value is a *KeyLimiter.
+func (r *LimiterRegistry) For(apiKey string) Limiter {
+	return r.KeyLimiter(apiKey)
+}
+
+// KeyLimiter is For with the concrete type, for callers that read PausedFor.
+func (r *LimiterRegistry) KeyLimiter(apiKey string) *KeyLimiter {
+	digest := sha256.Sum256([]byte(strings.TrimSpace(apiKey)))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.limiters == nil {
+		r.limiters = make(map[[sha256.Size]byte]*KeyLimiter)
+	}
+	limiter, ok := r.limiters[digest]
+	if !ok {
+		limiter = NewKeyLimiter(r.rps, r.burst)
+		r.limiters[digest] = limiter
+	}
+	return limiter
+}
+
+// PausedFor returns the server pauses of every key, added up.
+func (r *LimiterRegistry) PausedFor() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var total time.Duration
+	for _, limiter := range r.limiters {
+		total += limiter.PausedFor()
+	}
+	return total
+}

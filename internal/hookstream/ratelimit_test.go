@@ -1,0 +1,186 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package hookstream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestKeyLimiterPausesEveryCaller(t *testing.T) {
+	limiter := NewKeyLimiter(0, 1)
+	limiter.Observe(RateLimitInfo{StatusCode: 429, RetryAfter: 150 * time.Millisecond})
+	pausedUntil := limiter.PausedUntil()
+
+	const callers = 5
+	released := make([]time.Time, callers)
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() {
+			errs[i] = limiter.Wait(context.Background())
+			released[i] = time.Now()
+		})
+	}
+	wg.Wait()
+	for i := range callers {
+		if errs[i] != nil {
+			t.Errorf("caller %d: Wait: %v", i, errs[i])
+		}
+		if released[i].Before(pausedUntil) {
+			t.Errorf("caller %d released %s before the pause ended", i, pausedUntil.Sub(released[i]))
+		}
+	}
+}
+
+func TestKeyLimiterWait(t *testing.T) {
+	tests := map[string]struct {
+		rps   float64
+		burst int
+		// pause is the server pause observed before the wait; spend takes tokens first.
+		pause       time.Duration
+		spend       int
+		ctxTimeout  time.Duration
+		cancelFirst bool
+
+		wantServerPause bool
+		wantLocal       bool
+		wantCancelled   bool
+	}{
+		"no pause, no limit":                  {},
+		"a pause beyond the deadline fails":   {pause: time.Minute, ctxTimeout: 50 * time.Millisecond, wantServerPause: true},
+		"a token beyond the deadline fails":   {rps: 0.01, burst: 1, spend: 1, ctxTimeout: 50 * time.Millisecond, wantLocal: true},
+		"a cancelled context ends a pause":    {pause: time.Minute, cancelFirst: true, wantCancelled: true},
+		"a zero pause is no pause":            {pause: 0, ctxTimeout: 50 * time.Millisecond},
+		"a burst is served without any delay": {rps: 1, burst: 3, spend: 2, ctxTimeout: 50 * time.Millisecond},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			limiter := NewKeyLimiter(tc.rps, tc.burst)
+			for range tc.spend {
+				if err := limiter.Wait(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			limiter.Observe(RateLimitInfo{StatusCode: 429, RetryAfter: tc.pause})
+			ctx := context.Background()
+			if tc.ctxTimeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.ctxTimeout)
+				defer cancel()
+			}
+			if tc.cancelFirst {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithCancel(ctx)
+				cancel()
+			}
+			err := limiter.Wait(ctx)
+
+			var waitErr *WaitError
+			isWaitErr := errors.As(err, &waitErr)
+			if got := isWaitErr && waitErr.ServerPause; got != tc.wantServerPause {
+				t.Errorf("server pause error = %t, want %t (err %v)", got, tc.wantServerPause, err)
+			}
+			if got := isWaitErr && !waitErr.ServerPause; got != tc.wantLocal {
+				t.Errorf("local budget error = %t, want %t (err %v)", got, tc.wantLocal, err)
+			}
+			if got := errors.Is(err, context.Canceled); got != tc.wantCancelled {
+				t.Errorf("cancelled = %t, want %t (err %v)", got, tc.wantCancelled, err)
+			}
+			if isWaitErr {
+				if wait, ok := IsRateLimited(err); !ok || wait <= 0 {
+					t.Errorf("IsRateLimited = %s, %t; want a positive wait", wait, ok)
+				}
+			}
+			if !tc.wantServerPause && !tc.wantLocal && !tc.wantCancelled && err != nil {
+				t.Errorf("Wait: %v", err)
+			}
+		})
+	}
+}
+
+func TestKeyLimiterPausedFor(t *testing.T) {
+	limiter := NewKeyLimiter(0, 1)
+	steps := []struct {
+		retryAfter time.Duration
+		want       time.Duration
+	}{
+		{retryAfter: 10 * time.Second, want: 10 * time.Second},
+		// Shorter than what is left: the pause does not shrink, and nothing is added.
+		{retryAfter: 5 * time.Second, want: 10 * time.Second},
+		// Longer: only the extension counts.
+		{retryAfter: 30 * time.Second, want: 30 * time.Second},
+		// Not a pause.
+		{retryAfter: 0, want: 30 * time.Second},
+	}
+	for i, step := range steps {
+		limiter.Observe(RateLimitInfo{StatusCode: 429, RetryAfter: step.retryAfter})
+		// The steps run within microseconds; a second of slack absorbs a slow machine.
+		if got := limiter.PausedFor(); (got - step.want).Abs() > time.Second {
+			t.Errorf("step %d: PausedFor = %s, want about %s", i, got, step.want)
+		}
+	}
+}
+
+func TestLimiterRegistry(t *testing.T) {
+	registry := NewLimiterRegistry(5, 2)
+	first := registry.For(testAPIKey)
+	tests := map[string]struct {
+		key  string
+		same bool
+	}{
+		"same key":                    {key: testAPIKey, same: true},
+		"same key with a newline":     {key: testAPIKey + "\n", same: true},
+		"another key":                 {key: "hs_test_other", same: false},
+		"a key differing by one char": {key: testAPIKey[:len(testAPIKey)-1] + "0", same: false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := registry.For(tc.key) == first; got != tc.same {
+				t.Errorf("same limiter = %t, want %t", got, tc.same)
+			}
+		})
+	}
+
+	registry.KeyLimiter(testAPIKey).Observe(RateLimitInfo{StatusCode: 429, RetryAfter: time.Minute})
+	registry.KeyLimiter("hs_test_other").Observe(RateLimitInfo{StatusCode: 429, RetryAfter: time.Minute})
+	if got := registry.PausedFor(); got < 119*time.Second || got > 2*time.Minute {
+		t.Errorf("PausedFor = %s, want about 2m", got)
+	}
+	for _, format := range []string{"%v", "%+v", "%#v"} {
+		if out := fmt.Sprintf(format, registry); containsKey(out) {
+			t.Errorf("%s of the registry prints the key", format)
+		}
+	}
+}
+
+func TestLimiterRegistryZeroValue(t *testing.T) {
+	var registry LimiterRegistry
+	limiter := registry.For(testAPIKey)
+	for range 50 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+		err := limiter.Wait(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("Wait on an unlimited limiter: %v", err)
+		}
+	}
+}
