@@ -1,0 +1,163 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command hookstream-emulator serves the emulated hookstream destinations API on its own, for local
+// development, demos and end-to-end tests.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hookstream/hookstream-operator/internal/emulator"
+)
+
+// apiKeysEnv lists keys, comma-separated, when no --api-key flag is given: it keeps keys out of the
+// process list.
+const apiKeysEnv = "HOOKSTREAM_EMULATOR_API_KEYS"
+
+type stringList []string
+
+func (l *stringList) String() string { return fmt.Sprintf("%d keys", len(*l)) }
+
+func (l *stringList) Set(value string) error {
+	*l = append(*l, value)
+	return nil
+}
+
+type config struct {
+	addr            string
+	apiKeys         []string
+	dbPath          string
+	rateLimit       float64
+	rateLimitBurst  int
+	maxDestinations int
+	admin           bool
+}
+
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var cfg config
+	var keys stringList
+	fs := flag.NewFlagSet("hookstream-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:18080", "address to listen on")
+	fs.Var(&keys, "api-key", "accepted API key, one project each (repeatable; default: $"+apiKeysEnv+", comma-separated)")
+	fs.StringVar(&cfg.dbPath, "db", "", "SQLite database file; empty keeps everything in memory")
+	fs.Float64Var(&cfg.rateLimit, "rate-limit", 0, "requests per second per org; 0 disables the limit")
+	fs.IntVar(&cfg.rateLimitBurst, "rate-limit-burst", 0, "token bucket size; 0 derives it from --rate-limit")
+	fs.IntVar(&cfg.maxDestinations, "max-destinations", 0, "plan limit of destinations per project; 0 is unlimited")
+	fs.BoolVar(&cfg.admin, "admin", false, "serve the /_emulator/ admin API (stats, faults, deliveries)")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	cfg.apiKeys = keys
+	if len(cfg.apiKeys) == 0 {
+		for key := range strings.SplitSeq(getenv(apiKeysEnv), ",") {
+			if key = strings.TrimSpace(key); key != "" {
+				cfg.apiKeys = append(cfg.apiKeys, key)
+			}
+		}
+	}
+	if len(cfg.apiKeys) == 0 {
+		return config{}, fmt.Errorf("no API key: pass --api-key or set %s", apiKeysEnv)
+	}
+	return cfg, nil
+}
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:], os.Getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hookstream-emulator:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdout, slog.New(slog.NewTextHandler(os.Stderr, nil))); err != nil {
+		fmt.Fprintln(os.Stderr, "hookstream-emulator:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx ends, then drains in-flight requests before closing the store.
+func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger) error {
+	emu, err := emulator.New(emulator.Options{
+		APIKeys:         cfg.apiKeys,
+		DBPath:          cfg.dbPath,
+		RateLimit:       cfg.rateLimit,
+		RateLimitBurst:  cfg.rateLimitBurst,
+		MaxDestinations: cfg.maxDestinations,
+		Admin:           cfg.admin,
+		Logger:          logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = emu.Close() }()
+
+	listener, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	for _, key := range cfg.apiKeys {
+		p, _ := emu.Project(key)
+		_, _ = fmt.Fprintf(stdout, "api key %s: org_id=%s env_id=%s\n", emulator.KeyPrefix(key), p.OrgID, p.EnvID)
+	}
+	if cfg.admin {
+		_, _ = fmt.Fprintf(stdout, "admin API on http://%s/_emulator/\n", listener.Addr())
+	}
+	_, _ = fmt.Fprintf(stdout, "hookstream emulator listening on http://%s/v1\n", listener.Addr())
+
+	server := &http.Server{
+		Handler:           emu,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(listener) }()
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := server.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

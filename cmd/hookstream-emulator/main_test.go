@@ -1,0 +1,153 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseFlags(t *testing.T) {
+	tests := map[string]struct {
+		args    []string
+		env     string
+		want    config
+		wantErr string
+	}{
+		"defaults with env keys": {
+			env:  " hs_test_a , hs_test_b,,",
+			want: config{addr: "127.0.0.1:18080", apiKeys: []string{"hs_test_a", "hs_test_b"}},
+		},
+		"flags win over env": {
+			args: []string{"--api-key", "k1", "--api-key=k2", "--addr", ":9000", "--db", "/tmp/x.db", "--rate-limit", "2.5",
+				"--rate-limit-burst", "5", "--max-destinations", "5", "--admin"},
+			env:  "ignored",
+			want: config{addr: ":9000", apiKeys: []string{"k1", "k2"}, dbPath: "/tmp/x.db", rateLimit: 2.5, rateLimitBurst: 5, maxDestinations: 5, admin: true},
+		},
+		"no key":          {wantErr: "no API key: pass --api-key or set HOOKSTREAM_EMULATOR_API_KEYS"},
+		"only commas":     {env: ",,", wantErr: "no API key"},
+		"bad rate":        {args: []string{"--api-key", "k", "--rate-limit", "fast"}, wantErr: "invalid value"},
+		"stray argument":  {args: []string{"--api-key", "k", "serve"}, wantErr: "unexpected arguments: serve"},
+		"unknown flag":    {args: []string{"--api-key", "k", "--port", "1"}, wantErr: "flag provided but not defined"},
+		"help is ErrHelp": {args: []string{"-h"}, wantErr: "flag: help requested"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			getenv := func(key string) string {
+				if key == apiKeysEnv {
+					return tc.env
+				}
+				return ""
+			}
+			got, err := parseFlags(tc.args, getenv, io.Discard)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(config{})); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// lockedBuffer lets the test read what run prints while run is still printing.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestRunServesAndShutsDown(t *testing.T) {
+	const key = "hs_test_0123456789abcdef"
+	var stdout, logs lockedBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, config{addr: "127.0.0.1:0", apiKeys: []string{key}, admin: true}, &stdout, slog.New(slog.NewTextHandler(&logs, nil)))
+	}()
+
+	ready := regexp.MustCompile(`hookstream emulator listening on (http://127\.0\.0\.1:\d+)/v1\n`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == ""; time.Sleep(10 * time.Millisecond) {
+		if m := ready.FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no ready line; stdout %q", stdout.String())
+		}
+	}
+
+	req, _ := http.NewRequest(http.MethodGet, base+"/v1/destinations", nil)
+	req.Header.Set("X-API-Key", key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("status %d", res.StatusCode)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return after its context ended")
+	}
+
+	out := stdout.String()
+	if strings.Contains(out, key) || strings.Contains(logs.String(), key) {
+		t.Errorf("the whole API key was printed:\n%s\n%s", out, logs.String())
+	}
+	if !regexp.MustCompile(`api key hs_test_…: org_id=org_[0-9a-f]+ env_id=env_[0-9a-f]+\n`).MatchString(out) {
+		t.Errorf("no project line for the key:\n%s", out)
+	}
+	if !strings.Contains(logs.String(), "path=/v1/destinations status=200") {
+		t.Errorf("no request log line:\n%s", logs.String())
+	}
+}

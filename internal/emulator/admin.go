@@ -1,0 +1,190 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// adminStats is GET /_emulator/stats: Stats plus its derived totals.
+type adminStats struct {
+	Stats
+	Total  int64 `json:"total"`
+	Writes int64 `json:"writes"`
+}
+
+type deliveryRequest struct {
+	Count *int `json:"count"`
+}
+
+type projectInfo struct {
+	Project
+	KeyPrefix string `json:"key_prefix"`
+}
+
+// serveAdmin serves the admin API. It needs no API key: it exists only when the emulator is started
+// with Admin, for tests and demos on a trusted machine.
+func (s *Server) serveAdmin(w *responseWriter, r *http.Request, requestID, path string) {
+	segments := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	for i, segment := range segments {
+		unescaped, err := url.PathUnescape(segment)
+		if err != nil {
+			writeError(w, requestID, http.StatusNotFound, "Not found")
+			return
+		}
+		segments[i] = unescaped
+	}
+	switch {
+	case path == "/stats":
+		switch r.Method {
+		case http.MethodGet:
+			st := s.Stats()
+			writeJSON(w, http.StatusOK, adminStats{Stats: st, Total: st.Total(), Writes: st.Writes()})
+		case http.MethodDelete:
+			s.ResetStats()
+			writeJSON(w, http.StatusOK, adminStats{Stats: s.Stats()})
+		default:
+			methodNotAllowed(w, requestID, http.MethodGet, http.MethodDelete)
+		}
+	case path == "/faults":
+		switch r.Method {
+		case http.MethodGet:
+			writeJSON(w, http.StatusOK, s.Faults())
+		case http.MethodPut:
+			s.putFaults(w, r, requestID)
+		case http.MethodDelete:
+			s.ClearFaults()
+			writeJSON(w, http.StatusOK, s.Faults())
+		default:
+			methodNotAllowed(w, requestID, http.MethodDelete, http.MethodGet, http.MethodPut)
+		}
+	case path == "/projects":
+		if r.Method != http.MethodGet {
+			methodNotAllowed(w, requestID, http.MethodGet)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string][]projectInfo{"projects": s.projectList()})
+	case len(segments) == 2 && segments[0] == "destinations" && segments[1] != "":
+		if r.Method != http.MethodGet {
+			methodNotAllowed(w, requestID, http.MethodGet)
+			return
+		}
+		d, err := s.Destination(r.Context(), segments[1])
+		if err != nil {
+			s.writeAdminError(w, requestID, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, destinationEnvelope{Destination: d})
+	case len(segments) == 3 && segments[0] == "destinations" && segments[1] != "" && segments[2] == "deliveries":
+		if r.Method != http.MethodPost {
+			methodNotAllowed(w, requestID, http.MethodPost)
+			return
+		}
+		s.postDeliveries(w, r, requestID, segments[1])
+	default:
+		writeError(w, requestID, http.StatusNotFound, "Not found")
+	}
+}
+
+func (s *Server) putFaults(w *responseWriter, r *http.Request, requestID string) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		writeError(w, requestID, http.StatusBadRequest, "Invalid body: could not read the request body")
+		return
+	}
+	var f Faults
+	if err := json.Unmarshal(body, &f); err != nil {
+		writeError(w, requestID, http.StatusBadRequest, "Invalid body: "+err.Error())
+		return
+	}
+	if err := f.Validate(); err != nil {
+		writeError(w, requestID, http.StatusBadRequest, "Invalid body: "+err.Error())
+		return
+	}
+	s.SetFaults(f)
+	writeJSON(w, http.StatusOK, s.Faults())
+}
+
+func (s *Server) postDeliveries(w *responseWriter, r *http.Request, requestID, id string) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		writeError(w, requestID, http.StatusBadRequest, "Invalid body: could not read the request body")
+		return
+	}
+	count := 1
+	if len(bytes.TrimSpace(body)) > 0 {
+		var req deliveryRequest
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil || dec.More() {
+			writeError(w, requestID, http.StatusBadRequest, "Invalid body: expected {\"count\": <1..1000>}")
+			return
+		}
+		if req.Count != nil {
+			count = *req.Count
+		}
+	}
+	result, err := s.Deliver(r.Context(), id, count)
+	if err != nil {
+		s.writeAdminError(w, requestID, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, result)
+}
+
+func (s *Server) writeAdminError(w http.ResponseWriter, requestID string, err error) {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		writeError(w, requestID, http.StatusNotFound, "Destination not found")
+	case errors.Is(err, ErrInvalidArgument):
+		writeError(w, requestID, http.StatusBadRequest, "Invalid body: "+strings.TrimPrefix(err.Error(), ErrInvalidArgument.Error()+": "))
+	default:
+		s.logger.Error("admin request failed", "request_id", requestID, "error", err)
+		writeError(w, requestID, http.StatusInternalServerError, "Internal server error")
+	}
+}
+
+func methodNotAllowed(w http.ResponseWriter, requestID string, allow ...string) {
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	writeError(w, requestID, http.StatusMethodNotAllowed, "Method not allowed")
+}
+
+// projectList shows each project with a key prefix long enough to tell keys apart, never the whole key.
+func (s *Server) projectList() []projectInfo {
+	list := make([]projectInfo, 0, len(s.projects))
+	for key, p := range s.projects {
+		list = append(list, projectInfo{Project: p, KeyPrefix: KeyPrefix(key)})
+	}
+	slices.SortFunc(list, func(a, b projectInfo) int { return strings.Compare(a.EnvID, b.EnvID) })
+	return list
+}
+
+// KeyPrefix shortens an API key for display: its first 8 characters and an ellipsis.
+func KeyPrefix(key string) string {
+	runes := []rune(key)
+	if len(runes) <= 8 {
+		return strings.Repeat("*", len(runes))
+	}
+	return string(runes[:8]) + "…"
+}

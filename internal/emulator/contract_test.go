@@ -1,0 +1,223 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package emulator_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hookstream/hookstream-operator/internal/emulator"
+)
+
+// destinationSchema is the Destination schema of hookstream-openapi.yaml: each field with the JSON types
+// its value may have.
+var destinationSchema = map[string][]string{
+	"id": {"string"}, "org_id": {"string"}, "env_id": {"string"}, "name": {"string"}, "slug": {"string"},
+	"url": {"string"}, "method": {"string"}, "headers": {"string", "null"}, "timeout_ms": {"integer"},
+	"auth_type": {"string"}, "auth_config": {"string", "null"}, "status": {"string"}, "event_count": {"integer"},
+	"last_delivery_at": {"string", "null"}, "created_at": {"string"}, "updated_at": {"string"},
+	"retry_enabled": {"integer", "null"}, "retry_max_attempts": {"integer", "null"},
+	"retry_backoff_type": {"string", "null"}, "retry_intervals": {"string", "null"},
+	"circuit_breaker_enabled": {"integer", "null"}, "circuit_breaker_threshold": {"integer", "null"},
+	"circuit_breaker_reset_ms": {"integer", "null"}, "type": {"string"}, "provider_config": {"string", "null"},
+}
+
+func jsonType(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case float64:
+		if x == float64(int64(x)) {
+			return "integer"
+		}
+		return "number"
+	case []any:
+		return "array"
+	default:
+		return "object"
+	}
+}
+
+// checkRowSchema fails unless row has exactly the schema's fields, each with an allowed JSON type.
+func checkRowSchema(t testing.TB, row map[string]any) {
+	t.Helper()
+	for field, allowed := range destinationSchema {
+		value, ok := row[field]
+		if !ok {
+			t.Errorf("field %q missing", field)
+			continue
+		}
+		if got := jsonType(value); !slices.Contains(allowed, got) {
+			t.Errorf("field %q is %s %v, want one of %v", field, got, value, allowed)
+		}
+	}
+	for field := range row {
+		if _, ok := destinationSchema[field]; !ok {
+			t.Errorf("field %q is not in the schema", field)
+		}
+	}
+}
+
+var (
+	hexID     = regexp.MustCompile(`^[0-9a-f]{32}$`)
+	orgID     = regexp.MustCompile(`^org_[0-9a-f]+$`)
+	envID     = regexp.MustCompile(`^env_[0-9a-f]+$`)
+	timestamp = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$`)
+)
+
+func TestRowEncoding(t *testing.T) {
+	env := newEnv(t, emulator.Options{})
+	full := `{"name":"Orders","slug":"orders","type":"http","url":"https://example.com/hook","method":"PUT",
+		"headers":{"X-Team":"payments","Content-Type":"application/json"},"timeout_ms":5000,
+		"auth_type":"bearer","auth_config":{"token":"tok_1234567890"},
+		"retry_enabled":true,"retry_max_attempts":3,"retry_backoff_type":"linear","retry_intervals":[10,20],
+		"circuit_breaker_enabled":false,"circuit_breaker_threshold":7,"circuit_breaker_reset_ms":2000}`
+	created := env.create(keyA, full)
+	project, _ := env.server.Project(keyA)
+
+	want := emulator.Destination{
+		ID: created.ID, OrgID: project.OrgID, EnvID: project.EnvID, Name: "Orders", Slug: "orders",
+		URL: "https://example.com/hook", Method: "PUT",
+		Headers:   ptr(`{"Content-Type":"application/json","X-Team":"payments"}`),
+		TimeoutMS: 5000, AuthType: "bearer", AuthConfig: ptr(`{"token":"****7890"}`), Status: "active",
+		CreatedAt: "2026-02-28T10:00:00Z", UpdatedAt: "2026-02-28T10:00:00Z",
+		RetryEnabled: ptr[int64](1), RetryMaxAttempts: ptr[int64](3), RetryBackoffType: ptr("linear"),
+		RetryIntervals: ptr("[10,20]"), CircuitBreakerEnabled: ptr[int64](0), CircuitBreakerThreshold: ptr[int64](7),
+		CircuitBreakerResetMS: ptr[int64](2000), Type: "http",
+	}
+	if diff := cmp.Diff(want, created); diff != "" {
+		t.Errorf("POST answer (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, env.get(keyA, created.ID)); diff != "" {
+		t.Errorf("GET answer (-want +got):\n%s", diff)
+	}
+
+	checks := map[string]struct {
+		value   string
+		pattern *regexp.Regexp
+	}{
+		"id":         {created.ID, hexID},
+		"org_id":     {created.OrgID, orgID},
+		"env_id":     {created.EnvID, envID},
+		"created_at": {created.CreatedAt, timestamp},
+	}
+	for field, c := range checks {
+		if !c.pattern.MatchString(c.value) {
+			t.Errorf("%s = %q, want it to match %s", field, c.value, c.pattern)
+		}
+	}
+}
+
+func TestRowsFollowTheSchema(t *testing.T) {
+	env := newEnv(t, emulator.Options{})
+	bodies := map[string]string{
+		"minimal http": `{"name":"a","slug":"a","url":"http://example.com"}`,
+		"everything":   `{"name":"b","slug":"b","url":"http://example.com","headers":{"A":"1"},"auth_type":"basic","auth_config":{"username":"u","password":"p"},"retry_enabled":false,"retry_max_attempts":2,"retry_backoff_type":"fixed","retry_intervals":[5],"circuit_breaker_enabled":true,"circuit_breaker_threshold":2,"circuit_breaker_reset_ms":1000}`,
+		"kafka":        `{"name":"c","slug":"c","type":"kafka","provider_config":{"bootstrap_servers":"b:9092","cluster_id":"c","topic":"t","api_key":"k","api_secret":"s"}}`,
+	}
+	for name, body := range bodies {
+		t.Run(name, func(t *testing.T) {
+			created := env.do(http.MethodPost, "/v1/destinations", keyA, body)
+			var createEnvelope map[string]map[string]any
+			decodeStrict(t, created.body, &createEnvelope)
+			checkRowSchema(t, createEnvelope["destination"])
+
+			list := env.do(http.MethodGet, "/v1/destinations", keyA, "")
+			var page map[string]json.RawMessage
+			decodeStrict(t, list.body, &page)
+			var rows []map[string]any
+			decodeStrict(t, page["destinations"], &rows)
+			for _, row := range rows {
+				checkRowSchema(t, row)
+			}
+		})
+	}
+}
+
+func TestCreateDefaults(t *testing.T) {
+	env := newEnv(t, emulator.Options{})
+	got := env.create(keyA, `{"name":"Minimal","slug":"minimal","url":"https://example.com"}`)
+	want := emulator.Destination{
+		ID: got.ID, OrgID: got.OrgID, EnvID: got.EnvID, Name: "Minimal", Slug: "minimal",
+		URL: "https://example.com", Method: "POST", TimeoutMS: 30000, AuthType: "none", Status: "active",
+		CreatedAt: "2026-02-28T10:00:00Z", UpdatedAt: "2026-02-28T10:00:00Z", Type: "http",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("defaults (-want +got):\n%s", diff)
+	}
+}
+
+// Every answer, errors included, carries the RateLimit headers and, when it is an error, the envelope.
+func TestEveryResponseCarriesHeadersAndEnvelope(t *testing.T) {
+	env := newEnv(t, emulator.Options{MaxDestinations: 1})
+	existing := env.create(keyA, `{"name":"a","slug":"a","url":"https://example.com"}`)
+	tests := map[string]struct {
+		method, path, key, body string
+		wantStatus              int
+		wantError               string
+	}{
+		"list":            {http.MethodGet, "/v1/destinations", keyA, "", 200, ""},
+		"get":             {http.MethodGet, "/v1/destinations/" + existing.ID, keyA, "", 200, ""},
+		"400":             {http.MethodPost, "/v1/destinations", keyA, `{"name":"b"}`, 400, "Invalid body: 'slug' is required"},
+		"401 missing":     {http.MethodGet, "/v1/destinations", "", "", 401, "Invalid API key"},
+		"401 unknown":     {http.MethodGet, "/v1/destinations", "hs_test_nope", "", 401, "Invalid API key"},
+		"403":             {http.MethodPost, "/v1/destinations", keyA, `{"name":"b","slug":"b","url":"https://example.com"}`, 403, "Plan limit reached: 1 destinations"},
+		"404":             {http.MethodGet, "/v1/destinations/0123456789abcdef0123456789abcdef", keyA, "", 404, "Destination not found"},
+		"404 route":       {http.MethodGet, "/v1/sources", keyA, "", 404, "Not found"},
+		"404 outside v1":  {http.MethodGet, "/v2/destinations", keyA, "", 404, "Not found"},
+		"405":             {http.MethodPut, "/v1/destinations/" + existing.ID, keyA, "{}", 405, "Method not allowed"},
+		"409":             {http.MethodPost, "/v1/destinations", keyA, `{"name":"a","slug":"a","url":"https://example.com"}`, 409, "Destination with slug 'a' already exists"},
+		"413":             {http.MethodPost, "/v1/destinations", keyA, `{"name":"` + string(make([]byte, 1<<20)) + `"}`, 413, "Request body too large: at most 1048576 bytes"},
+		"admin disabled":  {http.MethodGet, "/_emulator/stats", "", "", 404, "Not found"},
+		"trailing slash":  {http.MethodGet, "/v1/destinations/", keyA, "", 404, "Not found"},
+		"circuit reset ∅": {http.MethodGet, "/v1/destinations/" + existing.ID + "/circuit/reset", keyA, "", 405, "Method not allowed"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			res := env.do(tc.method, tc.path, tc.key, tc.body)
+			if res.status != tc.wantStatus {
+				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
+			}
+			if res.header.Get("X-Request-Id") == "" {
+				t.Error("no X-Request-Id")
+			}
+			if tc.wantError != "" {
+				if got := errorOf(t, res); got != tc.wantError {
+					t.Errorf("error %q, want %q", got, tc.wantError)
+				}
+			}
+			if tc.path[:3] != "/v1" {
+				return
+			}
+			for _, h := range []string{"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} {
+				if _, err := strconv.Atoi(res.header.Get(h)); err != nil {
+					t.Errorf("%s = %q, want an integer", h, res.header.Get(h))
+				}
+			}
+		})
+	}
+}

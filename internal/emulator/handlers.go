@@ -1,0 +1,253 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// maxBodyBytes bounds request bodies; a destination is a few kilobytes at most.
+const maxBodyBytes = 1 << 20
+
+const (
+	defaultPageSize = 20
+	maxPageSize     = 100
+)
+
+type destinationEnvelope struct {
+	Destination Destination `json:"destination"`
+}
+
+type listEnvelope struct {
+	Destinations []Destination `json:"destinations"`
+	Cursor       *string       `json:"cursor"`
+	HasMore      bool          `json:"has_more"`
+}
+
+type circuitEnvelope struct {
+	Circuit Circuit `json:"circuit"`
+}
+
+func (s *Server) listDestinations(c *call) {
+	query, err := url.ParseQuery(c.r.URL.RawQuery)
+	if err != nil {
+		writeError(c.w, c.requestID, http.StatusBadRequest, "Invalid query: malformed query string")
+		return
+	}
+	q := listQuery{envID: c.project.EnvID, limit: defaultPageSize}
+	// An empty parameter counts as absent, the way clients that always send every parameter expect.
+	if raw := query.Get("limit"); raw != "" {
+		limit, err := strconv.Atoi(raw)
+		if err != nil || limit < 1 || limit > maxPageSize {
+			writeError(c.w, c.requestID, http.StatusBadRequest,
+				fmt.Sprintf("Invalid query: 'limit' must be an integer between 1 and %d", maxPageSize))
+			return
+		}
+		q.limit = limit
+	}
+	if raw := query.Get("cursor"); raw != "" {
+		seq, ok := decodeCursor(raw)
+		if !ok {
+			writeError(c.w, c.requestID, http.StatusBadRequest, "Invalid query: 'cursor' is not a cursor this API returned")
+			return
+		}
+		q.beforeSeq = seq
+	}
+	if raw := query.Get("status"); raw != "" {
+		if !slices.Contains(statuses, raw) {
+			writeError(c.w, c.requestID, http.StatusBadRequest,
+				"Invalid query: 'status' must be one of "+strings.Join(statuses, ", "))
+			return
+		}
+		q.status = raw
+	}
+	if raw := query.Get("type"); raw != "" {
+		long, ok := canonicalType(raw)
+		if !ok {
+			writeError(c.w, c.requestID, http.StatusBadRequest,
+				"Invalid query: 'type' must be one of "+strings.Join(destinationTypes, ", "))
+			return
+		}
+		q.typ = long
+	}
+
+	// One row more than the page tells whether another page follows without a second query.
+	pageSize := q.limit
+	q.limit++
+	records, err := s.store.listPage(c.r.Context(), q)
+	if err != nil {
+		s.internalError(c, err)
+		return
+	}
+	page := listEnvelope{Destinations: make([]Destination, 0, min(len(records), pageSize))}
+	if len(records) > pageSize {
+		records = records[:pageSize]
+		page.HasMore = true
+		cursor := encodeCursor(records[len(records)-1].seq)
+		page.Cursor = &cursor
+	}
+	for _, r := range records {
+		page.Destinations = append(page.Destinations, r.masked())
+	}
+	writeJSON(c.w, http.StatusOK, page)
+}
+
+func (s *Server) createDestination(c *call) {
+	fields, ok := s.readObject(c)
+	if !ok {
+		return
+	}
+	now := formatTime(s.now())
+	r := record{
+		Destination: Destination{
+			ID:        randomHex(16),
+			OrgID:     c.project.OrgID,
+			EnvID:     c.project.EnvID,
+			Method:    http.MethodPost,
+			TimeoutMS: defaultTimeoutMS,
+			AuthType:  "none",
+			Status:    "active",
+			Type:      typeHTTP,
+			CreatedAt: now,
+			UpdatedAt: now,
+		},
+		circuit: circuitRecord{state: CircuitClosed},
+	}
+	if err := applyFields(newDraft(&r.Destination), fields, createBody); err != nil {
+		s.writeFailure(c, err)
+		return
+	}
+	switch err := s.store.create(c.r.Context(), &r, s.opts.MaxDestinations); {
+	case errors.Is(err, errSlugTaken):
+		writeError(c.w, c.requestID, http.StatusConflict, fmt.Sprintf("Destination with slug '%s' already exists", r.Slug))
+	case errors.Is(err, errPlanLimit):
+		writeError(c.w, c.requestID, http.StatusForbidden,
+			fmt.Sprintf("Plan limit reached: %d destinations", s.opts.MaxDestinations))
+	case err != nil:
+		s.internalError(c, err)
+	default:
+		writeJSON(c.w, http.StatusCreated, destinationEnvelope{Destination: r.masked()})
+	}
+}
+
+func (s *Server) getDestination(c *call) {
+	r, err := s.store.lookup(c.r.Context(), c.project.EnvID, c.id)
+	if err != nil {
+		s.writeFailure(c, err)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, destinationEnvelope{Destination: r.masked()})
+}
+
+func (s *Server) updateDestination(c *call) {
+	fields, ok := s.readObject(c)
+	if !ok {
+		return
+	}
+	if len(fields) == 0 {
+		s.writeFailure(c, errNoFieldsToUpdate)
+		return
+	}
+	r, err := s.store.modify(c.r.Context(), c.project.EnvID, c.id, func(r *record) error {
+		if err := applyFields(newDraft(&r.Destination), fields, patchBody); err != nil {
+			return err
+		}
+		r.UpdatedAt = formatTime(s.now())
+		return nil
+	})
+	if err != nil {
+		s.writeFailure(c, err)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, destinationEnvelope{Destination: r.masked()})
+}
+
+func (s *Server) deleteDestination(c *call) {
+	if err := s.store.delete(c.r.Context(), c.project.EnvID, c.id); err != nil {
+		s.writeFailure(c, err)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, map[string]bool{"success": true})
+}
+
+func (s *Server) getCircuit(c *call) {
+	r, err := s.store.lookup(c.r.Context(), c.project.EnvID, c.id)
+	if err != nil {
+		s.writeFailure(c, err)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, circuitEnvelope{Circuit: r.circuitView(s.now())})
+}
+
+func (s *Server) resetCircuit(c *call) {
+	now := s.now()
+	r, err := s.store.saveCircuit(c.r.Context(), c.project.EnvID, c.id, func(r *record) {
+		r.resetCircuit(now)
+	})
+	if err != nil {
+		s.writeFailure(c, err)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, circuitEnvelope{Circuit: r.circuitView(now)})
+}
+
+// readObject reads the request body as a JSON object, answering 400 (or 413) itself when it is not one.
+func (s *Server) readObject(c *call) (map[string]json.RawMessage, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(c.w, c.requestID, http.StatusRequestEntityTooLarge,
+				fmt.Sprintf("Request body too large: at most %d bytes", maxBodyBytes))
+			return nil, false
+		}
+		writeError(c.w, c.requestID, http.StatusBadRequest, "Invalid body: could not read the request body")
+		return nil, false
+	}
+	fields, err := parseObject(body)
+	if err != nil {
+		s.writeFailure(c, err)
+		return nil, false
+	}
+	return fields, true
+}
+
+// writeFailure answers an error from validation or the store with its status code.
+func (s *Server) writeFailure(c *call, err error) {
+	var invalid *invalidBodyError
+	switch {
+	case errors.As(err, &invalid):
+		writeError(c.w, c.requestID, http.StatusBadRequest, invalid.message)
+	case errors.Is(err, ErrNotFound):
+		writeError(c.w, c.requestID, http.StatusNotFound, "Destination not found")
+	default:
+		s.internalError(c, err)
+	}
+}
+
+func (s *Server) internalError(c *call, err error) {
+	s.logger.Error("request failed", "request_id", c.requestID, "error", err)
+	writeError(c.w, c.requestID, http.StatusInternalServerError, "Internal server error")
+}

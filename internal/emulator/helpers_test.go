@@ -1,0 +1,197 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package emulator_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookstream/hookstream-operator/internal/emulator"
+)
+
+const (
+	keyA = "hs_test_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	keyB = "hs_test_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+)
+
+var startTime = time.Date(2026, 2, 28, 10, 0, 0, 0, time.UTC)
+
+// fakeClock is a settable clock for timestamps, rate limits and circuit cooldowns.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{now: startTime} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+type testEnv struct {
+	t      testing.TB
+	server *emulator.Server
+	clock  *fakeClock
+}
+
+// newEnv starts an emulator with keys A and B on a fake clock; opts may override anything.
+func newEnv(t testing.TB, opts emulator.Options) *testEnv {
+	t.Helper()
+	clock := newFakeClock()
+	if opts.APIKeys == nil {
+		opts.APIKeys = []string{keyA, keyB}
+	}
+	if opts.Now == nil {
+		opts.Now = clock.Now
+	}
+	server, err := emulator.New(opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := server.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return &testEnv{t: t, server: server, clock: clock}
+}
+
+// with returns the environment reporting to t, for subtests and fuzz inputs that share one server.
+func (e *testEnv) with(t testing.TB) *testEnv {
+	copied := *e
+	copied.t = t
+	return &copied
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends one request straight to the handler; key "" sends no credentials.
+func (e *testEnv) do(method, path, key, body string) response {
+	e.t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if key != "" {
+		req.Header.Set("X-API-Key", key)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	e.server.ServeHTTP(rec, req)
+	res := rec.Result()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatalf("reading body: %v", err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: data}
+}
+
+// create creates a destination with key and fails the test unless it answers 201.
+func (e *testEnv) create(key, body string) emulator.Destination {
+	e.t.Helper()
+	res := e.do(http.MethodPost, "/v1/destinations", key, body)
+	if res.status != http.StatusCreated {
+		e.t.Fatalf("create %s: status %d, body %s", body, res.status, res.body)
+	}
+	return decodeDestination(e.t, res)
+}
+
+func (e *testEnv) get(key, id string) emulator.Destination {
+	e.t.Helper()
+	res := e.do(http.MethodGet, "/v1/destinations/"+id, key, "")
+	if res.status != http.StatusOK {
+		e.t.Fatalf("get %s: status %d, body %s", id, res.status, res.body)
+	}
+	return decodeDestination(e.t, res)
+}
+
+func decodeDestination(t testing.TB, res response) emulator.Destination {
+	t.Helper()
+	var envelope struct {
+		Destination emulator.Destination `json:"destination"`
+	}
+	decodeStrict(t, res.body, &envelope)
+	return envelope.Destination
+}
+
+// decodeStrict fails on fields the target does not know, so an extra response field cannot go unnoticed.
+func decodeStrict(t testing.TB, data []byte, v any) {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("decoding %s: %v", data, err)
+	}
+}
+
+type errorEnvelope struct {
+	Error     string `json:"error"`
+	Status    int    `json:"status"`
+	RequestID string `json:"request_id"`
+}
+
+var requestIDPattern = regexp.MustCompile(`^req_[0-9a-f]+$`)
+
+// errorOf checks the error envelope of res and returns its message.
+func errorOf(t testing.TB, res response) string {
+	t.Helper()
+	var env errorEnvelope
+	decodeStrict(t, res.body, &env)
+	if env.Status != res.status {
+		t.Errorf("envelope status %d, HTTP status %d", env.Status, res.status)
+	}
+	if !requestIDPattern.MatchString(env.RequestID) || env.RequestID != res.header.Get("X-Request-Id") {
+		t.Errorf("request_id %q, X-Request-Id %q", env.RequestID, res.header.Get("X-Request-Id"))
+	}
+	return env.Error
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func mkdirAll(dir string) error { return os.MkdirAll(dir, 0o755) }
+
+// slugFor turns a test case name into a valid slug, so that each case has its own.
+func slugFor(name string) string {
+	return strings.Map(func(r rune) rune {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		if r >= 'A' && r <= 'Z' {
+			return r - 'A' + 'a'
+		}
+		return '-'
+	}, name)
+}

@@ -1,0 +1,269 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package emulator_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hookstream/hookstream-operator/internal/emulator"
+)
+
+type listPage struct {
+	Destinations []emulator.Destination `json:"destinations"`
+	Cursor       *string                `json:"cursor"`
+	HasMore      bool                   `json:"has_more"`
+}
+
+func (e *testEnv) list(key, query string) listPage {
+	e.t.Helper()
+	res := e.do(http.MethodGet, "/v1/destinations"+query, key, "")
+	if res.status != http.StatusOK {
+		e.t.Fatalf("list %s: status %d, body %s", query, res.status, res.body)
+	}
+	var page listPage
+	decodeStrict(e.t, res.body, &page)
+	return page
+}
+
+// walk lists every page with the given page size and returns the slugs in order.
+func (e *testEnv) walk(key string, limit int, between func(page int)) []string {
+	e.t.Helper()
+	var slugs []string
+	cursor := ""
+	for page := 0; ; page++ {
+		query := fmt.Sprintf("?limit=%d", limit)
+		if cursor != "" {
+			query += "&cursor=" + url.QueryEscape(cursor)
+		}
+		got := e.list(key, query)
+		if len(got.Destinations) > limit {
+			e.t.Fatalf("page %d has %d rows, limit %d", page, len(got.Destinations), limit)
+		}
+		for _, d := range got.Destinations {
+			slugs = append(slugs, d.Slug)
+		}
+		if got.HasMore != (got.Cursor != nil) {
+			e.t.Fatalf("page %d: has_more %v with cursor %v", page, got.HasMore, got.Cursor)
+		}
+		if !got.HasMore {
+			return slugs
+		}
+		cursor = *got.Cursor
+		if between != nil {
+			between(page)
+		}
+	}
+}
+
+func slugsDescending(from, to int) []string {
+	var slugs []string
+	for i := to; i >= from; i-- {
+		slugs = append(slugs, fmt.Sprintf("d-%03d", i))
+	}
+	return slugs
+}
+
+func createNumbered(env *testEnv, key string, from, to int) {
+	for i := from; i <= to; i++ {
+		env.create(key, withFields(map[string]any{"slug": fmt.Sprintf("d-%03d", i)}))
+	}
+}
+
+func TestListNewestFirstAcrossPages(t *testing.T) {
+	env := newEnv(t, emulator.Options{})
+	createNumbered(env, keyA, 1, 25) // all within the same second of the fake clock
+	env.create(keyB, withFields(nil))
+
+	tests := map[string]struct {
+		limit     int
+		wantPages int
+	}{
+		"limit 10":  {10, 3},
+		"limit 1":   {1, 25},
+		"limit 25":  {25, 1},
+		"limit 100": {100, 1},
+		"limit 24":  {24, 2},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			pages := 1
+			got := env.walk(keyA, tc.limit, func(int) { pages++ })
+			if diff := cmp.Diff(slugsDescending(1, 25), got); diff != "" {
+				t.Errorf("walk (-want +got):\n%s", diff)
+			}
+			if pages != tc.wantPages {
+				t.Errorf("%d pages, want %d", pages, tc.wantPages)
+			}
+		})
+	}
+
+	first := env.list(keyA, "")
+	if len(first.Destinations) != 20 || !first.HasMore {
+		t.Errorf("default page: %d rows, has_more %v; want 20 rows and more", len(first.Destinations), first.HasMore)
+	}
+}
+
+func TestListCursorIsStableWhileInserting(t *testing.T) {
+	env := newEnv(t, emulator.Options{})
+	createNumbered(env, keyA, 1, 30)
+	next := 31
+	got := env.walk(keyA, 7, func(int) {
+		// New rows are newer than every row of a walk already under way: they must not show up in it,
+		// nor push older rows into a page already read.
+		createNumbered(env, keyA, next, next+2)
+		next += 3
+	})
+	if diff := cmp.Diff(slugsDescending(1, 30), got); diff != "" {
+		t.Errorf("walk while inserting (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(slugsDescending(1, next-1), env.walk(keyA, 100, nil)); diff != "" {
+		t.Errorf("fresh walk (-want +got):\n%s", diff)
+	}
+}
+
+func TestListSurvivesDeletesDuringAWalk(t *testing.T) {
+	env := newEnv(t, emulator.Options{})
+	createNumbered(env, keyA, 1, 12)
+	firstPage := env.list(keyA, "?limit=4")
+	// Delete the row the cursor points at and one on the next page.
+	for _, slug := range []string{"d-009", "d-007"} {
+		for _, d := range env.list(keyA, "?limit=100").Destinations {
+			if d.Slug == slug {
+				env.do(http.MethodDelete, "/v1/destinations/"+d.ID, keyA, "")
+			}
+		}
+	}
+	got := env.list(keyA, "?limit=4&cursor="+url.QueryEscape(*firstPage.Cursor))
+	var slugs []string
+	for _, d := range got.Destinations {
+		slugs = append(slugs, d.Slug)
+	}
+	if diff := cmp.Diff([]string{"d-008", "d-006", "d-005", "d-004"}, slugs); diff != "" {
+		t.Errorf("second page (-want +got):\n%s", diff)
+	}
+}
+
+func TestListQueryValidation(t *testing.T) {
+	env := newEnv(t, emulator.Options{})
+	createNumbered(env, keyA, 1, 3)
+	tests := map[string]struct {
+		query      string
+		wantStatus int
+		wantError  string
+		wantRows   int
+	}{
+		"no query":          {"", http.StatusOK, "", 3},
+		"limit 1":           {"?limit=1", http.StatusOK, "", 1},
+		"limit 100":         {"?limit=100", http.StatusOK, "", 3},
+		"limit empty":       {"?limit=", http.StatusOK, "", 3},
+		"cursor empty":      {"?cursor=", http.StatusOK, "", 3},
+		"unknown parameter": {"?sort=asc", http.StatusOK, "", 3},
+		"limit 0":           {"?limit=0", http.StatusBadRequest, "Invalid query: 'limit' must be an integer between 1 and 100", 0},
+		"limit 101":         {"?limit=101", http.StatusBadRequest, "Invalid query: 'limit' must be an integer between 1 and 100", 0},
+		"limit negative":    {"?limit=-1", http.StatusBadRequest, "Invalid query: 'limit' must be an integer between 1 and 100", 0},
+		"limit text":        {"?limit=ten", http.StatusBadRequest, "Invalid query: 'limit' must be an integer between 1 and 100", 0},
+		"limit fraction":    {"?limit=1.5", http.StatusBadRequest, "Invalid query: 'limit' must be an integer between 1 and 100", 0},
+		"cursor garbage":    {"?cursor=abc", http.StatusBadRequest, "Invalid query: 'cursor' is not a cursor this API returned", 0},
+		"cursor not base64": {"?cursor=%25%25", http.StatusBadRequest, "Invalid query: 'cursor' is not a cursor this API returned", 0},
+		"status unknown":    {"?status=deleted", http.StatusBadRequest, "Invalid query: 'status' must be one of active, paused, disabled", 0},
+		"type unknown":      {"?type=ftp", http.StatusBadRequest, "Invalid query: 'type' must be one of http, aws_sqs, aws_s3, aws_eventbridge, gcp_pubsub, kafka, rabbitmq, websocket", 0},
+		"bad escape":        {"?limit=%zz", http.StatusBadRequest, "Invalid query: malformed query string", 0},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			res := env.do(http.MethodGet, "/v1/destinations"+tc.query, keyA, "")
+			if res.status != tc.wantStatus {
+				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
+			}
+			if tc.wantError != "" {
+				if got := errorOf(t, res); got != tc.wantError {
+					t.Errorf("error %q, want %q", got, tc.wantError)
+				}
+				return
+			}
+			var page listPage
+			decodeStrict(t, res.body, &page)
+			if len(page.Destinations) != tc.wantRows {
+				t.Errorf("%d rows, want %d", len(page.Destinations), tc.wantRows)
+			}
+		})
+	}
+}
+
+func TestListFilters(t *testing.T) {
+	env := newEnv(t, emulator.Options{})
+	env.create(keyA, withFields(map[string]any{"slug": "http-active"}))
+	paused := env.create(keyA, withFields(map[string]any{"slug": "http-paused"}))
+	env.do(http.MethodPatch, "/v1/destinations/"+paused.ID, keyA, `{"status":"paused"}`)
+	env.create(keyA, withFields(map[string]any{"slug": "sqs-active", "type": "sqs", "url": nil, "provider_config": sqsConfig}))
+	env.create(keyA, withFields(map[string]any{"slug": "ws-active", "type": "websocket", "url": nil, "provider_config": map[string]any{"channel_name": "c"}}))
+
+	tests := map[string]struct {
+		query string
+		want  []string
+	}{
+		"status active":          {"?status=active", []string{"ws-active", "sqs-active", "http-active"}},
+		"status paused":          {"?status=paused", []string{"http-paused"}},
+		"status disabled":        {"?status=disabled", nil},
+		"type long name":         {"?type=aws_sqs", []string{"sqs-active"}},
+		"type alias":             {"?type=sqs", []string{"sqs-active"}},
+		"type http and paused":   {"?type=http&status=paused", []string{"http-paused"}},
+		"type websocket, paused": {"?type=websocket&status=paused", nil},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var got []string
+			for _, d := range env.list(keyA, tc.query).Destinations {
+				got = append(got, d.Slug)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	// A filtered walk pages through the filtered rows only.
+	createNumbered(env, keyA, 1, 5)
+	page := env.list(keyA, "?status=active&limit=3")
+	if !page.HasMore {
+		t.Fatal("want more active rows")
+	}
+	var rest []string
+	for _, d := range env.list(keyA, "?status=active&limit=100&cursor="+url.QueryEscape(*page.Cursor)).Destinations {
+		rest = append(rest, d.Slug)
+	}
+	if diff := cmp.Diff([]string{"d-002", "d-001", "ws-active", "sqs-active", "http-active"}, rest); diff != "" {
+		t.Errorf("second filtered page (-want +got):\n%s", diff)
+	}
+}
+
+func TestListMasksSecrets(t *testing.T) {
+	env := newEnv(t, emulator.Options{})
+	env.create(keyA, fullHTTPBody)
+	rows := env.list(keyA, "").Destinations
+	if len(rows) != 1 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	if diff := cmp.Diff(ptr(`{"token":"****5678"}`), rows[0].AuthConfig); diff != "" {
+		t.Errorf("auth_config (-want +got):\n%s", diff)
+	}
+}

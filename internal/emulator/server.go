@@ -1,0 +1,464 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	mathrand "math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configures a Server.
+type Options struct {
+	// APIKeys are the accepted API keys. Each key has its own project: its org_id and env_id are derived
+	// from the key, so the same key finds the same rows again in a database file.
+	APIKeys []string
+	// DBPath is the SQLite database file; "" keeps the data in memory for the life of the Server.
+	DBPath string
+	// RateLimit is the sustained request rate per org in requests per second; 0 disables enforcement.
+	RateLimit float64
+	// RateLimitBurst is the token bucket size; 0 means max(1, int(RateLimit)).
+	RateLimitBurst int
+	// MaxDestinations is the plan limit per project; 0 means unlimited.
+	MaxDestinations int
+	// Admin enables the /_emulator/ admin API.
+	Admin bool
+	// Logger receives one line per request (method, path, status, duration, request id); nil is silent.
+	// API keys and bodies are never logged.
+	Logger *slog.Logger
+	// Now is the clock for timestamps, rate limiting and circuit cooldowns; nil means time.Now.
+	Now func() time.Time
+	// DeliveryClient sends http deliveries; nil means a client that does not follow redirects.
+	DeliveryClient *http.Client
+}
+
+// Project is what an API key sees: one environment inside one org.
+type Project struct {
+	OrgID string `json:"org_id"`
+	EnvID string `json:"env_id"`
+}
+
+// projectForKey derives stable ids from the key without revealing it.
+func projectForKey(key string) Project {
+	org := sha256.Sum256([]byte("hookstream-emulator/org/" + key))
+	env := sha256.Sum256([]byte("hookstream-emulator/env/" + key))
+	return Project{OrgID: "org_" + hex.EncodeToString(org[:12]), EnvID: "env_" + hex.EncodeToString(env[:12])}
+}
+
+// Server is the emulated hookstream API. It is safe for concurrent use.
+type Server struct {
+	opts     Options
+	now      func() time.Time
+	logger   *slog.Logger
+	client   *http.Client
+	store    *store
+	projects map[string]Project
+	limiter  *rateLimiter
+	stats    statsRecorder
+	faults   atomic.Pointer[Faults]
+
+	// deliverMu runs one delivery call at a time, so circuit state moves through one breaker at a time.
+	deliverMu sync.Mutex
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New opens the store and returns a Server ready to serve.
+func New(opts Options) (*Server, error) {
+	if len(opts.APIKeys) == 0 {
+		return nil, errors.New("emulator: at least one API key is required")
+	}
+	if opts.RateLimit < 0 || math.IsNaN(opts.RateLimit) || math.IsInf(opts.RateLimit, 0) {
+		return nil, fmt.Errorf("emulator: rate limit must be a finite number >= 0, got %v", opts.RateLimit)
+	}
+	if opts.RateLimitBurst < 0 {
+		return nil, fmt.Errorf("emulator: rate limit burst must be >= 0, got %d", opts.RateLimitBurst)
+	}
+	if opts.MaxDestinations < 0 {
+		return nil, fmt.Errorf("emulator: max destinations must be >= 0, got %d", opts.MaxDestinations)
+	}
+	projects := make(map[string]Project, len(opts.APIKeys))
+	for i, key := range opts.APIKeys {
+		if strings.TrimSpace(key) == "" {
+			return nil, fmt.Errorf("emulator: API key %d is empty", i)
+		}
+		projects[key] = projectForKey(key)
+	}
+	st, err := openStore(opts.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		opts:     opts,
+		now:      opts.Now,
+		logger:   opts.Logger,
+		client:   opts.DeliveryClient,
+		store:    st,
+		projects: projects,
+		limiter:  newRateLimiter(opts.RateLimit, opts.RateLimitBurst),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.client == nil {
+		s.client = &http.Client{
+			// A webhook receiver answering with a redirect has not accepted the event.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	return s, nil
+}
+
+// Close releases the store. Requests after Close fail with 500.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.store.close() })
+	return s.closeErr
+}
+
+// Project returns the project an API key belongs to.
+func (s *Server) Project(apiKey string) (Project, bool) {
+	p, ok := s.projects[apiKey]
+	return p, ok
+}
+
+// Stats returns the request counts so far.
+func (s *Server) Stats() Stats { return s.stats.snapshot() }
+
+// ResetStats forgets all request counts.
+func (s *Server) ResetStats() { s.stats.reset() }
+
+// SetFaults replaces the active faults, as PUT /_emulator/faults does.
+func (s *Server) SetFaults(f Faults) {
+	f.Routes = slices.Clone(f.Routes)
+	s.faults.Store(&f)
+}
+
+// ClearFaults removes all faults.
+func (s *Server) ClearFaults() { s.faults.Store(nil) }
+
+// Faults returns the active faults.
+func (s *Server) Faults() Faults {
+	if f := s.faults.Load(); f != nil {
+		out := *f
+		out.Routes = slices.Clone(f.Routes)
+		return out
+	}
+	return Faults{}
+}
+
+// Destination returns a stored row of any project, secrets unmasked.
+func (s *Server) Destination(ctx context.Context, id string) (Destination, error) {
+	r, err := s.store.lookup(ctx, "", id)
+	return r.Destination, err
+}
+
+// ServeHTTP serves the API under /v1/ and, when enabled, the admin API under /_emulator/.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rw := &responseWriter{ResponseWriter: w}
+	requestID := newRequestID()
+	rw.Header().Set("X-Request-Id", requestID)
+	defer func() {
+		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", rw.status),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("request_id", requestID))
+	}()
+
+	// Routing works on the escaped path so that an encoded "/" inside an id stays inside the id.
+	path := r.URL.EscapedPath()
+	switch {
+	case path == "/v1" || strings.HasPrefix(path, "/v1/"):
+		s.serveAPI(rw, r, requestID, strings.TrimPrefix(path, "/v1"))
+	case s.opts.Admin && (path == "/_emulator" || strings.HasPrefix(path, "/_emulator/")):
+		s.serveAdmin(rw, r, requestID, strings.TrimPrefix(path, "/_emulator"))
+	case path == "/healthz" && r.Method == http.MethodGet:
+		writeJSON(rw, http.StatusOK, map[string]bool{"ok": true})
+	default:
+		writeError(rw, requestID, http.StatusNotFound, "Not found")
+	}
+}
+
+// responseWriter remembers the status code for stats and logs; 0 means nothing was answered.
+type responseWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *responseWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *responseWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// call is one authenticated API request.
+type call struct {
+	w         *responseWriter
+	r         *http.Request
+	requestID string
+	project   Project
+	id        string
+}
+
+// matchRoute maps an API path (without /v1) to its route name and the destination id in it. When the
+// path exists but not for this method, the route is RouteUnmatched and allow lists the methods it has.
+func matchRoute(method, path string) (route, id string, allow []string) {
+	segments := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if len(segments) == 0 || segments[0] != "destinations" {
+		return RouteUnmatched, "", nil
+	}
+	var byMethod map[string]string
+	switch {
+	case len(segments) == 1:
+		byMethod = map[string]string{http.MethodGet: RouteListDestinations, http.MethodPost: RouteCreateDestination}
+	case segments[1] == "":
+		return RouteUnmatched, "", nil
+	case len(segments) == 2:
+		byMethod = map[string]string{
+			http.MethodGet: RouteGetDestination, http.MethodPatch: RouteUpdateDestination,
+			http.MethodDelete: RouteDeleteDestination,
+		}
+	case len(segments) == 3 && segments[2] == "circuit":
+		byMethod = map[string]string{http.MethodGet: RouteGetCircuit}
+	case len(segments) == 4 && segments[2] == "circuit" && segments[3] == "reset":
+		byMethod = map[string]string{http.MethodPost: RouteResetCircuit}
+	default:
+		return RouteUnmatched, "", nil
+	}
+	if len(segments) > 1 {
+		var err error
+		if id, err = url.PathUnescape(segments[1]); err != nil {
+			return RouteUnmatched, "", nil
+		}
+	}
+	if route, ok := byMethod[method]; ok {
+		return route, id, nil
+	}
+	allow = make([]string, 0, len(byMethod))
+	for m := range byMethod {
+		allow = append(allow, m)
+	}
+	slices.Sort(allow)
+	return RouteUnmatched, "", allow
+}
+
+func (s *Server) serveAPI(w *responseWriter, r *http.Request, requestID, path string) {
+	route, id, allow := matchRoute(r.Method, path)
+	defer func() { s.stats.record(route, w.status) }()
+
+	project, authenticated := s.authenticate(r)
+	if s.injectFault(w, r, requestID, route, project, authenticated) {
+		return
+	}
+	if !authenticated {
+		setRateHeaders(w, s.limiter.peek("", s.now()))
+		writeError(w, requestID, http.StatusUnauthorized, "Invalid API key")
+		return
+	}
+	decision := s.limiter.take(project.OrgID, s.now())
+	setRateHeaders(w, decision)
+	if !decision.allowed {
+		w.Header().Set("Retry-After", strconv.Itoa(decision.retryAfter))
+		writeError(w, requestID, http.StatusTooManyRequests, "Rate limit exceeded")
+		return
+	}
+
+	c := &call{w: w, r: r, requestID: requestID, project: project, id: id}
+	switch route {
+	case RouteListDestinations:
+		s.listDestinations(c)
+	case RouteCreateDestination:
+		s.createDestination(c)
+	case RouteGetDestination:
+		s.getDestination(c)
+	case RouteUpdateDestination:
+		s.updateDestination(c)
+	case RouteDeleteDestination:
+		s.deleteDestination(c)
+	case RouteGetCircuit:
+		s.getCircuit(c)
+	case RouteResetCircuit:
+		s.resetCircuit(c)
+	default:
+		if allow != nil {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeError(w, requestID, http.StatusMethodNotAllowed, "Method not allowed")
+			return
+		}
+		writeError(w, requestID, http.StatusNotFound, "Not found")
+	}
+}
+
+// authenticate accepts X-API-Key, or a bearer token as the generated code samples send it.
+func (s *Server) authenticate(r *http.Request) (Project, bool) {
+	key := r.Header.Get("X-API-Key")
+	if key == "" {
+		if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			key = strings.TrimSpace(token)
+		}
+	}
+	if key == "" {
+		return Project{}, false
+	}
+	p, ok := s.projects[key]
+	return p, ok
+}
+
+// injectFault applies the active faults and reports whether the request has been answered (or dropped).
+func (s *Server) injectFault(w *responseWriter, r *http.Request, requestID, route string, project Project, authenticated bool) bool {
+	f := s.faults.Load()
+	if f == nil {
+		return false
+	}
+	if f.Latency > 0 {
+		timer := time.NewTimer(f.Latency)
+		select {
+		case <-timer.C:
+		case <-r.Context().Done():
+			timer.Stop()
+			return true
+		}
+	}
+	if f.matches(route) && (f.DropConnections || (f.DropRate > 0 && mathrand.Float64() < f.DropRate)) {
+		dropConnection(w)
+		return true
+	}
+	var status int
+	switch {
+	case f.Outage:
+		status = http.StatusServiceUnavailable
+	case f.ErrorRate > 0 && f.matches(route) && mathrand.Float64() < f.ErrorRate:
+		status = f.errorStatus()
+	default:
+		return false
+	}
+	org := ""
+	if authenticated {
+		org = project.OrgID
+	}
+	setRateHeaders(w, s.limiter.peek(org, s.now()))
+	if status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "1")
+	}
+	writeError(w, requestID, status, statusMessage(status))
+	return true
+}
+
+// dropConnection closes the client connection without an answer. Where the connection cannot be taken
+// over (HTTP/2, recorders), aborting the handler has the same effect on the client.
+func dropConnection(w *responseWriter) {
+	conn, _, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}
+
+func statusMessage(status int) string {
+	switch status {
+	case http.StatusServiceUnavailable:
+		return "Service unavailable"
+	case http.StatusTooManyRequests:
+		return "Rate limit exceeded"
+	case http.StatusInternalServerError:
+		return "Internal server error"
+	case http.StatusUnauthorized:
+		return "Invalid API key"
+	case http.StatusForbidden:
+		return "Forbidden"
+	case http.StatusNotFound:
+		return "Not found"
+	}
+	if text := http.StatusText(status); text != "" {
+		return text
+	}
+	return "Error"
+}
+
+func setRateHeaders(w http.ResponseWriter, d rateDecision) {
+	h := w.Header()
+	h.Set("RateLimit-Limit", strconv.Itoa(d.limit))
+	h.Set("RateLimit-Remaining", strconv.Itoa(d.remaining))
+	h.Set("RateLimit-Reset", strconv.Itoa(d.reset))
+}
+
+// errorBody is hookstream's error envelope.
+type errorBody struct {
+	Error     string `json:"error"`
+	Status    int    `json:"status"`
+	RequestID string `json:"request_id"`
+}
+
+func writeError(w http.ResponseWriter, requestID string, status int, message string) {
+	writeJSON(w, status, errorBody{Error: message, Status: status, RequestID: requestID})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"error":"Internal server error","status":500,"request_id":""}` + "\n")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func newRequestID() string {
+	return "req_" + randomHex(8)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}

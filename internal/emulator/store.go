@@ -1,0 +1,362 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package emulator
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	_ "github.com/ncruces/go-sqlite3/driver" // registers the "sqlite3" database/sql driver
+)
+
+// schemaVersion is stored in PRAGMA user_version so that a database file from an incompatible build is
+// refused instead of misread.
+const schemaVersion = 1
+
+const schemaSQL = `
+CREATE TABLE IF NOT EXISTS destinations (
+	seq                       INTEGER PRIMARY KEY AUTOINCREMENT,
+	id                        TEXT    NOT NULL UNIQUE,
+	org_id                    TEXT    NOT NULL,
+	env_id                    TEXT    NOT NULL,
+	name                      TEXT    NOT NULL,
+	slug                      TEXT    NOT NULL,
+	url                       TEXT    NOT NULL,
+	method                    TEXT    NOT NULL,
+	headers                   TEXT,
+	timeout_ms                INTEGER NOT NULL,
+	auth_type                 TEXT    NOT NULL,
+	auth_config               TEXT,
+	status                    TEXT    NOT NULL,
+	event_count               INTEGER NOT NULL DEFAULT 0,
+	last_delivery_at          TEXT,
+	created_at                TEXT    NOT NULL,
+	updated_at                TEXT    NOT NULL,
+	retry_enabled             INTEGER,
+	retry_max_attempts        INTEGER,
+	retry_backoff_type        TEXT,
+	retry_intervals           TEXT,
+	circuit_breaker_enabled   INTEGER,
+	circuit_breaker_threshold INTEGER,
+	circuit_breaker_reset_ms  INTEGER,
+	type                      TEXT    NOT NULL,
+	provider_config           TEXT,
+	circuit_state             TEXT    NOT NULL DEFAULT 'closed',
+	circuit_failure_count     INTEGER NOT NULL DEFAULT 0,
+	circuit_opened_at_ms      INTEGER,
+	circuit_transition_at     TEXT,
+	UNIQUE (env_id, slug)
+);
+CREATE INDEX IF NOT EXISTS destinations_env_seq ON destinations (env_id, seq);
+`
+
+const recordColumns = `seq, id, org_id, env_id, name, slug, url, method, headers, timeout_ms, auth_type,
+	auth_config, status, event_count, last_delivery_at, created_at, updated_at, retry_enabled,
+	retry_max_attempts, retry_backoff_type, retry_intervals, circuit_breaker_enabled,
+	circuit_breaker_threshold, circuit_breaker_reset_ms, type, provider_config,
+	circuit_state, circuit_failure_count, circuit_opened_at_ms, circuit_transition_at`
+
+// record is a stored row: the API row plus what the API does not show directly.
+type record struct {
+	Destination
+	seq     int64
+	circuit circuitRecord
+}
+
+type circuitRecord struct {
+	state        string
+	failureCount int64
+	openedAtMS   *int64
+	transitionAt *string
+}
+
+var (
+	errSlugTaken = errors.New("slug already exists in the project")
+	errPlanLimit = errors.New("plan limit reached")
+)
+
+// store keeps destinations in SQLite. All access goes through one connection and one mutex: that keeps
+// an in-memory database alive and shared, and makes check-then-write sequences (slug uniqueness, plan
+// limit) atomic without transactions.
+type store struct {
+	mu sync.Mutex
+	db *sql.DB
+
+	insert, get, getAny, list, update, remove, countEnv, slugExists, recordDelivery, setCircuit *sql.Stmt
+}
+
+func openStore(path string) (*store, error) {
+	dsn := ":memory:"
+	if path != "" {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, fmt.Errorf("emulator: database path %q: %w", path, err)
+		}
+		// WAL with synchronous=NORMAL keeps writes cheap while surviving a crash of the emulator process.
+		dsn = "file:" + (&url.URL{Path: filepath.ToSlash(abs)}).EscapedPath() +
+			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)&_pragma=synchronous(normal)"
+	}
+	db, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: opening database: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+
+	s := &store{db: db}
+	if err := s.init(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *store) init() error {
+	ctx := context.Background()
+	var version int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("emulator: reading schema version: %w", err)
+	}
+	if version > schemaVersion {
+		return fmt.Errorf("emulator: database schema version %d is newer than this emulator's %d", version, schemaVersion)
+	}
+	if _, err := s.db.ExecContext(ctx, schemaSQL); err != nil {
+		return fmt.Errorf("emulator: creating schema: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
+		return fmt.Errorf("emulator: writing schema version: %w", err)
+	}
+
+	statements := []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&s.insert, `INSERT INTO destinations (id, org_id, env_id, name, slug, url, method, headers, timeout_ms,
+			auth_type, auth_config, status, event_count, last_delivery_at, created_at, updated_at, retry_enabled,
+			retry_max_attempts, retry_backoff_type, retry_intervals, circuit_breaker_enabled,
+			circuit_breaker_threshold, circuit_breaker_reset_ms, type, provider_config, circuit_state,
+			circuit_failure_count, circuit_opened_at_ms, circuit_transition_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&s.get, `SELECT ` + recordColumns + ` FROM destinations WHERE env_id = ? AND id = ?`},
+		{&s.getAny, `SELECT ` + recordColumns + ` FROM destinations WHERE id = ?`},
+		{&s.list, `SELECT ` + recordColumns + ` FROM destinations
+			WHERE env_id = ?1 AND seq < ?2 AND (?3 = '' OR status = ?3) AND (?4 = '' OR type = ?4)
+			ORDER BY seq DESC LIMIT ?5`},
+		{&s.update, `UPDATE destinations SET name = ?, url = ?, method = ?, headers = ?, timeout_ms = ?,
+			auth_type = ?, auth_config = ?, status = ?, updated_at = ?, retry_enabled = ?,
+			retry_max_attempts = ?, retry_backoff_type = ?, retry_intervals = ?, circuit_breaker_enabled = ?,
+			circuit_breaker_threshold = ?, circuit_breaker_reset_ms = ?, provider_config = ?
+			WHERE env_id = ? AND id = ?`},
+		{&s.remove, `DELETE FROM destinations WHERE env_id = ? AND id = ?`},
+		{&s.countEnv, `SELECT COUNT(*) FROM destinations WHERE env_id = ?`},
+		{&s.slugExists, `SELECT EXISTS (SELECT 1 FROM destinations WHERE env_id = ? AND slug = ?)`},
+		{&s.recordDelivery, `UPDATE destinations SET event_count = event_count + ?,
+			last_delivery_at = COALESCE(?, last_delivery_at), circuit_state = ?, circuit_failure_count = ?,
+			circuit_opened_at_ms = ?, circuit_transition_at = ? WHERE id = ?`},
+		{&s.setCircuit, `UPDATE destinations SET circuit_state = ?, circuit_failure_count = ?,
+			circuit_opened_at_ms = ?, circuit_transition_at = ? WHERE id = ?`},
+	}
+	for _, st := range statements {
+		prepared, err := s.db.PrepareContext(ctx, st.sql)
+		if err != nil {
+			return fmt.Errorf("emulator: preparing %q: %w", strings.Fields(st.sql)[0], err)
+		}
+		*st.stmt = prepared
+	}
+	return nil
+}
+
+func (s *store) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.db.Close()
+}
+
+type rowScanner interface {
+	Scan(dest ...any) error
+}
+
+func scanRecord(row rowScanner) (record, error) {
+	var r record
+	d := &r.Destination
+	err := row.Scan(&r.seq, &d.ID, &d.OrgID, &d.EnvID, &d.Name, &d.Slug, &d.URL, &d.Method, &d.Headers,
+		&d.TimeoutMS, &d.AuthType, &d.AuthConfig, &d.Status, &d.EventCount, &d.LastDeliveryAt, &d.CreatedAt,
+		&d.UpdatedAt, &d.RetryEnabled, &d.RetryMaxAttempts, &d.RetryBackoffType, &d.RetryIntervals,
+		&d.CircuitBreakerEnabled, &d.CircuitBreakerThreshold, &d.CircuitBreakerResetMS, &d.Type,
+		&d.ProviderConfig, &r.circuit.state, &r.circuit.failureCount, &r.circuit.openedAtMS,
+		&r.circuit.transitionAt)
+	return r, err
+}
+
+// create inserts r and fills in its sequence. A taken slug wins over the plan limit, so that a client
+// retrying a create that already succeeded learns about the duplicate and can adopt it.
+func (s *store) create(ctx context.Context, r *record, maxDestinations int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	var taken bool
+	if err := s.slugExists.QueryRowContext(ctx, r.EnvID, r.Slug).Scan(&taken); err != nil {
+		return err
+	}
+	if taken {
+		return errSlugTaken
+	}
+	if maxDestinations > 0 {
+		var count int
+		if err := s.countEnv.QueryRowContext(ctx, r.EnvID).Scan(&count); err != nil {
+			return err
+		}
+		if count >= maxDestinations {
+			return errPlanLimit
+		}
+	}
+	d := &r.Destination
+	res, err := s.insert.ExecContext(ctx, d.ID, d.OrgID, d.EnvID, d.Name, d.Slug, d.URL, d.Method, d.Headers,
+		d.TimeoutMS, d.AuthType, d.AuthConfig, d.Status, d.EventCount, d.LastDeliveryAt, d.CreatedAt,
+		d.UpdatedAt, d.RetryEnabled, d.RetryMaxAttempts, d.RetryBackoffType, d.RetryIntervals,
+		d.CircuitBreakerEnabled, d.CircuitBreakerThreshold, d.CircuitBreakerResetMS, d.Type,
+		d.ProviderConfig, r.circuit.state, r.circuit.failureCount, r.circuit.openedAtMS, r.circuit.transitionAt)
+	if err != nil {
+		return err
+	}
+	r.seq, err = res.LastInsertId()
+	return err
+}
+
+// lookup finds a destination by id within one project, or across all projects when envID is "".
+func (s *store) lookup(ctx context.Context, envID, id string) (record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lookupLocked(ctx, envID, id)
+}
+
+func (s *store) lookupLocked(ctx context.Context, envID, id string) (record, error) {
+	var row *sql.Row
+	if envID == "" {
+		row = s.getAny.QueryRowContext(ctx, id)
+	} else {
+		row = s.get.QueryRowContext(ctx, envID, id)
+	}
+	r, err := scanRecord(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return record{}, ErrNotFound
+	}
+	return r, err
+}
+
+type listQuery struct {
+	envID     string
+	beforeSeq int64 // 0: from the newest row
+	status    string
+	typ       string
+	limit     int
+}
+
+func (s *store) listPage(ctx context.Context, q listQuery) ([]record, error) {
+	before := q.beforeSeq
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows, err := s.list.QueryContext(ctx, q.envID, before, q.status, q.typ, q.limit)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }()
+	records := make([]record, 0, q.limit)
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		records = append(records, r)
+	}
+	return records, rows.Err()
+}
+
+// modify reads a destination, lets change edit it, and writes the mutable columns back, all under the
+// store lock so that concurrent PATCHes of one destination apply one after the other.
+func (s *store) modify(ctx context.Context, envID, id string, change func(*record) error) (record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.lookupLocked(ctx, envID, id)
+	if err != nil {
+		return record{}, err
+	}
+	if err := change(&r); err != nil {
+		return record{}, err
+	}
+	d := &r.Destination
+	_, err = s.update.ExecContext(ctx, d.Name, d.URL, d.Method, d.Headers, d.TimeoutMS, d.AuthType,
+		d.AuthConfig, d.Status, d.UpdatedAt, d.RetryEnabled, d.RetryMaxAttempts, d.RetryBackoffType,
+		d.RetryIntervals, d.CircuitBreakerEnabled, d.CircuitBreakerThreshold, d.CircuitBreakerResetMS,
+		d.ProviderConfig, envID, id)
+	return r, err
+}
+
+func (s *store) delete(ctx context.Context, envID, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	res, err := s.remove.ExecContext(ctx, envID, id)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// saveCircuit replaces the circuit state of one destination, within one project or, with envID "", any.
+func (s *store) saveCircuit(ctx context.Context, envID, id string, change func(*record)) (record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.lookupLocked(ctx, envID, id)
+	if err != nil {
+		return record{}, err
+	}
+	change(&r)
+	c := r.circuit
+	if _, err := s.setCircuit.ExecContext(ctx, c.state, c.failureCount, c.openedAtMS, c.transitionAt, id); err != nil {
+		return record{}, err
+	}
+	return r, nil
+}
+
+// saveDeliveries adds routed events and stores the circuit state a delivery run ended with.
+// lastDeliveryAt nil keeps the previous value.
+func (s *store) saveDeliveries(ctx context.Context, id string, events int64, lastDeliveryAt *string, c circuitRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.recordDelivery.ExecContext(ctx, events, lastDeliveryAt, c.state, c.failureCount, c.openedAtMS,
+		c.transitionAt, id)
+	return err
+}
