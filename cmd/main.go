@@ -66,6 +66,7 @@ type options struct {
 	driftInterval            time.Duration
 	defaultCredentialsSecret string
 	maxConcurrentReconciles  int
+	observation              string
 	leaderElectionID         string
 	leaderElectionNamespace  string
 }
@@ -101,6 +102,9 @@ func main() {
 	flag.StringVar(&o.defaultCredentialsSecret, "default-credentials-secret", "hookstream-credentials",
 		"Secret, in each Destination's namespace, holding the API key of Destinations without spec.credentialsRef.")
 	flag.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "Destinations reconciled in parallel.")
+	flag.StringVar(&o.observation, "observation", controller.ObserveByList,
+		"How periodic drift checks read hookstream: \"list\" (one paginated list per API key and interval, shared by "+
+			"all its Destinations) or \"get\" (one read per Destination).")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -113,6 +117,9 @@ func main() {
 }
 
 func run(o options) error {
+	if o.observation != controller.ObserveByList && o.observation != controller.ObserveByGet {
+		return fmt.Errorf("--observation must be %q or %q", controller.ObserveByList, controller.ObserveByGet)
+	}
 	httpClient, err := hookstreamHTTPClient(o.caFile)
 	if err != nil {
 		return err
@@ -168,6 +175,7 @@ func run(o options) error {
 		DefaultCredentialsSecret: o.defaultCredentialsSecret,
 		DriftInterval:            o.driftInterval,
 		MaxConcurrentReconciles:  o.maxConcurrentReconciles,
+		Observation:              o.observation,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the destination controller: %w", err)
 	}

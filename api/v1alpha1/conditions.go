@@ -78,6 +78,10 @@ const (
 	// AnnotationReconcileRequestedAt asks for a check of the remote destination now when its value changes
 	// (any string, a timestamp by convention). The value handled last is echoed in status.lastHandledReconcileAt.
 	AnnotationReconcileRequestedAt = "hookstream.io/reconcile-requested-at"
+	// AnnotationCreateRequested records, before the first create call, when the operator asked hookstream to create
+	// the destination (RFC 3339). While status.id is empty it says that a destination with the slug, created after
+	// that time, may be this one's, so it is taken over rather than created twice. Written by the operator.
+	AnnotationCreateRequested = "hookstream.io/create-requested"
 	// AnnotationPaused set to "true" stops every hookstream call for the object, deletion included, until it is
 	// removed.
 	AnnotationPaused = "hookstream.io/paused"

@@ -568,12 +568,6 @@ type DestinationStatus struct {
 	// +optional
 	AppliedSecretsHash string `json:"appliedSecretsHash,omitempty"`
 
-	// createPending is set, before the create call, while a create may have reached hookstream without its id
-	// being recorded. A reconcile that finds it looks the destination up by slug and takes it over instead of
-	// creating a second one.
-	// +optional
-	CreatePending *CreatePending `json:"createPending,omitempty"`
-
 	// drift lists the remote fields that differ from the spec. With managementPolicy Observe: what Manage would
 	// change now. With Manage: what the last correction of changes made outside the operator reverted. Secret
 	// values are never shown.
@@ -599,16 +593,6 @@ type DestinationStatus struct {
 	// +patchStrategy=merge
 	// +patchMergeKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
-}
-
-// CreatePending marks a create call whose outcome is not recorded yet.
-type CreatePending struct {
-	// slug sent in the create call: the key to find the destination by.
-	// +required
-	Slug string `json:"slug"`
-	// since is when the create was first attempted.
-	// +required
-	Since metav1.Time `json:"since"`
 }
 
 // FieldDrift is one remote field that differs from the spec.

@@ -17,6 +17,7 @@ limitations under the License.
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -24,11 +25,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -59,6 +62,13 @@ type DestinationReconciler struct {
 	// MaxConcurrentReconciles bounds parallel reconciles.
 	MaxConcurrentReconciles int
 
+	// Observation is how periodic checks read hookstream: ObserveByList (default) or ObserveByGet.
+	Observation string
+
+	snapshots *remoteSnapshots
+	// seen holds the UIDs of the Destinations this process has reconciled, to spread the first checks of a start.
+	seen sync.Map
+
 	// lastKnownKeys keeps the API key of each credentials Secret seen, so that a Destination deleted together with
 	// its Secret (one `kubectl delete -f dir/`) can still delete its remote destination.
 	lastKnownKeys sync.Map // types.NamespacedName -> string
@@ -88,14 +98,6 @@ func (r *DestinationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		return r.reconcileDelete(ctx, d)
 	}
 
-	if !controllerutil.ContainsFinalizer(d, v1.Finalizer) {
-		base := d.DeepCopy()
-		controllerutil.AddFinalizer(d, v1.Finalizer)
-		if err := r.Patch(ctx, d, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
-			return r.handleError(ctx, d, "add the finalizer", err)
-		}
-	}
-
 	base := d.DeepCopy()
 	settled := false
 	defer func() {
@@ -114,9 +116,6 @@ func (r *DestinationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 
 // reconcileNormal observes the remote destination, then creates, adopts or updates it as the policies allow.
 func (r *DestinationReconciler) reconcileNormal(ctx context.Context, d *v1.Destination, base *v1.Destination) (ctrl.Result, error) {
-	if req := d.Annotations[v1.AnnotationReconcileRequestedAt]; req != "" {
-		d.Status.LastHandledReconcileAt = req
-	}
 	apiKey, err := r.apiKey(ctx, d, false)
 	if err != nil {
 		return r.handleError(ctx, d, "read the credentials", err)
@@ -125,32 +124,39 @@ func (r *DestinationReconciler) reconcileNormal(ctx context.Context, d *v1.Desti
 	if err != nil {
 		return r.handleError(ctx, d, "read the referenced Secrets", err)
 	}
+	secretsHash := want.secretsHash(apiKey)
+	periodic := isPeriodicCheck(d, secretsHash)
+	if firstSight := r.firstSight(d); periodic && firstSight {
+		// After a restart every Destination shows up at once; spreading their first checks over the interval
+		// keeps hookstream and the API server calm.
+		return r.driftCheckResult(rand.N(r.DriftInterval) + time.Second), nil
+	}
+	if req := d.Annotations[v1.AnnotationReconcileRequestedAt]; req != "" {
+		d.Status.LastHandledReconcileAt = req
+	}
 	hs, err := r.Clients(apiKey)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	secretsHash := want.secretsHash(apiKey)
 
-	remote, err := r.findRemote(ctx, d, hs, want.request.Slug)
+	remote, err := r.findRemote(ctx, d, apiKey, hs, want.request.Slug, periodic)
 	if err != nil {
 		return r.handleError(ctx, d, "read the remote destination", err)
 	}
 	if observeOnly(d) {
 		return r.reconcileObserve(ctx, d, want, remote, secretsHash)
 	}
-	if remote != nil && d.Status.CreatePending != nil {
-		logf.FromContext(ctx).Info("Found the destination of an unrecorded create", "id", remote.ID, "slug", remote.Slug)
-		r.normal(d, "Adopted", "Adopt", fmt.Sprintf("Found hookstream destination %s (slug %s), created by an earlier "+
-			"attempt whose result was not recorded; using it instead of creating another.", remote.ID, remote.Slug))
-		d.Status.CreatePending = nil
+	markedNow, err := r.ensureFinalizer(ctx, d, base, remote == nil)
+	if err != nil {
+		return r.handleError(ctx, d, "record the finalizer", err)
 	}
 
 	created := false
 	if remote == nil {
-		remote, created, err = r.createOrAdopt(ctx, d, base, hs, want, secretsHash)
-		if err != nil {
+		if remote, created, err = r.createOrAdopt(ctx, d, base, hs, want, secretsHash, markedNow); err != nil {
 			return r.handleError(ctx, d, "create the remote destination", err)
 		}
+		r.snapshots.put(apiKey, remote)
 	}
 	if err := checkIdentity(d, want, remote); err != nil {
 		return r.handleError(ctx, d, "converge", err)
@@ -158,17 +164,47 @@ func (r *DestinationReconciler) reconcileNormal(ctx context.Context, d *v1.Desti
 
 	obs := compareDestination(want, remote, d.Status.AppliedSecretsHash != secretsHash)
 	if !obs.upToDate() {
+		if created {
+			// Persist the new id before the next remote call: if it fails, the next reconcile must find this
+			// destination, not create another one.
+			if err := r.patchStatus(ctx, base, d); err != nil {
+				return r.handleError(ctx, d, "record the new destination's id", err)
+			}
+			*base = *d.DeepCopy()
+		}
 		updated, err := hs.UpdateDestination(ctx, remote.ID, obs.patch)
 		if err != nil {
 			return r.handleError(ctx, d, "update the remote destination", err)
 		}
 		remote = updated
+		r.snapshots.put(apiKey, remote)
 		r.recordUpdate(ctx, d, obs, created || d.Generation != d.Status.ObservedGeneration || d.Status.AppliedSecretsHash != secretsHash)
 	}
 	d.Status.AppliedSecretsHash = secretsHash
 	setObserved(d, remote)
 	setAvailable(d)
-	return ctrl.Result{RequeueAfter: r.driftCheckAfter()}, nil
+	return r.driftCheckResult(r.driftCheckAfter()), nil
+}
+
+// isPeriodicCheck reports a reconcile that nothing but time asked for: the generation, the Secrets and the
+// requested-check annotation were all handled already, and the last outcome was Ready.
+func isPeriodicCheck(d *v1.Destination, secretsHash string) bool {
+	ready := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionReady)
+	return d.Status.ID != "" && ready != nil && ready.Status == metav1.ConditionTrue &&
+		d.Status.ObservedGeneration == d.Generation &&
+		d.Status.AppliedSecretsHash == secretsHash &&
+		d.Annotations[v1.AnnotationReconcileRequestedAt] == d.Status.LastHandledReconcileAt
+}
+
+// firstSight reports whether this process sees the Destination for the first time.
+func (r *DestinationReconciler) firstSight(d *v1.Destination) bool {
+	_, seen := r.seen.LoadOrStore(d.UID, struct{}{})
+	return !seen
+}
+
+// driftCheckResult requeues for a periodic check, behind every change a user makes.
+func (r *DestinationReconciler) driftCheckResult(after time.Duration) ctrl.Result {
+	return ctrl.Result{RequeueAfter: after, Priority: ptr.To(handler.LowPriority)}
 }
 
 // reconcileObserve mirrors the remote destination and publishes what Manage would change, without any write.
@@ -179,7 +215,7 @@ func (r *DestinationReconciler) reconcileObserve(ctx context.Context, d *v1.Dest
 			"Nothing is created in Observe; set spec.adoptID or spec.slug to an existing destination, or managementPolicy Manage.",
 			want.request.Slug, adoptIDNote(d))
 		setStalled(d, v1.ReasonNotFound, msg)
-		return ctrl.Result{RequeueAfter: r.driftCheckAfter()}, nil
+		return r.driftCheckResult(r.driftCheckAfter()), nil
 	}
 	if err := checkIdentity(d, want, remote); err != nil {
 		return r.handleError(ctx, d, "observe", err)
@@ -195,18 +231,26 @@ func (r *DestinationReconciler) reconcileObserve(ctx context.Context, d *v1.Dest
 	} else {
 		setObservedDrift(d, obs.fields())
 	}
-	return ctrl.Result{RequeueAfter: r.driftCheckAfter()}, nil
+	return r.driftCheckResult(r.driftCheckAfter()), nil
 }
 
 // findRemote returns the remote destination of d, or nil when there is none: by the recorded id, else by
-// spec.adoptID, else by slug when a create may have happened unrecorded or when only observing.
-func (r *DestinationReconciler) findRemote(ctx context.Context, d *v1.Destination, hs HookstreamClient, slug string) (*hookstream.Destination, error) {
+// spec.adoptID, else by slug when a create may have happened unrecorded or when only observing. Periodic checks
+// read the recorded id from the key's list snapshot.
+func (r *DestinationReconciler) findRemote(ctx context.Context, d *v1.Destination, apiKey string, hs HookstreamClient,
+	slug string, periodic bool) (*hookstream.Destination, error) {
 	id := d.Status.ID
 	if id == "" {
 		id = d.Spec.AdoptID
 	}
 	if id != "" {
-		remote, err := hs.GetDestination(ctx, id)
+		var remote *hookstream.Destination
+		var err error
+		if periodic && r.Observation != ObserveByGet {
+			remote, err = r.snapshots.get(ctx, apiKey, hs, id)
+		} else {
+			remote, err = hs.GetDestination(ctx, id)
+		}
 		switch {
 		case err == nil:
 			return remote, nil
@@ -215,14 +259,25 @@ func (r *DestinationReconciler) findRemote(ctx context.Context, d *v1.Destinatio
 		case d.Status.ID == "":
 			return nil, fmt.Errorf("%w: spec.adoptID %q names no destination in the hookstream project of the credentials", errRemoteNotFound, id)
 		}
+		r.snapshots.forget(apiKey, id)
 		logf.FromContext(ctx).Info("Remote destination is gone", "id", id)
 		r.warn(d, "RemoteDeleted", "Observe", fmt.Sprintf("Destination %s was deleted outside the operator.", id))
 		d.Status.ID = ""
 	}
-	if d.Status.CreatePending == nil && !observeOnly(d) {
+	if observeOnly(d) {
+		return findBySlug(ctx, hs, slug)
+	}
+	if createRequestedAt(d) == nil {
 		return nil, nil
 	}
-	return findBySlug(ctx, hs, slug)
+	remote, err := findBySlug(ctx, hs, slug)
+	if err != nil || remote == nil || !createdByMarkedAttempt(d, remote) {
+		return nil, err
+	}
+	logf.FromContext(ctx).Info("Found the destination of an unrecorded create", "id", remote.ID, "slug", remote.Slug)
+	r.normal(d, "Adopted", "Adopt", fmt.Sprintf("Found hookstream destination %s (slug %s), created by an earlier "+
+		"attempt whose result was not recorded; using it instead of creating another.", remote.ID, remote.Slug))
+	return remote, nil
 }
 
 // findBySlug walks the project's destinations for the one with the slug; nil when there is none.
@@ -238,58 +293,110 @@ func findBySlug(ctx context.Context, hs HookstreamClient, slug string) (*hookstr
 	return nil, nil
 }
 
-// createOrAdopt creates the remote destination, crash-safely: the create-pending marker is recorded (with
-// optimistic concurrency) before the POST, so that a reconcile after a crash looks the slug up instead of creating a
-// duplicate. A slug already taken is adopted when the marker says it may be ours, or when adoptionPolicy allows it.
-func (r *DestinationReconciler) createOrAdopt(ctx context.Context, d, base *v1.Destination, hs HookstreamClient,
-	want *desiredDestination, secretsHash string) (remote *hookstream.Destination, created bool, err error) {
-	log := logf.FromContext(ctx)
-	maybeOurs := d.Status.CreatePending != nil
-	if !maybeOurs {
-		d.Status.CreatePending = &v1.CreatePending{Slug: want.request.Slug, Since: metav1.Now()}
-		if err := r.Status().Patch(ctx, d, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
-			return nil, false, err
-		}
-		*base = *d.DeepCopy()
+// createRequestedAt returns when the operator first tried to create the remote destination, from the marker
+// annotation; nil when it never did.
+func createRequestedAt(d *v1.Destination) *time.Time {
+	v, ok := d.Annotations[v1.AnnotationCreateRequested]
+	if !ok {
+		return nil
 	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		// An unreadable marker still says a create may have happened; it only cannot date it.
+		t = time.Time{}
+	}
+	return &t
+}
 
+// markerClockSkew is how far hookstream's clock may be ahead of the manager's when telling a destination created
+// by the marked attempt from one that existed before it.
+const markerClockSkew = 2 * time.Minute
+
+// createdByMarkedAttempt reports whether remote may have been created by the attempt the marker records, rather
+// than having existed before it (someone else's destination with the same slug).
+func createdByMarkedAttempt(d *v1.Destination, remote *hookstream.Destination) bool {
+	at := createRequestedAt(d)
+	return at != nil && (at.IsZero() || !remote.CreatedAt.Before(at.Add(-markerClockSkew)))
+}
+
+// ensureFinalizer adds the finalizer and, before a create, the create-requested marker, in one metadata patch with
+// optimistic concurrency: of two writers that raced, one fails here instead of both creating. It reports whether
+// it set the marker, that is whether the coming create is the first attempt.
+func (r *DestinationReconciler) ensureFinalizer(ctx context.Context, d, base *v1.Destination, creating bool) (markedNow bool, err error) {
+	needMarker := creating && createRequestedAt(d) == nil
+	if controllerutil.ContainsFinalizer(d, v1.Finalizer) && !needMarker {
+		return false, nil
+	}
+	before := d.DeepCopy()
+	controllerutil.AddFinalizer(d, v1.Finalizer)
+	if needMarker {
+		metav1.SetMetaDataAnnotation(&d.ObjectMeta, v1.AnnotationCreateRequested, time.Now().UTC().Format(time.RFC3339))
+	}
+	status := d.Status
+	if err := r.Patch(ctx, d, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+		return false, err
+	}
+	// The patch answered with the stored object; the status being built in memory stays as it was.
+	d.Status = status
+	base.ObjectMeta = *d.ObjectMeta.DeepCopy()
+	return needMarker, nil
+}
+
+// createOrAdopt creates the remote destination, crash-safely: the create-requested marker is recorded before the
+// POST, so that a reconcile after a crash looks the slug up instead of creating a duplicate. A slug already taken
+// is adopted when adoptionPolicy allows it, or when an earlier attempt may have created it; on a first attempt
+// (firstAttempt) it can only be someone else's.
+func (r *DestinationReconciler) createOrAdopt(ctx context.Context, d, base *v1.Destination, hs HookstreamClient,
+	want *desiredDestination, secretsHash string, firstAttempt bool) (remote *hookstream.Destination, created bool, err error) {
+	log := logf.FromContext(ctx)
 	remote, err = hs.CreateDestination(ctx, &want.request)
 	switch {
 	case err == nil:
-		created = true
 		remoteWrites.WithLabelValues("create").Inc()
 		log.Info("Created remote destination", "id", remote.ID, "slug", remote.Slug)
 		r.normal(d, "Created", "Create", fmt.Sprintf("Created hookstream destination %s (slug %s).", remote.ID, remote.Slug))
 		d.Status.AppliedSecretsHash = secretsHash
-	case hookstream.IsConflict(err) && (maybeOurs || d.Spec.AdoptionPolicy == v1.AdoptBySlug):
-		if remote, err = findBySlug(ctx, hs, want.request.Slug); err != nil {
-			return nil, false, err
-		}
-		if remote == nil {
-			return nil, false, fmt.Errorf("slug %q is taken but no destination has it: %w", want.request.Slug, errRetry)
-		}
-		log.Info("Adopted existing remote destination", "id", remote.ID, "slug", remote.Slug)
-		r.normal(d, "Adopted", "Adopt", fmt.Sprintf("Took over existing hookstream destination %s (slug %s).", remote.ID, remote.Slug))
-	case hookstream.IsConflict(err):
-		d.Status.CreatePending = nil
-		return nil, false, fmt.Errorf("%w: slug %q is already used by another destination in the hookstream project. "+
-			"It was left untouched. To take it over, set spec.adoptionPolicy: BySlug (its fields are then changed to "+
-			"match the spec) or spec.adoptID; otherwise set spec.slug to a free value", errSlugConflict, want.request.Slug)
-	default:
+		setObserved(d, remote)
+		return remote, true, nil
+	case !hookstream.IsConflict(err):
 		// The create may have happened anyway (a timeout, a lost answer): the marker stays, so the next attempt
 		// looks the slug up first.
 		return nil, false, err
 	}
 
-	// Persist the id now: if anything below fails, the next reconcile must find this destination, not create
-	// another one.
-	d.Status.CreatePending = nil
-	setObserved(d, remote)
-	if err := r.patchStatus(ctx, base, d); err != nil {
+	existing, err := findBySlug(ctx, hs, want.request.Slug)
+	if err != nil {
 		return nil, false, err
 	}
-	*base = *d.DeepCopy()
-	return remote, created, nil
+	if existing == nil {
+		return nil, false, fmt.Errorf("slug %q is taken but no destination has it: %w", want.request.Slug, errRetry)
+	}
+	if d.Spec.AdoptionPolicy != v1.AdoptBySlug && (firstAttempt || !createdByMarkedAttempt(d, existing)) {
+		if err := r.dropCreateMarker(ctx, d, base); err != nil {
+			return nil, false, err
+		}
+		return nil, false, fmt.Errorf("%w: slug %q is already used by another destination in the hookstream project. "+
+			"It was left untouched. To take it over, set spec.adoptionPolicy: BySlug (its fields are then changed to "+
+			"match the spec) or spec.adoptID; otherwise set spec.slug to a free value", errSlugConflict, want.request.Slug)
+	}
+	log.Info("Adopted existing remote destination", "id", existing.ID, "slug", existing.Slug)
+	r.normal(d, "Adopted", "Adopt", fmt.Sprintf("Took over hookstream destination %s (slug %s).", existing.ID, existing.Slug))
+	setObserved(d, existing)
+	return existing, false, nil
+}
+
+// dropCreateMarker removes the create-requested marker once the slug is known to belong to someone else, so that
+// a later reconcile does not take that destination for the one it tried to create.
+func (r *DestinationReconciler) dropCreateMarker(ctx context.Context, d, base *v1.Destination) error {
+	before := d.DeepCopy()
+	delete(d.Annotations, v1.AnnotationCreateRequested)
+	status := d.Status
+	if err := r.Patch(ctx, d, client.MergeFrom(before)); err != nil {
+		return err
+	}
+	d.Status = status
+	base.ObjectMeta = *d.ObjectMeta.DeepCopy()
+	return nil
 }
 
 // checkIdentity rejects a remote destination whose immutable fields do not match the spec.
@@ -345,8 +452,8 @@ func (r *DestinationReconciler) reconcileDelete(ctx context.Context, d *v1.Desti
 	keepRemote := d.Spec.DeletionPolicy == v1.DeletionOrphan || observeOnly(d)
 	switch {
 	case d.Status.ID == "":
-		// Nothing was ever recorded. A create that may have reached hookstream is found by slug.
-		if d.Status.CreatePending != nil && !keepRemote {
+		// Nothing was recorded. A create that may have reached hookstream is found by slug.
+		if createRequestedAt(d) != nil && !keepRemote {
 			return r.deleteUnrecorded(ctx, d)
 		}
 	case keepRemote:
@@ -366,7 +473,8 @@ func (r *DestinationReconciler) reconcileDelete(ctx context.Context, d *v1.Desti
 	return r.releaseFinalizer(ctx, d)
 }
 
-// deleteUnrecorded deletes a destination whose create was attempted but never recorded, if hookstream has it.
+// deleteUnrecorded deletes a destination whose create was attempted but never recorded, if hookstream has it and
+// it was not there before the attempt.
 func (r *DestinationReconciler) deleteUnrecorded(ctx context.Context, d *v1.Destination) (ctrl.Result, error) {
 	apiKey, err := r.apiKey(ctx, d, true)
 	if err != nil {
@@ -376,11 +484,11 @@ func (r *DestinationReconciler) deleteUnrecorded(ctx context.Context, d *v1.Dest
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	remote, err := findBySlug(ctx, hs, d.Status.CreatePending.Slug)
+	remote, err := findBySlug(ctx, hs, destinationSlug(d))
 	if err != nil {
 		return r.handleError(ctx, d, "look up the remote destination", err)
 	}
-	if remote != nil {
+	if remote != nil && createdByMarkedAttempt(d, remote) {
 		if result, err := r.deleteRemote(ctx, d, remote.ID); err != nil || !result.IsZero() {
 			return result, err
 		}
@@ -567,6 +675,7 @@ func awsCredentials(s *v1.DestinationSpec) *v1.AWSCredentials {
 // SetupWithManager registers the controller: Destinations trigger on spec, annotation and deletion changes (never
 // on their own status writes); Secrets trigger the Destinations that reference them.
 func (r *DestinationReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.snapshots = newRemoteSnapshots(r.DriftInterval)
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1.Destination{}, secretRefsIndex,
 		func(o client.Object) []string { return secretRefs(o.(*v1.Destination), r.DefaultCredentialsSecret) }); err != nil {
 		return err
@@ -576,11 +685,25 @@ func (r *DestinationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1.Destination{}, builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, deleting))).
+			predicate.GenerationChangedPredicate{}, annotationsChanged(v1.AnnotationReconcileRequestedAt, v1.AnnotationPaused), deleting))).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.destinationsForSecret)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles)}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles), UsePriorityQueue: ptr.To(true)}).
 		Named("destination").
 		Complete(r)
+}
+
+// annotationsChanged passes updates that change one of the annotations; the operator's own marker does not
+// trigger a reconcile.
+func annotationsChanged(names ...string) predicate.Funcs {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		oldA, newA := e.ObjectOld.GetAnnotations(), e.ObjectNew.GetAnnotations()
+		for _, n := range names {
+			if oldA[n] != newA[n] {
+				return true
+			}
+		}
+		return false
+	}}
 }
 
 func (r *DestinationReconciler) destinationsForSecret(ctx context.Context, o client.Object) []ctrl.Request {

@@ -95,8 +95,8 @@ func TestSlugConflictIsReportedThenAdoptedWhenAllowed(t *testing.T) {
 	if msg := findCondition(d, v1.ConditionReady).Message; !strings.Contains(msg, "adoptionPolicy: BySlug") {
 		t.Errorf("conflict message %q does not say how to adopt", msg)
 	}
-	if d.Status.ID != "" || d.Status.CreatePending != nil {
-		t.Errorf("status after a conflict: id %q, createPending %v", d.Status.ID, d.Status.CreatePending)
+	if _, marked := d.Annotations[v1.AnnotationCreateRequested]; d.Status.ID != "" || marked {
+		t.Errorf("after a conflict: status.id %q, create marker kept %v", d.Status.ID, marked)
 	}
 	if row := remoteRow(t, existing.ID); row.URL != "https://old.example.com/" || !row.UpdatedAt.Equal(existing.UpdatedAt) {
 		t.Errorf("the existing destination was changed: %+v", row)
@@ -197,12 +197,12 @@ func TestPauseStopsAllCallsAndResumes(t *testing.T) {
 	}
 }
 
-// TestCreateRecordedAfterCrashIsAdopted reproduces a manager that died between the POST and the status write:
-// the remote destination exists with the Destination's slug and the create-pending marker is set, but no id.
-func TestCreateRecordedAfterCrashIsAdopted(t *testing.T) {
-	ns := newNamespace(t)
+// crashedDestination creates a paused Destination, then puts it in the state a manager leaves when it dies between
+// the POST and the status write: the create marker set at markedAt, a remote destination with its slug, no id.
+func crashedDestination(t *testing.T, ns, name string, markedAt time.Time) (client.ObjectKey, *hookstream.Destination) {
+	t.Helper()
 	d := &v1.Destination{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "crashed", Annotations: map[string]string{v1.AnnotationPaused: "true"}},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{v1.AnnotationPaused: "true"}},
 		Spec:       httpSpec("https://crash.example.com/"),
 	}
 	if err := k8s.Create(context.Background(), d); err != nil {
@@ -210,50 +210,53 @@ func TestCreateRecordedAfterCrashIsAdopted(t *testing.T) {
 	}
 	key := client.ObjectKeyFromObject(d)
 	waitForCondition(t, key, v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonPaused)
-	slug := defaultSlug(ns, "crashed")
-	lost := createRemote(t, slug, "https://crash.example.com/")
-
-	d = getDestination(t, key)
-	d.Status.CreatePending = &v1.CreatePending{Slug: slug, Since: metav1.Now()}
-	if err := k8s.Status().Update(context.Background(), d); err != nil {
-		t.Fatal(err)
-	}
-	before := emu.Stats()
-	setAnnotation(t, key, v1.AnnotationPaused, "")
-	d = waitForReady(t, key)
-	if d.Status.ID != lost.ID || d.Status.CreatePending != nil {
-		t.Errorf("status id %q createPending %v, want the lost destination %q and no marker", d.Status.ID, d.Status.CreatePending, lost.ID)
-	}
-	if n := emu.Stats().Count(routeCreate) - before.Count(routeCreate); n != 0 {
-		t.Errorf("%d POSTs after the crash, want 0: the destination existed", n)
-	}
-}
-
-func TestDeleteAfterCrashBeforeRecordDeletesBySlug(t *testing.T) {
-	ns := newNamespace(t)
-	d := &v1.Destination{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "crashed-delete", Annotations: map[string]string{v1.AnnotationPaused: "true"}},
-		Spec:       httpSpec("https://crash.example.com/"),
-	}
-	if err := k8s.Create(context.Background(), d); err != nil {
-		t.Fatal(err)
-	}
-	key := client.ObjectKeyFromObject(d)
-	waitForCondition(t, key, v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonPaused)
-	slug := defaultSlug(ns, "crashed-delete")
-	lost := createRemote(t, slug, "https://crash.example.com/")
-	d = getDestination(t, key)
-	d.Status.CreatePending = &v1.CreatePending{Slug: slug, Since: metav1.Now()}
-	d.Finalizers = []string{v1.Finalizer}
-	if err := k8s.Status().Update(context.Background(), d); err != nil {
-		t.Fatal(err)
-	}
+	lost := createRemote(t, defaultSlug(ns, name), "https://crash.example.com/")
 	d = getDestination(t, key)
 	d.Finalizers = []string{v1.Finalizer}
+	d.Annotations[v1.AnnotationCreateRequested] = markedAt.UTC().Format(time.RFC3339)
 	if err := k8s.Update(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}
-	if err := k8s.Delete(context.Background(), d); err != nil {
+	return key, lost
+}
+
+// TestCreateRecordedAfterCrashIsAdopted: the next reconcile finds the lost destination by slug and uses it.
+func TestCreateRecordedAfterCrashIsAdopted(t *testing.T) {
+	ns := newNamespace(t)
+	key, lost := crashedDestination(t, ns, "crashed", time.Now())
+	before := emu.Stats()
+	setAnnotation(t, key, v1.AnnotationPaused, "")
+	d := waitForReady(t, key)
+	if d.Status.ID != lost.ID {
+		t.Errorf("status.id %q, want the lost destination %q", d.Status.ID, lost.ID)
+	}
+	if n := emu.Stats().Count(routeCreate) - before.Count(routeCreate); n > 1 {
+		t.Errorf("%d POSTs after the crash, want at most 1 (answered 409)", n)
+	}
+	waitForEvent(t, key, "Adopted")
+}
+
+// TestOlderDestinationWithTheSlugIsNotTakenForOurs: a destination that existed before the marked attempt is
+// someone else's, even with the marker set.
+func TestOlderDestinationWithTheSlugIsNotTakenForOurs(t *testing.T) {
+	ns := newNamespace(t)
+	key, foreign := crashedDestination(t, ns, "not-ours", time.Now().Add(time.Hour))
+	setAnnotation(t, key, v1.AnnotationPaused, "")
+	d := waitForCondition(t, key, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonConflict)
+	if d.Status.ID != "" {
+		t.Errorf("status.id = %q: took over a destination that existed before the attempt", d.Status.ID)
+	}
+	if row := remoteRow(t, foreign.ID); !row.UpdatedAt.Equal(foreign.UpdatedAt) {
+		t.Errorf("the foreign destination was changed")
+	}
+}
+
+// TestDeleteAfterCrashBeforeRecordDeletesBySlug: deleting a Destination whose create was never recorded deletes
+// the destination that create made.
+func TestDeleteAfterCrashBeforeRecordDeletesBySlug(t *testing.T) {
+	ns := newNamespace(t)
+	key, lost := crashedDestination(t, ns, "crashed-delete", time.Now())
+	if err := k8s.Delete(context.Background(), getDestination(t, key)); err != nil {
 		t.Fatal(err)
 	}
 	setAnnotation(t, key, v1.AnnotationPaused, "")

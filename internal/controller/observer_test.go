@@ -1,0 +1,113 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/package controller
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"testing"
+	"time"
+
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+)
+
+// countingClient serves a fixed set of rows, 100 per list page, and counts the calls as hookstream would see them.
+type countingClient struct {
+	HookstreamClient
+	rows      map[string]*hookstream.Destination
+	listCalls int
+	getCalls  int
+}
+
+func (c *countingClient) AllDestinations(context.Context) iter.Seq2[*hookstream.Destination, error] {
+	return func(yield func(*hookstream.Destination, error) bool) {
+		i := 0
+		for _, row := range c.rows {
+			if i%hookstream.MaxPageSize == 0 {
+				c.listCalls++
+			}
+			i++
+			if !yield(row, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (c *countingClient) GetDestination(_ context.Context, id string) (*hookstream.Destination, error) {
+	c.getCalls++
+	if row, ok := c.rows[id]; ok {
+		return row, nil
+	}
+	return nil, &hookstream.APIError{StatusCode: 404, Message: "Destination not found"}
+}
+
+func TestSnapshotsServePeriodicChecksFromOneList(t *testing.T) {
+	c := &countingClient{rows: map[string]*hookstream.Destination{}}
+	for i := range 250 {
+		id := fmt.Sprintf("%032x", i)
+		c.rows[id] = &hookstream.Destination{ID: id}
+	}
+	snaps := newRemoteSnapshots(time.Hour)
+	ctx := context.Background()
+	for id := range c.rows {
+		row, err := snaps.get(ctx, "key", c, id)
+		if err != nil || row.ID != id {
+			t.Fatalf("get(%s) = %v, %v", id, row, err)
+		}
+	}
+	if c.listCalls != 3 || c.getCalls != 0 {
+		t.Errorf("250 checks made %d list page calls and %d GETs, want 3 and 0", c.listCalls, c.getCalls)
+	}
+
+	// A row created after the snapshot is read by id, once, then served from the snapshot.
+	c.rows["new"] = &hookstream.Destination{ID: "new"}
+	for range 2 {
+		if _, err := snaps.get(ctx, "key", c, "new"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.getCalls != 1 {
+		t.Errorf("a row missing from the snapshot was read %d times, want 1", c.getCalls)
+	}
+	// A row gone from hookstream is reported as not found.
+	if _, err := snaps.get(ctx, "key", c, "gone"); !hookstream.IsNotFound(err) {
+		t.Errorf("get(gone) error = %v, want not found", err)
+	}
+	// Another API key has its own snapshot.
+	if _, err := snaps.get(ctx, "other-key", c, "new"); err != nil {
+		t.Fatal(err)
+	}
+	if c.listCalls != 6 {
+		t.Errorf("list page calls after a second key = %d, want 6", c.listCalls)
+	}
+}
+
+func TestSnapshotIsListedAgainWhenOld(t *testing.T) {
+	c := &countingClient{rows: map[string]*hookstream.Destination{"a": {ID: "a"}}}
+	snaps := newRemoteSnapshots(10 * time.Millisecond)
+	ctx := context.Background()
+	if _, err := snaps.get(ctx, "key", c, "a"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if _, err := snaps.get(ctx, "key", c, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if c.listCalls != 2 {
+		t.Errorf("list calls = %d, want 2: the second check came after maxAge", c.listCalls)
+	}
+}
