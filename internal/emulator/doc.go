@@ -116,9 +116,11 @@ Errors use the API's envelope.
 	GET    /_emulator/destinations/{id}               200 {"destination": row with secrets unmasked}, any project
 	POST   /_emulator/destinations/{id}/deliveries    200 DeliveryResult; body {"count": 1..1000}, empty body = 1
 
-Faults in JSON (latency in integer milliseconds):
+Faults in JSON (latency and response delay in integer milliseconds). Latency delays a request before it is
+handled; response_delay_ms holds the answer after it was handled, so a client that dies meanwhile never learns
+the outcome of a change that was made:
 
-	{"latency_ms":0,"error_rate":1,"error_status":503,"routes":["GET /destinations"],
+	{"latency_ms":0,"response_delay_ms":0,"error_rate":1,"error_status":503,"routes":["GET /destinations"],
 	 "outage":false,"drop_connections":false,"drop_rate":0}
 
 A DeliveryResult in JSON:

@@ -135,11 +135,15 @@ func (r *statsRecorder) reset() {
 type Faults struct {
 	// Latency delays every API request before it is handled; a client that gives up meanwhile gets nothing.
 	Latency time.Duration `json:"-"`
+	// ResponseDelay holds the answer of every matching request after it was handled (JSON "response_delay_ms"):
+	// the change is made, but a client that gives up or dies meanwhile never learns its outcome.
+	ResponseDelay time.Duration `json:"-"`
 	// ErrorRate is the share (0..1) of matching requests answered with ErrorStatus and the error envelope.
 	ErrorRate float64 `json:"error_rate"`
 	// ErrorStatus is the injected status (400..599); 0 means 500. A 429 also carries Retry-After: 1.
 	ErrorStatus int `json:"error_status"`
-	// Routes restricts ErrorRate, DropConnections and DropRate to these routes; empty means all requests.
+	// Routes restricts ErrorRate, DropConnections, DropRate and ResponseDelay to these routes; empty means all
+	// requests.
 	Routes []string `json:"routes"`
 	// Outage answers every API request with 503 Service unavailable.
 	Outage bool `json:"outage"`
@@ -152,6 +156,7 @@ type Faults struct {
 // faultsJSON is Faults with the latency as integer milliseconds.
 type faultsJSON struct {
 	LatencyMS       int64    `json:"latency_ms"`
+	ResponseDelayMS int64    `json:"response_delay_ms"`
 	ErrorRate       float64  `json:"error_rate"`
 	ErrorStatus     int      `json:"error_status"`
 	Routes          []string `json:"routes"`
@@ -167,7 +172,7 @@ func (f Faults) MarshalJSON() ([]byte, error) {
 		routes = []string{}
 	}
 	return json.Marshal(faultsJSON{
-		LatencyMS: f.Latency.Milliseconds(), ErrorRate: f.ErrorRate, ErrorStatus: f.ErrorStatus, Routes: routes,
+		LatencyMS: f.Latency.Milliseconds(), ResponseDelayMS: f.ResponseDelay.Milliseconds(), ErrorRate: f.ErrorRate, ErrorStatus: f.ErrorStatus, Routes: routes,
 		Outage: f.Outage, DropConnections: f.DropConnections, DropRate: f.DropRate,
 	})
 }
@@ -181,7 +186,8 @@ func (f *Faults) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*f = Faults{
-		Latency: time.Duration(in.LatencyMS) * time.Millisecond, ErrorRate: in.ErrorRate,
+		Latency: time.Duration(in.LatencyMS) * time.Millisecond, ResponseDelay: time.Duration(in.ResponseDelayMS) * time.Millisecond,
+		ErrorRate: in.ErrorRate,
 		ErrorStatus: in.ErrorStatus, Routes: in.Routes, Outage: in.Outage,
 		DropConnections: in.DropConnections, DropRate: in.DropRate,
 	}
@@ -196,6 +202,8 @@ func (f Faults) Validate() error {
 	switch {
 	case f.Latency < 0 || f.Latency > maxFaultLatency:
 		return fmt.Errorf("'latency_ms' must be between 0 and %d", maxFaultLatency.Milliseconds())
+	case f.ResponseDelay < 0 || f.ResponseDelay > maxFaultLatency:
+		return fmt.Errorf("'response_delay_ms' must be between 0 and %d", maxFaultLatency.Milliseconds())
 	case f.ErrorRate < 0 || f.ErrorRate > 1:
 		return fmt.Errorf("'error_rate' must be between 0 and 1")
 	case f.ErrorStatus != 0 && (f.ErrorStatus < 400 || f.ErrorStatus > 599):

@@ -134,6 +134,37 @@ func TestFaultLatency(t *testing.T) {
 	waitFor(t, func() bool { return env.server.Stats().CountStatus(emulator.RouteListDestinations, 0) == 1 })
 }
 
+// TestFaultResponseDelay: the change is made, then the answer is held; a client that gives up meanwhile never
+// learns the id of what it created.
+func TestFaultResponseDelay(t *testing.T) {
+	env := newEnv(t, emulator.Options{})
+	server := serve(t, env)
+	env.server.SetFaults(emulator.Faults{ResponseDelay: time.Second, Routes: []string{emulator.RouteCreateDestination}})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, server.URL+"/v1/destinations",
+		strings.NewReader(`{"name":"n","slug":"held","url":"https://example.com/"}`))
+	req.Header.Set("X-API-Key", keyA)
+	req.Header.Set("Content-Type", "application/json")
+	if _, err := http.DefaultClient.Do(req); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v, want the client's deadline", err)
+	}
+	env.server.ClearFaults()
+	rows := env.list(keyA, "").Destinations
+	if len(rows) != 1 || rows[0].Slug != "held" {
+		t.Errorf("rows after a create whose answer was held: %+v, want the created one", rows)
+	}
+	// Other routes are not delayed.
+	env.server.SetFaults(emulator.Faults{ResponseDelay: 5 * time.Minute, Routes: []string{emulator.RouteCreateDestination}})
+	started := time.Now()
+	if res := get(t, context.Background(), server.URL+"/v1/destinations"); res.StatusCode != http.StatusOK {
+		t.Errorf("list status %d", res.StatusCode)
+	}
+	if elapsed := time.Since(started); elapsed > 2*time.Second {
+		t.Errorf("a list was held %v by a fault on creates", elapsed)
+	}
+}
+
 func TestFaultDropConnection(t *testing.T) {
 	tests := map[string]struct {
 		faults   emulator.Faults
@@ -192,9 +223,9 @@ func TestAdminFaults(t *testing.T) {
 	}{
 		"full": {
 			`{"latency_ms":250,"error_rate":0.5,"error_status":503,"routes":["GET /destinations"],"outage":false,"drop_connections":false,"drop_rate":0.1}`,
-			200, `{"latency_ms":250,"error_rate":0.5,"error_status":503,"routes":["GET /destinations"],"outage":false,"drop_connections":false,"drop_rate":0.1}` + "\n",
+			200, `{"latency_ms":250,"response_delay_ms":0,"error_rate":0.5,"error_status":503,"routes":["GET /destinations"],"outage":false,"drop_connections":false,"drop_rate":0.1}` + "\n",
 		},
-		"partial":         {`{"outage":true}`, 200, `{"latency_ms":0,"error_rate":0,"error_status":0,"routes":[],"outage":true,"drop_connections":false,"drop_rate":0}` + "\n"},
+		"partial":         {`{"outage":true}`, 200, `{"latency_ms":0,"response_delay_ms":0,"error_rate":0,"error_status":0,"routes":[],"outage":true,"drop_connections":false,"drop_rate":0}` + "\n"},
 		"unknown field":   {`{"latency":5}`, 400, ""},
 		"error rate 2":    {`{"error_rate":2}`, 400, ""},
 		"status 200":      {`{"error_rate":1,"error_status":200}`, 400, ""},

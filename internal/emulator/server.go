@@ -214,13 +214,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// responseWriter remembers the status code for stats and logs; 0 means nothing was answered.
+// responseWriter remembers the status code for stats and logs; 0 means nothing was answered. A delay, set by
+// the ResponseDelay fault, holds the first write: by then the request has been handled.
 type responseWriter struct {
 	http.ResponseWriter
 	status int
+	delay  time.Duration
+}
+
+func (w *responseWriter) hold() {
+	if d := w.delay; d > 0 {
+		w.delay = 0
+		time.Sleep(d)
+	}
 }
 
 func (w *responseWriter) WriteHeader(status int) {
+	w.hold()
 	if w.status == 0 {
 		w.status = status
 	}
@@ -228,6 +238,7 @@ func (w *responseWriter) WriteHeader(status int) {
 }
 
 func (w *responseWriter) Write(b []byte) (int, error) {
+	w.hold()
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
@@ -294,6 +305,9 @@ func (s *Server) serveAPI(w *responseWriter, r *http.Request, requestID, path st
 	project, authenticated := s.authenticate(r)
 	if s.injectFault(w, r, requestID, route, project, authenticated) {
 		return
+	}
+	if f := s.faults.Load(); f != nil && f.ResponseDelay > 0 && f.matches(route) {
+		w.delay = f.ResponseDelay
 	}
 	if !authenticated {
 		setRateHeaders(w, s.limiter.peek("", s.now()))
