@@ -1,0 +1,117 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/package e2e
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookstream/hookstream-operator/internal/emulator"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+)
+
+// TestKillBetweenCreateAndStatusWrite kills the real manager with SIGKILL after hookstream created a destination
+// and before the manager could record its id, 50 times. hookstream holds its answer to every create for a while,
+// so each kill lands at a random point of that window. Afterwards hookstream must hold exactly one destination per
+// Destination, and every Destination must converge to Ready with that destination's id.
+func TestKillBetweenCreateAndStatusWrite(t *testing.T) {
+	const kills = 50
+	emu := s.startEmulator(t)
+	emu.admin(t, "PUT", "/_emulator/faults", map[string]any{
+		"response_delay_ms": 400, "routes": []string{emulator.RouteCreateDestination},
+	}, nil)
+	hs, err := hookstream.New(hookstream.Options{BaseURL: emu.url + "/v1", APIKey: apiKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := newNamespace(t, "crash")
+	slugOf := func(i int) string { return fmt.Sprintf("%s-c%02d", ns, i) }
+
+	unrecorded := 0
+	for i := range kills {
+		mgr := s.startManager(t, emu)
+		applyYAML(t, ns, fmt.Sprintf("apiVersion: hookstream.io/v1alpha1\nkind: Destination\nmetadata: {name: c%02d}\n"+
+			"spec:\n  slug: %s\n  http: {url: \"https://receiver.example.com/%d\"}\n", i, slugOf(i), i))
+		waitUntil(t, 30*time.Second, "hookstream to create "+slugOf(i), func() error {
+			if remoteBySlug(t, hs)[slugOf(i)] == 0 {
+				return fmt.Errorf("no destination with slug %s yet", slugOf(i))
+			}
+			return nil
+		})
+		time.Sleep(time.Duration(rand.IntN(350)) * time.Millisecond)
+		mgr.kill()
+		if getDestination(t, ns, fmt.Sprintf("c%02d", i)).Status.ID == "" {
+			unrecorded++
+		}
+	}
+	t.Logf("%d kills; %d landed after hookstream created the destination and before its id was recorded", kills, unrecorded)
+	if unrecorded < kills/2 {
+		t.Errorf("only %d of %d kills landed between the create and the status write; the test does not test the window", unrecorded, kills)
+	}
+
+	emu.admin(t, "DELETE", "/_emulator/faults", nil, nil)
+	mgr := s.startManager(t, emu)
+	if _, err := s.kubectl("wait", "destinations", "--all", "-n", ns, "--for=condition=Ready", "--timeout=120s"); err != nil {
+		t.Fatalf("%v\n%s", err, mgr.logs())
+	}
+	counts := remoteBySlug(t, hs)
+	total := 0
+	for slug, n := range counts {
+		if strings.HasPrefix(slug, ns+"-") {
+			total += n
+		}
+	}
+	if total != kills {
+		t.Errorf("hookstream holds %d destinations for %d Destinations", total, kills)
+	}
+	ids := remoteIDsBySlug(t, hs)
+	for i := range kills {
+		if n := counts[slugOf(i)]; n != 1 {
+			t.Errorf("slug %s: %d remote destinations, want exactly 1", slugOf(i), n)
+		}
+		if d := getDestination(t, ns, fmt.Sprintf("c%02d", i)); d.Status.ID != ids[slugOf(i)] {
+			t.Errorf("c%02d: status.id %q, hookstream has %q", i, d.Status.ID, ids[slugOf(i)])
+		}
+	}
+}
+
+// remoteBySlug counts hookstream's destinations per slug.
+func remoteBySlug(t *testing.T, hs *hookstream.Client) map[string]int {
+	t.Helper()
+	counts := map[string]int{}
+	for d, err := range hs.AllDestinations(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[d.Slug]++
+	}
+	return counts
+}
+
+func remoteIDsBySlug(t *testing.T, hs *hookstream.Client) map[string]string {
+	t.Helper()
+	ids := map[string]string{}
+	for d, err := range hs.AllDestinations(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[d.Slug] = d.ID
+	}
+	return ids
+}
