@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	// Import all Kubernetes client auth plugins (e.g. Azure, GCP, OIDC, etc.)
@@ -67,6 +68,7 @@ type options struct {
 	defaultCredentialsSecret string
 	maxConcurrentReconciles  int
 	observation              string
+	watchNamespaces          string
 	leaderElectionID         string
 	leaderElectionNamespace  string
 }
@@ -105,6 +107,9 @@ func main() {
 	flag.StringVar(&o.observation, "observation", controller.ObserveByList,
 		"How periodic drift checks read hookstream: \"list\" (one paginated list per API key and interval, shared by "+
 			"all its Destinations) or \"get\" (one read per Destination).")
+	flag.StringVar(&o.watchNamespaces, "watch-namespaces", "",
+		"Comma-separated namespaces whose Destinations this manager handles (default: all). Lets several managers "+
+			"share a cluster by namespace.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -154,7 +159,8 @@ func run(o options) error {
 		LeaderElectionReleaseOnCancel: true,
 		Cache: cache.Options{
 			// managedFields are never read here; dropping them keeps the informer caches small.
-			DefaultTransform: cache.TransformStripManagedFields(),
+			DefaultTransform:  cache.TransformStripManagedFields(),
+			DefaultNamespaces: namespaceConfigs(o.watchNamespaces),
 		},
 	})
 	if err != nil {
@@ -189,6 +195,20 @@ func run(o options) error {
 	setupLog.Info("Starting manager", "hookstreamURL", o.hookstreamURL, "driftInterval", o.driftInterval,
 		"version", hookstream.Version)
 	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// namespaceConfigs turns --watch-namespaces into the cache's namespace restriction; nil watches all.
+func namespaceConfigs(list string) map[string]cache.Config {
+	var configs map[string]cache.Config
+	for _, ns := range strings.Split(list, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			if configs == nil {
+				configs = map[string]cache.Config{}
+			}
+			configs[ns] = cache.Config{}
+		}
+	}
+	return configs
 }
 
 // hookstreamHTTPClient returns the HTTP client for hookstream: TLS verification always on, with an optional extra

@@ -24,6 +24,7 @@ import (
 
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
 // TestKillBetweenCreateAndStatusWrite kills the real manager with SIGKILL after hookstream created a destination
@@ -32,30 +33,30 @@ import (
 // Destination, and every Destination must converge to Ready with that destination's id.
 func TestKillBetweenCreateAndStatusWrite(t *testing.T) {
 	const kills = 50
-	emu := s.startEmulator(t)
-	emu.admin(t, "PUT", "/_emulator/faults", map[string]any{
+	emu := s.StartEmulator(t)
+	emu.Admin(t, "PUT", "/_emulator/faults", map[string]any{
 		"response_delay_ms": 400, "routes": []string{emulator.RouteCreateDestination},
 	}, nil)
-	hs, err := hookstream.New(hookstream.Options{BaseURL: emu.url + "/v1", APIKey: apiKey})
+	hs, err := hookstream.New(hookstream.Options{BaseURL: emu.URL + "/v1", APIKey: harness.APIKey})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns := newNamespace(t, "crash")
+	ns := s.NewNamespace(t, "crash")
 	slugOf := func(i int) string { return fmt.Sprintf("%s-c%02d", ns, i) }
 
 	unrecorded := 0
 	for i := range kills {
-		mgr := s.startManager(t, emu)
-		applyYAML(t, ns, fmt.Sprintf("apiVersion: hookstream.io/v1alpha1\nkind: Destination\nmetadata: {name: c%02d}\n"+
+		mgr := s.StartManager(t, emu, ns)
+		s.Apply(t, ns, fmt.Sprintf("apiVersion: hookstream.io/v1alpha1\nkind: Destination\nmetadata: {name: c%02d}\n"+
 			"spec:\n  slug: %s\n  http: {url: \"https://receiver.example.com/%d\"}\n", i, slugOf(i), i))
-		waitUntil(t, 30*time.Second, "hookstream to create "+slugOf(i), func() error {
+		harness.WaitUntil(t, 30*time.Second, "hookstream to create "+slugOf(i), func() error {
 			if remoteBySlug(t, hs)[slugOf(i)] == 0 {
 				return fmt.Errorf("no destination with slug %s yet", slugOf(i))
 			}
 			return nil
 		})
 		time.Sleep(time.Duration(rand.IntN(350)) * time.Millisecond)
-		mgr.kill()
+		mgr.Kill()
 		if getDestination(t, ns, fmt.Sprintf("c%02d", i)).Status.ID == "" {
 			unrecorded++
 		}
@@ -65,10 +66,10 @@ func TestKillBetweenCreateAndStatusWrite(t *testing.T) {
 		t.Errorf("only %d of %d kills landed between the create and the status write; the test does not test the window", unrecorded, kills)
 	}
 
-	emu.admin(t, "DELETE", "/_emulator/faults", nil, nil)
-	mgr := s.startManager(t, emu)
-	if _, err := s.kubectl("wait", "destinations", "--all", "-n", ns, "--for=condition=Ready", "--timeout=120s"); err != nil {
-		t.Fatalf("%v\n%s", err, mgr.logs())
+	emu.Admin(t, "DELETE", "/_emulator/faults", nil, nil)
+	mgr := s.StartManager(t, emu, ns)
+	if _, err := s.Kubectl("wait", "destinations", "--all", "-n", ns, "--for=condition=Ready", "--timeout=120s"); err != nil {
+		t.Fatalf("%v\n%s", err, mgr.Logs())
 	}
 	counts := remoteBySlug(t, hs)
 	total := 0

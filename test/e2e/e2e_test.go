@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/hookstream/hookstream-operator/internal/emulator"
+	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
 const (
@@ -46,7 +47,7 @@ type destinationJSON struct {
 func getDestination(t *testing.T, namespace, name string) destinationJSON {
 	t.Helper()
 	var d destinationJSON
-	if err := json.Unmarshal([]byte(mustKubectl(t, "get", "destination", name, "-n", namespace, "-o", "json")), &d); err != nil {
+	if err := json.Unmarshal([]byte(s.MustKubectl(t, "get", "destination", name, "-n", namespace, "-o", "json")), &d); err != nil {
 		t.Fatal(err)
 	}
 	return d
@@ -57,19 +58,19 @@ func listDestinations(t *testing.T, namespace string) []destinationJSON {
 	var list struct {
 		Items []destinationJSON `json:"items"`
 	}
-	if err := json.Unmarshal([]byte(mustKubectl(t, "get", "destinations", "-n", namespace, "-o", "json")), &list); err != nil {
+	if err := json.Unmarshal([]byte(s.MustKubectl(t, "get", "destinations", "-n", namespace, "-o", "json")), &list); err != nil {
 		t.Fatal(err)
 	}
 	return list.Items
 }
 
 func TestLifecycleWithKubectl(t *testing.T) {
-	emu := s.startEmulator(t)
-	mgr := s.startManager(t, emu)
-	rcv := newReceiver(t)
-	ns := newNamespace(t, "lifecycle")
+	emu := s.StartEmulator(t)
+	ns := s.NewNamespace(t, "lifecycle")
+	mgr := s.StartManager(t, emu, ns)
+	rcv := harness.NewReceiver(t)
 
-	applyYAML(t, ns, fmt.Sprintf(`
+	s.Apply(t, ns, fmt.Sprintf(`
 apiVersion: v1
 kind: Secret
 metadata: {name: receiver-auth}
@@ -91,19 +92,19 @@ spec:
       bearer:
         tokenSecretRef: {name: receiver-auth, key: token}
   retry: {maxAttempts: 2, intervalsSeconds: [1]}
-`, rcv.url))
-	if _, err := s.kubectl("wait", "destination/orders", "-n", ns, "--for=condition=Ready", "--timeout=60s"); err != nil {
-		t.Fatalf("%v\nmanager logs:\n%s", err, mgr.logs())
+`, rcv.URL))
+	if _, err := s.Kubectl("wait", "destination/orders", "-n", ns, "--for=condition=Ready", "--timeout=60s"); err != nil {
+		t.Fatalf("%v\nmanager logs:\n%s", err, mgr.Logs())
 	}
 
-	wide := mustKubectl(t, "get", "destinations", "-n", ns, "-o", "wide")
+	wide := s.MustKubectl(t, "get", "destinations", "-n", ns, "-o", "wide")
 	d := getDestination(t, ns, "orders")
 	for _, want := range []string{"ID", "STATE", "READY", "SYNCED", "LAST DELIVERY", "SLUG", d.Status.ID, "active", "True"} {
 		if !strings.Contains(wide, want) {
 			t.Errorf("kubectl get -o wide lacks %q:\n%s", want, wide)
 		}
 	}
-	describe := mustKubectl(t, "describe", "destination", "orders", "-n", ns)
+	describe := s.MustKubectl(t, "describe", "destination", "orders", "-n", ns)
 	for _, want := range []string{"Ready", "Available", "Created", "Applied Secrets Hash"} {
 		if !strings.Contains(describe, want) {
 			t.Errorf("kubectl describe lacks %q:\n%s", want, describe)
@@ -112,8 +113,8 @@ spec:
 
 	// Deliveries reach the receiver with the headers taken from the Secret.
 	var result emulator.DeliveryResult
-	emu.admin(t, "POST", "/_emulator/destinations/"+d.Status.ID+"/deliveries", map[string]int{"count": 3}, &result)
-	got := rcv.received()
+	emu.Admin(t, "POST", "/_emulator/destinations/"+d.Status.ID+"/deliveries", map[string]int{"count": 3}, &result)
+	got := rcv.Received()
 	if len(got) != 3 {
 		t.Fatalf("receiver got %d deliveries, want 3 (result %+v)", len(got), result)
 	}
@@ -123,8 +124,8 @@ spec:
 			t.Errorf("delivery headers = %v", req.Header)
 		}
 	}
-	mustKubectl(t, "annotate", "destination", "orders", "-n", ns, "--overwrite", "hookstream.io/reconcile-requested-at="+time.Now().Format(time.RFC3339Nano))
-	waitUntil(t, 30*time.Second, "event count in status", func() error {
+	s.MustKubectl(t, "annotate", "destination", "orders", "-n", ns, "--overwrite", "hookstream.io/reconcile-requested-at="+time.Now().Format(time.RFC3339Nano))
+	harness.WaitUntil(t, 30*time.Second, "event count in status", func() error {
 		if d = getDestination(t, ns, "orders"); d.Status.EventCount != 3 || d.Status.LastDeliveryAt == "" {
 			return fmt.Errorf("eventCount %d lastDeliveryAt %q", d.Status.EventCount, d.Status.LastDeliveryAt)
 		}
@@ -132,26 +133,26 @@ spec:
 	})
 
 	// An edit of the spec reaches hookstream as a PATCH.
-	before := emu.stats(t)
-	mustKubectl(t, "patch", "destination", "orders", "-n", ns, "--type=merge", "-p", `{"spec":{"state":"paused"}}`)
-	waitUntil(t, 30*time.Second, "state paused", func() error {
+	before := emu.Stats(t)
+	s.MustKubectl(t, "patch", "destination", "orders", "-n", ns, "--type=merge", "-p", `{"spec":{"state":"paused"}}`)
+	harness.WaitUntil(t, 30*time.Second, "state paused", func() error {
 		if d = getDestination(t, ns, "orders"); d.Status.State != "paused" {
 			return fmt.Errorf("state %q", d.Status.State)
 		}
 		return nil
 	})
-	if n := emu.stats(t).Count(emulator.RouteUpdateDestination) - before.Count(emulator.RouteUpdateDestination); n != 1 {
+	if n := emu.Stats(t).Count(emulator.RouteUpdateDestination) - before.Count(emulator.RouteUpdateDestination); n != 1 {
 		t.Errorf("%d PATCHes for one edit", n)
 	}
 
-	mustKubectl(t, "delete", "destination", "orders", "-n", ns, "--timeout=60s")
-	if n := emu.stats(t).CountStatus(emulator.RouteDeleteDestination, 200); n != 1 {
+	s.MustKubectl(t, "delete", "destination", "orders", "-n", ns, "--timeout=60s")
+	if n := emu.Stats(t).CountStatus(emulator.RouteDeleteDestination, 200); n != 1 {
 		t.Errorf("%d successful DELETEs, want 1", n)
 	}
 }
 
 func TestInvalidManifestsAreRejected(t *testing.T) {
-	ns := newNamespace(t, "invalid")
+	ns := s.NewNamespace(t, "invalid")
 	tests := map[string]struct {
 		spec    string
 		message string
@@ -169,7 +170,7 @@ func TestInvalidManifestsAreRejected(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			manifest := fmt.Sprintf("apiVersion: hookstream.io/v1alpha1\nkind: Destination\nmetadata: {name: bad}\nspec:\n  %s\n", tc.spec)
-			_, err := s.kubectlStdin(strings.NewReader(manifest), "apply", "-n", ns, "-f", "-")
+			_, err := s.KubectlStdin(strings.NewReader(manifest), "apply", "-n", ns, "-f", "-")
 			if err == nil {
 				t.Fatalf("kubectl apply accepted:\n%s", manifest)
 			}
@@ -180,8 +181,8 @@ func TestInvalidManifestsAreRejected(t *testing.T) {
 	}
 
 	// The slug cannot be changed once set.
-	applyYAML(t, ns, "apiVersion: hookstream.io/v1alpha1\nkind: Destination\nmetadata: {name: fixed}\nspec:\n  slug: one\n  http: {url: \"https://e.com\"}\n")
-	_, err := s.kubectlStdin(strings.NewReader("apiVersion: hookstream.io/v1alpha1\nkind: Destination\nmetadata: {name: fixed}\nspec:\n  slug: two\n  http: {url: \"https://e.com\"}\n"),
+	s.Apply(t, ns, "apiVersion: hookstream.io/v1alpha1\nkind: Destination\nmetadata: {name: fixed}\nspec:\n  slug: one\n  http: {url: \"https://e.com\"}\n")
+	_, err := s.KubectlStdin(strings.NewReader("apiVersion: hookstream.io/v1alpha1\nkind: Destination\nmetadata: {name: fixed}\nspec:\n  slug: two\n  http: {url: \"https://e.com\"}\n"),
 		"apply", "-n", ns, "-f", "-")
 	if err == nil || !strings.Contains(err.Error(), "spec.slug is immutable") {
 		t.Errorf("changing the slug: err = %v", err)
@@ -189,14 +190,14 @@ func TestInvalidManifestsAreRejected(t *testing.T) {
 }
 
 func TestExplainDocumentsTheSpec(t *testing.T) {
-	out := strings.Join(strings.Fields(mustKubectl(t, "explain", "destination.spec")), " ")
+	out := strings.Join(strings.Fields(s.MustKubectl(t, "explain", "destination.spec")), " ")
 	for _, want := range []string{"credentialsRef", "managementPolicy", "deletionPolicy", "http", "awsSqs", "retry", "circuitBreaker",
 		"Defaults to metadata.name", "Fields left unset are not managed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("kubectl explain destination.spec lacks %q", want)
 		}
 	}
-	out = strings.Join(strings.Fields(mustKubectl(t, "explain", "destination.spec.http.timeoutSeconds")), " ")
+	out = strings.Join(strings.Fields(s.MustKubectl(t, "explain", "destination.spec.http.timeoutSeconds")), " ")
 	if !strings.Contains(out, "1 to 120 seconds") {
 		t.Errorf("kubectl explain destination.spec.http.timeoutSeconds:\n%s", out)
 	}
@@ -205,35 +206,35 @@ func TestExplainDocumentsTheSpec(t *testing.T) {
 // TestRestartMakesNoWrites restarts the manager with Ready destinations: it must read hookstream and write nothing,
 // neither to hookstream nor to Kubernetes.
 func TestRestartMakesNoWrites(t *testing.T) {
-	emu := s.startEmulator(t)
-	mgr := s.startManager(t, emu)
-	ns := newNamespace(t, "restart")
+	emu := s.StartEmulator(t)
+	ns := s.NewNamespace(t, "restart")
+	mgr := s.StartManager(t, emu, ns)
 	const n = 8
 	var manifest strings.Builder
 	for i := range n {
 		fmt.Fprintf(&manifest, "---\napiVersion: hookstream.io/v1alpha1\nkind: Destination\nmetadata: {name: d%d}\nspec:\n  http: {url: \"https://e.com/%d\"}\n  retry: {maxAttempts: 3}\n", i, i)
 	}
-	applyYAML(t, ns, manifest.String())
-	if _, err := s.kubectl("wait", "destinations", "--all", "-n", ns, "--for=condition=Ready", "--timeout=60s"); err != nil {
-		t.Fatalf("%v\n%s", err, mgr.logs())
+	s.Apply(t, ns, manifest.String())
+	if _, err := s.Kubectl("wait", "destinations", "--all", "-n", ns, "--for=condition=Ready", "--timeout=60s"); err != nil {
+		t.Fatalf("%v\n%s", err, mgr.Logs())
 	}
-	mgr.stop()
+	mgr.Stop()
 	versions := map[string]string{}
 	for _, d := range listDestinations(t, ns) {
 		versions[d.Metadata.Name] = d.Metadata.ResourceVersion
 	}
-	before := emu.stats(t)
+	before := emu.Stats(t)
 
 	// A short interval makes the restarted manager spread its first checks over 3 s, and run them from one list.
-	s.startManager(t, emu, "--drift-interval", "3s")
-	waitUntil(t, 60*time.Second, "the first checks after the restart", func() error {
-		if got := emu.stats(t).Count(emulator.RouteListDestinations) - before.Count(emulator.RouteListDestinations); got < 1 {
+	s.StartManager(t, emu, ns, "--drift-interval", "3s")
+	harness.WaitUntil(t, 60*time.Second, "the first checks after the restart", func() error {
+		if got := emu.Stats(t).Count(emulator.RouteListDestinations) - before.Count(emulator.RouteListDestinations); got < 1 {
 			return fmt.Errorf("%d list calls", got)
 		}
 		return nil
 	})
 	time.Sleep(5 * time.Second) // every first check has run by now; a write, if any, would have landed
-	after := emu.stats(t)
+	after := emu.Stats(t)
 	if g := after.Count(routeGet) - before.Count(routeGet); g != 0 {
 		t.Errorf("%d GETs by id after the restart: the periodic checks should share the list", g)
 	}
