@@ -69,6 +69,9 @@ type options struct {
 	maxConcurrentReconciles  int
 	observation              string
 	watchNamespaces          string
+	leaseDuration            time.Duration
+	renewDeadline            time.Duration
+	retryPeriod              time.Duration
 	leaderElectionID         string
 	leaderElectionNamespace  string
 }
@@ -84,6 +87,12 @@ func main() {
 		"Name of the Lease used for leader election.")
 	flag.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "",
 		"Namespace of the leader election Lease (default: the manager's own namespace).")
+	flag.DurationVar(&o.leaseDuration, "leader-elect-lease-duration", 15*time.Second,
+		"How long a standby waits after the leader stopped renewing before it takes over.")
+	flag.DurationVar(&o.renewDeadline, "leader-elect-renew-deadline", 10*time.Second,
+		"How long the leader keeps trying to renew before it gives up leadership.")
+	flag.DurationVar(&o.retryPeriod, "leader-elect-retry-period", 2*time.Second,
+		"How often leader election clients retry acquiring or renewing the lease.")
 	flag.BoolVar(&o.secureMetrics, "metrics-secure", true,
 		"Serve metrics over HTTPS with authentication and authorization. Use --metrics-secure=false for plain HTTP.")
 	flag.StringVar(&o.metricsCertPath, "metrics-cert-path", "", "The directory that contains the metrics server certificate.")
@@ -157,6 +166,9 @@ func run(o options) error {
 		LeaderElectionID:              o.leaderElectionID,
 		LeaderElectionNamespace:       o.leaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 &o.leaseDuration,
+		RenewDeadline:                 &o.renewDeadline,
+		RetryPeriod:                   &o.retryPeriod,
 		Cache: cache.Options{
 			// managedFields are never read here; dropping them keeps the informer caches small.
 			DefaultTransform:  cache.TransformStripManagedFields(),
