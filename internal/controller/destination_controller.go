@@ -64,8 +64,8 @@ type DestinationReconciler struct {
 
 	// Observation is how periodic checks read hookstream: ObserveByList (default) or ObserveByGet.
 	Observation string
-
-	snapshots *remoteSnapshots
+	secrets     *secretStore
+	snapshots   *remoteSnapshots
 	// seen holds the UIDs of the Destinations this process has reconciled, to spread the first checks of a start.
 	seen sync.Map
 
@@ -562,8 +562,7 @@ func credentialsSecretName(d *v1.Destination, defaultName string) string {
 // by the last key this process saw in it.
 func (r *DestinationReconciler) apiKey(ctx context.Context, d *v1.Destination, deleting bool) (string, error) {
 	key := types.NamespacedName{Namespace: d.Namespace, Name: credentialsSecretName(d, r.DefaultCredentialsSecret)}
-	s := &corev1.Secret{}
-	err := r.Get(ctx, key, s)
+	s, err := r.secrets.get(ctx, key)
 	var value []byte
 	switch {
 	case apierrors.IsNotFound(err):
@@ -594,8 +593,8 @@ func (r *DestinationReconciler) secretResolver(ctx context.Context, namespace st
 	return func(ref v1.SecretKeySelector) (string, error) {
 		s, ok := cache[ref.Name]
 		if !ok {
-			s = &corev1.Secret{}
-			if err := r.Get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}, s); err != nil {
+			var err error
+			if s, err = r.secrets.get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}); err != nil {
 				if apierrors.IsNotFound(err) {
 					return "", &errMissingSecret{name: ref.Name}
 				}
@@ -676,6 +675,7 @@ func awsCredentials(s *v1.DestinationSpec) *v1.AWSCredentials {
 // on their own status writes); Secrets trigger the Destinations that reference them.
 func (r *DestinationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.snapshots = newRemoteSnapshots(r.DriftInterval)
+	r.secrets = newSecretStore(mgr.GetClient(), mgr.GetAPIReader())
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1.Destination{}, secretRefsIndex,
 		func(o client.Object) []string { return secretRefs(o.(*v1.Destination), r.DefaultCredentialsSecret) }); err != nil {
 		return err
@@ -686,7 +686,7 @@ func (r *DestinationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1.Destination{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, annotationsChanged(v1.AnnotationReconcileRequestedAt, v1.AnnotationPaused), deleting))).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.destinationsForSecret)).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.destinationsForSecret)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, r.MaxConcurrentReconciles), UsePriorityQueue: ptr.To(true)}).
 		Named("destination").
 		Complete(r)

@@ -456,3 +456,19 @@ func findCondition(d *v1.Destination, condType string) *metav1.Condition {
 	}
 	return nil
 }
+
+// TestSecretsOfOtherNamespacesAreNotRead: a reference names a Secret of the Destination's namespace only; a Secret
+// of the same name elsewhere is never used.
+func TestSecretsOfOtherNamespacesAreNotRead(t *testing.T) {
+	other := newNamespace(t)
+	createSecret(t, other, "shared-token", map[string]string{"token": "other-namespace-token"})
+	ns := newNamespace(t)
+	key := createDestination(t, ns, "cross", v1.DestinationSpec{HTTP: &v1.HTTPDestination{
+		URL:  "https://receiver.example.com/x",
+		Auth: &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: v1.SecretKeySelector{Name: "shared-token", Key: "token"}}},
+	}})
+	d := waitForCondition(t, key, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonSecretNotFound)
+	if d.Status.ID != "" {
+		t.Errorf("a destination was created with another namespace's Secret: %s", d.Status.ID)
+	}
+}

@@ -1,0 +1,77 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/package controller
+
+import (
+	"context"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// secretStore reads Secrets while keeping only the ones Destinations reference in memory. The manager watches
+// Secrets as metadata only (a cluster can hold thousands of large Secrets, Helm releases among them); the data of
+// a referenced Secret is read from the API server once per resourceVersion and kept until the Secret changes.
+type secretStore struct {
+	// metadata reads Secret metadata from the manager's metadata-only cache.
+	metadata client.Reader
+	// api reads Secrets from the API server.
+	api client.Reader
+
+	mu   sync.Mutex
+	data map[types.NamespacedName]*corev1.Secret
+}
+
+func newSecretStore(metadata, api client.Reader) *secretStore {
+	return &secretStore{metadata: metadata, api: api, data: map[types.NamespacedName]*corev1.Secret{}}
+}
+
+// get returns the Secret, reading it from the API server only when its resourceVersion moved.
+func (s *secretStore) get(ctx context.Context, key types.NamespacedName) (*corev1.Secret, error) {
+	meta := &metav1.PartialObjectMetadata{}
+	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	if err := s.metadata.Get(ctx, key, meta); err != nil {
+		s.forget(key)
+		return nil, err
+	}
+	s.mu.Lock()
+	cached, ok := s.data[key]
+	s.mu.Unlock()
+	if ok && cached.ResourceVersion == meta.ResourceVersion {
+		return cached, nil
+	}
+	secret := &corev1.Secret{}
+	if err := s.api.Get(ctx, key, secret); err != nil {
+		return nil, err
+	}
+	// Only the data is used; the rest would only take memory.
+	slim := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
+		Namespace: secret.Namespace, Name: secret.Name, ResourceVersion: secret.ResourceVersion,
+	}, Data: secret.Data}
+	s.mu.Lock()
+	s.data[key] = slim
+	s.mu.Unlock()
+	return slim, nil
+}
+
+// forget drops a Secret that is gone, or no longer referenced.
+func (s *secretStore) forget(key types.NamespacedName) {
+	s.mu.Lock()
+	delete(s.data, key)
+	s.mu.Unlock()
+}
