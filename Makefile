@@ -44,8 +44,14 @@ help: ## Display this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: controller-gen ## Generate WebhookConfiguration, ClusterRole and CustomResourceDefinition objects.
+manifests: controller-gen ## Generate the CRD and ClusterRole, and refresh the copies the Helm chart and argocd-cm patch carry.
 	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+	cp config/crd/bases/hookstream.io_destinations.yaml charts/hookstream-operator/crds/
+	cp config/rbac/role.yaml charts/hookstream-operator/files/manager-role.yaml
+	cp config/argocd/health.lua charts/hookstream-operator/files/argocd-health.lua
+	{ sed -n '1,/^  resource.customizations.health.hookstream.io_Destination: |$$/p' config/argocd/argocd-cm-patch.yaml; \
+	  sed -e 's/^\(.\)/    \1/' config/argocd/health.lua; } > config/argocd/argocd-cm-patch.yaml.tmp
+	mv config/argocd/argocd-cm-patch.yaml.tmp config/argocd/argocd-cm-patch.yaml
 
 .PHONY: generate
 generate: controller-gen ## Generate code containing DeepCopy, DeepCopyInto, and DeepCopyObject method implementations.
@@ -60,18 +66,28 @@ vet: ## Run go vet against code.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate fmt vet setup-envtest ## Run all tests (unit, contract, integration on a real control plane).
+test: manifests generate fmt vet setup-envtest kustomize ## Run all tests (unit, contract, integration on a real control plane).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -coverprofile cover.out $(TEST_ARGS)
+
+VERIFY_PATHS = api config cmd internal hack test charts Dockerfile
 
 .PHONY: verify
 verify: manifests generate fmt ## Regenerate code and manifests and fail on any difference from what is committed.
-	@if [ -n "$$(git status --porcelain -- api config cmd internal hack test)" ]; then \
+	@if [ -n "$$(git status --porcelain -- $(VERIFY_PATHS))" ]; then \
 		echo "Generated files or formatting differ from the committed tree; run 'make manifests generate fmt' and commit:"; \
-		git status --porcelain -- api config cmd internal hack test; \
-		git --no-pager diff --stat -- api config cmd internal hack test; \
+		git status --porcelain -- $(VERIFY_PATHS); \
+		git --no-pager diff --stat -- $(VERIFY_PATHS); \
 		exit 1; \
 	fi
 	@echo "verify: generated code, manifests and formatting are up to date"
+
+.PHONY: helm-lint
+helm-lint: ## Lint the Helm chart with the pinned helm (built from the Go module proxy on first use).
+	hack/helm.sh lint --strict charts/hookstream-operator
+
+.PHONY: docker-build-check
+docker-build-check: ## Build the manager as the Dockerfile does and check that it is static (no container engine needed).
+	hack/docker-build-check.sh
 
 .PHONY: lint
 lint: golangci-lint ## Run golangci-lint linter
@@ -103,7 +119,7 @@ run: manifests generate fmt vet ## Run a controller from your host against the c
 # make docker-build IMG=<img> BASE_IMAGE=docker.io/library/golang:1.26
 .PHONY: docker-build
 docker-build: ## Build docker image with the manager.
-	$(CONTAINER_TOOL) build $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) -t ${IMG} .
+	$(CONTAINER_TOOL) build --build-arg VERSION=$(VERSION) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) -t ${IMG} .
 
 .PHONY: docker-push
 docker-push: ## Push docker image with the manager.

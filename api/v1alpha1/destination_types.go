@@ -635,8 +635,10 @@ type Destination struct {
 	// +required
 	Spec DestinationSpec `json:"spec"`
 
-	// status is the observed destination.
+	// status is the observed destination. A new Destination reads observedGeneration 0, so that status tools
+	// (kstatus, Flux) see it as in progress until the operator has handled it.
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status DestinationStatus `json:"status,omitzero"`
 }
 

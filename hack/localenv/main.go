@@ -12,7 +12,9 @@ distributed under the License is distributed on an "AS IS" BASIS,
 WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
-*/ // Command localenv runs the operator locally on a real control plane (the kube-apiserver and etcd built by
+*/
+
+// Command localenv runs the operator locally on a real control plane (the kube-apiserver and etcd built by
 // `make setup-envtest`), with the hookstream emulator standing in for hookstream.
 //
 //	go run ./hack/localenv demo   a scripted, non-interactive tour that fails loudly if a step does not happen

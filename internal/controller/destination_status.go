@@ -129,8 +129,10 @@ func setObservedDrift(d *v1.Destination, fields []string) {
 		fmt.Sprintf("hookstream differs from the spec in %s (see status.drift). managementPolicy is Observe, so nothing "+
 			"is changed; set it to Manage to apply the spec.", strings.Join(fields, ", ")))
 	setCondition(d, v1.ConditionSynced, metav1.ConditionTrue, v1.ReasonReconcileSuccess, "The last reconcile reached hookstream.")
+	// The operator will never change hookstream under Observe: only a person can resolve the drift.
+	setCondition(d, v1.ConditionStalled, metav1.ConditionTrue, v1.ReasonDriftDetected,
+		"hookstream differs from the spec and managementPolicy Observe never changes it; see status.drift.")
 	meta.RemoveStatusCondition(&d.Status.Conditions, v1.ConditionReconciling)
-	meta.RemoveStatusCondition(&d.Status.Conditions, v1.ConditionStalled)
 }
 
 // setDrift publishes the differing fields, secret values hidden. The time moves only when the list changes.

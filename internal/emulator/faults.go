@@ -187,7 +187,7 @@ func (f *Faults) UnmarshalJSON(data []byte) error {
 	}
 	*f = Faults{
 		Latency: time.Duration(in.LatencyMS) * time.Millisecond, ResponseDelay: time.Duration(in.ResponseDelayMS) * time.Millisecond,
-		ErrorRate: in.ErrorRate,
+		ErrorRate:   in.ErrorRate,
 		ErrorStatus: in.ErrorStatus, Routes: in.Routes, Outage: in.Outage,
 		DropConnections: in.DropConnections, DropRate: in.DropRate,
 	}

@@ -12,7 +12,9 @@ distributed under the License is distributed on an "AS IS" BASIS,
 WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 See the License for the specific language governing permissions and
 limitations under the License.
-*/ // Package e2e runs the built manager and emulator binaries as processes against a real control plane, driven with
+*/
+
+// Package e2e runs the built manager and emulator binaries as processes against a real control plane, driven with
 // the real kubectl. The manager authenticates with a token of the ServiceAccount that config/rbac defines, so a
 // missing RBAC rule fails these tests.
 package e2e

@@ -1,0 +1,124 @@
+-- Argo CD health check for hookstream.io/Destination, from config/argocd/health.lua of hookstream-operator.
+-- config/argocd/argocd-cm-patch.yaml and the Helm chart carry copies; the project's tests keep them identical.
+--
+-- Argo CD runs custom health checks without the string library, so the script uses only comparisons and `..`.
+
+-- Ready=False for one of these reasons needs a person to act (a Secret, the spec, the API key or hookstream must
+-- change): retrying alone will not help, so Argo CD should not keep waiting. DriftDetected is the steady state of
+-- managementPolicy Observe when hookstream differs from the spec: the operator will not change it.
+local terminalReasons = {
+  CredentialsNotFound = true,
+  SecretNotFound = true,
+  Unauthorized = true,
+  Forbidden = true,
+  InvalidSpec = true,
+  SlugConflict = true,
+  TypeMismatch = true,
+  SlugMismatch = true,
+  RemoteNotFound = true,
+  DriftDetected = true,
+}
+
+local function condition(conditions, condType)
+  if conditions == nil then
+    return nil
+  end
+  for _, c in ipairs(conditions) do
+    if c.type == condType then
+      return c
+    end
+  end
+  return nil
+end
+
+local function isTrue(c)
+  return c ~= nil and c.status == "True"
+end
+
+local function messageOf(c, fallback)
+  if c ~= nil and c.message ~= nil and c.message ~= "" then
+    return c.message
+  end
+  return fallback
+end
+
+local hs = {}
+local status = obj.status
+local conditions = nil
+if status ~= nil then
+  conditions = status.conditions
+end
+local synced = condition(conditions, "Synced")
+
+-- Pausing is checked before the generation: a paused operator does not observe new generations, and waiting for
+-- it would leave the application Progressing for as long as the pause lasts.
+local annotations = obj.metadata.annotations
+local pausedByAnnotation = annotations ~= nil and annotations["hookstream.io/paused"] == "true"
+local pausedByOperator = synced ~= nil and synced.reason == "Paused"
+if pausedByAnnotation or pausedByOperator then
+  hs.status = "Suspended"
+  if pausedByOperator then
+    hs.message = messageOf(synced, "Reconciliation is paused")
+  else
+    hs.message = "Reconciliation is paused by the hookstream.io/paused annotation"
+  end
+  return hs
+end
+
+-- Conditions written for an older generation say nothing about the spec Argo CD just applied.
+local generation = obj.metadata.generation or 0
+if status == nil or status.observedGeneration == nil or status.observedGeneration < generation then
+  hs.status = "Progressing"
+  hs.message = "Waiting for the operator to observe generation " .. generation
+  -- A retry of this very generation says why the wait is long (hookstream unreachable, rate limited...).
+  local retrying = condition(conditions, "Reconciling")
+  if isTrue(retrying) and retrying.observedGeneration == generation and retrying.message ~= nil then
+    hs.message = hs.message .. ": " .. retrying.message
+  end
+  return hs
+end
+
+local stalled = condition(conditions, "Stalled")
+if isTrue(stalled) then
+  hs.status = "Degraded"
+  hs.message = messageOf(stalled, "The operator cannot make progress")
+  return hs
+end
+
+local ready = condition(conditions, "Ready")
+if isTrue(ready) then
+  if status.state == "paused" then
+    hs.status = "Suspended"
+    hs.message = "The destination is paused in hookstream: events are held and not delivered"
+    return hs
+  end
+  if status.state == "disabled" then
+    hs.status = "Suspended"
+    hs.message = "The destination is disabled in hookstream: events are dropped and not delivered"
+    return hs
+  end
+  hs.status = "Healthy"
+  hs.message = messageOf(ready, "The destination exists in hookstream and matches the spec")
+  return hs
+end
+
+local reconciling = condition(conditions, "Reconciling")
+if isTrue(reconciling) then
+  hs.status = "Progressing"
+  hs.message = messageOf(reconciling, "The operator is reconciling the destination")
+  return hs
+end
+
+if ready ~= nil and ready.status == "False" then
+  if terminalReasons[ready.reason] then
+    hs.status = "Degraded"
+  else
+    hs.status = "Progressing"
+  end
+  hs.message = messageOf(ready, "The destination is not ready: " .. (ready.reason or "no reason given"))
+  return hs
+end
+
+hs.status = "Progressing"
+hs.message = "Waiting for the operator to report the Ready condition"
+return hs

@@ -1,0 +1,319 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package gitops
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+)
+
+// argocdHealthKey is the argocd-cm key under which Argo CD looks up the health check of hookstream.io/Destination.
+const argocdHealthKey = "resource.customizations.health.hookstream.io_Destination"
+
+// Argo CD's health status codes.
+const (
+	healthHealthy     = "Healthy"
+	healthProgressing = "Progressing"
+	healthDegraded    = "Degraded"
+	healthSuspended   = "Suspended"
+)
+
+// argocdHealthCodes are the codes Argo CD accepts; any other value a script returns becomes Unknown.
+var argocdHealthCodes = map[string]bool{
+	healthHealthy: true, healthProgressing: true, healthDegraded: true, healthSuspended: true,
+	"Missing": true, "Unknown": true,
+}
+
+// argocdHealth evaluates a health script the way Argo CD does for a check from argocd-cm: standard libraries
+// skipped except package, base and table (no string, no io, no os), a one-second budget, the object converted to
+// a Lua table in the global `obj`, and a table with status and message expected back. Argo CD also opens a
+// reduced os library; the script does not use it.
+func argocdHealth(obj *unstructured.Unstructured, script string) (status, message string, err error) {
+	l := lua.NewState(lua.Options{SkipOpenLibs: true})
+	defer l.Close()
+	for name, open := range map[string]lua.LGFunction{
+		lua.LoadLibName: lua.OpenPackage,
+		lua.BaseLibName: lua.OpenBase,
+		lua.TabLibName:  lua.OpenTable,
+	} {
+		if err := l.CallByParam(lua.P{Fn: l.NewFunction(open), NRet: 0, Protect: true}, lua.LString(name)); err != nil {
+			return "", "", err
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	l.SetContext(ctx)
+	l.SetGlobal("obj", toLua(l, obj.Object))
+	if err := l.DoString(script); err != nil {
+		return "", "", err
+	}
+	hs, ok := l.Get(-1).(*lua.LTable)
+	if !ok {
+		return "", "", fmt.Errorf("the script returned %s, Argo CD expects a table", l.Get(-1).Type())
+	}
+	statusValue, ok := hs.RawGetString("status").(lua.LString)
+	if !ok {
+		return "", "", fmt.Errorf("hs.status is %s, not a string", hs.RawGetString("status").Type())
+	}
+	if !argocdHealthCodes[string(statusValue)] {
+		return "Unknown", "Lua returned an invalid health status", nil
+	}
+	if m, ok := hs.RawGetString("message").(lua.LString); ok {
+		message = string(m)
+	}
+	return string(statusValue), message, nil
+}
+
+// toLua converts a decoded JSON object the way Argo CD does: integers (int64 from the API server) and floats become
+// numbers, json.Number becomes a string, maps and lists become tables.
+func toLua(l *lua.LState, value any) lua.LValue {
+	switch v := value.(type) {
+	case bool:
+		return lua.LBool(v)
+	case float64:
+		return lua.LNumber(v)
+	case int64:
+		return lua.LNumber(v)
+	case int32:
+		return lua.LNumber(v)
+	case int:
+		return lua.LNumber(v)
+	case json.Number:
+		return lua.LString(v)
+	case string:
+		return lua.LString(v)
+	case []any:
+		t := l.CreateTable(len(v), 0)
+		for _, item := range v {
+			t.Append(toLua(l, item))
+		}
+		return t
+	case map[string]any:
+		t := l.CreateTable(0, len(v))
+		for key, item := range v {
+			t.RawSetH(lua.LString(key), toLua(l, item))
+		}
+		return t
+	}
+	return lua.LNil
+}
+
+func readHealthScript(t *testing.T) string {
+	t.Helper()
+	script, err := os.ReadFile(repoPath("config", "argocd", "health.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(script)
+}
+
+func TestArgoCDHealth(t *testing.T) {
+	script := readHealthScript(t)
+	type row struct {
+		situation   situation
+		wantStatus  string
+		wantMessage string
+	}
+	tests := map[string]row{
+		"new Destination without status": {
+			situation:   situation{},
+			wantStatus:  healthProgressing,
+			wantMessage: "Waiting for the operator to observe generation 1",
+		},
+		"first reconcile retrying, generation not settled yet": {
+			situation:   situation{status: retryingStatus(v1.ReasonAPIUnavailable, msgUnreachable)},
+			wantStatus:  healthProgressing,
+			wantMessage: "Waiting for the operator to observe generation 1: " + msgUnreachable,
+		},
+		"spec changed after the last observation": {
+			situation:   situation{status: readyStatus("active"), specChangedAfterStatus: true},
+			wantStatus:  healthProgressing,
+			wantMessage: "Waiting for the operator to observe generation 2",
+		},
+		"paused by annotation, not yet seen by the operator": {
+			situation: situation{
+				annotations: pausedAnnotations(),
+				status:      readyStatus("active"),
+			},
+			wantStatus:  healthSuspended,
+			wantMessage: "Reconciliation is paused by the hookstream.io/paused annotation",
+		},
+		"paused by annotation, spec changed during the pause": {
+			situation: situation{
+				annotations:            pausedAnnotations(),
+				status:                 pausedStatus,
+				specChangedAfterStatus: true,
+			},
+			wantStatus:  healthSuspended,
+			wantMessage: msgPaused,
+		},
+		"annotation other than true does not pause": {
+			situation: situation{
+				annotations: map[string]string{v1.AnnotationPaused: "false"},
+				status:      readyStatus("active"),
+			},
+			wantStatus:  healthHealthy,
+			wantMessage: msgAvailable,
+		},
+		"paused as reported by the Synced condition": {
+			situation:   situation{status: pausedStatus},
+			wantStatus:  healthSuspended,
+			wantMessage: msgPaused,
+		},
+		"stalled": {
+			situation:   situation{status: stalledStatus(v1.ReasonInvalidSpec, msgRejected)},
+			wantStatus:  healthDegraded,
+			wantMessage: msgRejected,
+		},
+		"ready": {
+			situation:   situation{status: readyStatus("active")},
+			wantStatus:  healthHealthy,
+			wantMessage: msgAvailable,
+		},
+		"ready while a drift check is retried": {
+			situation:   situation{status: driftCheckRetried},
+			wantStatus:  healthHealthy,
+			wantMessage: msgAvailable,
+		},
+		"ready, remote destination paused": {
+			situation:   situation{status: readyStatus("paused")},
+			wantStatus:  healthSuspended,
+			wantMessage: "The destination is paused in hookstream: events are held and not delivered",
+		},
+		"ready, remote destination disabled": {
+			situation:   situation{status: readyStatus("disabled")},
+			wantStatus:  healthSuspended,
+			wantMessage: "The destination is disabled in hookstream: events are dropped and not delivered",
+		},
+		"observe only, matching": {
+			situation: situation{status: func(s *v1.DestinationStatus) {
+				readyStatus("active")(s)
+				withConditions(s, condition(v1.ConditionReady, metav1.ConditionTrue, v1.ReasonObserved, msgObserved))
+			}},
+			wantStatus:  healthHealthy,
+			wantMessage: msgObserved,
+		},
+		"observe only, drift detected": {
+			situation:   situation{status: observedDriftStatus},
+			wantStatus:  healthDegraded,
+			wantMessage: msgDrift,
+		},
+		"reconciling a settled generation": {
+			situation: situation{status: func(s *v1.DestinationStatus) {
+				retryingStatus(v1.ReasonRateLimited, "hookstream asked to slow down; retrying in 30s.")(s)
+				s.ObservedGeneration = 1
+			}},
+			wantStatus:  healthProgressing,
+			wantMessage: "hookstream asked to slow down; retrying in 30s.",
+		},
+		"not ready for a reason retrying fixes": {
+			situation: situation{status: func(s *v1.DestinationStatus) {
+				s.ObservedGeneration = 1
+				withConditions(s, condition(v1.ConditionReady, metav1.ConditionFalse, v1.ReasonAPIUnavailable, msgRetry503))
+			}},
+			wantStatus:  healthProgressing,
+			wantMessage: msgRetry503,
+		},
+		"no Ready condition yet": {
+			situation: situation{status: func(s *v1.DestinationStatus) {
+				s.ObservedGeneration = 1
+				withConditions(s, condition(v1.ConditionSynced, metav1.ConditionTrue, v1.ReasonReconcileSuccess, msgReached))
+			}},
+			wantStatus:  healthProgressing,
+			wantMessage: "Waiting for the operator to report the Ready condition",
+		},
+	}
+	// Without a Stalled condition, Ready=False for these reasons still needs a person to act.
+	for _, reason := range []string{
+		v1.ReasonCredentialsNotFound, v1.ReasonSecretNotFound, v1.ReasonUnauthorized, v1.ReasonForbidden,
+		v1.ReasonInvalidSpec, v1.ReasonConflict, v1.ReasonTypeMismatch, v1.ReasonSlugMismatch, v1.ReasonNotFound,
+	} {
+		message := "Not ready: " + reason + "."
+		tests["not ready, "+reason] = row{
+			situation: situation{status: func(s *v1.DestinationStatus) {
+				s.ObservedGeneration = 1
+				withConditions(s, condition(v1.ConditionReady, metav1.ConditionFalse, reason, message))
+			}},
+			wantStatus:  healthDegraded,
+			wantMessage: message,
+		}
+	}
+
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			obj := realDestination(t, "argocd", tc.situation)
+			status, message, err := argocdHealth(obj, script)
+			if err != nil {
+				t.Fatalf("running health.lua: %v", err)
+			}
+			if status != tc.wantStatus || message != tc.wantMessage {
+				t.Errorf("health = %s %q, want %s %q", status, message, tc.wantStatus, tc.wantMessage)
+			}
+		})
+	}
+}
+
+// TestArgoCDConfigMapPatch merges config/argocd/argocd-cm-patch.yaml into an argocd-cm on the API server, as the
+// README tells users to, and checks that Argo CD would then find exactly health.lua under its key.
+func TestArgoCDConfigMapPatch(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t, "argocd")
+	existing := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "argocd-cm", Namespace: ns},
+		Data:       map[string]string{"url": "https://argocd.example.com"},
+	}
+	if err := k8s.Create(ctx, existing); err != nil {
+		t.Fatal(err)
+	}
+	patchYAML, err := os.ReadFile(repoPath("config", "argocd", "argocd-cm-patch.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	patch, err := yaml.YAMLToJSON(patchYAML)
+	if err != nil {
+		t.Fatalf("argocd-cm-patch.yaml is not YAML: %v", err)
+	}
+	target := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "argocd-cm", Namespace: ns}}
+	if err := k8s.Patch(ctx, target, client.RawPatch(types.MergePatchType, patch)); err != nil {
+		t.Fatalf("merging the patch into argocd-cm: %v", err)
+	}
+	got := &corev1.ConfigMap{}
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(target), got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Data[argocdHealthKey] != readHealthScript(t) {
+		t.Errorf("argocd-cm %s after the patch differs from config/argocd/health.lua:\n%s",
+			argocdHealthKey, got.Data[argocdHealthKey])
+	}
+	if got.Data["url"] != "https://argocd.example.com" {
+		t.Errorf("the patch dropped an existing argocd-cm key: %v", got.Data)
+	}
+}

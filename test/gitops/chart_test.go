@@ -1,0 +1,299 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package gitops
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+const chartDir = "charts/hookstream-operator"
+
+// TestChartCopies fails when a file the chart carries a copy of (Helm cannot read outside the chart) differs from
+// its source, and says how to refresh it.
+func TestChartCopies(t *testing.T) {
+	const crd = "hookstream.io_destinations.yaml"
+	tests := map[string]struct{ source, chartCopy string }{
+		"CRD":                  {"config/crd/bases/" + crd, chartDir + "/crds/" + crd},
+		"manager ClusterRole":  {"config/rbac/role.yaml", chartDir + "/files/manager-role.yaml"},
+		"Argo CD health check": {"config/argocd/health.lua", chartDir + "/files/argocd-health.lua"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			source, err := os.ReadFile(repoPath(tc.source))
+			if err != nil {
+				t.Fatal(err)
+			}
+			chartCopy, err := os.ReadFile(repoPath(tc.chartCopy))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(source, chartCopy) {
+				t.Errorf("%s differs from %s; refresh it with: cp %s %s", tc.chartCopy, tc.source, tc.source, tc.chartCopy)
+			}
+		})
+	}
+}
+
+// helm runs the pinned helm of hack/helm.sh, which builds it from the Go module proxy on first use, with its
+// caches and configuration kept out of the user's.
+func helm(t *testing.T) func(args ...string) (stdout, stderr []byte, err error) {
+	t.Helper()
+	if os.Getenv("HOOKSTREAM_SKIP_HELM") == "1" {
+		t.Skip("HOOKSTREAM_SKIP_HELM=1: the Helm chart is not rendered or linted")
+	}
+	home := t.TempDir()
+	env := []string{
+		"HELM_CACHE_HOME=" + home + "/cache", "HELM_CONFIG_HOME=" + home + "/config", "HELM_DATA_HOME=" + home + "/data",
+	}
+	return func(args ...string) ([]byte, []byte, error) {
+		return tryTool(env, "hack/helm.sh", args...)
+	}
+}
+
+// withValues appends a --set for each value to helm arguments.
+func withValues(args, values []string) []string {
+	out := make([]string, 0, len(args)+2*len(values))
+	out = append(out, args...)
+	for _, v := range values {
+		out = append(out, "--set", v)
+	}
+	return out
+}
+
+func TestHelmLint(t *testing.T) {
+	run := helm(t)
+	for name, set := range map[string][]string{
+		"defaults":    nil,
+		"all options": allOptions,
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, stderr, err := run(withValues([]string{"lint", "--strict", chartDir}, set)...)
+			if err != nil {
+				t.Fatalf("helm lint: %v\n%s%s", err, out, stderr)
+			}
+		})
+	}
+}
+
+// The release the tests render, and the full name the chart derives from it.
+const (
+	helmRelease  = "hs"
+	helmFullname = "hs-hookstream-operator"
+)
+
+const testCA = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----"
+
+// allOptions turns on every optional part of the chart.
+var allOptions = []string{
+	"hookstream.url=https://hookstream.internal.example.com/v1",
+	"hookstream.caBundle=" + testCA,
+	"credentials.create=true",
+	"credentials.apiKey=hs_test_1111111111111111111111111111111111111111111111111111111111111111",
+	"credentials.defaultSecretName=team-hookstream",
+	"driftInterval=2m",
+	"maxConcurrentReconciles=8",
+	"leaderElection.enabled=false",
+	"metrics.port=9443",
+	"metrics.serviceMonitor.enabled=true",
+	"argocd.healthCheck.configMap=true",
+	"replicaCount=2",
+	"extraArgs={--zap-log-level=debug}",
+	"watchNamespaces={team-a,team-b}",
+}
+
+func TestHelmTemplate(t *testing.T) {
+	run := helm(t)
+	tests := map[string]struct {
+		set   []string
+		kinds map[string]int
+		check func(t *testing.T, ns string, objs []*unstructured.Unstructured)
+	}{
+		"defaults": {
+			kinds: map[string]int{
+				kindServiceAccount: 1, kindDeployment: 1, kindService: 1, kindRole: 1, kindRoleBinding: 1,
+				kindClusterRole: 3, kindClusterRoleBinding: 2,
+			},
+			check: checkChartDefaults,
+		},
+		"all options": {
+			set: allOptions,
+			kinds: map[string]int{
+				kindServiceAccount: 1, kindDeployment: 1, kindService: 1, kindClusterRole: 3, kindClusterRoleBinding: 2,
+				"Secret": 1, "ConfigMap": 2, "ServiceMonitor": 1,
+			},
+			check: checkChartAllOptions,
+		},
+		"metrics disabled": {
+			set: []string{"metrics.enabled=false", "metrics.serviceMonitor.enabled=true"},
+			kinds: map[string]int{
+				kindServiceAccount: 1, kindDeployment: 1, kindRole: 1, kindRoleBinding: 1,
+				kindClusterRole: 1, kindClusterRoleBinding: 1,
+			},
+			check: func(t *testing.T, ns string, objs []*unstructured.Unstructured) {
+				checkArgs(t, managerContainer(t, onlyDeployment(t, objs)).Args,
+					[]string{"--metrics-bind-address=0"}, []string{"--metrics-secure"})
+			},
+		},
+		"metrics over plain HTTP": {
+			set: []string{"metrics.secure=false", "metrics.port=8080"},
+			kinds: map[string]int{
+				kindServiceAccount: 1, kindDeployment: 1, kindService: 1, kindRole: 1, kindRoleBinding: 1,
+				kindClusterRole: 1, kindClusterRoleBinding: 1,
+			},
+			check: func(t *testing.T, ns string, objs []*unstructured.Unstructured) {
+				checkArgs(t, managerContainer(t, onlyDeployment(t, objs)).Args,
+					[]string{"--metrics-bind-address=:8080", "--metrics-secure=false"}, nil)
+				svc := &corev1.Service{}
+				fromUnstructured(t, objectsOfKind(objs, kindService)[0], svc)
+				if p := svc.Spec.Ports[0]; p.Name != "http" || p.Port != 8080 {
+					t.Errorf("metrics port %s/%d, want http/8080", p.Name, p.Port)
+				}
+			},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ns := newNamespace(t, "helm")
+			out, stderr, err := run(withValues([]string{"template", helmRelease, chartDir, "--namespace", ns}, tc.set)...)
+			if err != nil {
+				t.Fatalf("helm template: %v\n%s", err, stderr)
+			}
+			objs, err := decodeObjects(out)
+			if err != nil {
+				t.Fatalf("decoding the rendering: %v", err)
+			}
+			kinds := map[string]int{}
+			for _, o := range objs {
+				kinds[o.GetKind()]++
+			}
+			if diff := cmp.Diff(tc.kinds, kinds); diff != "" {
+				t.Errorf("rendered kinds differ (-want +got):\n%s", diff)
+			}
+			// Every variant must give the manager exactly the permissions controller-gen generated.
+			if diff := cmp.Diff(generatedManagerRules(t), clusterRoleRules(t, objs, helmFullname+"-manager")); diff != "" {
+				t.Errorf("the chart's manager ClusterRole differs from config/rbac/role.yaml (-want +got):\n%s", diff)
+			}
+			tc.check(t, ns, objs)
+			// The test control plane has no Prometheus Operator CRDs.
+			dryRunAll(t, objs, "ServiceMonitor")
+		})
+	}
+}
+
+func TestHelmTemplateRejectsCreateWithoutKey(t *testing.T) {
+	run := helm(t)
+	_, stderr, err := run("template", "hs", chartDir, "--set", "credentials.create=true")
+	if err == nil {
+		t.Fatal("helm template succeeded with credentials.create=true and no apiKey")
+	}
+	if want := "credentials.apiKey is required when credentials.create is true"; !strings.Contains(string(stderr), want) {
+		t.Errorf("helm template failed with %q, want it to say %q", stderr, want)
+	}
+}
+
+// checkChartDefaults checks the rendering with the default values.
+func checkChartDefaults(t *testing.T, ns string, objs []*unstructured.Unstructured) {
+	d := onlyDeployment(t, objs)
+	checkHardened(t, d)
+	checkArgs(t, managerContainer(t, d).Args, []string{
+		argLeaderElect,
+		"--metrics-bind-address=:8443",
+		"--metrics-secure=true",
+		"--hookstream-url=https://hookstream.io/v1",
+		"--drift-interval=10m",
+		"--default-credentials-secret=hookstream-credentials",
+		"--max-concurrent-reconciles=4",
+	}, []string{"--hookstream-ca-file", "--watch-namespaces"})
+	if got := managerContainer(t, d).Image; got != "ghcr.io/hookstream/hookstream-operator:0.1.0" {
+		t.Errorf("image %s, want the appVersion tag", got)
+	}
+	if diff := cmp.Diff(metricsAuthRules, clusterRoleRules(t, objs, helmFullname+"-metrics-auth")); diff != "" {
+		t.Errorf("metrics auth rules differ (-want +got):\n%s", diff)
+	}
+	role := &rbacv1.Role{}
+	fromUnstructured(t, objectsOfKind(objs, kindRole)[0], role)
+	if diff := cmp.Diff(leaderElectionRules, role.Rules); diff != "" {
+		t.Errorf("leader election rules differ (-want +got):\n%s", diff)
+	}
+	for _, kind := range []string{kindClusterRoleBinding, kindRoleBinding} {
+		for _, o := range objectsOfKind(objs, kind) {
+			subjects, _, _ := unstructured.NestedSlice(o.Object, "subjects")
+			want := []any{map[string]any{
+				"kind": kindServiceAccount, "name": d.Spec.Template.Spec.ServiceAccountName, "namespace": ns,
+			}}
+			if diff := cmp.Diff(want, subjects); diff != "" {
+				t.Errorf("%s binds someone else than the manager (-want +got):\n%s", describe(o), diff)
+			}
+		}
+	}
+}
+
+// checkChartAllOptions checks the rendering with every optional part turned on.
+func checkChartAllOptions(t *testing.T, ns string, objs []*unstructured.Unstructured) {
+	d := onlyDeployment(t, objs)
+	checkHardened(t, d)
+	c := managerContainer(t, d)
+	checkArgs(t, c.Args, []string{
+		"--metrics-bind-address=:9443",
+		"--hookstream-url=https://hookstream.internal.example.com/v1",
+		"--hookstream-ca-file=/etc/hookstream-ca/ca.crt",
+		"--drift-interval=2m",
+		"--default-credentials-secret=team-hookstream",
+		"--max-concurrent-reconciles=8",
+		"--zap-log-level=debug",
+		"--watch-namespaces=team-a,team-b",
+	}, []string{argLeaderElect})
+	if *d.Spec.Replicas != 2 {
+		t.Errorf("replicas %d, want 2", *d.Spec.Replicas)
+	}
+	if len(c.VolumeMounts) != 1 || c.VolumeMounts[0].MountPath != "/etc/hookstream-ca" || !c.VolumeMounts[0].ReadOnly {
+		t.Errorf("volume mounts %+v, want the CA bundle read-only at /etc/hookstream-ca", c.VolumeMounts)
+	}
+	configMaps := map[string]*corev1.ConfigMap{}
+	for _, o := range objectsOfKind(objs, "ConfigMap") {
+		cm := &corev1.ConfigMap{}
+		fromUnstructured(t, o, cm)
+		configMaps[cm.Name] = cm
+	}
+	ca := configMaps[helmFullname+"-hookstream-ca"]
+	if ca == nil || strings.TrimSpace(ca.Data["ca.crt"]) != testCA {
+		t.Errorf("CA ConfigMap = %+v, want ca.crt holding the bundle", ca)
+	}
+	vols := d.Spec.Template.Spec.Volumes
+	if len(vols) != 1 || vols[0].ConfigMap == nil || vols[0].ConfigMap.Name != helmFullname+"-hookstream-ca" {
+		t.Errorf("volumes %+v, want the CA ConfigMap", vols)
+	}
+	argo := configMaps[helmFullname+"-argocd-health"]
+	if argo == nil || argo.Data[argocdHealthKey] != readHealthScript(t) {
+		t.Errorf("the Argo CD ConfigMap does not hold config/argocd/health.lua under %s", argocdHealthKey)
+	}
+	secret := &corev1.Secret{}
+	fromUnstructured(t, objectsOfKind(objs, "Secret")[0], secret)
+	if secret.Name != "team-hookstream" || secret.Namespace != ns ||
+		string(secret.Data["apiKey"]) != "hs_test_1111111111111111111111111111111111111111111111111111111111111111" {
+		t.Errorf("credentials Secret %s/%s holds %q, want team-hookstream in the release namespace with the apiKey",
+			secret.Namespace, secret.Name, secret.Data["apiKey"])
+	}
+}

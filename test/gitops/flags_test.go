@@ -1,0 +1,74 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package gitops
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestManifestFlagsKnownToManager fails when a manifest passes the manager a flag it does not define: the flag
+// package exits on an unknown flag, so the pod would crash-loop on a renamed or removed flag.
+func TestManifestFlagsKnownToManager(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "manager")
+	runTool(t, "go", "build", "-o", bin, "./cmd")
+	// -help prints every defined flag as "  -name ..." and exits.
+	usage, _ := exec.Command(bin, "-help").CombinedOutput()
+	known := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^\s+-([a-z0-9-]+)`).FindAllStringSubmatch(string(usage), -1) {
+		known[m[1]] = true
+	}
+	if !known["leader-elect"] {
+		t.Fatalf("could not read the manager's flags from -help:\n%s", usage)
+	}
+
+	renderings := map[string]func(t *testing.T) []byte{
+		"config/manager": func(t *testing.T) []byte {
+			data, err := os.ReadFile(repoPath("config", "manager", "manager.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return data
+		},
+		"helm chart, all options": func(t *testing.T) []byte {
+			run := helm(t)
+			out, stderr, err := run(withValues([]string{"template", helmRelease, chartDir}, allOptions)...)
+			if err != nil {
+				t.Fatalf("helm template: %v\n%s", err, stderr)
+			}
+			return out
+		},
+	}
+	for name, render := range renderings {
+		t.Run(name, func(t *testing.T) {
+			objs, err := decodeObjects(render(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, arg := range managerContainer(t, onlyDeployment(t, objs)).Args {
+				flagName, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+				if !known[flagName] {
+					t.Errorf("the manager has no flag --%s (argument %q)", flagName, arg)
+				}
+			}
+		})
+	}
+}

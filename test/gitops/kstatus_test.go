@@ -1,0 +1,147 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package gitops
+
+import (
+	"context"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+)
+
+// TestKstatus computes what Flux (kustomize-controller and helm-controller health checks) and other kstatus
+// users see for real Destinations.
+func TestKstatus(t *testing.T) {
+	tests := map[string]struct {
+		situation situation
+		// want is what the Destination's status means.
+		want status.Status
+	}{
+		"ready and the generation observed": {
+			situation: situation{status: readyStatus("active")},
+			want:      status.CurrentStatus,
+		},
+		"ready, remote destination paused (kstatus has no Suspended)": {
+			situation: situation{status: readyStatus("paused")},
+			want:      status.CurrentStatus,
+		},
+		"reconciling a settled generation": {
+			situation: situation{status: func(s *v1.DestinationStatus) {
+				retryingStatus(v1.ReasonRateLimited, "hookstream asked to slow down; retrying in 30s.")(s)
+				s.ObservedGeneration = 1
+			}},
+			want: status.InProgressStatus,
+		},
+		"ready while a drift check is retried": {
+			situation: situation{status: driftCheckRetried},
+			want:      status.InProgressStatus,
+		},
+		"first reconcile retrying, no observedGeneration yet": {
+			situation: situation{status: retryingStatus(v1.ReasonAPIUnavailable, msgUnreachable)},
+			want:      status.InProgressStatus,
+		},
+		"spec changed after the last observation": {
+			situation: situation{status: readyStatus("active"), specChangedAfterStatus: true},
+			want:      status.InProgressStatus,
+		},
+		"stalled for the current generation": {
+			situation: situation{status: stalledStatus(v1.ReasonInvalidSpec, msgRejected)},
+			want:      status.FailedStatus,
+		},
+		"stalled for an older generation, the new spec not observed yet": {
+			situation: situation{
+				status:                 stalledStatus(v1.ReasonInvalidSpec, msgRejected),
+				specChangedAfterStatus: true,
+			},
+			want: status.InProgressStatus,
+		},
+		"not ready, no Reconciling or Stalled condition": {
+			situation: situation{status: func(s *v1.DestinationStatus) {
+				s.ObservedGeneration = 1
+				withConditions(s, condition(v1.ConditionReady, metav1.ConditionFalse, v1.ReasonCreating,
+					"Creating the destination in hookstream."))
+			}},
+			want: status.InProgressStatus,
+		},
+		"paused, spec changed during the pause (kstatus has no Suspended)": {
+			situation: situation{
+				annotations:            pausedAnnotations(),
+				status:                 pausedStatus,
+				specChangedAfterStatus: true,
+			},
+			want: status.InProgressStatus,
+		},
+		"observe only, drift detected": {
+			situation: situation{status: observedDriftStatus},
+			want:      status.FailedStatus,
+		},
+		"new Destination without status": {
+			situation: situation{},
+			want:      status.InProgressStatus,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			obj := realDestination(t, "kstatus", tc.situation)
+			res, err := status.Compute(obj)
+			if err != nil {
+				t.Fatalf("kstatus: %v", err)
+			}
+			if res.Status != tc.want {
+				t.Errorf("kstatus = %s (%q), want %s", res.Status, res.Message, tc.want)
+			}
+		})
+	}
+}
+
+// TestKstatusTerminating checks that a Destination held by the operator's finalizer reads as Terminating, which
+// is what Flux waits on during pruning.
+func TestKstatusTerminating(t *testing.T) {
+	ctx := context.Background()
+	obj := realDestination(t, "terminating", situation{status: readyStatus("active")})
+	controllerutil.AddFinalizer(obj, v1.Finalizer)
+	if err := k8s.Update(ctx, obj); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8s.Delete(ctx, obj); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		latest := &unstructured.Unstructured{}
+		latest.SetGroupVersionKind(obj.GroupVersionKind())
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), latest); err == nil {
+			controllerutil.RemoveFinalizer(latest, v1.Finalizer)
+			_ = k8s.Update(ctx, latest)
+		}
+	})
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+		t.Fatal(err)
+	}
+	res, err := status.Compute(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != status.TerminatingStatus {
+		t.Errorf("kstatus = %s (%q), want %s", res.Status, res.Message, status.TerminatingStatus)
+	}
+}

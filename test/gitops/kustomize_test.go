@@ -1,0 +1,136 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package gitops
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// kustomize returns the kustomize the Makefile installs (`make kustomize`, pinned there).
+func kustomize(t *testing.T) string {
+	t.Helper()
+	bin := repoPath("bin", "kustomize")
+	if _, err := os.Stat(bin); err != nil {
+		t.Skipf("bin/kustomize not found: run `make kustomize` (make test builds it) to check the kustomize renderings")
+	}
+	return bin
+}
+
+// TestKustomizeDefault renders config/default, which `make build-installer` ships as dist/install.yaml, and
+// checks it against the API server.
+func TestKustomizeDefault(t *testing.T) {
+	objs, err := decodeObjects(runTool(t, kustomize(t), "build", "config/default"))
+	if err != nil {
+		t.Fatalf("decoding the rendering: %v", err)
+	}
+	const namespace = "hookstream-operator-system"
+
+	d := onlyDeployment(t, objs)
+	checkHardened(t, d)
+	checkArgs(t, managerContainer(t, d).Args, []string{
+		argLeaderElect,
+		"--metrics-bind-address=:8443",
+		"--hookstream-url=https://hookstream.io/v1",
+		"--drift-interval=10m",
+		"--default-credentials-secret=hookstream-credentials",
+	}, []string{"--metrics-secure=false"})
+	if d.Namespace != namespace {
+		t.Errorf("Deployment in namespace %q, want %q", d.Namespace, namespace)
+	}
+
+	// The metrics Service must reach the pods, and the manager must be allowed to authenticate scrapers.
+	var metricsService *corev1.Service
+	for _, o := range objectsOfKind(objs, kindService) {
+		s := &corev1.Service{}
+		fromUnstructured(t, o, s)
+		if len(s.Spec.Ports) == 1 && s.Spec.Ports[0].Port == 8443 {
+			metricsService = s
+		}
+	}
+	if metricsService == nil {
+		t.Fatal("no metrics Service on port 8443")
+	}
+	if !labels.SelectorFromSet(metricsService.Spec.Selector).Matches(labels.Set(d.Spec.Template.Labels)) {
+		t.Errorf("metrics Service selector %v does not select the manager pods %v",
+			metricsService.Spec.Selector, d.Spec.Template.Labels)
+	}
+	if diff := cmp.Diff(metricsAuthRules, clusterRoleRules(t, objs, "hookstream-operator-metrics-auth-role")); diff != "" {
+		t.Errorf("metrics auth rules differ (-want +got):\n%s", diff)
+	}
+	managerRules := clusterRoleRules(t, objs, "hookstream-operator-manager-role")
+	if diff := cmp.Diff(generatedManagerRules(t), managerRules); diff != "" {
+		t.Errorf("manager rules differ from config/rbac/role.yaml (-want +got):\n%s", diff)
+	}
+	roles := objectsOfKind(objs, kindRole)
+	if len(roles) != 1 {
+		t.Fatalf("%d Roles rendered, want the leader election Role", len(roles))
+	}
+	role := &rbacv1.Role{}
+	fromUnstructured(t, roles[0], role)
+	if diff := cmp.Diff(leaderElectionRules, role.Rules); diff != "" {
+		t.Errorf("leader election rules differ (-want +got):\n%s", diff)
+	}
+	for _, o := range objectsOfKind(objs, kindClusterRoleBinding) {
+		b := &rbacv1.ClusterRoleBinding{}
+		fromUnstructured(t, o, b)
+		want := []rbacv1.Subject{
+			{Kind: kindServiceAccount, Name: d.Spec.Template.Spec.ServiceAccountName, Namespace: namespace},
+		}
+		if diff := cmp.Diff(want, b.Subjects); diff != "" {
+			t.Errorf("ClusterRoleBinding %s binds someone else than the manager (-want +got):\n%s", b.Name, diff)
+		}
+	}
+
+	// The namespace exists for real so that the namespaced objects can be checked; the CRD is already installed.
+	for _, o := range objectsOfKind(objs, "Namespace") {
+		if err := k8s.Create(context.Background(), o.DeepCopy()); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatalf("creating %s: %v", describe(o), err)
+		}
+	}
+	var rest []*unstructured.Unstructured
+	for _, o := range objs {
+		if o.GetKind() != "Namespace" && o.GetKind() != "CustomResourceDefinition" {
+			rest = append(rest, o)
+		}
+	}
+	dryRunAll(t, rest)
+}
+
+// TestKustomizeSamples renders config/samples the way `kubectl apply -k config/samples` would.
+func TestKustomizeSamples(t *testing.T) {
+	objs, err := decodeObjects(runTool(t, kustomize(t), "build", "config/samples"))
+	if err != nil {
+		t.Fatalf("decoding the rendering: %v", err)
+	}
+	if n := len(objectsOfKind(objs, "Destination")); n != 3 {
+		t.Errorf("%d Destinations rendered, want the 3 samples", n)
+	}
+	ns := newNamespace(t, "kustomize-samples")
+	for _, o := range objs {
+		o.SetNamespace(ns)
+	}
+	dryRunAll(t, objs)
+}
