@@ -262,3 +262,9 @@ demo: build setup-envtest ## The main job: a local control plane, the emulator a
 .PHONY: dev
 dev: build setup-envtest ## The same environment left running for hands-on use; Ctrl-C stops everything.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./hack/localenv dev
+
+##@ Reliability and scale
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME (default 30s) and print how long each ran.
+	FUZZTIME=$(or $(FUZZTIME),30s) hack/fuzz.sh

@@ -18,6 +18,7 @@ package controller
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -56,7 +57,21 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if fuzzing() {
+		// Fuzz targets test pure functions; a control plane per fuzz worker would only slow them down.
+		os.Exit(m.Run())
+	}
 	os.Exit(runSuite(m))
+}
+
+func fuzzing() bool {
+	for _, name := range []string{"test.fuzz", "test.fuzzworker"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" && f.Value.String() != "false" {
+			return true
+		}
+	}
+	return false
 }
 
 func runSuite(m *testing.M) int {

@@ -1,0 +1,236 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package bench is the scale benchmark behind `make bench`: on one local control plane it runs the emulator and
+// the manager binaries, creates N Destinations and measures the operator against two references, a plain loop
+// doing only the minimal calls and the manager's per-object GET mode. It is a Go benchmark so that `go test ./...`
+// never runs it. Figures are printed and written as JSON; targets are reported as met or missed, never asserted.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/hookstream/hookstream-operator/test/harness"
+	"github.com/hookstream/hookstream-operator/test/testenv"
+)
+
+const (
+	modeRaw  = "raw"
+	modeList = "list"
+	modeGet  = "get"
+)
+
+// config is what BENCH_* environment variables choose; the defaults are the issue's.
+type config struct {
+	N int
+	// DriftInterval is the manager's --drift-interval for the restart, steady-state and sweep phases.
+	DriftInterval time.Duration
+	// CreateDriftInterval is the --drift-interval while creating: long enough that no periodic check runs
+	// during the creates and the idle latency samples, so that those figures are the create path alone.
+	CreateDriftInterval time.Duration
+	// Concurrency is --max-concurrent-reconciles, and the raw loop's workers.
+	Concurrency int
+	// Creators create the Destinations in parallel; the same in every mode.
+	Creators int
+	// HookstreamRate and HookstreamBurst are the manager's --hookstream-rate-limit and --hookstream-rate-burst.
+	HookstreamRate  float64
+	HookstreamBurst int
+	// EmulatorRate is the emulator's --rate-limit (and burst): a token bucket far above what two cores can send,
+	// so that the emulator never asks to slow down. Without it the emulator advertises a 1000-per-60s window in
+	// RateLimit-Remaining, which the client obeys (about 16 calls per second).
+	EmulatorRate int
+	// Samples is the number of spec-change latency samples per phase.
+	Samples int
+	Modes   []string
+	Out     string
+}
+
+func loadConfig(b *testing.B) config {
+	c := config{
+		N:                   envInt(b, "BENCH_N", 1000),
+		CreateDriftInterval: 30 * time.Minute,
+		Concurrency:         4,
+		Creators:            16,
+		HookstreamRate:      1000,
+		HookstreamBurst:     100,
+		EmulatorRate:        100000,
+		Samples:             envInt(b, "BENCH_SAMPLES", 50),
+		Modes:               []string{modeRaw, modeList, modeGet},
+	}
+	c.DriftInterval = 30 * time.Second
+	if c.N > 1000 {
+		c.DriftInterval = 60 * time.Second
+	}
+	if v := os.Getenv("BENCH_DRIFT_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 5*time.Second {
+			b.Fatalf("BENCH_DRIFT_INTERVAL=%q: want a duration of at least 5s", v)
+		}
+		c.DriftInterval = d
+	}
+	if v := os.Getenv("BENCH_HOOKSTREAM_RATE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			b.Fatalf("BENCH_HOOKSTREAM_RATE=%q: want a positive number", v)
+		}
+		c.HookstreamRate = f
+	}
+	if v := os.Getenv("BENCH_MODES"); v != "" {
+		c.Modes = nil
+		for m := range strings.SplitSeq(v, ",") {
+			switch m = strings.TrimSpace(m); m {
+			case modeRaw, modeList, modeGet:
+				c.Modes = append(c.Modes, m)
+			default:
+				b.Fatalf("BENCH_MODES: unknown mode %q (raw, list, get)", m)
+			}
+		}
+	}
+	c.Out = os.Getenv("BENCH_OUT")
+	if c.Out == "" {
+		c.Out = filepath.Join(os.TempDir(), fmt.Sprintf("hookstream-bench-N%d-%s.json", c.N, time.Now().Format("20060102-150405")))
+	}
+	if c.N < 1 || c.Samples < 1 {
+		b.Fatal("BENCH_N and BENCH_SAMPLES must be positive")
+	}
+	return c
+}
+
+func envInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		b.Fatalf("%s=%q: %v", name, v, err)
+	}
+	return n
+}
+
+// command is how to run this benchmark again with the same settings.
+func (c config) command() string {
+	var env []string
+	env = append(env, fmt.Sprintf("BENCH_N=%d", c.N))
+	if v := os.Getenv("BENCH_DRIFT_INTERVAL"); v != "" {
+		env = append(env, "BENCH_DRIFT_INTERVAL="+v)
+	}
+	if v := os.Getenv("BENCH_SAMPLES"); v != "" {
+		env = append(env, "BENCH_SAMPLES="+v)
+	}
+	if v := os.Getenv("BENCH_HOOKSTREAM_RATE"); v != "" {
+		env = append(env, "BENCH_HOOKSTREAM_RATE="+v)
+	}
+	if v := os.Getenv("BENCH_MODES"); v != "" {
+		env = append(env, "BENCH_MODES="+v)
+	}
+	return "make bench " + strings.Join(env, " ")
+}
+
+// bench holds what every phase uses.
+type bench struct {
+	b     *testing.B
+	env   *harness.Env
+	cfg   config
+	kube  *rest.Config
+	cl    client.Client
+	start time.Time
+}
+
+// BenchmarkScale is `make bench`. Run it once: -benchtime 1x.
+func BenchmarkScale(b *testing.B) {
+	cfg := loadConfig(b)
+	started := time.Now()
+	fmt.Printf("hookstream-operator scale benchmark: N=%d, modes %s; rerun with: %s\n", cfg.N, strings.Join(cfg.Modes, ","), cfg.command())
+	fmt.Println("setting up: building the manager and emulator binaries, starting kube-apiserver and etcd ...")
+	env, cleanup, err := harness.Setup()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(cleanup)
+
+	kube := rest.CopyConfig(env.ControlPlane.Config)
+	// The benchmark's own client must never be what limits the figures.
+	kube.QPS, kube.Burst = 500, 1000
+	cl, err := client.New(kube, client.Options{Scheme: testenv.Scheme()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bn := &bench{b: b, env: env, cfg: cfg, kube: kube, cl: cl, start: time.Now()}
+	res := &results{
+		N: cfg.N, Command: cfg.command(), GoTestCommand: goTestCommand(cfg), Started: started.UTC().Format(time.RFC3339),
+		CPUs: runtime.NumCPU(), LoadAvgStart: loadAvg(), Settings: settingsOf(cfg),
+	}
+	ctx := context.Background()
+	for _, mode := range cfg.Modes {
+		switch mode {
+		case modeRaw:
+			r, err := bn.runRaw(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			res.Raw = r
+		default:
+			m, err := bn.runManager(ctx, mode)
+			if err != nil {
+				b.Fatal(err)
+			}
+			res.Modes = append(res.Modes, m)
+		}
+	}
+	res.LoadAvgEnd = loadAvg()
+	res.TotalSeconds = time.Since(started).Seconds()
+	res.evaluate()
+	res.print(os.Stdout)
+	if err := res.writeJSON(cfg.Out); err != nil {
+		b.Errorf("writing %s: %v", cfg.Out, err)
+	} else {
+		fmt.Printf("\nresults written as JSON to %s\n", cfg.Out)
+	}
+	res.report(b)
+}
+
+// logf prints progress with the time since the benchmark started, to stdout: b.Log would indent it and hold it back.
+func (bn *bench) logf(format string, args ...any) {
+	fmt.Printf("[%7.1fs] %s\n", time.Since(bn.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func goTestCommand(c config) string {
+	return fmt.Sprintf("KUBEBUILDER_ASSETS=$(make -s envtest-assets) BENCH_N=%d go test ./test/bench -run '^$' -bench BenchmarkScale -benchtime 1x -timeout 90m", c.N)
+}

@@ -1,0 +1,159 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+)
+
+// readyPollInterval is the pause between two lists of the Destinations while waiting for Ready.
+const readyPollInterval = 500 * time.Millisecond
+
+func destinationName(i int) string { return fmt.Sprintf("d%05d", i) }
+
+// newDestination is the Destination every mode creates: the smallest spec, one http URL.
+func newDestination(namespace string, i int) *v1.Destination {
+	return &v1.Destination{
+		ObjectMeta: metav1.ObjectMeta{Name: destinationName(i), Namespace: namespace},
+		Spec: v1.DestinationSpec{
+			HTTP: &v1.HTTPDestination{URL: fmt.Sprintf("https://receiver.example.com/hooks/%d", i)},
+		},
+	}
+}
+
+// isReady reports a Destination whose Ready condition is True for its current generation.
+func isReady(d *v1.Destination) bool {
+	c := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionReady)
+	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == d.Generation &&
+		d.Status.ObservedGeneration == d.Generation
+}
+
+// createOutcome is what creating N Destinations and waiting for all of them to be Ready took.
+type createOutcome struct {
+	CreatesDone time.Duration // the last create answered, from the first create sent
+	AllReady    time.Duration // a list showed every Destination Ready, from the first create sent
+	Lists       int           // lists made while waiting
+	ListTime    time.Duration // their total duration
+	Items       []v1.Destination
+}
+
+// createAndWait creates N Destinations with cfg.Creators workers and lists them every readyPollInterval until all
+// are Ready. Each created object is sent on created, when not nil, which is closed after the last create.
+func (bn *bench) createAndWait(ctx context.Context, namespace string, created chan<- *v1.Destination) (*createOutcome, error) {
+	n := bn.cfg.N
+	start := time.Now()
+	jobs := make(chan int)
+	createErr := make(chan error, bn.cfg.Creators)
+	createsDone := make(chan time.Duration, 1)
+	var wg sync.WaitGroup
+	for range bn.cfg.Creators {
+		wg.Go(func() {
+			for i := range jobs {
+				d := newDestination(namespace, i)
+				if err := bn.cl.Create(ctx, d); err != nil {
+					createErr <- fmt.Errorf("creating %s: %w", d.Name, err)
+					for range jobs {
+					}
+					return
+				}
+				if created != nil {
+					created <- d
+				}
+			}
+		})
+	}
+	go func() {
+		for i := range n {
+			jobs <- i
+		}
+		close(jobs)
+		wg.Wait()
+		if created != nil {
+			close(created)
+		}
+		createsDone <- time.Since(start)
+	}()
+
+	out := &createOutcome{CreatesDone: -1}
+	limit := max(10*time.Minute, time.Duration(n)*200*time.Millisecond)
+	lastReport := time.Now()
+	for {
+		select {
+		case err := <-createErr:
+			return nil, err
+		case d := <-createsDone:
+			out.CreatesDone = d
+			bn.logf("  all %d creates answered after %.1fs", n, d.Seconds())
+		default:
+		}
+		listStart := time.Now()
+		list := &v1.DestinationList{}
+		// ResourceVersion 0 is served from the API server's watch cache: the poll costs no etcd read.
+		if err := bn.cl.List(ctx, list, client.InNamespace(namespace),
+			&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: "0"}}); err != nil {
+			return nil, fmt.Errorf("listing Destinations: %w", err)
+		}
+		out.Lists++
+		out.ListTime += time.Since(listStart)
+		ready := 0
+		for i := range list.Items {
+			if isReady(&list.Items[i]) {
+				ready++
+			}
+		}
+		if ready == n && out.CreatesDone >= 0 {
+			out.AllReady = time.Since(start)
+			out.Items = list.Items
+			sort.Slice(out.Items, func(i, j int) bool { return out.Items[i].Name < out.Items[j].Name })
+			return out, nil
+		}
+		if time.Since(lastReport) >= 10*time.Second {
+			bn.logf("  %d of %d Ready after %.0fs", ready, n, time.Since(start).Seconds())
+			lastReport = time.Now()
+		}
+		if time.Since(start) > limit {
+			return nil, fmt.Errorf("only %d of %d Destinations Ready after %s; not Ready: %s", ready, n, limit, notReadySummary(list.Items))
+		}
+		time.Sleep(readyPollInterval)
+	}
+}
+
+// notReadySummary counts the Destinations that are not Ready by their Ready reason.
+func notReadySummary(items []v1.Destination) string {
+	reasons := map[string]int{}
+	for i := range items {
+		if isReady(&items[i]) {
+			continue
+		}
+		reason := "no Ready condition"
+		if c := meta.FindStatusCondition(items[i].Status.Conditions, v1.ConditionReady); c != nil {
+			reason = c.Reason + ": " + c.Message
+		}
+		reasons[reason]++
+	}
+	return fmt.Sprint(reasons)
+}

@@ -1,0 +1,271 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/emulator"
+	"github.com/hookstream/hookstream-operator/test/harness"
+)
+
+// modeResult holds the figures of one manager run (list or get observation).
+type modeResult struct {
+	Mode               string  `json:"mode"`
+	CreatesDoneSeconds float64 `json:"createsDoneSeconds"`
+	AllReadySeconds    float64 `json:"allReadySeconds"`
+	ReadyLists         int     `json:"readyLists"`
+	MeanReadyListMs    float64 `json:"meanReadyListMs"`
+
+	// Create is the window from the first create until all are Ready (plus a short settle for events).
+	Create window `json:"create"`
+	// CallsPerDestination and WritesPerDestination divide Create by N.
+	CallsPerDestination  map[string]float64 `json:"hookstreamCallsPerDestination"`
+	WritesPerDestination map[string]float64 `json:"kubeWritesPerDestination"`
+	CreateMemory         memoryPeaks        `json:"createMemory"`
+
+	IdleLatency latencySummary `json:"idleLatency"`
+	Idle        window         `json:"idle"`
+
+	// Restart is the first interval after a restart with the short drift interval: every Destination gets its
+	// first check, spread over the interval.
+	Restart window `json:"restart"`
+	// Steady is one full drift interval after the first checks, with no spec change.
+	Steady window `json:"steady"`
+	// Sweep is the next interval, during which the spec-change samples run.
+	Sweep         window         `json:"sweep"`
+	SweepLatency  latencySummary `json:"sweepLatency"`
+	SteadyMemory  memoryPeaks    `json:"steadyMemory"`
+	ListStarts    []float64      `json:"listStartsAfterRestartSeconds"`
+	ListDurations []float64      `json:"listDurationsMs"`
+}
+
+// window is what hookstream and the API server saw during one phase, the benchmark's own writes removed.
+type window struct {
+	Seconds           float64          `json:"seconds"`
+	HookstreamCalls   map[string]int64 `json:"hookstreamCalls"`
+	HookstreamTotal   int64            `json:"hookstreamTotal"`
+	KubeWrites        []writeCount     `json:"kubeWrites"`
+	DestinationWrites float64          `json:"destinationWrites"`
+	EventWrites       float64          `json:"eventWrites"`
+	Reconciles        float64          `json:"reconciles"`
+}
+
+// snapshot is the state of every counter at one moment.
+type snapshot struct {
+	at         time.Time
+	stats      emulator.Stats
+	kube       kubeWrites
+	reconciles float64
+}
+
+// managerRun is one manager process with its metrics endpoint.
+type managerRun struct {
+	proc       *harness.Process
+	metricsURL string
+}
+
+func (bn *bench) startManager(emu *harness.Emulator, namespace, mode string, interval time.Duration) *managerRun {
+	port := harness.FreePort(bn.b)
+	cfg := bn.cfg
+	p := bn.env.StartManager(bn.b, emu, namespace,
+		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
+		"--drift-interval", interval.String(),
+		"--max-concurrent-reconciles", fmt.Sprint(cfg.Concurrency),
+		"--hookstream-rate-limit", fmt.Sprint(cfg.HookstreamRate), "--hookstream-rate-burst", fmt.Sprint(cfg.HookstreamBurst),
+		"--observation", mode)
+	m := &managerRun{proc: p, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", port)}
+	harness.WaitUntil(bn.b, 60*time.Second, "the manager's workers", func() error {
+		if p.Exited() {
+			bn.b.Fatalf("the manager exited:\n%s", p.Logs())
+		}
+		if !strings.Contains(p.Logs(), "Starting workers") {
+			return fmt.Errorf("no \"Starting workers\" in the manager's log yet")
+		}
+		return nil
+	})
+	return m
+}
+
+func (bn *bench) snap(ctx context.Context, emu *harness.Emulator, m *managerRun) snapshot {
+	s := snapshot{at: time.Now(), stats: emu.Stats(bn.b)}
+	var err error
+	if s.kube, err = scrapeKubeWrites(ctx, bn.kube); err != nil {
+		bn.b.Fatal(err)
+	}
+	if m != nil {
+		if samples, err := managerMetrics(ctx, m.metricsURL); err == nil {
+			s.reconciles, _ = sumMetric(samples, "controller_runtime_reconcile_total", map[string]string{"controller": "destination"})
+		}
+	}
+	return s
+}
+
+// between returns the window from a to b, less ownPatches spec patches and ownCreates creates of the benchmark.
+func between(a, b snapshot, ownCreates, ownPatches int) window {
+	writes := b.kube.minus(a.kube)
+	group := v1.GroupVersion.Group
+	writes.subtract(writeKey{Group: group, Resource: "destinations", Verb: "POST", Code: "201"}, float64(ownCreates))
+	writes.subtract(writeKey{Group: group, Resource: "destinations", Verb: "PATCH", Code: "200"}, float64(ownPatches))
+	calls := statsMinus(b.stats, a.stats)
+	return window{
+		Seconds:           b.at.Sub(a.at).Seconds(),
+		HookstreamCalls:   calls.byRoute(),
+		HookstreamTotal:   calls.total(),
+		KubeWrites:        writes.rows(),
+		DestinationWrites: writes.total("destinations"),
+		EventWrites:       writes.total("events"),
+		Reconciles:        b.reconciles - a.reconciles,
+	}
+}
+
+// runManager runs the manager in one observation mode through every phase, on a fresh emulator and namespace.
+func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, error) {
+	cfg := bn.cfg
+	n := cfg.N
+	res := &modeResult{Mode: mode}
+	emu := bn.env.StartEmulator(bn.b, emulatorArgs(cfg)...)
+	defer emu.Stop()
+	ns := bn.env.NewNamespace(bn.b, "bench-"+mode)
+
+	// Create: the manager with a drift interval that no phase reaches, so that only the create path runs.
+	bn.logf("%s: creating %d Destinations (manager --observation=%s --drift-interval=%s)", mode, n, mode, cfg.CreateDriftInterval)
+	m1 := bn.startManager(emu, ns, mode, cfg.CreateDriftInterval)
+	mem1 := startMemorySampler(m1.proc.Cmd.Process.Pid, m1.metricsURL)
+	s0 := bn.snap(ctx, emu, m1)
+	out, err := bn.createAndWait(ctx, ns, nil)
+	if err != nil {
+		mem1.finish()
+		return nil, fmt.Errorf("%s: %w\nmanager log tail:\n%s", mode, err, tail(m1.proc.Logs(), 40))
+	}
+	res.CreatesDoneSeconds, res.AllReadySeconds = out.CreatesDone.Seconds(), out.AllReady.Seconds()
+	res.ReadyLists, res.MeanReadyListMs = out.Lists, ms(out.ListTime)/float64(max(1, out.Lists))
+	bn.logf("%s: all %d Ready after %.1fs (creates done %.1fs)", mode, n, res.AllReadySeconds, res.CreatesDoneSeconds)
+	// Events are sent asynchronously by the manager's broadcaster; give the last ones time to land.
+	time.Sleep(3 * time.Second)
+	s1 := bn.snap(ctx, emu, m1)
+	res.Create = between(s0, s1, n, 0)
+	res.Create.Seconds = res.AllReadySeconds
+	res.CallsPerDestination = perDestination(res.Create.HookstreamCalls, n)
+	res.WritesPerDestination = map[string]float64{}
+	for _, w := range res.Create.KubeWrites {
+		res.WritesPerDestination[w.String()] = w.Count / float64(n)
+	}
+
+	targets := newTargetPicker(out.Items)
+	bn.logf("%s: %d spec changes while idle", mode, cfg.Samples)
+	res.IdleLatency = bn.sampleLatencies(ctx, emu, ns, targets, "idle", evenSchedule(time.Now(), time.Duration(cfg.Samples)*100*time.Millisecond, cfg.Samples))
+	s2 := bn.snap(ctx, emu, m1)
+	res.Idle = between(s1, s2, 0, cfg.Samples)
+	res.CreateMemory = mem1.finish()
+	m1.proc.Stop()
+
+	// Restart with the short interval: the first checks are spread over one interval, then every Destination is
+	// checked once per interval.
+	interval := cfg.DriftInterval
+	margin := max(3*time.Second, interval/10)
+	bn.logf("%s: restarting the manager with --drift-interval=%s; first checks for %s", mode, interval, interval+time.Second+margin)
+	s3 := bn.snap(ctx, emu, nil)
+	restartAt := time.Now()
+	m2 := bn.startManager(emu, ns, mode, interval)
+	mem2 := startMemorySampler(m2.proc.Cmd.Process.Pid, m2.metricsURL)
+	lists := startListWatcher(emu.URL)
+	sleepUntil(restartAt.Add(interval + time.Second + margin))
+	s4 := bn.snap(ctx, emu, m2)
+	res.Restart = between(s3, s4, 0, 0)
+	bn.logf("%s: restart window: hookstream %s; Kubernetes writes %.0f", mode, res.Restart.HookstreamCalls, res.Restart.DestinationWrites+res.Restart.EventWrites)
+
+	bn.logf("%s: steady state for one interval (%s)", mode, interval)
+	sleepUntil(s4.at.Add(interval))
+	s5 := bn.snap(ctx, emu, m2)
+	res.Steady = between(s4, s5, 0, 0)
+	bn.logf("%s: steady: hookstream %s; Kubernetes writes %.0f; %.0f reconciles", mode, res.Steady.HookstreamCalls,
+		res.Steady.DestinationWrites+res.Steady.EventWrites, res.Steady.Reconciles)
+
+	// The sweep: spec changes spread over the next interval, while every Destination gets its periodic check. In
+	// list mode a burst of samples also lands where the next list is due, one interval after the last one began.
+	schedule := evenSchedule(s5.at, interval, cfg.Samples)
+	if starts := lists.starts(); mode == modeList && len(starts) > 0 {
+		next := starts[len(starts)-1].Add(interval)
+		for next.Before(s5.at.Add(time.Second)) {
+			next = next.Add(interval)
+		}
+		if next.Before(s5.at.Add(interval)) {
+			for range 10 {
+				schedule = append(schedule, next.Add(-500*time.Millisecond))
+			}
+		}
+	}
+	bn.logf("%s: %d spec changes during the sweep of the next interval", mode, len(schedule))
+	res.SweepLatency = bn.sampleLatencies(ctx, emu, ns, targets, "sweep", schedule)
+	sleepUntil(s5.at.Add(interval))
+	s6 := bn.snap(ctx, emu, m2)
+	res.Sweep = between(s5, s6, 0, len(schedule))
+	res.SteadyMemory = mem2.finish()
+	for _, st := range lists.finish() {
+		res.ListStarts = append(res.ListStarts, st.start.Sub(restartAt).Seconds())
+		res.ListDurations = append(res.ListDurations, ms(st.duration))
+	}
+	m2.proc.Stop()
+	bn.logf("%s: done; sweep spec-change p50 %.0f ms p99 %.0f ms", mode, res.SweepLatency.P50Ms, res.SweepLatency.P99Ms)
+	return res, nil
+}
+
+func perDestination(calls map[string]int64, n int) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range calls {
+		out[k] = float64(v) / float64(n)
+	}
+	return out
+}
+
+func sleepUntil(t time.Time) {
+	if d := time.Until(t); d > 0 {
+		time.Sleep(d)
+	}
+}
+
+func tail(s string, lines int) string {
+	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(l) > lines {
+		l = l[len(l)-lines:]
+	}
+	return strings.Join(l, "\n")
+}
+
+// targetPicker hands out Ready Destinations in a random order, so that samples spread over the whole set.
+type targetPicker struct {
+	items []v1.Destination
+	next  int
+}
+
+func newTargetPicker(items []v1.Destination) *targetPicker {
+	p := &targetPicker{items: append([]v1.Destination(nil), items...)}
+	rand.Shuffle(len(p.items), func(i, j int) { p.items[i], p.items[j] = p.items[j], p.items[i] })
+	return p
+}
+
+func (p *targetPicker) pick() *v1.Destination {
+	d := &p.items[p.next%len(p.items)]
+	p.next++
+	return d
+}

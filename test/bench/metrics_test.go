@@ -1,0 +1,444 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/hookstream/hookstream-operator/internal/emulator"
+)
+
+// promSample is one line of the Prometheus text format.
+type promSample struct {
+	name   string
+	labels map[string]string
+	value  float64
+}
+
+// parseProm reads the Prometheus text exposition format, which is all the API server and the manager serve to a
+// client that does not ask for protobuf. Malformed lines are skipped: a scrape must not fail on a metric the
+// benchmark does not read.
+func parseProm(r io.Reader) []promSample {
+	var out []promSample
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		s, ok := parsePromLine(line)
+		if ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func parsePromLine(line string) (promSample, bool) {
+	s := promSample{labels: map[string]string{}}
+	i := strings.IndexAny(line, "{ ")
+	if i < 0 {
+		return s, false
+	}
+	s.name = line[:i]
+	rest := line[i:]
+	if rest[0] == '{' {
+		rest = rest[1:]
+		for {
+			rest = strings.TrimLeft(rest, " ,")
+			if rest == "" {
+				return s, false
+			}
+			if rest[0] == '}' {
+				rest = rest[1:]
+				break
+			}
+			eq := strings.IndexByte(rest, '=')
+			if eq < 0 || eq+1 >= len(rest) || rest[eq+1] != '"' {
+				return s, false
+			}
+			key := strings.TrimSpace(rest[:eq])
+			rest = rest[eq+2:]
+			var val strings.Builder
+			closed := false
+			for j := 0; j < len(rest); j++ {
+				c := rest[j]
+				if c == '\\' && j+1 < len(rest) {
+					j++
+					switch rest[j] {
+					case 'n':
+						val.WriteByte('\n')
+					default:
+						val.WriteByte(rest[j])
+					}
+					continue
+				}
+				if c == '"' {
+					rest = rest[j+1:]
+					closed = true
+					break
+				}
+				val.WriteByte(c)
+			}
+			if !closed {
+				return s, false
+			}
+			s.labels[key] = val.String()
+		}
+	}
+	fields := strings.Fields(rest)
+	if len(fields) == 0 {
+		return s, false
+	}
+	v, err := strconv.ParseFloat(fields[0], 64)
+	if err != nil {
+		return s, false
+	}
+	s.value = v
+	return s, true
+}
+
+// writeKey names one kind of Kubernetes write as the API server counts it.
+type writeKey struct {
+	Group       string `json:"group"`
+	Resource    string `json:"resource"`
+	Subresource string `json:"subresource"`
+	Verb        string `json:"verb"`
+	Code        string `json:"code"`
+}
+
+func (k writeKey) String() string {
+	r := k.Resource
+	if k.Subresource != "" {
+		r += "/" + k.Subresource
+	}
+	if k.Group != "" && k.Group != "hookstream.io" {
+		r += "." + k.Group
+	}
+	return fmt.Sprintf("%s %s %s", r, k.Verb, k.Code)
+}
+
+// mutatingVerbs are the verbs apiserver_request_total uses for writes (PUT is an update, APPLY a server-side apply).
+var mutatingVerbs = map[string]bool{"POST": true, "PUT": true, "PATCH": true, "APPLY": true, "DELETE": true, "DELETECOLLECTION": true}
+
+// kubeWrites counts writes to Destinations and Events, by kind.
+type kubeWrites map[writeKey]float64
+
+// scrapeKubeWrites reads apiserver_request_total from the API server's /metrics as the cluster admin.
+func scrapeKubeWrites(ctx context.Context, cfg *rest.Config) (kubeWrites, error) {
+	hc, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(cfg.Host, "/")+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		return nil, fmt.Errorf("GET /metrics of the API server: %d %s", resp.StatusCode, b)
+	}
+	out := kubeWrites{}
+	for _, s := range parseProm(resp.Body) {
+		if s.name != "apiserver_request_total" || !mutatingVerbs[s.labels["verb"]] {
+			continue
+		}
+		if r := s.labels["resource"]; r != "destinations" && r != "events" {
+			continue
+		}
+		out[writeKey{Group: s.labels["group"], Resource: s.labels["resource"], Subresource: s.labels["subresource"],
+			Verb: s.labels["verb"], Code: s.labels["code"]}] += s.value
+	}
+	return out, nil
+}
+
+// minus returns the writes counted since before.
+func (w kubeWrites) minus(before kubeWrites) kubeWrites {
+	out := kubeWrites{}
+	for k, v := range w {
+		if d := v - before[k]; d != 0 {
+			out[k] = d
+		}
+	}
+	return out
+}
+
+// total returns all writes, of Destinations (any subresource) or of Events.
+func (w kubeWrites) total(resource string) float64 {
+	var n float64
+	for k, v := range w {
+		if k.Resource == resource {
+			n += v
+		}
+	}
+	return n
+}
+
+// subtract removes the benchmark's own writes, which the API server cannot tell from the manager's.
+func (w kubeWrites) subtract(k writeKey, n float64) {
+	w[k] -= n
+	if w[k] == 0 {
+		delete(w, k)
+	}
+}
+
+func (w kubeWrites) sortedKeys() []writeKey {
+	keys := make([]writeKey, 0, len(w))
+	for k := range w {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+	return keys
+}
+
+// writeCount is one row of kubeWrites in the JSON results.
+type writeCount struct {
+	writeKey
+	Count float64 `json:"count"`
+}
+
+func (w kubeWrites) rows() []writeCount {
+	var out []writeCount
+	for _, k := range w.sortedKeys() {
+		out = append(out, writeCount{writeKey: k, Count: w[k]})
+	}
+	return out
+}
+
+// hsCalls is a delta of the emulator's request counts: route -> HTTP status -> requests.
+type hsCalls map[string]map[int]int64
+
+func statsMinus(after, before emulator.Stats) hsCalls {
+	out := hsCalls{}
+	for route, codes := range after.Routes {
+		for code, n := range codes {
+			if d := n - before.Routes[route][code]; d != 0 {
+				if out[route] == nil {
+					out[route] = map[int]int64{}
+				}
+				out[route][code] = d
+			}
+		}
+	}
+	return out
+}
+
+func (c hsCalls) total() int64 {
+	var n int64
+	for _, codes := range c {
+		for _, v := range codes {
+			n += v
+		}
+	}
+	return n
+}
+
+func (c hsCalls) route(route string) int64 {
+	var n int64
+	for _, v := range c[route] {
+		n += v
+	}
+	return n
+}
+
+// byRoute flattens to "route" -> count, with the status code appended when it is not 2xx.
+func (c hsCalls) byRoute() map[string]int64 {
+	out := map[string]int64{}
+	for route, codes := range c {
+		for code, n := range codes {
+			key := route
+			if code < 200 || code > 299 {
+				key = fmt.Sprintf("%s %d", route, code)
+			}
+			out[key] += n
+		}
+	}
+	return out
+}
+
+func (c hsCalls) String() string {
+	m := c.byRoute()
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s: %d", k, m[k]))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// managerMetrics scrapes the manager's plain-HTTP metrics endpoint.
+func managerMetrics(ctx context.Context, url string) ([]promSample, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %d", url, resp.StatusCode)
+	}
+	return parseProm(resp.Body), nil
+}
+
+// sumMetric adds up the samples of one metric whose labels include match.
+func sumMetric(samples []promSample, name string, match map[string]string) (float64, bool) {
+	var n float64
+	found := false
+	for _, s := range samples {
+		if s.name != name {
+			continue
+		}
+		ok := true
+		for k, v := range match {
+			if s.labels[k] != v {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			n += s.value
+			found = true
+		}
+	}
+	return n, found
+}
+
+// procStatus reads the resident set size now (VmRSS) and its peak since the process started (VmHWM), in bytes.
+func procStatus(pid int) (rss, hwm int64, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || (name != "VmRSS" && name != "VmHWM") {
+			continue
+		}
+		f := strings.Fields(value)
+		if len(f) == 0 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(f[0], 10, 64)
+		if name == "VmRSS" {
+			rss = kb * 1024
+		} else {
+			hwm = kb * 1024
+		}
+	}
+	return rss, hwm, nil
+}
+
+// memoryPeaks is what the sampler saw of one manager process.
+type memoryPeaks struct {
+	PeakRSSBytes       int64   `json:"peakRSSBytes"` // VmHWM: the kernel's own peak, not a sampled one
+	LastRSSBytes       int64   `json:"lastRSSBytes"`
+	PeakHeapAllocBytes int64   `json:"peakHeapAllocBytes"` // sampled every second
+	PeakHeapInuseBytes int64   `json:"peakHeapInuseBytes"`
+	CPUSeconds         float64 `json:"cpuSeconds"`
+	Samples            int     `json:"samples"`
+}
+
+// memorySampler follows the manager's memory once a second until stopped.
+type memorySampler struct {
+	pid        int
+	metricsURL string
+	mu         sync.Mutex
+	peaks      memoryPeaks
+	stop       chan struct{}
+	done       chan struct{}
+}
+
+func startMemorySampler(pid int, metricsURL string) *memorySampler {
+	s := &memorySampler{pid: pid, metricsURL: metricsURL, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			s.sample()
+			select {
+			case <-s.stop:
+				s.sample()
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return s
+}
+
+func (s *memorySampler) sample() {
+	rss, hwm, err := procStatus(s.pid)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	samples, merr := managerMetrics(ctx, s.metricsURL)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil {
+		s.peaks.LastRSSBytes = rss
+		s.peaks.PeakRSSBytes = max(s.peaks.PeakRSSBytes, hwm)
+	}
+	if merr == nil {
+		if v, ok := sumMetric(samples, "go_memstats_heap_alloc_bytes", nil); ok {
+			s.peaks.PeakHeapAllocBytes = max(s.peaks.PeakHeapAllocBytes, int64(v))
+		}
+		if v, ok := sumMetric(samples, "go_memstats_heap_inuse_bytes", nil); ok {
+			s.peaks.PeakHeapInuseBytes = max(s.peaks.PeakHeapInuseBytes, int64(v))
+		}
+		if v, ok := sumMetric(samples, "process_cpu_seconds_total", nil); ok {
+			s.peaks.CPUSeconds = v
+		}
+		s.peaks.Samples++
+	}
+}
+
+// finish stops sampling, taking a last sample first, and returns the peaks.
+func (s *memorySampler) finish() memoryPeaks {
+	close(s.stop)
+	<-s.done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peaks
+}

@@ -1,0 +1,155 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package faults runs the built manager and emulator binaries against a real control plane while hookstream, the
+// manager process or the kube-apiserver misbehave, and counts what was lost, duplicated or orphaned. Each scenario
+// adds a row to a table printed at the end and written as JSON. The default sizes fit `make test`;
+// HOOKSTREAM_FAULTS_FULL=1 runs the figures of the fault-injection issue.
+package faults
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/hookstream/hookstream-operator/test/harness"
+	"github.com/hookstream/hookstream-operator/test/testenv"
+)
+
+var (
+	s    *harness.Env
+	kube client.Client
+	size = ciSize
+)
+
+// sizes holds every knob that differs between the CI subset and the full run.
+type sizes struct {
+	name string
+
+	outage                                     time.Duration
+	outageCreates, outageUpdates, outageDeletes int
+
+	storm                    time.Duration
+	stormCreates, stormExist int
+
+	slowFault   time.Duration
+	slowObjects int
+
+	killOps, killNames int
+	killOpInterval     time.Duration
+
+	restartCreates, restartExisting int
+
+	leaderCreates int
+}
+
+var ciSize = sizes{
+	name:   "ci",
+	outage: 10 * time.Second, outageCreates: 6, outageUpdates: 6, outageDeletes: 6,
+	storm: 8 * time.Second, stormCreates: 8, stormExist: 6,
+	slowFault: 12 * time.Second, slowObjects: 6,
+	killOps: 40, killNames: 16, killOpInterval: 400 * time.Millisecond,
+	restartCreates: 12, restartExisting: 6,
+	leaderCreates: 12,
+}
+
+var fullSize = sizes{
+	name:   "full",
+	outage: 60 * time.Second, outageCreates: 20, outageUpdates: 20, outageDeletes: 20,
+	storm: 30 * time.Second, stormCreates: 30, stormExist: 20,
+	slowFault: 60 * time.Second, slowObjects: 20,
+	killOps: 200, killNames: 40, killOpInterval: 250 * time.Millisecond,
+	restartCreates: 50, restartExisting: 20,
+	leaderCreates: 60,
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv("HOOKSTREAM_FAULTS_FULL") == "1" {
+		size = fullSize
+	}
+	env, cleanup, err := harness.Setup()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "faults:", err)
+		os.Exit(1)
+	}
+	s = env
+	if kube, err = client.New(env.ControlPlane.Config, client.Options{Scheme: testenv.Scheme()}); err != nil {
+		cleanup()
+		fmt.Fprintln(os.Stderr, "faults:", err)
+		os.Exit(1)
+	}
+	started := time.Now()
+	code := m.Run()
+	table.print(os.Stdout, time.Since(started))
+	if err := table.writeJSON(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "faults: writing the results:", err)
+	}
+	keepLogs(env.Dir)
+	cleanup()
+	os.Exit(code)
+}
+
+// keepLogs copies the process logs to HOOKSTREAM_FAULTS_LOGS, when set, before the harness removes them: they are
+// the evidence when a scenario finds a defect.
+func keepLogs(dir string) {
+	dest := os.Getenv("HOOKSTREAM_FAULTS_LOGS")
+	if dest == "" {
+		return
+	}
+	if err := os.MkdirAll(dest, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "faults: keeping logs:", err)
+		return
+	}
+	logs, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	for _, src := range logs {
+		if err := copyFile(src, filepath.Join(dest, filepath.Base(src))); err != nil {
+			fmt.Fprintln(os.Stderr, "faults: keeping logs:", err)
+		}
+	}
+	fmt.Printf("process logs kept in %s\n", dest)
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		_ = out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// logTail returns the last lines of a process log, for failure messages.
+func logTail(p *harness.Process, lines int) string {
+	all := strings.Split(strings.TrimRight(p.Logs(), "\n"), "\n")
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	return strings.Join(all, "\n")
+}
