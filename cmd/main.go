@@ -19,8 +19,6 @@ package main
 
 import (
 	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -228,22 +226,12 @@ func namespaceConfigs(list string) map[string]cache.Config {
 // hookstreamHTTPClient returns the HTTP client for hookstream: TLS verification always on, with an optional extra
 // CA bundle for private endpoints.
 func hookstreamHTTPClient(caFile string) (*http.Client, error) {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 32
-	transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	var pem []byte
 	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
+		var err error
+		if pem, err = os.ReadFile(caFile); err != nil {
 			return nil, fmt.Errorf("reading --hookstream-ca-file: %w", err)
 		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, errors.New("--hookstream-ca-file holds no PEM certificate")
-		}
-		transport.TLSClientConfig.RootCAs = pool
 	}
-	return &http.Client{Transport: transport}, nil
+	return hookstream.NewHTTPClient(pem)
 }

@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -187,6 +188,23 @@ func defaultTransport() *http.Transport {
 	transport.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	transport.TLSHandshakeTimeout = 10 * time.Second
 	return transport
+}
+
+// NewHTTPClient returns an HTTP client for hookstream that trusts the system's certificate authorities plus those
+// of extraCAPEM (for a private endpoint or a TLS-inspecting proxy). Certificate verification cannot be turned off.
+func NewHTTPClient(extraCAPEM []byte) (*http.Client, error) {
+	transport := defaultTransport()
+	if len(extraCAPEM) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(extraCAPEM) {
+			return nil, errors.New("hookstream: the CA bundle holds no PEM certificate")
+		}
+		transport.TLSClientConfig.RootCAs = pool
+	}
+	return &http.Client{Transport: transport}, nil
 }
 
 // call describes one request: route is the template used in errors and metrics, path the concrete one.
