@@ -28,17 +28,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -46,6 +43,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/test/harness"
 	"github.com/hookstream/hookstream-operator/test/testenv"
 )
 
@@ -85,8 +83,8 @@ type localEnv struct {
 	kubectlBin string
 	apiKey     string
 	emuURL     string
-	procs      []*exec.Cmd
-	receiver   *receiver
+	procs      []*harness.Process
+	receiver   *harness.Receiver
 	step       int
 }
 
@@ -111,25 +109,13 @@ func (e *localEnv) start() error {
 	}
 
 	e.heading("Starting a local control plane (kube-apiserver and etcd) with the Destination CRD")
-	if e.cp, err = testenv.Start(); err != nil {
-		return err
-	}
-	admin, err := e.cp.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return err
-	}
-	kc, err := admin.KubeConfig()
-	if err != nil {
-		return err
-	}
-	e.kubeconfig = filepath.Join(e.dir, "kubeconfig")
-	if err := os.WriteFile(e.kubeconfig, kc, 0o600); err != nil {
+	if e.cp, e.kubeconfig, err = harness.StartControlPlane(e.dir); err != nil {
 		return err
 	}
 	say("API server at %s", e.cp.Config.Host)
 
 	e.heading("Starting the hookstream emulator and a local webhook receiver")
-	port, err := freePort()
+	port, err := harness.FreeLoopbackPort()
 	if err != nil {
 		return err
 	}
@@ -139,8 +125,8 @@ func (e *localEnv) start() error {
 		"--addr", addr, "--api-key", e.apiKey, "--admin"); err != nil {
 		return err
 	}
-	if err := waitFor(10*time.Second, "the emulator", func() error {
-		resp, err := http.Get(e.emuURL + "/_emulator/stats")
+	if err := harness.WaitFor(10*time.Second, "the emulator", func() error {
+		resp, err := http.Get(e.emuURL + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 		}
@@ -148,10 +134,10 @@ func (e *localEnv) start() error {
 	}); err != nil {
 		return err
 	}
-	if e.receiver, err = startReceiver(); err != nil {
+	if e.receiver, err = harness.StartReceiver(); err != nil {
 		return err
 	}
-	say("hookstream API at %s/v1 (admin API at %s/_emulator/), receiver at %s", e.emuURL, e.emuURL, e.receiver.url)
+	say("hookstream API at %s/v1 (admin API at %s/_emulator/), receiver at %s", e.emuURL, e.emuURL, e.receiver.URL)
 
 	e.heading("Starting the manager")
 	if _, err := e.kubectl("create", "namespace", namespace); err != nil {
@@ -167,20 +153,12 @@ func (e *localEnv) spawn(name, bin string, env []string, args ...string) error {
 	if _, err := os.Stat(bin); err != nil {
 		return fmt.Errorf("%s is missing: run `make build` first", bin)
 	}
-	logPath := filepath.Join(e.dir, name+".log")
-	logFile, err := os.Create(logPath)
+	p, err := harness.StartProcess(e.dir, name, bin, env, args...)
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	e.procs = append(e.procs, cmd)
-	say("%s running (pid %d), log: %s", name, cmd.Process.Pid, logPath)
+	e.procs = append(e.procs, p)
+	say("%s running (pid %d), log: %s", name, p.Cmd.Process.Pid, p.LogPath)
 	return nil
 }
 
@@ -188,19 +166,10 @@ func (e *localEnv) spawn(name, bin string, env []string, args ...string) error {
 func (e *localEnv) stop() {
 	fmt.Printf("\n\033[1;34m==> Stopping everything\033[0m\n")
 	for i := len(e.procs) - 1; i >= 0; i-- {
-		p := e.procs[i]
-		_ = syscall.Kill(-p.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = p.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
+		e.procs[i].Stop()
 	}
 	if e.receiver != nil {
-		_ = e.receiver.srv.Close()
+		e.receiver.Close()
 	}
 	if e.cp != nil {
 		if err := e.cp.Stop(); err != nil {
@@ -222,7 +191,7 @@ func (e *localEnv) waitForInterrupt() error {
 	say("hookstream emulator: %s/v1 with X-API-Key: %s", e.emuURL, e.apiKey)
 	say("  deliveries: curl -X POST %s/_emulator/destinations/<status.id>/deliveries -d '{\"count\":3}'", e.emuURL)
 	say("  request counts: curl %s/_emulator/stats", e.emuURL)
-	say("local webhook receiver (point an http destination at it): %s", e.receiver.url)
+	say("local webhook receiver (point an http destination at it): %s", e.receiver.URL)
 	say("logs: %s", e.dir)
 	say("\nPress Ctrl-C to stop everything.")
 	sig := make(chan os.Signal, 1)
@@ -256,7 +225,7 @@ func (e *localEnv) jsonpath(name, path string) (string, error) {
 
 // waitForValue polls a jsonpath of a Destination until it has the wanted value.
 func (e *localEnv) waitForValue(name, path, want string) error {
-	return waitFor(60*time.Second, fmt.Sprintf("%s %s == %q", name, path, want), func() error {
+	return harness.WaitFor(60*time.Second, fmt.Sprintf("%s %s == %q", name, path, want), func() error {
 		got, err := e.jsonpath(name, path)
 		if err != nil {
 			return err
@@ -319,7 +288,7 @@ func (e *localEnv) tour() error {
 		return err
 	}
 	if _, err := e.show("patch", "destination", "orders-http", "-n", namespace, "--type=merge",
-		"-p", fmt.Sprintf(`{"spec":{"http":{"url":%q}}}`, e.receiver.url+"/hooks")); err != nil {
+		"-p", fmt.Sprintf(`{"spec":{"http":{"url":%q}}}`, e.receiver.URL+"/hooks")); err != nil {
 		return err
 	}
 	id, err := e.jsonpath("orders-http", "{.status.id}")
@@ -330,12 +299,12 @@ func (e *localEnv) tour() error {
 	if err != nil {
 		return err
 	}
-	if err := waitFor(30*time.Second, "the url change in hookstream", func() error {
+	if err := harness.WaitFor(30*time.Second, "the url change in hookstream", func() error {
 		d, err := hs.GetDestination(context.Background(), id)
 		if err != nil {
 			return err
 		}
-		if d.URL != e.receiver.url+"/hooks" {
+		if d.URL != e.receiver.URL+"/hooks" {
 			return fmt.Errorf("url is %s", d.URL)
 		}
 		return nil
@@ -365,7 +334,7 @@ func (e *localEnv) tour() error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("deliveries: %d %s", resp.StatusCode, body)
 	}
-	got := e.receiver.received()
+	got := e.receiver.Received()
 	if len(got) != 3 {
 		return fmt.Errorf("the receiver got %d requests, want 3", len(got))
 	}
@@ -393,12 +362,12 @@ func (e *localEnv) tour() error {
 	if err := e.requestReconcile("orders-http"); err != nil {
 		return err
 	}
-	if err := waitFor(30*time.Second, "the drift to be reverted", func() error {
+	if err := harness.WaitFor(30*time.Second, "the drift to be reverted", func() error {
 		d, err := hs.GetDestination(context.Background(), id)
 		if err != nil {
 			return err
 		}
-		if d.URL != e.receiver.url+"/hooks" || d.TimeoutMS != 10000 {
+		if d.URL != e.receiver.URL+"/hooks" || d.TimeoutMS != 10000 {
 			return fmt.Errorf("url %s timeout_ms %d", d.URL, d.TimeoutMS)
 		}
 		return nil
@@ -435,7 +404,7 @@ func (e *localEnv) tour() error {
 
 // showEvents prints the Destination's events and fails unless one has the reason.
 func (e *localEnv) showEvents(name, reason string) error {
-	return waitFor(30*time.Second, "a "+reason+" event", func() error {
+	return harness.WaitFor(30*time.Second, "a "+reason+" event", func() error {
 		out, err := e.kubectl("get", "events", "-n", namespace, "--field-selector", "involvedObject.name="+name,
 			"-o", "custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message", "--sort-by=.metadata.creationTimestamp")
 		if err != nil {
@@ -472,62 +441,4 @@ func sampleAPIKey(path string) (string, error) {
 		return "", fmt.Errorf("%s has no stringData.apiKey", path)
 	}
 	return s.StringData["apiKey"], nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func waitFor(limit time.Duration, what string, cond func() error) error {
-	deadline := time.Now().Add(limit)
-	for {
-		err := cond()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("waiting for %s: %w", what, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// receiver is a local webhook receiver that records what it gets.
-type receiver struct {
-	srv      *http.Server
-	url      string
-	mu       sync.Mutex
-	requests []*http.Request
-}
-
-func startReceiver() (*receiver, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	r := &receiver{url: "http://" + l.Addr().String()}
-	r.srv = &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		_, _ = io.Copy(io.Discard, req.Body)
-		r.mu.Lock()
-		r.requests = append(r.requests, req)
-		r.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	})}
-	go func() {
-		if err := r.srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintln(os.Stderr, "receiver:", err)
-		}
-	}()
-	return r, nil
-}
-
-func (r *receiver) received() []*http.Request {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]*http.Request(nil), r.requests...)
 }

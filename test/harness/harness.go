@@ -104,22 +104,33 @@ func (e *Env) setup() error {
 		}
 	}
 	var err error
-	if e.ControlPlane, err = testenv.Start(); err != nil {
-		return err
-	}
-	admin, err := e.ControlPlane.AddUser(envtest.User{Name: "harness-admin", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return err
-	}
-	kubeconfig, err := admin.KubeConfig()
-	if err != nil {
-		return err
-	}
-	e.AdminKubeconfig = filepath.Join(e.Dir, "admin.kubeconfig")
-	if err := os.WriteFile(e.AdminKubeconfig, kubeconfig, 0o600); err != nil {
+	if e.ControlPlane, e.AdminKubeconfig, err = StartControlPlane(e.Dir); err != nil {
 		return err
 	}
 	return e.installRBAC()
+}
+
+// StartControlPlane starts kube-apiserver and etcd with the CRDs installed and writes a cluster-admin kubeconfig
+// into dir.
+func StartControlPlane(dir string) (*envtest.Environment, string, error) {
+	cp, err := testenv.Start()
+	if err != nil {
+		return nil, "", err
+	}
+	admin, err := cp.AddUser(envtest.User{Name: "harness-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		_ = cp.Stop()
+		return nil, "", err
+	}
+	kubeconfig, err := admin.KubeConfig()
+	if err == nil {
+		path := filepath.Join(dir, "admin.kubeconfig")
+		if err = os.WriteFile(path, kubeconfig, 0o600); err == nil {
+			return cp, path, nil
+		}
+	}
+	_ = cp.Stop()
+	return nil, "", err
 }
 
 // installRBAC applies config/rbac into the manager's namespace and writes a kubeconfig holding a token of its
@@ -203,12 +214,21 @@ func (e *Env) NewNamespace(t testing.TB, prefix string) string {
 // FreePort returns a TCP port free on the loopback interface.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := FreeLoopbackPort()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return port
+}
+
+// FreeLoopbackPort returns a TCP port free on the loopback interface.
+func FreeLoopbackPort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Process is a running binary whose output is kept in a file.
@@ -222,38 +242,48 @@ type Process struct {
 // Start runs a binary in its own process group; the test's cleanup stops it.
 func (e *Env) Start(t testing.TB, name, bin string, env []string, args ...string) *Process {
 	t.Helper()
-	logPath := filepath.Join(e.Dir, fmt.Sprintf("%s-%d.log", name, time.Now().UnixNano()))
-	logFile, err := os.Create(logPath)
+	p, err := StartProcess(e.Dir, name, bin, env, args...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	return p
+}
+
+// StartProcess runs a binary in its own process group, its output in a log file in dir.
+func StartProcess(dir, name, bin string, env []string, args ...string) (*Process, error) {
+	logPath := filepath.Join(dir, fmt.Sprintf("%s-%d.log", name, time.Now().UnixNano()))
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		_ = logFile.Close()
+		return nil, err
 	}
 	p := &Process{Name: name, Cmd: cmd, LogPath: logPath, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); _ = logFile.Close(); close(p.done) }()
-	t.Cleanup(p.Stop)
-	return p
+	return p, nil
 }
 
-// Kill ends the process at once, as a crash would.
+// Kill ends the process and its children at once, as a crash would.
 func (p *Process) Kill() {
-	_ = p.Cmd.Process.Signal(syscall.SIGKILL)
+	_ = syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGKILL)
 	<-p.done
 }
 
-// Stop asks the process to end and waits for it.
+// Stop asks the process and its children to end and waits for them.
 func (p *Process) Stop() {
 	select {
 	case <-p.done:
 		return
 	default:
 	}
-	_ = p.Cmd.Process.Signal(syscall.SIGTERM)
+	_ = syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGTERM)
 	select {
 	case <-p.done:
 	case <-time.After(10 * time.Second):
@@ -384,20 +414,30 @@ func (e *Env) StartManager(t testing.TB, emu *Emulator, namespace string, extraA
 // WaitUntil polls cond every 100 ms until it returns nil, failing the test with its last error after limit.
 func WaitUntil(t testing.TB, limit time.Duration, what string, cond func() error) {
 	t.Helper()
+	if err := WaitFor(limit, what, cond); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// WaitFor polls cond every 100 ms until it returns nil, or returns its last error after limit.
+func WaitFor(limit time.Duration, what string, cond func() error) error {
 	deadline := time.Now().Add(limit)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = cond(); err == nil {
-			return
+	for {
+		err := cond()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: not true after %s: %w", what, limit, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("%s: not true after %s: %v", what, limit, err)
 }
 
 // Receiver is a local HTTP server that records the deliveries it gets.
 type Receiver struct {
 	URL      string
+	srv      *http.Server
 	mu       sync.Mutex
 	requests []*http.Request
 }
@@ -405,23 +445,34 @@ type Receiver struct {
 // NewReceiver starts a receiver that answers 204; the test's cleanup stops it.
 func NewReceiver(t testing.TB) *Receiver {
 	t.Helper()
-	r := &Receiver{}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	r, err := StartReceiver()
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	t.Cleanup(r.Close)
+	return r
+}
+
+// StartReceiver starts a receiver that answers 204 on a free loopback port.
+func StartReceiver() (*Receiver, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &Receiver{URL: "http://" + l.Addr().String()}
+	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		_, _ = io.Copy(io.Discard, req.Body)
 		r.mu.Lock()
 		r.requests = append(r.requests, req)
 		r.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	}), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
-	r.URL = "http://" + l.Addr().String()
-	return r
+	go func() { _ = r.srv.Serve(l) }()
+	return r, nil
 }
+
+// Close stops the receiver.
+func (r *Receiver) Close() { _ = r.srv.Shutdown(context.Background()) }
 
 // Received returns the requests received so far.
 func (r *Receiver) Received() []*http.Request {
