@@ -44,9 +44,10 @@ type remoteSnapshots struct {
 }
 
 type snapshot struct {
-	mu      sync.Mutex // held while listing, so that concurrent checks of one key share one list
-	rows    map[string]*hookstream.Destination
-	takenAt time.Time
+	mu         sync.Mutex
+	rows       map[string]*hookstream.Destination
+	takenAt    time.Time
+	refreshing bool
 }
 
 func newRemoteSnapshots(maxAge time.Duration) *remoteSnapshots {
@@ -65,23 +66,24 @@ func (s *remoteSnapshots) forKey(apiKey string) *snapshot {
 	return snap
 }
 
-// get returns the row with the id from a snapshot younger than maxAge, listing the key's destinations first when
-// the snapshot is older. A row missing from the snapshot (created after it, or gone) is read by id.
+// get returns the row with the id from the key's snapshot. The one caller that finds the snapshot older than
+// maxAge lists the key's destinations; callers meanwhile read the previous snapshot rather than wait, so that no
+// more than one worker is ever busy with a sweep and a user's change always finds a free one. A row missing from
+// the snapshot (created after it, or gone) is read by id.
 func (s *remoteSnapshots) get(ctx context.Context, apiKey string, hs HookstreamClient, id string) (*hookstream.Destination, error) {
 	snap := s.forKey(apiKey)
 	snap.mu.Lock()
-	if time.Since(snap.takenAt) >= s.maxAge {
-		started := time.Now()
-		rows := map[string]*hookstream.Destination{}
-		for row, err := range hs.AllDestinations(ctx) {
-			if err != nil {
-				snap.mu.Unlock()
-				return nil, err
-			}
-			rows[row.ID] = row
-		}
-		snap.rows, snap.takenAt = rows, started
+	refresh := !snap.refreshing && time.Since(snap.takenAt) >= s.maxAge
+	if refresh {
+		snap.refreshing = true
 	}
+	snap.mu.Unlock()
+	if refresh {
+		if err := snap.refresh(ctx, hs); err != nil {
+			return nil, err
+		}
+	}
+	snap.mu.Lock()
 	row, ok := snap.rows[id]
 	snap.mu.Unlock()
 	if ok {
@@ -92,6 +94,34 @@ func (s *remoteSnapshots) get(ctx context.Context, apiKey string, hs HookstreamC
 		s.put(apiKey, row)
 	}
 	return row, err
+}
+
+// refresh replaces the snapshot with a full list of the key's destinations.
+func (snap *snapshot) refresh(ctx context.Context, hs HookstreamClient) error {
+	started := time.Now()
+	rows := map[string]*hookstream.Destination{}
+	var listErr error
+	for row, err := range hs.AllDestinations(ctx) {
+		if err != nil {
+			listErr = err
+			break
+		}
+		rows[row.ID] = row
+	}
+	snap.mu.Lock()
+	defer snap.mu.Unlock()
+	snap.refreshing = false
+	if listErr != nil {
+		return listErr
+	}
+	// Rows the operator wrote while the list ran are newer than what the list saw.
+	for id, row := range snap.rows {
+		if listed, ok := rows[id]; ok && row.UpdatedAt.After(listed.UpdatedAt) {
+			rows[id] = row
+		}
+	}
+	snap.rows, snap.takenAt = rows, started
+	return nil
 }
 
 // put records a row the operator just read or wrote, so the snapshot never holds an older version of it.

@@ -113,3 +113,50 @@ func TestSnapshotIsListedAgainWhenOld(t *testing.T) {
 		t.Errorf("list calls = %d, want 2: the second check came after maxAge", c.listCalls)
 	}
 }
+
+// blockingClient lists slowly: the first list waits until released.
+type blockingClient struct {
+	countingClient
+	listing chan struct{}
+	release chan struct{}
+}
+
+func (c *blockingClient) AllDestinations(ctx context.Context) iter.Seq2[*hookstream.Destination, error] {
+	return func(yield func(*hookstream.Destination, error) bool) {
+		close(c.listing)
+		<-c.release
+		for row, err := range c.countingClient.AllDestinations(ctx) {
+			if !yield(row, err) {
+				return
+			}
+		}
+	}
+}
+
+// TestChecksDoNotWaitForAnotherCallersSweep: while one caller lists, others read by id instead of queueing behind
+// the sweep, so workers stay free for changes.
+func TestChecksDoNotWaitForAnotherCallersSweep(t *testing.T) {
+	c := &blockingClient{
+		countingClient: countingClient{rows: map[string]*hookstream.Destination{"a": {ID: "a"}, "b": {ID: "b"}}},
+		listing:        make(chan struct{}), release: make(chan struct{}),
+	}
+	snaps := newRemoteSnapshots(time.Hour)
+	ctx := context.Background()
+	done := make(chan error)
+	go func() { _, err := snaps.get(ctx, "key", c, "a"); done <- err }()
+	<-c.listing
+	row, err := snaps.get(ctx, "key", c, "b")
+	if err != nil || row.ID != "b" {
+		t.Fatalf("get during a sweep = %v, %v", row, err)
+	}
+	if c.getCalls != 1 {
+		t.Errorf("GETs during the sweep = %d, want 1", c.getCalls)
+	}
+	close(c.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := snaps.get(ctx, "key", c, "b"); err != nil || c.getCalls != 1 || c.listCalls != 1 {
+		t.Errorf("after the sweep: err %v, %d GETs, %d lists; want the row from the snapshot", err, c.getCalls, c.listCalls)
+	}
+}
