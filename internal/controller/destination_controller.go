@@ -111,9 +111,15 @@ func (r *DestinationReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		}
 	}()
 	result, err := r.reconcileNormal(ctx, d, base)
-	// A result is settled for this generation when it succeeded or stalled: nothing more happens until a change.
-	settled = err == nil || isStalled(d)
+	settled = isSettled(d)
 	return result, err
+}
+
+// isSettled reports whether the reconcile concluded on the current generation: Ready for it, or stalled (nothing
+// more happens until a change). A retried failure has not concluded, so the generation stays unobserved.
+func isSettled(d *v1.Destination) bool {
+	ready := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionReady)
+	return isStalled(d) || (ready != nil && ready.Status == metav1.ConditionTrue && ready.ObservedGeneration == d.Generation)
 }
 
 // reconcileNormal observes the remote destination, then creates, adopts or updates it as the policies allow.

@@ -219,3 +219,34 @@ func TestSecretsHash(t *testing.T) {
 		t.Errorf("a spec without secrets hashes to %q, want empty", got)
 	}
 }
+
+func TestIsSettled(t *testing.T) {
+	tests := map[string]struct {
+		set  func(d *v1.Destination)
+		want bool
+	}{
+		"ready for this generation": {set: setAvailable, want: true},
+		"stalled":                   {set: func(d *v1.Destination) { setStalled(d, v1.ReasonInvalidSpec, "m") }, want: true},
+		"rate limited after a spec change": {set: func(d *v1.Destination) {
+			setAvailable(d)
+			d.Status.ObservedGeneration = 1
+			d.Generation = 2
+			setRetrying(d, v1.ReasonRateLimited, "m")
+		}, want: false},
+		"ready for an older generation (a failed write of the new one)": {set: func(d *v1.Destination) {
+			setAvailable(d)
+			d.Generation = 2
+		}, want: false},
+		"nothing happened yet": {set: func(*v1.Destination) {}, want: false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			d := newDestination(v1.DestinationSpec{})
+			d.Generation = 1
+			tc.set(d)
+			if got := isSettled(d); got != tc.want {
+				t.Errorf("isSettled = %v, want %v (conditions %+v)", got, tc.want, d.Status.Conditions)
+			}
+		})
+	}
+}
