@@ -378,10 +378,9 @@ func (e *localEnv) tour() error {
 	if err := e.showEvents("orders-http", "DriftCorrected"); err != nil {
 		return err
 	}
-	if _, err := e.show("get", "destination", "orders-http", "-n", namespace, "-o", "jsonpath={.status.drift}"); err != nil {
+	if _, err := e.show("describe", "destination", "orders-http", "-n", namespace); err != nil {
 		return err
 	}
-	fmt.Println()
 
 	e.heading("Deleting orders-sqs: the remote destination goes too")
 	sqsID, err := e.jsonpath("orders-sqs", "{.status.id}")
