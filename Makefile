@@ -268,3 +268,11 @@ dev: build setup-envtest ## The same environment left running for hands-on use; 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZTIME (default 30s) and print how long each ran.
 	FUZZTIME=$(or $(FUZZTIME),30s) hack/fuzz.sh
+
+.PHONY: bench
+bench: setup-envtest ## Scale benchmark: BENCH_N Destinations (default 1000) against the raw limits and the per-object GET mode.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" BENCH_N=$(or $(BENCH_N),1000) go test ./test/bench -run '^$$' -bench BenchmarkScale -benchtime 1x -timeout 90m
+
+.PHONY: test-faults
+test-faults: setup-envtest ## Fault-injection suite at full size; prints the results table (a CI-sized subset runs in make test).
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HOOKSTREAM_FAULTS_FULL=1 go test ./test/faults -count=1 -v -timeout 60m
