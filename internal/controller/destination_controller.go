@@ -139,9 +139,6 @@ func (r *DestinationReconciler) reconcileNormal(ctx context.Context, d *v1.Desti
 		// keeps hookstream and the API server calm.
 		return r.driftCheckResult(rand.N(r.DriftInterval) + time.Second), nil
 	}
-	if req := d.Annotations[v1.AnnotationReconcileRequestedAt]; req != "" {
-		d.Status.LastHandledReconcileAt = req
-	}
 	hs, err := r.Clients(apiKey)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -191,7 +188,16 @@ func (r *DestinationReconciler) reconcileNormal(ctx context.Context, d *v1.Desti
 	d.Status.AppliedSecretsHash = secretsHash
 	setObserved(d, remote)
 	setAvailable(d)
+	markCheckHandled(d)
 	return r.driftCheckResult(r.driftCheckAfter()), nil
+}
+
+// markCheckHandled echoes a requested check once it has read hookstream and concluded. A check that failed stays
+// requested, so its retry reads hookstream again instead of a snapshot.
+func markCheckHandled(d *v1.Destination) {
+	if req := d.Annotations[v1.AnnotationReconcileRequestedAt]; req != "" {
+		d.Status.LastHandledReconcileAt = req
+	}
 }
 
 // isPeriodicCheck reports a reconcile that nothing but time asked for: the generation, the Secrets and the
@@ -234,6 +240,7 @@ func (r *DestinationReconciler) reconcileObserve(ctx context.Context, d *v1.Dest
 	obs := compareDestination(want, remote, rotated)
 	setObserved(d, remote)
 	setDrift(d, obs.diffs)
+	markCheckHandled(d)
 	if obs.upToDate() {
 		setObservedMatch(d)
 	} else {
