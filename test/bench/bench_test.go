@@ -18,12 +18,20 @@ limitations under the License.
 // the manager binaries, creates N Destinations and measures the operator against two references, a plain loop
 // doing only the minimal calls and the manager's per-object GET mode. It is a Go benchmark so that `go test ./...`
 // never runs it. Figures are printed and written as JSON; targets are reported as met or missed, never asserted.
+//
+// Environment: BENCH_N (Destinations, default 1000), BENCH_DRIFT_INTERVAL (the manager's interval from the
+// restart on; default 30s up to N=1000, 60s above), BENCH_SAMPLES (spec-change samples per phase, default 50),
+// BENCH_HOOKSTREAM_RATE (the manager's --hookstream-rate-limit, default 1000), BENCH_MODES (any of raw,list,get;
+// default all) and BENCH_OUT (the JSON file; default $TMPDIR/hookstream-bench-N<N>-<time>.json, with the
+// processes' logs in a folder of the same name ending in -logs).
 package bench
 
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -112,7 +120,8 @@ func loadConfig(b *testing.B) config {
 	}
 	c.Out = os.Getenv("BENCH_OUT")
 	if c.Out == "" {
-		c.Out = filepath.Join(os.TempDir(), fmt.Sprintf("hookstream-bench-N%d-%s.json", c.N, time.Now().Format("20060102-150405")))
+		name := fmt.Sprintf("hookstream-bench-N%d-%s.json", c.N, time.Now().Format("20060102-150405"))
+		c.Out = filepath.Join(os.TempDir(), name)
 	}
 	if c.N < 1 || c.Samples < 1 {
 		b.Fatal("BENCH_N and BENCH_SAMPLES must be positive")
@@ -153,19 +162,23 @@ func (c config) command() string {
 
 // bench holds what every phase uses.
 type bench struct {
-	b     *testing.B
-	env   *harness.Env
-	cfg   config
-	kube  *rest.Config
-	cl    client.Client
-	start time.Time
+	b        *testing.B
+	env      *harness.Env
+	cfg      config
+	kube     *rest.Config
+	kubeHTTP *http.Client
+	cl       client.Client
+	start    time.Time
+	// cpu names the processes whose CPU time is accounted for in every phase.
+	cpu cpuComponents
 }
 
 // BenchmarkScale is `make bench`. Run it once: -benchtime 1x.
 func BenchmarkScale(b *testing.B) {
 	cfg := loadConfig(b)
 	started := time.Now()
-	fmt.Printf("hookstream-operator scale benchmark: N=%d, modes %s; rerun with: %s\n", cfg.N, strings.Join(cfg.Modes, ","), cfg.command())
+	fmt.Printf("hookstream-operator scale benchmark: N=%d, modes %s; rerun with: %s\n",
+		cfg.N, strings.Join(cfg.Modes, ","), cfg.command())
 	fmt.Println("setting up: building the manager and emulator binaries, starting kube-apiserver and etcd ...")
 	env, cleanup, err := harness.Setup()
 	if err != nil {
@@ -180,12 +193,24 @@ func BenchmarkScale(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	bn := &bench{b: b, env: env, cfg: cfg, kube: kube, cl: cl, start: time.Now()}
+	kubeHTTP, err := rest.HTTPClientFor(kube)
+	if err != nil {
+		b.Fatal(err)
+	}
+	apiserverPID, etcdPID := controlPlanePIDs(kube.Host)
+	if apiserverPID == 0 || etcdPID == 0 {
+		fmt.Println("note: kube-apiserver or etcd not found among the processes; their CPU time counts as other")
+	}
+	bn := &bench{b: b, env: env, cfg: cfg, kube: kube, kubeHTTP: kubeHTTP, cl: cl, start: time.Now(),
+		cpu: cpuComponents{"kube-apiserver": apiserverPID, "etcd": etcdPID, "benchmark": os.Getpid()}}
 	res := &results{
 		N: cfg.N, Command: cfg.command(), GoTestCommand: goTestCommand(cfg), Started: started.UTC().Format(time.RFC3339),
-		CPUs: runtime.NumCPU(), LoadAvgStart: loadAvg(), Settings: settingsOf(cfg),
+		CPUs: runtime.NumCPU(), LoadAvgStart: loadAvg(), Settings: settingsOf(cfg), Revision: revision(env.Root),
 	}
 	ctx := context.Background()
+	if err := bn.warmUp(ctx); err != nil {
+		b.Fatal(err)
+	}
 	for _, mode := range cfg.Modes {
 		switch mode {
 		case modeRaw:
@@ -209,7 +234,7 @@ func BenchmarkScale(b *testing.B) {
 	if err := res.writeJSON(cfg.Out); err != nil {
 		b.Errorf("writing %s: %v", cfg.Out, err)
 	} else {
-		fmt.Printf("\nresults written as JSON to %s\n", cfg.Out)
+		fmt.Printf("\nresults written as JSON to %s; process logs in %s\n", cfg.Out, bn.logDir())
 	}
 	res.report(b)
 }
@@ -217,6 +242,17 @@ func BenchmarkScale(b *testing.B) {
 // logf prints progress with the time since the benchmark started, to stdout: b.Log would indent it and hold it back.
 func (bn *bench) logf(format string, args ...any) {
 	fmt.Printf("[%7.1fs] %s\n", time.Since(bn.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+// revision names the commit the manager was built from, and whether the working tree differed from it.
+func revision(root string) string {
+	cmd := exec.Command("git", "describe", "--always", "--dirty")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
 }
 
 func loadAvg() string {
@@ -232,5 +268,6 @@ func loadAvg() string {
 }
 
 func goTestCommand(c config) string {
-	return fmt.Sprintf("KUBEBUILDER_ASSETS=$(make -s envtest-assets) BENCH_N=%d go test ./test/bench -run '^$' -bench BenchmarkScale -benchtime 1x -timeout 90m", c.N)
+	return fmt.Sprintf("KUBEBUILDER_ASSETS=$(make -s envtest-assets) BENCH_N=%d "+
+		"go test ./test/bench -run '^$' -bench BenchmarkScale -benchtime 1x -timeout 90m", c.N)
 }

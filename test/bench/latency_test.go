@@ -22,7 +22,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -83,41 +83,78 @@ type latencySummary struct {
 	AllMs    []float64 `json:"allMs"`
 }
 
+// plannedSample is when to change a spec; burst marks the samples aimed at the moment of a list.
+type plannedSample struct {
+	at    time.Time
+	burst bool
+}
+
+// sample is one measured spec change.
+type sample struct {
+	plannedSample
+	ms     float64
+	atList bool
+	failed bool
+}
+
 // evenSchedule spreads n start times over span from start.
-func evenSchedule(start time.Time, span time.Duration, n int) []time.Time {
-	out := make([]time.Time, n)
+func evenSchedule(start time.Time, span time.Duration, n int) []plannedSample {
+	out := make([]plannedSample, n)
 	for i := range n {
-		out[i] = start.Add(span * time.Duration(i) / time.Duration(n))
+		out[i] = plannedSample{at: start.Add(span * time.Duration(i) / time.Duration(n))}
 	}
 	return out
 }
 
-// sampleLatencies changes the spec of one Destination at each scheduled time, one at a time (a sample that runs
-// late delays the next), and measures how long each takes to reach hookstream.
+// burstSchedule places samples every 100 ms over span from start.
+func burstSchedule(start time.Time, span time.Duration) []plannedSample {
+	var out []plannedSample
+	for at := start; at.Before(start.Add(span)); at = at.Add(100 * time.Millisecond) {
+		out = append(out, plannedSample{at: at, burst: true})
+	}
+	return out
+}
+
+// sampleLatencies changes the spec of one Destination at each planned time, one at a time (a sample that runs late
+// delays the next), and measures how long each takes to reach hookstream.
 func (bn *bench) sampleLatencies(ctx context.Context, emu *harness.Emulator, namespace string, picker *targetPicker,
-	tag string, schedule []time.Time) latencySummary {
-	sort.Slice(schedule, func(i, j int) bool { return schedule[i].Before(schedule[j]) })
-	var sum latencySummary
-	for i, at := range schedule {
-		sleepUntil(at)
+	tag string, plan []plannedSample) []sample {
+	slices.SortFunc(plan, func(a, b plannedSample) int { return a.at.Compare(b.at) })
+	out := make([]sample, 0, len(plan))
+	for i, p := range plan {
+		sleepUntil(p.at)
 		d := picker.pick()
 		listsBefore, _ := listCalls(ctx, emu.URL)
 		lat, err := bn.specChange(ctx, emu, namespace, d, fmt.Sprintf("bench %s %d %d", tag, i, time.Now().UnixNano()))
 		listsAfter, _ := listCalls(ctx, emu.URL)
+		s := sample{plannedSample: p, ms: ms(lat), atList: listsAfter > listsBefore}
 		if err != nil {
-			bn.logf("  spec change of %s: %v", d.Name, err)
-			sum.Failures++
-			lat = sampleTimeout
+			bn.logf("  spec change of %s: %v", d.Metadata.Name, err)
+			s.failed, s.ms = true, ms(sampleTimeout)
 		}
-		sum.AllMs = append(sum.AllMs, ms(lat))
-		if listsAfter > listsBefore {
+		out = append(out, s)
+	}
+	return out
+}
+
+// summarize describes the samples that keep returns true for.
+func summarize(samples []sample, keep func(sample) bool) latencySummary {
+	var sum latencySummary
+	for _, s := range samples {
+		if !keep(s) {
+			continue
+		}
+		sum.AllMs = append(sum.AllMs, s.ms)
+		if s.failed {
+			sum.Failures++
+		}
+		if s.atList {
 			sum.AtList++
-			sum.AtListMs = append(sum.AtListMs, ms(lat))
+			sum.AtListMs = append(sum.AtListMs, s.ms)
 		}
 	}
 	sum.Samples = len(sum.AllMs)
-	sorted := append([]float64(nil), sum.AllMs...)
-	sort.Float64s(sorted)
+	sorted := slices.Sorted(slices.Values(sum.AllMs))
 	sum.P50Ms, sum.P99Ms = percentile(sorted, 50), percentile(sorted, 99)
 	if len(sorted) > 0 {
 		sum.MaxMs = sorted[len(sorted)-1]
@@ -140,24 +177,25 @@ func percentile(sorted []float64, p float64) float64 {
 }
 
 // specChange patches spec.displayName and waits until the emulator's row has the new name.
-func (bn *bench) specChange(ctx context.Context, emu *harness.Emulator, namespace string, d *v1.Destination, name string) (time.Duration, error) {
+func (bn *bench) specChange(ctx context.Context, emu *harness.Emulator, namespace string, d *readyItem,
+	name string) (time.Duration, error) {
 	body, err := json.Marshal(map[string]any{"spec": map[string]any{"displayName": name}})
 	if err != nil {
 		return 0, err
 	}
-	obj := &v1.Destination{ObjectMeta: metav1.ObjectMeta{Name: d.Name, Namespace: namespace}}
+	obj := &v1.Destination{ObjectMeta: metav1.ObjectMeta{Name: d.Metadata.Name, Namespace: namespace}}
 	start := time.Now()
 	if err := bn.cl.Patch(ctx, obj, client.RawPatch(types.MergePatchType, body)); err != nil {
 		return 0, err
 	}
-	url := emu.URL + "/_emulator/destinations/" + d.Status.ID
+	rowURL := emu.URL + "/_emulator/destinations/" + d.Status.ID
 	for {
 		var row struct {
 			Destination struct {
 				Name string `json:"name"`
 			} `json:"destination"`
 		}
-		if err := adminGet(ctx, url, &row); err != nil {
+		if err := adminGet(ctx, rowURL, &row); err != nil {
 			return 0, err
 		}
 		if row.Destination.Name == name {

@@ -20,6 +20,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -42,6 +44,7 @@ type modeResult struct {
 	CallsPerDestination  map[string]float64 `json:"hookstreamCallsPerDestination"`
 	WritesPerDestination map[string]float64 `json:"kubeWritesPerDestination"`
 	CreateMemory         memoryPeaks        `json:"createMemory"`
+	CreatePath           []pathTime         `json:"createPath"`
 
 	IdleLatency latencySummary `json:"idleLatency"`
 	Idle        window         `json:"idle"`
@@ -52,8 +55,10 @@ type modeResult struct {
 	// Steady is one full drift interval after the first checks, with no spec change.
 	Steady window `json:"steady"`
 	// Sweep is the next interval, during which the spec-change samples run.
-	Sweep         window         `json:"sweep"`
-	SweepLatency  latencySummary `json:"sweepLatency"`
+	Sweep        window         `json:"sweep"`
+	SweepLatency latencySummary `json:"sweepLatency"`
+	// ListLatency are the extra samples around a list (list mode only).
+	ListLatency   latencySummary `json:"listLatency"`
 	SteadyMemory  memoryPeaks    `json:"steadyMemory"`
 	ListStarts    []float64      `json:"listStartsAfterRestartSeconds"`
 	ListDurations []float64      `json:"listDurationsMs"`
@@ -62,6 +67,7 @@ type modeResult struct {
 // window is what hookstream and the API server saw during one phase, the benchmark's own writes removed.
 type window struct {
 	Seconds           float64          `json:"seconds"`
+	CPU               cpuUse           `json:"cpu"`
 	HookstreamCalls   map[string]int64 `json:"hookstreamCalls"`
 	HookstreamTotal   int64            `json:"hookstreamTotal"`
 	KubeWrites        []writeCount     `json:"kubeWrites"`
@@ -74,8 +80,10 @@ type window struct {
 type snapshot struct {
 	at         time.Time
 	stats      emulator.Stats
-	kube       kubeWrites
+	kube       kubeScrape
 	reconciles float64
+	manager    []promSample
+	cpu        cpuReading
 }
 
 // managerRun is one manager process with its metrics endpoint.
@@ -109,20 +117,36 @@ func (bn *bench) startManager(emu *harness.Emulator, namespace, mode string, int
 func (bn *bench) snap(ctx context.Context, emu *harness.Emulator, m *managerRun) snapshot {
 	s := snapshot{at: time.Now(), stats: emu.Stats(bn.b)}
 	var err error
-	if s.kube, err = scrapeKubeWrites(ctx, bn.kube); err != nil {
+	if s.kube, err = scrapeKubeWrites(ctx, bn.kubeHTTP, bn.kube.Host); err != nil {
 		bn.b.Fatal(err)
 	}
+	components := bn.components(emu, nil)
 	if m != nil {
-		if samples, err := managerMetrics(ctx, m.metricsURL); err == nil {
-			s.reconciles, _ = sumMetric(samples, "controller_runtime_reconcile_total", map[string]string{"controller": "destination"})
+		components = bn.components(emu, m.proc)
+		if s.manager, err = managerMetrics(ctx, m.metricsURL); err == nil {
+			s.reconciles, _ = sumMetric(s.manager, "controller_runtime_reconcile_total",
+				map[string]string{"controller": "destination"})
 		}
 	}
+	s.cpu = readCPU(components)
 	return s
+}
+
+// components names the processes of a phase for the CPU accounting.
+func (bn *bench) components(emu *harness.Emulator, manager *harness.Process) cpuComponents {
+	c := cpuComponents{"emulator": emu.Cmd.Process.Pid}
+	for k, v := range bn.cpu {
+		c[k] = v
+	}
+	if manager != nil {
+		c["manager"] = manager.Cmd.Process.Pid
+	}
+	return c
 }
 
 // between returns the window from a to b, less ownPatches spec patches and ownCreates creates of the benchmark.
 func between(a, b snapshot, ownCreates, ownPatches int) window {
-	writes := b.kube.minus(a.kube)
+	writes := b.kube.writes.minus(a.kube.writes)
 	group := v1.GroupVersion.Group
 	writes.subtract(writeKey{Group: group, Resource: "destinations", Verb: "POST", Code: "201"}, float64(ownCreates))
 	writes.subtract(writeKey{Group: group, Resource: "destinations", Verb: "PATCH", Code: "200"}, float64(ownPatches))
@@ -135,6 +159,7 @@ func between(a, b snapshot, ownCreates, ownPatches int) window {
 		DestinationWrites: writes.total("destinations"),
 		EventWrites:       writes.total("events"),
 		Reconciles:        b.reconciles - a.reconciles,
+		CPU:               b.cpu.since(a.cpu),
 	}
 }
 
@@ -148,15 +173,18 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 	ns := bn.env.NewNamespace(bn.b, "bench-"+mode)
 
 	// Create: the manager with a drift interval that no phase reaches, so that only the create path runs.
-	bn.logf("%s: creating %d Destinations (manager --observation=%s --drift-interval=%s)", mode, n, mode, cfg.CreateDriftInterval)
+	bn.logf("%s: creating %d Destinations (manager --observation=%s --drift-interval=%s)",
+		mode, n, mode, cfg.CreateDriftInterval)
 	m1 := bn.startManager(emu, ns, mode, cfg.CreateDriftInterval)
 	mem1 := startMemorySampler(m1.proc.Cmd.Process.Pid, m1.metricsURL)
 	s0 := bn.snap(ctx, emu, m1)
 	out, err := bn.createAndWait(ctx, ns, nil)
 	if err != nil {
 		mem1.finish()
+		bn.keepLog(m1.proc, mode+"-manager-create")
 		return nil, fmt.Errorf("%s: %w\nmanager log tail:\n%s", mode, err, tail(m1.proc.Logs(), 40))
 	}
+	cpuAtReady := readCPU(bn.components(emu, m1.proc))
 	res.CreatesDoneSeconds, res.AllReadySeconds = out.CreatesDone.Seconds(), out.AllReady.Seconds()
 	res.ReadyLists, res.MeanReadyListMs = out.Lists, ms(out.ListTime)/float64(max(1, out.Lists))
 	bn.logf("%s: all %d Ready after %.1fs (creates done %.1fs)", mode, n, res.AllReadySeconds, res.CreatesDoneSeconds)
@@ -165,7 +193,10 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 	s1 := bn.snap(ctx, emu, m1)
 	res.Create = between(s0, s1, n, 0)
 	res.Create.Seconds = res.AllReadySeconds
+	// CPU up to the moment all were Ready, not through the wait for the last events.
+	res.Create.CPU = cpuAtReady.since(s0.cpu)
 	res.CallsPerDestination = perDestination(res.Create.HookstreamCalls, n)
+	res.CreatePath = append(managerCreatePath(s0.manager, s1.manager), serverTimes(s0.kube, s1.kube)...)
 	res.WritesPerDestination = map[string]float64{}
 	for _, w := range res.Create.KubeWrites {
 		res.WritesPerDestination[w.String()] = w.Count / float64(n)
@@ -173,17 +204,23 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 
 	targets := newTargetPicker(out.Items)
 	bn.logf("%s: %d spec changes while idle", mode, cfg.Samples)
-	res.IdleLatency = bn.sampleLatencies(ctx, emu, ns, targets, "idle", evenSchedule(time.Now(), time.Duration(cfg.Samples)*100*time.Millisecond, cfg.Samples))
+	idle := bn.sampleLatencies(ctx, emu, ns, targets, "idle",
+		evenSchedule(time.Now(), time.Duration(cfg.Samples)*100*time.Millisecond, cfg.Samples))
+	res.IdleLatency = summarize(idle, func(sample) bool { return true })
+	// The status write follows the PATCH the sample waited for; let the last one land inside the window.
+	time.Sleep(time.Second)
 	s2 := bn.snap(ctx, emu, m1)
 	res.Idle = between(s1, s2, 0, cfg.Samples)
 	res.CreateMemory = mem1.finish()
 	m1.proc.Stop()
+	bn.keepLog(m1.proc, mode+"-manager-create")
 
 	// Restart with the short interval: the first checks are spread over one interval, then every Destination is
 	// checked once per interval.
 	interval := cfg.DriftInterval
 	margin := max(3*time.Second, interval/10)
-	bn.logf("%s: restarting the manager with --drift-interval=%s; first checks for %s", mode, interval, interval+time.Second+margin)
+	bn.logf("%s: restarting the manager with --drift-interval=%s; first checks for %s",
+		mode, interval, interval+time.Second+margin)
 	s3 := bn.snap(ctx, emu, nil)
 	restartAt := time.Now()
 	m2 := bn.startManager(emu, ns, mode, interval)
@@ -192,43 +229,63 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 	sleepUntil(restartAt.Add(interval + time.Second + margin))
 	s4 := bn.snap(ctx, emu, m2)
 	res.Restart = between(s3, s4, 0, 0)
-	bn.logf("%s: restart window: hookstream %s; Kubernetes writes %.0f", mode, res.Restart.HookstreamCalls, res.Restart.DestinationWrites+res.Restart.EventWrites)
+	bn.logf("%s: restart window: hookstream %s; Kubernetes writes %.0f",
+		mode, formatCalls(res.Restart.HookstreamCalls), res.Restart.DestinationWrites+res.Restart.EventWrites)
 
 	bn.logf("%s: steady state for one interval (%s)", mode, interval)
 	sleepUntil(s4.at.Add(interval))
 	s5 := bn.snap(ctx, emu, m2)
 	res.Steady = between(s4, s5, 0, 0)
-	bn.logf("%s: steady: hookstream %s; Kubernetes writes %.0f; %.0f reconciles", mode, res.Steady.HookstreamCalls,
-		res.Steady.DestinationWrites+res.Steady.EventWrites, res.Steady.Reconciles)
+	bn.logf("%s: steady: hookstream %s; Kubernetes writes %.0f; %.0f reconciles",
+		mode, formatCalls(res.Steady.HookstreamCalls), res.Steady.DestinationWrites+res.Steady.EventWrites,
+		res.Steady.Reconciles)
 
-	// The sweep: spec changes spread over the next interval, while every Destination gets its periodic check. In
-	// list mode a burst of samples also lands where the next list is due, one interval after the last one began.
-	schedule := evenSchedule(s5.at, interval, cfg.Samples)
+	// The sweep: spec changes spread evenly over the next interval, while every Destination gets its periodic
+	// check. In list mode more samples, 100 ms apart, cover the 2 s around the moment the next list is due: one
+	// interval after the last one began, as the snapshot expires.
+	plan := evenSchedule(s5.at, interval, cfg.Samples)
 	if starts := lists.starts(); mode == modeList && len(starts) > 0 {
 		next := starts[len(starts)-1].Add(interval)
-		for next.Before(s5.at.Add(time.Second)) {
+		for next.Before(s5.at.Add(300 * time.Millisecond)) {
 			next = next.Add(interval)
 		}
 		if next.Before(s5.at.Add(interval)) {
-			for range 10 {
-				schedule = append(schedule, next.Add(-500*time.Millisecond))
-			}
+			plan = append(plan, burstSchedule(next.Add(-300*time.Millisecond), 2*time.Second)...)
 		}
 	}
-	bn.logf("%s: %d spec changes during the sweep of the next interval", mode, len(schedule))
-	res.SweepLatency = bn.sampleLatencies(ctx, emu, ns, targets, "sweep", schedule)
+	bn.logf("%s: %d spec changes during the sweep of the next interval", mode, len(plan))
+	sweep := bn.sampleLatencies(ctx, emu, ns, targets, "sweep", plan)
+	res.SweepLatency = summarize(sweep, func(s sample) bool { return !s.burst })
+	res.ListLatency = summarize(sweep, func(s sample) bool { return s.burst })
 	sleepUntil(s5.at.Add(interval))
 	s6 := bn.snap(ctx, emu, m2)
-	res.Sweep = between(s5, s6, 0, len(schedule))
+	res.Sweep = between(s5, s6, 0, len(plan))
 	res.SteadyMemory = mem2.finish()
 	for _, st := range lists.finish() {
 		res.ListStarts = append(res.ListStarts, st.start.Sub(restartAt).Seconds())
 		res.ListDurations = append(res.ListDurations, ms(st.duration))
 	}
 	m2.proc.Stop()
+	bn.keepLog(m2.proc, mode+"-manager-restart")
+	emu.Stop()
+	bn.keepLog(emu.Process, mode+"-emulator")
 	bn.logf("%s: done; sweep spec-change p50 %.0f ms p99 %.0f ms", mode, res.SweepLatency.P50Ms, res.SweepLatency.P99Ms)
 	return res, nil
 }
+
+// keepLog copies a process's log next to the JSON results: the harness's folder goes away with the control plane.
+func (bn *bench) keepLog(p *harness.Process, name string) {
+	dir := bn.logDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		bn.logf("keeping the log of %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".log"), []byte(p.Logs()), 0o644); err != nil {
+		bn.logf("keeping the log of %s: %v", name, err)
+	}
+}
+
+func (bn *bench) logDir() string { return strings.TrimSuffix(bn.cfg.Out, ".json") + "-logs" }
 
 func perDestination(calls map[string]int64, n int) map[string]float64 {
 	out := map[string]float64{}
@@ -254,17 +311,17 @@ func tail(s string, lines int) string {
 
 // targetPicker hands out Ready Destinations in a random order, so that samples spread over the whole set.
 type targetPicker struct {
-	items []v1.Destination
+	items []readyItem
 	next  int
 }
 
-func newTargetPicker(items []v1.Destination) *targetPicker {
-	p := &targetPicker{items: append([]v1.Destination(nil), items...)}
+func newTargetPicker(items []readyItem) *targetPicker {
+	p := &targetPicker{items: append([]readyItem(nil), items...)}
 	rand.Shuffle(len(p.items), func(i, j int) { p.items[i], p.items[j] = p.items[j], p.items[i] })
 	return p
 }
 
-func (p *targetPicker) pick() *v1.Destination {
+func (p *targetPicker) pick() *readyItem {
 	d := &p.items[p.next%len(p.items)]
 	p.next++
 	return d

@@ -21,15 +21,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"k8s.io/client-go/rest"
 
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 )
@@ -140,48 +139,78 @@ func (k writeKey) String() string {
 		r += "/" + k.Subresource
 	}
 	if k.Group != "" && k.Group != "hookstream.io" {
-		r += "." + k.Group
+		r += " (" + k.Group + ")"
 	}
 	return fmt.Sprintf("%s %s %s", r, k.Verb, k.Code)
 }
 
 // mutatingVerbs are the verbs apiserver_request_total uses for writes (PUT is an update, APPLY a server-side apply).
-var mutatingVerbs = map[string]bool{"POST": true, "PUT": true, "PATCH": true, "APPLY": true, "DELETE": true, "DELETECOLLECTION": true}
+var mutatingVerbs = map[string]bool{
+	"POST": true, "PUT": true, "PATCH": true, "APPLY": true, "DELETE": true, "DELETECOLLECTION": true,
+}
 
 // kubeWrites counts writes to Destinations and Events, by kind.
 type kubeWrites map[writeKey]float64
 
-// scrapeKubeWrites reads apiserver_request_total from the API server's /metrics as the cluster admin.
-func scrapeKubeWrites(ctx context.Context, cfg *rest.Config) (kubeWrites, error) {
-	hc, err := rest.HTTPClientFor(cfg)
+// kubeScrape is what the API server's /metrics says about writes to Destinations and Events.
+type kubeScrape struct {
+	writes kubeWrites
+	// durations holds apiserver_request_duration_seconds of the same writes, code left out: sum and count.
+	durationSum, durationCount map[writeKey]float64
+}
+
+// scrapeKubeWrites reads apiserver_request_total and apiserver_request_duration_seconds from the API server's
+// /metrics as the cluster admin.
+func scrapeKubeWrites(ctx context.Context, hc *http.Client, host string) (kubeScrape, error) {
+	out := kubeScrape{writes: kubeWrites{}, durationSum: map[writeKey]float64{}, durationCount: map[writeKey]float64{}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(host, "/")+"/metrics", nil)
 	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(cfg.Host, "/")+"/metrics", nil)
-	if err != nil {
-		return nil, err
+		return out, err
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
-		return nil, fmt.Errorf("GET /metrics of the API server: %d %s", resp.StatusCode, b)
+		return out, fmt.Errorf("GET /metrics of the API server: %d %s", resp.StatusCode, b)
 	}
-	out := kubeWrites{}
 	for _, s := range parseProm(resp.Body) {
-		if s.name != "apiserver_request_total" || !mutatingVerbs[s.labels["verb"]] {
+		if !mutatingVerbs[s.labels["verb"]] {
 			continue
 		}
 		if r := s.labels["resource"]; r != "destinations" && r != "events" {
 			continue
 		}
-		out[writeKey{Group: s.labels["group"], Resource: s.labels["resource"], Subresource: s.labels["subresource"],
-			Verb: s.labels["verb"], Code: s.labels["code"]}] += s.value
+		k := writeKey{Group: s.labels["group"], Resource: s.labels["resource"], Subresource: s.labels["subresource"],
+			Verb: s.labels["verb"]}
+		switch s.name {
+		case "apiserver_request_total":
+			k.Code = s.labels["code"]
+			out.writes[k] += s.value
+		case "apiserver_request_duration_seconds_sum":
+			out.durationSum[k] += s.value
+		case "apiserver_request_duration_seconds_count":
+			out.durationCount[k] += s.value
+		}
 	}
 	return out, nil
+}
+
+// serverTimes returns the API server's mean time per write kind between two scrapes.
+func serverTimes(before, after kubeScrape) []pathTime {
+	var out []pathTime
+	for k, count := range after.durationCount {
+		n := count - before.durationCount[k]
+		if n <= 0 {
+			continue
+		}
+		mean := (after.durationSum[k] - before.durationSum[k]) / n * 1000
+		out = append(out, pathTime{Step: "API server: " + strings.TrimSuffix(k.String(), " "), MeanMs: mean, Count: n})
+	}
+	slices.SortFunc(out, func(a, b pathTime) int { return strings.Compare(a.Step, b.Step) })
+	return out
 }
 
 // minus returns the writes counted since before.
@@ -215,11 +244,8 @@ func (w kubeWrites) subtract(k writeKey, n float64) {
 }
 
 func (w kubeWrites) sortedKeys() []writeKey {
-	keys := make([]writeKey, 0, len(w))
-	for k := range w {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+	keys := slices.Collect(maps.Keys(w))
+	slices.SortFunc(keys, func(a, b writeKey) int { return strings.Compare(a.String(), b.String()) })
 	return keys
 }
 
@@ -265,14 +291,6 @@ func (c hsCalls) total() int64 {
 	return n
 }
 
-func (c hsCalls) route(route string) int64 {
-	var n int64
-	for _, v := range c[route] {
-		n += v
-	}
-	return n
-}
-
 // byRoute flattens to "route" -> count, with the status code appended when it is not 2xx.
 func (c hsCalls) byRoute() map[string]int64 {
 	out := map[string]int64{}
@@ -286,23 +304,6 @@ func (c hsCalls) byRoute() map[string]int64 {
 		}
 	}
 	return out
-}
-
-func (c hsCalls) String() string {
-	m := c.byRoute()
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s: %d", k, m[k]))
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, ", ")
 }
 
 // managerMetrics scrapes the manager's plain-HTTP metrics endpoint.
@@ -441,4 +442,45 @@ func (s *memorySampler) finish() memoryPeaks {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.peaks
+}
+
+// meanBetween returns the mean of a histogram or summary over the samples observed between two scrapes, in
+// milliseconds, and how many observations it covers.
+func meanBetween(before, after []promSample, name string, match map[string]string) (meanMs, count float64, ok bool) {
+	sumA, _ := sumMetric(before, name+"_sum", match)
+	countA, _ := sumMetric(before, name+"_count", match)
+	sumB, okSum := sumMetric(after, name+"_sum", match)
+	countB, okCount := sumMetric(after, name+"_count", match)
+	if !okSum || !okCount || countB <= countA {
+		return 0, 0, false
+	}
+	return (sumB - sumA) / (countB - countA) * 1000, countB - countA, true
+}
+
+// pathTime is the mean duration of one step, and how many times it ran.
+type pathTime struct {
+	Step   string  `json:"step"`
+	MeanMs float64 `json:"meanMs"`
+	Count  float64 `json:"count"`
+}
+
+// managerCreatePath reads from the manager's metrics where the time of its reconciles went between two scrapes.
+func managerCreatePath(before, after []promSample) []pathTime {
+	var out []pathTime
+	for _, m := range []struct {
+		step, name string
+		match      map[string]string
+	}{
+		{"reconcile (whole)", "controller_runtime_reconcile_time_seconds", map[string]string{"controller": "destination"}},
+		{"wait in the work queue", "workqueue_queue_duration_seconds", map[string]string{"name": "destination"}},
+		{"hookstream POST /destinations", "hookstream_api_request_duration_seconds",
+			map[string]string{"route": "POST /destinations"}},
+		{"Kubernetes PATCH (metadata, status)", "rest_client_request_duration_seconds", map[string]string{"verb": "PATCH"}},
+		{"Kubernetes POST (events)", "rest_client_request_duration_seconds", map[string]string{"verb": "POST"}},
+	} {
+		if mean, n, ok := meanBetween(before, after, m.name, m.match); ok {
+			out = append(out, pathTime{Step: m.step, MeanMs: mean, Count: n})
+		}
+	}
+	return out
 }

@@ -31,10 +31,10 @@ import (
 )
 
 // rawDefinition says what the raw-limit reference does; it is printed with the figures.
-const rawDefinition = "raw limit: the same %d creators create the same N Destinations; as each create answers, one of " +
-	"%d workers (the manager's --max-concurrent-reconciles) sends hookstream POST /destinations {name, slug, type " +
-	"http, url} to a fresh emulator with a client without rate limit, then one merge patch of the object's status " +
-	"subresource (id, slug, type, state, createdAt, updatedAt, observedGeneration, Ready and Synced True). " +
+const rawDefinition = "raw limit: the same %d creators create the same N Destinations; as each create answers, " +
+	"one of %d workers (the manager's --max-concurrent-reconciles) sends hookstream POST /destinations {name, slug, " +
+	"type http, url} to a fresh emulator with a client without rate limit, then one merge patch of the object's " +
+	"status subresource (id, slug, type, state, createdAt, updatedAt, observedGeneration, Ready and Synced True). " +
 	"Nothing else: no finalizer, no create marker, no event. Timed like the manager: from the first create until a " +
 	"list (every 500 ms) shows all N Ready for their generation."
 
@@ -47,6 +47,42 @@ type rawResult struct {
 	KubeWrites         []writeCount     `json:"kubeWritesBesidesCreates"`
 	ReadyLists         int              `json:"readyLists"`
 	MeanReadyListMs    float64          `json:"meanReadyListMs"`
+	CreatePath         []pathTime       `json:"createPath"`
+	CPU                cpuUse           `json:"cpu"`
+	// ReadyPollCost is the CPU one Ready poll of all N costs, measured on the idle control plane afterwards.
+	ReadyPollCost readyPollCost `json:"readyPollCost"`
+}
+
+// readyPollCost is the CPU time of one list of the N Destinations.
+type readyPollCost struct {
+	Lists              int     `json:"lists"`
+	APIServerMsPerList float64 `json:"apiserverCPUMsPerList"`
+	BenchmarkMsPerList float64 `json:"benchmarkCPUMsPerList"`
+	WallMsPerList      float64 `json:"wallMsPerList"`
+}
+
+// rawTimes adds up how long the raw loop's two steps took.
+type rawTimes struct {
+	mu           sync.Mutex
+	post, status time.Duration
+	n            int
+}
+
+func (t *rawTimes) add(post, status time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.post += post
+	t.status += status
+	t.n++
+}
+
+func (t *rawTimes) path() []pathTime {
+	n := float64(max(1, t.n))
+	return []pathTime{
+		{Step: "hookstream POST /destinations", MeanMs: ms(t.post) / n, Count: float64(t.n)},
+		{Step: "Kubernetes PATCH (status)", MeanMs: ms(t.status) / n, Count: float64(t.n)},
+		{Step: "both (one object)", MeanMs: ms(t.post+t.status) / n, Count: float64(t.n)},
+	}
 }
 
 // runRaw measures the raw limit: the least work that turns N created Destinations into N remote destinations with
@@ -59,11 +95,14 @@ func (bn *bench) runRaw(ctx context.Context) (*rawResult, error) {
 	ns := bn.env.NewNamespace(bn.b, "bench-raw")
 	hs := emu.Client(bn.b)
 
-	kubeBefore, err := scrapeKubeWrites(ctx, bn.kube)
+	kubeBefore, err := scrapeKubeWrites(ctx, bn.kubeHTTP, bn.kube.Host)
 	if err != nil {
 		return nil, err
 	}
 	statsBefore := emu.Stats(bn.b)
+	components := bn.components(emu, nil)
+	cpuBefore := readCPU(components)
+	var times rawTimes
 
 	created := make(chan *v1.Destination, cfg.N)
 	start := time.Now()
@@ -76,7 +115,7 @@ func (bn *bench) runRaw(ctx context.Context) (*rawResult, error) {
 	for range cfg.Concurrency {
 		wg.Go(func() {
 			for d := range created {
-				err := bn.rawCreate(ctx, hs, d)
+				err := bn.rawCreate(ctx, hs, d, &times)
 				mu.Lock()
 				if err != nil && loopErr == nil {
 					loopErr = err
@@ -94,12 +133,14 @@ func (bn *bench) runRaw(ctx context.Context) (*rawResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	kubeAfter, err := scrapeKubeWrites(ctx, bn.kube)
+	cpu := readCPU(components).since(cpuBefore)
+	kubeAfter, err := scrapeKubeWrites(ctx, bn.kubeHTTP, bn.kube.Host)
 	if err != nil {
 		return nil, err
 	}
-	writes := kubeAfter.minus(kubeBefore)
-	writes.subtract(writeKey{Group: v1.GroupVersion.Group, Resource: "destinations", Verb: "POST", Code: "201"}, float64(cfg.N))
+	writes := kubeAfter.writes.minus(kubeBefore.writes)
+	ownCreates := writeKey{Group: v1.GroupVersion.Group, Resource: "destinations", Verb: "POST", Code: "201"}
+	writes.subtract(ownCreates, float64(cfg.N))
 	r := &rawResult{
 		Definition:         fmt.Sprintf(rawDefinition, cfg.Creators, cfg.Concurrency),
 		CreatesDoneSeconds: out.CreatesDone.Seconds(),
@@ -109,18 +150,28 @@ func (bn *bench) runRaw(ctx context.Context) (*rawResult, error) {
 		KubeWrites:         writes.rows(),
 		ReadyLists:         out.Lists,
 		MeanReadyListMs:    ms(out.ListTime) / float64(max(1, out.Lists)),
+		CreatePath:         append(times.path(), serverTimes(kubeBefore, kubeAfter)...),
+		CPU:                cpu,
 	}
-	bn.logf("raw limit: all Ready after %.1fs (loop done %.1fs, creates done %.1fs)", r.AllReadySeconds, r.LoopDoneSeconds, r.CreatesDoneSeconds)
+	bn.logf("raw limit: all Ready after %.1fs (loop done %.1fs, creates done %.1fs)",
+		r.AllReadySeconds, r.LoopDoneSeconds, r.CreatesDoneSeconds)
+	if r.ReadyPollCost, err = bn.measureReadyPoll(ctx, ns, components); err != nil {
+		return nil, err
+	}
+	bn.logf("raw limit: one Ready poll of %d Destinations costs %.0f ms of API server CPU", cfg.N,
+		r.ReadyPollCost.APIServerMsPerList)
 	return r, nil
 }
 
-func (bn *bench) rawCreate(ctx context.Context, hs *hookstream.Client, d *v1.Destination) error {
+func (bn *bench) rawCreate(ctx context.Context, hs *hookstream.Client, d *v1.Destination, times *rawTimes) error {
+	start := time.Now()
 	remote, err := hs.CreateDestination(ctx, &hookstream.CreateRequest{
 		Name: d.Name, Slug: d.Namespace + "-" + d.Name, Type: hookstream.TypeHTTP, URL: d.Spec.HTTP.URL,
 	})
 	if err != nil {
 		return fmt.Errorf("raw POST for %s: %w", d.Name, err)
 	}
+	posted := time.Now()
 	base := d.DeepCopy()
 	s := &d.Status
 	s.ID, s.Slug, s.Type, s.State = remote.ID, remote.Slug, remote.Type, remote.Status
@@ -128,13 +179,37 @@ func (bn *bench) rawCreate(ctx context.Context, hs *hookstream.Client, d *v1.Des
 	s.CreatedAt, s.UpdatedAt = &created, &updated
 	s.ObservedGeneration = d.Generation
 	meta.SetStatusCondition(&s.Conditions, metav1.Condition{Type: v1.ConditionReady, Status: metav1.ConditionTrue,
-		Reason: v1.ReasonAvailable, Message: "The destination exists in hookstream and matches the spec.", ObservedGeneration: d.Generation})
+		Reason: v1.ReasonAvailable, Message: "The destination exists in hookstream and matches the spec.",
+		ObservedGeneration: d.Generation})
 	meta.SetStatusCondition(&s.Conditions, metav1.Condition{Type: v1.ConditionSynced, Status: metav1.ConditionTrue,
-		Reason: v1.ReasonReconcileSuccess, Message: "The last reconcile reached hookstream.", ObservedGeneration: d.Generation})
+		Reason: v1.ReasonReconcileSuccess, Message: "The last reconcile reached hookstream.",
+		ObservedGeneration: d.Generation})
 	if err := bn.cl.Status().Patch(ctx, d, client.MergeFrom(base)); err != nil {
 		return fmt.Errorf("raw status patch of %s: %w", d.Name, err)
 	}
+	times.add(posted.Sub(start), time.Since(posted))
 	return nil
+}
+
+// measureReadyPoll lists the namespace a few times with nothing else running, to tell how much of the API server's
+// CPU the benchmark's own Ready poll takes in the create phases.
+func (bn *bench) measureReadyPoll(ctx context.Context, namespace string,
+	components cpuComponents) (readyPollCost, error) {
+	const lists = 5
+	time.Sleep(time.Second)
+	before := readCPU(components)
+	for range lists {
+		if _, err := bn.listReady(ctx, namespace); err != nil {
+			return readyPollCost{}, err
+		}
+	}
+	used := readCPU(components).since(before)
+	return readyPollCost{
+		Lists:              lists,
+		APIServerMsPerList: used.ByName["kube-apiserver"] * 1000 / lists,
+		BenchmarkMsPerList: used.ByName["benchmark"] * 1000 / lists,
+		WallMsPerList:      used.Seconds * 1000 / lists,
+	}, nil
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
