@@ -57,8 +57,8 @@ type RateLimitInfo struct {
 	Remaining int
 	// Reset is RateLimit-Reset: time until the window resets.
 	Reset time.Duration
-	// RetryAfter is how long the server asks every caller to pause: Retry-After, else Reset, for a 429, a 503
-	// or an exhausted window (Remaining == 0); zero otherwise.
+	// RetryAfter is how long the server asks every caller to pause: Retry-After, else Reset, for a 429 or an
+	// exhausted window (Remaining == 0); Retry-After only, for a 503; zero otherwise.
 	RetryAfter time.Duration
 	// HasHeaders reports whether the response carried RateLimit-Remaining.
 	HasHeaders bool
@@ -85,7 +85,8 @@ func parseRateLimit(status int, header http.Header, now time.Time) RateLimitInfo
 	}
 	if retryAfter, ok := parseRetryAfter(header.Get("Retry-After"), now); ok {
 		info.RetryAfter = retryAfter
-	} else {
+	} else if status != http.StatusServiceUnavailable || exhausted {
+		// RateLimit-Reset times the rate window; it says nothing about when an unavailable service returns.
 		info.RetryAfter = info.Reset
 	}
 	if info.RetryAfter == 0 && status == http.StatusTooManyRequests {

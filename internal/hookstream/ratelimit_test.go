@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -182,5 +183,21 @@ func TestLimiterRegistryZeroValue(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Wait on an unlimited limiter: %v", err)
 		}
+	}
+}
+
+// TestUnavailableWithoutRetryAfterDoesNotPause: a 503 carrying only the rate window's headers is an outage, not
+// a request to pause the key until the window resets.
+func TestUnavailableWithoutRetryAfterDoesNotPause(t *testing.T) {
+	h := http.Header{}
+	h.Set("RateLimit-Limit", "1000")
+	h.Set("RateLimit-Remaining", "900")
+	h.Set("RateLimit-Reset", "53")
+	if info := parseRateLimit(http.StatusServiceUnavailable, h, time.Now()); info.RetryAfter != 0 {
+		t.Errorf("503 without Retry-After: pause %v, want none", info.RetryAfter)
+	}
+	h.Set("Retry-After", "7")
+	if info := parseRateLimit(http.StatusServiceUnavailable, h, time.Now()); info.RetryAfter != 7*time.Second {
+		t.Errorf("503 with Retry-After 7: pause %v, want 7s", info.RetryAfter)
 	}
 }
