@@ -1,0 +1,192 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package faults
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hookstream/hookstream-operator/internal/emulator"
+	"github.com/hookstream/hookstream-operator/test/harness"
+)
+
+// apiServerPID finds the kube-apiserver this test process started, by its secure port.
+func apiServerPID(t testing.TB, port string) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	must(t, err)
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+		if filepath.Base(args[0]) != "kube-apiserver" || !slices.Contains(args, "--secure-port="+port) {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// The fields after the command name, which is in parentheses, start with the state and the parent pid.
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(os.Getpid()) {
+			return pid
+		}
+	}
+	t.Fatalf("no kube-apiserver child of this process serves port %s", port)
+	return 0
+}
+
+func processGone(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return os.IsNotExist(err)
+}
+
+// restartAPIServer stops the kube-apiserver (SIGTERM, then SIGKILL if it is still there after a grace period:
+// with watches open it can take longer than envtest's 20 s to stop) and starts it again on the same address with
+// the same serving certificate and service-account signing key, so that every kubeconfig and token issued before
+// stays valid; etcd keeps running. envtest deletes a generated certificate folder on Stop and would make new keys
+// on Start, so the folder is copied first and handed back to Start. It returns how long the API server was
+// unavailable and how it stopped.
+func restartAPIServer(t testing.TB) (time.Duration, string) {
+	t.Helper()
+	const grace = 5 * time.Second
+	api := s.ControlPlane.ControlPlane.APIServer
+	port := api.SecureServing.Port
+	keep := filepath.Join(s.Dir, fmt.Sprintf("apiserver-certs-%d", time.Now().UnixNano()))
+	must(t, os.MkdirAll(keep, 0o700))
+	entries, err := os.ReadDir(api.CertDir)
+	must(t, err)
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			must(t, copyFile(filepath.Join(api.CertDir, e.Name()), filepath.Join(keep, e.Name())))
+		}
+	}
+	pid := apiServerPID(t, port)
+	down := time.Now()
+	must(t, syscall.Kill(pid, syscall.SIGTERM))
+	how := "SIGTERM"
+	for !processGone(pid) && time.Since(down) < grace {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !processGone(pid) {
+		must(t, syscall.Kill(pid, syscall.SIGKILL))
+		how = fmt.Sprintf("SIGTERM, still running after %s, then SIGKILL", grace)
+		harness.WaitUntil(t, 10*time.Second, "the kube-apiserver to die", func() error {
+			if !processGone(pid) {
+				return fmt.Errorf("pid %d is still there", pid)
+			}
+			return nil
+		})
+	} else {
+		how = fmt.Sprintf("SIGTERM, stopped in %s", time.Since(down).Round(100*time.Millisecond))
+	}
+	// The process is gone: Stop only forgets it and deletes its folder.
+	must(t, api.Stop())
+	api.CertDir = keep
+	if err := api.Start(); err != nil {
+		t.Fatalf("starting the kube-apiserver again: %v", err)
+	}
+	if api.SecureServing.Port != port {
+		t.Fatalf("the kube-apiserver came back on port %s, not %s: kubeconfigs are invalid", api.SecureServing.Port, port)
+	}
+	return time.Since(down), how
+}
+
+// TestAPIServerRestartWhileReconciling restarts the kube-apiserver while the manager works through a batch of
+// creates, updates and deletes whose hookstream answers take 300 ms: writes to hookstream succeed while their
+// status cannot be recorded. Everything must converge afterwards, without a second write.
+func TestAPIServerRestartWhileReconciling(t *testing.T) {
+	r := table.start(t, "kube-apiserver restart")
+	emu := s.StartEmulator(t)
+	emu.SetFaults(t, emulator.Faults{ResponseDelay: 300 * time.Millisecond, Routes: writeRoutes})
+	ns := s.NewNamespace(t, "apiserver")
+	mgr := s.StartManager(t, emu, ns)
+	hs := emu.Client(t)
+
+	existing := names("e", size.restartExisting)
+	updated, deleted := existing[:len(existing)/2], existing[len(existing)/2:]
+	created := names("c", size.restartCreates)
+	want := map[string]spec{}
+	for _, name := range existing {
+		want[name] = specFor(name, 1)
+		must(t, createDestination(ns, name, want[name]))
+	}
+	waitConverged(t, ns, want, mgr)
+
+	before := emu.Stats(t)
+	gone := map[string]bool{}
+	for _, name := range created {
+		want[name] = specFor(name, 1)
+		must(t, createDestination(ns, name, want[name]))
+	}
+	for _, name := range updated {
+		want[name] = specFor(name, 2)
+		must(t, updateDestination(ns, name, want[name]))
+	}
+	for _, name := range deleted {
+		delete(want, name)
+		gone[name] = true
+		must(t, deleteDestination(ns, name))
+	}
+	r.Attempted = len(created) + len(updated) + len(deleted)
+	harness.WaitUntil(t, 60*time.Second, "the manager to be part-way through the batch", func() error {
+		if n := successes(statsSince(emu.Stats(t), before), emulator.RouteCreateDestination); n < int64(max(1, len(created)/4)) {
+			return fmt.Errorf("%d creates so far", n)
+		}
+		return nil
+	})
+	atFault := emu.Stats(t)
+	posted := successes(statsSince(atFault, before), emulator.RouteCreateDestination)
+	downFor, how := restartAPIServer(t)
+	during := statsSince(emu.Stats(t), atFault)
+	r.FaultCalls = during.Total()
+	r.note("the API server was restarted (%s) after %d of %d creates reached hookstream, and was unavailable for %s; "+
+		"calls meanwhile: %s", how, posted, len(created), downFor.Round(100*time.Millisecond), describeStats(during))
+
+	r.Recover = waitConverged(t, ns, want, mgr)
+	// The manager's token and the API server's address survived the restart: the manager converged with them, and
+	// kubectl with the same kubeconfig works.
+	if out, err := exec.Command(s.KubectlPath, "--kubeconfig", s.SAKubeconfig, "get", "destinations", "-n", ns).CombinedOutput(); err != nil {
+		t.Errorf("the manager's kubeconfig no longer works after the restart: %v\n%s", err, out)
+	}
+	tl := compareRemote(t, hs, ns, want, gone)
+	tl.addTo(r)
+	tl.report(t)
+	repeated, writes := repeatedWrites(statsSince(emu.Stats(t), before), len(created), len(updated), len(deleted))
+	r.Duplicated += repeated
+	r.note("%s", writes)
+	if repeated > 0 {
+		t.Errorf("%d repeated remote writes: %s", repeated, writes)
+	}
+	lines, adopted := adoptions(mgr)
+	r.note("%d Destinations found their create by slug after its status could not be recorded (%d attempts)", adopted, lines)
+	checkNoPanic(t, mgr)
+}

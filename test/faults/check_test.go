@@ -1,0 +1,92 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package faults
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/emulator"
+)
+
+// TestRequestedCheckDuringFailures asks for a check of every Destination (the reconcile-requested-at annotation)
+// while hookstream answers every request with 500, twice, with a healthy spell in between. As long as no request
+// succeeds, no Destination may report Synced=True for the requested check: the conditions must say that hookstream
+// failed, however often the operator retries.
+func TestRequestedCheckDuringFailures(t *testing.T) {
+	const objects, watch = 4, 5 * time.Second
+	r := table.start(t, "check requested during 500s")
+	emu := s.StartEmulator(t)
+	ns := s.NewNamespace(t, "check")
+	mgr := s.StartManager(t, emu, ns)
+	hs := emu.Client(t)
+
+	want := map[string]spec{}
+	for _, name := range names("d", objects) {
+		want[name] = specFor(name, 1)
+		must(t, createDestination(ns, name, want[name]))
+	}
+	waitConverged(t, ns, want, mgr)
+
+	var faultCalls int64
+	for incident := 1; incident <= 2; incident++ {
+		request := fmt.Sprintf("check-%d", incident)
+		before := emu.Stats(t)
+		emu.SetFaults(t, emulator.Faults{ErrorRate: 1, ErrorStatus: http.StatusInternalServerError})
+		annotateAll(t, ns, request)
+		r.Attempted += objects
+		// For a while every answer is a 500: sample the conditions all along.
+		lied := map[string]string{}
+		for start := time.Now(); time.Since(start) < watch; time.Sleep(100 * time.Millisecond) {
+			items, err := listDestinations(ns)
+			must(t, err)
+			for i := range items {
+				d := &items[i]
+				synced := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionSynced)
+				if d.Status.LastHandledReconcileAt == request && synced != nil && synced.Status == metav1.ConditionTrue {
+					if _, seen := lied[d.Name]; !seen {
+						lied[d.Name] = fmt.Sprintf("%s after %s: lastHandledReconcileAt %q with %s=%s/%s %q", d.Name,
+							time.Since(start).Round(100*time.Millisecond), request, synced.Type, synced.Status, synced.Reason, synced.Message)
+					}
+				}
+			}
+		}
+		during := statsSince(emu.Stats(t), before)
+		faultCalls += during.Total()
+		emu.ClearFaults(t)
+		r.note("incident %d (%s of 500s, check %q requested on %d Destinations): %d reported Synced=True for the "+
+			"requested check although no request succeeded; calls: %s", incident, watch, request, objects, len(lied),
+			describeStats(during))
+		for _, l := range lied {
+			t.Errorf("incident %d: %s, while hookstream answered every request with 500 (%s)", incident, l, describeStats(during))
+		}
+		waitAll(t, ns, size.recoveryLimit, "Synced after incident "+request, func(d *v1.Destination) error {
+			return hasCondition(d, v1.ConditionSynced, metav1.ConditionTrue, "")
+		})
+	}
+	r.FaultCalls = faultCalls
+	tl := compareRemote(t, hs, ns, want, nil)
+	tl.addTo(r)
+	tl.report(t)
+	checkNoPanic(t, mgr)
+}

@@ -1,0 +1,202 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package faults
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookstream/hookstream-operator/internal/emulator"
+	"github.com/hookstream/hookstream-operator/test/harness"
+)
+
+// putFaults sets the emulator's faults without a testing.TB, for goroutines that must not call t.Fatal.
+func putFaults(emu *harness.Emulator, f emulator.Faults) error {
+	body, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequest(http.MethodPut, emu.URL+"/_emulator/faults", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("PUT /_emulator/faults: %s", resp.Status)
+	}
+	return nil
+}
+
+// TestRateLimitStormAnd5xx answers every request with 429 (and Retry-After: 1) while Destinations are created,
+// changed and deleted, then 30% of requests with 500 or 503 while the operator converges and applies a second round
+// of changes. The operator must converge without a duplicate and never exceed its rate budget, measured from the
+// arrival time of every request at the emulator.
+func TestRateLimitStormAnd5xx(t *testing.T) {
+	const rate, burst = 5, 5
+	r := table.start(t, fmt.Sprintf("429 storm %s, then 30%% 5xx", size.storm))
+	emu := s.StartEmulator(t)
+	ns := s.NewNamespace(t, "storm")
+	mgr := s.StartManager(t, emu, ns, "--hookstream-rate-limit", fmt.Sprint(rate), "--hookstream-rate-burst", fmt.Sprint(burst))
+	hs := emu.Client(t)
+
+	existing := names("e", size.stormExist)
+	updated, deleted := existing[:len(existing)/2], existing[len(existing)/2:]
+	created := names("c", size.stormCreates)
+	want := map[string]spec{}
+	for _, name := range existing {
+		want[name] = specFor(name, 1)
+		must(t, createDestination(ns, name, want[name]))
+	}
+	waitConverged(t, ns, want, mgr)
+
+	before := emu.Stats(t)
+	emu.SetFaults(t, emulator.Faults{ErrorRate: 1, ErrorStatus: http.StatusTooManyRequests})
+	stormStart := time.Now()
+	gone := map[string]bool{}
+	for _, name := range created {
+		want[name] = specFor(name, 1)
+		must(t, createDestination(ns, name, want[name]))
+	}
+	for _, name := range updated {
+		want[name] = specFor(name, 2)
+		must(t, updateDestination(ns, name, want[name]))
+	}
+	for _, name := range deleted {
+		delete(want, name)
+		gone[name] = true
+		must(t, deleteDestination(ns, name))
+	}
+	time.Sleep(time.Until(stormStart.Add(size.storm)))
+	storm := statsSince(emu.Stats(t), before)
+	stormEnd := time.Now()
+	stormSeconds := stormEnd.Sub(stormStart).Seconds()
+	r.Attempted = len(created) + len(updated) + len(deleted)
+	r.FaultCalls = storm.Total()
+	r.note("storm: %d calls in %.0f s (%.1f/s), %d answered 429", storm.Total(), stormSeconds,
+		float64(storm.Total())/stormSeconds, countStatus(storm, http.StatusTooManyRequests))
+
+	// 30% of the requests fail, with 500 and 503 in turn, for as long as the operator needs to converge twice.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var toggleErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			status := []int{http.StatusInternalServerError, http.StatusServiceUnavailable}[i%2]
+			if err := putFaults(emu, emulator.Faults{ErrorRate: 0.3, ErrorStatus: status}); err != nil {
+				toggleErr = err
+				return
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Second):
+			}
+		}
+	}()
+	// The budget and the calls are measured however the scenario ends, a failed convergence included.
+	endFaults := sync.OnceFunc(func() {
+		close(stop)
+		wg.Wait()
+		emu.ClearFaults(t)
+		faultEnd := time.Now()
+		if toggleErr != nil {
+			t.Error(toggleErr)
+		}
+		all := statsSince(emu.Stats(t), before)
+		r.FaultCalls = all.Total()
+		r.note("calls during the faults: %s", describeStats(all))
+		arrivals := arrivalsBetween(emulatorRequests(t, emu), stormStart, faultEnd)
+		var budget []string
+		for _, w := range []time.Duration{time.Second, 5 * time.Second, 10 * time.Second} {
+			// A token bucket lets through at most burst + rate·w requests in any w; 50 ms cover the time between
+			// taking a token and the request reaching the emulator.
+			allowed := burst + int(float64(rate)*(w+50*time.Millisecond).Seconds())
+			got := maxInWindow(arrivals, w)
+			budget = append(budget, fmt.Sprintf("%d in %s (allowed %d)", got, w, allowed))
+			if got > allowed {
+				t.Errorf("%d requests within %s, above the budget of %d (--hookstream-rate-limit %d --hookstream-rate-burst %d)",
+					got, w, allowed, rate, burst)
+			}
+		}
+		r.note("rate budget %d/s burst %d: busiest windows %v; %d requests over %.0f s = %.2f/s", rate, burst, budget,
+			len(arrivals), faultEnd.Sub(stormStart).Seconds(), float64(len(arrivals))/faultEnd.Sub(stormStart).Seconds())
+		if gaps := silences(arrivals, stormEnd, faultEnd, 10*time.Second); len(gaps) > 0 {
+			r.note("silences of 10 s or more under 30%% 5xx, none asked for by hookstream: %v", gaps)
+		}
+	})
+	defer endFaults()
+	r.Recover = waitConverged(t, ns, want, mgr)
+	r.note("30%% 5xx: the storm's changes converged %s after it ended", r.Recover.Round(100*time.Millisecond))
+	secondRound := 0
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		want[name] = specFor(name, 3)
+		must(t, updateDestination(ns, name, want[name]))
+		secondRound++
+	}
+	r.Attempted += secondRound
+	secondRecover := waitConverged(t, ns, want, mgr)
+	r.note("30%% 5xx: a second round of %d updates converged in %s", secondRound, secondRecover.Round(100*time.Millisecond))
+	endFaults()
+
+	tl := compareRemote(t, hs, ns, want, gone)
+	tl.addTo(r)
+	tl.report(t)
+	repeated, writes := repeatedWrites(statsSince(emu.Stats(t), before), len(created), len(updated)+secondRound, len(deleted))
+	r.Duplicated += repeated
+	r.note("%s", writes)
+	if repeated > 0 {
+		t.Errorf("%d repeated remote writes: %s", repeated, writes)
+	}
+	checkNoPanic(t, mgr)
+}
+
+func countStatus(st emulator.Stats, status int) int64 {
+	var n int64
+	for _, codes := range st.Routes {
+		n += codes[status]
+	}
+	return n
+}
+
+// silences lists the spells of at least atLeast without any request arriving, between from and to.
+func silences(arrivals []time.Time, from, to time.Time, atLeast time.Duration) []string {
+	var out []string
+	last := from
+	for _, a := range append(arrivals, to) {
+		if a.Before(from) {
+			continue
+		}
+		if gap := a.Sub(last); gap >= atLeast {
+			out = append(out, fmt.Sprintf("%s at +%s", gap.Round(100*time.Millisecond), last.Sub(from).Round(time.Second)))
+		}
+		last = a
+	}
+	return out
+}
