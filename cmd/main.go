@@ -43,6 +43,7 @@ import (
 	hookstreamv1alpha1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/controller"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
 var (
@@ -113,7 +114,7 @@ func main() {
 	flag.StringVar(&o.defaultCredentialsSecret, "default-credentials-secret", "hookstream-credentials",
 		"Secret, in each Destination's namespace, holding the API key of Destinations without spec.credentialsRef.")
 	flag.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "Destinations reconciled in parallel.")
-	flag.StringVar(&o.observation, "observation", controller.ObserveByList,
+	flag.StringVar(&o.observation, "observation", managed.ObserveByList,
 		"How periodic drift checks read hookstream: \"list\" (one paginated list per API key and interval, shared by "+
 			"all its Destinations) or \"get\" (one read per Destination).")
 	flag.StringVar(&o.watchNamespaces, "watch-namespaces", "",
@@ -131,8 +132,8 @@ func main() {
 }
 
 func run(o options) error {
-	if o.observation != controller.ObserveByList && o.observation != controller.ObserveByGet {
-		return fmt.Errorf("--observation must be %q or %q", controller.ObserveByList, controller.ObserveByGet)
+	if o.observation != managed.ObserveByList && o.observation != managed.ObserveByGet {
+		return fmt.Errorf("--observation must be %q or %q", managed.ObserveByList, managed.ObserveByGet)
 	}
 	httpClient, err := hookstreamHTTPClient(o.caFile)
 	if err != nil {
@@ -179,11 +180,11 @@ func run(o options) error {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
 
-	clients := controller.CachedClientFactory(hookstream.Options{
+	clients := managed.CachedClientFactory(hookstream.Options{
 		BaseURL:    o.hookstreamURL,
 		HTTPClient: httpClient,
 		Timeout:    o.requestTimeout,
-		Observer:   controller.ObserveAPIRequest,
+		Observer:   managed.ObserveAPIRequest,
 	}, hookstream.NewLimiterRegistry(o.rateLimit, o.rateBurst))
 
 	if err := (&controller.DestinationReconciler{

@@ -45,6 +45,8 @@ const (
 	ReasonProgressing = "Progressing"
 	// ReasonCredentialsNotFound: the credentials Secret or its apiKey key is missing.
 	ReasonCredentialsNotFound = "CredentialsNotFound"
+	// ReasonCredentialsInvalid: the credentials Secret's apiKey is empty, only whitespace, or cannot be sent.
+	ReasonCredentialsInvalid = "CredentialsInvalid"
 	// ReasonSecretNotFound: a Secret or key referenced by the spec is missing.
 	ReasonSecretNotFound = "SecretNotFound"
 	// ReasonUnauthorized: hookstream rejected the API key (401).
@@ -59,6 +61,11 @@ const (
 	ReasonRateLimited = "RateLimited"
 	// ReasonAPIUnavailable: hookstream failed or could not be reached; the operator retries with backoff.
 	ReasonAPIUnavailable = "APIUnavailable"
+	// ReasonKubernetesForbidden: the Kubernetes API server refused one of the operator's own reads or writes
+	// (RBAC); the operator's ClusterRole needs the permission the message names.
+	ReasonKubernetesForbidden = "KubernetesForbidden"
+	// ReasonKubernetesError: one of the operator's own reads or writes in Kubernetes failed; retried with backoff.
+	ReasonKubernetesError = "KubernetesError"
 	// ReasonPaused: the hookstream.io/paused annotation stops every hookstream call for the object.
 	ReasonPaused = "Paused"
 	// ReasonObserved: managementPolicy Observe found the remote destination and it matches the spec.

@@ -29,37 +29,9 @@ import (
 // +kubebuilder:validation:XValidation:rule="has(self.http) == has(oldSelf.http) && has(self.awsSqs) == has(oldSelf.awsSqs) && has(self.awsS3) == has(oldSelf.awsS3) && has(self.awsEventBridge) == has(oldSelf.awsEventBridge) && has(self.gcpPubSub) == has(oldSelf.gcpPubSub) && has(self.kafka) == has(oldSelf.kafka) && has(self.rabbitmq) == has(oldSelf.rabbitmq) && has(self.websocket) == has(oldSelf.websocket)",message="the provider type is immutable (the provider block decides the hookstream type): to change it, create a new Destination and delete this one"
 // +kubebuilder:validation:XValidation:rule="has(self.adoptID) == has(oldSelf.adoptID) && (!has(self.adoptID) || self.adoptID == oldSelf.adoptID)",message="spec.adoptID cannot be added, changed or removed after creation: create a new Destination to take over another remote destination"
 type DestinationSpec struct {
-	// managementPolicy: `Manage` (default) creates, updates and deletes the remote destination; `Observe` never
-	// writes to hookstream: it finds the remote destination (by adoptID, else by slug), mirrors it into status and
-	// lists in status.drift what `Manage` would change.
-	// +optional
-	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
-
-	// deletionPolicy: `Delete` (default) deletes the remote destination with the Destination; `Orphan` leaves it
-	// in hookstream.
-	// +optional
-	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
-
-	// adoptionPolicy decides what happens when creating finds the slug already used in the project: `Never`
-	// (default) leaves the existing destination untouched and reports SlugConflict; `BySlug` takes it over and
-	// then converges it to the spec, PATCHing only the fields that differ.
-	// +optional
-	AdoptionPolicy AdoptionPolicy `json:"adoptionPolicy,omitempty"`
-
-	// adoptID takes over the existing hookstream destination with this id instead of creating one. Nothing is
-	// changed remotely until the normal comparison, which PATCHes only the fields that differ. Cannot be added,
-	// changed or removed later.
-	// +optional
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=64
-	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
-	AdoptID string `json:"adoptID,omitempty"`
-
-	// credentialsRef names the Secret, in the Destination's namespace, that holds the hookstream API key under the
-	// key `apiKey`. The key decides the hookstream project. Defaults to the manager's default credentials Secret
-	// (flag --default-credentials-secret, `hookstream-credentials` unless changed).
-	// +optional
-	CredentialsRef *LocalObjectReference `json:"credentialsRef,omitempty"`
+	// The lifecycle fields every kind has: managementPolicy, deletionPolicy, adoptionPolicy, adoptID and
+	// credentialsRef.
+	ManagedSpec `json:",inline"`
 
 	// displayName is the destination's name in hookstream (API field `name`), 1 to 128 characters.
 	// Defaults to metadata.name.
@@ -117,39 +89,6 @@ type DestinationSpec struct {
 	// +optional
 	CircuitBreaker *CircuitBreakerPolicy `json:"circuitBreaker,omitempty"`
 }
-
-// ManagementPolicy says whether the operator may write to hookstream.
-// +kubebuilder:validation:Enum=Manage;Observe
-type ManagementPolicy string
-
-const (
-	// ManagementManage creates, updates and deletes the remote destination.
-	ManagementManage ManagementPolicy = "Manage"
-	// ManagementObserve only reads the remote destination and reports the drift.
-	ManagementObserve ManagementPolicy = "Observe"
-)
-
-// DeletionPolicy says what happens to the remote destination when the Destination is deleted.
-// +kubebuilder:validation:Enum=Delete;Orphan
-type DeletionPolicy string
-
-const (
-	// DeletionDelete deletes the remote destination.
-	DeletionDelete DeletionPolicy = "Delete"
-	// DeletionOrphan leaves the remote destination in hookstream.
-	DeletionOrphan DeletionPolicy = "Orphan"
-)
-
-// AdoptionPolicy says whether an existing remote destination with the same slug may be taken over.
-// +kubebuilder:validation:Enum=Never;BySlug
-type AdoptionPolicy string
-
-const (
-	// AdoptNever reports a slug conflict and leaves the existing destination untouched.
-	AdoptNever AdoptionPolicy = "Never"
-	// AdoptBySlug takes over the existing destination with the same slug.
-	AdoptBySlug AdoptionPolicy = "BySlug"
-)
 
 // DestinationState is the delivery state of a destination.
 // +kubebuilder:validation:Enum=active;paused;disabled
@@ -527,13 +466,9 @@ type CircuitBreakerPolicy struct {
 
 // DestinationStatus is the observed state of a Destination.
 type DestinationStatus struct {
-	// observedGeneration is the metadata.generation the status describes.
-	// +optional
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-
-	// id of the remote destination in hookstream.
-	// +optional
-	ID string `json:"id,omitempty"`
+	// The status fields every kind has: observedGeneration, id, appliedSecretsHash, drift, driftObservedAt,
+	// lastHandledReconcileAt and conditions.
+	ManagedStatus `json:",inline"`
 
 	// slug of the remote destination: spec.slug or the value derived from namespace and name.
 	// +optional
@@ -562,50 +497,6 @@ type DestinationStatus struct {
 	// updatedAt is when hookstream last changed the destination.
 	// +optional
 	UpdatedAt *metav1.Time `json:"updatedAt,omitempty"`
-
-	// appliedSecretsHash is a keyed hash (HMAC-SHA256) of the secret values last sent to hookstream. hookstream
-	// masks secrets on read, so this is how a rotated Secret is detected; it reveals nothing of the values.
-	// +optional
-	AppliedSecretsHash string `json:"appliedSecretsHash,omitempty"`
-
-	// drift lists the remote fields that differ from the spec. With managementPolicy Observe: what Manage would
-	// change now. With Manage: what the last correction of changes made outside the operator reverted. Secret
-	// values are never shown.
-	// +optional
-	// +listType=map
-	// +listMapKey=field
-	Drift []FieldDrift `json:"drift,omitempty"`
-
-	// driftObservedAt is when status.drift was last set.
-	// +optional
-	DriftObservedAt *metav1.Time `json:"driftObservedAt,omitempty"`
-
-	// lastHandledReconcileAt echoes the value of the hookstream.io/reconcile-requested-at annotation that was
-	// last acted on.
-	// +optional
-	LastHandledReconcileAt string `json:"lastHandledReconcileAt,omitempty"`
-
-	// conditions: Ready (the remote destination exists and matches the spec), Synced (the last attempt to reach
-	// hookstream worked), Reconciling (a change is in progress) and Stalled (progress needs a change by you).
-	// +optional
-	// +listType=map
-	// +listMapKey=type
-	// +patchStrategy=merge
-	// +patchMergeKey=type
-	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
-}
-
-// FieldDrift is one remote field that differs from the spec.
-type FieldDrift struct {
-	// field is the hookstream API field, for example url or provider_config.region.
-	// +required
-	Field string `json:"field"`
-	// desired is the value the spec asks for ("(secret)" for secret values).
-	// +optional
-	Desired string `json:"desired,omitempty"`
-	// observed is the value hookstream holds ("(secret, differs)" for secret values).
-	// +optional
-	Observed string `json:"observed,omitempty"`
 }
 
 // +kubebuilder:object:root=true
@@ -657,3 +548,9 @@ func init() {
 		return nil
 	})
 }
+
+// GetManagedSpec returns the lifecycle fields of the spec.
+func (d *Destination) GetManagedSpec() *ManagedSpec { return &d.Spec.ManagedSpec }
+
+// GetManagedStatus returns the status fields every kind has.
+func (d *Destination) GetManagedStatus() *ManagedStatus { return &d.Status.ManagedStatus }

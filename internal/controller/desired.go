@@ -17,19 +17,13 @@ limitations under the License.
 package controller
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"sort"
-	"strings"
+	"slices"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
 )
-
-// SecretResolver returns the value of one key of a Secret in the Destination's namespace.
-type SecretResolver func(ref v1.SecretKeySelector) (string, error)
 
 // desiredDestination is the remote destination the spec asks for, secrets resolved. It is built by a pure function
 // of the spec and the referenced Secret values, and is what the remote row is compared with.
@@ -85,7 +79,7 @@ var authTypes = map[v1.HTTPAuthType]string{
 }
 
 // buildDesired maps a Destination's spec to the remote destination it asks for.
-func buildDesired(d *v1.Destination, resolve SecretResolver) (*desiredDestination, error) {
+func buildDesired(d *v1.Destination, resolve managed.SecretResolver) (*desiredDestination, error) {
 	spec := &d.Spec
 	want := &desiredDestination{
 		request: hookstream.CreateRequest{
@@ -200,11 +194,11 @@ func buildDesired(d *v1.Destination, resolve SecretResolver) (*desiredDestinatio
 			want.request.CircuitBreakerResetMS = &ms
 		}
 	}
-	sort.Strings(want.secretMaterial)
+	slices.Sort(want.secretMaterial)
 	return want, nil
 }
 
-func (want *desiredDestination) mapHTTP(h *v1.HTTPDestination, resolve SecretResolver,
+func (want *desiredDestination) mapHTTP(h *v1.HTTPDestination, resolve managed.SecretResolver,
 	secret func(object, key string, ref v1.SecretKeySelector) (string, error)) error {
 	want.request.URL = h.URL
 	want.request.Method = string(h.Method)
@@ -251,16 +245,13 @@ func (want *desiredDestination) mapHTTP(h *v1.HTTPDestination, resolve SecretRes
 	return err
 }
 
-// secretsHash is a keyed hash of every secret value the spec sends. The key is the hookstream API key, so the
-// hash kept in status cannot be used to guess a secret by someone who can read the Destination but not its Secrets.
-func (want *desiredDestination) secretsHash(apiKey string) string {
-	if len(want.secretMaterial) == 0 {
-		return ""
-	}
-	mac := hmac.New(sha256.New, []byte(apiKey))
-	mac.Write([]byte(strings.Join(want.secretMaterial, "\n")))
-	return "hmac-sha256:" + hex.EncodeToString(mac.Sum(nil))
+// KeyDescription names the slug, the destination's natural key, for messages.
+func (want *desiredDestination) KeyDescription() string {
+	return fmt.Sprintf("slug %q", want.request.Slug)
 }
+
+// SecretMaterial lists the secret values the request carries, each with its field, sorted.
+func (want *desiredDestination) SecretMaterial() []string { return want.secretMaterial }
 
 func int32PtrToInt(p *int32) *int {
 	if p == nil {

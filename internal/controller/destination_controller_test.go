@@ -35,6 +35,7 @@ import (
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
 const (
@@ -222,8 +223,8 @@ func TestEveryFieldConverges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if obs := compareDestination(want, row, false); !obs.upToDate() {
-				t.Errorf("remote row differs from the spec in %v", obs.fields())
+			if obs := compareDestination(want, row, false); !obs.UpToDate() {
+				t.Errorf("remote row differs from the spec in %v", obs.Fields())
 			}
 			if row.Name != "All fields" || row.Status != "disabled" || ptr.Deref(row.RetryMaxAttempts, 0) != 7 ||
 				ptr.Deref(row.CircuitBreakerResetMS, 0) != 90000 || !cmp.Equal(row.RetryIntervals, []int{15, 60, 600}) {
@@ -247,7 +248,7 @@ func TestEveryFieldConverges(t *testing.T) {
 }
 
 // resolveFrom reads Secret keys from the API server, for building the expected remote state in tests.
-func resolveFrom(t *testing.T, namespace string) SecretResolver {
+func resolveFrom(t *testing.T, namespace string) managed.SecretResolver {
 	return func(ref v1.SecretKeySelector) (string, error) {
 		s := &corev1.Secret{}
 		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: namespace, Name: ref.Name}, s); err != nil {
@@ -364,8 +365,8 @@ func TestBadAPIKeyRecoversWhenSecretIsFixed(t *testing.T) {
 func TestMissingCredentialsNamesTheSecret(t *testing.T) {
 	ns := newNamespace(t)
 	key := createDestination(t, ns, "nocreds", v1.DestinationSpec{
-		CredentialsRef: &v1.LocalObjectReference{Name: "team-hookstream"},
-		HTTP:           &v1.HTTPDestination{URL: "https://receiver.example.com/c"},
+		ManagedSpec: v1.ManagedSpec{CredentialsRef: &v1.LocalObjectReference{Name: "team-hookstream"}},
+		HTTP:        &v1.HTTPDestination{URL: "https://receiver.example.com/c"},
 	})
 	d := waitForCondition(t, key, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonCredentialsNotFound)
 	if c := findCondition(d, v1.ConditionReady); !strings.Contains(c.Message, `"team-hookstream"`) {
@@ -424,8 +425,8 @@ func TestDeleteWhenRemoteIsAlreadyGone(t *testing.T) {
 func TestDeleteOfNeverCreatedMakesNoCall(t *testing.T) {
 	ns := newNamespace(t)
 	key := createDestination(t, ns, "never", v1.DestinationSpec{
-		CredentialsRef: &v1.LocalObjectReference{Name: "missing"},
-		HTTP:           &v1.HTTPDestination{URL: "https://receiver.example.com/n"},
+		ManagedSpec: v1.ManagedSpec{CredentialsRef: &v1.LocalObjectReference{Name: "missing"}},
+		HTTP:        &v1.HTTPDestination{URL: "https://receiver.example.com/n"},
 	})
 	waitForCondition(t, key, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonCredentialsNotFound)
 	before := emu.Stats().Total()

@@ -23,43 +23,18 @@ import (
 	"strings"
 
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
 )
-
-// fieldDiff is one remote field that differs from the spec. Values of secret fields are never kept.
-type fieldDiff struct {
-	Field    string
-	Desired  string
-	Observed string
-	Secret   bool
-}
-
-// observation is the decision record of one reconcile: what the remote destination is and what must change.
-type observation struct {
-	patch *hookstream.UpdateRequest
-	diffs []fieldDiff
-}
-
-func (o *observation) upToDate() bool { return o.patch.IsEmpty() }
-
-// fields returns the API names of the differing fields, sorted.
-func (o *observation) fields() []string {
-	names := make([]string, 0, len(o.diffs))
-	for _, d := range o.diffs {
-		names = append(names, d.Field)
-	}
-	slices.Sort(names)
-	return slices.Compact(names)
-}
 
 // compareDestination compares the remote row with the desired destination, for the fields the user set only, and
 // returns the PATCH that converges it. secretsRotated says the Secret values differ from the ones last applied,
 // which the masked remote row cannot show.
-func compareDestination(want *desiredDestination, got *hookstream.Destination, secretsRotated bool) *observation {
+func compareDestination(want *desiredDestination, got *hookstream.Destination, secretsRotated bool) managed.Observation[*hookstream.UpdateRequest] {
 	req := &want.request
-	obs := &observation{patch: &hookstream.UpdateRequest{}}
-	p := obs.patch
+	obs := managed.Observation[*hookstream.UpdateRequest]{Patch: &hookstream.UpdateRequest{}}
+	p := obs.Patch
 	add := func(field, desired, observed string) {
-		obs.diffs = append(obs.diffs, fieldDiff{Field: field, Desired: desired, Observed: observed})
+		obs.Diffs = append(obs.Diffs, managed.FieldDiff{Field: field, Desired: desired, Observed: observed})
 	}
 
 	if req.Name != got.Name {
@@ -102,14 +77,14 @@ func compareDestination(want *desiredDestination, got *hookstream.Destination, s
 				}
 			} else if changed := compareObject(objAuthConfig, req.AuthConfig, got.AuthConfig, secrets, secretsRotated); len(changed) > 0 {
 				p.AuthConfig = hookstream.Set(req.AuthConfig)
-				obs.diffs = append(obs.diffs, changed...)
+				obs.Diffs = append(obs.Diffs, changed...)
 			}
 		}
 	} else {
 		secrets := want.secretFields[objProviderConfig]
 		if changed := compareObject(objProviderConfig, req.ProviderConfig, got.ProviderConfig, secrets, secretsRotated); len(changed) > 0 {
 			p.ProviderConfig = hookstream.Set(req.ProviderConfig)
-			obs.diffs = append(obs.diffs, changed...)
+			obs.Diffs = append(obs.Diffs, changed...)
 		}
 	}
 
@@ -147,19 +122,19 @@ func compareDestination(want *desiredDestination, got *hookstream.Destination, s
 // compareObject compares the keys the spec sets in one remote JSON object. Secret keys read back masked
 // ("****" + last 4), so they count as different when the masked form does not match, or when the Secret was
 // rotated since the last write.
-func compareObject(object string, want, got map[string]string, secretKeys []string, secretsRotated bool) []fieldDiff {
-	var diffs []fieldDiff
+func compareObject(object string, want, got map[string]string, secretKeys []string, secretsRotated bool) []managed.FieldDiff {
+	var diffs []managed.FieldDiff
 	for _, key := range slices.Sorted(maps.Keys(want)) {
 		path := object + "." + key
 		observed, present := got[key]
 		if slices.Contains(secretKeys, key) {
 			if !present || observed != maskSecret(want[key]) || secretsRotated {
-				diffs = append(diffs, fieldDiff{Field: path, Desired: "(secret)", Observed: "(secret)", Secret: true})
+				diffs = append(diffs, managed.FieldDiff{Field: path, Desired: "(secret)", Observed: "(secret)", Secret: true})
 			}
 			continue
 		}
 		if !present || observed != want[key] {
-			diffs = append(diffs, fieldDiff{Field: path, Desired: want[key], Observed: observed})
+			diffs = append(diffs, managed.FieldDiff{Field: path, Desired: want[key], Observed: observed})
 		}
 	}
 	return diffs

@@ -27,20 +27,22 @@ import (
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
 var testSecrets = map[string]map[string]string{
 	"creds": {"token": "tok-0123456789", "password": "pw-abcdefgh", "short": "abc", "hdr": "header-secret"},
 }
 
+// errTestMissing is what resolveTestSecret answers for a reference it does not hold.
+type errTestMissing struct{ ref v1.SecretKeySelector }
+
+func (e *errTestMissing) Error() string { return "no " + e.ref.Name + "/" + e.ref.Key }
+
 func resolveTestSecret(ref v1.SecretKeySelector) (string, error) {
-	s, ok := testSecrets[ref.Name]
+	v, ok := testSecrets[ref.Name][ref.Key]
 	if !ok {
-		return "", &errMissingSecret{name: ref.Name}
-	}
-	v, ok := s[ref.Key]
-	if !ok {
-		return "", &errMissingSecret{name: ref.Name, key: ref.Key}
+		return "", &errTestMissing{ref: ref}
 	}
 	return v, nil
 }
@@ -126,8 +128,8 @@ func TestDesiredConvergesForEveryField(t *testing.T) {
 				t.Fatal(err)
 			}
 			obs := compareDestination(want, remoteFor(want), false)
-			if !obs.upToDate() {
-				t.Errorf("the row created from the spec is not up to date; differing fields %v", obs.fields())
+			if !obs.UpToDate() {
+				t.Errorf("the row created from the spec is not up to date; differing fields %v", obs.Fields())
 			}
 		})
 	}
@@ -174,13 +176,13 @@ func TestCompareFindsOnlyTheChangedFields(t *testing.T) {
 			got := remoteFor(want)
 			tc.change(got)
 			obs := compareDestination(want, got, tc.rotated)
-			if diff := cmp.Diff(tc.fields, obs.fields(), cmpopts.EquateEmpty()); diff != "" {
+			if diff := cmp.Diff(tc.fields, obs.Fields(), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("differing fields (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tc.patched, obs.patch.Fields(), cmpopts.EquateEmpty()); diff != "" {
+			if diff := cmp.Diff(tc.patched, obs.Patch.Fields(), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("patched fields (-want +got):\n%s", diff)
 			}
-			for _, d := range obs.diffs {
+			for _, d := range obs.Diffs {
 				if d.Secret && (d.Desired != "(secret)" || d.Observed != "(secret)") {
 					t.Errorf("secret field %s keeps a value in the diff", d.Field)
 				}
@@ -194,8 +196,8 @@ func TestBuildDesiredReportsTheMissingSecret(t *testing.T) {
 		ProjectID: "p", TopicID: "t", ServiceAccountJSONSecretRef: v1.SecretKeySelector{Name: "creds", Key: "nope"},
 	}}
 	_, err := buildDesired(newDestination(spec), resolveTestSecret)
-	var missing *errMissingSecret
-	if !errors.As(err, &missing) || missing.name != "creds" || missing.key != "nope" {
+	var missing *errTestMissing
+	if !errors.As(err, &missing) || missing.ref.Name != "creds" || missing.ref.Key != "nope" {
 		t.Fatalf("buildDesired error = %v, want a missing key nope in creds", err)
 	}
 }
@@ -207,46 +209,15 @@ func TestSecretsHash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h1 := want.secretsHash("key-1")
-	if h1 == "" || h1 != want.secretsHash("key-1") {
+	h1 := managed.SecretsHash(want.SecretMaterial(), "key-1")
+	if h1 == "" || h1 != managed.SecretsHash(want.SecretMaterial(), "key-1") {
 		t.Fatalf("hash is empty or unstable: %q", h1)
 	}
-	if h1 == want.secretsHash("key-2") {
+	if h1 == managed.SecretsHash(want.SecretMaterial(), "key-2") {
 		t.Errorf("hash does not depend on the API key")
 	}
 	plain, _ := buildDesired(newDestination(v1.DestinationSpec{HTTP: &v1.HTTPDestination{URL: "https://e.com"}}), resolveTestSecret)
-	if got := plain.secretsHash("key-1"); got != "" {
+	if got := managed.SecretsHash(plain.SecretMaterial(), "key-1"); got != "" {
 		t.Errorf("a spec without secrets hashes to %q, want empty", got)
-	}
-}
-
-func TestIsSettled(t *testing.T) {
-	tests := map[string]struct {
-		set  func(d *v1.Destination)
-		want bool
-	}{
-		"ready for this generation": {set: setAvailable, want: true},
-		"stalled":                   {set: func(d *v1.Destination) { setStalled(d, v1.ReasonInvalidSpec, "m") }, want: true},
-		"rate limited after a spec change": {set: func(d *v1.Destination) {
-			setAvailable(d)
-			d.Status.ObservedGeneration = 1
-			d.Generation = 2
-			setRetrying(d, v1.ReasonRateLimited, "m")
-		}, want: false},
-		"ready for an older generation (a failed write of the new one)": {set: func(d *v1.Destination) {
-			setAvailable(d)
-			d.Generation = 2
-		}, want: false},
-		"nothing happened yet": {set: func(*v1.Destination) {}, want: false},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			d := newDestination(v1.DestinationSpec{})
-			d.Generation = 1
-			tc.set(d)
-			if got := isSettled(d); got != tc.want {
-				t.Errorf("isSettled = %v, want %v (conditions %+v)", got, tc.want, d.Status.Conditions)
-			}
-		})
 	}
 }

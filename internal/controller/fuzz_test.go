@@ -52,8 +52,8 @@ func FuzzSpecToRequest(f *testing.F) {
 		if want.request.Name == "" || want.request.Slug == "" || want.request.Type != providerType(&spec) {
 			t.Fatalf("request misses name, slug or type: %+v", want.request)
 		}
-		if obs := compareDestination(want, remoteFor(want), false); !obs.upToDate() {
-			t.Fatalf("the row created from the spec differs in %v", obs.fields())
+		if obs := compareDestination(want, remoteFor(want), false); !obs.UpToDate() {
+			t.Fatalf("the row created from the spec differs in %v", obs.Fields())
 		}
 		for _, material := range want.secretMaterial {
 			value := material[strings.Index(material, "=")+1:]
@@ -130,11 +130,11 @@ func FuzzDriftConvergesInOnePatch(f *testing.F) {
 		unmanagedBefore := got.CircuitBreakerThreshold
 
 		obs := compareDestination(want, got, false)
-		applyPatch(got, obs.patch)
-		if again := compareDestination(want, got, false); !again.upToDate() {
-			t.Fatalf("after one PATCH the row still differs in %v", again.fields())
+		applyPatch(got, obs.Patch)
+		if again := compareDestination(want, got, false); !again.UpToDate() {
+			t.Fatalf("after one PATCH the row still differs in %v", again.Fields())
 		}
-		if got.CircuitBreakerThreshold != unmanagedBefore || obs.patch.CircuitBreakerEnabled.IsSet() {
+		if got.CircuitBreakerThreshold != unmanagedBefore || obs.Patch.CircuitBreakerEnabled.IsSet() {
 			t.Fatalf("the PATCH changed circuit breaker fields the spec leaves unmanaged")
 		}
 	})

@@ -39,6 +39,7 @@ import (
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
 	"github.com/hookstream/hookstream-operator/test/testenv"
 )
 
@@ -110,7 +111,7 @@ func runSuite(m *testing.M) int {
 	r := &DestinationReconciler{
 		Client:                   mgr.GetClient(),
 		Recorder:                 mgr.GetEventRecorder("hookstream-operator"),
-		Clients:                  CachedClientFactory(hookstream.Options{BaseURL: emuURL, Timeout: 2 * time.Second}, nil),
+		Clients:                  managed.CachedClientFactory(hookstream.Options{BaseURL: emuURL, Timeout: 2 * time.Second}, nil),
 		DefaultCredentialsSecret: "hookstream-credentials",
 		DriftInterval:            10 * time.Minute,
 		MaxConcurrentReconciles:  2,

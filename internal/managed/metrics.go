@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package managed
 
 import (
 	"strconv"
@@ -36,12 +36,12 @@ var (
 	}, []string{"route"})
 	driftCorrections = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "hookstream_drift_corrections_total",
-		Help: "Remote fields changed outside the operator and reverted to the spec, by API field.",
-	}, []string{"field"})
+		Help: "Remote fields changed outside the operator and reverted to the spec, by kind and API field.",
+	}, []string{"kind", "field"})
 	remoteWrites = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "hookstream_remote_writes_total",
-		Help: "Writes to hookstream by the reconciler, by operation (create, update, delete).",
-	}, []string{"operation"})
+		Help: "Writes to hookstream by the reconciler, by kind and operation (create, update, delete).",
+	}, []string{"kind", "operation"})
 )
 
 func init() {

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package managed
 
 import (
 	"context"
@@ -28,13 +28,12 @@ import (
 
 // countingClient serves a fixed set of rows, 100 per list page, and counts the calls as hookstream would see them.
 type countingClient struct {
-	HookstreamClient
 	rows      map[string]*hookstream.Destination
 	listCalls int
 	getCalls  int
 }
 
-func (c *countingClient) AllDestinations(context.Context) iter.Seq2[*hookstream.Destination, error] {
+func (c *countingClient) List(context.Context) iter.Seq2[*hookstream.Destination, error] {
 	return func(yield func(*hookstream.Destination, error) bool) {
 		i := 0
 		for _, row := range c.rows {
@@ -49,7 +48,7 @@ func (c *countingClient) AllDestinations(context.Context) iter.Seq2[*hookstream.
 	}
 }
 
-func (c *countingClient) GetDestination(_ context.Context, id string) (*hookstream.Destination, error) {
+func (c *countingClient) Get(_ context.Context, id string) (*hookstream.Destination, error) {
 	c.getCalls++
 	if row, ok := c.rows[id]; ok {
 		return row, nil
@@ -57,13 +56,15 @@ func (c *countingClient) GetDestination(_ context.Context, id string) (*hookstre
 	return nil, &hookstream.APIError{StatusCode: 404, Message: "Destination not found"}
 }
 
+func destinationRow(d *hookstream.Destination) Row { return Row{ID: d.ID, UpdatedAt: d.UpdatedAt} }
+
 func TestSnapshotsServePeriodicChecksFromOneList(t *testing.T) {
 	c := &countingClient{rows: map[string]*hookstream.Destination{}}
 	for i := range 250 {
 		id := fmt.Sprintf("%032x", i)
 		c.rows[id] = &hookstream.Destination{ID: id}
 	}
-	snaps := newRemoteSnapshots(time.Hour)
+	snaps := newSnapshots(time.Hour, destinationRow)
 	ctx := context.Background()
 	for id := range c.rows {
 		row, err := snaps.get(ctx, "key", c, id)
@@ -100,7 +101,7 @@ func TestSnapshotsServePeriodicChecksFromOneList(t *testing.T) {
 
 func TestSnapshotIsListedAgainWhenOld(t *testing.T) {
 	c := &countingClient{rows: map[string]*hookstream.Destination{"a": {ID: "a"}}}
-	snaps := newRemoteSnapshots(10 * time.Millisecond)
+	snaps := newSnapshots(10*time.Millisecond, destinationRow)
 	ctx := context.Background()
 	if _, err := snaps.get(ctx, "key", c, "a"); err != nil {
 		t.Fatal(err)
@@ -121,11 +122,11 @@ type blockingClient struct {
 	release chan struct{}
 }
 
-func (c *blockingClient) AllDestinations(ctx context.Context) iter.Seq2[*hookstream.Destination, error] {
+func (c *blockingClient) List(ctx context.Context) iter.Seq2[*hookstream.Destination, error] {
 	return func(yield func(*hookstream.Destination, error) bool) {
 		close(c.listing)
 		<-c.release
-		for row, err := range c.countingClient.AllDestinations(ctx) {
+		for row, err := range c.countingClient.List(ctx) {
 			if !yield(row, err) {
 				return
 			}
@@ -140,7 +141,7 @@ func TestChecksDoNotWaitForAnotherCallersSweep(t *testing.T) {
 		countingClient: countingClient{rows: map[string]*hookstream.Destination{"a": {ID: "a"}, "b": {ID: "b"}}},
 		listing:        make(chan struct{}), release: make(chan struct{}),
 	}
-	snaps := newRemoteSnapshots(time.Hour)
+	snaps := newSnapshots(time.Hour, destinationRow)
 	ctx := context.Background()
 	done := make(chan error)
 	go func() { _, err := snaps.get(ctx, "key", c, "a"); done <- err }()

@@ -1,0 +1,52 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+	http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+package managed
+
+import (
+	"crypto/sha256"
+	"sync"
+
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+)
+
+// ClientFactory returns the hookstream client of an API key.
+type ClientFactory func(apiKey string) (*hookstream.Client, error)
+
+// CachedClientFactory builds one client per API key and keeps it, so that every kind's calls with a key share
+// its rate budget (limiters) and its connections. Keys are held hashed in the map, never in clear.
+func CachedClientFactory(opts hookstream.Options, limiters *hookstream.LimiterRegistry) ClientFactory {
+	var mu sync.Mutex
+	clients := map[[sha256.Size]byte]*hookstream.Client{}
+	return func(apiKey string) (*hookstream.Client, error) {
+		id := sha256.Sum256([]byte(apiKey))
+		mu.Lock()
+		defer mu.Unlock()
+		if c, ok := clients[id]; ok {
+			return c, nil
+		}
+		o := opts
+		o.APIKey = apiKey
+		if limiters != nil {
+			o.Limiter = limiters.For(apiKey)
+		}
+		c, err := hookstream.New(o)
+		if err != nil {
+			return nil, err
+		}
+		clients[id] = c
+		return c, nil
+	}
+}

@@ -1,0 +1,119 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package managed
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+)
+
+// SecretResolver returns the value of a Secret key referenced by the spec.
+type SecretResolver func(ref v1.SecretKeySelector) (string, error)
+
+// credentials reads API keys from Secrets, remembering the last one seen in each, so that an object deleted
+// together with its Secret (one `kubectl delete -f dir/`) can still delete its remote resource.
+type credentials struct {
+	secrets *secretStore
+	// defaultSecret is the credentials Secret of objects without spec.credentialsRef.
+	defaultSecret string
+	kind          string
+	lastKnown     sync.Map // types.NamespacedName -> string
+}
+
+// secretName is the name of the Secret holding an object's API key.
+func (c *credentials) secretName(obj Object) string {
+	if ref := obj.GetManagedSpec().CredentialsRef; ref != nil && ref.Name != "" {
+		return ref.Name
+	}
+	return c.defaultSecret
+}
+
+// apiKey reads the hookstream API key of an object. While deleting, a Secret that is already gone, or emptied, is
+// replaced by the last key this process saw in it. A key of nothing but whitespace is no key.
+func (c *credentials) apiKey(ctx context.Context, obj Object, deleting bool) (string, error) {
+	key := types.NamespacedName{Namespace: obj.GetNamespace(), Name: c.secretName(obj)}
+	missing := &errMissingSecret{credentials: true, kind: c.kind, name: key.Name}
+	s, err := c.secrets.get(ctx, key)
+	var value []byte
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		missing.err = err
+		return "", missing
+	default:
+		value = s.Data[v1.CredentialsKey]
+	}
+	if apiKey := strings.TrimSpace(string(value)); apiKey != "" {
+		c.lastKnown.Store(key, apiKey)
+		return apiKey, nil
+	}
+	if deleting {
+		if last, ok := c.lastKnown.Load(key); ok {
+			return last.(string), nil
+		}
+	}
+	if err == nil {
+		missing.key = v1.CredentialsKey
+		_, present := s.Data[v1.CredentialsKey]
+		missing.empty = present
+	}
+	return "", missing
+}
+
+// resolver reads Secret keys from one namespace, and nowhere else.
+func (c *credentials) resolver(ctx context.Context, namespace string) SecretResolver {
+	cache := map[string]*corev1.Secret{}
+	return func(ref v1.SecretKeySelector) (string, error) {
+		s, ok := cache[ref.Name]
+		if !ok {
+			var err error
+			if s, err = c.secrets.get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}); err != nil {
+				if apierrors.IsNotFound(err) {
+					return "", &errMissingSecret{kind: c.kind, name: ref.Name}
+				}
+				return "", &errMissingSecret{kind: c.kind, name: ref.Name, err: err}
+			}
+			cache[ref.Name] = s
+		}
+		v, ok := s.Data[ref.Key]
+		if !ok {
+			return "", &errMissingSecret{kind: c.kind, name: ref.Name, key: ref.Key}
+		}
+		return string(v), nil
+	}
+}
+
+// SecretsHash is a keyed hash of the secret values a request carries: stored in status, it tells a rotated Secret
+// without revealing anything of the values. Empty when there are none.
+func SecretsHash(material []string, apiKey string) string {
+	if len(material) == 0 {
+		return ""
+	}
+	mac := hmac.New(sha256.New, []byte(apiKey))
+	mac.Write([]byte(strings.Join(material, "\n")))
+	return "hmac-sha256:" + hex.EncodeToString(mac.Sum(nil))
+}

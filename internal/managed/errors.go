@@ -1,0 +1,256 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package managed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+)
+
+// Waits for failures that the operator cannot fix by retrying quickly. A change of the referenced Secrets or of
+// the spec triggers a reconcile at once, so these only bound how long an unnoticed outside fix waits.
+const (
+	credentialsRetryInterval = 5 * time.Minute
+	conflictRetryInterval    = 2 * time.Second
+	minRateLimitWait         = time.Second
+)
+
+// StalledError is a failure that only a change of the spec, a Secret or hookstream can resolve. Kinds return it
+// from CheckIdentity; its message says what to change.
+type StalledError struct {
+	Reason  string
+	Message string
+}
+
+func (e *StalledError) Error() string { return e.Message }
+
+// Stall returns a StalledError.
+func Stall(reason, format string, args ...any) error {
+	return &StalledError{Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// errMissingSecret is a referenced Secret or key that does not exist or cannot be used. Its message names the
+// Secret and key, never a value.
+type errMissingSecret struct {
+	credentials bool
+	// empty: the key exists but holds nothing but whitespace.
+	empty     bool
+	kind      string
+	name, key string
+	err       error
+}
+
+func (e *errMissingSecret) Error() string {
+	what := "Secret"
+	if e.credentials {
+		what = "credentials Secret"
+	}
+	switch {
+	case e.err != nil:
+		return fmt.Sprintf("%s %q cannot be read: %v", what, e.name, e.err)
+	case e.empty:
+		return fmt.Sprintf("%s %q has an empty key %q", what, e.name, e.key)
+	case e.key == "":
+		return fmt.Sprintf("%s %q does not exist in the %s's namespace", what, e.name, e.kind)
+	}
+	return fmt.Sprintf("%s %q has no key %q", what, e.name, e.key)
+}
+
+func (e *errMissingSecret) Unwrap() error { return e.err }
+
+// errConnect is a hookstream client that could not be built for an API key.
+type errConnect struct {
+	secret string
+	err    error
+}
+
+func (e *errConnect) Error() string {
+	return fmt.Sprintf("the API key in credentials Secret %q cannot be used: %v", e.secret, e.err)
+}
+
+func (e *errConnect) Unwrap() error { return e.err }
+
+// errKubernetes is a failed read or write of the operator's own in Kubernetes: a finalizer, a marker, a status.
+type errKubernetes struct {
+	// what is being read or written, such as "the finalizer".
+	what string
+	err  error
+}
+
+func (e *errKubernetes) Error() string { return fmt.Sprintf("Kubernetes: %s: %v", e.what, e.err) }
+
+func (e *errKubernetes) Unwrap() error { return e.err }
+
+// kubeErr marks err as a failure of the operator's own Kubernetes call.
+func kubeErr(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &errKubernetes{what: what, err: err}
+}
+
+// errRetry is a transient inconsistency worth retrying with backoff.
+var errRetry = errors.New("retrying")
+
+// outcome is what one failure means for an object: its conditions, its event and the reconcile result.
+type outcome struct {
+	// reason is the condition reason, never empty.
+	reason  string
+	message string
+	// stalled failures wait for a change; the others are retried by the operator.
+	stalled bool
+	// quiet failures set no condition and record no event: a Kubernetes conflict, retried at once on the newer
+	// object.
+	quiet bool
+	// noEvent failures set their condition but record no event.
+	noEvent bool
+	result  ctrl.Result
+	err     error
+}
+
+// classify is the one place where an error becomes a condition, an event and a reconcile result. Typed errors
+// are matched with errors.As and errors.Is, so any wrapping is seen through.
+func classify(err error, action string, names Names, credentialsSecret string, recheck time.Duration) outcome {
+	var (
+		missing *errMissingSecret
+		stalled *StalledError
+		connect *errConnect
+		kube    *errKubernetes
+	)
+	switch {
+	case errors.As(err, &missing):
+		reason := v1.ReasonSecretNotFound
+		hint := "create it, or fix the reference in the spec."
+		switch {
+		case missing.credentials && missing.empty:
+			reason = v1.ReasonCredentialsInvalid
+			hint = "put the hookstream API key under the key \"apiKey\"."
+		case missing.credentials:
+			reason = v1.ReasonCredentialsNotFound
+			hint = "create it with the hookstream API key under the key \"apiKey\", or set spec.credentialsRef."
+		}
+		if missing.err != nil && !apierrors.IsNotFound(missing.err) {
+			// The Secret could not be read at all: an RBAC or API server failure, not a missing Secret.
+			return kubernetesOutcome(missing.err, action, "read Secret "+missing.name)
+		}
+		// The Secret watch starts a reconcile as soon as it changes.
+		return outcome{reason: reason, message: fmt.Sprintf("Cannot %s: %s; %s", action, missing.Error(), hint),
+			stalled: true, result: ctrl.Result{RequeueAfter: credentialsRetryInterval}}
+
+	case errors.As(err, &connect):
+		return outcome{reason: v1.ReasonCredentialsInvalid, stalled: true,
+			message: fmt.Sprintf("Cannot %s: %s. Put a valid key under \"apiKey\".", action, connect.Error()),
+			result:  ctrl.Result{RequeueAfter: credentialsRetryInterval}}
+
+	case errors.As(err, &stalled):
+		// Only a change of the spec, or of hookstream found by the periodic check, can resolve these.
+		return outcome{reason: stalled.Reason, message: "Cannot " + action + ": " + stalled.Message + ".",
+			stalled: true, result: ctrl.Result{RequeueAfter: recheck}}
+
+	case errors.As(err, &kube):
+		return kubernetesOutcome(kube.err, action, kube.what)
+
+	case hookstream.IsInvalid(err):
+		return outcome{reason: v1.ReasonInvalidSpec, stalled: true,
+			message: fmt.Sprintf("hookstream rejected the spec: %s. Fix the spec; nothing is retried until it changes.", apiMessage(err)),
+			err:     reconcile.TerminalError(err)}
+
+	case hookstream.IsUnauthorized(err):
+		return outcome{reason: v1.ReasonUnauthorized, stalled: true,
+			message: fmt.Sprintf("hookstream rejected the API key in Secret %q (401). Put a valid key under \"apiKey\"; "+
+				"the change is picked up at once.", credentialsSecret),
+			result: ctrl.Result{RequeueAfter: credentialsRetryInterval}}
+
+	case hookstream.IsForbidden(err):
+		return outcome{reason: v1.ReasonForbidden, stalled: true,
+			message: fmt.Sprintf("hookstream refused to %s (403): %s. Check the key's project and plan limits.", action, apiMessage(err)),
+			result:  ctrl.Result{RequeueAfter: credentialsRetryInterval}}
+
+	case apierrors.IsConflict(err):
+		// The object changed while we worked on it; the newer version is reconciled next.
+		return outcome{reason: v1.ReasonKubernetesError, quiet: true, result: ctrl.Result{RequeueAfter: conflictRetryInterval}}
+	}
+
+	if wait, ok := hookstream.IsRateLimited(err); ok {
+		wait = max(wait, minRateLimitWait)
+		// Waiting as told is the normal way of things under a rate limit: no event for each wait.
+		return outcome{reason: v1.ReasonRateLimited, noEvent: true,
+			message: fmt.Sprintf("hookstream rate limit reached; retrying in %s.", wait.Round(time.Second)),
+			result:  ctrl.Result{RequeueAfter: wait}}
+	}
+	return outcome{reason: v1.ReasonAPIUnavailable,
+		message: fmt.Sprintf("Cannot %s: %s. Retrying with backoff.", action, errorSummary(err)), err: err}
+}
+
+// kubernetesOutcome describes a failed Kubernetes call of the operator's own: not a hookstream outage.
+func kubernetesOutcome(err error, action, what string) outcome {
+	switch {
+	case apierrors.IsConflict(err):
+		return outcome{reason: v1.ReasonKubernetesError, quiet: true, result: ctrl.Result{RequeueAfter: conflictRetryInterval}}
+	case apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err):
+		return outcome{reason: v1.ReasonKubernetesForbidden, err: err,
+			message: fmt.Sprintf("Cannot %s: the Kubernetes API server refused to %s: %s. Grant the operator's "+
+				"ServiceAccount that permission (see config/rbac); retrying with backoff.", action, what, apierrors.ReasonForError(err))}
+	}
+	return outcome{reason: v1.ReasonKubernetesError, err: err,
+		message: fmt.Sprintf("Cannot %s: the Kubernetes API server failed to %s (%s). Retrying with backoff.",
+			action, what, kubeSummary(err))}
+}
+
+// kubeSummary describes a Kubernetes error without anything request-specific that would churn the status.
+func kubeSummary(err error) string {
+	if status, ok := err.(apierrors.APIStatus); ok || errors.As(err, &status) {
+		return fmt.Sprintf("%d %s", status.Status().Code, status.Status().Reason)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "no answer in time"
+	}
+	return "unreachable"
+}
+
+// apiMessage is hookstream's own message of an API error.
+func apiMessage(err error) string {
+	var apiErr *hookstream.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Message
+	}
+	return err.Error()
+}
+
+// errorSummary describes a transient error without anything request-specific that would churn the status.
+func errorSummary(err error) string {
+	var apiErr *hookstream.APIError
+	if errors.As(err, &apiErr) {
+		return fmt.Sprintf("hookstream answered %d %s", apiErr.StatusCode, apiErr.Message)
+	}
+	if errors.Is(err, errRetry) {
+		return err.Error()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "hookstream did not answer in time"
+	}
+	return "hookstream could not be reached"
+}

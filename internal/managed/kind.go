@@ -1,0 +1,138 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package managed is the reconcile machinery every hookstream kind (Destination, Source, Connection) stands on:
+// the skeleton (pause, delete, observe-only, create-or-adopt, update, one status patch at the end), finalizer and
+// create marker, credentials with the last known key, periodic checks with jitter, list snapshots, the mapping
+// of every failure to a condition and an event, condition setters and metrics. A kind supplies only the answers
+// to five questions (how its remote is read, created, updated, deleted and found again by its natural key) and
+// its pure spec-to-request mapping and comparison: see Kind and External.
+package managed
+
+import (
+	"context"
+	"iter"
+	"slices"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+)
+
+// Object is a Kubernetes object with a remote counterpart in hookstream.
+type Object interface {
+	client.Object
+	GetManagedSpec() *v1.ManagedSpec
+	GetManagedStatus() *v1.ManagedStatus
+}
+
+// Kind is what one kind of object supplies to the machinery, besides its External client. O is the object, R the
+// remote row, D the desired remote state built from the spec, P the update request.
+type Kind[O Object, R any, D Desired, P any] interface {
+	// Names names the kind in messages, events and metrics.
+	Names() Names
+	// NewObject returns an empty object of the kind.
+	NewObject() O
+	// Connect returns the kind's hookstream client for an API key.
+	Connect(apiKey string) (External[O, R, D, P], error)
+	// Desired maps the spec to the wanted remote state, reading referenced Secrets through secrets only.
+	Desired(obj O, secrets SecretResolver) (D, error)
+	// Compare lists what differs between want and the remote row, for the fields the spec sets, and the update
+	// request that would make them equal. secretsRotated says that the Secrets changed since they were applied:
+	// the masked remote values cannot show it.
+	Compare(want D, remote R, secretsRotated bool) Observation[P]
+	// CheckIdentity rejects a remote row whose immutable fields differ from the spec, with a Stalled error.
+	CheckIdentity(obj O, want D, remote R) error
+	// Row tells the machinery the generic facts of a remote row.
+	Row(remote R) Row
+	// SetObserved mirrors the remote row into the kind's status.
+	SetObserved(obj O, remote R)
+	// SecretRefs lists the names of the Secrets an object reads besides its credentials.
+	SecretRefs(obj O) []string
+}
+
+// External is a kind's hookstream client, bound to one API key: the five calls the machinery makes.
+type External[O Object, R any, D Desired, P any] interface {
+	// Get reads a remote row by id; an error matching hookstream.IsNotFound when there is none.
+	Get(ctx context.Context, id string) (R, error)
+	// List walks every row of the key's project; the periodic checks read it once per key and interval.
+	List(ctx context.Context) iter.Seq2[R, error]
+	// FindByKey finds the row an earlier create of obj may have made, by the kind's natural key; found is false
+	// when there is none. Two rows for one key are an error: the machinery must not pick one.
+	FindByKey(ctx context.Context, obj O) (row R, found bool, err error)
+	// Create creates the remote row; an error matching hookstream.IsConflict when the natural key is taken.
+	Create(ctx context.Context, want D) (R, error)
+	// Update changes the fields of the patch only.
+	Update(ctx context.Context, id string, patch P) (R, error)
+	// Delete deletes the remote row; an error matching hookstream.IsNotFound when it is already gone.
+	Delete(ctx context.Context, id string) error
+}
+
+// Desired is the remote state an object asks for.
+type Desired interface {
+	// KeyDescription names the natural key for messages, such as `slug "team-a-orders"`.
+	KeyDescription() string
+	// SecretMaterial lists every secret value the request carries, each prefixed with its field, sorted; its
+	// keyed hash tells a rotated Secret.
+	SecretMaterial() []string
+}
+
+// Names names a kind.
+type Names struct {
+	// Kind is the Kubernetes kind, such as "Destination".
+	Kind string
+	// Remote is hookstream's noun for the remote resource, such as "destination".
+	Remote string
+}
+
+// Row is what the machinery needs to know of any remote row.
+type Row struct {
+	ID string
+	// Key describes the natural key for messages, such as `slug team-a-orders`.
+	Key       string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// FieldDiff is one remote field that differs from the spec.
+type FieldDiff struct {
+	Field    string
+	Desired  string
+	Observed string
+	// Secret hides both values wherever the difference is shown.
+	Secret bool
+}
+
+// Observation is the comparison of the spec with a remote row: the differing fields and the update request
+// that makes them equal.
+type Observation[P any] struct {
+	Patch P
+	Diffs []FieldDiff
+}
+
+// UpToDate reports whether nothing differs.
+func (o Observation[P]) UpToDate() bool { return len(o.Diffs) == 0 }
+
+// Fields lists the differing field names, sorted, each once.
+func (o Observation[P]) Fields() []string {
+	names := make([]string, 0, len(o.Diffs))
+	for _, d := range o.Diffs {
+		names = append(names, d.Field)
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}

@@ -1,0 +1,598 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package managed
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+)
+
+// Options configure a Reconciler.
+type Options struct {
+	// DefaultCredentialsSecret is the credentials Secret of objects without spec.credentialsRef.
+	DefaultCredentialsSecret string
+	// DriftInterval is how often an object is compared with hookstream when nothing else triggers it.
+	DriftInterval time.Duration
+	// Observation is how periodic checks read hookstream: ObserveByList (default) or ObserveByGet.
+	Observation string
+}
+
+// Reconciler keeps one remote resource per object of a kind: the skeleton every kind shares.
+type Reconciler[O Object, R any, D Desired, P any] struct {
+	client   client.Client
+	recorder events.EventRecorder
+	kind     Kind[O, R, D, P]
+	names    Names
+	opts     Options
+
+	creds     *credentials
+	snapshots *snapshots[R]
+	// seen holds the UIDs of the objects this process has reconciled, to spread the first checks of a start.
+	seen sync.Map
+}
+
+// NewReconciler returns the reconciler of a kind. metadata reads Secret metadata from the manager's
+// metadata-only cache, api reads Secrets from the API server.
+func NewReconciler[O Object, R any, D Desired, P any](c client.Client, metadata, api client.Reader,
+	recorder events.EventRecorder, kind Kind[O, R, D, P], opts Options) *Reconciler[O, R, D, P] {
+	names := kind.Names()
+	return &Reconciler[O, R, D, P]{
+		client: c, recorder: recorder, kind: kind, names: names, opts: opts,
+		creds:     &credentials{secrets: newSecretStore(metadata, api), defaultSecret: opts.DefaultCredentialsSecret, kind: names.Kind},
+		snapshots: newSnapshots(opts.DriftInterval, kind.Row),
+	}
+}
+
+// CredentialsSecret is the name of the Secret holding an object's API key.
+func (r *Reconciler[O, R, D, P]) CredentialsSecret(obj O) string { return r.creds.secretName(obj) }
+
+// Reconcile brings the remote resource of one object to its spec and mirrors it into status.
+func (r *Reconciler[O, R, D, P]) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	obj := r.kind.NewObject()
+	if err := r.client.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, nil
+		}
+		// Nothing to write a condition on: the object itself cannot be read.
+		return ctrl.Result{}, err
+	}
+	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues(strings.ToLower(r.names.Kind), klog.KObj(obj)))
+
+	if isPaused(obj) {
+		// No hookstream call at all, deletion included, until the annotation goes.
+		base := r.snapshot(obj)
+		SetPaused(obj)
+		return r.finish(ctx, base, obj, ctrl.Result{}, nil)
+	}
+	if !obj.GetDeletionTimestamp().IsZero() {
+		return r.reconcileDelete(ctx, obj)
+	}
+
+	base := r.snapshot(obj)
+	result, err := r.reconcileNormal(ctx, obj, base)
+	if isSettled(obj) {
+		obj.GetManagedStatus().ObservedGeneration = obj.GetGeneration()
+	}
+	return r.finish(ctx, base, obj, result, err)
+}
+
+// finish writes the status once, if it changed since base. A failed write is a failure like any other.
+func (r *Reconciler[O, R, D, P]) finish(ctx context.Context, base, obj O, result ctrl.Result, err error) (ctrl.Result, error) {
+	if perr := r.patchStatus(ctx, base, obj); perr != nil && err == nil {
+		result, err = r.handleError(ctx, obj, "record the status", perr)
+		// The condition the failure sets cannot be written either; the event and the log carry it.
+	}
+	return result, err
+}
+
+func (r *Reconciler[O, R, D, P]) snapshot(obj O) O { return obj.DeepCopyObject().(O) }
+
+// reconcileNormal observes the remote resource, then creates, adopts or updates it as the policies allow.
+func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj, base O) (ctrl.Result, error) {
+	st := obj.GetManagedStatus()
+	apiKey, err := r.creds.apiKey(ctx, obj, false)
+	if err != nil {
+		return r.handleError(ctx, obj, "read the credentials", err)
+	}
+	want, err := r.kind.Desired(obj, r.creds.resolver(ctx, obj.GetNamespace()))
+	if err != nil {
+		return r.handleError(ctx, obj, "read the referenced Secrets", err)
+	}
+	secretsHash := SecretsHash(want.SecretMaterial(), apiKey)
+	periodic := isPeriodicCheck(obj, secretsHash)
+	if firstSight := r.firstSight(obj); periodic && firstSight {
+		// After a restart every object shows up at once; spreading their first checks over the interval keeps
+		// hookstream and the API server calm.
+		return r.checkResult(rand.N(r.opts.DriftInterval) + time.Second), nil
+	}
+	hs, err := r.connect(obj, apiKey)
+	if err != nil {
+		return r.handleError(ctx, obj, "connect to hookstream", err)
+	}
+
+	remote, found, err := r.findRemote(ctx, obj, apiKey, hs, periodic)
+	if err != nil {
+		return r.handleError(ctx, obj, "read the remote "+r.names.Remote, err)
+	}
+	if observeOnly(obj) {
+		return r.reconcileObserve(ctx, obj, want, remote, found, secretsHash)
+	}
+	markedNow, err := r.ensureFinalizer(ctx, obj, base, !found)
+	if err != nil {
+		return r.handleError(ctx, obj, "record the finalizer", err)
+	}
+
+	created := false
+	if !found {
+		if remote, created, err = r.createOrAdopt(ctx, obj, base, hs, want, secretsHash, markedNow); err != nil {
+			return r.handleError(ctx, obj, "create the remote "+r.names.Remote, err)
+		}
+		r.snapshots.put(apiKey, remote)
+	}
+	if err := r.kind.CheckIdentity(obj, want, remote); err != nil {
+		return r.handleError(ctx, obj, "converge", err)
+	}
+
+	obs := r.kind.Compare(want, remote, st.AppliedSecretsHash != secretsHash)
+	if !obs.UpToDate() {
+		if created {
+			// Persist the new id before the next remote call: if it fails, the next reconcile must find this
+			// remote resource, not create another one.
+			if err := r.patchStatus(ctx, base, obj); err != nil {
+				return r.handleError(ctx, obj, fmt.Sprintf("record the new %s's id", r.names.Remote), err)
+			}
+			base = r.snapshot(obj)
+		}
+		updated, err := hs.Update(ctx, r.kind.Row(remote).ID, obs.Patch)
+		if err != nil {
+			return r.handleError(ctx, obj, "update the remote "+r.names.Remote, err)
+		}
+		remote = updated
+		r.snapshots.put(apiKey, remote)
+		r.recordUpdate(ctx, obj, obs.Diffs, obs.Fields(),
+			created || obj.GetGeneration() != st.ObservedGeneration || st.AppliedSecretsHash != secretsHash)
+	}
+	st.AppliedSecretsHash = secretsHash
+	r.setObserved(obj, remote)
+	SetAvailable(obj, r.names.Remote)
+	MarkCheckHandled(obj)
+	return r.checkResult(r.checkAfter()), nil
+}
+
+func (r *Reconciler[O, R, D, P]) connect(obj O, apiKey string) (External[O, R, D, P], error) {
+	hs, err := r.kind.Connect(apiKey)
+	if err != nil {
+		return nil, &errConnect{secret: r.creds.secretName(obj), err: err}
+	}
+	return hs, nil
+}
+
+func (r *Reconciler[O, R, D, P]) setObserved(obj O, remote R) {
+	obj.GetManagedStatus().ID = r.kind.Row(remote).ID
+	r.kind.SetObserved(obj, remote)
+}
+
+// isPeriodicCheck reports a reconcile that nothing but time asked for: the generation, the Secrets and the
+// requested-check annotation were all handled already, and the last outcome was Ready.
+func isPeriodicCheck(obj Object, secretsHash string) bool {
+	st := obj.GetManagedStatus()
+	ready := meta.FindStatusCondition(st.Conditions, v1.ConditionReady)
+	return st.ID != "" && ready != nil && ready.Status == metav1.ConditionTrue &&
+		st.ObservedGeneration == obj.GetGeneration() &&
+		st.AppliedSecretsHash == secretsHash &&
+		obj.GetAnnotations()[v1.AnnotationReconcileRequestedAt] == st.LastHandledReconcileAt
+}
+
+// firstSight reports whether this process sees the object for the first time.
+func (r *Reconciler[O, R, D, P]) firstSight(obj O) bool {
+	_, seen := r.seen.LoadOrStore(obj.GetUID(), struct{}{})
+	return !seen
+}
+
+// checkResult requeues for a periodic check, behind every change a user makes.
+func (r *Reconciler[O, R, D, P]) checkResult(after time.Duration) ctrl.Result {
+	return ctrl.Result{RequeueAfter: after, Priority: ptr.To(handler.LowPriority)}
+}
+
+func (r *Reconciler[O, R, D, P]) checkAfter() time.Duration {
+	return wait.Jitter(r.opts.DriftInterval, 0.1)
+}
+
+// reconcileObserve mirrors the remote resource and publishes what Manage would change, without any write.
+func (r *Reconciler[O, R, D, P]) reconcileObserve(ctx context.Context, obj O, want D, remote R, found bool,
+	secretsHash string) (ctrl.Result, error) {
+	st := obj.GetManagedStatus()
+	if !found {
+		msg := fmt.Sprintf("managementPolicy is Observe and hookstream has no %s with %s%s. "+
+			"Nothing is created in Observe; set spec.adoptID or the natural key to an existing %s, or managementPolicy Manage.",
+			r.names.Remote, want.KeyDescription(), adoptIDNote(obj), r.names.Remote)
+		SetStalled(obj, v1.ReasonNotFound, msg)
+		return r.checkResult(r.checkAfter()), nil
+	}
+	if err := r.kind.CheckIdentity(obj, want, remote); err != nil {
+		return r.handleError(ctx, obj, "observe", err)
+	}
+	// The remote secret values cannot be read back: without a hash of what this operator applied, only their
+	// masked form can be compared.
+	rotated := st.AppliedSecretsHash != "" && st.AppliedSecretsHash != secretsHash
+	obs := r.kind.Compare(want, remote, rotated)
+	r.setObserved(obj, remote)
+	SetDrift(obj, obs.Diffs)
+	MarkCheckHandled(obj)
+	if obs.UpToDate() {
+		SetObservedMatch(obj, r.names.Remote)
+	} else {
+		SetObservedDrift(obj, obs.Fields())
+	}
+	return r.checkResult(r.checkAfter()), nil
+}
+
+// findRemote returns the remote resource of obj, found false when there is none: by the recorded id, else by
+// spec.adoptID, else by natural key when a create may have happened unrecorded or when only observing. Periodic
+// checks read the recorded id from the key's list snapshot.
+func (r *Reconciler[O, R, D, P]) findRemote(ctx context.Context, obj O, apiKey string, hs External[O, R, D, P],
+	periodic bool) (remote R, found bool, err error) {
+	st := obj.GetManagedStatus()
+	id := st.ID
+	if id == "" {
+		id = obj.GetManagedSpec().AdoptID
+	}
+	if id != "" {
+		if periodic && r.opts.Observation != ObserveByGet {
+			remote, err = r.snapshots.get(ctx, apiKey, hs, id)
+		} else {
+			remote, err = hs.Get(ctx, id)
+		}
+		switch {
+		case err == nil:
+			return remote, true, nil
+		case !hookstream.IsNotFound(err):
+			return remote, false, err
+		case st.ID == "":
+			return remote, false, Stall(v1.ReasonNotFound, "spec.adoptID %q names no %s in the hookstream project of the credentials",
+				id, r.names.Remote)
+		}
+		r.snapshots.forget(apiKey, id)
+		logf.FromContext(ctx).Info("Remote resource is gone", "id", id)
+		r.event(obj, corev1.EventTypeWarning, "RemoteDeleted", "Observe",
+			fmt.Sprintf("%s %s was deleted outside the operator.", capitalise(r.names.Remote), id))
+		st.ID = ""
+	}
+	if observeOnly(obj) {
+		return hs.FindByKey(ctx, obj)
+	}
+	if createRequestedAt(obj) == nil {
+		return remote, false, nil
+	}
+	remote, found, err = hs.FindByKey(ctx, obj)
+	if err != nil || !found || !createdByMarkedAttempt(obj, r.kind.Row(remote)) {
+		return remote, false, err
+	}
+	row := r.kind.Row(remote)
+	logf.FromContext(ctx).Info("Found the remote resource of an unrecorded create", "id", row.ID, "key", row.Key)
+	r.event(obj, corev1.EventTypeNormal, "Adopted", "Adopt", fmt.Sprintf("Found hookstream %s %s (%s), created by an earlier "+
+		"attempt whose result was not recorded; using it instead of creating another.", r.names.Remote, row.ID, row.Key))
+	return remote, true, nil
+}
+
+// createRequestedAt returns when the operator first tried to create the remote resource, from the marker
+// annotation; nil when it never did.
+func createRequestedAt(obj Object) *time.Time {
+	v, ok := obj.GetAnnotations()[v1.AnnotationCreateRequested]
+	if !ok {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		// An unreadable marker still says a create may have happened; it only cannot date it.
+		t = time.Time{}
+	}
+	return &t
+}
+
+// markerClockSkew is how far hookstream's clock may be ahead of the manager's when telling a remote resource
+// created by the marked attempt from one that existed before it.
+const markerClockSkew = 2 * time.Minute
+
+// createdByMarkedAttempt reports whether a remote row may have been created by the attempt the marker records,
+// rather than having existed before it (someone else's with the same natural key).
+func createdByMarkedAttempt(obj Object, row Row) bool {
+	at := createRequestedAt(obj)
+	return at != nil && (at.IsZero() || !row.CreatedAt.Before(at.Add(-markerClockSkew)))
+}
+
+// ensureFinalizer adds the finalizer and, before a create, the create-requested marker, in one metadata patch with
+// optimistic concurrency: of two writers that raced, one fails here instead of both creating. It reports whether
+// it set the marker, that is whether the coming create is the first attempt.
+func (r *Reconciler[O, R, D, P]) ensureFinalizer(ctx context.Context, obj, base O, creating bool) (markedNow bool, err error) {
+	needMarker := creating && createRequestedAt(obj) == nil
+	if controllerutil.ContainsFinalizer(obj, v1.Finalizer) && !needMarker {
+		return false, nil
+	}
+	err = r.patchMetadata(ctx, obj, base, "add the finalizer", true, func(o O) {
+		controllerutil.AddFinalizer(o, v1.Finalizer)
+		if needMarker {
+			metav1.SetMetaDataAnnotation(objectMeta(o), v1.AnnotationCreateRequested, time.Now().UTC().Format(time.RFC3339))
+		}
+	})
+	return needMarker && err == nil, err
+}
+
+// patchMetadata applies change to a copy of the object and patches the metadata it changed. The stored
+// metadata the patch answers with goes into obj and base alike, so that obj keeps the status being built in
+// memory and the final status patch, computed from base, holds the status alone.
+func (r *Reconciler[O, R, D, P]) patchMetadata(ctx context.Context, obj, base O, what string, optimistic bool, change func(O)) error {
+	patched := r.snapshot(obj)
+	change(patched)
+	var opts []client.MergeFromOption
+	if optimistic {
+		opts = append(opts, client.MergeFromWithOptimisticLock{})
+	}
+	if err := r.client.Patch(ctx, patched, client.MergeFromWithOptions(obj, opts...)); err != nil {
+		return kubeErr(what, err)
+	}
+	stored := objectMeta(patched)
+	*objectMeta(obj) = *stored.DeepCopy()
+	*objectMeta(base) = *stored.DeepCopy()
+	return nil
+}
+
+// objectMeta is the metadata of a kind's object: every kind embeds metav1.ObjectMeta.
+func objectMeta(obj client.Object) *metav1.ObjectMeta {
+	return obj.(metav1.ObjectMetaAccessor).GetObjectMeta().(*metav1.ObjectMeta)
+}
+
+// createOrAdopt creates the remote resource, crash-safely: the create-requested marker is recorded before the
+// POST, so that a reconcile after a crash looks the natural key up instead of creating a duplicate. A key
+// already taken is adopted when adoptionPolicy allows it, or when an earlier attempt may have created it; on a
+// first attempt (firstAttempt) it can only be someone else's.
+func (r *Reconciler[O, R, D, P]) createOrAdopt(ctx context.Context, obj, base O, hs External[O, R, D, P],
+	want D, secretsHash string, firstAttempt bool) (remote R, created bool, err error) {
+	log := logf.FromContext(ctx)
+	remote, err = hs.Create(ctx, want)
+	switch {
+	case err == nil:
+		row := r.kind.Row(remote)
+		remoteWrites.WithLabelValues(r.names.Kind, "create").Inc()
+		log.Info("Created remote resource", "id", row.ID, "key", row.Key)
+		r.event(obj, corev1.EventTypeNormal, "Created", "Create", fmt.Sprintf("Created hookstream %s %s (%s).", r.names.Remote, row.ID, row.Key))
+		obj.GetManagedStatus().AppliedSecretsHash = secretsHash
+		r.setObserved(obj, remote)
+		return remote, true, nil
+	case !hookstream.IsConflict(err):
+		// The create may have happened anyway (a timeout, a lost answer): the marker stays, so the next attempt
+		// looks the natural key up first.
+		return remote, false, err
+	}
+
+	existing, found, err := hs.FindByKey(ctx, obj)
+	if err != nil {
+		return remote, false, err
+	}
+	if !found {
+		return remote, false, fmt.Errorf("%s is taken but no %s has it: %w", want.KeyDescription(), r.names.Remote, errRetry)
+	}
+	row := r.kind.Row(existing)
+	if obj.GetManagedSpec().AdoptionPolicy != v1.AdoptBySlug && (firstAttempt || !createdByMarkedAttempt(obj, row)) {
+		if err := r.dropCreateMarker(ctx, obj, base); err != nil {
+			return remote, false, err
+		}
+		return remote, false, Stall(v1.ReasonConflict, "%s is already used by another %s in the hookstream project. "+
+			"It was left untouched. To take it over, set spec.adoptionPolicy: BySlug (its fields are then changed to "+
+			"match the spec) or spec.adoptID; otherwise choose a free value", want.KeyDescription(), r.names.Remote)
+	}
+	log.Info("Adopted existing remote resource", "id", row.ID, "key", row.Key)
+	r.event(obj, corev1.EventTypeNormal, "Adopted", "Adopt", fmt.Sprintf("Took over hookstream %s %s (%s).", r.names.Remote, row.ID, row.Key))
+	r.setObserved(obj, existing)
+	return existing, false, nil
+}
+
+// dropCreateMarker removes the create-requested marker once the natural key is known to belong to someone else,
+// so that a later reconcile does not take that remote resource for the one it tried to create.
+func (r *Reconciler[O, R, D, P]) dropCreateMarker(ctx context.Context, obj, base O) error {
+	return r.patchMetadata(ctx, obj, base, "remove the create marker", false, func(o O) {
+		delete(objectMeta(o).Annotations, v1.AnnotationCreateRequested)
+	})
+}
+
+// recordUpdate reports a PATCH: an update when the spec or a Secret changed, else a correction of drift.
+func (r *Reconciler[O, R, D, P]) recordUpdate(ctx context.Context, obj O, diffs []FieldDiff, fields []string, specChanged bool) {
+	remoteWrites.WithLabelValues(r.names.Kind, "update").Inc()
+	if specChanged {
+		logf.FromContext(ctx).V(1).Info("Updated remote resource", "fields", fields)
+		r.event(obj, corev1.EventTypeNormal, "Updated", "Update", fmt.Sprintf("Updated %s.", strings.Join(fields, ", ")))
+		return
+	}
+	for _, f := range fields {
+		driftCorrections.WithLabelValues(r.names.Kind, f).Inc()
+	}
+	SetDrift(obj, diffs)
+	logf.FromContext(ctx).Info("Reverted changes made outside the operator", "fields", fields)
+	r.event(obj, corev1.EventTypeNormal, "DriftCorrected", "Update", fmt.Sprintf("Reverted %s, changed outside the operator.", strings.Join(fields, ", ")))
+}
+
+func observeOnly(obj Object) bool {
+	return obj.GetManagedSpec().ManagementPolicy == v1.ManagementObserve
+}
+
+func isPaused(obj Object) bool { return obj.GetAnnotations()[v1.AnnotationPaused] == "true" }
+
+func adoptIDNote(obj Object) string {
+	if id := obj.GetManagedSpec().AdoptID; id != "" {
+		return fmt.Sprintf(" (spec.adoptID %q)", id)
+	}
+	return ""
+}
+
+// reconcileDelete deletes the remote resource, as deletionPolicy allows, and releases the finalizer.
+func (r *Reconciler[O, R, D, P]) reconcileDelete(ctx context.Context, obj O) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(obj, v1.Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	spec, st := obj.GetManagedSpec(), obj.GetManagedStatus()
+	keepRemote := spec.DeletionPolicy == v1.DeletionOrphan || observeOnly(obj)
+	switch {
+	case st.ID == "":
+		// Nothing was recorded. A create that may have reached hookstream is found by its natural key.
+		if createRequestedAt(obj) != nil && !keepRemote {
+			return r.deleteUnrecorded(ctx, obj)
+		}
+	case keepRemote:
+		logf.FromContext(ctx).Info("Leaving the remote resource in hookstream", "id", st.ID)
+		r.event(obj, corev1.EventTypeNormal, "Orphaned", "Delete", fmt.Sprintf("Left hookstream %s %s in place (deletionPolicy %s, managementPolicy %s).",
+			r.names.Remote, st.ID, spec.DeletionPolicy, spec.ManagementPolicy))
+	default:
+		base := r.snapshot(obj)
+		result, err := r.deleteRemote(ctx, obj, st.ID)
+		if err != nil || !result.IsZero() {
+			return r.finish(ctx, base, obj, result, err)
+		}
+	}
+	return r.releaseFinalizer(ctx, obj)
+}
+
+// deleteUnrecorded deletes a remote resource whose create was attempted but never recorded, if hookstream has it
+// and it was not there before the attempt.
+func (r *Reconciler[O, R, D, P]) deleteUnrecorded(ctx context.Context, obj O) (ctrl.Result, error) {
+	base := r.snapshot(obj)
+	apiKey, err := r.creds.apiKey(ctx, obj, true)
+	if err != nil {
+		return r.deleteFailed(ctx, base, obj, err)
+	}
+	hs, err := r.connect(obj, apiKey)
+	if err != nil {
+		return r.deleteFailed(ctx, base, obj, err)
+	}
+	remote, found, err := hs.FindByKey(ctx, obj)
+	if err != nil {
+		return r.deleteFailed(ctx, base, obj, err)
+	}
+	if found && createdByMarkedAttempt(obj, r.kind.Row(remote)) {
+		if result, err := r.deleteRemote(ctx, obj, r.kind.Row(remote).ID); err != nil || !result.IsZero() {
+			return r.finish(ctx, base, obj, result, err)
+		}
+	}
+	return r.releaseFinalizer(ctx, obj)
+}
+
+func (r *Reconciler[O, R, D, P]) releaseFinalizer(ctx context.Context, obj O) (ctrl.Result, error) {
+	base := r.snapshot(obj)
+	err := r.patchMetadata(ctx, obj, base, "remove the finalizer", true, func(o O) {
+		controllerutil.RemoveFinalizer(o, v1.Finalizer)
+	})
+	if err == nil || apierrors.IsNotFound(err) {
+		return ctrl.Result{}, nil
+	}
+	return r.deleteFailed(ctx, base, obj, err)
+}
+
+// deleteRemote deletes the remote resource; one already gone counts as deleted.
+func (r *Reconciler[O, R, D, P]) deleteRemote(ctx context.Context, obj O, id string) (ctrl.Result, error) {
+	apiKey, err := r.creds.apiKey(ctx, obj, true)
+	if err != nil {
+		return r.deleteOutcome(ctx, obj, err)
+	}
+	hs, err := r.connect(obj, apiKey)
+	if err != nil {
+		return r.deleteOutcome(ctx, obj, err)
+	}
+	err = hs.Delete(ctx, id)
+	if err != nil && !hookstream.IsNotFound(err) {
+		return r.deleteOutcome(ctx, obj, err)
+	}
+	if err == nil {
+		remoteWrites.WithLabelValues(r.names.Kind, "delete").Inc()
+		logf.FromContext(ctx).Info("Deleted remote resource", "id", id)
+		r.event(obj, corev1.EventTypeNormal, "Deleted", "Delete", fmt.Sprintf("Deleted hookstream %s %s.", r.names.Remote, id))
+	}
+	return ctrl.Result{}, nil
+}
+
+// deleteOutcome records a failed deletion: the failure's conditions, then Ready says the deletion waits.
+func (r *Reconciler[O, R, D, P]) deleteOutcome(ctx context.Context, obj O, err error) (ctrl.Result, error) {
+	result, herr := r.handleError(ctx, obj, "delete the remote "+r.names.Remote, err)
+	SetDeleting(obj, r.names)
+	return result, herr
+}
+
+// deleteFailed records a failed deletion step and writes the status.
+func (r *Reconciler[O, R, D, P]) deleteFailed(ctx context.Context, base, obj O, err error) (ctrl.Result, error) {
+	result, herr := r.deleteOutcome(ctx, obj, err)
+	return r.finish(ctx, base, obj, result, herr)
+}
+
+// patchStatus writes the status if, and only if, it changed since base. base carries the same metadata as obj
+// (every metadata write updates both) and the spec is never written, so the objects differ in status alone.
+func (r *Reconciler[O, R, D, P]) patchStatus(ctx context.Context, base, obj O) error {
+	if equality.Semantic.DeepEqual(base, obj) {
+		return nil
+	}
+	return kubeErr("write the status", r.client.Status().Patch(ctx, obj, client.MergeFrom(base)))
+}
+
+// handleError turns a failure into conditions, an event and a reconcile result (see classify).
+func (r *Reconciler[O, R, D, P]) handleError(ctx context.Context, obj O, action string, err error) (ctrl.Result, error) {
+	o := classify(err, action, r.names, r.creds.secretName(obj), r.checkAfter())
+	if o.quiet {
+		logf.FromContext(ctx).V(1).Info("Retrying on a newer version of the object", "action", action, "reason", o.reason)
+		return o.result, o.err
+	}
+	if o.stalled {
+		SetStalled(obj, o.reason, o.message)
+	} else {
+		SetRetrying(obj, o.reason, o.message)
+	}
+	if !o.noEvent {
+		r.event(obj, corev1.EventTypeWarning, o.reason, action, o.message)
+	}
+	return o.result, o.err
+}
+
+func (r *Reconciler[O, R, D, P]) event(obj O, eventType, reason, action, note string) {
+	if r.recorder != nil {
+		r.recorder.Eventf(obj, nil, eventType, reason, action, "%s", note)
+	}
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,98 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package managed
+
+import (
+	"context"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+)
+
+// secretRefsIndex indexes objects by the names of the Secrets they read, credentials included.
+const secretRefsIndex = "hookstream.io/secret-refs"
+
+// SecretRefs lists the Secrets an object reads: its credentials and the kind's own references.
+func (r *Reconciler[O, R, D, P]) SecretRefs(obj O) []string {
+	return append([]string{r.creds.secretName(obj)}, r.kind.SecretRefs(obj)...)
+}
+
+// SetupWithManager registers the kind's controller: objects trigger on spec, annotation and deletion changes
+// (never on their own status writes); Secrets trigger the objects that reference them. newList returns an empty
+// list of the kind; customise adds the kind's own watches.
+func (r *Reconciler[O, R, D, P]) SetupWithManager(mgr ctrl.Manager, maxConcurrent int, newList func() client.ObjectList,
+	customise ...func(*builder.Builder) *builder.Builder) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), r.kind.NewObject(), secretRefsIndex,
+		func(o client.Object) []string { return r.SecretRefs(o.(O)) }); err != nil {
+		return err
+	}
+	deleting := predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		return !e.ObjectNew.GetDeletionTimestamp().IsZero()
+	}}
+	forSecret := func(ctx context.Context, o client.Object) []ctrl.Request {
+		list := newList()
+		if err := mgr.GetClient().List(ctx, list, client.InNamespace(o.GetNamespace()),
+			client.MatchingFields{secretRefsIndex: o.GetName()}); err != nil {
+			logf.FromContext(ctx).Error(err, "Cannot list the objects of a Secret", "kind", r.names.Kind, "secret", klog.KObj(o))
+			return nil
+		}
+		var reqs []ctrl.Request
+		_ = meta.EachListItem(list, func(item runtime.Object) error {
+			reqs = append(reqs, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(item.(client.Object))})
+			return nil
+		})
+		return reqs
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
+		For(r.kind.NewObject(), builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{}, AnnotationsChanged(v1.AnnotationReconcileRequestedAt, v1.AnnotationPaused), deleting))).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(forSecret)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, maxConcurrent), UsePriorityQueue: ptr.To(true)}).
+		Named(strings.ToLower(r.names.Kind))
+	for _, c := range customise {
+		b = c(b)
+	}
+	return b.Complete(r)
+}
+
+// AnnotationsChanged passes updates that change one of the annotations; the operator's own marker does not
+// trigger a reconcile.
+func AnnotationsChanged(names ...string) predicate.Funcs {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		oldA, newA := e.ObjectOld.GetAnnotations(), e.ObjectNew.GetAnnotations()
+		for _, n := range names {
+			if oldA[n] != newA[n] {
+				return true
+			}
+		}
+		return false
+	}}
+}

@@ -1,0 +1,145 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+	http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+package managed
+
+import (
+	"context"
+	"crypto/sha256"
+	"iter"
+	"sync"
+	"time"
+)
+
+const (
+	// ObserveByList reads every remote row of an API key with one paginated list per drift interval, shared by
+	// all of the key's objects of a kind: ceil(N/100) calls per interval instead of N.
+	ObserveByList = "list"
+	// ObserveByGet reads each remote row by id on every check (the baseline the list mode is measured against).
+	ObserveByGet = "get"
+)
+
+// Lister is what a snapshot reads: one kind's rows of one API key.
+type Lister[R any] interface {
+	Get(ctx context.Context, id string) (R, error)
+	List(ctx context.Context) iter.Seq2[R, error]
+}
+
+// snapshots holds, per API key, the rows of one kind as last listed. Periodic checks read them instead of one GET
+// each; a row missing from the snapshot (created since) is read by id.
+type snapshots[R any] struct {
+	maxAge time.Duration
+	row    func(R) Row
+	mu     sync.Mutex
+	byKey  map[[sha256.Size]byte]*snapshot[R]
+}
+
+type snapshot[R any] struct {
+	mu         sync.Mutex
+	rows       map[string]R
+	takenAt    time.Time
+	refreshing bool
+}
+
+func newSnapshots[R any](maxAge time.Duration, row func(R) Row) *snapshots[R] {
+	return &snapshots[R]{maxAge: maxAge, row: row, byKey: map[[sha256.Size]byte]*snapshot[R]{}}
+}
+
+// forKey returns the snapshot of an API key. Keys are held hashed, never in clear.
+func (s *snapshots[R]) forKey(apiKey string) *snapshot[R] {
+	id := sha256.Sum256([]byte(apiKey))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	snap, ok := s.byKey[id]
+	if !ok {
+		snap = &snapshot[R]{}
+		s.byKey[id] = snap
+	}
+	return snap
+}
+
+// get returns the row with the id from the key's snapshot, listing anew when it is older than maxAge. One caller
+// lists; the others read by id meanwhile instead of waiting behind the sweep.
+func (s *snapshots[R]) get(ctx context.Context, apiKey string, hs Lister[R], id string) (R, error) {
+	snap := s.forKey(apiKey)
+	snap.mu.Lock()
+	refresh := !snap.refreshing && time.Since(snap.takenAt) >= s.maxAge
+	if refresh {
+		snap.refreshing = true
+	}
+	snap.mu.Unlock()
+	if refresh {
+		if err := s.refresh(ctx, snap, hs); err != nil {
+			var zero R
+			return zero, err
+		}
+	}
+	snap.mu.Lock()
+	row, ok := snap.rows[id]
+	snap.mu.Unlock()
+	if ok {
+		return row, nil
+	}
+	row, err := hs.Get(ctx, id)
+	if err == nil {
+		s.put(apiKey, row)
+	}
+	return row, err
+}
+
+func (s *snapshots[R]) refresh(ctx context.Context, snap *snapshot[R], hs Lister[R]) error {
+	started := time.Now()
+	rows := map[string]R{}
+	var listErr error
+	for row, err := range hs.List(ctx) {
+		if err != nil {
+			listErr = err
+			break
+		}
+		rows[s.row(row).ID] = row
+	}
+	snap.mu.Lock()
+	defer snap.mu.Unlock()
+	snap.refreshing = false
+	if listErr != nil {
+		return listErr
+	}
+	// Rows the operator wrote while the list ran are newer than what the list saw.
+	for id, row := range snap.rows {
+		if listed, ok := rows[id]; ok && s.row(row).UpdatedAt.After(s.row(listed).UpdatedAt) {
+			rows[id] = row
+		}
+	}
+	snap.rows, snap.takenAt = rows, started
+	return nil
+}
+
+// put records a row the operator just wrote or read.
+func (s *snapshots[R]) put(apiKey string, row R) {
+	snap := s.forKey(apiKey)
+	snap.mu.Lock()
+	defer snap.mu.Unlock()
+	if snap.rows != nil {
+		snap.rows[s.row(row).ID] = row
+	}
+}
+
+// forget drops a row that hookstream no longer has.
+func (s *snapshots[R]) forget(apiKey, id string) {
+	snap := s.forKey(apiKey)
+	snap.mu.Lock()
+	defer snap.mu.Unlock()
+	delete(snap.rows, id)
+}
