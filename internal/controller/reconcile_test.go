@@ -1,0 +1,405 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
+	"github.com/hookstream/hookstream-operator/test/testenv"
+)
+
+// fakeHookstream is the Destination kind's hookstream client with one function field per call and a log of the
+// calls made. A call whose field is nil is unexpected: it is logged and fails.
+type fakeHookstream struct {
+	get       func(id string) (*hookstream.Destination, error)
+	findByKey func(slug string) (*hookstream.Destination, bool, error)
+	create    func(want *desiredDestination) (*hookstream.Destination, error)
+	update    func(id string, patch *hookstream.UpdateRequest) (*hookstream.Destination, error)
+	delete    func(id string) error
+	calls     []string
+}
+
+var errUnexpectedCall = errors.New("unexpected call")
+
+func (f *fakeHookstream) Get(_ context.Context, id string) (*hookstream.Destination, error) {
+	f.calls = append(f.calls, "Get "+id)
+	if f.get == nil {
+		return nil, errUnexpectedCall
+	}
+	return f.get(id)
+}
+
+func (f *fakeHookstream) List(context.Context) iter.Seq2[*hookstream.Destination, error] {
+	f.calls = append(f.calls, "List")
+	return func(yield func(*hookstream.Destination, error) bool) { yield(nil, errUnexpectedCall) }
+}
+
+func (f *fakeHookstream) FindByKey(_ context.Context, d *v1.Destination) (*hookstream.Destination, bool, error) {
+	slug := destinationSlug(d)
+	f.calls = append(f.calls, "FindByKey "+slug)
+	if f.findByKey == nil {
+		return nil, false, errUnexpectedCall
+	}
+	return f.findByKey(slug)
+}
+
+func (f *fakeHookstream) Create(_ context.Context, want *desiredDestination) (*hookstream.Destination, error) {
+	f.calls = append(f.calls, "Create "+want.request.Slug)
+	if f.create == nil {
+		return nil, errUnexpectedCall
+	}
+	return f.create(want)
+}
+
+func (f *fakeHookstream) Update(_ context.Context, id string, patch *hookstream.UpdateRequest) (*hookstream.Destination, error) {
+	f.calls = append(f.calls, "Update "+id+" "+strings.Join(patch.Fields(), ","))
+	if f.update == nil {
+		return nil, errUnexpectedCall
+	}
+	return f.update(id, patch)
+}
+
+func (f *fakeHookstream) Delete(_ context.Context, id string) error {
+	f.calls = append(f.calls, "Delete "+id)
+	if f.delete == nil {
+		return errUnexpectedCall
+	}
+	return f.delete(id)
+}
+
+const (
+	tableID   = "0123456789abcdef0123456789abcdef"
+	tableSlug = "orders-slug"
+	tableURL  = "https://receiver.example.com/orders"
+)
+
+// tableRow is what hookstream holds for the table's Destination, created at created, with url.
+func tableRow(url string, created time.Time) *hookstream.Destination {
+	d := tableDestination(nil)
+	want, err := buildDesired(d, resolveTestSecret)
+	if err != nil {
+		panic(err)
+	}
+	row := remoteFor(want)
+	row.ID, row.URL, row.CreatedAt, row.UpdatedAt = tableID, url, created, created
+	return row
+}
+
+func tableDestination(change func(*v1.Destination)) *v1.Destination {
+	d := &v1.Destination{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "orders", Generation: 1, UID: "uid-orders"},
+		Spec:       v1.DestinationSpec{Slug: tableSlug, HTTP: &v1.HTTPDestination{URL: tableURL}},
+	}
+	if change != nil {
+		change(d)
+	}
+	return d
+}
+
+func apiError(code int, msg string) error { return &hookstream.APIError{StatusCode: code, Message: msg} }
+
+// TestReconcileBranches runs one reconcile per row against a fake hookstream and a fake API server, and checks the
+// hookstream calls made, the conditions and the events: every branch of the machinery with the Destination kind.
+func TestReconcileBranches(t *testing.T) {
+	now := time.Now()
+	withStatusID := func(d *v1.Destination) {
+		d.Finalizers = []string{v1.Finalizer}
+		d.Status.ID = tableID
+	}
+	deleting := func(d *v1.Destination) {
+		withStatusID(d)
+		d.DeletionTimestamp = &metav1.Time{Time: now}
+	}
+	tests := map[string]struct {
+		object  func(*v1.Destination)
+		apiKey  string
+		fake    fakeHookstream
+		connect error
+		// patchErr fails the operator's metadata patches (finalizer, marker).
+		patchErr error
+
+		calls []string
+		// ready is the Ready condition's status and reason after the reconcile; "" for no Ready condition.
+		ready, reason string
+		events        []string
+		wantErr       bool
+		gone          bool
+		check         func(t *testing.T, d *v1.Destination)
+	}{
+		"create": {
+			fake: fakeHookstream{create: func(*desiredDestination) (*hookstream.Destination, error) {
+				return tableRow(tableURL, now), nil
+			}},
+			calls: []string{"Create " + tableSlug}, ready: "True", reason: v1.ReasonAvailable, events: []string{"Normal Created"},
+			check: func(t *testing.T, d *v1.Destination) {
+				if d.Status.ID != tableID || d.Annotations[v1.AnnotationCreateRequested] == "" || !hasFinalizer(d) {
+					t.Errorf("after a create: id %q, marker %q, finalizers %v", d.Status.ID, d.Annotations[v1.AnnotationCreateRequested], d.Finalizers)
+				}
+				if d.Status.ObservedGeneration != 1 {
+					t.Errorf("observedGeneration = %d, want 1", d.Status.ObservedGeneration)
+				}
+			},
+		},
+		"unchanged: no write": {
+			object: withStatusID,
+			fake:   fakeHookstream{get: func(string) (*hookstream.Destination, error) { return tableRow(tableURL, now), nil }},
+			calls:  []string{"Get " + tableID}, ready: "True", reason: v1.ReasonAvailable,
+		},
+		"update the differing field only": {
+			object: withStatusID,
+			fake: fakeHookstream{
+				get: func(string) (*hookstream.Destination, error) { return tableRow("https://elsewhere.example.com", now), nil },
+				update: func(string, *hookstream.UpdateRequest) (*hookstream.Destination, error) {
+					return tableRow(tableURL, now), nil
+				},
+			},
+			calls: []string{"Get " + tableID, "Update " + tableID + " url"}, ready: "True", reason: v1.ReasonAvailable,
+			events: []string{"Normal Updated"},
+		},
+		"adopt by id": {
+			object: func(d *v1.Destination) { d.Spec.AdoptID = tableID },
+			fake:   fakeHookstream{get: func(string) (*hookstream.Destination, error) { return tableRow(tableURL, now), nil }},
+			calls:  []string{"Get " + tableID}, ready: "True", reason: v1.ReasonAvailable,
+		},
+		"adoptID naming nothing": {
+			object: func(d *v1.Destination) { d.Spec.AdoptID = tableID },
+			fake:   fakeHookstream{get: func(string) (*hookstream.Destination, error) { return nil, apiError(404, "Destination not found") }},
+			calls:  []string{"Get " + tableID}, ready: "False", reason: v1.ReasonNotFound, events: []string{"Warning RemoteNotFound"},
+		},
+		"slug taken by someone else": {
+			fake: fakeHookstream{
+				create:    func(*desiredDestination) (*hookstream.Destination, error) { return nil, apiError(409, "Destination slug already exists") },
+				findByKey: func(string) (*hookstream.Destination, bool, error) { return tableRow(tableURL, now.Add(-time.Hour)), true, nil },
+			},
+			calls: []string{"Create " + tableSlug, "FindByKey " + tableSlug}, ready: "False", reason: v1.ReasonConflict,
+			events: []string{"Warning SlugConflict"},
+			check: func(t *testing.T, d *v1.Destination) {
+				if _, marked := d.Annotations[v1.AnnotationCreateRequested]; marked || d.Status.ID != "" {
+					t.Errorf("a conflict left the marker (%v) or an id (%q)", marked, d.Status.ID)
+				}
+			},
+		},
+		"slug taken, adoption allowed": {
+			object: func(d *v1.Destination) { d.Spec.AdoptionPolicy = v1.AdoptBySlug },
+			fake: fakeHookstream{
+				create:    func(*desiredDestination) (*hookstream.Destination, error) { return nil, apiError(409, "Destination slug already exists") },
+				findByKey: func(string) (*hookstream.Destination, bool, error) { return tableRow(tableURL, now.Add(-time.Hour)), true, nil },
+			},
+			calls: []string{"Create " + tableSlug, "FindByKey " + tableSlug}, ready: "True", reason: v1.ReasonAvailable,
+			events: []string{"Normal Adopted"},
+		},
+		"unrecorded create found after a crash": {
+			object: func(d *v1.Destination) {
+				d.Finalizers = []string{v1.Finalizer}
+				d.Annotations = map[string]string{v1.AnnotationCreateRequested: now.UTC().Format(time.RFC3339)}
+			},
+			fake:  fakeHookstream{findByKey: func(string) (*hookstream.Destination, bool, error) { return tableRow(tableURL, now), true, nil }},
+			calls: []string{"FindByKey " + tableSlug}, ready: "True", reason: v1.ReasonAvailable, events: []string{"Normal Adopted"},
+		},
+		"observe only, drifted": {
+			object: func(d *v1.Destination) { d.Spec.ManagementPolicy = v1.ManagementObserve },
+			fake: fakeHookstream{findByKey: func(string) (*hookstream.Destination, bool, error) {
+				return tableRow("https://elsewhere.example.com", now), true, nil
+			}},
+			calls: []string{"FindByKey " + tableSlug}, ready: "False", reason: v1.ReasonDriftDetected,
+			check: func(t *testing.T, d *v1.Destination) {
+				if len(d.Status.Drift) != 1 || d.Status.Drift[0].Field != "url" || hasFinalizer(d) {
+					t.Errorf("drift %+v, finalizers %v; want url and no finalizer", d.Status.Drift, d.Finalizers)
+				}
+			},
+		},
+		"observe only, nothing there": {
+			object: func(d *v1.Destination) { d.Spec.ManagementPolicy = v1.ManagementObserve },
+			fake:   fakeHookstream{findByKey: func(string) (*hookstream.Destination, bool, error) { return nil, false, nil }},
+			calls:  []string{"FindByKey " + tableSlug}, ready: "False", reason: v1.ReasonNotFound,
+		},
+		"type changed remotely": {
+			object: withStatusID,
+			fake: fakeHookstream{get: func(string) (*hookstream.Destination, error) {
+				row := tableRow(tableURL, now)
+				row.Type = hookstream.TypeKafka
+				return row, nil
+			}},
+			calls: []string{"Get " + tableID}, ready: "False", reason: v1.ReasonTypeMismatch, events: []string{"Warning TypeMismatch"},
+		},
+		"delete": {
+			object: deleting,
+			fake:   fakeHookstream{delete: func(string) error { return nil }},
+			calls:  []string{"Delete " + tableID}, events: []string{"Normal Deleted"}, gone: true,
+		},
+		"delete, remote already gone": {
+			object: deleting,
+			fake:   fakeHookstream{delete: func(string) error { return apiError(404, "Destination not found") }},
+			calls:  []string{"Delete " + tableID}, gone: true,
+		},
+		"delete fails: the finalizer stays": {
+			object: deleting,
+			fake:   fakeHookstream{delete: func(string) error { return apiError(503, "Service Unavailable") }},
+			calls:  []string{"Delete " + tableID}, ready: "False", reason: v1.ReasonDeleting, wantErr: true,
+			events: []string{"Warning APIUnavailable"},
+		},
+		"orphan": {
+			object: func(d *v1.Destination) { deleting(d); d.Spec.DeletionPolicy = v1.DeletionOrphan },
+			events: []string{"Normal Orphaned"}, gone: true,
+		},
+		"paused: no call at all": {
+			object: func(d *v1.Destination) { deleting(d); d.Annotations = map[string]string{v1.AnnotationPaused: "true"} },
+			check: func(t *testing.T, d *v1.Destination) {
+				if c := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionSynced); c == nil || c.Reason != v1.ReasonPaused {
+					t.Errorf("Synced = %+v, want reason Paused", c)
+				}
+			},
+		},
+		"API key only whitespace": {
+			apiKey: " \n\t", ready: "False", reason: v1.ReasonCredentialsInvalid, events: []string{"Warning CredentialsInvalid"},
+		},
+		"client cannot be built": {
+			connect: errors.New("hookstream: the API key contains characters that cannot travel in an HTTP header"),
+			ready:   "False", reason: v1.ReasonCredentialsInvalid, events: []string{"Warning CredentialsInvalid"},
+		},
+		"hookstream rejects the key": {
+			object: withStatusID,
+			fake:   fakeHookstream{get: func(string) (*hookstream.Destination, error) { return nil, apiError(401, "Invalid API key") }},
+			calls:  []string{"Get " + tableID}, ready: "False", reason: v1.ReasonUnauthorized, events: []string{"Warning Unauthorized"},
+		},
+		"hookstream rejects the spec": {
+			fake:  fakeHookstream{create: func(*desiredDestination) (*hookstream.Destination, error) { return nil, apiError(400, "url must be https") }},
+			calls: []string{"Create " + tableSlug}, ready: "False", reason: v1.ReasonInvalidSpec, events: []string{"Warning InvalidSpec"},
+			wantErr: true,
+		},
+		"hookstream rate limit": {
+			object: withStatusID,
+			fake: fakeHookstream{get: func(string) (*hookstream.Destination, error) {
+				return nil, &hookstream.APIError{StatusCode: 429, Message: "Too many requests", RetryAfter: 20 * time.Second}
+			}},
+			calls: []string{"Get " + tableID}, ready: "False", reason: v1.ReasonRateLimited,
+		},
+		"hookstream down": {
+			object: withStatusID,
+			fake:   fakeHookstream{get: func(string) (*hookstream.Destination, error) { return nil, apiError(502, "Bad Gateway") }},
+			calls:  []string{"Get " + tableID}, ready: "False", reason: v1.ReasonAPIUnavailable, events: []string{"Warning APIUnavailable"},
+			wantErr: true,
+		},
+		"finalizer patch refused by RBAC: no create": {
+			patchErr: apierrors.NewForbidden(v1.GroupVersion.WithResource("destinations").GroupResource(), "orders", errors.New("no patch")),
+			ready:    "False", reason: v1.ReasonKubernetesForbidden, events: []string{"Warning KubernetesForbidden"}, wantErr: true,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			d := tableDestination(tc.object)
+			apiKey := tc.apiKey
+			if apiKey == "" {
+				apiKey = testAPIKey
+			}
+			secret := &corev1.Secret{
+				ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "hookstream-credentials"},
+				Data:       map[string][]byte{v1.CredentialsKey: []byte(apiKey)},
+			}
+			builder := fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(secret, d).WithStatusSubresource(d)
+			if tc.patchErr != nil {
+				builder = builder.WithInterceptorFuncs(interceptor.Funcs{
+					Patch: func(context.Context, client.WithWatch, client.Object, client.Patch, ...client.PatchOption) error {
+						return tc.patchErr
+					},
+				})
+			}
+			cluster := builder.Build()
+			recorder := events.NewFakeRecorder(20)
+			hs := tc.fake
+			kind := &destinationKind{connect: func(string) (destinationExternal, error) {
+				if tc.connect != nil {
+					return nil, tc.connect
+				}
+				return &hs, nil
+			}}
+			r := managed.NewReconciler(cluster, cluster, cluster, recorder, kind, managed.Options{
+				DefaultCredentialsSecret: "hookstream-credentials", DriftInterval: 10 * time.Minute,
+			})
+			_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(d)})
+			if (err != nil) != tc.wantErr {
+				t.Errorf("Reconcile error = %v, want an error: %v", err, tc.wantErr)
+			}
+			if err != nil && errors.Is(err, errUnexpectedCall) {
+				t.Errorf("an unexpected hookstream call: %v", err)
+			}
+			if diff := cmp.Diff(tc.calls, hs.calls); diff != "" {
+				t.Errorf("hookstream calls (-want +got):\n%s", diff)
+			}
+			if got := drain(recorder); !cmp.Equal(tc.events, got) {
+				t.Errorf("events = %q, want %q", got, tc.events)
+			}
+			stored := &v1.Destination{}
+			err = cluster.Get(ctx, client.ObjectKeyFromObject(d), stored)
+			if tc.gone {
+				if !apierrors.IsNotFound(err) {
+					t.Errorf("the Destination is still there (finalizers %v, err %v)", stored.Finalizers, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ready := meta.FindStatusCondition(stored.Status.Conditions, v1.ConditionReady)
+			switch {
+			case tc.ready == "" && ready != nil:
+				t.Errorf("Ready = %+v, want none", ready)
+			case tc.ready != "" && (ready == nil || string(ready.Status) != tc.ready || ready.Reason != tc.reason || ready.Message == ""):
+				t.Errorf("Ready = %+v, want %s with reason %s and a message", ready, tc.ready, tc.reason)
+			}
+			if tc.check != nil {
+				tc.check(t, stored)
+			}
+		})
+	}
+}
+
+// drain returns the recorded events as "type reason", in order.
+func drain(r *events.FakeRecorder) []string {
+	var got []string
+	for {
+		select {
+		case e := <-r.Events:
+			f := strings.Fields(e)
+			got = append(got, fmt.Sprintf("%s %s", f[0], f[1]))
+		default:
+			return got
+		}
+	}
+}
+

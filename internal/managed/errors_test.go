@@ -1,0 +1,140 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package managed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+)
+
+var destinations = schema.GroupResource{Group: "hookstream.io", Resource: "destinations"}
+
+// TestEveryFailureHasAReason: every class of failure becomes a condition with a non-empty reason and an event,
+// whatever wraps the error, except a Kubernetes conflict, which is retried at once on the newer object.
+func TestEveryFailureHasAReason(t *testing.T) {
+	wrap := func(err error) error { return fmt.Errorf("outer: %w", fmt.Errorf("inner: %w", err)) }
+	tests := map[string]struct {
+		err     error
+		reason  string
+		stalled bool
+		// retried: the error goes back to controller-runtime for its exponential backoff.
+		retried  bool
+		terminal bool
+		quiet    bool
+		noEvent  bool
+		// inMessage must appear in the condition message.
+		inMessage string
+	}{
+		"credentials Secret missing": {
+			err: &errMissingSecret{credentials: true, kind: "Destination", name: "creds"}, reason: v1.ReasonCredentialsNotFound,
+			stalled: true, inMessage: `credentials Secret "creds" does not exist in the Destination's namespace`},
+		"credentials key missing": {
+			err: &errMissingSecret{credentials: true, name: "creds", key: "apiKey"}, reason: v1.ReasonCredentialsNotFound,
+			stalled: true, inMessage: `"creds" has no key "apiKey"`},
+		"credentials key empty or whitespace": {
+			err: wrap(&errMissingSecret{credentials: true, empty: true, name: "creds", key: "apiKey"}), reason: v1.ReasonCredentialsInvalid,
+			stalled: true, inMessage: `credentials Secret "creds" has an empty key "apiKey"`},
+		"referenced Secret key missing": {
+			err: &errMissingSecret{name: "tokens", key: "bearer"}, reason: v1.ReasonSecretNotFound,
+			stalled: true, inMessage: `Secret "tokens" has no key "bearer"`},
+		"Secret read refused by RBAC": {
+			err:    &errMissingSecret{name: "tokens", err: apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, "tokens", errors.New("rbac"))},
+			reason: v1.ReasonKubernetesForbidden, retried: true, inMessage: "read Secret tokens"},
+		"client cannot be built for the key": {
+			err: wrap(&errConnect{secret: "creds", err: errors.New("hookstream: the API key contains characters that cannot travel in an HTTP header")}),
+			reason: v1.ReasonCredentialsInvalid, stalled: true, inMessage: `credentials Secret "creds" cannot be used`},
+		"identity mismatch reported by the kind": {
+			err: wrap(Stall(v1.ReasonTypeMismatch, "remote destination x has type %q", "kafka")), reason: v1.ReasonTypeMismatch,
+			stalled: true, inMessage: `remote destination x has type "kafka"`},
+		"finalizer patch refused by RBAC": {
+			err:    kubeErr("add the finalizer", apierrors.NewForbidden(destinations, "orders", errors.New("rbac"))),
+			reason: v1.ReasonKubernetesForbidden, retried: true, inMessage: "refused to add the finalizer"},
+		"status write failed on the API server": {
+			err:    kubeErr("write the status", apierrors.NewInternalError(errors.New("etcd"))),
+			reason: v1.ReasonKubernetesError, retried: true, inMessage: "failed to write the status (500 InternalError)"},
+		"status write timed out": {
+			err:    wrap(kubeErr("write the status", apierrors.NewTimeoutError("slow", 1))),
+			reason: v1.ReasonKubernetesError, retried: true, inMessage: "504 Timeout"},
+		"Kubernetes conflict on the operator's own write": {
+			err: kubeErr("add the finalizer", apierrors.NewConflict(destinations, "orders", errors.New("changed"))), reason: v1.ReasonKubernetesError,
+			quiet: true},
+		"hookstream rejects the spec (400)": {
+			err: wrap(&hookstream.APIError{StatusCode: 400, Message: "url must be https"}), reason: v1.ReasonInvalidSpec,
+			stalled: true, terminal: true, inMessage: "url must be https"},
+		"hookstream rejects the key (401)": {
+			err: &hookstream.APIError{StatusCode: 401, Message: "Invalid API key"}, reason: v1.ReasonUnauthorized,
+			stalled: true, inMessage: `Secret "creds" (401)`},
+		"hookstream forbids (403)": {
+			err: &hookstream.APIError{StatusCode: 403, Message: "Destination limit reached"}, reason: v1.ReasonForbidden,
+			stalled: true, inMessage: "Destination limit reached"},
+		"hookstream rate limit (429)": {
+			err: wrap(&hookstream.APIError{StatusCode: 429, Message: "Too many requests", RetryAfter: 30 * time.Second}),
+			reason: v1.ReasonRateLimited, noEvent: true, inMessage: "retrying in 30s"},
+		"local rate budget beyond the deadline": {
+			err: &hookstream.WaitError{Wait: 3 * time.Second}, reason: v1.ReasonRateLimited, noEvent: true, inMessage: "retrying in 3s"},
+		"hookstream server error (503)": {
+			err: &hookstream.APIError{StatusCode: 503, Message: "Service Unavailable"}, reason: v1.ReasonAPIUnavailable,
+			retried: true, inMessage: "hookstream answered 503 Service Unavailable"},
+		"hookstream unreachable": {
+			err:    &hookstream.TransportError{Route: "GET /destinations/{id}", Err: &net.OpError{Op: "dial", Err: errors.New("refused")}},
+			reason: v1.ReasonAPIUnavailable, retried: true, inMessage: "hookstream could not be reached"},
+		"hookstream too slow": {
+			err:    &hookstream.TransportError{Route: "GET /destinations/{id}", Err: context.DeadlineExceeded},
+			reason: v1.ReasonAPIUnavailable, retried: true, inMessage: "did not answer in time"},
+		"transient inconsistency": {
+			err: fmt.Errorf("slug \"x\" is taken but no destination has it: %w", errRetry), reason: v1.ReasonAPIUnavailable,
+			retried: true, inMessage: "is taken but no destination has it"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			o := classify(tc.err, "do it", Names{Kind: "Destination", Remote: "destination"}, "creds", time.Minute)
+			if o.reason == "" || o.reason != tc.reason {
+				t.Errorf("reason = %q, want %q", o.reason, tc.reason)
+			}
+			if o.stalled != tc.stalled || o.quiet != tc.quiet || o.noEvent != tc.noEvent {
+				t.Errorf("stalled, quiet, noEvent = %v, %v, %v; want %v, %v, %v", o.stalled, o.quiet, o.noEvent, tc.stalled, tc.quiet, tc.noEvent)
+			}
+			if got := o.err != nil; got != tc.retried && !tc.terminal {
+				t.Errorf("error returned for backoff = %v, want %v", got, tc.retried)
+			}
+			if got := errors.Is(o.err, reconcile.TerminalError(nil)); got != tc.terminal {
+				t.Errorf("terminal = %v, want %v", got, tc.terminal)
+			}
+			if o.err == nil && !tc.terminal && o.result.RequeueAfter <= 0 {
+				t.Errorf("neither an error nor a requeue: the failure would never be retried")
+			}
+			if !tc.quiet && !strings.Contains(o.message, tc.inMessage) {
+				t.Errorf("message %q does not contain %q", o.message, tc.inMessage)
+			}
+			if !tc.quiet && !strings.HasSuffix(o.message, ".") {
+				t.Errorf("message %q is not a sentence", o.message)
+			}
+		})
+	}
+}
