@@ -895,11 +895,12 @@ func TestClientLimiterHooks(t *testing.T) {
 	}
 }
 
-func TestClientToleratesNativeEncoding(t *testing.T) {
+func TestClientToleratesDocumentedAlternatives(t *testing.T) {
 	client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(readTestdata(t, "row-native.json"))
-	}), offContract("a deployment answering bare rows in native JSON types"))
+		row := documentedRow(t, "dst_01HQZ6")
+		row["retry_intervals"] = []int{30, 300, 1800, 7200, 86400}
+		writeJSON(w, http.StatusOK, map[string]any{"destination": row})
+	}), offContract("retry_intervals as a native array and a dst_ id, alternatives the contract lists"))
 	got, err := client.GetDestination(t.Context(), "dst_01HQZ6")
 	if err != nil {
 		t.Fatal(err)
@@ -913,7 +914,9 @@ func TestClientToleratesNativeEncoding(t *testing.T) {
 
 func TestClientUndecodableAnswer(t *testing.T) {
 	client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"destination": map[string]any{"id": "a1", "timeout_ms": "soon"}})
+		row := documentedRow(t, "a1")
+		row["timeout_ms"] = "soon"
+		writeJSON(w, http.StatusOK, map[string]any{"destination": row})
 	}), offContract("a broken answer"))
 	_, err := client.GetDestination(t.Context(), "a1")
 	var decodeErr *DecodeError
