@@ -108,12 +108,12 @@ func TestClientCalls(t *testing.T) {
 	}{
 		"list": {
 			call: func(ctx context.Context, c *Client) (any, error) {
-				return c.ListDestinations(ctx, ListOptions{Limit: 2, Cursor: "opaque", Status: "paused", Type: "sqs"})
+				return c.ListDestinations(ctx, ListOptions{Limit: 2, Cursor: "opaque"})
 			},
 			status:     200,
 			answer:     map[string]any{"destinations": []any{row}, "cursor": nil, "has_more": false},
 			wantMethod: "GET", wantPath: "/v1/destinations",
-			wantQuery: url.Values{"limit": {"2"}, "cursor": {"opaque"}, "status": {"paused"}, "type": {"aws_sqs"}},
+			wantQuery: url.Values{"limit": {"2"}, "cursor": {"opaque"}},
 			wantRoute: "GET /destinations",
 			want:      &ListPage{Destinations: []*Destination{ordersSQS(t)}},
 		},
@@ -252,13 +252,12 @@ func TestClientHeaders(t *testing.T) {
 			},
 			wantUserAgent: "hookstream-operator/" + Version,
 		},
-		"custom user agent, POST with a JSON body": {
-			options: func(o *Options) { o.UserAgent = "hookstream-operator/1.2.3 (cluster prod)" },
+		"POST with a JSON body": {
 			call: func(ctx context.Context, c *Client) error {
 				_, err := c.CreateDestination(ctx, &CreateRequest{Name: "n", Slug: "s", URL: "https://example.test"})
 				return err
 			},
-			wantUserAgent:   "hookstream-operator/1.2.3 (cluster prod)",
+			wantUserAgent:   "hookstream-operator/" + Version,
 			wantContentType: "application/json",
 		},
 		"the key loses its trailing newline": {
@@ -700,7 +699,7 @@ func TestNew(t *testing.T) {
 				}
 				return
 			}
-			if got := client.BaseURL(); got != tc.wantBaseURL {
+			if got := client.baseURL; got != tc.wantBaseURL {
 				t.Errorf("BaseURL = %q, want %q", got, tc.wantBaseURL)
 			}
 		})

@@ -390,24 +390,3 @@ func TestNormalizeType(t *testing.T) {
 		})
 	}
 }
-
-func TestIsMasked(t *testing.T) {
-	tests := map[string]bool{
-		"****":         true,
-		"****wxyz":     true,
-		"****€€€€":     true,
-		"****wxy":      false,
-		"****wxyz1":    false,
-		"wxyz":         false,
-		"":             false,
-		"***wxyz":      false,
-		"secret-value": false,
-	}
-	for in, want := range tests {
-		t.Run(in, func(t *testing.T) {
-			if got := IsMasked(in); got != want {
-				t.Errorf("IsMasked(%q) = %t, want %t", in, got, want)
-			}
-		})
-	}
-}
