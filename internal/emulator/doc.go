@@ -15,8 +15,8 @@ limitations under the License.
 */
 
 /*
-Package emulator is a local implementation of the hookstream destinations REST API
-(hookstream-api.md and hookstream-openapi.yaml in the shared docs). It serves the API under /v1 and,
+Package emulator is a local implementation of the hookstream destinations REST API, as the OpenAPI
+document of package internal/hookstream/contract describes it. It serves the API under /v1 and,
 when enabled, an admin API under /_emulator. The operator's tests, benchmark and demo run against it, so
 it follows the contract wherever the contract speaks, and the choices below where it does not.
 

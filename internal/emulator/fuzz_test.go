@@ -56,6 +56,7 @@ func FuzzCreateBody(f *testing.F) {
 	for _, seed := range fuzzSeeds {
 		f.Add(seed)
 	}
+	schema := destinationSchema(f)
 	shared := newEnv(f, emulator.Options{})
 	f.Fuzz(func(t *testing.T, body string) {
 		env := shared.with(t)
@@ -64,7 +65,7 @@ func FuzzCreateBody(f *testing.F) {
 		case http.StatusCreated:
 			var envelope map[string]map[string]any
 			decodeStrict(t, res.body, &envelope)
-			checkRowSchema(t, envelope["destination"])
+			checkRowSchema(t, schema, envelope["destination"])
 			id, _ := envelope["destination"]["id"].(string)
 			if del := env.do(http.MethodDelete, "/v1/destinations/"+id, keyA, ""); del.status != http.StatusOK {
 				t.Fatalf("deleting the created row: status %d", del.status)
@@ -85,6 +86,7 @@ func FuzzPatchBody(f *testing.F) {
 	}
 	f.Add(`{"auth_type":"bearer","auth_config":{"token":"x"}}`)
 	f.Add(`{"headers":null,"provider_config":null,"retry_intervals":null}`)
+	schema := destinationSchema(f)
 	shared := newEnv(f, emulator.Options{})
 	f.Fuzz(func(t *testing.T, body string) {
 		env := shared.with(t)
@@ -105,7 +107,7 @@ func FuzzPatchBody(f *testing.F) {
 			}
 			var envelope map[string]map[string]any
 			decodeStrict(t, after.body, &envelope)
-			checkRowSchema(t, envelope["destination"])
+			checkRowSchema(t, schema, envelope["destination"])
 			if del := env.do(http.MethodDelete, "/v1/destinations/"+id, keyA, ""); del.status != http.StatusOK {
 				t.Fatalf("deleting the row: status %d", del.status)
 			}

@@ -61,8 +61,6 @@ type Options struct {
 	// Redirects are never followed, whichever client is given: the key travels in a custom header that net/http
 	// would forward to another host.
 	HTTPClient *http.Client
-	// UserAgent defaults to "hookstream-operator/" + Version.
-	UserAgent string
 	// Timeout bounds every call (limiter wait included). Defaults to DefaultTimeout.
 	Timeout time.Duration
 	// Limiter, when set, is waited on before every request and told the rate-limit headers of every response.
@@ -73,8 +71,8 @@ type Options struct {
 
 // String describes the options without the API key.
 func (o Options) String() string {
-	return fmt.Sprintf("hookstream.Options{BaseURL: %q, APIKey: %s, UserAgent: %q, Timeout: %s}",
-		o.BaseURL, redactedKey(o.APIKey), o.UserAgent, o.Timeout)
+	return fmt.Sprintf("hookstream.Options{BaseURL: %q, APIKey: %s, Timeout: %s}",
+		o.BaseURL, redactedKey(o.APIKey), o.Timeout)
 }
 
 // GoString keeps the key out of %#v as well.
@@ -115,13 +113,10 @@ func New(opts Options) (*Client, error) {
 	c := &Client{
 		baseURL:   baseURL,
 		apiKey:    apiKey,
-		userAgent: opts.UserAgent,
+		userAgent: "hookstream-operator/" + Version,
 		timeout:   opts.Timeout,
 		limiter:   opts.Limiter,
 		observer:  opts.Observer,
-	}
-	if c.userAgent == "" {
-		c.userAgent = "hookstream-operator/" + Version
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -144,9 +139,6 @@ func (c *Client) String() string {
 
 // GoString keeps the key out of %#v as well.
 func (c *Client) GoString() string { return c.String() }
-
-// BaseURL returns the normalised API root the client calls.
-func (c *Client) BaseURL() string { return c.baseURL }
 
 func normaliseBaseURL(raw string) (string, error) {
 	if raw == "" {

@@ -108,12 +108,12 @@ func TestClientCalls(t *testing.T) {
 	}{
 		"list": {
 			call: func(ctx context.Context, c *Client) (any, error) {
-				return c.ListDestinations(ctx, ListOptions{Limit: 2, Cursor: "opaque", Status: "paused", Type: "sqs"})
+				return c.ListDestinations(ctx, ListOptions{Limit: 2, Cursor: "opaque"})
 			},
 			status:     200,
 			answer:     map[string]any{"destinations": []any{row}, "cursor": nil, "has_more": false},
 			wantMethod: "GET", wantPath: "/v1/destinations",
-			wantQuery: url.Values{"limit": {"2"}, "cursor": {"opaque"}, "status": {"paused"}, "type": {"aws_sqs"}},
+			wantQuery: url.Values{"limit": {"2"}, "cursor": {"opaque"}},
 			wantRoute: "GET /destinations",
 			want:      &ListPage{Destinations: []*Destination{ordersSQS(t)}},
 		},
@@ -252,13 +252,12 @@ func TestClientHeaders(t *testing.T) {
 			},
 			wantUserAgent: "hookstream-operator/" + Version,
 		},
-		"custom user agent, POST with a JSON body": {
-			options: func(o *Options) { o.UserAgent = "hookstream-operator/1.2.3 (cluster prod)" },
+		"POST with a JSON body": {
 			call: func(ctx context.Context, c *Client) error {
 				_, err := c.CreateDestination(ctx, &CreateRequest{Name: "n", Slug: "s", URL: "https://example.test"})
 				return err
 			},
-			wantUserAgent:   "hookstream-operator/1.2.3 (cluster prod)",
+			wantUserAgent:   "hookstream-operator/" + Version,
 			wantContentType: "application/json",
 		},
 		"the key loses its trailing newline": {
@@ -700,7 +699,7 @@ func TestNew(t *testing.T) {
 				}
 				return
 			}
-			if got := client.BaseURL(); got != tc.wantBaseURL {
+			if got := client.baseURL; got != tc.wantBaseURL {
 				t.Errorf("BaseURL = %q, want %q", got, tc.wantBaseURL)
 			}
 		})
@@ -895,11 +894,12 @@ func TestClientLimiterHooks(t *testing.T) {
 	}
 }
 
-func TestClientToleratesNativeEncoding(t *testing.T) {
+func TestClientToleratesDocumentedAlternatives(t *testing.T) {
 	client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(readTestdata(t, "row-native.json"))
-	}), offContract("a deployment answering bare rows in native JSON types"))
+		row := documentedRow(t, "dst_01HQZ6")
+		row["retry_intervals"] = []int{30, 300, 1800, 7200, 86400}
+		writeJSON(w, http.StatusOK, map[string]any{"destination": row})
+	}), offContract("retry_intervals as a native array and a dst_ id, alternatives the contract lists"))
 	got, err := client.GetDestination(t.Context(), "dst_01HQZ6")
 	if err != nil {
 		t.Fatal(err)
@@ -913,7 +913,9 @@ func TestClientToleratesNativeEncoding(t *testing.T) {
 
 func TestClientUndecodableAnswer(t *testing.T) {
 	client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"destination": map[string]any{"id": "a1", "timeout_ms": "soon"}})
+		row := documentedRow(t, "a1")
+		row["timeout_ms"] = "soon"
+		writeJSON(w, http.StatusOK, map[string]any{"destination": row})
 	}), offContract("a broken answer"))
 	_, err := client.GetDestination(t.Context(), "a1")
 	var decodeErr *DecodeError

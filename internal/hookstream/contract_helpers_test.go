@@ -19,89 +19,49 @@ package hookstream
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/hookstream/hookstream-operator/internal/hookstream/contract"
 )
 
 // The client test suite runs every request through contractTransport, which validates it, and every answer, against
-// the shared OpenAPI document.
+// the OpenAPI document of package contract.
 
 const testAPIKey = "hs_test_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-// locateOpenAPI finds <repo root>/../shared/hookstream-openapi.yaml, or the file named by HOOKSTREAM_OPENAPI.
-func locateOpenAPI() (string, error) {
-	if path := os.Getenv("HOOKSTREAM_OPENAPI"); path != "" {
-		if _, err := os.Stat(path); err != nil {
-			return "", fmt.Errorf("HOOKSTREAM_OPENAPI: %w", err)
-		}
-		return path, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			path := filepath.Join(filepath.Dir(dir), "shared", "hookstream-openapi.yaml")
-			if _, err := os.Stat(path); err != nil {
-				return "", fmt.Errorf("the contract is expected beside the repository root at %s: %w", path, err)
-			}
-			return path, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-}
-
-var contract struct {
+var contractRoutes struct {
 	once   sync.Once
 	router routers.Router
 	err    error
 }
 
-// contractRouter loads and validates the document once. Its server stays https://hookstream.io/v1: requests are
+// contractRouter loads the document once. Its server stays https://hookstream.io/v1: requests are
 // routed with that scheme and host substituted, so that the client's /v1 prefix is checked too.
 func contractRouter(t testing.TB) routers.Router {
 	t.Helper()
-	contract.once.Do(func() {
-		path, err := locateOpenAPI()
+	contractRoutes.once.Do(func() {
+		doc, err := contract.Load(context.Background())
 		if err != nil {
-			contract.err = err
+			contractRoutes.err = err
 			return
 		}
-		loader := openapi3.NewLoader()
-		doc, err := loader.LoadFromFile(path)
-		if err != nil {
-			contract.err = fmt.Errorf("loading %s: %w", path, err)
-			return
-		}
-		if err := doc.Validate(loader.Context); err != nil {
-			contract.err = fmt.Errorf("validating %s: %w", path, err)
-			return
-		}
-		contract.router, contract.err = gorillamux.NewRouter(doc)
+		contractRoutes.router, contractRoutes.err = gorillamux.NewRouter(doc)
 	})
-	if contract.err != nil {
-		t.Fatalf("OpenAPI contract unavailable (set HOOKSTREAM_OPENAPI to its path): %v", contract.err)
+	if contractRoutes.err != nil {
+		t.Fatalf("OpenAPI contract unavailable: %v", contractRoutes.err)
 	}
-	return contract.router
+	return contractRoutes.router
 }
 
 const (

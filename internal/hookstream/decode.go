@@ -17,13 +17,11 @@ limitations under the License.
 package hookstream
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -43,10 +41,12 @@ func (e *DecodeError) Error() string {
 
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// maxStringWrapping bounds how often an object or array may arrive JSON-encoded inside a string.
-const maxStringWrapping = 2
+// The decoders accept the row encoding of the contract (package contract: objects and arrays as JSON-encoded
+// strings, booleans as 0/1, unset optional columns as null, every column present, RFC 3339 timestamps) and the
+// alternatives the contract says the real service answers, nothing else. An answer in any other encoding is a
+// DecodeError: guessing what it means could turn a misread column into a PATCH, or a misread page into deletions.
 
-// rawFields is a JSON object split into its members; a member that is absent or null reads as null.
+// rawFields is a JSON object split into its members.
 type rawFields map[string]json.RawMessage
 
 func splitObject(data []byte) (rawFields, error) {
@@ -60,58 +60,67 @@ func splitObject(data []byte) (rawFields, error) {
 	return fields, nil
 }
 
-// decodeDestination decodes a GET/POST/PATCH answer: the documented {"destination": {...}} envelope, or a bare
-// row, which some deployments return.
-func decodeDestination(data []byte) (*Destination, error) {
+// unwrap returns the object in member name of a {"name": {...}} envelope.
+func unwrap(data []byte, name string) (rawFields, error) {
 	fields, err := splitObject(data)
 	if err != nil {
 		return nil, &DecodeError{Err: err}
 	}
-	if row, ok := fields["destination"]; ok {
-		if fields, err = splitObject(row); err != nil {
-			return nil, &DecodeError{Field: "destination", Err: err}
-		}
-	} else if _, ok := fields["id"]; !ok {
-		return nil, &DecodeError{Err: errors.New(`neither a "destination" envelope nor a destination row`)}
+	inner, ok := fields[name]
+	if !ok {
+		return nil, &DecodeError{Err: fmt.Errorf("no %q envelope", name)}
+	}
+	if fields, err = splitObject(inner); err != nil {
+		return nil, &DecodeError{Field: name, Err: err}
+	}
+	return fields, nil
+}
+
+// decodeDestination decodes a GET/POST/PATCH answer: {"destination": {...}}.
+func decodeDestination(data []byte) (*Destination, error) {
+	fields, err := unwrap(data, "destination")
+	if err != nil {
+		return nil, err
 	}
 	return decodeRow(fields)
 }
 
-// decodeRow decodes one destination row, whatever encoding each column arrives in.
+// decodeRow decodes one destination row.
 func decodeRow(fields rawFields) (*Destination, error) {
 	d := &rowDecoder{fields: fields}
 	dest := &Destination{
-		ID:     d.text("id"),
-		OrgID:  d.text("org_id"),
-		EnvID:  d.text("env_id"),
-		Name:   d.text("name"),
-		Slug:   d.text("slug"),
+		ID:    d.text("id"),
+		OrgID: d.text("org_id"),
+		EnvID: d.text("env_id"),
+		Name:  d.text("name"),
+		Slug:  d.text("slug"),
+		// The API guide's short spellings (sqs, pubsub...) are documented alternatives of the long form.
 		Type:   NormalizeType(d.text("type")),
 		URL:    d.text("url"),
-		Method: strings.ToUpper(strings.TrimSpace(d.text("method"))),
+		Method: d.text("method"),
 
-		Headers:   d.stringMap("headers"),
-		TimeoutMS: intOrZero(d.number("timeout_ms")),
+		Headers:   d.encodedObject("headers"),
+		TimeoutMS: d.integer("timeout_ms"),
 
 		AuthType:   d.text("auth_type"),
-		AuthConfig: d.stringMap("auth_config"),
+		AuthConfig: d.encodedObject("auth_config"),
 		Status:     d.text("status"),
 
-		ProviderConfig: d.stringMap("provider_config"),
+		ProviderConfig: d.encodedObject("provider_config"),
 
-		RetryEnabled:     d.flag("retry_enabled"),
-		RetryMaxAttempts: d.number("retry_max_attempts"),
+		RetryEnabled:     d.optionalFlag("retry_enabled"),
+		RetryMaxAttempts: d.optionalInteger("retry_max_attempts"),
 		RetryBackoffType: d.optionalText("retry_backoff_type"),
-		RetryIntervals:   d.intSlice("retry_intervals"),
+		RetryIntervals:   d.retryIntervals("retry_intervals"),
 
-		CircuitBreakerEnabled:   d.flag("circuit_breaker_enabled"),
-		CircuitBreakerThreshold: d.number("circuit_breaker_threshold"),
-		CircuitBreakerResetMS:   d.number("circuit_breaker_reset_ms"),
+		CircuitBreakerEnabled:   d.optionalFlag("circuit_breaker_enabled"),
+		CircuitBreakerThreshold: d.optionalInteger("circuit_breaker_threshold"),
+		CircuitBreakerResetMS:   d.optionalInteger("circuit_breaker_reset_ms"),
 
 		EventCount:     d.count("event_count"),
-		LastDeliveryAt: d.timestamp("last_delivery_at"),
-		CreatedAt:      timeOrZero(d.timestamp("created_at")),
-		UpdatedAt:      timeOrZero(d.timestamp("updated_at")),
+		LastDeliveryAt: d.optionalTimestamp("last_delivery_at"),
+		CreatedAt:      d.timestamp("created_at"),
+		UpdatedAt:      d.timestamp("updated_at"),
 	}
 	if d.err != nil {
 		return nil, d.err
@@ -119,32 +128,31 @@ func decodeRow(fields rawFields) (*Destination, error) {
 	return dest, nil
 }
 
-// decodeCircuit decodes {"circuit": {...}}, or a bare circuit object.
+// decodeCircuit decodes {"circuit": {...}}.
 func decodeCircuit(data []byte) (*Circuit, error) {
-	fields, err := splitObject(data)
+	fields, err := unwrap(data, "circuit")
 	if err != nil {
-		return nil, &DecodeError{Err: err}
+		return nil, err
 	}
-	if inner, ok := fields["circuit"]; ok {
-		if fields, err = splitObject(inner); err != nil {
-			return nil, &DecodeError{Field: "circuit", Err: err}
-		}
-	}
-	d := &rowDecoder{fields: fields}
+	d := &rowDecoder{fields: fields, prefix: "circuit."}
 	circuit := &Circuit{
-		// "half_open" and "HALF-OPEN" are the same state.
-		State:            strings.ReplaceAll(strings.ToLower(strings.TrimSpace(d.text("state"))), "_", "-"),
-		FailureCount:     intOrZero(d.number("failure_count")),
-		LastTransitionAt: d.timestamp("last_transition_at"),
+		State:            d.text("state"),
+		FailureCount:     d.integer("failure_count"),
+		LastTransitionAt: d.optionalTimestamp("last_transition_at"),
 	}
 	if d.err != nil {
 		return nil, d.err
 	}
+	switch circuit.State {
+	case CircuitClosed, CircuitOpen, CircuitHalfOpen:
+	default:
+		return nil, &DecodeError{Field: "circuit.state", Err: errors.New("not closed, open or half-open")}
+	}
 	return circuit, nil
 }
 
-// decodeListPage decodes {"destinations": [...], "cursor": ..., "has_more": ...}. Without has_more a cursor
-// means another page; without a cursor there is none, whatever has_more says, since it could not be fetched.
+// decodeListPage decodes {"destinations": [...], "cursor": ..., "has_more": ...}. The contract lets a deployment
+// leave out both cursor and has_more (one page), and says has_more false ends the listing even beside a cursor.
 func decodeListPage(data []byte) (*ListPage, error) {
 	fields, err := splitObject(data)
 	if err != nil {
@@ -156,14 +164,11 @@ func decodeListPage(data []byte) (*ListPage, error) {
 		return nil, &DecodeError{Field: "destinations", Err: errors.New("missing")}
 	}
 	var items []json.RawMessage
-	if err := json.Unmarshal(rows, &items); err != nil {
+	if err := json.Unmarshal(rows, &items); err != nil || items == nil {
 		return nil, &DecodeError{Field: "destinations", Err: errors.New("not an array")}
 	}
 	page := &ListPage{Destinations: make([]*Destination, 0, len(items))}
 	for i, item := range items {
-		if isNull(item) {
-			continue
-		}
 		rowFields, err := splitObject(item)
 		if err != nil {
 			return nil, &DecodeError{Field: fmt.Sprintf("destinations[%d]", i), Err: err}
@@ -178,405 +183,289 @@ func decodeListPage(data []byte) (*ListPage, error) {
 		}
 		page.Destinations = append(page.Destinations, dest)
 	}
+	_, hasCursor := fields["cursor"]
+	_, hasMore := fields["has_more"]
+	switch {
+	case !hasCursor && !hasMore:
+		return page, nil
+	case !hasCursor:
+		return nil, &DecodeError{Field: "cursor", Err: errors.New("missing beside has_more")}
+	case !hasMore:
+		return nil, &DecodeError{Field: "has_more", Err: errors.New("missing beside cursor")}
+	}
 	d := &rowDecoder{fields: fields}
-	page.Cursor = d.text("cursor")
-	hasMore := d.flag("has_more")
+	cursor := d.optionalText("cursor")
+	page.HasMore = d.boolean("has_more")
 	if d.err != nil {
 		return nil, d.err
 	}
-	if hasMore != nil {
-		page.HasMore = *hasMore
-	} else {
-		page.HasMore = page.Cursor != ""
+	if !page.HasMore {
+		return page, nil
 	}
-	page.HasMore = page.HasMore && page.Cursor != ""
+	if cursor == nil || *cursor == "" {
+		// Stopping here would silently drop the rest of the listing.
+		return nil, &DecodeError{Field: "cursor", Err: errors.New("has_more is true but there is no cursor")}
+	}
+	page.Cursor = *cursor
 	return page, nil
 }
 
-// rowDecoder decodes fields one by one and keeps the first error, so that decodeRow reads as a field list.
+// rowDecoder decodes fields one by one and keeps the first error, so that decodeRow reads as a field list. Every
+// field must be present: the contract lists every column in every row, and an absent one read as null would
+// mean "platform default".
 type rowDecoder struct {
 	fields rawFields
+	// prefix is prepended to field names in errors.
+	prefix string
 	err    error
 }
 
 func (d *rowDecoder) fail(field string, err error) {
 	if d.err == nil {
-		d.err = &DecodeError{Field: field, Err: err}
+		d.err = &DecodeError{Field: d.prefix + field, Err: err}
 	}
+}
+
+// value returns the field and whether it is null; it fails on an absent field.
+func (d *rowDecoder) value(field string) (json.RawMessage, bool) {
+	raw, ok := d.fields[field]
+	if !ok {
+		d.fail(field, errors.New("missing"))
+		return nil, false
+	}
+	return raw, string(raw) == "null"
+}
+
+// required returns a field that must not be null.
+func (d *rowDecoder) required(field string) (json.RawMessage, bool) {
+	raw, isNull := d.value(field)
+	if raw == nil {
+		return nil, false
+	}
+	if isNull {
+		d.fail(field, errors.New("null in a column that is never null"))
+		return nil, false
+	}
+	return raw, true
+}
+
+// optional returns a nullable field, or false when it is null or absent.
+func (d *rowDecoder) optional(field string) (json.RawMessage, bool) {
+	raw, isNull := d.value(field)
+	return raw, raw != nil && !isNull
 }
 
 func (d *rowDecoder) text(field string) string {
-	v, err := decodeString(d.fields[field])
-	if err != nil {
-		d.fail(field, err)
+	raw, ok := d.required(field)
+	if !ok {
+		return ""
 	}
-	return v
+	return d.decodeText(field, raw)
 }
 
-// optionalText reads a nullable column; "" is null too, as for every other nullable column.
 func (d *rowDecoder) optionalText(field string) *string {
-	v := d.text(field)
-	if v == "" {
+	raw, ok := d.optional(field)
+	if !ok {
 		return nil
 	}
+	v := d.decodeText(field, raw)
 	return &v
 }
 
+func (d *rowDecoder) decodeText(field string, raw json.RawMessage) string {
+	var v string
+	if raw[0] != '"' || json.Unmarshal(raw, &v) != nil {
+		d.fail(field, errors.New("expected a string"))
+	}
+	return v
+}
+
 func (d *rowDecoder) count(field string) int64 {
-	v, _, err := decodeInt(d.fields[field])
+	raw, ok := d.required(field)
+	if !ok {
+		return 0
+	}
+	v, err := parseInteger(raw)
 	if err != nil {
 		d.fail(field, err)
 	}
 	return v
 }
 
-func (d *rowDecoder) number(field string) *int {
-	v, ok, err := decodeInt(d.fields[field])
+func (d *rowDecoder) integer(field string) int {
+	raw, ok := d.required(field)
+	if !ok {
+		return 0
+	}
+	return d.decodeInt32(field, raw)
+}
+
+func (d *rowDecoder) optionalInteger(field string) *int {
+	raw, ok := d.optional(field)
+	if !ok {
+		return nil
+	}
+	v := d.decodeInt32(field, raw)
+	return &v
+}
+
+func (d *rowDecoder) decodeInt32(field string, raw json.RawMessage) int {
+	v, err := parseInteger(raw)
 	if err == nil && (v > math.MaxInt32 || v < math.MinInt32) {
 		err = errors.New("integer out of range")
 	}
 	if err != nil {
 		d.fail(field, err)
-		return nil
+		return 0
 	}
-	if !ok {
-		return nil
-	}
-	n := int(v)
-	return &n
+	return int(v)
 }
 
-func (d *rowDecoder) flag(field string) *bool {
-	v, ok, err := decodeBool(d.fields[field])
+// parseInteger accepts a JSON integer literal only: the store's integers never carry a fraction or an exponent,
+// and a quoted number is not the documented encoding.
+func parseInteger(raw json.RawMessage) (int64, error) {
+	if raw[0] == '"' {
+		return 0, errors.New("expected an integer, got a string")
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
 	if err != nil {
-		d.fail(field, err)
+		if numErr, ok := errors.AsType[*strconv.NumError](err); ok && numErr.Err == strconv.ErrRange {
+			return 0, errors.New("integer out of range")
+		}
+		return 0, errors.New("expected an integer")
+	}
+	return n, nil
+}
+
+// optionalFlag reads a boolean column: 0 or 1, or null.
+func (d *rowDecoder) optionalFlag(field string) *bool {
+	raw, ok := d.optional(field)
+	if !ok {
 		return nil
 	}
-	if !ok {
+	var v bool
+	switch string(raw) {
+	case "0":
+	case "1":
+		v = true
+	default:
+		d.fail(field, errors.New("expected 0 or 1"))
 		return nil
 	}
 	return &v
 }
 
-func (d *rowDecoder) stringMap(field string) map[string]string {
-	v, err := decodeStringMap(d.fields[field], maxStringWrapping)
-	if err != nil {
-		d.fail(field, err)
+// boolean reads a real JSON boolean, as the envelopes (has_more) carry.
+func (d *rowDecoder) boolean(field string) bool {
+	raw, ok := d.required(field)
+	if !ok {
+		return false
 	}
-	return v
-}
-
-func (d *rowDecoder) intSlice(field string) []int {
-	v, err := decodeIntSlice(d.fields[field], maxStringWrapping)
-	if err != nil {
-		d.fail(field, err)
-	}
-	return v
-}
-
-func (d *rowDecoder) timestamp(field string) *time.Time {
-	v, err := decodeTime(d.fields[field])
-	if err != nil {
-		d.fail(field, err)
-	}
-	return v
-}
-
-func intOrZero(v *int) int {
-	if v == nil {
-		return 0
-	}
-	return *v
-}
-
-func timeOrZero(v *time.Time) time.Time {
-	if v == nil {
-		return time.Time{}
-	}
-	return *v
-}
-
-// isNull reports an absent member or a JSON null.
-func isNull(raw json.RawMessage) bool {
-	trimmed := bytes.TrimSpace(raw)
-	return len(trimmed) == 0 || string(trimmed) == "null"
-}
-
-// jsonKind is the first byte of a JSON value, which decides its type.
-func jsonKind(raw json.RawMessage) byte {
-	trimmed := bytes.TrimSpace(raw)
-	if len(trimmed) == 0 {
-		return 0
-	}
-	return trimmed[0]
-}
-
-func isNumberStart(c byte) bool { return c == '-' || (c >= '0' && c <= '9') }
-
-// decodeString accepts a string, and renders a number or a boolean as its JSON text (ids may arrive as numbers).
-func decodeString(raw json.RawMessage) (string, error) {
-	if isNull(raw) {
-		return "", nil
-	}
-	switch kind := jsonKind(raw); {
-	case kind == '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", errors.New("invalid JSON string")
-		}
-		return s, nil
-	case kind == 't' || kind == 'f' || isNumberStart(kind):
-		var scalar any
-		if err := json.Unmarshal(raw, &scalar); err != nil {
-			return "", errors.New("invalid JSON scalar")
-		}
-		return string(bytes.TrimSpace(raw)), nil
-	default:
-		return "", errors.New("expected a string")
-	}
-}
-
-// decodeInt accepts a number (30000 or 30000.0), a numeric string, or null/"" (ok == false).
-func decodeInt(raw json.RawMessage) (v int64, ok bool, err error) {
-	if isNull(raw) {
-		return 0, false, nil
-	}
-	var text string
-	switch kind := jsonKind(raw); {
-	case kind == '"':
-		if err := json.Unmarshal(raw, &text); err != nil {
-			return 0, false, errors.New("invalid JSON string")
-		}
-		text = strings.TrimSpace(text)
-		if text == "" || text == "null" {
-			return 0, false, nil
-		}
-	case isNumberStart(kind):
-		text = string(bytes.TrimSpace(raw))
-	default:
-		return 0, false, errors.New("expected an integer")
-	}
-	n, err := parseInteger(text)
-	if err != nil {
-		return 0, false, err
-	}
-	return n, true, nil
-}
-
-func parseInteger(text string) (int64, error) {
-	if n, err := strconv.ParseInt(text, 10, 64); err == nil {
-		return n, nil
-	}
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, errors.New("expected an integer")
-	}
-	if f != math.Trunc(f) {
-		return 0, errors.New("expected an integer, got a fraction")
-	}
-	// 2^63 itself is representable as a float64 but not as an int64.
-	if f >= math.MaxInt64 || f < math.MinInt64 {
-		return 0, errors.New("integer out of range")
-	}
-	return int64(f), nil
-}
-
-// decodeBool accepts true/false, numbers (SQLite's 0/1; any non-zero is true, as in SQLite), the same as strings,
-// or null/"" (ok == false).
-func decodeBool(raw json.RawMessage) (v bool, ok bool, err error) {
-	if isNull(raw) {
-		return false, false, nil
-	}
-	var text string
-	switch kind := jsonKind(raw); {
-	case kind == '"':
-		if err := json.Unmarshal(raw, &text); err != nil {
-			return false, false, errors.New("invalid JSON string")
-		}
-		text = strings.ToLower(strings.TrimSpace(text))
-		if text == "" || text == "null" {
-			return false, false, nil
-		}
-	default:
-		text = string(bytes.TrimSpace(raw))
-	}
-	switch text {
+	switch string(raw) {
 	case "true":
-		return true, true, nil
+		return true
 	case "false":
-		return false, true, nil
+		return false
 	}
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil || math.IsNaN(f) {
-		return false, false, errors.New("expected a boolean")
-	}
-	return f != 0, true, nil
+	d.fail(field, errors.New("expected true or false"))
+	return false
 }
 
-// unwrapString returns the text of a JSON-encoded value sent as a string, and whether raw was such a string.
-func unwrapString(raw json.RawMessage) (json.RawMessage, bool, error) {
-	if jsonKind(raw) != '"' {
-		return raw, false, nil
+// encodedObject reads an object column: a JSON object of strings, encoded in a JSON string, or null.
+func (d *rowDecoder) encodedObject(field string) map[string]string {
+	raw, ok := d.optional(field)
+	if !ok {
+		return nil
 	}
-	var text string
-	if err := json.Unmarshal(raw, &text); err != nil {
-		return nil, false, errors.New("invalid JSON string")
-	}
-	return json.RawMessage(strings.TrimSpace(text)), true, nil
-}
-
-// decodeStringMap accepts an object, the same object JSON-encoded in a string, or null/"" (nil). Non-string
-// member values are kept as their compact JSON text.
-func decodeStringMap(raw json.RawMessage, wrapping int) (map[string]string, error) {
-	if isNull(raw) {
-		return nil, nil
-	}
-	inner, wrapped, err := unwrapString(raw)
+	inner, err := encodedJSON(raw, '{', "object")
 	if err != nil {
-		return nil, err
+		d.fail(field, err)
+		return nil
 	}
-	if wrapped {
-		if wrapping == 0 {
-			return nil, errors.New("expected an object, got a string")
-		}
-		if len(inner) == 0 {
-			return nil, nil
-		}
-		if !json.Valid(inner) {
-			return nil, errors.New("expected an object, got a string that is not JSON")
-		}
-		return decodeStringMap(inner, wrapping-1)
+	var v map[string]string
+	if err := json.Unmarshal(inner, &v); err != nil {
+		d.fail(field, errors.New("expected an object of strings"))
+		return nil
 	}
-	if jsonKind(raw) != '{' {
-		return nil, errors.New("expected an object")
-	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &members); err != nil {
-		return nil, errors.New("invalid JSON object")
-	}
-	out := make(map[string]string, len(members))
-	for key, value := range members {
-		if jsonKind(value) == '"' {
-			var s string
-			if err := json.Unmarshal(value, &s); err != nil {
-				return nil, errors.New("invalid JSON string in object")
-			}
-			out[key] = s
-			continue
-		}
-		var compact bytes.Buffer
-		if err := json.Compact(&compact, value); err != nil {
-			return nil, errors.New("invalid JSON value in object")
-		}
-		out[key] = compact.String()
-	}
-	return out, nil
+	return v
 }
 
-// decodeIntSlice accepts an array of integers, the same array JSON-encoded in a string, a comma-separated list,
-// or null/"" (nil).
-func decodeIntSlice(raw json.RawMessage, wrapping int) ([]int, error) {
-	if isNull(raw) {
-		return nil, nil
+// retryIntervals reads the retry_intervals column: an array of integers encoded in a JSON string, the same array
+// as native JSON (which the contract says some deployments answer), or null.
+func (d *rowDecoder) retryIntervals(field string) []int {
+	raw, ok := d.optional(field)
+	if !ok {
+		return nil
 	}
-	inner, wrapped, err := unwrapString(raw)
-	if err != nil {
-		return nil, err
-	}
-	if wrapped {
-		if len(inner) == 0 || string(inner) == "null" {
-			return nil, nil
+	if raw[0] != '[' {
+		var err error
+		if raw, err = encodedJSON(raw, '[', "array"); err != nil {
+			d.fail(field, err)
+			return nil
 		}
-		if jsonKind(inner) == '[' && wrapping > 0 {
-			return decodeIntSlice(inner, wrapping-1)
-		}
-		return parseIntList(string(inner))
-	}
-	if jsonKind(raw) != '[' {
-		return nil, errors.New("expected an array")
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, errors.New("invalid JSON array")
+		d.fail(field, errors.New("expected an array"))
+		return nil
 	}
 	out := make([]int, 0, len(items))
 	for _, item := range items {
-		n, ok, err := decodeInt(item)
-		if err != nil {
-			return nil, err
+		if string(item) == "null" {
+			d.fail(field, errors.New("null in an integer array"))
+			return nil
 		}
-		if !ok {
-			return nil, errors.New("null in an integer array")
-		}
-		if n > math.MaxInt32 || n < math.MinInt32 {
-			return nil, errors.New("integer out of range")
-		}
-		out = append(out, int(n))
+		out = append(out, d.decodeInt32(field, item))
 	}
-	return out, nil
+	if d.err != nil {
+		return nil
+	}
+	return out
 }
 
-func parseIntList(text string) ([]int, error) {
-	parts := strings.Split(text, ",")
-	out := make([]int, 0, len(parts))
-	for _, part := range parts {
-		n, err := parseInteger(strings.TrimSpace(part))
-		if err != nil {
-			return nil, err
-		}
-		if n > math.MaxInt32 || n < math.MinInt32 {
-			return nil, errors.New("integer out of range")
-		}
-		out = append(out, int(n))
+// encodedJSON returns the JSON text inside a JSON string, which must start with open (an object or an array).
+func encodedJSON(raw json.RawMessage, open byte, kind string) (json.RawMessage, error) {
+	if raw[0] != '"' {
+		return nil, fmt.Errorf("expected a JSON-encoded %s in a string", kind)
 	}
-	return out, nil
+	var text string
+	if err := json.Unmarshal(raw, &text); err != nil {
+		return nil, errors.New("invalid JSON string")
+	}
+	if len(text) == 0 || text[0] != open || !json.Valid([]byte(text)) {
+		return nil, fmt.Errorf("expected a JSON-encoded %s in a string", kind)
+	}
+	return json.RawMessage(text), nil
 }
 
-// timeLayouts are tried in order. Layouts without a zone are UTC: SQLite's datetime('now') has no zone and is UTC.
-var timeLayouts = []string{
-	time.RFC3339Nano, // fractional seconds are optional when parsing
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999 -0700",
-	"2006-01-02",
+func (d *rowDecoder) timestamp(field string) time.Time {
+	raw, ok := d.required(field)
+	if !ok {
+		return time.Time{}
+	}
+	return d.decodeTime(field, raw)
 }
 
-// decodeTime accepts the layouts above, Unix seconds or milliseconds as numbers, or null/"" (nil). It returns UTC.
-func decodeTime(raw json.RawMessage) (*time.Time, error) {
-	if isNull(raw) {
-		return nil, nil
+func (d *rowDecoder) optionalTimestamp(field string) *time.Time {
+	raw, ok := d.optional(field)
+	if !ok {
+		return nil
 	}
-	if isNumberStart(jsonKind(raw)) {
-		n, err := parseInteger(string(bytes.TrimSpace(raw)))
-		if err != nil {
-			return nil, errors.New("expected a timestamp")
-		}
-		t := unixTime(n)
-		return &t, nil
+	v := d.decodeTime(field, raw)
+	return &v
+}
+
+// decodeTime reads an RFC 3339 timestamp (the contract's ISO-8601 UTC) and returns it in UTC.
+func (d *rowDecoder) decodeTime(field string, raw json.RawMessage) time.Time {
+	var text string
+	if raw[0] != '"' || json.Unmarshal(raw, &text) != nil {
+		d.fail(field, errors.New("expected an RFC 3339 timestamp"))
+		return time.Time{}
 	}
-	text, err := decodeString(raw)
+	t, err := time.Parse(time.RFC3339Nano, text)
 	if err != nil {
-		return nil, errors.New("expected a timestamp")
+		d.fail(field, errors.New("expected an RFC 3339 timestamp"))
+		return time.Time{}
 	}
-	text = strings.TrimSpace(text)
-	if text == "" || text == "null" {
-		return nil, nil
-	}
-	for _, layout := range timeLayouts {
-		if t, err := time.Parse(layout, text); err == nil {
-			t = t.UTC()
-			return &t, nil
-		}
-	}
-	return nil, errors.New("unrecognised timestamp format")
-}
-
-// unixTime reads n as milliseconds when seconds would land beyond the year 5000.
-func unixTime(n int64) time.Time {
-	const maxSeconds = 95_617_584_000 // 5000-01-01
-	if n > maxSeconds || n < -maxSeconds {
-		return time.UnixMilli(n).UTC()
-	}
-	return time.Unix(n, 0).UTC()
+	return t.UTC()
 }

@@ -37,16 +37,12 @@ const (
 	routeResetCircuit = "POST /destinations/{id}/circuit/reset"
 )
 
-// ListOptions filters and pages GET /destinations. Zero values are left out of the query.
+// ListOptions pages GET /destinations. Zero values are left out of the query.
 type ListOptions struct {
 	// Cursor is the opaque cursor of the previous page.
 	Cursor string
 	// Limit is the page size, at most MaxPageSize (larger values are capped); 0 takes the server's default (20).
 	Limit int
-	// Status filters by status (active, paused, disabled).
-	Status string
-	// Type filters by type; short aliases are accepted.
-	Type string
 }
 
 // ListPage is one page of destinations, newest first. A response without cursor and has_more is a single page.
@@ -64,12 +60,6 @@ func (c *Client) ListDestinations(ctx context.Context, opts ListOptions) (*ListP
 	}
 	if opts.Limit > 0 {
 		query.Set("limit", strconv.Itoa(min(opts.Limit, MaxPageSize)))
-	}
-	if opts.Status != "" {
-		query.Set("status", opts.Status)
-	}
-	if opts.Type != "" {
-		query.Set("type", NormalizeType(opts.Type))
 	}
 	resp, err := c.do(ctx, call{method: http.MethodGet, route: routeList, path: "/destinations", query: query})
 	if err != nil {

@@ -17,9 +17,10 @@ limitations under the License.
 // Package hookstream is the REST client for the hookstream destinations API (https://hookstream.io/v1).
 //
 // The service answers with raw rows of its SQLite store: nested objects and arrays arrive as JSON strings,
-// booleans as 0/1 and unset columns as null, and deployments differ in which of those encodings they use. The
-// decoder therefore accepts every encoding the contract lists and hands callers one normalised Destination, so
-// that code comparing desired and observed state never sees the wire format.
+// booleans as 0/1 and unset columns as null. The decoder accepts that encoding and the few alternatives the
+// contract (package contract) says deployments answer, refuses anything else with a *DecodeError, and hands
+// callers one normalised Destination, so that code comparing desired and observed state never sees the wire
+// format.
 //
 // Errors are typed: an *APIError for every answer outside 2xx, matched with errors.Is against the sentinels
 // (ErrNotFound, ErrConflict, ...) or with the Is* helpers; transport failures keep their cause for IsRetryable.

@@ -18,7 +18,6 @@ package hookstream
 
 import (
 	"errors"
-	"strings"
 	"testing"
 	"time"
 )
@@ -56,9 +55,6 @@ func checkNormalised(t *testing.T, dest *Destination) {
 	t.Helper()
 	if dest.Type != NormalizeType(dest.Type) {
 		t.Fatalf("type %q is not normalised", dest.Type)
-	}
-	if dest.Method != strings.ToUpper(dest.Method) {
-		t.Fatalf("method %q is not upper case", dest.Method)
 	}
 	for _, ts := range []time.Time{dest.CreatedAt, dest.UpdatedAt} {
 		if ts.Location() != time.UTC {

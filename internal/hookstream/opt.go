@@ -17,7 +17,6 @@ limitations under the License.
 package hookstream
 
 import (
-	"bytes"
 	"encoding/json"
 	"reflect"
 	"slices"
@@ -64,20 +63,6 @@ func (o Opt[T]) MarshalJSON() ([]byte, error) {
 		return []byte("null"), nil
 	}
 	return json.Marshal(o.value)
-}
-
-// UnmarshalJSON is the inverse of MarshalJSON, so that captured request bodies can be read back.
-func (o *Opt[T]) UnmarshalJSON(data []byte) error {
-	if string(bytes.TrimSpace(data)) == "null" {
-		*o = Null[T]()
-		return nil
-	}
-	var v T
-	if err := json.Unmarshal(data, &v); err != nil {
-		return err
-	}
-	*o = Set(v)
-	return nil
 }
 
 // UpdateRequest is the body of PATCH /destinations/{id}: only the fields present change. slug and type are

@@ -136,29 +136,28 @@ func parseRetryAfter(raw string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-// KeyLimiter is the request budget of one API key: a token bucket for the client's own pace, plus a pause that
+// keyLimiter is the request budget of one API key: a token bucket for the client's own pace, plus a pause that
 // the server imposes (429, Retry-After, an exhausted window) and that holds every caller of the key at once.
-type KeyLimiter struct {
+type keyLimiter struct {
 	bucket *rate.Limiter
 
 	mu          sync.Mutex
 	pausedUntil time.Time
-	pausedFor   time.Duration
 }
 
-// NewKeyLimiter returns a limiter allowing rps requests per second with bursts of burst; rps <= 0 leaves only
+// newKeyLimiter returns a limiter allowing rps requests per second with bursts of burst; rps <= 0 leaves only
 // the server's pauses.
-func NewKeyLimiter(rps float64, burst int) *KeyLimiter {
+func newKeyLimiter(rps float64, burst int) *keyLimiter {
 	limit := rate.Limit(rps)
 	if rps <= 0 {
 		limit = rate.Inf
 	}
-	return &KeyLimiter{bucket: rate.NewLimiter(limit, max(burst, 1))}
+	return &keyLimiter{bucket: rate.NewLimiter(limit, max(burst, 1))}
 }
 
 // Wait blocks through any server pause, then for a token. When ctx's deadline falls before the wait would end it
 // returns a *WaitError at once, so that the caller can schedule a retry instead of holding a worker.
-func (l *KeyLimiter) Wait(ctx context.Context) error {
+func (l *keyLimiter) Wait(ctx context.Context) error {
 	if err := l.waitForPause(ctx); err != nil {
 		return err
 	}
@@ -177,9 +176,9 @@ func (l *KeyLimiter) Wait(ctx context.Context) error {
 	return l.waitForPause(ctx)
 }
 
-func (l *KeyLimiter) waitForPause(ctx context.Context) error {
+func (l *keyLimiter) waitForPause(ctx context.Context) error {
 	for {
-		remaining := time.Until(l.PausedUntil())
+		remaining := time.Until(l.pauseEnd())
 		if remaining <= 0 {
 			return nil
 		}
@@ -205,50 +204,36 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // Observe pauses every caller of the key for info.RetryAfter. Pauses only ever extend, never shorten.
-func (l *KeyLimiter) Observe(info RateLimitInfo) {
+func (l *keyLimiter) Observe(info RateLimitInfo) {
 	if info.RetryAfter <= 0 {
 		return
 	}
 	l.pauseUntil(time.Now().Add(min(info.RetryAfter, maxServerPause)))
 }
 
-func (l *KeyLimiter) pauseUntil(until time.Time) {
+func (l *keyLimiter) pauseUntil(until time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !until.After(l.pausedUntil) {
-		return
+	if until.After(l.pausedUntil) {
+		l.pausedUntil = until
 	}
-	// Count only the part of the pause not already counted: overlapping pauses are one pause.
-	from := l.pausedUntil
-	if now := time.Now(); now.After(from) {
-		from = now
-	}
-	l.pausedFor += until.Sub(from)
-	l.pausedUntil = until
 }
 
-// PausedUntil returns when the current server pause ends (in the past when there is none).
-func (l *KeyLimiter) PausedUntil() time.Time {
+// pauseEnd returns when the current server pause ends (in the past when there is none).
+func (l *keyLimiter) pauseEnd() time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.pausedUntil
 }
 
-// PausedFor returns the total wall-clock time the server has paused this key, for metrics.
-func (l *KeyLimiter) PausedFor() time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.pausedFor
-}
-
-// LimiterRegistry hands out one KeyLimiter per API key, so that every client of a key shares one budget. Keys are
+// LimiterRegistry hands out one limiter per API key, so that every client of a key shares one budget. Keys are
 // held only as SHA-256 digests. The zero value allows any pace and honours only the server's pauses.
 type LimiterRegistry struct {
 	rps   float64
 	burst int
 
 	mu       sync.Mutex
-	limiters map[[sha256.Size]byte]*KeyLimiter
+	limiters map[[sha256.Size]byte]*keyLimiter
 }
 
 // NewLimiterRegistry returns a registry whose limiters allow rps requests per second with bursts of burst.
@@ -256,34 +241,22 @@ func NewLimiterRegistry(rps float64, burst int) *LimiterRegistry {
 	return &LimiterRegistry{rps: rps, burst: burst}
 }
 
-// For returns the limiter of apiKey, creating it on first use. The returned value is a *KeyLimiter.
+// For returns the limiter of apiKey, creating it on first use.
 func (r *LimiterRegistry) For(apiKey string) Limiter {
-	return r.KeyLimiter(apiKey)
+	return r.keyLimiter(apiKey)
 }
 
-// KeyLimiter is For with the concrete type, for callers that read PausedFor.
-func (r *LimiterRegistry) KeyLimiter(apiKey string) *KeyLimiter {
+func (r *LimiterRegistry) keyLimiter(apiKey string) *keyLimiter {
 	digest := sha256.Sum256([]byte(strings.TrimSpace(apiKey)))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.limiters == nil {
-		r.limiters = make(map[[sha256.Size]byte]*KeyLimiter)
+		r.limiters = make(map[[sha256.Size]byte]*keyLimiter)
 	}
 	limiter, ok := r.limiters[digest]
 	if !ok {
-		limiter = NewKeyLimiter(r.rps, r.burst)
+		limiter = newKeyLimiter(r.rps, r.burst)
 		r.limiters[digest] = limiter
 	}
 	return limiter
-}
-
-// PausedFor returns the server pauses of every key, added up.
-func (r *LimiterRegistry) PausedFor() time.Duration {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var total time.Duration
-	for _, limiter := range r.limiters {
-		total += limiter.PausedFor()
-	}
-	return total
 }

@@ -27,9 +27,9 @@ import (
 )
 
 func TestKeyLimiterPausesEveryCaller(t *testing.T) {
-	limiter := NewKeyLimiter(0, 1)
+	limiter := newKeyLimiter(0, 1)
 	limiter.Observe(RateLimitInfo{StatusCode: 429, RetryAfter: 150 * time.Millisecond})
-	pausedUntil := limiter.PausedUntil()
+	pausedUntil := limiter.pauseEnd()
 
 	const callers = 5
 	released := make([]time.Time, callers)
@@ -75,7 +75,7 @@ func TestKeyLimiterWait(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			limiter := NewKeyLimiter(tc.rps, tc.burst)
+			limiter := newKeyLimiter(tc.rps, tc.burst)
 			for range tc.spend {
 				if err := limiter.Wait(context.Background()); err != nil {
 					t.Fatal(err)
@@ -118,29 +118,6 @@ func TestKeyLimiterWait(t *testing.T) {
 	}
 }
 
-func TestKeyLimiterPausedFor(t *testing.T) {
-	limiter := NewKeyLimiter(0, 1)
-	steps := []struct {
-		retryAfter time.Duration
-		want       time.Duration
-	}{
-		{retryAfter: 10 * time.Second, want: 10 * time.Second},
-		// Shorter than what is left: the pause does not shrink, and nothing is added.
-		{retryAfter: 5 * time.Second, want: 10 * time.Second},
-		// Longer: only the extension counts.
-		{retryAfter: 30 * time.Second, want: 30 * time.Second},
-		// Not a pause.
-		{retryAfter: 0, want: 30 * time.Second},
-	}
-	for i, step := range steps {
-		limiter.Observe(RateLimitInfo{StatusCode: 429, RetryAfter: step.retryAfter})
-		// The steps run within microseconds; a second of slack absorbs a slow machine.
-		if got := limiter.PausedFor(); (got - step.want).Abs() > time.Second {
-			t.Errorf("step %d: PausedFor = %s, want about %s", i, got, step.want)
-		}
-	}
-}
-
 func TestLimiterRegistry(t *testing.T) {
 	registry := NewLimiterRegistry(5, 2)
 	first := registry.For(testAPIKey)
@@ -161,11 +138,6 @@ func TestLimiterRegistry(t *testing.T) {
 		})
 	}
 
-	registry.KeyLimiter(testAPIKey).Observe(RateLimitInfo{StatusCode: 429, RetryAfter: time.Minute})
-	registry.KeyLimiter("hs_test_other").Observe(RateLimitInfo{StatusCode: 429, RetryAfter: time.Minute})
-	if got := registry.PausedFor(); got < 119*time.Second || got > 2*time.Minute {
-		t.Errorf("PausedFor = %s, want about 2m", got)
-	}
 	for _, format := range []string{"%v", "%+v", "%#v"} {
 		if out := fmt.Sprintf(format, registry); containsKey(out) {
 			t.Errorf("%s of the registry prints the key", format)

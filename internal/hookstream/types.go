@@ -19,7 +19,6 @@ package hookstream
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Destination types, in the long form the provider pages use and the emulator stores.
@@ -66,22 +65,6 @@ func NormalizeType(t string) string {
 	return t
 }
 
-const (
-	maskPrefix      = "****"
-	maskVisibleTail = 4
-)
-
-// IsMasked reports whether a read-back secret value is in hookstream's masked form ("****" + last 4, or "****").
-// A masked value says nothing about the secret beyond its tail: drift in a secret cannot be observed.
-func IsMasked(v string) bool {
-	tail, ok := strings.CutPrefix(v, maskPrefix)
-	if !ok {
-		return false
-	}
-	n := utf8.RuneCountInString(tail)
-	return n == 0 || n == maskVisibleTail
-}
-
 // Destination is a decoded, normalised remote row. Pointer and nil fields are columns the server left null,
 // which means "platform default".
 type Destination struct {
@@ -98,7 +81,7 @@ type Destination struct {
 	TimeoutMS int
 
 	AuthType   string
-	AuthConfig map[string]string // nil when null; secret values arrive masked (see IsMasked)
+	AuthConfig map[string]string // nil when null; secret values arrive masked ("****" + last 4)
 
 	Status string
 

@@ -1,0 +1,48 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package contract holds the hookstream API contract as an OpenAPI 3 document. The client's and the emulator's
+// tests check every exchange against it, so it is embedded: a clone of the repository tests the same contract
+// wherever it is checked out.
+package contract
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Document is the OpenAPI 3 document, as YAML.
+//
+//go:embed hookstream-openapi.yaml
+var Document []byte
+
+// Load parses the document and validates it as OpenAPI 3, so that a broken edit fails every contract test with
+// the reason instead of silently validating nothing.
+func Load(ctx context.Context) (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	loader.Context = ctx
+	doc, err := loader.LoadFromData(Document)
+	if err != nil {
+		return nil, fmt.Errorf("loading the hookstream OpenAPI document: %w", err)
+	}
+	if err := doc.Validate(ctx); err != nil {
+		return nil, fmt.Errorf("validating the hookstream OpenAPI document: %w", err)
+	}
+	return doc, nil
+}
