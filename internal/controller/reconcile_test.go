@@ -130,7 +130,9 @@ func tableDestination(change func(*v1.Destination)) *v1.Destination {
 	return d
 }
 
-func apiError(code int, msg string) error { return &hookstream.APIError{StatusCode: code, Message: msg} }
+func apiError(code int, msg string) error {
+	return &hookstream.APIError{StatusCode: code, Message: msg}
+}
 
 // TestReconcileBranches runs one reconcile per row against a fake hookstream and a fake API server, and checks the
 // hookstream calls made, the conditions and the events: every branch of the machinery with the Destination kind.
@@ -182,7 +184,9 @@ func TestReconcileBranches(t *testing.T) {
 		"update the differing field only": {
 			object: withStatusID,
 			fake: fakeHookstream{
-				get: func(string) (*hookstream.Destination, error) { return tableRow("https://elsewhere.example.com", now), nil },
+				get: func(string) (*hookstream.Destination, error) {
+					return tableRow("https://elsewhere.example.com", now), nil
+				},
 				update: func(string, *hookstream.UpdateRequest) (*hookstream.Destination, error) {
 					return tableRow(tableURL, now), nil
 				},
@@ -202,8 +206,12 @@ func TestReconcileBranches(t *testing.T) {
 		},
 		"slug taken by someone else": {
 			fake: fakeHookstream{
-				create:    func(*desiredDestination) (*hookstream.Destination, error) { return nil, apiError(409, "Destination slug already exists") },
-				findByKey: func(string) (*hookstream.Destination, bool, error) { return tableRow(tableURL, now.Add(-time.Hour)), true, nil },
+				create: func(*desiredDestination) (*hookstream.Destination, error) {
+					return nil, apiError(409, "Destination slug already exists")
+				},
+				findByKey: func(string) (*hookstream.Destination, bool, error) {
+					return tableRow(tableURL, now.Add(-time.Hour)), true, nil
+				},
 			},
 			calls: []string{"Create " + tableSlug, "FindByKey " + tableSlug}, ready: "False", reason: v1.ReasonConflict,
 			events: []string{"Warning SlugConflict"},
@@ -216,8 +224,12 @@ func TestReconcileBranches(t *testing.T) {
 		"slug taken, adoption allowed": {
 			object: func(d *v1.Destination) { d.Spec.AdoptionPolicy = v1.AdoptBySlug },
 			fake: fakeHookstream{
-				create:    func(*desiredDestination) (*hookstream.Destination, error) { return nil, apiError(409, "Destination slug already exists") },
-				findByKey: func(string) (*hookstream.Destination, bool, error) { return tableRow(tableURL, now.Add(-time.Hour)), true, nil },
+				create: func(*desiredDestination) (*hookstream.Destination, error) {
+					return nil, apiError(409, "Destination slug already exists")
+				},
+				findByKey: func(string) (*hookstream.Destination, bool, error) {
+					return tableRow(tableURL, now.Add(-time.Hour)), true, nil
+				},
 			},
 			calls: []string{"Create " + tableSlug, "FindByKey " + tableSlug}, ready: "True", reason: v1.ReasonAvailable,
 			events: []string{"Normal Adopted"},
@@ -297,7 +309,9 @@ func TestReconcileBranches(t *testing.T) {
 			calls:  []string{"Get " + tableID}, ready: "False", reason: v1.ReasonUnauthorized, events: []string{"Warning Unauthorized"},
 		},
 		"hookstream rejects the spec": {
-			fake:  fakeHookstream{create: func(*desiredDestination) (*hookstream.Destination, error) { return nil, apiError(400, "url must be https") }},
+			fake: fakeHookstream{create: func(*desiredDestination) (*hookstream.Destination, error) {
+				return nil, apiError(400, "url must be https")
+			}},
 			calls: []string{"Create " + tableSlug}, ready: "False", reason: v1.ReasonInvalidSpec, events: []string{"Warning InvalidSpec"},
 			wantErr: true,
 		},
@@ -402,4 +416,3 @@ func drain(r *events.FakeRecorder) []string {
 		}
 	}
 }
-

@@ -67,7 +67,7 @@ func TestEveryFailureHasAReason(t *testing.T) {
 			err:    &errMissingSecret{name: "tokens", err: apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, "tokens", errors.New("rbac"))},
 			reason: v1.ReasonKubernetesForbidden, retried: true, inMessage: "read Secret tokens"},
 		"client cannot be built for the key": {
-			err: wrap(&errConnect{secret: "creds", err: errors.New("hookstream: the API key contains characters that cannot travel in an HTTP header")}),
+			err:    wrap(&errConnect{secret: "creds", err: errors.New("hookstream: the API key contains characters that cannot travel in an HTTP header")}),
 			reason: v1.ReasonCredentialsInvalid, stalled: true, inMessage: `credentials Secret "creds" cannot be used`},
 		"identity mismatch reported by the kind": {
 			err: wrap(Stall(v1.ReasonTypeMismatch, "remote destination x has type %q", "kafka")), reason: v1.ReasonTypeMismatch,
@@ -94,7 +94,7 @@ func TestEveryFailureHasAReason(t *testing.T) {
 			err: &hookstream.APIError{StatusCode: 403, Message: "Destination limit reached"}, reason: v1.ReasonForbidden,
 			stalled: true, inMessage: "Destination limit reached"},
 		"hookstream rate limit (429)": {
-			err: wrap(&hookstream.APIError{StatusCode: 429, Message: "Too many requests", RetryAfter: 30 * time.Second}),
+			err:    wrap(&hookstream.APIError{StatusCode: 429, Message: "Too many requests", RetryAfter: 30 * time.Second}),
 			reason: v1.ReasonRateLimited, noEvent: true, inMessage: "retrying in 30s"},
 		"local rate budget beyond the deadline": {
 			err: &hookstream.WaitError{Wait: 3 * time.Second}, reason: v1.ReasonRateLimited, noEvent: true, inMessage: "retrying in 3s"},
