@@ -214,10 +214,7 @@ func TestArgoCDHealth(t *testing.T) {
 			wantMessage: "The destination is disabled in hookstream: events are dropped and not delivered",
 		},
 		"observe only, matching": {
-			situation: situation{status: func(s *v1.DestinationStatus) {
-				readyStatus("active")(s)
-				withConditions(s, condition(v1.ConditionReady, metav1.ConditionTrue, v1.ReasonObserved, msgObserved))
-			}},
+			situation:   situation{status: observedMatchStatus},
 			wantStatus:  healthHealthy,
 			wantMessage: msgObserved,
 		},
@@ -227,25 +224,28 @@ func TestArgoCDHealth(t *testing.T) {
 			wantMessage: msgDrift,
 		},
 		"reconciling a settled generation": {
-			situation: situation{status: func(s *v1.DestinationStatus) {
-				retryingStatus(v1.ReasonRateLimited, "hookstream asked to slow down; retrying in 30s.")(s)
-				s.ObservedGeneration = 1
+			// Stalled on generation 1 (settled), then retrying once the Secret was fixed.
+			situation: situation{status: func(d *v1.Destination) {
+				stalledStatus(v1.ReasonCredentialsNotFound, "Cannot read the credentials.")(d)
+				retryingStatus(v1.ReasonRateLimited, "hookstream asked to slow down; retrying in 30s.")(d)
 			}},
 			wantStatus:  healthProgressing,
 			wantMessage: "hookstream asked to slow down; retrying in 30s.",
 		},
+		// The rows below are states the operator does not write (a condition missing, Ready without Reconciling or
+		// Stalled): written by hand on purpose, they show that the script reads a partial status safely.
 		"not ready for a reason retrying fixes": {
-			situation: situation{status: func(s *v1.DestinationStatus) {
-				s.ObservedGeneration = 1
-				withConditions(s, condition(v1.ConditionReady, metav1.ConditionFalse, v1.ReasonAPIUnavailable, msgRetry503))
+			situation: situation{status: func(d *v1.Destination) {
+				d.Status.ObservedGeneration = 1
+				withConditions(&d.Status, condition(v1.ConditionReady, metav1.ConditionFalse, v1.ReasonAPIUnavailable, msgRetry503))
 			}},
 			wantStatus:  healthProgressing,
 			wantMessage: msgRetry503,
 		},
 		"no Ready condition yet": {
-			situation: situation{status: func(s *v1.DestinationStatus) {
-				s.ObservedGeneration = 1
-				withConditions(s, condition(v1.ConditionSynced, metav1.ConditionTrue, v1.ReasonReconcileSuccess, msgReached))
+			situation: situation{status: func(d *v1.Destination) {
+				d.Status.ObservedGeneration = 1
+				withConditions(&d.Status, condition(v1.ConditionSynced, metav1.ConditionTrue, v1.ReasonReconcileSuccess, msgReached))
 			}},
 			wantStatus:  healthProgressing,
 			wantMessage: "Waiting for the operator to report the Ready condition",
@@ -258,9 +258,9 @@ func TestArgoCDHealth(t *testing.T) {
 	} {
 		message := "Not ready: " + reason + "."
 		tests["not ready, "+reason] = row{
-			situation: situation{status: func(s *v1.DestinationStatus) {
-				s.ObservedGeneration = 1
-				withConditions(s, condition(v1.ConditionReady, metav1.ConditionFalse, reason, message))
+			situation: situation{status: func(d *v1.Destination) {
+				d.Status.ObservedGeneration = 1
+				withConditions(&d.Status, condition(v1.ConditionReady, metav1.ConditionFalse, reason, message))
 			}},
 			wantStatus:  healthDegraded,
 			wantMessage: message,

@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
 // situation describes a Destination as the operator would have left it. The health checks under test only ever
@@ -33,9 +34,8 @@ import (
 type situation struct {
 	// annotations are set on the Destination when it is created.
 	annotations map[string]string
-	// status, when set, is written through the status subresource after creation, with observedGeneration 1
-	// (the generation of a new object) unless it sets another value.
-	status func(s *v1.DestinationStatus)
+	// status, when set, is written through the status subresource after creation (metadata.generation 1).
+	status func(d *v1.Destination)
 	// specChangedAfterStatus changes the spec after the status was written, so metadata.generation moves to 2
 	// while the status still describes generation 1.
 	specChangedAfterStatus bool
@@ -67,49 +67,41 @@ func withConditions(s *v1.DestinationStatus, conds ...metav1.Condition) {
 	}
 }
 
+// The situations below are written by the operator's own condition setters (package managed), so the health
+// checks are tested against the statuses the operator really writes. observedGeneration is set as the reconciler
+// sets it: once a reconcile settled the generation.
+
 // readyStatus is the status of a Destination whose remote destination exists and matches the spec.
-func readyStatus(state string) func(s *v1.DestinationStatus) {
-	return func(s *v1.DestinationStatus) {
-		s.ObservedGeneration = 1
-		s.ID = "dst_0123456789"
-		s.Slug = "team-orders"
-		s.Type = "http"
-		s.State = state
-		withConditions(s,
-			condition(v1.ConditionReady, metav1.ConditionTrue, v1.ReasonAvailable, msgAvailable),
-			condition(v1.ConditionSynced, metav1.ConditionTrue, v1.ReasonReconcileSuccess, msgReached))
+func readyStatus(state string) func(d *v1.Destination) {
+	return func(d *v1.Destination) {
+		d.Status.ID = "dst_0123456789"
+		d.Status.Slug = "team-orders"
+		d.Status.Type = "http"
+		d.Status.State = state
+		managed.SetAvailable(d, "destination")
+		d.Status.ObservedGeneration = d.Generation
 	}
 }
 
 // stalledStatus is the status after a failure that retrying cannot fix.
-func stalledStatus(reason, message string) func(s *v1.DestinationStatus) {
-	return func(s *v1.DestinationStatus) {
-		s.ObservedGeneration = 1
-		withConditions(s,
-			condition(v1.ConditionReady, metav1.ConditionFalse, reason, message),
-			condition(v1.ConditionSynced, metav1.ConditionFalse, reason, message),
-			condition(v1.ConditionStalled, metav1.ConditionTrue, reason, message))
+func stalledStatus(reason, message string) func(d *v1.Destination) {
+	return func(d *v1.Destination) {
+		managed.SetStalled(d, reason, message)
+		d.Status.ObservedGeneration = d.Generation
 	}
 }
 
 // retryingStatus is the status after a transient failure the operator retries by itself. observedGeneration stays
 // unset: the operator records a generation only once it has settled it.
-func retryingStatus(reason, message string) func(s *v1.DestinationStatus) {
-	return func(s *v1.DestinationStatus) {
-		withConditions(s,
-			condition(v1.ConditionReady, metav1.ConditionFalse, reason, message),
-			condition(v1.ConditionSynced, metav1.ConditionFalse, reason, message),
-			condition(v1.ConditionReconciling, metav1.ConditionTrue, reason, message))
-	}
+func retryingStatus(reason, message string) func(d *v1.Destination) {
+	return func(d *v1.Destination) { managed.SetRetrying(d, reason, message) }
 }
 
 // driftCheckRetried is a Destination that was ready for its generation when a periodic check of hookstream failed:
 // the operator keeps Ready (the last observation still holds) and retries.
-func driftCheckRetried(s *v1.DestinationStatus) {
-	readyStatus("active")(s)
-	withConditions(s,
-		condition(v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonAPIUnavailable, msgRetry503),
-		condition(v1.ConditionReconciling, metav1.ConditionTrue, v1.ReasonAPIUnavailable, msgRetry503))
+func driftCheckRetried(d *v1.Destination) {
+	readyStatus("active")(d)
+	managed.SetRetrying(d, v1.ReasonAPIUnavailable, msgRetry503)
 }
 
 // pausedAnnotations pause a Destination; a new map each time, as the client decodes responses into it.
@@ -118,19 +110,22 @@ func pausedAnnotations() map[string]string {
 }
 
 // pausedStatus is a ready Destination after the operator saw the paused annotation: it only records the pause.
-func pausedStatus(s *v1.DestinationStatus) {
-	readyStatus("active")(s)
-	withConditions(s, condition(v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonPaused, msgPaused))
+func pausedStatus(d *v1.Destination) {
+	readyStatus("active")(d)
+	managed.SetPaused(d)
 }
 
 // observedDriftStatus is a Destination with managementPolicy Observe whose remote differs from the spec: a settled
 // state, since the operator never writes to hookstream in that mode.
-func observedDriftStatus(s *v1.DestinationStatus) {
-	s.ObservedGeneration = 1
-	withConditions(s,
-		condition(v1.ConditionReady, metav1.ConditionFalse, v1.ReasonDriftDetected, msgDrift),
-		condition(v1.ConditionSynced, metav1.ConditionTrue, v1.ReasonReconcileSuccess, msgReached),
-		condition(v1.ConditionStalled, metav1.ConditionTrue, v1.ReasonDriftDetected, msgDrift))
+func observedDriftStatus(d *v1.Destination) {
+	managed.SetObservedDrift(d, []string{"http.url"})
+	d.Status.ObservedGeneration = d.Generation
+}
+
+// observedMatchStatus is a Destination with managementPolicy Observe whose remote matches the spec.
+func observedMatchStatus(d *v1.Destination) {
+	readyStatus("active")(d)
+	managed.SetObservedMatch(d, "destination")
 }
 
 // realDestination creates a Destination in the given situation in a namespace of its own and returns it as the
@@ -146,7 +141,7 @@ func realDestination(t *testing.T, name string, sit situation) *unstructured.Uns
 		t.Fatalf("creating Destination: %v", err)
 	}
 	if sit.status != nil {
-		sit.status(&d.Status)
+		sit.status(d)
 		if err := k8s.Status().Update(ctx, d); err != nil {
 			t.Fatalf("writing status: %v", err)
 		}

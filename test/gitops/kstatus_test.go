@@ -46,9 +46,10 @@ func TestKstatus(t *testing.T) {
 			want:      status.CurrentStatus,
 		},
 		"reconciling a settled generation": {
-			situation: situation{status: func(s *v1.DestinationStatus) {
-				retryingStatus(v1.ReasonRateLimited, "hookstream asked to slow down; retrying in 30s.")(s)
-				s.ObservedGeneration = 1
+			// Stalled on generation 1 (settled), then retrying once the Secret was fixed.
+			situation: situation{status: func(d *v1.Destination) {
+				stalledStatus(v1.ReasonCredentialsNotFound, "Cannot read the credentials.")(d)
+				retryingStatus(v1.ReasonRateLimited, "hookstream asked to slow down; retrying in 30s.")(d)
 			}},
 			want: status.InProgressStatus,
 		},
@@ -76,9 +77,10 @@ func TestKstatus(t *testing.T) {
 			want: status.InProgressStatus,
 		},
 		"not ready, no Reconciling or Stalled condition": {
-			situation: situation{status: func(s *v1.DestinationStatus) {
-				s.ObservedGeneration = 1
-				withConditions(s, condition(v1.ConditionReady, metav1.ConditionFalse, v1.ReasonCreating,
+			// A state the operator does not write, by hand on purpose: kstatus's reading of a bare Ready=False.
+			situation: situation{status: func(d *v1.Destination) {
+				d.Status.ObservedGeneration = 1
+				withConditions(&d.Status, condition(v1.ConditionReady, metav1.ConditionFalse, v1.ReasonCreating,
 					"Creating the destination in hookstream."))
 			}},
 			want: status.InProgressStatus,
