@@ -212,7 +212,7 @@ func run(o options) error {
 // namespaceConfigs turns --watch-namespaces into the cache's namespace restriction; nil watches all.
 func namespaceConfigs(list string) map[string]cache.Config {
 	var configs map[string]cache.Config
-	for _, ns := range strings.Split(list, ",") {
+	for ns := range strings.SplitSeq(list, ",") {
 		if ns = strings.TrimSpace(ns); ns != "" {
 			if configs == nil {
 				configs = map[string]cache.Config{}

@@ -35,6 +35,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -165,8 +166,8 @@ func (e *localEnv) spawn(name, bin string, env []string, args ...string) error {
 // stop ends every process this environment started; nothing is left behind.
 func (e *localEnv) stop() {
 	fmt.Printf("\n\033[1;34m==> Stopping everything\033[0m\n")
-	for i := len(e.procs) - 1; i >= 0; i-- {
-		e.procs[i].Stop()
+	for _, v := range slices.Backward(e.procs) {
+		v.Stop()
 	}
 	if e.receiver != nil {
 		e.receiver.Close()

@@ -263,7 +263,7 @@ func TestListMasksSecrets(t *testing.T) {
 	if len(rows) != 1 {
 		t.Fatalf("%d rows", len(rows))
 	}
-	if diff := cmp.Diff(ptr(`{"token":"****5678"}`), rows[0].AuthConfig); diff != "" {
+	if diff := cmp.Diff(new(`{"token":"****5678"}`), rows[0].AuthConfig); diff != "" {
 		t.Errorf("auth_config (-want +got):\n%s", diff)
 	}
 }

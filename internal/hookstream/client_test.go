@@ -321,8 +321,7 @@ type errorSummary struct {
 
 func summarise(err error) errorSummary {
 	summary := errorSummary{Sentinels: matchedSentinels(err), Retryable: IsRetryable(err)}
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
+	if apiErr, ok := errors.AsType[*APIError](err); ok {
 		summary.StatusCode = apiErr.StatusCode
 		summary.Message = apiErr.Message
 		summary.RequestID = apiErr.RequestID

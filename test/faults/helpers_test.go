@@ -39,7 +39,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
@@ -70,7 +69,7 @@ func specFor(name string, version int) spec {
 func (sp spec) applyTo(d *v1.Destination) {
 	d.Spec.DisplayName = sp.DisplayName
 	d.Spec.HTTP = &v1.HTTPDestination{URL: sp.URL}
-	d.Spec.Retry = &v1.RetryPolicy{MaxAttempts: ptr.To(sp.MaxAttempts)}
+	d.Spec.Retry = &v1.RetryPolicy{MaxAttempts: new(sp.MaxAttempts)}
 }
 
 func specOf(d *v1.Destination) spec {
@@ -441,7 +440,7 @@ func emulatorRequests(t testing.TB, emu *harness.Emulator) []apiRequest {
 			continue
 		}
 		fields := map[string]string{}
-		for _, kv := range strings.Fields(line) {
+		for kv := range strings.FieldsSeq(line) {
 			if k, v, ok := strings.Cut(kv, "="); ok {
 				fields[k] = v
 			}
@@ -660,7 +659,7 @@ func checkNoPanic(t testing.TB, procs ...*harness.Process) {
 func adoptions(procs ...*harness.Process) (lines int, destinations int) {
 	seen := map[string]bool{}
 	for _, p := range procs {
-		for _, line := range strings.Split(p.Logs(), "\n") {
+		for line := range strings.SplitSeq(p.Logs(), "\n") {
 			if !strings.Contains(line, "Found the destination of an unrecorded create") {
 				continue
 			}
