@@ -179,7 +179,6 @@ func errorOf(t testing.TB, res response) string {
 	return env.Error
 }
 
-//go:fix inline
 func ptr[T any](v T) *T { return new(v) }
 
 func mkdirAll(dir string) error { return os.MkdirAll(dir, 0o755) }

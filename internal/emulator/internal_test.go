@@ -134,5 +134,4 @@ func TestMatchRoute(t *testing.T) {
 	}
 }
 
-//go:fix inline
 func ptrTo[T any](v T) *T { return new(v) }

@@ -126,7 +126,7 @@ func TestPatchValidation(t *testing.T) {
 		"created_at":           {`{"created_at":"2026-01-01T00:00:00Z"}`, "Invalid body: 'created_at' is read-only"},
 		"last_delivery_at":     {`{"last_delivery_at":null}`, "Invalid body: 'last_delivery_at' is read-only"},
 		"unknown":              {`{"signing_config":{}}`, "Invalid body: 'signing_config' is not allowed"},
-		"unknown with valid":   {`{"name":"x","nmae":"y"}`, "Invalid body: 'nmae' is not allowed"},
+		"unknown with valid":   {`{"name":"x","nmae":"y"}`, "Invalid body: 'nmae' is not allowed"}, //nolint:misspell // a misspelt field
 		"null name":            {`{"name":null}`, "Invalid body: 'name' cannot be null"},
 		"null url":             {`{"url":null}`, "Invalid body: 'url' cannot be null"},
 		"null method":          {`{"method":null}`, "Invalid body: 'method' cannot be null"},

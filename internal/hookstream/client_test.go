@@ -608,7 +608,7 @@ func TestClientTimeoutAndCancellation(t *testing.T) {
 }
 
 func TestAPIKeyNeverLeaks(t *testing.T) {
-	echoHeaders := func(w http.ResponseWriter, r *http.Request) string {
+	echoHeaders := func(_ http.ResponseWriter, r *http.Request) string {
 		var b strings.Builder
 		for name, values := range r.Header {
 			fmt.Fprintf(&b, "%s: %s\n", name, strings.Join(values, ","))

@@ -295,10 +295,13 @@ func timeOrZero(v *time.Time) time.Time {
 	return *v
 }
 
+// jsonNull is the JSON null literal.
+const jsonNull = "null"
+
 // isNull reports an absent member or a JSON null.
 func isNull(raw json.RawMessage) bool {
 	trimmed := bytes.TrimSpace(raw)
-	return len(trimmed) == 0 || string(trimmed) == "null"
+	return len(trimmed) == 0 || string(trimmed) == jsonNull
 }
 
 // jsonKind is the first byte of a JSON value, which decides its type.
@@ -347,7 +350,7 @@ func decodeInt(raw json.RawMessage) (v int64, ok bool, err error) {
 			return 0, false, errors.New("invalid JSON string")
 		}
 		text = strings.TrimSpace(text)
-		if text == "" || text == "null" {
+		if text == "" || text == jsonNull {
 			return 0, false, nil
 		}
 	case isNumberStart(kind):
@@ -387,13 +390,13 @@ func decodeBool(raw json.RawMessage) (v bool, ok bool, err error) {
 		return false, false, nil
 	}
 	var text string
-	switch kind := jsonKind(raw); {
-	case kind == '"':
+	switch jsonKind(raw) {
+	case '"':
 		if err := json.Unmarshal(raw, &text); err != nil {
 			return false, false, errors.New("invalid JSON string")
 		}
 		text = strings.ToLower(strings.TrimSpace(text))
-		if text == "" || text == "null" {
+		if text == "" || text == jsonNull {
 			return false, false, nil
 		}
 	default:
@@ -483,7 +486,7 @@ func decodeIntSlice(raw json.RawMessage, wrapping int) ([]int, error) {
 		return nil, err
 	}
 	if wrapped {
-		if len(inner) == 0 || string(inner) == "null" {
+		if len(inner) == 0 || string(inner) == jsonNull {
 			return nil, nil
 		}
 		if jsonKind(inner) == '[' && wrapping > 0 {
@@ -559,7 +562,7 @@ func decodeTime(raw json.RawMessage) (*time.Time, error) {
 		return nil, errors.New("expected a timestamp")
 	}
 	text = strings.TrimSpace(text)
-	if text == "" || text == "null" {
+	if text == "" || text == jsonNull {
 		return nil, nil
 	}
 	for _, layout := range timeLayouts {

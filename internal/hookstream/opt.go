@@ -61,14 +61,14 @@ func (o Opt[T]) Value() (T, bool) { return o.value, o.state == optSet }
 // MarshalJSON encodes the value, or null for an explicit null (and for an omitted field sent without omitzero).
 func (o Opt[T]) MarshalJSON() ([]byte, error) {
 	if o.state != optSet {
-		return []byte("null"), nil
+		return []byte(jsonNull), nil
 	}
 	return json.Marshal(o.value)
 }
 
 // UnmarshalJSON is the inverse of MarshalJSON, so that captured request bodies can be read back.
 func (o *Opt[T]) UnmarshalJSON(data []byte) error {
-	if string(bytes.TrimSpace(data)) == "null" {
+	if string(bytes.TrimSpace(data)) == jsonNull {
 		*o = Null[T]()
 		return nil
 	}

@@ -29,7 +29,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -210,7 +209,7 @@ func notConverged(ns string, want map[string]spec) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	sort.Strings(problems)
+	slices.Sort(problems)
 	more := ""
 	if len(problems) > 5 {
 		more = fmt.Sprintf(" (and %d more)", len(problems)-5)
@@ -430,7 +429,7 @@ func emulatorRequests(t testing.TB, emu *harness.Emulator) []apiRequest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var out []apiRequest
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -459,7 +458,7 @@ func emulatorRequests(t testing.TB, emu *harness.Emulator) []apiRequest {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	slices.SortFunc(out, func(a, b apiRequest) int { return a.Start.Compare(b.Start) })
 	return out
 }
 
