@@ -40,7 +40,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	hookstreamv1alpha1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/controller"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
 	"github.com/hookstream/hookstream-operator/internal/managed"
@@ -53,7 +53,7 @@ var (
 
 func init() {
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(hookstreamv1alpha1.AddToScheme(scheme))
+	utilruntime.Must(v1.AddToScheme(scheme))
 }
 
 type options struct {
@@ -96,7 +96,8 @@ func main() {
 		"How often leader election clients retry acquiring or renewing the lease.")
 	flag.BoolVar(&o.secureMetrics, "metrics-secure", true,
 		"Serve metrics over HTTPS with authentication and authorization. Use --metrics-secure=false for plain HTTP.")
-	flag.StringVar(&o.metricsCertPath, "metrics-cert-path", "", "The directory that contains the metrics server certificate.")
+	flag.StringVar(&o.metricsCertPath, "metrics-cert-path", "",
+		"The directory that contains the metrics server certificate.")
 	flag.StringVar(&o.metricsCertName, "metrics-cert-name", "tls.crt", "The name of the metrics server certificate file.")
 	flag.StringVar(&o.metricsCertKey, "metrics-cert-key", "tls.key", "The name of the metrics server key file.")
 	flag.BoolVar(&o.enableHTTP2, "enable-http2", false, "Enable HTTP/2 for the metrics server.")
@@ -213,7 +214,7 @@ func run(o options) error {
 // namespaceConfigs turns --watch-namespaces into the cache's namespace restriction; nil watches all.
 func namespaceConfigs(list string) map[string]cache.Config {
 	var configs map[string]cache.Config
-	for _, ns := range strings.Split(list, ",") {
+	for ns := range strings.SplitSeq(list, ",") {
 		if ns = strings.TrimSpace(ns); ns != "" {
 			if configs == nil {
 				configs = map[string]cache.Config{}

@@ -35,6 +35,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -49,22 +50,25 @@ import (
 
 const namespace = "demo"
 
+// demoMode is the default mode: the scripted tour.
+const demoMode = "demo"
+
 func main() {
-	mode := "demo"
+	mode := demoMode
 	if len(os.Args) > 1 {
 		mode = os.Args[1]
 	}
-	if mode != "demo" && mode != "dev" {
+	if mode != demoMode && mode != "dev" {
 		fmt.Fprintln(os.Stderr, "usage: localenv demo|dev")
 		os.Exit(2)
 	}
 	env := &localEnv{}
 	err := env.start()
 	if err == nil {
-		if mode == "demo" {
+		if mode == demoMode {
 			err = env.tour()
 		} else {
-			err = env.waitForInterrupt()
+			env.waitForInterrupt()
 		}
 	}
 	env.stop()
@@ -165,8 +169,8 @@ func (e *localEnv) spawn(name, bin string, env []string, args ...string) error {
 // stop ends every process this environment started; nothing is left behind.
 func (e *localEnv) stop() {
 	fmt.Printf("\n\033[1;34m==> Stopping everything\033[0m\n")
-	for i := len(e.procs) - 1; i >= 0; i-- {
-		e.procs[i].Stop()
+	for _, v := range slices.Backward(e.procs) {
+		v.Stop()
 	}
 	if e.receiver != nil {
 		e.receiver.Close()
@@ -182,7 +186,7 @@ func (e *localEnv) stop() {
 	say("All processes stopped.")
 }
 
-func (e *localEnv) waitForInterrupt() error {
+func (e *localEnv) waitForInterrupt() {
 	e.heading("Ready for hands-on use")
 	say("export KUBECONFIG=%s", e.kubeconfig)
 	say("alias kubectl=%s   # kubectl %s, matching the API server", e.kubectlBin, "v1.37")
@@ -197,7 +201,6 @@ func (e *localEnv) waitForInterrupt() error {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	<-sig
-	return nil
 }
 
 // kubectl runs kubectl as the cluster admin and returns its output.
@@ -268,14 +271,18 @@ func countRoute(st map[string]map[string]int64, route string) int64 {
 }
 
 // tour shows the operator at work and checks each step.
+//
+//nolint:gocyclo // a linear script of steps, each with its own check; splitting it would hide the order
 func (e *localEnv) tour() error {
-	e.heading("Applying config/samples: an http destination (auth and a header from a Secret), an SQS one (secret key from a Secret), a paused one")
+	e.heading("Applying config/samples: an http destination (auth and a header from a Secret), " +
+		"an SQS one (secret key from a Secret), a paused one")
 	if _, err := e.show("apply", "-n", namespace, "-k", filepath.Join(e.root, "config", "samples")); err != nil {
 		return err
 	}
 
 	e.heading("Waiting for every Destination to be Ready")
-	if _, err := e.show("wait", "destinations", "--all", "-n", namespace, "--for=condition=Ready", "--timeout=90s"); err != nil {
+	if _, err := e.show("wait", "destinations", "--all", "-n", namespace,
+		"--for=condition=Ready", "--timeout=90s"); err != nil {
 		return err
 	}
 	if _, err := e.show("get", "destinations", "-n", namespace, "-o", "wide"); err != nil {
@@ -325,7 +332,8 @@ func (e *localEnv) tour() error {
 	}
 
 	e.heading("Delivering 3 events through the emulator to the local receiver")
-	resp, err := http.Post(e.emuURL+"/_emulator/destinations/"+id+"/deliveries", "application/json", strings.NewReader(`{"count":3}`))
+	resp, err := http.Post(e.emuURL+"/_emulator/destinations/"+id+"/deliveries", "application/json",
+		strings.NewReader(`{"count":3}`))
 	if err != nil {
 		return err
 	}

@@ -132,7 +132,7 @@ func TestSecretMasking(t *testing.T) {
 				"slug": slugFor(name), "auth_type": "basic",
 				"auth_config": map[string]string{"username": "user-name-visible", "password": tc.secret},
 			}))
-			want := ptr(`{"password":"` + tc.want + `","username":"user-name-visible"}`)
+			want := new(`{"password":"` + tc.want + `","username":"user-name-visible"}`)
 			if diff := cmp.Diff(want, env.get(keyA, created.ID).AuthConfig); diff != "" {
 				t.Errorf("auth_config (-want +got):\n%s", diff)
 			}

@@ -78,11 +78,11 @@ func TestRowEncoding(t *testing.T) {
 	want := emulator.Destination{
 		ID: created.ID, OrgID: project.OrgID, EnvID: project.EnvID, Name: "Orders", Slug: "orders",
 		URL: "https://example.com/hook", Method: "PUT",
-		Headers:   ptr(`{"Content-Type":"application/json","X-Team":"payments"}`),
-		TimeoutMS: 5000, AuthType: "bearer", AuthConfig: ptr(`{"token":"****7890"}`), Status: "active",
+		Headers:   new(`{"Content-Type":"application/json","X-Team":"payments"}`),
+		TimeoutMS: 5000, AuthType: "bearer", AuthConfig: new(`{"token":"****7890"}`), Status: "active",
 		CreatedAt: "2026-02-28T10:00:00Z", UpdatedAt: "2026-02-28T10:00:00Z",
-		RetryEnabled: ptr[int64](1), RetryMaxAttempts: ptr[int64](3), RetryBackoffType: ptr("linear"),
-		RetryIntervals: ptr("[10,20]"), CircuitBreakerEnabled: ptr[int64](0), CircuitBreakerThreshold: ptr[int64](7),
+		RetryEnabled: ptr[int64](1), RetryMaxAttempts: ptr[int64](3), RetryBackoffType: new("linear"),
+		RetryIntervals: new("[10,20]"), CircuitBreakerEnabled: ptr[int64](0), CircuitBreakerThreshold: ptr[int64](7),
 		CircuitBreakerResetMS: ptr[int64](2000), Type: "http",
 	}
 	if diff := cmp.Diff(want, created); diff != "" {

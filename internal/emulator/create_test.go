@@ -161,25 +161,25 @@ func TestCreateAcceptsEdgeValues(t *testing.T) {
 			return cmp.Diff("PATCH", d.Method)
 		}},
 		"header values unmasked": {map[string]any{"headers": map[string]string{"Authorization": "Bearer abcdefghijkl"}}, func(d emulator.Destination) string {
-			return cmp.Diff(ptr(`{"Authorization":"Bearer abcdefghijkl"}`), d.Headers)
+			return cmp.Diff(new(`{"Authorization":"Bearer abcdefghijkl"}`), d.Headers)
 		}},
 		"html characters kept": {map[string]any{"headers": map[string]string{"X-Q": "a<b&c>"}}, func(d emulator.Destination) string {
-			return cmp.Diff(ptr(`{"X-Q":"a<b&c>"}`), d.Headers)
+			return cmp.Diff(new(`{"X-Q":"a<b&c>"}`), d.Headers)
 		}},
 		"auth_config with none kept": {map[string]any{"auth_config": map[string]string{"note": "x"}}, func(d emulator.Destination) string {
-			return cmp.Diff(ptr(`{"note":"x"}`), d.AuthConfig)
+			return cmp.Diff(new(`{"note":"x"}`), d.AuthConfig)
 		}},
 		"null auth_config": {map[string]any{"auth_config": null}, func(d emulator.Destination) string {
 			return cmp.Diff((*string)(nil), d.AuthConfig)
 		}},
 		"empty provider_config for http": {map[string]any{"provider_config": map[string]any{}}, func(d emulator.Destination) string {
-			return cmp.Diff(ptr(`{}`), d.ProviderConfig)
+			return cmp.Diff(new(`{}`), d.ProviderConfig)
 		}},
 		"ten intervals": {map[string]any{"retry_intervals": []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 86400}}, func(d emulator.Destination) string {
-			return cmp.Diff(ptr(`[1,2,3,4,5,6,7,8,9,86400]`), d.RetryIntervals)
+			return cmp.Diff(new(`[1,2,3,4,5,6,7,8,9,86400]`), d.RetryIntervals)
 		}},
 		"api_key auth": {map[string]any{"auth_type": "api_key", "auth_config": map[string]string{"header": "X-Key", "value": "v"}}, func(d emulator.Destination) string {
-			return cmp.Diff(ptr(`{"header":"X-Key","value":"****"}`), d.AuthConfig)
+			return cmp.Diff(new(`{"header":"X-Key","value":"****"}`), d.AuthConfig)
 		}},
 	}
 	env := newEnv(t, emulator.Options{})
@@ -225,7 +225,7 @@ func TestCreateProviderTypes(t *testing.T) {
 				if diff := cmp.Diff(tc.storedType, got.Type); diff != "" {
 					t.Errorf("%s: type (-want +got):\n%s", field, diff)
 				}
-				if diff := cmp.Diff(ptr(tc.masked), got.ProviderConfig); diff != "" {
+				if diff := cmp.Diff(new(tc.masked), got.ProviderConfig); diff != "" {
 					t.Errorf("%s: provider_config (-want +got):\n%s", field, diff)
 				}
 				if got.URL != "" {

@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -120,9 +121,7 @@ func TestDeliveryRequest(t *testing.T) {
 			env := newEnv(t, emulator.Options{})
 			rcv := newReceiver(t)
 			fields := map[string]any{"url": rcv.server.URL + "/hooks/orders", "method": "PUT", "headers": map[string]string{"X-Team": "payments", "X-Hookstream-Event-Id": "spoofed"}}
-			for k, v := range tc.auth {
-				fields[k] = v
-			}
+			maps.Copy(fields, tc.auth)
 			created := env.create(keyA, withFields(fields))
 
 			result, err := env.server.Deliver(t.Context(), created.ID, 2)
@@ -132,7 +131,7 @@ func TestDeliveryRequest(t *testing.T) {
 			want := emulator.DeliveryResult{
 				DestinationID: created.ID, Type: "http", Status: "active", Requested: 2, Attempted: 2, Succeeded: 2,
 				Attempts: 2, RetryScheduleSeconds: []int64{30, 300, 1800, 7200}, CircuitState: "closed",
-				EventCount: 2, LastDelivery: ptr("2026-02-28T10:00:00Z"),
+				EventCount: 2, LastDelivery: new("2026-02-28T10:00:00Z"),
 			}
 			if diff := cmp.Diff(want, result); diff != "" {
 				t.Errorf("result (-want +got):\n%s", diff)
@@ -152,9 +151,7 @@ func TestDeliveryRequest(t *testing.T) {
 					"X-Hookstream-Delivery-Attempt": "1",
 					"X-Hookstream-Timestamp":        strconv.FormatInt(startTime.Unix(), 10),
 				}
-				for k, v := range tc.wantHeader {
-					wantHeader[k] = v
-				}
+				maps.Copy(wantHeader, tc.wantHeader)
 				gotHeader := map[string]string{}
 				for k := range wantHeader {
 					gotHeader[k] = req.Header.Get(k)
@@ -234,9 +231,7 @@ func TestDeliveryRetries(t *testing.T) {
 			env := newEnv(t, emulator.Options{})
 			rcv := newReceiver(t, tc.statuses...)
 			fields := map[string]any{"url": rcv.server.URL}
-			for k, v := range tc.policy {
-				fields[k] = v
-			}
+			maps.Copy(fields, tc.policy)
 			created := env.create(keyA, withFields(fields))
 			result, err := env.server.Deliver(t.Context(), created.ID, 1)
 			if err != nil {
@@ -244,7 +239,7 @@ func TestDeliveryRetries(t *testing.T) {
 			}
 			want := tc.want
 			want.DestinationID, want.Type, want.Status, want.Requested = created.ID, "http", "active", 1
-			want.LastDelivery = ptr("2026-02-28T10:00:00Z")
+			want.LastDelivery = new("2026-02-28T10:00:00Z")
 			if diff := cmp.Diff(want, result); diff != "" {
 				t.Errorf("result (-want +got):\n%s", diff)
 			}
@@ -364,7 +359,7 @@ func TestDeliveryWithoutHTTP(t *testing.T) {
 		"sqs counts as delivered": {
 			fields: map[string]any{"type": "sqs", "url": nil, "provider_config": sqsConfig},
 			want: emulator.DeliveryResult{Type: "aws_sqs", Status: "active", Requested: 3, Attempted: 3, Succeeded: 3, Attempts: 3,
-				RetryScheduleSeconds: []int64{30, 300, 1800, 7200}, CircuitState: "closed", EventCount: 3, LastDelivery: ptr("2026-02-28T10:00:00Z")},
+				RetryScheduleSeconds: []int64{30, 300, 1800, 7200}, CircuitState: "closed", EventCount: 3, LastDelivery: new("2026-02-28T10:00:00Z")},
 		},
 		"paused receives nothing": {
 			fields: map[string]any{"url": "http://127.0.0.1:1/unreachable"},
@@ -506,7 +501,7 @@ func TestAdminDeliveries(t *testing.T) {
 	if diff := cmp.Diff(created, unmasked, cmpopts.IgnoreFields(emulator.Destination{}, "EventCount", "LastDeliveryAt", "AuthConfig")); diff != "" {
 		t.Errorf("admin row (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(ptr(`{"token":"admin-token-123"}`), unmasked.AuthConfig); diff != "" {
+	if diff := cmp.Diff(new(`{"token":"admin-token-123"}`), unmasked.AuthConfig); diff != "" {
 		t.Errorf("admin row shows the real secret (-want +got):\n%s", diff)
 	}
 	if unmasked.EventCount != 4 {

@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -113,9 +114,7 @@ func (r *statsRecorder) snapshot() Stats {
 	routes := make(map[string]map[int]int64, len(r.routes))
 	for route, codes := range r.routes {
 		routes[route] = make(map[int]int64, len(codes))
-		for code, n := range codes {
-			routes[route][code] = n
-		}
+		maps.Copy(routes[route], codes)
 	}
 	return Stats{Routes: routes}
 }

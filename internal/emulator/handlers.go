@@ -217,8 +217,7 @@ func (s *Server) resetCircuit(c *call) {
 func (s *Server) readObject(c *call) (map[string]json.RawMessage, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBodyBytes))
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			writeError(c.w, c.requestID, http.StatusRequestEntityTooLarge,
 				fmt.Sprintf("Request body too large: at most %d bytes", maxBodyBytes))
 			return nil, false

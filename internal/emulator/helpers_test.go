@@ -179,7 +179,7 @@ func errorOf(t testing.TB, res response) string {
 	return env.Error
 }
 
-func ptr[T any](v T) *T { return &v }
+func ptr[T any](v T) *T { return new(v) }
 
 func mkdirAll(dir string) error { return os.MkdirAll(dir, 0o755) }
 

@@ -63,12 +63,12 @@ func TestRetryPolicyWaits(t *testing.T) {
 		"defaults":               {Destination{}, []int64{30, 300, 1800, 7200}},
 		"retries disabled":       {Destination{RetryEnabled: ptrTo[int64](0), RetryMaxAttempts: ptrTo[int64](5)}, []int64{}},
 		"retries enabled":        {Destination{RetryEnabled: ptrTo[int64](1), RetryMaxAttempts: ptrTo[int64](2)}, []int64{30}},
-		"exponential past end":   {Destination{RetryMaxAttempts: ptrTo[int64](6), RetryIntervals: ptrTo("[5,10]")}, []int64{5, 10, 10, 10, 10}},
-		"linear":                 {Destination{RetryMaxAttempts: ptrTo[int64](4), RetryBackoffType: ptrTo("linear"), RetryIntervals: ptrTo("[60,1]")}, []int64{60, 120, 180}},
-		"fixed":                  {Destination{RetryMaxAttempts: ptrTo[int64](3), RetryBackoffType: ptrTo("fixed"), RetryIntervals: ptrTo("[7,8,9]")}, []int64{7, 7}},
+		"exponential past end":   {Destination{RetryMaxAttempts: ptrTo[int64](6), RetryIntervals: new("[5,10]")}, []int64{5, 10, 10, 10, 10}},
+		"linear":                 {Destination{RetryMaxAttempts: ptrTo[int64](4), RetryBackoffType: new("linear"), RetryIntervals: new("[60,1]")}, []int64{60, 120, 180}},
+		"fixed":                  {Destination{RetryMaxAttempts: ptrTo[int64](3), RetryBackoffType: new("fixed"), RetryIntervals: new("[7,8,9]")}, []int64{7, 7}},
 		"single attempt":         {Destination{RetryMaxAttempts: ptrTo[int64](1)}, []int64{}},
 		"ten attempts defaults":  {Destination{RetryMaxAttempts: ptrTo[int64](10)}, []int64{30, 300, 1800, 7200, 86400, 86400, 86400, 86400, 86400}},
-		"default type, own list": {Destination{RetryIntervals: ptrTo("[1]")}, []int64{1, 1, 1, 1}},
+		"default type, own list": {Destination{RetryIntervals: new("[1]")}, []int64{1, 1, 1, 1}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -134,4 +134,4 @@ func TestMatchRoute(t *testing.T) {
 	}
 }
 
-func ptrTo[T any](v T) *T { return &v }
+func ptrTo[T any](v T) *T { return new(v) }

@@ -82,6 +82,7 @@ func slugsDescending(from, to int) []string {
 	return slugs
 }
 
+//nolint:unparam // every test uses keyA today; the key says whose destinations these are
 func createNumbered(env *testEnv, key string, from, to int) {
 	for i := from; i <= to; i++ {
 		env.create(key, withFields(map[string]any{"slug": fmt.Sprintf("d-%03d", i)}))
@@ -263,7 +264,7 @@ func TestListMasksSecrets(t *testing.T) {
 	if len(rows) != 1 {
 		t.Fatalf("%d rows", len(rows))
 	}
-	if diff := cmp.Diff(ptr(`{"token":"****5678"}`), rows[0].AuthConfig); diff != "" {
+	if diff := cmp.Diff(new(`{"token":"****5678"}`), rows[0].AuthConfig); diff != "" {
 		t.Errorf("auth_config (-want +got):\n%s", diff)
 	}
 }

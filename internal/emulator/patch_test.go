@@ -43,11 +43,11 @@ func TestPatchChangesOnlyWhatIsSent(t *testing.T) {
 		"timeout":     {`{"timeout_ms":120000}`, func(d *emulator.Destination) { d.TimeoutMS = 120000 }},
 		"status":      {`{"status":"paused"}`, func(d *emulator.Destination) { d.Status = "paused" }},
 		"disabled":    {`{"status":"disabled"}`, func(d *emulator.Destination) { d.Status = "disabled" }},
-		"headers":     {`{"headers":{"X-New":"1"}}`, func(d *emulator.Destination) { d.Headers = ptr(`{"X-New":"1"}`) }},
-		"headers {}":  {`{"headers":{}}`, func(d *emulator.Destination) { d.Headers = ptr(`{}`) }},
-		"auth_config": {`{"auth_config":{"token":"rotated-token-9999"}}`, func(d *emulator.Destination) { d.AuthConfig = ptr(`{"token":"****9999"}`) }},
+		"headers":     {`{"headers":{"X-New":"1"}}`, func(d *emulator.Destination) { d.Headers = new(`{"X-New":"1"}`) }},
+		"headers {}":  {`{"headers":{}}`, func(d *emulator.Destination) { d.Headers = new(`{}`) }},
+		"auth_config": {`{"auth_config":{"token":"rotated-token-9999"}}`, func(d *emulator.Destination) { d.AuthConfig = new(`{"token":"****9999"}`) }},
 		"switch to basic": {`{"auth_type":"basic","auth_config":{"username":"u","password":"pass-word-1"}}`, func(d *emulator.Destination) {
-			d.AuthType, d.AuthConfig = "basic", ptr(`{"password":"****rd-1","username":"u"}`)
+			d.AuthType, d.AuthConfig = "basic", new(`{"password":"****rd-1","username":"u"}`)
 		}},
 		"switch to none keeps config": {`{"auth_type":"none"}`, func(d *emulator.Destination) { d.AuthType = "none" }},
 		"switch to none and clear": {`{"auth_type":"none","auth_config":null}`, func(d *emulator.Destination) {
@@ -63,13 +63,13 @@ func TestPatchChangesOnlyWhatIsSent(t *testing.T) {
 		"null reset":           {`{"circuit_breaker_reset_ms":null}`, func(d *emulator.Destination) { d.CircuitBreakerResetMS = nil }},
 		"null provider_config": {`{"provider_config":null}`, func(*emulator.Destination) {}},
 		"retry_enabled false":  {`{"retry_enabled":false}`, func(d *emulator.Destination) { d.RetryEnabled = ptr[int64](0) }},
-		"intervals replaced":   {`{"retry_intervals":[1]}`, func(d *emulator.Destination) { d.RetryIntervals = ptr(`[1]`) }},
+		"intervals replaced":   {`{"retry_intervals":[1]}`, func(d *emulator.Destination) { d.RetryIntervals = new(`[1]`) }},
 		"breaker off":          {`{"circuit_breaker_enabled":false}`, func(d *emulator.Destination) { d.CircuitBreakerEnabled = ptr[int64](0) }},
 		"several fields": {`{"name":"N","retry_max_attempts":10,"circuit_breaker_threshold":100}`, func(d *emulator.Destination) {
 			d.Name, d.RetryMaxAttempts, d.CircuitBreakerThreshold = "N", ptr[int64](10), ptr[int64](100)
 		}},
 		"same value still 200":  {`{"name":"Orders"}`, func(*emulator.Destination) {}},
-		"masked secret is kept": {`{"auth_config":{"token":"****5678"}}`, func(d *emulator.Destination) { d.AuthConfig = ptr(`{"token":"****5678"}`) }},
+		"masked secret is kept": {`{"auth_config":{"token":"****5678"}}`, func(d *emulator.Destination) { d.AuthConfig = new(`{"token":"****5678"}`) }},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -105,7 +105,7 @@ func TestPatchStoresMaskedSecretAsValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(ptr(`{"token":"****5678"}`), stored.AuthConfig); diff != "" {
+	if diff := cmp.Diff(new(`{"token":"****5678"}`), stored.AuthConfig); diff != "" {
 		t.Errorf("stored auth_config (-want +got):\n%s", diff)
 	}
 }
@@ -126,7 +126,7 @@ func TestPatchValidation(t *testing.T) {
 		"created_at":           {`{"created_at":"2026-01-01T00:00:00Z"}`, "Invalid body: 'created_at' is read-only"},
 		"last_delivery_at":     {`{"last_delivery_at":null}`, "Invalid body: 'last_delivery_at' is read-only"},
 		"unknown":              {`{"signing_config":{}}`, "Invalid body: 'signing_config' is not allowed"},
-		"unknown with valid":   {`{"name":"x","nmae":"y"}`, "Invalid body: 'nmae' is not allowed"},
+		"unknown with valid":   {`{"name":"x","nmae":"y"}`, "Invalid body: 'nmae' is not allowed"}, //nolint:misspell // a misspelt field
 		"null name":            {`{"name":null}`, "Invalid body: 'name' cannot be null"},
 		"null url":             {`{"url":null}`, "Invalid body: 'url' cannot be null"},
 		"null method":          {`{"method":null}`, "Invalid body: 'method' cannot be null"},

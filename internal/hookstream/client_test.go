@@ -320,8 +320,7 @@ type errorSummary struct {
 
 func summarise(err error) errorSummary {
 	summary := errorSummary{Sentinels: matchedSentinels(err), Retryable: IsRetryable(err)}
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
+	if apiErr, ok := errors.AsType[*APIError](err); ok {
 		summary.StatusCode = apiErr.StatusCode
 		summary.Message = apiErr.Message
 		summary.RequestID = apiErr.RequestID
@@ -608,7 +607,7 @@ func TestClientTimeoutAndCancellation(t *testing.T) {
 }
 
 func TestAPIKeyNeverLeaks(t *testing.T) {
-	echoHeaders := func(w http.ResponseWriter, r *http.Request) string {
+	echoHeaders := func(_ http.ResponseWriter, r *http.Request) string {
 		var b strings.Builder
 		for name, values := range r.Header {
 			fmt.Fprintf(&b, "%s: %s\n", name, strings.Join(values, ","))

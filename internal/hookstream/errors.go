@@ -150,8 +150,7 @@ func IsRateLimited(err error) (wait time.Duration, ok bool) {
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
 		return apiErr.RetryAfter, true
 	}
-	var waitErr *WaitError
-	if errors.As(err, &waitErr) {
+	if waitErr, ok := errors.AsType[*WaitError](err); ok {
 		return waitErr.Wait, true
 	}
 	return 0, false
@@ -163,14 +162,12 @@ func IsRetryable(err error) bool {
 	if err == nil {
 		return false
 	}
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
+	if apiErr, ok := errors.AsType[*APIError](err); ok {
 		return apiErr.StatusCode == http.StatusTooManyRequests ||
 			apiErr.StatusCode == http.StatusRequestTimeout ||
 			(apiErr.StatusCode >= 500 && apiErr.StatusCode <= 599)
 	}
-	var waitErr *WaitError
-	if errors.As(err, &waitErr) {
+	if _, ok := errors.AsType[*WaitError](err); ok {
 		return true
 	}
 	if errors.Is(err, context.Canceled) {
@@ -191,8 +188,7 @@ func IsRetryable(err error) bool {
 	if errors.As(err, &netErr) && netErr.Timeout() {
 		return true
 	}
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
+	if dnsErr, ok := errors.AsType[*net.DNSError](err); ok {
 		return dnsErr.IsTemporary || dnsErr.IsTimeout
 	}
 	var opErr *net.OpError

@@ -31,8 +31,7 @@ func FuzzDecodeDestination(f *testing.F) {
 			t.Fatalf("decodeDestination returned %v and %v: want exactly one", dest, err)
 		}
 		if err != nil {
-			var decodeErr *DecodeError
-			if !errors.As(err, &decodeErr) {
+			if _, ok := errors.AsType[*DecodeError](err); !ok {
 				t.Fatalf("error %T %v, want a *DecodeError", err, err)
 			}
 		} else {

@@ -19,6 +19,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -135,9 +136,7 @@ func (bn *bench) snap(ctx context.Context, emu *harness.Emulator, m *managerRun)
 // components names the processes of a phase for the CPU accounting.
 func (bn *bench) components(emu *harness.Emulator, manager *harness.Process) cpuComponents {
 	c := cpuComponents{"emulator": emu.Cmd.Process.Pid}
-	for k, v := range bn.cpu {
-		c[k] = v
-	}
+	maps.Copy(c, bn.cpu)
 	if manager != nil {
 		c["manager"] = manager.Cmd.Process.Pid
 	}

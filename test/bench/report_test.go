@@ -186,6 +186,8 @@ func formatWrites(rows []writeCount) string {
 }
 
 // print writes the table: one column per measured run.
+//
+//nolint:gocyclo // one branch per optional row of the report
 func (r *results) print(out io.Writer) {
 	fmt.Fprintf(out, "\n=== hookstream-operator scale benchmark, N=%d, %d CPUs, load average %s at start, %s at end, "+
 		"%.0f s in all ===\n", r.N, r.CPUs, r.LoadAvgStart, r.LoadAvgEnd, r.TotalSeconds)

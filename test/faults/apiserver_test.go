@@ -79,7 +79,7 @@ func restartAPIServer(t testing.TB) (time.Duration, string) {
 	t.Helper()
 	const grace = 5 * time.Second
 	api := s.ControlPlane.ControlPlane.APIServer
-	port := api.SecureServing.Port
+	port := api.Port
 	keep := filepath.Join(s.Dir, fmt.Sprintf("apiserver-certs-%d", time.Now().UnixNano()))
 	must(t, os.MkdirAll(keep, 0o700))
 	entries, err := os.ReadDir(api.CertDir)
@@ -92,7 +92,7 @@ func restartAPIServer(t testing.TB) (time.Duration, string) {
 	pid := apiServerPID(t, port)
 	down := time.Now()
 	must(t, syscall.Kill(pid, syscall.SIGTERM))
-	how := "SIGTERM"
+	var how string
 	for !processGone(pid) && time.Since(down) < grace {
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -114,8 +114,8 @@ func restartAPIServer(t testing.TB) (time.Duration, string) {
 	if err := api.Start(); err != nil {
 		t.Fatalf("starting the kube-apiserver again: %v", err)
 	}
-	if api.SecureServing.Port != port {
-		t.Fatalf("the kube-apiserver came back on port %s, not %s: kubeconfigs are invalid", api.SecureServing.Port, port)
+	if api.Port != port {
+		t.Fatalf("the kube-apiserver came back on port %s, not %s: kubeconfigs are invalid", api.Port, port)
 	}
 	return time.Since(down), how
 }

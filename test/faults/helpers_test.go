@@ -29,7 +29,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -39,7 +38,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
@@ -70,7 +68,7 @@ func specFor(name string, version int) spec {
 func (sp spec) applyTo(d *v1.Destination) {
 	d.Spec.DisplayName = sp.DisplayName
 	d.Spec.HTTP = &v1.HTTPDestination{URL: sp.URL}
-	d.Spec.Retry = &v1.RetryPolicy{MaxAttempts: ptr.To(sp.MaxAttempts)}
+	d.Spec.Retry = &v1.RetryPolicy{MaxAttempts: new(sp.MaxAttempts)}
 }
 
 func specOf(d *v1.Destination) spec {
@@ -211,7 +209,7 @@ func notConverged(ns string, want map[string]spec) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	sort.Strings(problems)
+	slices.Sort(problems)
 	more := ""
 	if len(problems) > 5 {
 		more = fmt.Sprintf(" (and %d more)", len(problems)-5)
@@ -431,7 +429,7 @@ func emulatorRequests(t testing.TB, emu *harness.Emulator) []apiRequest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var out []apiRequest
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -441,7 +439,7 @@ func emulatorRequests(t testing.TB, emu *harness.Emulator) []apiRequest {
 			continue
 		}
 		fields := map[string]string{}
-		for _, kv := range strings.Fields(line) {
+		for kv := range strings.FieldsSeq(line) {
 			if k, v, ok := strings.Cut(kv, "="); ok {
 				fields[k] = v
 			}
@@ -460,7 +458,7 @@ func emulatorRequests(t testing.TB, emu *harness.Emulator) []apiRequest {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	slices.SortFunc(out, func(a, b apiRequest) int { return a.Start.Compare(b.Start) })
 	return out
 }
 
@@ -660,7 +658,7 @@ func checkNoPanic(t testing.TB, procs ...*harness.Process) {
 func adoptions(procs ...*harness.Process) (lines int, destinations int) {
 	seen := map[string]bool{}
 	for _, p := range procs {
-		for _, line := range strings.Split(p.Logs(), "\n") {
+		for line := range strings.SplitSeq(p.Logs(), "\n") {
 			if !strings.Contains(line, "Found the destination of an unrecorded create") {
 				continue
 			}

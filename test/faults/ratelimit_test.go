@@ -104,9 +104,7 @@ func TestRateLimitStormAnd5xx(t *testing.T) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	var toggleErr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		for i := 0; ; i++ {
 			status := []int{http.StatusInternalServerError, http.StatusServiceUnavailable}[i%2]
 			if err := putFaults(emu, emulator.Faults{ErrorRate: 0.3, ErrorStatus: status}); err != nil {
@@ -119,7 +117,7 @@ func TestRateLimitStormAnd5xx(t *testing.T) {
 			case <-time.After(2 * time.Second):
 			}
 		}
-	}()
+	})
 	// The budget and the calls are measured however the scenario ends, a failed convergence included.
 	endFaults := sync.OnceFunc(func() {
 		close(stop)

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -72,8 +71,8 @@ func steadyUsage(t testing.TB, metricsURL string, pid, port int) usage {
 		last = u
 		time.Sleep(500 * time.Millisecond)
 	}
-	sort.Ints(gs)
-	sort.Ints(cs)
+	slices.Sort(gs)
+	slices.Sort(cs)
 	last.goroutines = gs[2]
 	if total(last.connections) != cs[2] {
 		last.connections = map[string]int{"median": cs[2]}

@@ -159,7 +159,8 @@ func (e *Env) installRBAC() error {
 		return err
 	}
 	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["envtest"] = &clientcmdapi.Cluster{Server: e.ControlPlane.Config.Host, CertificateAuthorityData: e.ControlPlane.Config.CAData}
+	cfg.Clusters["envtest"] = &clientcmdapi.Cluster{
+		Server: e.ControlPlane.Config.Host, CertificateAuthorityData: e.ControlPlane.Config.CAData}
 	cfg.AuthInfos["manager"] = &clientcmdapi.AuthInfo{Token: strings.TrimSpace(token)}
 	cfg.Contexts["manager"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "manager", Namespace: ManagerNamespace}
 	cfg.CurrentContext = "manager"
@@ -227,7 +228,7 @@ func FreeLoopbackPort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 

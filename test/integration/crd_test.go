@@ -75,8 +75,8 @@ func TestDestinationRoundTrip(t *testing.T) {
 	want.Spec.HTTP.HeadersFrom = []v1.HeaderFromSecret{{Name: "X-Token", ValueFrom: v1.SecretKeySelector{Name: "s", Key: "token"}}}
 	want.Spec.HTTP.TimeoutSeconds = ptr.To[int32](10)
 	want.Spec.HTTP.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: v1.SecretKeySelector{Name: "s", Key: "bearer"}}}
-	want.Spec.Retry = &v1.RetryPolicy{Enabled: ptr.To(true), MaxAttempts: ptr.To[int32](3), Backoff: "linear", IntervalsSeconds: []int32{5, 10}}
-	want.Spec.CircuitBreaker = &v1.CircuitBreakerPolicy{Enabled: ptr.To(false), Threshold: ptr.To[int32](7), ResetSeconds: ptr.To[int32](120)}
+	want.Spec.Retry = &v1.RetryPolicy{Enabled: new(true), MaxAttempts: ptr.To[int32](3), Backoff: "linear", IntervalsSeconds: []int32{5, 10}}
+	want.Spec.CircuitBreaker = &v1.CircuitBreakerPolicy{Enabled: new(false), Threshold: ptr.To[int32](7), ResetSeconds: ptr.To[int32](120)}
 
 	if err := k8s.Create(ctx, want.DeepCopy()); err != nil {
 		t.Fatalf("create: %v", err)
