@@ -18,6 +18,7 @@ package controller
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
@@ -209,9 +210,7 @@ func (want *desiredDestination) mapHTTP(h *v1.HTTPDestination, resolve managed.S
 	if len(h.Headers) > 0 || len(h.HeadersFrom) > 0 {
 		want.manageHeaders = true
 		headers := make(map[string]string, len(h.Headers)+len(h.HeadersFrom))
-		for k, v := range h.Headers {
-			headers[k] = v
-		}
+		maps.Copy(headers, h.Headers)
 		for _, hf := range h.HeadersFrom {
 			// hookstream does not mask header values, so drift in them is visible without a hash.
 			v, err := resolve(hf.ValueFrom)

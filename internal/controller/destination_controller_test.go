@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -167,12 +168,7 @@ func TestLifecycle(t *testing.T) {
 }
 
 func hasFinalizer(d *v1.Destination) bool {
-	for _, f := range d.Finalizers {
-		if f == v1.Finalizer {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(d.Finalizers, v1.Finalizer)
 }
 
 // TestEveryFieldConverges sets every field of every provider type, and checks that the remote row has them and
@@ -188,8 +184,8 @@ func TestEveryFieldConverges(t *testing.T) {
 	common := func(s v1.DestinationSpec) v1.DestinationSpec {
 		s.DisplayName = "All fields"
 		s.State = v1.StateDisabled
-		s.Retry = &v1.RetryPolicy{Enabled: ptr.To(true), MaxAttempts: ptr.To[int32](7), Backoff: "linear", IntervalsSeconds: []int32{15, 60, 600}}
-		s.CircuitBreaker = &v1.CircuitBreakerPolicy{Enabled: ptr.To(false), Threshold: ptr.To[int32](12), ResetSeconds: ptr.To[int32](90)}
+		s.Retry = &v1.RetryPolicy{Enabled: new(true), MaxAttempts: ptr.To[int32](7), Backoff: "linear", IntervalsSeconds: []int32{15, 60, 600}}
+		s.CircuitBreaker = &v1.CircuitBreakerPolicy{Enabled: new(false), Threshold: ptr.To[int32](12), ResetSeconds: ptr.To[int32](90)}
 		return s
 	}
 	specs := map[string]v1.DestinationSpec{
@@ -219,7 +215,7 @@ func TestEveryFieldConverges(t *testing.T) {
 			d := waitForReady(t, key)
 			row := remoteRow(t, d.Status.ID)
 
-			want, err := buildDesired(d, resolveFrom(t, ns))
+			want, err := buildDesired(d, resolveFrom(ns))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -248,7 +244,7 @@ func TestEveryFieldConverges(t *testing.T) {
 }
 
 // resolveFrom reads Secret keys from the API server, for building the expected remote state in tests.
-func resolveFrom(t *testing.T, namespace string) managed.SecretResolver {
+func resolveFrom(namespace string) managed.SecretResolver {
 	return func(ref v1.SecretKeySelector) (string, error) {
 		s := &corev1.Secret{}
 		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: namespace, Name: ref.Name}, s); err != nil {

@@ -88,6 +88,13 @@ func compareDestination(want *desiredDestination, got *hookstream.Destination, s
 		}
 	}
 
+	comparePolicies(req, got, p, add)
+	return obs
+}
+
+// comparePolicies compares the retry and circuit breaker settings the user set.
+func comparePolicies(req *hookstream.CreateRequest, got *hookstream.Destination, p *hookstream.UpdateRequest,
+	add func(field, desired, observed string)) {
 	if req.RetryEnabled != nil && !ptrEqual(req.RetryEnabled, got.RetryEnabled) {
 		p.RetryEnabled = hookstream.Set(*req.RetryEnabled)
 		add("retry_enabled", fmt.Sprint(*req.RetryEnabled), ptrString(got.RetryEnabled))
@@ -116,7 +123,6 @@ func compareDestination(want *desiredDestination, got *hookstream.Destination, s
 		p.CircuitBreakerResetMS = hookstream.Set(*req.CircuitBreakerResetMS)
 		add("circuit_breaker_reset_ms", fmt.Sprint(*req.CircuitBreakerResetMS), ptrString(got.CircuitBreakerResetMS))
 	}
-	return obs
 }
 
 // compareObject compares the keys the spec sets in one remote JSON object. Secret keys read back masked

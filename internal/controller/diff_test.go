@@ -18,6 +18,7 @@ package controller
 
 import (
 	"errors"
+	"maps"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -78,9 +79,7 @@ func remoteFor(want *desiredDestination) *hookstream.Destination {
 			return nil
 		}
 		out := map[string]string{}
-		for k, v := range in {
-			out[k] = v
-		}
+		maps.Copy(out, in)
 		for _, k := range want.secretFields[object] {
 			out[k] = maskSecret(out[k])
 		}
@@ -104,9 +103,9 @@ func TestDesiredConvergesForEveryField(t *testing.T) {
 				HeadersFrom: []v1.HeaderFromSecret{{Name: "X-Secret", ValueFrom: ref("hdr")}},
 				Auth:        &v1.HTTPAuth{Type: v1.HTTPAuthBasic, Basic: &v1.BasicAuth{Username: "u", PasswordSecretRef: ref("password")}},
 			},
-			Retry: &v1.RetryPolicy{Enabled: ptr.To(true), MaxAttempts: ptr.To[int32](3), Backoff: "fixed", IntervalsSeconds: []int32{10}},
+			Retry: &v1.RetryPolicy{Enabled: new(true), MaxAttempts: ptr.To[int32](3), Backoff: "fixed", IntervalsSeconds: []int32{10}},
 			CircuitBreaker: &v1.CircuitBreakerPolicy{
-				Enabled: ptr.To(false), Threshold: ptr.To[int32](9), ResetSeconds: ptr.To[int32](30),
+				Enabled: new(false), Threshold: ptr.To[int32](9), ResetSeconds: ptr.To[int32](30),
 			},
 		},
 		"http bearer":      {HTTP: &v1.HTTPDestination{URL: "https://e.com", Auth: &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: ref("token")}}}},
@@ -151,7 +150,7 @@ func TestCompareFindsOnlyTheChangedFields(t *testing.T) {
 		patched []string // fields the PATCH carries
 	}{
 		"nothing":                 {change: func(*hookstream.Destination) {}},
-		"unmanaged field changed": {change: func(g *hookstream.Destination) { g.Method = "PUT"; g.CircuitBreakerThreshold = ptr.To(3) }},
+		"unmanaged field changed": {change: func(g *hookstream.Destination) { g.Method = "PUT"; g.CircuitBreakerThreshold = new(3) }},
 		"url": {change: func(g *hookstream.Destination) { g.URL = "https://evil.example.com" },
 			fields: []string{"url"}, patched: []string{"url"}},
 		"status": {change: func(g *hookstream.Destination) { g.Status = "disabled" },

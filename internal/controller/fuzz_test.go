@@ -103,7 +103,7 @@ func FuzzDriftConvergesInOnePatch(f *testing.F) {
 				URL: "https://receiver.example.com/hooks", Headers: map[string]string{"X-Team": "payments"},
 				Auth: &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: v1.SecretKeySelector{Name: "creds", Key: "token"}}},
 			},
-			Retry: &v1.RetryPolicy{Enabled: ptrTo(true), IntervalsSeconds: []int32{10, 20}},
+			Retry: &v1.RetryPolicy{Enabled: new(true), IntervalsSeconds: []int32{10, 20}},
 		}
 		want, err := buildDesired(newDestination(spec), resolveTestSecret)
 		if err != nil {
@@ -140,16 +140,16 @@ func FuzzDriftConvergesInOnePatch(f *testing.F) {
 	})
 }
 
-func ptrTo[T any](v T) *T { return &v }
+//go:fix inline
 
 func tristate(v int8) *bool {
 	switch {
 	case v < 0:
 		return nil
 	case v == 0:
-		return ptrTo(false)
+		return new(false)
 	}
-	return ptrTo(true)
+	return new(true)
 }
 
 // applyPatch applies a PATCH body to a row the way hookstream does: present fields replace, null clears, and

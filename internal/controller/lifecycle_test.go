@@ -35,7 +35,7 @@ import (
 func createRemote(t *testing.T, slug, url string) *hookstream.Destination {
 	t.Helper()
 	row, err := remote.CreateDestination(context.Background(), &hookstream.CreateRequest{
-		Name: "made elsewhere", Slug: slug, URL: url, CircuitBreakerThreshold: ptr.To(42),
+		Name: "made elsewhere", Slug: slug, URL: url, CircuitBreakerThreshold: new(42),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -146,22 +146,7 @@ func TestReconcileBranches(t *testing.T) {
 		withStatusID(d)
 		d.DeletionTimestamp = &metav1.Time{Time: now}
 	}
-	tests := map[string]struct {
-		object  func(*v1.Destination)
-		apiKey  string
-		fake    fakeHookstream
-		connect error
-		// patchErr fails the operator's metadata patches (finalizer, marker).
-		patchErr error
-
-		calls []string
-		// ready is the Ready condition's status and reason after the reconcile; "" for no Ready condition.
-		ready, reason string
-		events        []string
-		wantErr       bool
-		gone          bool
-		check         func(t *testing.T, d *v1.Destination)
-	}{
+	tests := map[string]branchCase{
 		"create": {
 			fake: fakeHookstream{create: func(*desiredDestination) (*hookstream.Destination, error) {
 				return tableRow(tableURL, now), nil
@@ -334,72 +319,93 @@ func TestReconcileBranches(t *testing.T) {
 		},
 	}
 	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			d := tableDestination(tc.object)
-			apiKey := tc.apiKey
-			if apiKey == "" {
-				apiKey = testAPIKey
-			}
-			secret := &corev1.Secret{
-				ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "hookstream-credentials"},
-				Data:       map[string][]byte{v1.CredentialsKey: []byte(apiKey)},
-			}
-			builder := fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(secret, d).WithStatusSubresource(d)
-			if tc.patchErr != nil {
-				builder = builder.WithInterceptorFuncs(interceptor.Funcs{
-					Patch: func(context.Context, client.WithWatch, client.Object, client.Patch, ...client.PatchOption) error {
-						return tc.patchErr
-					},
-				})
-			}
-			cluster := builder.Build()
-			recorder := events.NewFakeRecorder(20)
-			hs := tc.fake
-			kind := &destinationKind{connect: func(string) (destinationExternal, error) {
-				if tc.connect != nil {
-					return nil, tc.connect
-				}
-				return &hs, nil
-			}}
-			r := managed.NewReconciler(cluster, cluster, cluster, recorder, kind, managed.Options{
-				DefaultCredentialsSecret: "hookstream-credentials", DriftInterval: 10 * time.Minute,
-			})
-			_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(d)})
-			if (err != nil) != tc.wantErr {
-				t.Errorf("Reconcile error = %v, want an error: %v", err, tc.wantErr)
-			}
-			if err != nil && errors.Is(err, errUnexpectedCall) {
-				t.Errorf("an unexpected hookstream call: %v", err)
-			}
-			if diff := cmp.Diff(tc.calls, hs.calls); diff != "" {
-				t.Errorf("hookstream calls (-want +got):\n%s", diff)
-			}
-			if got := drain(recorder); !cmp.Equal(tc.events, got) {
-				t.Errorf("events = %q, want %q", got, tc.events)
-			}
-			stored := &v1.Destination{}
-			err = cluster.Get(ctx, client.ObjectKeyFromObject(d), stored)
-			if tc.gone {
-				if !apierrors.IsNotFound(err) {
-					t.Errorf("the Destination is still there (finalizers %v, err %v)", stored.Finalizers, err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			ready := meta.FindStatusCondition(stored.Status.Conditions, v1.ConditionReady)
-			switch {
-			case tc.ready == "" && ready != nil:
-				t.Errorf("Ready = %+v, want none", ready)
-			case tc.ready != "" && (ready == nil || string(ready.Status) != tc.ready || ready.Reason != tc.reason || ready.Message == ""):
-				t.Errorf("Ready = %+v, want %s with reason %s and a message", ready, tc.ready, tc.reason)
-			}
-			if tc.check != nil {
-				tc.check(t, stored)
-			}
+		t.Run(name, func(t *testing.T) { runBranch(t, tc) })
+	}
+}
+
+// branchCase is one row of TestReconcileBranches.
+type branchCase struct {
+	object  func(*v1.Destination)
+	apiKey  string
+	fake    fakeHookstream
+	connect error
+	// patchErr fails the operator's metadata patches (finalizer, marker).
+	patchErr error
+
+	calls []string
+	// ready is the Ready condition's status and reason after the reconcile; "" for no Ready condition.
+	ready, reason string
+	events        []string
+	wantErr       bool
+	gone          bool
+	check         func(t *testing.T, d *v1.Destination)
+}
+
+// runBranch reconciles the row's Destination once and checks the calls, the events and the stored object.
+func runBranch(t *testing.T, tc branchCase) {
+	ctx := context.Background()
+	d := tableDestination(tc.object)
+	apiKey := tc.apiKey
+	if apiKey == "" {
+		apiKey = testAPIKey
+	}
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "hookstream-credentials"},
+		Data:       map[string][]byte{v1.CredentialsKey: []byte(apiKey)},
+	}
+	builder := fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(secret, d).WithStatusSubresource(d)
+	if tc.patchErr != nil {
+		builder = builder.WithInterceptorFuncs(interceptor.Funcs{
+			Patch: func(context.Context, client.WithWatch, client.Object, client.Patch, ...client.PatchOption) error {
+				return tc.patchErr
+			},
 		})
+	}
+	cluster := builder.Build()
+	recorder := events.NewFakeRecorder(20)
+	hs := tc.fake
+	kind := &destinationKind{connect: func(string) (destinationExternal, error) {
+		if tc.connect != nil {
+			return nil, tc.connect
+		}
+		return &hs, nil
+	}}
+	r := managed.NewReconciler(cluster, cluster, cluster, recorder, kind, managed.Options{
+		DefaultCredentialsSecret: "hookstream-credentials", DriftInterval: 10 * time.Minute,
+	})
+	_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(d)})
+	if (err != nil) != tc.wantErr {
+		t.Errorf("Reconcile error = %v, want an error: %v", err, tc.wantErr)
+	}
+	if err != nil && errors.Is(err, errUnexpectedCall) {
+		t.Errorf("an unexpected hookstream call: %v", err)
+	}
+	if diff := cmp.Diff(tc.calls, hs.calls); diff != "" {
+		t.Errorf("hookstream calls (-want +got):\n%s", diff)
+	}
+	if got := drain(recorder); !cmp.Equal(tc.events, got) {
+		t.Errorf("events = %q, want %q", got, tc.events)
+	}
+	stored := &v1.Destination{}
+	err = cluster.Get(ctx, client.ObjectKeyFromObject(d), stored)
+	if tc.gone {
+		if !apierrors.IsNotFound(err) {
+			t.Errorf("the Destination is still there (finalizers %v, err %v)", stored.Finalizers, err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := meta.FindStatusCondition(stored.Status.Conditions, v1.ConditionReady)
+	switch {
+	case tc.ready == "" && ready != nil:
+		t.Errorf("Ready = %+v, want none", ready)
+	case tc.ready != "" && (ready == nil || string(ready.Status) != tc.ready || ready.Reason != tc.reason || ready.Message == ""):
+		t.Errorf("Ready = %+v, want %s with reason %s and a message", ready, tc.ready, tc.reason)
+	}
+	if tc.check != nil {
+		tc.check(t, stored)
 	}
 }
 

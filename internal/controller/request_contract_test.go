@@ -18,6 +18,7 @@ package controller
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -55,9 +56,9 @@ func TestSpecMapsToTheContractsFields(t *testing.T) {
 					HeadersFrom: []v1.HeaderFromSecret{{Name: "X-Secret", ValueFrom: ref("hdr")}},
 					Auth:        &v1.HTTPAuth{Type: v1.HTTPAuthBasic, Basic: &v1.BasicAuth{Username: "u", PasswordSecretRef: ref("password")}},
 				},
-				Retry: &v1.RetryPolicy{Enabled: ptr.To(true), MaxAttempts: ptr.To[int32](3), Backoff: "fixed", IntervalsSeconds: []int32{10, 60}},
+				Retry: &v1.RetryPolicy{Enabled: new(true), MaxAttempts: ptr.To[int32](3), Backoff: "fixed", IntervalsSeconds: []int32{10, 60}},
 				CircuitBreaker: &v1.CircuitBreakerPolicy{
-					Enabled: ptr.To(false), Threshold: ptr.To[int32](9), ResetSeconds: ptr.To[int32](30),
+					Enabled: new(false), Threshold: ptr.To[int32](9), ResetSeconds: ptr.To[int32](30),
 				},
 			},
 			body: map[string]any{
@@ -127,9 +128,7 @@ func TestSpecMapsToTheContractsFields(t *testing.T) {
 				t.Fatal(err)
 			}
 			expected := map[string]any{"slug": slug, "name": d.Name}
-			for k, v := range tc.body {
-				expected[k] = v
-			}
+			maps.Copy(expected, tc.body)
 			if diff := cmp.Diff(expected, got); diff != "" {
 				t.Errorf("create request differs from the contract's fields (-contract +sent):\n%s", diff)
 			}

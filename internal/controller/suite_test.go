@@ -155,13 +155,12 @@ func newNamespace(t *testing.T) string {
 	return ns.Name
 }
 
-func createSecret(t *testing.T, namespace, name string, data map[string]string) *corev1.Secret {
+func createSecret(t *testing.T, namespace, name string, data map[string]string) {
 	t.Helper()
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}, StringData: data}
 	if err := k8s.Create(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
-	return s
 }
 
 func updateSecret(t *testing.T, namespace, name string, data map[string]string) {
@@ -237,7 +236,7 @@ func waitForReady(t *testing.T, key client.ObjectKey) *v1.Destination {
 }
 
 // requestReconcile sets the reconcile-requested-at annotation and waits until the operator has handled it.
-func requestReconcile(t *testing.T, key client.ObjectKey) *v1.Destination {
+func requestReconcile(t *testing.T, key client.ObjectKey) {
 	t.Helper()
 	d := getDestination(t, key)
 	token := time.Now().Format(time.RFC3339Nano)
@@ -256,5 +255,4 @@ func requestReconcile(t *testing.T, key client.ObjectKey) *v1.Destination {
 		}
 		return nil
 	})
-	return d
 }

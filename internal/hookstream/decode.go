@@ -175,8 +175,7 @@ func decodeListPage(data []byte) (*ListPage, error) {
 		}
 		dest, err := decodeRow(rowFields)
 		if err != nil {
-			var decodeErr *DecodeError
-			if errors.As(err, &decodeErr) {
+			if decodeErr, ok := errors.AsType[*DecodeError](err); ok {
 				return nil, &DecodeError{Field: fmt.Sprintf("destinations[%d].%s", i, decodeErr.Field), Err: decodeErr.Err}
 			}
 			return nil, err

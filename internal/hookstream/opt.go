@@ -102,7 +102,7 @@ func (r *UpdateRequest) Fields() []string {
 	value := reflect.ValueOf(*r)
 	fields := make([]string, 0, value.NumField())
 	for i := range value.NumField() {
-		if opt, ok := value.Field(i).Interface().(zeroer); ok && !opt.IsZero() {
+		if opt, ok := reflect.TypeAssert[zeroer](value.Field(i)); ok && !opt.IsZero() {
 			name, _, _ := strings.Cut(value.Type().Field(i).Tag.Get("json"), ",")
 			fields = append(fields, name)
 		}

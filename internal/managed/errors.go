@@ -133,7 +133,7 @@ type outcome struct {
 
 // classify is the one place where an error becomes a condition, an event and a reconcile result. Typed errors
 // are matched with errors.As and errors.Is, so any wrapping is seen through.
-func classify(err error, action string, names Names, credentialsSecret string, recheck time.Duration) outcome {
+func classify(err error, action, credentialsSecret string, recheck time.Duration) outcome {
 	var (
 		missing *errMissingSecret
 		stalled *StalledError
@@ -233,8 +233,7 @@ func kubeSummary(err error) string {
 
 // apiMessage is hookstream's own message of an API error.
 func apiMessage(err error) string {
-	var apiErr *hookstream.APIError
-	if errors.As(err, &apiErr) {
+	if apiErr, ok := errors.AsType[*hookstream.APIError](err); ok {
 		return apiErr.Message
 	}
 	return err.Error()
@@ -242,8 +241,7 @@ func apiMessage(err error) string {
 
 // errorSummary describes a transient error without anything request-specific that would churn the status.
 func errorSummary(err error) string {
-	var apiErr *hookstream.APIError
-	if errors.As(err, &apiErr) {
+	if apiErr, ok := errors.AsType[*hookstream.APIError](err); ok {
 		return fmt.Sprintf("hookstream answered %d %s", apiErr.StatusCode, apiErr.Message)
 	}
 	if errors.Is(err, errRetry) {

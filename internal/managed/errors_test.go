@@ -113,7 +113,7 @@ func TestEveryFailureHasAReason(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			o := classify(tc.err, "do it", Names{Kind: "Destination", Remote: "destination"}, "creds", time.Minute)
+			o := classify(tc.err, "do it", "creds", time.Minute)
 			if o.reason == "" || o.reason != tc.reason {
 				t.Errorf("reason = %q, want %q", o.reason, tc.reason)
 			}

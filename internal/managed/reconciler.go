@@ -105,7 +105,7 @@ func (r *Reconciler[O, R, D, P]) Reconcile(ctx context.Context, req ctrl.Request
 	}
 
 	base := r.snapshot(obj)
-	result, err := r.reconcileNormal(ctx, obj, base)
+	result, err := r.reconcileNormal(ctx, obj, &base)
 	if isSettled(obj) {
 		obj.GetManagedStatus().ObservedGeneration = obj.GetGeneration()
 	}
@@ -124,7 +124,8 @@ func (r *Reconciler[O, R, D, P]) finish(ctx context.Context, base, obj O, result
 func (r *Reconciler[O, R, D, P]) snapshot(obj O) O { return obj.DeepCopyObject().(O) }
 
 // reconcileNormal observes the remote resource, then creates, adopts or updates it as the policies allow.
-func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj, base O) (ctrl.Result, error) {
+// base is replaced when an intermediate status write (the new id) makes it stale.
+func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, base *O) (ctrl.Result, error) {
 	st := obj.GetManagedStatus()
 	apiKey, err := r.creds.apiKey(ctx, obj, false)
 	if err != nil {
@@ -153,14 +154,14 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj, base 
 	if observeOnly(obj) {
 		return r.reconcileObserve(ctx, obj, want, remote, found, secretsHash)
 	}
-	markedNow, err := r.ensureFinalizer(ctx, obj, base, !found)
+	markedNow, err := r.ensureFinalizer(ctx, obj, *base, !found)
 	if err != nil {
 		return r.handleError(ctx, obj, "record the finalizer", err)
 	}
 
 	created := false
 	if !found {
-		if remote, created, err = r.createOrAdopt(ctx, obj, base, hs, want, secretsHash, markedNow); err != nil {
+		if remote, created, err = r.createOrAdopt(ctx, obj, *base, hs, want, secretsHash, markedNow); err != nil {
 			return r.handleError(ctx, obj, "create the remote "+r.names.Remote, err)
 		}
 		r.snapshots.put(apiKey, remote)
@@ -174,10 +175,10 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj, base 
 		if created {
 			// Persist the new id before the next remote call: if it fails, the next reconcile must find this
 			// remote resource, not create another one.
-			if err := r.patchStatus(ctx, base, obj); err != nil {
+			if err := r.patchStatus(ctx, *base, obj); err != nil {
 				return r.handleError(ctx, obj, fmt.Sprintf("record the new %s's id", r.names.Remote), err)
 			}
-			base = r.snapshot(obj)
+			*base = r.snapshot(obj)
 		}
 		updated, err := hs.Update(ctx, r.kind.Row(remote).ID, obs.Patch)
 		if err != nil {
@@ -568,7 +569,7 @@ func (r *Reconciler[O, R, D, P]) patchStatus(ctx context.Context, base, obj O) e
 
 // handleError turns a failure into conditions, an event and a reconcile result (see classify).
 func (r *Reconciler[O, R, D, P]) handleError(ctx context.Context, obj O, action string, err error) (ctrl.Result, error) {
-	o := classify(err, action, r.names, r.creds.secretName(obj), r.checkAfter())
+	o := classify(err, action, r.creds.secretName(obj), r.checkAfter())
 	if o.quiet {
 		logf.FromContext(ctx).V(1).Info("Retrying on a newer version of the object", "action", action, "reason", o.reason)
 		return o.result, o.err

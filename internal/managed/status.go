@@ -103,7 +103,11 @@ func SetObservedDrift(obj Object, fields []string) {
 // SetDrift publishes the differing fields, secret values hidden. The time moves only when the list changes.
 func SetDrift(obj Object, diffs []FieldDiff) {
 	s := obj.GetManagedStatus()
+	// nil, not empty, when nothing differs: the field is then left out of the status.
 	var drift []v1.FieldDrift
+	if len(diffs) > 0 {
+		drift = make([]v1.FieldDrift, 0, len(diffs))
+	}
 	for _, f := range diffs {
 		fd := v1.FieldDrift{Field: f.Field, Desired: f.Desired, Observed: f.Observed}
 		if f.Secret {
