@@ -90,13 +90,13 @@ func SetObservedMatch(obj Object, remote string) {
 
 // SetObservedDrift records, under managementPolicy Observe, a remote resource that differs from the spec.
 func SetObservedDrift(obj Object, fields []string) {
-	setCondition(obj, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonDriftDetected,
-		fmt.Sprintf("hookstream differs from the spec in %s (see status.drift). managementPolicy is Observe, so nothing "+
-			"is changed; set it to Manage to apply the spec.", strings.Join(fields, ", ")))
+	msg := fmt.Sprintf("hookstream differs from the spec in %s (see status.drift). managementPolicy is Observe, so nothing "+
+		"is changed; set it to Manage to apply the spec.", strings.Join(fields, ", "))
+	setCondition(obj, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonDriftDetected, msg)
 	setCondition(obj, v1.ConditionSynced, metav1.ConditionTrue, v1.ReasonReconcileSuccess, "The last reconcile reached hookstream.")
-	// The operator will never change hookstream under Observe: only a person can resolve the drift.
-	setCondition(obj, v1.ConditionStalled, metav1.ConditionTrue, v1.ReasonDriftDetected,
-		"hookstream differs from the spec and managementPolicy Observe never changes it; see status.drift.")
+	// The operator will never change hookstream under Observe: only a person can resolve the drift. Stalled names
+	// the fields too, since it is the condition GitOps tools show first.
+	setCondition(obj, v1.ConditionStalled, metav1.ConditionTrue, v1.ReasonDriftDetected, msg)
 	removeCondition(obj, v1.ConditionReconciling)
 }
 
