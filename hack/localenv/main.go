@@ -20,29 +20,24 @@ limitations under the License.
 //	go run ./hack/localenv demo   a scripted, non-interactive tour that fails loudly if a step does not happen
 //	go run ./hack/localenv dev    the same environment left running until Ctrl-C
 //
-// It expects bin/manager and bin/hookstream-emulator (`make build`) and KUBEBUILDER_ASSETS (`make -s
-// envtest-assets`); `make demo` and `make dev` provide both.
+// It runs on the test harness (test/harness) and expects bin/manager and bin/hookstream-emulator (`make
+// build-binaries`) and KUBEBUILDER_ASSETS (`make -s envtest-assets`); `make demo` and `make dev` provide both.
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
 
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
+	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
 	"github.com/hookstream/hookstream-operator/test/harness"
 	"github.com/hookstream/hookstream-operator/test/testenv"
@@ -50,25 +45,22 @@ import (
 
 const namespace = "demo"
 
-// demoMode is the default mode: the scripted tour.
-const demoMode = "demo"
-
 func main() {
-	mode := demoMode
+	mode := "demo"
 	if len(os.Args) > 1 {
 		mode = os.Args[1]
 	}
-	if mode != demoMode && mode != "dev" {
+	if mode != "demo" && mode != "dev" {
 		fmt.Fprintln(os.Stderr, "usage: localenv demo|dev")
 		os.Exit(2)
 	}
 	env := &localEnv{}
 	err := env.start()
 	if err == nil {
-		if mode == demoMode {
+		if mode == "demo" {
 			err = env.tour()
 		} else {
-			env.waitForInterrupt()
+			err = env.waitForInterrupt()
 		}
 	}
 	env.stop()
@@ -78,18 +70,14 @@ func main() {
 	}
 }
 
-// localEnv is the control plane, the emulator, the manager and a local webhook receiver.
+// localEnv is the harness environment (control plane and binaries), the emulator, the manager and a local webhook
+// receiver.
 type localEnv struct {
-	root       string
-	dir        string
-	cp         *envtest.Environment
-	kubeconfig string
-	kubectlBin string
-	apiKey     string
-	emuURL     string
-	procs      []*harness.Process
-	receiver   *harness.Receiver
-	step       int
+	*harness.Env
+	apiKey   string
+	emu      *harness.Emulator
+	receiver *harness.Receiver
+	step     int
 }
 
 func say(format string, args ...any) { fmt.Printf(format+"\n", args...) }
@@ -100,130 +88,86 @@ func (e *localEnv) heading(title string) {
 }
 
 func (e *localEnv) start() error {
-	var err error
-	if e.root, err = testenv.RepoRoot(); err != nil {
-		return err
-	}
-	if e.dir, err = os.MkdirTemp("", "hookstream-localenv-"); err != nil {
-		return err
-	}
-	e.kubectlBin = filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl")
-	if e.apiKey, err = sampleAPIKey(filepath.Join(e.root, "config", "samples", "credentials_secret.yaml")); err != nil {
-		return err
-	}
-
-	e.heading("Starting a local control plane (kube-apiserver and etcd) with the Destination CRD")
-	if e.cp, e.kubeconfig, err = harness.StartControlPlane(e.dir); err != nil {
-		return err
-	}
-	say("API server at %s", e.cp.Config.Host)
-
-	e.heading("Starting the hookstream emulator and a local webhook receiver")
-	port, err := harness.FreeLoopbackPort()
+	root, err := testenv.RepoRoot()
 	if err != nil {
 		return err
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	e.emuURL = "http://" + addr
-	if err := e.spawn("emulator", filepath.Join(e.root, "bin", "hookstream-emulator"), nil,
-		"--addr", addr, "--api-key", e.apiKey, "--admin"); err != nil {
+	if e.apiKey, err = sampleAPIKey(filepath.Join(root, "config", "samples", "credentials_secret.yaml")); err != nil {
 		return err
 	}
-	if err := harness.WaitFor(10*time.Second, "the emulator", func() error {
-		resp, err := http.Get(e.emuURL + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err
+	if e.Env, err = harness.Start(harness.Options{
+		BinDir: filepath.Join(root, "bin"), KeepDir: os.Getenv("KEEP_LOGS") != "", Progress: e.heading,
 	}); err != nil {
 		return err
 	}
+	say("API server at %s", e.ControlPlane.Config.Host)
+
+	e.heading("Starting the hookstream emulator and a local webhook receiver")
+	if e.emu, err = e.StartEmulatorWithKey(e.apiKey); err != nil {
+		return err
+	}
+	say("emulator running (pid %d), log: %s", e.emu.Cmd.Process.Pid, e.emu.LogPath)
 	if e.receiver, err = harness.StartReceiver(); err != nil {
 		return err
 	}
-	say("hookstream API at %s/v1 (admin API at %s/_emulator/), receiver at %s", e.emuURL, e.emuURL, e.receiver.URL)
+	say("hookstream API at %s/v1 (admin API at %s/_emulator/), receiver at %s", e.emu.URL, e.emu.URL, e.receiver.URL)
 
 	e.heading("Starting the manager")
-	if _, err := e.kubectl("create", "namespace", namespace); err != nil {
+	if _, err := e.Kubectl("create", "namespace", namespace); err != nil {
 		return err
 	}
-	return e.spawn("manager", filepath.Join(e.root, "bin", "manager"), []string{"KUBECONFIG=" + e.kubeconfig},
-		"--hookstream-url", e.emuURL+"/v1", "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
+	mgr, err := e.Start("manager", e.ManagerBin, []string{"KUBECONFIG=" + e.AdminKubeconfig},
+		"--hookstream-url", e.emu.URL+"/v1", "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
 		"--drift-interval", "10m")
-}
-
-// spawn starts a child process in its own process group, its output in a log file.
-func (e *localEnv) spawn(name, bin string, env []string, args ...string) error {
-	if _, err := os.Stat(bin); err != nil {
-		return fmt.Errorf("%s is missing: run `make build` first", bin)
-	}
-	p, err := harness.StartProcess(e.dir, name, bin, env, args...)
 	if err != nil {
 		return err
 	}
-	e.procs = append(e.procs, p)
-	say("%s running (pid %d), log: %s", name, p.Cmd.Process.Pid, p.LogPath)
+	say("manager running (pid %d), log: %s", mgr.Cmd.Process.Pid, mgr.LogPath)
 	return nil
 }
 
 // stop ends every process this environment started; nothing is left behind.
 func (e *localEnv) stop() {
 	fmt.Printf("\n\033[1;34m==> Stopping everything\033[0m\n")
-	for _, v := range slices.Backward(e.procs) {
-		v.Stop()
-	}
 	if e.receiver != nil {
 		e.receiver.Close()
 	}
-	if e.cp != nil {
-		if err := e.cp.Stop(); err != nil {
-			say("stopping the control plane: %v", err)
+	if e.Env != nil {
+		if err := e.Stop(); err != nil {
+			say("%v", err)
 		}
-	}
-	if e.dir != "" && os.Getenv("KEEP_LOGS") == "" {
-		_ = os.RemoveAll(e.dir)
 	}
 	say("All processes stopped.")
 }
 
-func (e *localEnv) waitForInterrupt() {
+func (e *localEnv) waitForInterrupt() error {
 	e.heading("Ready for hands-on use")
-	say("export KUBECONFIG=%s", e.kubeconfig)
-	say("alias kubectl=%s   # kubectl %s, matching the API server", e.kubectlBin, "v1.37")
-	say("kubectl apply -n %s -k %s", namespace, filepath.Join(e.root, "config", "samples"))
+	say("export KUBECONFIG=%s", e.AdminKubeconfig)
+	say("alias kubectl=%s   # kubectl %s, matching the API server", e.KubectlPath, "v1.37")
+	say("kubectl apply -n %s -k %s", namespace, filepath.Join(e.Root, "config", "samples"))
 	say("kubectl get destinations -n %s -o wide", namespace)
-	say("hookstream emulator: %s/v1 with X-API-Key: %s", e.emuURL, e.apiKey)
-	say("  deliveries: curl -X POST %s/_emulator/destinations/<status.id>/deliveries -d '{\"count\":3}'", e.emuURL)
-	say("  request counts: curl %s/_emulator/stats", e.emuURL)
+	say("hookstream emulator: %s/v1 with X-API-Key: %s", e.emu.URL, e.apiKey)
+	say("  deliveries: curl -X POST %s/_emulator/destinations/<status.id>/deliveries -d '{\"count\":3}'", e.emu.URL)
+	say("  request counts: curl %s/_emulator/stats", e.emu.URL)
 	say("local webhook receiver (point an http destination at it): %s", e.receiver.URL)
-	say("logs: %s", e.dir)
+	say("logs: %s", e.Dir)
 	say("\nPress Ctrl-C to stop everything.")
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	<-sig
-}
-
-// kubectl runs kubectl as the cluster admin and returns its output.
-func (e *localEnv) kubectl(args ...string) (string, error) {
-	cmd := exec.Command(e.kubectlBin, append([]string{"--kubeconfig", e.kubeconfig}, args...)...)
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("kubectl %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return out.String(), nil
+	return nil
 }
 
 // show runs kubectl, printing the command and its output as a person would see them.
 func (e *localEnv) show(args ...string) (string, error) {
 	fmt.Printf("\033[2m$ kubectl %s\033[0m\n", strings.Join(args, " "))
-	out, err := e.kubectl(args...)
+	out, err := e.Kubectl(args...)
 	fmt.Print(out)
 	return out, err
 }
 
 func (e *localEnv) jsonpath(name, path string) (string, error) {
-	return e.kubectl("get", "destination", name, "-n", namespace, "-o", "jsonpath="+path)
+	return e.Kubectl("get", "destination", name, "-n", namespace, "-o", "jsonpath="+path)
 }
 
 // waitForValue polls a jsonpath of a Destination until it has the wanted value.
@@ -241,48 +185,20 @@ func (e *localEnv) waitForValue(name, path, want string) error {
 }
 
 func (e *localEnv) requestReconcile(name string) error {
-	_, err := e.kubectl("annotate", "destination", name, "-n", namespace, "--overwrite",
+	_, err := e.Kubectl("annotate", "destination", name, "-n", namespace, "--overwrite",
 		"hookstream.io/reconcile-requested-at="+time.Now().Format(time.RFC3339Nano))
 	return err
 }
 
-func (e *localEnv) remote() (*hookstream.Client, error) {
-	return hookstream.New(hookstream.Options{BaseURL: e.emuURL + "/v1", APIKey: e.apiKey})
-}
-
-func (e *localEnv) stats() (map[string]map[string]int64, error) {
-	resp, err := http.Get(e.emuURL + "/_emulator/stats")
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var st struct {
-		Routes map[string]map[string]int64 `json:"routes"`
-	}
-	return st.Routes, json.NewDecoder(resp.Body).Decode(&st)
-}
-
-func countRoute(st map[string]map[string]int64, route string) int64 {
-	var n int64
-	for _, c := range st[route] {
-		n += c
-	}
-	return n
-}
-
 // tour shows the operator at work and checks each step.
-//
-//nolint:gocyclo // a linear script of steps, each with its own check; splitting it would hide the order
 func (e *localEnv) tour() error {
-	e.heading("Applying config/samples: an http destination (auth and a header from a Secret), " +
-		"an SQS one (secret key from a Secret), a paused one")
-	if _, err := e.show("apply", "-n", namespace, "-k", filepath.Join(e.root, "config", "samples")); err != nil {
+	e.heading("Applying config/samples: an http destination (auth and a header from a Secret), an SQS one (secret key from a Secret), a paused one")
+	if _, err := e.show("apply", "-n", namespace, "-k", filepath.Join(e.Root, "config", "samples")); err != nil {
 		return err
 	}
 
 	e.heading("Waiting for every Destination to be Ready")
-	if _, err := e.show("wait", "destinations", "--all", "-n", namespace,
-		"--for=condition=Ready", "--timeout=90s"); err != nil {
+	if _, err := e.show("wait", "destinations", "--all", "-n", namespace, "--for=condition=Ready", "--timeout=90s"); err != nil {
 		return err
 	}
 	if _, err := e.show("get", "destinations", "-n", namespace, "-o", "wide"); err != nil {
@@ -290,7 +206,7 @@ func (e *localEnv) tour() error {
 	}
 
 	e.heading("Editing a spec field: pointing orders-http at the local receiver (one PATCH with only that field)")
-	before, err := e.stats()
+	before, err := e.emu.Stats()
 	if err != nil {
 		return err
 	}
@@ -302,7 +218,7 @@ func (e *localEnv) tour() error {
 	if err != nil {
 		return err
 	}
-	hs, err := e.remote()
+	hs, err := e.emu.Client()
 	if err != nil {
 		return err
 	}
@@ -318,11 +234,11 @@ func (e *localEnv) tour() error {
 	}); err != nil {
 		return err
 	}
-	after, err := e.stats()
+	after, err := e.emu.Stats()
 	if err != nil {
 		return err
 	}
-	patches := countRoute(after, "PATCH /destinations/{id}") - countRoute(before, "PATCH /destinations/{id}")
+	patches := after.Count(emulator.RouteUpdateDestination) - before.Count(emulator.RouteUpdateDestination)
 	say("hookstream received %d PATCH for the edit; the operator's event:", patches)
 	if patches != 1 {
 		return fmt.Errorf("expected exactly one PATCH, saw %d", patches)
@@ -332,15 +248,9 @@ func (e *localEnv) tour() error {
 	}
 
 	e.heading("Delivering 3 events through the emulator to the local receiver")
-	resp, err := http.Post(e.emuURL+"/_emulator/destinations/"+id+"/deliveries", "application/json",
-		strings.NewReader(`{"count":3}`))
-	if err != nil {
+	if err := e.emu.Admin(context.Background(), http.MethodPost, "/_emulator/destinations/"+id+"/deliveries",
+		map[string]int{"count": 3}, nil); err != nil {
 		return err
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("deliveries: %d %s", resp.StatusCode, body)
 	}
 	got := e.receiver.Received()
 	if len(got) != 3 {
@@ -412,7 +322,7 @@ func (e *localEnv) tour() error {
 // showEvents prints the Destination's events and fails unless one has the reason.
 func (e *localEnv) showEvents(name, reason string) error {
 	return harness.WaitFor(30*time.Second, "a "+reason+" event", func() error {
-		out, err := e.kubectl("get", "events", "-n", namespace, "--field-selector", "involvedObject.name="+name,
+		out, err := e.Kubectl("get", "events", "-n", namespace, "--field-selector", "involvedObject.name="+name,
 			"-o", "custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message", "--sort-by=.metadata.creationTimestamp")
 		if err != nil {
 			return err

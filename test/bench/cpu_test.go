@@ -18,10 +18,7 @@ package bench
 
 import (
 	"fmt"
-	"net/url"
 	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,41 +119,4 @@ func machineCPU() (busy, total float64) {
 		}
 	}
 	return (total - idle) / clockTicks, total / clockTicks
-}
-
-// controlPlanePIDs finds the kube-apiserver serving host and the etcd behind it among the running processes.
-func controlPlanePIDs(host string) (apiserver, etcd int) {
-	u, err := url.Parse(host)
-	if err != nil {
-		return 0, 0
-	}
-	port := u.Port()
-	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	cmdlines := map[int][]string{}
-	for _, p := range procs {
-		b, err := os.ReadFile(p)
-		if err != nil || len(b) == 0 {
-			continue
-		}
-		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
-		cmdlines[pid] = strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-	}
-	etcdURL := ""
-	for pid, args := range cmdlines {
-		if filepath.Base(args[0]) != "kube-apiserver" || !slices.Contains(args, "--secure-port="+port) {
-			continue
-		}
-		apiserver = pid
-		for _, a := range args {
-			if v, ok := strings.CutPrefix(a, "--etcd-servers="); ok {
-				etcdURL = v
-			}
-		}
-	}
-	for pid, args := range cmdlines {
-		if etcdURL != "" && filepath.Base(args[0]) == "etcd" && slices.Contains(args, "--listen-client-urls="+etcdURL) {
-			etcd = pid
-		}
-	}
-	return apiserver, etcd
 }

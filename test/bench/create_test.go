@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
 // readyPollInterval is the pause between two lists of the Destinations while waiting for Ready.
@@ -65,9 +66,7 @@ type readyItem struct {
 
 // isReady reports a Destination whose Ready condition is True for its current generation.
 func (d *readyItem) isReady() bool {
-	c := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionReady)
-	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == d.Metadata.Generation &&
-		d.Status.ObservedGeneration == d.Metadata.Generation
+	return harness.ReadyForGeneration(d.Metadata.Generation, d.Status.ObservedGeneration, d.Status.Conditions)
 }
 
 // listReady lists the namespace's Destinations from the API server's watch cache (resourceVersion 0: no etcd read).

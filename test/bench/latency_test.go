@@ -33,6 +33,7 @@ import (
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/test/harness"
+	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
 
 const (
@@ -42,28 +43,10 @@ const (
 	sampleTimeout = 60 * time.Second
 )
 
-// adminClient reads the emulator's admin API, whose calls the emulator does not count in its stats.
-var adminClient = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-
-func adminGet(ctx context.Context, url string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := adminClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %d", url, resp.StatusCode)
-	}
-	return json.NewDecoder(resp.Body).Decode(out)
-}
-
-func listCalls(ctx context.Context, emuURL string) (int64, error) {
+// listCalls returns how many list requests the emulator counted.
+func listCalls(ctx context.Context, emu *harness.Emulator) (int64, error) {
 	var st emulator.Stats
-	if err := adminGet(ctx, emuURL+"/_emulator/stats", &st); err != nil {
+	if err := emu.Admin(ctx, http.MethodGet, "/_emulator/stats", nil, &st); err != nil {
 		return 0, err
 	}
 	return st.Count(emulator.RouteListDestinations), nil
@@ -117,16 +100,16 @@ func burstSchedule(start time.Time, span time.Duration) []plannedSample {
 
 // sampleLatencies changes the spec of one Destination at each planned time, one at a time (a sample that runs late
 // delays the next), and measures how long each takes to reach hookstream.
-func (bn *bench) sampleLatencies(ctx context.Context, emu *harness.Emulator, namespace string, picker *targetPicker,
+func (bn *bench) sampleLatencies(ctx context.Context, emu *harnesstest.Emulator, namespace string, picker *targetPicker,
 	tag string, plan []plannedSample) []sample {
 	slices.SortFunc(plan, func(a, b plannedSample) int { return a.at.Compare(b.at) })
 	out := make([]sample, 0, len(plan))
 	for i, p := range plan {
 		sleepUntil(p.at)
 		d := picker.pick()
-		listsBefore, _ := listCalls(ctx, emu.URL)
+		listsBefore, _ := listCalls(ctx, emu.Emulator)
 		lat, err := bn.specChange(ctx, emu, namespace, d, fmt.Sprintf("bench %s %d %d", tag, i, time.Now().UnixNano()))
-		listsAfter, _ := listCalls(ctx, emu.URL)
+		listsAfter, _ := listCalls(ctx, emu.Emulator)
 		s := sample{plannedSample: p, ms: ms(lat), atList: listsAfter > listsBefore}
 		if err != nil {
 			bn.logf("  spec change of %s: %v", d.Metadata.Name, err)
@@ -177,7 +160,7 @@ func percentile(sorted []float64, p float64) float64 {
 }
 
 // specChange patches spec.displayName and waits until the emulator's row has the new name.
-func (bn *bench) specChange(ctx context.Context, emu *harness.Emulator, namespace string, d *readyItem,
+func (bn *bench) specChange(ctx context.Context, emu *harnesstest.Emulator, namespace string, d *readyItem,
 	name string) (time.Duration, error) {
 	body, err := json.Marshal(map[string]any{"spec": map[string]any{"displayName": name}})
 	if err != nil {
@@ -188,14 +171,14 @@ func (bn *bench) specChange(ctx context.Context, emu *harness.Emulator, namespac
 	if err := bn.cl.Patch(ctx, obj, client.RawPatch(types.MergePatchType, body)); err != nil {
 		return 0, err
 	}
-	rowURL := emu.URL + "/_emulator/destinations/" + d.Status.ID
+	rowPath := "/_emulator/destinations/" + d.Status.ID
 	for {
 		var row struct {
 			Destination struct {
 				Name string `json:"name"`
 			} `json:"destination"`
 		}
-		if err := adminGet(ctx, rowURL, &row); err != nil {
+		if err := emu.Emulator.Admin(ctx, http.MethodGet, rowPath, nil, &row); err != nil {
 			return 0, err
 		}
 		if row.Destination.Name == name {
@@ -223,12 +206,12 @@ type listWatcher struct {
 	done chan struct{}
 }
 
-func startListWatcher(emuURL string) *listWatcher {
+func startListWatcher(emu *harness.Emulator) *listWatcher {
 	w := &listWatcher{stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
 		ctx := context.Background()
-		last, _ := listCalls(ctx, emuURL)
+		last, _ := listCalls(ctx, emu)
 		var lastIncrease time.Time
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
@@ -238,7 +221,7 @@ func startListWatcher(emuURL string) *listWatcher {
 				return
 			case <-tick.C:
 			}
-			n, err := listCalls(ctx, emuURL)
+			n, err := listCalls(ctx, emu)
 			if err != nil || n <= last {
 				continue
 			}

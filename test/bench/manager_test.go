@@ -29,6 +29,7 @@ import (
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/test/harness"
+	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
 
 // modeResult holds the figures of one manager run (list or get observation).
@@ -83,7 +84,7 @@ type snapshot struct {
 	stats      emulator.Stats
 	kube       kubeScrape
 	reconciles float64
-	manager    []promSample
+	manager    harness.Samples
 	cpu        cpuReading
 }
 
@@ -93,8 +94,8 @@ type managerRun struct {
 	metricsURL string
 }
 
-func (bn *bench) startManager(emu *harness.Emulator, namespace, mode string, interval time.Duration) *managerRun {
-	port := harness.FreePort(bn.b)
+func (bn *bench) startManager(emu *harnesstest.Emulator, namespace, mode string, interval time.Duration) *managerRun {
+	port := harnesstest.FreePort(bn.b)
 	cfg := bn.cfg
 	p := bn.env.StartManager(bn.b, emu, namespace,
 		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
@@ -103,7 +104,7 @@ func (bn *bench) startManager(emu *harness.Emulator, namespace, mode string, int
 		"--hookstream-rate-limit", fmt.Sprint(cfg.HookstreamRate), "--hookstream-rate-burst", fmt.Sprint(cfg.HookstreamBurst),
 		"--observation", mode)
 	m := &managerRun{proc: p, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", port)}
-	harness.WaitUntil(bn.b, 60*time.Second, "the manager's workers", func() error {
+	harnesstest.WaitUntil(bn.b, 60*time.Second, "the manager's workers", func() error {
 		if p.Exited() {
 			bn.b.Fatalf("the manager exited:\n%s", p.Logs())
 		}
@@ -115,7 +116,7 @@ func (bn *bench) startManager(emu *harness.Emulator, namespace, mode string, int
 	return m
 }
 
-func (bn *bench) snap(ctx context.Context, emu *harness.Emulator, m *managerRun) snapshot {
+func (bn *bench) snap(ctx context.Context, emu *harnesstest.Emulator, m *managerRun) snapshot {
 	s := snapshot{at: time.Now(), stats: emu.Stats(bn.b)}
 	var err error
 	if s.kube, err = scrapeKubeWrites(ctx, bn.kubeHTTP, bn.kube.Host); err != nil {
@@ -125,7 +126,7 @@ func (bn *bench) snap(ctx context.Context, emu *harness.Emulator, m *managerRun)
 	if m != nil {
 		components = bn.components(emu, m.proc)
 		if s.manager, err = managerMetrics(ctx, m.metricsURL); err == nil {
-			s.reconciles, _ = sumMetric(s.manager, "controller_runtime_reconcile_total",
+			s.reconciles, _ = s.manager.Sum("controller_runtime_reconcile_total",
 				map[string]string{"controller": "destination"})
 		}
 	}
@@ -134,7 +135,7 @@ func (bn *bench) snap(ctx context.Context, emu *harness.Emulator, m *managerRun)
 }
 
 // components names the processes of a phase for the CPU accounting.
-func (bn *bench) components(emu *harness.Emulator, manager *harness.Process) cpuComponents {
+func (bn *bench) components(emu *harnesstest.Emulator, manager *harness.Process) cpuComponents {
 	c := cpuComponents{"emulator": emu.Cmd.Process.Pid}
 	maps.Copy(c, bn.cpu)
 	if manager != nil {
@@ -149,11 +150,11 @@ func between(a, b snapshot, ownCreates, ownPatches int) window {
 	group := v1.GroupVersion.Group
 	writes.subtract(writeKey{Group: group, Resource: "destinations", Verb: "POST", Code: "201"}, float64(ownCreates))
 	writes.subtract(writeKey{Group: group, Resource: "destinations", Verb: "PATCH", Code: "200"}, float64(ownPatches))
-	calls := statsMinus(b.stats, a.stats)
+	calls := harness.StatsSince(b.stats, a.stats)
 	return window{
 		Seconds:           b.at.Sub(a.at).Seconds(),
-		HookstreamCalls:   calls.byRoute(),
-		HookstreamTotal:   calls.total(),
+		HookstreamCalls:   byRoute(calls),
+		HookstreamTotal:   calls.Total(),
 		KubeWrites:        writes.rows(),
 		DestinationWrites: writes.total("destinations"),
 		EventWrites:       writes.total("events"),
@@ -181,7 +182,7 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 	if err != nil {
 		mem1.finish()
 		bn.keepLog(m1.proc, mode+"-manager-create")
-		return nil, fmt.Errorf("%s: %w\nmanager log tail:\n%s", mode, err, tail(m1.proc.Logs(), 40))
+		return nil, fmt.Errorf("%s: %w\nmanager log tail:\n%s", mode, err, m1.proc.Tail(40))
 	}
 	cpuAtReady := readCPU(bn.components(emu, m1.proc))
 	res.CreatesDoneSeconds, res.AllReadySeconds = out.CreatesDone.Seconds(), out.AllReady.Seconds()
@@ -224,7 +225,7 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 	restartAt := time.Now()
 	m2 := bn.startManager(emu, ns, mode, interval)
 	mem2 := startMemorySampler(m2.proc.Cmd.Process.Pid, m2.metricsURL)
-	lists := startListWatcher(emu.URL)
+	lists := startListWatcher(emu.Emulator)
 	sleepUntil(restartAt.Add(interval + time.Second + margin))
 	s4 := bn.snap(ctx, emu, m2)
 	res.Restart = between(s3, s4, 0, 0)
@@ -298,14 +299,6 @@ func sleepUntil(t time.Time) {
 	if d := time.Until(t); d > 0 {
 		time.Sleep(d)
 	}
-}
-
-func tail(s string, lines int) string {
-	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(l) > lines {
-		l = l[len(l)-lines:]
-	}
-	return strings.Join(l, "\n")
 }
 
 // targetPicker hands out Ready Destinations in a random order, so that samples spread over the whole set.

@@ -17,10 +17,8 @@ limitations under the License.
 package bench
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"os"
@@ -31,98 +29,8 @@ import (
 	"time"
 
 	"github.com/hookstream/hookstream-operator/internal/emulator"
+	"github.com/hookstream/hookstream-operator/test/harness"
 )
-
-// promSample is one line of the Prometheus text format.
-type promSample struct {
-	name   string
-	labels map[string]string
-	value  float64
-}
-
-// parseProm reads the Prometheus text exposition format, which is all the API server and the manager serve to a
-// client that does not ask for protobuf. Malformed lines are skipped: a scrape must not fail on a metric the
-// benchmark does not read.
-func parseProm(r io.Reader) []promSample {
-	var out []promSample
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		s, ok := parsePromLine(line)
-		if ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func parsePromLine(line string) (promSample, bool) {
-	s := promSample{labels: map[string]string{}}
-	i := strings.IndexAny(line, "{ ")
-	if i < 0 {
-		return s, false
-	}
-	s.name = line[:i]
-	rest := line[i:]
-	if rest[0] == '{' {
-		rest = rest[1:]
-		for {
-			rest = strings.TrimLeft(rest, " ,")
-			if rest == "" {
-				return s, false
-			}
-			if rest[0] == '}' {
-				rest = rest[1:]
-				break
-			}
-			eq := strings.IndexByte(rest, '=')
-			if eq < 0 || eq+1 >= len(rest) || rest[eq+1] != '"' {
-				return s, false
-			}
-			key := strings.TrimSpace(rest[:eq])
-			rest = rest[eq+2:]
-			var val strings.Builder
-			closed := false
-			for j := 0; j < len(rest); j++ {
-				c := rest[j]
-				if c == '\\' && j+1 < len(rest) {
-					j++
-					switch rest[j] {
-					case 'n':
-						val.WriteByte('\n')
-					default:
-						val.WriteByte(rest[j])
-					}
-					continue
-				}
-				if c == '"' {
-					rest = rest[j+1:]
-					closed = true
-					break
-				}
-				val.WriteByte(c)
-			}
-			if !closed {
-				return s, false
-			}
-			s.labels[key] = val.String()
-		}
-	}
-	fields := strings.Fields(rest)
-	if len(fields) == 0 {
-		return s, false
-	}
-	v, err := strconv.ParseFloat(fields[0], 64)
-	if err != nil {
-		return s, false
-	}
-	s.value = v
-	return s, true
-}
 
 // writeKey names one kind of Kubernetes write as the API server counts it.
 type writeKey struct {
@@ -163,36 +71,27 @@ type kubeScrape struct {
 // /metrics as the cluster admin.
 func scrapeKubeWrites(ctx context.Context, hc *http.Client, host string) (kubeScrape, error) {
 	out := kubeScrape{writes: kubeWrites{}, durationSum: map[writeKey]float64{}, durationCount: map[writeKey]float64{}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(host, "/")+"/metrics", nil)
+	samples, err := harness.ScrapeMetrics(ctx, hc, strings.TrimRight(host, "/")+"/metrics")
 	if err != nil {
-		return out, err
+		return out, fmt.Errorf("the API server's metrics: %w", err)
 	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return out, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		return out, fmt.Errorf("GET /metrics of the API server: %d %s", resp.StatusCode, b)
-	}
-	for _, s := range parseProm(resp.Body) {
-		if !mutatingVerbs[s.labels["verb"]] {
+	for _, s := range samples {
+		if !mutatingVerbs[s.Labels["verb"]] {
 			continue
 		}
-		if r := s.labels["resource"]; r != "destinations" && r != "events" {
+		if r := s.Labels["resource"]; r != "destinations" && r != "events" {
 			continue
 		}
-		k := writeKey{Group: s.labels["group"], Resource: s.labels["resource"], Subresource: s.labels["subresource"],
-			Verb: s.labels["verb"]}
-		switch s.name {
+		k := writeKey{Group: s.Labels["group"], Resource: s.Labels["resource"], Subresource: s.Labels["subresource"],
+			Verb: s.Labels["verb"]}
+		switch s.Name {
 		case "apiserver_request_total":
-			k.Code = s.labels["code"]
-			out.writes[k] += s.value
+			k.Code = s.Labels["code"]
+			out.writes[k] += s.Value
 		case "apiserver_request_duration_seconds_sum":
-			out.durationSum[k] += s.value
+			out.durationSum[k] += s.Value
 		case "apiserver_request_duration_seconds_count":
-			out.durationCount[k] += s.value
+			out.durationCount[k] += s.Value
 		}
 	}
 	return out, nil
@@ -263,38 +162,10 @@ func (w kubeWrites) rows() []writeCount {
 	return out
 }
 
-// hsCalls is a delta of the emulator's request counts: route -> HTTP status -> requests.
-type hsCalls map[string]map[int]int64
-
-func statsMinus(after, before emulator.Stats) hsCalls {
-	out := hsCalls{}
-	for route, codes := range after.Routes {
-		for code, n := range codes {
-			if d := n - before.Routes[route][code]; d != 0 {
-				if out[route] == nil {
-					out[route] = map[int]int64{}
-				}
-				out[route][code] = d
-			}
-		}
-	}
-	return out
-}
-
-func (c hsCalls) total() int64 {
-	var n int64
-	for _, codes := range c {
-		for _, v := range codes {
-			n += v
-		}
-	}
-	return n
-}
-
 // byRoute flattens to "route" -> count, with the status code appended when it is not 2xx.
-func (c hsCalls) byRoute() map[string]int64 {
+func byRoute(st emulator.Stats) map[string]int64 {
 	out := map[string]int64{}
-	for route, codes := range c {
+	for route, codes := range st.Routes {
 		for code, n := range codes {
 			key := route
 			if code < 200 || code > 299 {
@@ -307,43 +178,8 @@ func (c hsCalls) byRoute() map[string]int64 {
 }
 
 // managerMetrics scrapes the manager's plain-HTTP metrics endpoint.
-func managerMetrics(ctx context.Context, url string) ([]promSample, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %d", url, resp.StatusCode)
-	}
-	return parseProm(resp.Body), nil
-}
-
-// sumMetric adds up the samples of one metric whose labels include match.
-func sumMetric(samples []promSample, name string, match map[string]string) (float64, bool) {
-	var n float64
-	found := false
-	for _, s := range samples {
-		if s.name != name {
-			continue
-		}
-		ok := true
-		for k, v := range match {
-			if s.labels[k] != v {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			n += s.value
-			found = true
-		}
-	}
-	return n, found
+func managerMetrics(ctx context.Context, url string) (harness.Samples, error) {
+	return harness.ScrapeMetrics(ctx, nil, url)
 }
 
 // procStatus reads the resident set size now (VmRSS) and its peak since the process started (VmHWM), in bytes.
@@ -422,13 +258,13 @@ func (s *memorySampler) sample() {
 		s.peaks.PeakRSSBytes = max(s.peaks.PeakRSSBytes, hwm)
 	}
 	if merr == nil {
-		if v, ok := sumMetric(samples, "go_memstats_heap_alloc_bytes", nil); ok {
+		if v, ok := samples.Sum("go_memstats_heap_alloc_bytes", nil); ok {
 			s.peaks.PeakHeapAllocBytes = max(s.peaks.PeakHeapAllocBytes, int64(v))
 		}
-		if v, ok := sumMetric(samples, "go_memstats_heap_inuse_bytes", nil); ok {
+		if v, ok := samples.Sum("go_memstats_heap_inuse_bytes", nil); ok {
 			s.peaks.PeakHeapInuseBytes = max(s.peaks.PeakHeapInuseBytes, int64(v))
 		}
-		if v, ok := sumMetric(samples, "process_cpu_seconds_total", nil); ok {
+		if v, ok := samples.Sum("process_cpu_seconds_total", nil); ok {
 			s.peaks.CPUSeconds = v
 		}
 		s.peaks.Samples++
@@ -446,11 +282,11 @@ func (s *memorySampler) finish() memoryPeaks {
 
 // meanBetween returns the mean of a histogram or summary over the samples observed between two scrapes, in
 // milliseconds, and how many observations it covers.
-func meanBetween(before, after []promSample, name string, match map[string]string) (meanMs, count float64, ok bool) {
-	sumA, _ := sumMetric(before, name+"_sum", match)
-	countA, _ := sumMetric(before, name+"_count", match)
-	sumB, okSum := sumMetric(after, name+"_sum", match)
-	countB, okCount := sumMetric(after, name+"_count", match)
+func meanBetween(before, after harness.Samples, name string, match map[string]string) (meanMs, count float64, ok bool) {
+	sumA, _ := before.Sum(name+"_sum", match)
+	countA, _ := before.Sum(name+"_count", match)
+	sumB, okSum := after.Sum(name+"_sum", match)
+	countB, okCount := after.Sum(name+"_count", match)
 	if !okSum || !okCount || countB <= countA {
 		return 0, 0, false
 	}
@@ -465,7 +301,7 @@ type pathTime struct {
 }
 
 // managerCreatePath reads from the manager's metrics where the time of its reconciles went between two scrapes.
-func managerCreatePath(before, after []promSample) []pathTime {
+func managerCreatePath(before, after harness.Samples) []pathTime {
 	var out []pathTime
 	for _, m := range []struct {
 		step, name string

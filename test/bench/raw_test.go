@@ -28,6 +28,7 @@ import (
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
 // rawDefinition says what the raw-limit reference does; it is printed with the figures.
@@ -146,7 +147,7 @@ func (bn *bench) runRaw(ctx context.Context) (*rawResult, error) {
 		CreatesDoneSeconds: out.CreatesDone.Seconds(),
 		LoopDoneSeconds:    loopDone.Seconds(),
 		AllReadySeconds:    out.AllReady.Seconds(),
-		HookstreamCalls:    statsMinus(emu.Stats(bn.b), statsBefore).byRoute(),
+		HookstreamCalls:    byRoute(harness.StatsSince(emu.Stats(bn.b), statsBefore)),
 		KubeWrites:         writes.rows(),
 		ReadyLists:         out.Lists,
 		MeanReadyListMs:    ms(out.ListTime) / float64(max(1, out.Lists)),

@@ -17,7 +17,6 @@ limitations under the License.
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -25,8 +24,7 @@ import (
 	"time"
 
 	"github.com/hookstream/hookstream-operator/internal/emulator"
-	"github.com/hookstream/hookstream-operator/internal/hookstream"
-	"github.com/hookstream/hookstream-operator/test/harness"
+	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
 
 // TestKillBetweenCreateAndStatusWrite kills the real manager with SIGKILL after hookstream created a destination
@@ -39,10 +37,7 @@ func TestKillBetweenCreateAndStatusWrite(t *testing.T) {
 	emu.Admin(t, "PUT", "/_emulator/faults", map[string]any{
 		"response_delay_ms": 400, "routes": []string{emulator.RouteCreateDestination},
 	}, nil)
-	hs, err := hookstream.New(hookstream.Options{BaseURL: emu.URL + "/v1", APIKey: harness.APIKey})
-	if err != nil {
-		t.Fatal(err)
-	}
+	hs := emu.Client(t)
 	ns := s.NewNamespace(t, "crash")
 	slugOf := func(i int) string { return fmt.Sprintf("%s-c%02d", ns, i) }
 
@@ -51,8 +46,8 @@ func TestKillBetweenCreateAndStatusWrite(t *testing.T) {
 		mgr := s.StartManager(t, emu, ns)
 		s.Apply(t, ns, fmt.Sprintf("apiVersion: hookstream.io/v1alpha1\nkind: Destination\nmetadata: {name: c%02d}\n"+
 			"spec:\n  slug: %s\n  http: {url: \"https://receiver.example.com/%d\"}\n", i, slugOf(i), i))
-		harness.WaitUntil(t, 30*time.Second, "hookstream to create "+slugOf(i), func() error {
-			if remoteBySlug(t, hs)[slugOf(i)] == 0 {
+		harnesstest.WaitUntil(t, 30*time.Second, "hookstream to create "+slugOf(i), func() error {
+			if len(harnesstest.RemoteBySlug(t, hs)[slugOf(i)]) == 0 {
 				return fmt.Errorf("no destination with slug %s yet", slugOf(i))
 			}
 			return nil
@@ -73,48 +68,27 @@ func TestKillBetweenCreateAndStatusWrite(t *testing.T) {
 	if _, err := s.Kubectl("wait", "destinations", "--all", "-n", ns, "--for=condition=Ready", "--timeout=120s"); err != nil {
 		t.Fatalf("%v\n%s", err, mgr.Logs())
 	}
-	counts := remoteBySlug(t, hs)
+	remote := harnesstest.RemoteBySlug(t, hs)
 	total := 0
-	for slug, n := range counts {
+	for slug, rows := range remote {
 		if strings.HasPrefix(slug, ns+"-") {
-			total += n
+			total += len(rows)
 		}
 	}
 	if total != kills {
 		t.Errorf("hookstream holds %d destinations for %d Destinations", total, kills)
 	}
-	ids := remoteIDsBySlug(t, hs)
 	for i := range kills {
-		if n := counts[slugOf(i)]; n != 1 {
-			t.Errorf("slug %s: %d remote destinations, want exactly 1", slugOf(i), n)
+		rows := remote[slugOf(i)]
+		if len(rows) != 1 {
+			t.Errorf("slug %s: %d remote destinations, want exactly 1", slugOf(i), len(rows))
 		}
-		if d := getDestination(t, ns, fmt.Sprintf("c%02d", i)); d.Status.ID != ids[slugOf(i)] {
-			t.Errorf("c%02d: status.id %q, hookstream has %q", i, d.Status.ID, ids[slugOf(i)])
+		id := ""
+		if len(rows) > 0 {
+			id = rows[len(rows)-1].ID
+		}
+		if d := getDestination(t, ns, fmt.Sprintf("c%02d", i)); d.Status.ID != id {
+			t.Errorf("c%02d: status.id %q, hookstream has %q", i, d.Status.ID, id)
 		}
 	}
-}
-
-// remoteBySlug counts hookstream's destinations per slug.
-func remoteBySlug(t *testing.T, hs *hookstream.Client) map[string]int {
-	t.Helper()
-	counts := map[string]int{}
-	for d, err := range hs.AllDestinations(context.Background()) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		counts[d.Slug]++
-	}
-	return counts
-}
-
-func remoteIDsBySlug(t *testing.T, hs *hookstream.Client) map[string]string {
-	t.Helper()
-	ids := map[string]string{}
-	for d, err := range hs.AllDestinations(context.Background()) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids[d.Slug] = d.ID
-	}
-	return ids
 }

@@ -24,7 +24,7 @@ import (
 	"time"
 
 	"github.com/hookstream/hookstream-operator/internal/emulator"
-	"github.com/hookstream/hookstream-operator/test/harness"
+	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
 
 const (
@@ -70,7 +70,7 @@ func TestLifecycleWithKubectl(t *testing.T) {
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "lifecycle")
 	mgr := s.StartManager(t, emu, ns)
-	rcv := harness.NewReceiver(t)
+	rcv := harnesstest.NewReceiver(t)
 
 	s.Apply(t, ns, fmt.Sprintf(`
 apiVersion: v1
@@ -127,7 +127,7 @@ spec:
 		}
 	}
 	s.MustKubectl(t, "annotate", "destination", "orders", "-n", ns, "--overwrite", "hookstream.io/reconcile-requested-at="+time.Now().Format(time.RFC3339Nano))
-	harness.WaitUntil(t, 30*time.Second, "event count in status", func() error {
+	harnesstest.WaitUntil(t, 30*time.Second, "event count in status", func() error {
 		if d = getDestination(t, ns, "orders"); d.Status.EventCount != 3 || d.Status.LastDeliveryAt == "" {
 			return fmt.Errorf("eventCount %d lastDeliveryAt %q", d.Status.EventCount, d.Status.LastDeliveryAt)
 		}
@@ -137,7 +137,7 @@ spec:
 	// An edit of the spec reaches hookstream as a PATCH.
 	before := emu.Stats(t)
 	s.MustKubectl(t, "patch", "destination", "orders", "-n", ns, "--type=merge", "-p", `{"spec":{"state":"paused"}}`)
-	harness.WaitUntil(t, 30*time.Second, "state paused", func() error {
+	harnesstest.WaitUntil(t, 30*time.Second, "state paused", func() error {
 		if d = getDestination(t, ns, "orders"); d.Status.State != "paused" {
 			return fmt.Errorf("state %q", d.Status.State)
 		}
@@ -229,7 +229,7 @@ func TestRestartMakesNoWrites(t *testing.T) {
 
 	// A short interval makes the restarted manager spread its first checks over 3 s, and run them from one list.
 	s.StartManager(t, emu, ns, "--drift-interval", "3s")
-	harness.WaitUntil(t, 60*time.Second, "the first checks after the restart", func() error {
+	harnesstest.WaitUntil(t, 60*time.Second, "the first checks after the restart", func() error {
 		if got := emu.Stats(t).Count(emulator.RouteListDestinations) - before.Count(emulator.RouteListDestinations); got < 1 {
 			return fmt.Errorf("%d list calls", got)
 		}

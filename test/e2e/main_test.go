@@ -25,9 +25,10 @@ import (
 	"testing"
 
 	"github.com/hookstream/hookstream-operator/test/harness"
+	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
 
-var s *harness.Env
+var s harnesstest.Env
 
 func TestMain(m *testing.M) {
 	env, cleanup, err := harness.Setup()
@@ -35,7 +36,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(1)
 	}
-	s = env
+	s = harnesstest.Env{Env: env}
 	code := m.Run()
 	cleanup()
 	os.Exit(code)

@@ -21,48 +21,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/test/harness"
+	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
-
-// apiServerPID finds the kube-apiserver this test process started, by its secure port.
-func apiServerPID(t testing.TB, port string) int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	must(t, err)
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		if err != nil {
-			continue
-		}
-		args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
-		if filepath.Base(args[0]) != "kube-apiserver" || !slices.Contains(args, "--secure-port="+port) {
-			continue
-		}
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		// The fields after the command name, which is in parentheses, start with the state and the parent pid.
-		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-		if len(fields) > 1 && fields[1] == strconv.Itoa(os.Getpid()) {
-			return pid
-		}
-	}
-	t.Fatalf("no kube-apiserver child of this process serves port %s", port)
-	return 0
-}
 
 func processGone(pid int) bool {
 	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
@@ -89,7 +55,8 @@ func restartAPIServer(t testing.TB) (time.Duration, string) {
 			must(t, copyFile(filepath.Join(api.CertDir, e.Name()), filepath.Join(keep, e.Name())))
 		}
 	}
-	pid := apiServerPID(t, port)
+	pid, err := harness.APIServerPID(s.ControlPlane.Config.Host)
+	must(t, err)
 	down := time.Now()
 	must(t, syscall.Kill(pid, syscall.SIGTERM))
 	var how string
@@ -99,7 +66,7 @@ func restartAPIServer(t testing.TB) (time.Duration, string) {
 	if !processGone(pid) {
 		must(t, syscall.Kill(pid, syscall.SIGKILL))
 		how = fmt.Sprintf("SIGTERM, still running after %s, then SIGKILL", grace)
-		harness.WaitUntil(t, 10*time.Second, "the kube-apiserver to die", func() error {
+		harnesstest.WaitUntil(t, 10*time.Second, "the kube-apiserver to die", func() error {
 			if !processGone(pid) {
 				return fmt.Errorf("pid %d is still there", pid)
 			}
@@ -157,16 +124,16 @@ func TestAPIServerRestartWhileReconciling(t *testing.T) {
 		must(t, deleteDestination(ns, name))
 	}
 	r.Attempted = len(created) + len(updated) + len(deleted)
-	harness.WaitUntil(t, 60*time.Second, "the manager to be part-way through the batch", func() error {
-		if n := successes(statsSince(emu.Stats(t), before), emulator.RouteCreateDestination); n < int64(max(1, len(created)/4)) {
+	harnesstest.WaitUntil(t, 60*time.Second, "the manager to be part-way through the batch", func() error {
+		if n := successes(harness.StatsSince(emu.Stats(t), before), emulator.RouteCreateDestination); n < int64(max(1, len(created)/4)) {
 			return fmt.Errorf("%d creates so far", n)
 		}
 		return nil
 	})
 	atFault := emu.Stats(t)
-	posted := successes(statsSince(atFault, before), emulator.RouteCreateDestination)
+	posted := successes(harness.StatsSince(atFault, before), emulator.RouteCreateDestination)
 	downFor, how := restartAPIServer(t)
-	during := statsSince(emu.Stats(t), atFault)
+	during := harness.StatsSince(emu.Stats(t), atFault)
 	r.FaultCalls = during.Total()
 	r.note("the API server was restarted (%s) after %d of %d creates reached hookstream, and was unavailable for %s; "+
 		"calls meanwhile: %s", how, posted, len(created), downFor.Round(100*time.Millisecond), describeStats(during))
@@ -180,7 +147,7 @@ func TestAPIServerRestartWhileReconciling(t *testing.T) {
 	tl := compareRemote(t, hs, ns, want, gone)
 	tl.addTo(r)
 	tl.report(t)
-	repeated, writes := repeatedWrites(statsSince(emu.Stats(t), before), len(created), len(updated), len(deleted))
+	repeated, writes := repeatedWrites(harness.StatsSince(emu.Stats(t), before), len(created), len(updated), len(deleted))
 	r.Duplicated += repeated
 	r.note("%s", writes)
 	if repeated > 0 {

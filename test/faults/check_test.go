@@ -27,6 +27,7 @@ import (
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/emulator"
+	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
 // TestRequestedCheckDuringFailures asks for a check of every Destination (the reconcile-requested-at annotation)
@@ -71,7 +72,7 @@ func TestRequestedCheckDuringFailures(t *testing.T) {
 				}
 			}
 		}
-		during := statsSince(emu.Stats(t), before)
+		during := harness.StatsSince(emu.Stats(t), before)
 		faultCalls += during.Total()
 		emu.ClearFaults(t)
 		r.note("incident %d (%s of 500s, check %q requested on %d Destinations): %d reported Synced=True for the "+

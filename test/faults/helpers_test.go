@@ -17,7 +17,6 @@ limitations under the License.
 package faults
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,11 +24,8 @@ import (
 	"maps"
 	"math"
 	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -38,12 +34,14 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
 	"github.com/hookstream/hookstream-operator/test/harness"
+	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
 
 // writeRoutes are the routes whose requests change hookstream.
@@ -68,7 +66,7 @@ func specFor(name string, version int) spec {
 func (sp spec) applyTo(d *v1.Destination) {
 	d.Spec.DisplayName = sp.DisplayName
 	d.Spec.HTTP = &v1.HTTPDestination{URL: sp.URL}
-	d.Spec.Retry = &v1.RetryPolicy{MaxAttempts: new(sp.MaxAttempts)}
+	d.Spec.Retry = &v1.RetryPolicy{MaxAttempts: ptr.To(sp.MaxAttempts)}
 }
 
 func specOf(d *v1.Destination) spec {
@@ -146,12 +144,8 @@ func deleteDestination(ns, name string) error {
 	})
 }
 
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+// must fails the test on error.
+var must = harnesstest.Must
 
 func listDestinations(ns string) ([]v1.Destination, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -164,9 +158,7 @@ func listDestinations(ns string) ([]v1.Destination, error) {
 }
 
 func readyForGeneration(d *v1.Destination) bool {
-	ready := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionReady)
-	return ready != nil && ready.Status == metav1.ConditionTrue && ready.ObservedGeneration == d.Generation &&
-		d.Status.ObservedGeneration == d.Generation
+	return harness.ReadyForGeneration(d.Generation, d.Status.ObservedGeneration, d.Status.Conditions)
 }
 
 func conditionSummary(d *v1.Destination) string {
@@ -209,7 +201,7 @@ func notConverged(ns string, want map[string]spec) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	slices.Sort(problems)
+	sort.Strings(problems)
 	more := ""
 	if len(problems) > 5 {
 		more = fmt.Sprintf(" (and %d more)", len(problems)-5)
@@ -232,7 +224,7 @@ func waitConverged(t testing.TB, ns string, want map[string]spec, procs ...*harn
 	}
 	var logs strings.Builder
 	for _, p := range procs {
-		fmt.Fprintf(&logs, "\n--- %s (%s) ---\n%s", p.Name, p.LogPath, logTail(p, 40))
+		fmt.Fprintf(&logs, "\n--- %s (%s) ---\n%s", p.Name, p.LogPath, p.Tail(40))
 	}
 	t.Fatalf("not converged after %s: %v%s", size.recoveryLimit, err, logs.String())
 	return 0
@@ -262,27 +254,12 @@ func (tl *tally) report(t testing.TB) {
 	}
 }
 
-// remoteBySlug reads every remote destination of the emulator's project, by slug.
-func remoteBySlug(t testing.TB, hs *hookstream.Client) map[string][]*hookstream.Destination {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	rows := map[string][]*hookstream.Destination{}
-	for d, err := range hs.AllDestinations(ctx) {
-		if err != nil {
-			t.Fatalf("listing hookstream's destinations: %v", err)
-		}
-		rows[d.Slug] = append(rows[d.Slug], d)
-	}
-	return rows
-}
-
 // compareRemote compares hookstream with the Destinations: one remote destination per existing Destination,
 // carrying its spec and recorded in its status, and none for the deleted ones or anything else.
 func compareRemote(t testing.TB, hs *hookstream.Client, ns string, want map[string]spec, deleted map[string]bool) tally {
 	t.Helper()
 	var tl tally
-	rows := remoteBySlug(t, hs)
+	rows := harnesstest.RemoteBySlug(t, hs)
 	items, err := listDestinations(ns)
 	if err != nil {
 		t.Fatal(err)
@@ -350,22 +327,6 @@ func ptrValue[T any](p *T) any {
 	return *p
 }
 
-// statsSince is the requests counted between two snapshots of the emulator's stats.
-func statsSince(after, before emulator.Stats) emulator.Stats {
-	out := emulator.Stats{Routes: map[string]map[int]int64{}}
-	for route, codes := range after.Routes {
-		for code, n := range codes {
-			if d := n - before.Routes[route][code]; d != 0 {
-				if out.Routes[route] == nil {
-					out.Routes[route] = map[int]int64{}
-				}
-				out.Routes[route][code] = d
-			}
-		}
-	}
-	return out
-}
-
 func successes(st emulator.Stats, route string) int64 {
 	var n int64
 	for code, count := range st.Routes[route] {
@@ -413,57 +374,8 @@ func repeatedWrites(st emulator.Stats, creates, updates, deletes int) (int, stri
 		successes(st, emulator.RouteDeleteDestination), deletes, st.CountStatus(emulator.RouteDeleteDestination, http.StatusNotFound))
 }
 
-// apiRequest is one /v1 request as the emulator logged it.
-type apiRequest struct {
-	Start, End time.Time
-	Method     string
-	Path       string
-	Status     int
-}
-
-// emulatorRequests parses the emulator's request log: one line per request, written when it ends, with its
-// duration, so the time it arrived is known to the millisecond. Admin requests are left out.
-func emulatorRequests(t testing.TB, emu *harness.Emulator) []apiRequest {
-	t.Helper()
-	f, err := os.Open(emu.LogPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = f.Close() }()
-	var out []apiRequest
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.Contains(line, " msg=request ") || !strings.Contains(line, " path=/v1") {
-			continue
-		}
-		fields := map[string]string{}
-		for kv := range strings.FieldsSeq(line) {
-			if k, v, ok := strings.Cut(kv, "="); ok {
-				fields[k] = v
-			}
-		}
-		end, err := time.Parse(time.RFC3339Nano, fields["time"])
-		if err != nil {
-			t.Fatalf("emulator log line %q: %v", line, err)
-		}
-		d, err := time.ParseDuration(fields["duration"])
-		if err != nil {
-			t.Fatalf("emulator log line %q: %v", line, err)
-		}
-		status, _ := strconv.Atoi(fields["status"])
-		out = append(out, apiRequest{Start: end.Add(-d), End: end, Method: fields["method"], Path: fields["path"], Status: status})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	slices.SortFunc(out, func(a, b apiRequest) int { return a.Start.Compare(b.Start) })
-	return out
-}
-
 // arrivalsBetween returns the arrival times of the requests that arrived in [from, to).
-func arrivalsBetween(reqs []apiRequest, from, to time.Time) []time.Time {
+func arrivalsBetween(reqs []harness.Request, from, to time.Time) []time.Time {
 	var out []time.Time
 	for _, r := range reqs {
 		if !r.Start.Before(from) && r.Start.Before(to) {
@@ -493,66 +405,6 @@ func backoffAttempts(d time.Duration) int {
 	return 1 + int(math.Floor(math.Log2(float64(d)/float64(5*time.Millisecond)+1)))
 }
 
-// portOf returns the port of an http://host:port URL.
-func portOf(t testing.TB, raw string) int {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := strconv.Atoi(u.Port())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return port
-}
-
-// tcpStates names the states of /proc/net/tcp.
-var tcpStates = map[string]string{
-	"01": "ESTABLISHED", "02": "SYN_SENT", "03": "SYN_RECV", "04": "FIN_WAIT1", "05": "FIN_WAIT2", "06": "TIME_WAIT",
-	"07": "CLOSE", "08": "CLOSE_WAIT", "09": "LAST_ACK", "0A": "LISTEN", "0B": "CLOSING",
-}
-
-// connectionsTo counts the TCP sockets that process pid holds open towards remotePort, by state. /proc/<pid>/net/tcp
-// lists every socket of the network namespace, so the process's own are picked by the socket inodes of its file
-// descriptors.
-func connectionsTo(pid, remotePort int) (map[string]int, error) {
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-	if err != nil {
-		return nil, err
-	}
-	inodes := map[string]bool{}
-	for _, fd := range fds {
-		target, err := os.Readlink(filepath.Join(fmt.Sprintf("/proc/%d/fd", pid), fd.Name()))
-		if err != nil {
-			continue // closed meanwhile
-		}
-		if inode, ok := strings.CutPrefix(target, "socket:["); ok {
-			inodes[strings.TrimSuffix(inode, "]")] = true
-		}
-	}
-	counts := map[string]int{}
-	for _, table := range []string{"tcp", "tcp6"} {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/%s", pid, table))
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(data), "\n")[1:] {
-			f := strings.Fields(line)
-			if len(f) < 10 || !inodes[f[9]] {
-				continue
-			}
-			_, portHex, _ := strings.Cut(f[2], ":")
-			port, err := strconv.ParseInt(portHex, 16, 32)
-			if err != nil || int(port) != remotePort {
-				continue
-			}
-			counts[tcpStates[f[3]]]++
-		}
-	}
-	return counts, nil
-}
-
 func total(counts map[string]int) int {
 	n := 0
 	for _, c := range counts {
@@ -566,35 +418,15 @@ var metricsClient = &http.Client{Timeout: 5 * time.Second, Transport: &http.Tran
 
 // scrape reads one metric from a Prometheus text endpoint, adding up its samples across labels.
 func scrape(metricsURL, name string) (float64, error) {
-	resp, err := metricsClient.Get(metricsURL)
+	samples, err := harness.ScrapeMetrics(context.Background(), metricsClient, metricsURL)
 	if err != nil {
 		return 0, err
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("GET %s: %s", metricsURL, resp.Status)
-	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	var sum float64
-	found := false
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, name+" ") && !strings.HasPrefix(line, name+"{") {
-			continue
-		}
-		f := strings.Fields(line)
-		v, err := strconv.ParseFloat(f[len(f)-1], 64)
-		if err != nil {
-			return 0, fmt.Errorf("metric line %q: %v", line, err)
-		}
-		sum += v
-		found = true
-	}
+	sum, found := samples.Sum(name, nil)
 	if !found {
 		return 0, fmt.Errorf("%s has no metric %s", metricsURL, name)
 	}
-	return sum, sc.Err()
+	return sum, nil
 }
 
 // annotateAll sets the reconcile-requested-at annotation on every Destination of ns, asking for a check now.
@@ -613,7 +445,7 @@ func annotateAll(t testing.TB, ns, value string) {
 // waitAll polls until check accepts every Destination of ns (at least one), failing after limit.
 func waitAll(t testing.TB, ns string, limit time.Duration, what string, check func(d *v1.Destination) error) {
 	t.Helper()
-	harness.WaitUntil(t, limit, what, func() error {
+	harnesstest.WaitUntil(t, limit, what, func() error {
 		items, err := listDestinations(ns)
 		if err != nil {
 			return err
@@ -648,7 +480,7 @@ func checkNoPanic(t testing.TB, procs ...*harness.Process) {
 	for _, p := range procs {
 		logs := p.Logs()
 		if strings.Contains(logs, "panic: ") || strings.Contains(logs, "Observed a panic") {
-			t.Errorf("%s (%s) panicked:\n%s", p.Name, p.LogPath, logTail(p, 60))
+			t.Errorf("%s (%s) panicked:\n%s", p.Name, p.LogPath, p.Tail(60))
 		}
 	}
 }
@@ -658,7 +490,7 @@ func checkNoPanic(t testing.TB, procs ...*harness.Process) {
 func adoptions(procs ...*harness.Process) (lines int, destinations int) {
 	seen := map[string]bool{}
 	for _, p := range procs {
-		for line := range strings.SplitSeq(p.Logs(), "\n") {
+		for _, line := range strings.Split(p.Logs(), "\n") {
 			if !strings.Contains(line, "Found the destination of an unrecorded create") {
 				continue
 			}

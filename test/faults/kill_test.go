@@ -182,7 +182,7 @@ loop:
 	if driveErr != nil {
 		t.Fatal(driveErr)
 	}
-	during := statsSince(emu.Stats(t), before)
+	during := harness.StatsSince(emu.Stats(t), before)
 	emu.ClearFaults(t)
 	r.FaultCalls = during.Total()
 	r.Attempted = driver.done()
@@ -194,7 +194,7 @@ loop:
 	tl := compareRemote(t, hs, ns, driver.want, driver.deleted)
 	tl.addTo(r)
 	tl.report(t)
-	repeated, writes := repeatedWrites(statsSince(emu.Stats(t), before), driver.creates, driver.updates, driver.deletes)
+	repeated, writes := repeatedWrites(harness.StatsSince(emu.Stats(t), before), driver.creates, driver.updates, driver.deletes)
 	r.Duplicated += repeated
 	r.note("%s", writes)
 	if repeated > 0 {

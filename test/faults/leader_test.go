@@ -30,6 +30,7 @@ import (
 
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/test/harness"
+	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
 
 const (
@@ -75,7 +76,7 @@ func TestLeaderFailover(t *testing.T) {
 	managers := []*harness.Process{s.StartManager(t, emu, ns, args...), s.StartManager(t, emu, ns, args...)}
 
 	var leader, standby *harness.Process
-	harness.WaitUntil(t, 30*time.Second, "one manager to acquire the lease", func() error {
+	harnesstest.WaitUntil(t, 30*time.Second, "one manager to acquire the lease", func() error {
 		var holders []*harness.Process
 		for _, p := range managers {
 			if acquired(p) {
@@ -93,7 +94,7 @@ func TestLeaderFailover(t *testing.T) {
 		return nil
 	})
 	var first *coordinationv1.Lease
-	harness.WaitUntil(t, 10*time.Second, "the lease", func() (err error) {
+	harnesstest.WaitUntil(t, 10*time.Second, "the lease", func() (err error) {
 		if first, err = getLease(context.Background()); err == nil && holder(first) == "" {
 			err = errors.New("no holder")
 		}
@@ -108,8 +109,8 @@ func TestLeaderFailover(t *testing.T) {
 		must(t, createDestination(ns, name, want[name]))
 	}
 	r.Attempted = len(created)
-	harness.WaitUntil(t, 60*time.Second, "the leader to be part-way through the creates", func() error {
-		if n := statsSince(emu.Stats(t), before).Count(emulator.RouteCreateDestination); n < int64(max(1, len(created)/3)) {
+	harnesstest.WaitUntil(t, 60*time.Second, "the leader to be part-way through the creates", func() error {
+		if n := harness.StatsSince(emu.Stats(t), before).Count(emulator.RouteCreateDestination); n < int64(max(1, len(created)/3)) {
 			return fmt.Errorf("%d creates so far", n)
 		}
 		return nil
@@ -119,7 +120,7 @@ func TestLeaderFailover(t *testing.T) {
 	leader.Kill()
 	killedAt := time.Now()
 	atKill := emu.Stats(t)
-	postedBefore := statsSince(atKill, before).Count(emulator.RouteCreateDestination)
+	postedBefore := harness.StatsSince(atKill, before).Count(emulator.RouteCreateDestination)
 
 	var taken *coordinationv1.Lease
 	for taken == nil && time.Since(killedAt) < 60*time.Second {
@@ -132,11 +133,11 @@ func TestLeaderFailover(t *testing.T) {
 	}
 	takeover := time.Since(killedAt)
 	if taken == nil {
-		t.Fatalf("nobody took the lease over within 60 s of the leader's death (holder %q)\n%s", holder(last), logTail(standby, 40))
+		t.Fatalf("nobody took the lease over within 60 s of the leader's death (holder %q)\n%s", holder(last), standby.Tail(40))
 	}
-	during := statsSince(emu.Stats(t), atKill)
+	during := harness.StatsSince(emu.Stats(t), atKill)
 	r.FaultCalls = during.Total()
-	harness.WaitUntil(t, 10*time.Second, "the standby to log its takeover", func() error {
+	harnesstest.WaitUntil(t, 10*time.Second, "the standby to log its takeover", func() error {
 		if !acquired(standby) {
 			return fmt.Errorf("the standby did not log %q", acquiredLease)
 		}
@@ -162,7 +163,7 @@ func TestLeaderFailover(t *testing.T) {
 	tl := compareRemote(t, hs, ns, want, nil)
 	tl.addTo(r)
 	tl.report(t)
-	all := statsSince(emu.Stats(t), before)
+	all := harness.StatsSince(emu.Stats(t), before)
 	posts := all.Count(emulator.RouteCreateDestination)
 	others := all.Count(emulator.RouteUpdateDestination) + all.Count(emulator.RouteDeleteDestination)
 	// Nothing but creates was asked for, one per Destination: any other POST, whatever its answer, is a create made

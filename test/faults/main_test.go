@@ -25,18 +25,17 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/hookstream/hookstream-operator/test/harness"
-	"github.com/hookstream/hookstream-operator/test/testenv"
+	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
 
 var (
-	s    *harness.Env
+	s    harnesstest.Env
 	kube client.Client
 	size = ciSize
 )
@@ -95,8 +94,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "faults:", err)
 		os.Exit(1)
 	}
-	s = env
-	if kube, err = client.New(env.ControlPlane.Config, client.Options{Scheme: testenv.Scheme()}); err != nil {
+	s = harnesstest.Env{Env: env}
+	if kube, err = client.New(env.ControlPlane.Config, client.Options{Scheme: env.ControlPlane.Scheme}); err != nil {
 		cleanup()
 		fmt.Fprintln(os.Stderr, "faults:", err)
 		os.Exit(1)
@@ -147,13 +146,4 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
-}
-
-// logTail returns the last lines of a process log, for failure messages.
-func logTail(p *harness.Process, lines int) string {
-	all := strings.Split(strings.TrimRight(p.Logs(), "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
 }

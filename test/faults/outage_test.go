@@ -29,6 +29,7 @@ import (
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/emulator"
+	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
 // TestOutageDuringCreatesUpdatesDeletes takes hookstream down (every request answered 503) while Destinations are
@@ -127,7 +128,7 @@ func TestOutageDuringCreatesUpdatesDeletes(t *testing.T) {
 		len(items)-wrong, len(items), strings.Join(seen, "; "))
 
 	time.Sleep(time.Until(start.Add(size.outage)))
-	during := statsSince(emu.Stats(t), before)
+	during := harness.StatsSince(emu.Stats(t), before)
 	emu.ClearFaults(t)
 	end := time.Now()
 	r.FaultCalls = during.Total()
@@ -136,7 +137,7 @@ func TestOutageDuringCreatesUpdatesDeletes(t *testing.T) {
 	// first failed attempt writes its status, which its own watch passes on.
 	perObject := backoffAttempts(end.Sub(start)) + 2
 	allowed := perObject * len(ops)
-	secondHalf := len(arrivalsBetween(emulatorRequests(t, emu), start.Add(end.Sub(start)/2), end))
+	secondHalf := len(arrivalsBetween(emu.Requests(t), start.Add(end.Sub(start)/2), end))
 	r.note("%d calls for %d objects in %s: %.1f per object; per-item exponential backoff (5 ms doubling, no overall "+
 		"bucket with a priority queue) allows %d attempts per object in that time, +2 for watch events = %d in all; %d "+
 		"of the calls came in the second half",
@@ -151,7 +152,7 @@ func TestOutageDuringCreatesUpdatesDeletes(t *testing.T) {
 	tl := compareRemote(t, hs, ns, want, gone)
 	tl.addTo(r)
 	tl.report(t)
-	repeated, writes := repeatedWrites(statsSince(emu.Stats(t), before), len(created), len(updated), len(deleted))
+	repeated, writes := repeatedWrites(harness.StatsSince(emu.Stats(t), before), len(created), len(updated), len(deleted))
 	r.Duplicated += repeated
 	r.note("%s", writes)
 	if repeated > 0 {

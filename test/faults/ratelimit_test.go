@@ -17,8 +17,6 @@ limitations under the License.
 package faults
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -30,27 +28,6 @@ import (
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/test/harness"
 )
-
-// putFaults sets the emulator's faults without a testing.TB, for goroutines that must not call t.Fatal.
-func putFaults(emu *harness.Emulator, f emulator.Faults) error {
-	body, err := json.Marshal(f)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequest(http.MethodPut, emu.URL+"/_emulator/faults", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("PUT /_emulator/faults: %s", resp.Status)
-	}
-	return nil
-}
 
 // TestRateLimitStormAnd5xx answers every request with 429 (and Retry-After: 1) while Destinations are created,
 // changed and deleted, then 30% of requests with 500 or 503 while the operator converges and applies a second round
@@ -92,7 +69,7 @@ func TestRateLimitStormAnd5xx(t *testing.T) {
 		must(t, deleteDestination(ns, name))
 	}
 	time.Sleep(time.Until(stormStart.Add(size.storm)))
-	storm := statsSince(emu.Stats(t), before)
+	storm := harness.StatsSince(emu.Stats(t), before)
 	stormEnd := time.Now()
 	stormSeconds := stormEnd.Sub(stormStart).Seconds()
 	r.Attempted = len(created) + len(updated) + len(deleted)
@@ -107,7 +84,7 @@ func TestRateLimitStormAnd5xx(t *testing.T) {
 	wg.Go(func() {
 		for i := 0; ; i++ {
 			status := []int{http.StatusInternalServerError, http.StatusServiceUnavailable}[i%2]
-			if err := putFaults(emu, emulator.Faults{ErrorRate: 0.3, ErrorStatus: status}); err != nil {
+			if err := emu.Emulator.SetFaults(emulator.Faults{ErrorRate: 0.3, ErrorStatus: status}); err != nil {
 				toggleErr = err
 				return
 			}
@@ -127,10 +104,10 @@ func TestRateLimitStormAnd5xx(t *testing.T) {
 		if toggleErr != nil {
 			t.Error(toggleErr)
 		}
-		all := statsSince(emu.Stats(t), before)
+		all := harness.StatsSince(emu.Stats(t), before)
 		r.FaultCalls = all.Total()
 		r.note("calls during the faults: %s", describeStats(all))
-		arrivals := arrivalsBetween(emulatorRequests(t, emu), stormStart, faultEnd)
+		arrivals := arrivalsBetween(emu.Requests(t), stormStart, faultEnd)
 		var budget []string
 		for _, w := range []time.Duration{time.Second, 5 * time.Second, 10 * time.Second} {
 			// A token bucket lets through at most burst + rate·w requests in any w; 50 ms cover the time between
@@ -166,7 +143,7 @@ func TestRateLimitStormAnd5xx(t *testing.T) {
 	tl := compareRemote(t, hs, ns, want, gone)
 	tl.addTo(r)
 	tl.report(t)
-	repeated, writes := repeatedWrites(statsSince(emu.Stats(t), before), len(created), len(updated)+secondRound, len(deleted))
+	repeated, writes := repeatedWrites(harness.StatsSince(emu.Stats(t), before), len(created), len(updated)+secondRound, len(deleted))
 	r.Duplicated += repeated
 	r.note("%s", writes)
 	if repeated > 0 {

@@ -37,7 +37,7 @@ import (
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
-	"github.com/hookstream/hookstream-operator/test/harness"
+	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
 
 // sentinel returns a recognisable secret value whose last 16 characters are random.
@@ -144,7 +144,7 @@ spec:
 }
 
 // storedRow is a remote destination as the emulator stores it, secrets unmasked.
-func storedRow(t testing.TB, emu *harness.Emulator, id string) string {
+func storedRow(t testing.TB, emu *harnesstest.Emulator, id string) string {
 	t.Helper()
 	var out struct {
 		Destination emulator.Destination `json:"destination"`
@@ -185,9 +185,8 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		secrets[k], secrets[k+"-V2"] = v1Values[k], v2Values[k]
 	}
 
-	emu := s.StartEmulator(t, "--api-key", apiKey)
-	hs, err := hookstream.New(hookstream.Options{BaseURL: emu.URL + "/v1", APIKey: apiKey})
-	must(t, err)
+	emu := s.StartEmulatorWithKey(t, apiKey)
+	hs := emu.Client(t)
 	ns := s.NewNamespace(t, "secrets")
 	setAPIKey(t, ns, apiKey)
 	mgr := s.StartManager(t, emu, ns, "--zap-log-level=debug")
@@ -227,7 +226,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	// Rotate every secret value: hookstream must get the new ones.
 	s.Apply(t, ns, secretsManifest(v2Values))
 	steps += 2
-	harness.WaitUntil(t, 60*time.Second, "the rotated secrets in hookstream", func() error {
+	harnesstest.WaitUntil(t, 60*time.Second, "the rotated secrets in hookstream", func() error {
 		items, err := listDestinations(ns)
 		if err != nil {
 			return err
@@ -252,14 +251,14 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	// Someone changes a destination in hookstream, secret header included; the operator reverts it.
 	bearer := &v1.Destination{}
 	must(t, kube.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: "web-bearer"}, bearer))
-	_, err = hs.UpdateDestination(context.Background(), bearer.Status.ID, &hookstream.UpdateRequest{
+	_, err := hs.UpdateDestination(context.Background(), bearer.Status.ID, &hookstream.UpdateRequest{
 		Name:    hookstream.Set("changed elsewhere"),
 		Headers: hookstream.Set(map[string]string{"X-Team": "payments", "X-Signature": drifted}),
 	})
 	must(t, err)
 	annotateAll(t, ns, "drift")
 	steps++
-	harness.WaitUntil(t, 60*time.Second, "the drift to be reverted", func() error {
+	harnesstest.WaitUntil(t, 60*time.Second, "the drift to be reverted", func() error {
 		if row := storedRow(t, emu, bearer.Status.ID); !strings.Contains(row, v2Values["HEADER-SECRET"]) {
 			return fmt.Errorf("hookstream still has the header written elsewhere")
 		}
@@ -383,7 +382,7 @@ func patchDisplayName(t testing.TB, ns, name, value string) {
 
 func waitOne(t testing.TB, ns, name string, check func(d *v1.Destination) error) {
 	t.Helper()
-	harness.WaitUntil(t, 60*time.Second, name, func() error {
+	harnesstest.WaitUntil(t, 60*time.Second, name, func() error {
 		d := &v1.Destination{}
 		if err := kube.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, d); err != nil {
 			return err

@@ -30,6 +30,7 @@ import (
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/test/harness"
+	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
 
 // usage is what the manager holds at one moment: goroutines and TCP connections to the emulator, by state.
@@ -46,12 +47,12 @@ func (u usage) String() string {
 	return fmt.Sprintf("%d goroutines, %d connections [%s]", u.goroutines, total(u.connections), strings.Join(states, ", "))
 }
 
-func measure(metricsURL string, pid, port int) (usage, error) {
+func measure(metricsURL string, mgr *harness.Process, port int) (usage, error) {
 	g, err := scrape(metricsURL, "go_goroutines")
 	if err != nil {
 		return usage{}, err
 	}
-	conns, err := connectionsTo(pid, port)
+	conns, err := mgr.ConnectionsTo(port)
 	if err != nil {
 		return usage{}, err
 	}
@@ -60,12 +61,12 @@ func measure(metricsURL string, pid, port int) (usage, error) {
 
 // steadyUsage takes five measures half a second apart and keeps the median of each figure, so that a goroutine
 // that lives for a moment (a scrape, a timer) does not count.
-func steadyUsage(t testing.TB, metricsURL string, pid, port int) usage {
+func steadyUsage(t testing.TB, metricsURL string, mgr *harness.Process, port int) usage {
 	t.Helper()
 	var gs, cs []int
 	var last usage
 	for range 5 {
-		u, err := measure(metricsURL, pid, port)
+		u, err := measure(metricsURL, mgr, port)
 		must(t, err)
 		gs, cs = append(gs, u.goroutines), append(cs, total(u.connections))
 		last = u
@@ -92,11 +93,11 @@ func TestSlowAPITimeouts(t *testing.T) {
 	r := table.start(t, fmt.Sprintf("slow API: %s latency, %s timeout, %s", latency, timeout, size.slowFault))
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "slow")
-	metricsPort := harness.FreePort(t)
+	metricsPort := harnesstest.FreePort(t)
 	mgr := s.StartManager(t, emu, ns, "--hookstream-timeout", timeout.String(), "--max-concurrent-reconciles", fmt.Sprint(workers),
 		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort), "--metrics-secure=false")
 	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)
-	pid, port := mgr.Cmd.Process.Pid, portOf(t, emu.URL)
+	port := emu.Port
 	hs := emu.Client(t)
 
 	existing := names("e", size.slowObjects/2)
@@ -108,7 +109,7 @@ func TestSlowAPITimeouts(t *testing.T) {
 	}
 	waitConverged(t, ns, want, mgr)
 	time.Sleep(3 * time.Second)
-	baseline := steadyUsage(t, metricsURL, pid, port)
+	baseline := steadyUsage(t, metricsURL, mgr, port)
 
 	before := emu.Stats(t)
 	emu.SetFaults(t, emulator.Faults{Latency: latency})
@@ -124,7 +125,7 @@ func TestSlowAPITimeouts(t *testing.T) {
 	r.Attempted = len(existing) + len(created)
 	peak := usage{}
 	for time.Since(start) < size.slowFault-time.Second {
-		u, err := measure(metricsURL, pid, port)
+		u, err := measure(metricsURL, mgr, port)
 		must(t, err)
 		if u.goroutines > peak.goroutines {
 			peak.goroutines = u.goroutines
@@ -143,7 +144,7 @@ func TestSlowAPITimeouts(t *testing.T) {
 		}
 		return nil
 	})
-	during := statsSince(emu.Stats(t), before)
+	during := harness.StatsSince(emu.Stats(t), before)
 	emu.ClearFaults(t)
 	faultEnd := time.Now()
 	r.FaultCalls = during.Total()
@@ -152,7 +153,7 @@ func TestSlowAPITimeouts(t *testing.T) {
 	// not aborted by the emulator when the client leaves (net/http notices a closed connection only once the body
 	// is read): they are handled after the latency, and a write may happen whose answer nobody reads.
 	var timedOut, lateHandled, lateSucceeded int
-	for _, q := range emulatorRequests(t, emu) {
+	for _, q := range emu.Requests(t) {
 		if q.Start.Before(start) || !q.Start.Before(faultEnd) || q.End.Sub(q.Start) < timeout*9/10 {
 			continue
 		}
@@ -172,7 +173,7 @@ func TestSlowAPITimeouts(t *testing.T) {
 	// The connections opened by the recovery burst stay in the pool; what matters is that nothing grows with the
 	// number of timeouts.
 	time.Sleep(5 * time.Second)
-	after := steadyUsage(t, metricsURL, pid, port)
+	after := steadyUsage(t, metricsURL, mgr, port)
 	r.note("%d of %d calls timed out (latency %s > --hookstream-timeout %s); conditions said \"hookstream did not answer in time\"",
 		timedOut, during.Total(), latency, timeout)
 	lines, adopted := adoptions(mgr)
@@ -197,7 +198,7 @@ func TestSlowAPITimeouts(t *testing.T) {
 	tl := compareRemote(t, hs, ns, want, nil)
 	tl.addTo(r)
 	tl.report(t)
-	repeated, writes := repeatedWrites(statsSince(emu.Stats(t), before), len(created), len(existing), 0)
+	repeated, writes := repeatedWrites(harness.StatsSince(emu.Stats(t), before), len(created), len(existing), 0)
 	r.Duplicated += repeated
 	r.note("%s", writes)
 	if repeated > 0 {

@@ -14,34 +14,31 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package harness runs the built manager and emulator binaries as processes against a real control plane, for the
-// end-to-end tests, the fault suite and the benchmark. The manager authenticates with a token of the ServiceAccount
-// that config/rbac defines, so a missing RBAC rule fails whatever runs on it.
+// Package harness runs the manager and emulator binaries as processes against a real control plane, for the
+// end-to-end tests, the fault suite, the benchmark and the local environment of `make demo` and `make dev`. Every
+// function returns its errors: nothing here fails a test or panics, so that a program that is not a test can use
+// it. Package harnesstest wraps the calls that tests make most often.
+//
+// In the tests the manager authenticates with a token of the ServiceAccount that config/rbac defines, so a missing
+// RBAC rule fails whatever runs on it.
 package harness
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
-	"testing"
 	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/hookstream/hookstream-operator/internal/emulator"
-	"github.com/hookstream/hookstream-operator/internal/hookstream"
 	"github.com/hookstream/hookstream-operator/test/testenv"
 )
 
@@ -52,7 +49,21 @@ const (
 	ManagerNamespace = "hookstream-system"
 )
 
-// Env is a control plane with the CRD and the manager's RBAC installed, and the binaries to run on it.
+// Options says how Start prepares an environment.
+type Options struct {
+	// BinDir holds already built manager and hookstream-emulator binaries. When empty, Start builds them into the
+	// scratch folder.
+	BinDir string
+	// ServiceAccount installs config/rbac and writes SAKubeconfig, a token of the manager's ServiceAccount.
+	ServiceAccount bool
+	// KeepDir leaves the scratch folder (binaries, kubeconfigs, logs) in place when the environment stops.
+	KeepDir bool
+	// Progress, when set, is called before each slow step.
+	Progress func(step string)
+}
+
+// Env is a control plane with the CRD (and, with Options.ServiceAccount, the manager's RBAC) installed, and the
+// binaries to run on it.
 type Env struct {
 	Root            string
 	Dir             string // scratch folder: binaries, kubeconfigs, logs
@@ -62,75 +73,121 @@ type Env struct {
 	KubectlPath     string
 	ManagerBin      string
 	EmulatorBin     string
+
+	keepDir bool
+	mu      sync.Mutex
+	procs   []*Process
 }
 
-// Setup builds the binaries, starts the control plane and installs the RBAC. Call the returned function to stop
-// and clean up.
+// Setup is what the test suites run on: freshly built binaries and the manager's ServiceAccount. Call the returned
+// function to stop everything and clean up.
 func Setup() (*Env, func(), error) {
-	root, err := testenv.RepoRoot()
+	e, err := Start(Options{ServiceAccount: true})
 	if err != nil {
 		return nil, nil, err
+	}
+	return e, func() { _ = e.Stop() }, nil
+}
+
+// Start finds or builds the binaries and starts the control plane. Stop ends it and every process started through
+// the environment.
+func Start(opts Options) (*Env, error) {
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "hookstream-harness-")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	e := &Env{Root: root, Dir: dir}
-	cleanup := func() {
-		if e.ControlPlane != nil {
-			_ = e.ControlPlane.Stop()
-		}
-		_ = os.RemoveAll(dir)
+	e := &Env{Root: root, Dir: dir, keepDir: opts.KeepDir}
+	if err := e.start(opts); err != nil {
+		_ = e.Stop()
+		return nil, err
 	}
-	if err := e.setup(); err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	return e, cleanup, nil
+	return e, nil
 }
 
-func (e *Env) setup() error {
+func (e *Env) start(opts Options) error {
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(string) {}
+	}
 	e.KubectlPath = filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl")
 	if _, err := os.Stat(e.KubectlPath); err != nil {
 		return fmt.Errorf("kubectl is not among the control-plane binaries (%v): run `make setup-envtest`", err)
 	}
-	e.ManagerBin = filepath.Join(e.Dir, "manager")
-	e.EmulatorBin = filepath.Join(e.Dir, "hookstream-emulator")
-	for bin, pkg := range map[string]string{e.ManagerBin: "./cmd", e.EmulatorBin: "./cmd/hookstream-emulator"} {
-		cmd := exec.Command("go", "build", "-o", bin, pkg)
-		cmd.Dir = e.Root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("building %s: %v\n%s", pkg, err, out)
+	if opts.BinDir != "" {
+		e.ManagerBin = filepath.Join(opts.BinDir, "manager")
+		e.EmulatorBin = filepath.Join(opts.BinDir, "hookstream-emulator")
+		for _, bin := range []string{e.ManagerBin, e.EmulatorBin} {
+			if _, err := os.Stat(bin); err != nil {
+				return fmt.Errorf("%s is missing: run `make build-binaries` first", bin)
+			}
+		}
+	} else {
+		progress("Building the manager and the emulator")
+		e.ManagerBin = filepath.Join(e.Dir, "manager")
+		e.EmulatorBin = filepath.Join(e.Dir, "hookstream-emulator")
+		for bin, pkg := range map[string]string{e.ManagerBin: "./cmd", e.EmulatorBin: "./cmd/hookstream-emulator"} {
+			cmd := exec.Command("go", "build", "-o", bin, pkg)
+			cmd.Dir = e.Root
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return fmt.Errorf("building %s: %v\n%s", pkg, err, out)
+			}
 		}
 	}
-	var err error
-	if e.ControlPlane, e.AdminKubeconfig, err = StartControlPlane(e.Dir); err != nil {
+	progress("Starting a local control plane (kube-apiserver and etcd) with the Destination CRD")
+	if err := e.startControlPlane(); err != nil {
 		return err
+	}
+	if !opts.ServiceAccount {
+		return nil
 	}
 	return e.installRBAC()
 }
 
-// StartControlPlane starts kube-apiserver and etcd with the CRDs installed and writes a cluster-admin kubeconfig
-// into dir.
-func StartControlPlane(dir string) (*envtest.Environment, string, error) {
+// Stop ends every process started through the environment that is still running, newest first, then the control
+// plane, and removes the scratch folder unless Options.KeepDir asked to keep it.
+func (e *Env) Stop() error {
+	e.mu.Lock()
+	procs := e.procs
+	e.procs = nil
+	e.mu.Unlock()
+	for i := len(procs) - 1; i >= 0; i-- {
+		procs[i].Stop()
+	}
+	var err error
+	if e.ControlPlane != nil {
+		if err = e.ControlPlane.Stop(); err != nil {
+			err = fmt.Errorf("stopping the control plane: %w", err)
+		}
+		e.ControlPlane = nil
+	}
+	if !e.keepDir {
+		err = errors.Join(err, os.RemoveAll(e.Dir))
+	}
+	return err
+}
+
+// startControlPlane starts kube-apiserver and etcd with the CRDs installed and writes a cluster-admin kubeconfig
+// into the scratch folder.
+func (e *Env) startControlPlane() error {
 	cp, err := testenv.Start()
 	if err != nil {
-		return nil, "", err
+		return err
 	}
+	e.ControlPlane = cp
 	admin, err := cp.AddUser(envtest.User{Name: "harness-admin", Groups: []string{"system:masters"}}, nil)
 	if err != nil {
-		_ = cp.Stop()
-		return nil, "", err
+		return err
 	}
 	kubeconfig, err := admin.KubeConfig()
-	if err == nil {
-		path := filepath.Join(dir, "admin.kubeconfig")
-		if err = os.WriteFile(path, kubeconfig, 0o600); err == nil {
-			return cp, path, nil
-		}
+	if err != nil {
+		return err
 	}
-	_ = cp.Stop()
-	return nil, "", err
+	e.AdminKubeconfig = filepath.Join(e.Dir, "admin.kubeconfig")
+	return os.WriteFile(e.AdminKubeconfig, kubeconfig, 0o600)
 }
 
 // installRBAC applies config/rbac into the manager's namespace and writes a kubeconfig holding a token of its
@@ -159,8 +216,7 @@ func (e *Env) installRBAC() error {
 		return err
 	}
 	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["envtest"] = &clientcmdapi.Cluster{
-		Server: e.ControlPlane.Config.Host, CertificateAuthorityData: e.ControlPlane.Config.CAData}
+	cfg.Clusters["envtest"] = &clientcmdapi.Cluster{Server: e.ControlPlane.Config.Host, CertificateAuthorityData: e.ControlPlane.Config.CAData}
 	cfg.AuthInfos["manager"] = &clientcmdapi.AuthInfo{Token: strings.TrimSpace(token)}
 	cfg.Contexts["manager"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "manager", Namespace: ManagerNamespace}
 	cfg.CurrentContext = "manager"
@@ -185,239 +241,62 @@ func (e *Env) KubectlStdin(stdin io.Reader, args ...string) (string, error) {
 	return stdout.String(), nil
 }
 
-// MustKubectl runs kubectl and fails the test on error.
-func (e *Env) MustKubectl(t testing.TB, args ...string) string {
-	t.Helper()
-	out, err := e.Kubectl(args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // Apply applies a YAML manifest into the namespace.
-func (e *Env) Apply(t testing.TB, namespace, manifest string) {
-	t.Helper()
-	if _, err := e.KubectlStdin(strings.NewReader(manifest), "apply", "-n", namespace, "-f", "-"); err != nil {
-		t.Fatal(err)
-	}
+func (e *Env) Apply(namespace, manifest string) error {
+	_, err := e.KubectlStdin(strings.NewReader(manifest), "apply", "-n", namespace, "-f", "-")
+	return err
 }
 
 // NewNamespace creates a namespace holding the default credentials Secret with APIKey.
-func (e *Env) NewNamespace(t testing.TB, prefix string) string {
-	t.Helper()
+func (e *Env) NewNamespace(prefix string) (string, error) {
 	ns := fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()%1_000_000)
-	e.MustKubectl(t, "create", "namespace", ns)
-	e.MustKubectl(t, "create", "secret", "generic", "hookstream-credentials", "-n", ns, "--from-literal=apiKey="+APIKey)
-	return ns
-}
-
-// FreePort returns a TCP port free on the loopback interface.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	port, err := FreeLoopbackPort()
-	if err != nil {
-		t.Fatal(err)
+	if _, err := e.Kubectl("create", "namespace", ns); err != nil {
+		return "", err
 	}
-	return port
+	_, err := e.Kubectl("create", "secret", "generic", "hookstream-credentials", "-n", ns, "--from-literal=apiKey="+APIKey)
+	return ns, err
 }
 
-// FreeLoopbackPort returns a TCP port free on the loopback interface.
-func FreeLoopbackPort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// Process is a running binary whose output is kept in a file.
-type Process struct {
-	Name    string
-	Cmd     *exec.Cmd
-	LogPath string
-	done    chan struct{}
-}
-
-// Start runs a binary in its own process group; the test's cleanup stops it.
-func (e *Env) Start(t testing.TB, name, bin string, env []string, args ...string) *Process {
-	t.Helper()
+// Start runs a binary in its own process group, its output in a log file of the scratch folder; Stop ends it if
+// nothing else did.
+func (e *Env) Start(name, bin string, env []string, args ...string) (*Process, error) {
 	p, err := StartProcess(e.Dir, name, bin, env, args...)
 	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Stop)
-	return p
-}
-
-// StartProcess runs a binary in its own process group, its output in a log file in dir.
-func StartProcess(dir, name, bin string, env []string, args ...string) (*Process, error) {
-	logPath := filepath.Join(dir, fmt.Sprintf("%s-%d.log", name, time.Now().UnixNano()))
-	logFile, err := os.Create(logPath)
-	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		_ = logFile.Close()
-		return nil, err
-	}
-	p := &Process{Name: name, Cmd: cmd, LogPath: logPath, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); _ = logFile.Close(); close(p.done) }()
+	e.mu.Lock()
+	e.procs = append(e.procs, p)
+	e.mu.Unlock()
 	return p, nil
 }
 
-// Kill ends the process and its children at once, as a crash would.
-func (p *Process) Kill() {
-	_ = syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGKILL)
-	<-p.done
-}
-
-// Stop asks the process and its children to end and waits for them.
-func (p *Process) Stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		p.Kill()
-	}
-}
-
-// Exited reports whether the process has ended.
-func (p *Process) Exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// Logs returns what the process printed so far.
-func (p *Process) Logs() string {
-	b, _ := os.ReadFile(p.LogPath)
-	return string(b)
-}
-
-// Emulator is the hookstream emulator binary, with its admin API.
-type Emulator struct {
-	*Process
-	URL string // base URL, without /v1
-}
-
-// StartEmulator runs the emulator with APIKey and the admin API on a free port.
-func (e *Env) StartEmulator(t testing.TB, extraArgs ...string) *Emulator {
-	t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
-	args := append([]string{"--addr", addr, "--api-key", APIKey, "--admin"}, extraArgs...)
-	emu := &Emulator{Process: e.Start(t, "emulator", e.EmulatorBin, nil, args...), URL: "http://" + addr}
-	WaitUntil(t, 10*time.Second, "emulator ready", func() error {
-		resp, err := http.Get(emu.URL + "/healthz")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		return nil
-	})
-	return emu
-}
-
-// Stats returns the emulator's request counts.
-func (emu *Emulator) Stats(t testing.TB) emulator.Stats {
-	t.Helper()
-	var st emulator.Stats
-	emu.Admin(t, http.MethodGet, "/_emulator/stats", nil, &st)
-	return st
-}
-
-// SetFaults replaces the emulator's injected faults.
-func (emu *Emulator) SetFaults(t testing.TB, f emulator.Faults) {
-	t.Helper()
-	emu.Admin(t, http.MethodPut, "/_emulator/faults", f, nil)
-}
-
-// ClearFaults removes the emulator's injected faults.
-func (emu *Emulator) ClearFaults(t testing.TB) {
-	t.Helper()
-	emu.Admin(t, http.MethodDelete, "/_emulator/faults", nil, nil)
-}
-
-// Client returns a hookstream client of APIKey against the emulator.
-func (emu *Emulator) Client(t testing.TB) *hookstream.Client {
-	t.Helper()
-	hs, err := hookstream.New(hookstream.Options{BaseURL: emu.URL + "/v1", APIKey: APIKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hs
-}
-
-// Admin calls the emulator's admin API, decoding the answer into out when it is not nil.
-func (emu *Emulator) Admin(t testing.TB, method, path string, body, out any) {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, emu.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, data)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: decoding %s: %v", method, path, data, err)
-		}
-	}
-}
-
 // ManagerArgs are the flags StartManager passes before its extra ones (a later flag overrides an earlier one).
-func ManagerArgs(t testing.TB, emu *Emulator) []string {
+func ManagerArgs(emu *Emulator) ([]string, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
 	return []string{
 		"--hookstream-url", emu.URL + "/v1",
 		"--metrics-bind-address", "0",
-		"--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", FreePort(t)),
+		"--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", port),
 		"--drift-interval", "10m",
 		"--hookstream-rate-limit", "200", "--hookstream-rate-burst", "200",
-	}
+	}, nil
 }
 
 // StartManager runs the manager binary as the ServiceAccount, against the emulator, for the Destinations of one
 // namespace (so that tests sharing the control plane do not see each other's).
-func (e *Env) StartManager(t testing.TB, emu *Emulator, namespace string, extraArgs ...string) *Process {
-	t.Helper()
-	args := append(ManagerArgs(t, emu), "--watch-namespaces", namespace)
-	return e.Start(t, "manager", e.ManagerBin, []string{"KUBECONFIG=" + e.SAKubeconfig}, append(args, extraArgs...)...)
-}
-
-// WaitUntil polls cond every 100 ms until it returns nil, failing the test with its last error after limit.
-func WaitUntil(t testing.TB, limit time.Duration, what string, cond func() error) {
-	t.Helper()
-	if err := WaitFor(limit, what, cond); err != nil {
-		t.Fatal(err)
+func (e *Env) StartManager(emu *Emulator, namespace string, extraArgs ...string) (*Process, error) {
+	if e.SAKubeconfig == "" {
+		return nil, errors.New("the environment has no ServiceAccount for the manager (Options.ServiceAccount)")
 	}
+	args, err := ManagerArgs(emu)
+	if err != nil {
+		return nil, err
+	}
+	args = append(append(args, "--watch-namespaces", namespace), extraArgs...)
+	return e.Start("manager", e.ManagerBin, []string{"KUBECONFIG=" + e.SAKubeconfig}, args...)
 }
 
 // WaitFor polls cond every 100 ms until it returns nil, or returns its last error after limit.
@@ -433,51 +312,4 @@ func WaitFor(limit time.Duration, what string, cond func() error) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// Receiver is a local HTTP server that records the deliveries it gets.
-type Receiver struct {
-	URL      string
-	srv      *http.Server
-	mu       sync.Mutex
-	requests []*http.Request
-}
-
-// NewReceiver starts a receiver that answers 204; the test's cleanup stops it.
-func NewReceiver(t testing.TB) *Receiver {
-	t.Helper()
-	r, err := StartReceiver()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(r.Close)
-	return r
-}
-
-// StartReceiver starts a receiver that answers 204 on a free loopback port.
-func StartReceiver() (*Receiver, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	r := &Receiver{URL: "http://" + l.Addr().String()}
-	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		_, _ = io.Copy(io.Discard, req.Body)
-		r.mu.Lock()
-		r.requests = append(r.requests, req)
-		r.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = r.srv.Serve(l) }()
-	return r, nil
-}
-
-// Close stops the receiver.
-func (r *Receiver) Close() { _ = r.srv.Shutdown(context.Background()) }
-
-// Received returns the requests received so far.
-func (r *Receiver) Received() []*http.Request {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]*http.Request(nil), r.requests...)
 }

@@ -28,7 +28,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	hookstreamv1alpha1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 )
 
 // RepoRoot returns the repository root: the nearest parent of the working directory holding go.mod.
@@ -49,13 +49,22 @@ func RepoRoot() (string, error) {
 	}
 }
 
-// Scheme returns a scheme with the built-in types and the operator's API.
-func Scheme() *runtime.Scheme {
+// NewScheme returns a scheme with the built-in types and the operator's API.
+func NewScheme() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(s); err != nil {
-		panic(err)
+		return nil, err
 	}
-	if err := v1.AddToScheme(s); err != nil {
+	if err := hookstreamv1alpha1.AddToScheme(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Scheme is NewScheme for package-level test setup, where a scheme that cannot be built is a programming error.
+func Scheme() *runtime.Scheme {
+	s, err := NewScheme()
+	if err != nil {
 		panic(err)
 	}
 	return s
@@ -73,11 +82,15 @@ func New() (*envtest.Environment, error) {
 	if err != nil {
 		return nil, err
 	}
+	scheme, err := NewScheme()
+	if err != nil {
+		return nil, err
+	}
 	return &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
-		Scheme:                Scheme(),
+		Scheme:                scheme,
 	}, nil
 }
 

@@ -1,0 +1,212 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hookstream/hookstream-operator/internal/emulator"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+)
+
+// Emulator is the hookstream emulator binary, with its admin API.
+type Emulator struct {
+	*Process
+	URL    string // base URL, without /v1
+	Port   int
+	APIKey string // the key of the emulator's project
+}
+
+// adminClient calls the emulator's admin API, whose requests the emulator does not count in its stats.
+var adminClient = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+
+// StartEmulator runs the emulator with APIKey and the admin API on a free port, and waits until it answers.
+func (e *Env) StartEmulator(extraArgs ...string) (*Emulator, error) {
+	return e.StartEmulatorWithKey(APIKey, extraArgs...)
+}
+
+// StartEmulatorWithKey runs the emulator with the given API key and the admin API on a free port, and waits until
+// it answers.
+func (e *Env) StartEmulatorWithKey(apiKey string, extraArgs ...string) (*Emulator, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	args := append([]string{"--addr", addr, "--api-key", apiKey, "--admin"}, extraArgs...)
+	p, err := e.Start("emulator", e.EmulatorBin, nil, args...)
+	if err != nil {
+		return nil, err
+	}
+	emu := &Emulator{Process: p, URL: "http://" + addr, Port: port, APIKey: apiKey}
+	if err := WaitFor(10*time.Second, "emulator ready", func() error {
+		resp, err := http.Get(emu.URL + "/healthz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return nil
+	}); err != nil {
+		p.Stop()
+		return nil, fmt.Errorf("%w\n%s", err, p.Tail(20))
+	}
+	return emu, nil
+}
+
+// Admin calls the emulator's admin API, decoding the answer into out when it is not nil.
+func (emu *Emulator) Admin(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, emu.URL+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := adminClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("%s %s: decoding %s: %v", method, path, data, err)
+		}
+	}
+	return nil
+}
+
+// Stats returns the emulator's request counts.
+func (emu *Emulator) Stats() (emulator.Stats, error) {
+	var st emulator.Stats
+	err := emu.Admin(context.Background(), http.MethodGet, "/_emulator/stats", nil, &st)
+	return st, err
+}
+
+// SetFaults replaces the emulator's injected faults.
+func (emu *Emulator) SetFaults(f emulator.Faults) error {
+	return emu.Admin(context.Background(), http.MethodPut, "/_emulator/faults", f, nil)
+}
+
+// ClearFaults removes the emulator's injected faults.
+func (emu *Emulator) ClearFaults() error {
+	return emu.Admin(context.Background(), http.MethodDelete, "/_emulator/faults", nil, nil)
+}
+
+// Client returns a hookstream client of the emulator's API key.
+func (emu *Emulator) Client() (*hookstream.Client, error) {
+	return hookstream.New(hookstream.Options{BaseURL: emu.URL + "/v1", APIKey: emu.APIKey})
+}
+
+// StatsSince is the requests counted between two snapshots of the emulator's stats.
+func StatsSince(after, before emulator.Stats) emulator.Stats {
+	out := emulator.Stats{Routes: map[string]map[int]int64{}}
+	for route, codes := range after.Routes {
+		for code, n := range codes {
+			if d := n - before.Routes[route][code]; d != 0 {
+				if out.Routes[route] == nil {
+					out.Routes[route] = map[int]int64{}
+				}
+				out.Routes[route][code] = d
+			}
+		}
+	}
+	return out
+}
+
+// Request is one /v1 request as the emulator logged it.
+type Request struct {
+	Start, End time.Time
+	Method     string
+	Path       string
+	Status     int
+}
+
+// Requests parses the emulator's request log: one line per request, written when it ends, with its duration, so
+// the time it arrived is known to the millisecond. Admin requests are left out. The requests are sorted by arrival.
+func (emu *Emulator) Requests() ([]Request, error) {
+	f, err := os.Open(emu.LogPath)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []Request
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.Contains(line, " msg=request ") || !strings.Contains(line, " path=/v1") {
+			continue
+		}
+		fields := map[string]string{}
+		for _, kv := range strings.Fields(line) {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				fields[k] = v
+			}
+		}
+		end, err := time.Parse(time.RFC3339Nano, fields["time"])
+		if err != nil {
+			return nil, fmt.Errorf("emulator log line %q: %v", line, err)
+		}
+		d, err := time.ParseDuration(fields["duration"])
+		if err != nil {
+			return nil, fmt.Errorf("emulator log line %q: %v", line, err)
+		}
+		status, _ := strconv.Atoi(fields["status"])
+		out = append(out, Request{Start: end.Add(-d), End: end, Method: fields["method"], Path: fields["path"], Status: status})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(out, func(a, b Request) int { return a.Start.Compare(b.Start) })
+	return out, nil
+}
+
+// RemoteBySlug reads every remote destination of the client's project, by slug.
+func RemoteBySlug(ctx context.Context, hs *hookstream.Client) (map[string][]*hookstream.Destination, error) {
+	rows := map[string][]*hookstream.Destination{}
+	for d, err := range hs.AllDestinations(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("listing hookstream's destinations: %w", err)
+		}
+		rows[d.Slug] = append(rows[d.Slug], d)
+	}
+	return rows, nil
+}
