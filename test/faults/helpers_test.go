@@ -25,7 +25,6 @@ import (
 	"math"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +33,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
@@ -66,7 +64,7 @@ func specFor(name string, version int) spec {
 func (sp spec) applyTo(d *v1.Destination) {
 	d.Spec.DisplayName = sp.DisplayName
 	d.Spec.HTTP = &v1.HTTPDestination{URL: sp.URL}
-	d.Spec.Retry = &v1.RetryPolicy{MaxAttempts: ptr.To(sp.MaxAttempts)}
+	d.Spec.Retry = &v1.RetryPolicy{MaxAttempts: new(sp.MaxAttempts)}
 }
 
 func specOf(d *v1.Destination) spec {
@@ -201,7 +199,7 @@ func notConverged(ns string, want map[string]spec) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	sort.Strings(problems)
+	slices.Sort(problems)
 	more := ""
 	if len(problems) > 5 {
 		more = fmt.Sprintf(" (and %d more)", len(problems)-5)
@@ -490,7 +488,7 @@ func checkNoPanic(t testing.TB, procs ...*harness.Process) {
 func adoptions(procs ...*harness.Process) (lines int, destinations int) {
 	seen := map[string]bool{}
 	for _, p := range procs {
-		for _, line := range strings.Split(p.Logs(), "\n") {
+		for line := range strings.SplitSeq(p.Logs(), "\n") {
 			if !strings.Contains(line, "Found the destination of an unrecorded create") {
 				continue
 			}

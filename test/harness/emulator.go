@@ -166,7 +166,7 @@ func (emu *Emulator) Requests() ([]Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var out []Request
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -176,7 +176,7 @@ func (emu *Emulator) Requests() ([]Request, error) {
 			continue
 		}
 		fields := map[string]string{}
-		for _, kv := range strings.Fields(line) {
+		for kv := range strings.FieldsSeq(line) {
 			if k, v, ok := strings.Cut(kv, "="); ok {
 				fields[k] = v
 			}
@@ -190,7 +190,8 @@ func (emu *Emulator) Requests() ([]Request, error) {
 			return nil, fmt.Errorf("emulator log line %q: %v", line, err)
 		}
 		status, _ := strconv.Atoi(fields["status"])
-		out = append(out, Request{Start: end.Add(-d), End: end, Method: fields["method"], Path: fields["path"], Status: status})
+		out = append(out, Request{Start: end.Add(-d), End: end, Method: fields["method"], Path: fields["path"],
+			Status: status})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err

@@ -31,6 +31,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -154,8 +155,8 @@ func (e *Env) Stop() error {
 	procs := e.procs
 	e.procs = nil
 	e.mu.Unlock()
-	for i := len(procs) - 1; i >= 0; i-- {
-		procs[i].Stop()
+	for _, proc := range slices.Backward(procs) {
+		proc.Stop()
 	}
 	var err error
 	if e.ControlPlane != nil {
@@ -216,7 +217,9 @@ func (e *Env) installRBAC() error {
 		return err
 	}
 	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["envtest"] = &clientcmdapi.Cluster{Server: e.ControlPlane.Config.Host, CertificateAuthorityData: e.ControlPlane.Config.CAData}
+	cfg.Clusters["envtest"] = &clientcmdapi.Cluster{
+		Server: e.ControlPlane.Config.Host, CertificateAuthorityData: e.ControlPlane.Config.CAData,
+	}
 	cfg.AuthInfos["manager"] = &clientcmdapi.AuthInfo{Token: strings.TrimSpace(token)}
 	cfg.Contexts["manager"] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: "manager", Namespace: ManagerNamespace}
 	cfg.CurrentContext = "manager"

@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 
@@ -56,9 +57,7 @@ func ParseMetrics(r io.Reader) (Samples, error) {
 			}
 			with := func(key, value string) map[string]string {
 				l := make(map[string]string, len(labels)+1)
-				for k, v := range labels {
-					l[k] = v
-				}
+				maps.Copy(l, labels)
 				l[key] = value
 				return l
 			}
@@ -77,7 +76,8 @@ func ParseMetrics(r io.Reader) (Samples, error) {
 			case dto.MetricType_HISTOGRAM, dto.MetricType_GAUGE_HISTOGRAM:
 				h := m.GetHistogram()
 				for _, b := range h.GetBucket() {
-					out = append(out, Sample{name + "_bucket", with("le", formatFloat(b.GetUpperBound())), float64(b.GetCumulativeCount())})
+					le := with("le", formatFloat(b.GetUpperBound()))
+					out = append(out, Sample{name + "_bucket", le, float64(b.GetCumulativeCount())})
 				}
 				out = append(out, Sample{name + "_sum", labels, h.GetSampleSum()},
 					Sample{name + "_count", labels, float64(h.GetSampleCount())})

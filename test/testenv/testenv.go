@@ -28,7 +28,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	hookstreamv1alpha1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 )
 
 // RepoRoot returns the repository root: the nearest parent of the working directory holding go.mod.
@@ -55,7 +55,7 @@ func NewScheme() (*runtime.Scheme, error) {
 	if err := clientgoscheme.AddToScheme(s); err != nil {
 		return nil, err
 	}
-	if err := hookstreamv1alpha1.AddToScheme(s); err != nil {
+	if err := v1.AddToScheme(s); err != nil {
 		return nil, err
 	}
 	return s, nil
