@@ -281,6 +281,17 @@ func TestReconcileBranches(t *testing.T) {
 				}
 			},
 		},
+		"spec the mapping rejects (no provider block)": {
+			object: func(d *v1.Destination) { d.Spec.HTTP = nil },
+			ready:  "False", reason: v1.ReasonInvalidSpec, events: []string{"Warning InvalidSpec"},
+		},
+		"referenced Secret missing": {
+			object: func(d *v1.Destination) {
+				d.Spec.HTTP.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{
+					TokenSecretRef: v1.SecretKeySelector{Name: "receiver-token", Key: "token"}}}
+			},
+			ready: "False", reason: v1.ReasonSecretNotFound, events: []string{"Warning SecretNotFound"},
+		},
 		"API key only whitespace": {
 			apiKey: " \n\t", ready: "False", reason: v1.ReasonCredentialsInvalid, events: []string{"Warning CredentialsInvalid"},
 		},

@@ -18,6 +18,7 @@ package managed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -79,11 +80,8 @@ func NewReconciler[O Object, R any, D Desired, P any](c client.Client, metadata,
 	}
 }
 
-// CredentialsSecret is the name of the Secret holding an object's API key.
-func (r *Reconciler[O, R, D, P]) CredentialsSecret(obj O) string { return r.creds.secretName(obj) }
-
 // Reconcile brings the remote resource of one object to its spec and mirrors it into status.
-func (r *Reconciler[O, R, D, P]) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+func (r *Reconciler[O, R, D, P]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	obj := r.kind.NewObject()
 	if err := r.client.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -133,7 +131,11 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 	}
 	want, err := r.kind.Desired(obj, r.creds.resolver(ctx, obj.GetNamespace()))
 	if err != nil {
-		return r.handleError(ctx, obj, "read the referenced Secrets", err)
+		if _, secret := errors.AsType[*errMissingSecret](err); secret {
+			return r.handleError(ctx, obj, "read the referenced Secrets", err)
+		}
+		// Anything else the mapping finds wrong is the spec's to fix.
+		return r.handleError(ctx, obj, "map the spec to a hookstream request", Stall(v1.ReasonInvalidSpec, "%v", err))
 	}
 	secretsHash := SecretsHash(want.SecretMaterial(), apiKey)
 	periodic := isPeriodicCheck(obj, secretsHash)
