@@ -39,8 +39,8 @@ import (
 // secretRefsIndex indexes objects by the names of the Secrets they read, credentials included.
 const secretRefsIndex = "hookstream.io/secret-refs"
 
-// SecretRefs lists the Secrets an object reads: its credentials and the kind's own references.
-func (r *Reconciler[O, R, D, P]) SecretRefs(obj O) []string {
+// secretRefs lists the Secrets an object reads: its credentials and the kind's own references.
+func (r *Reconciler[O, R, D, P]) secretRefs(obj O) []string {
 	return append([]string{r.creds.secretName(obj)}, r.kind.SecretRefs(obj)...)
 }
 
@@ -50,7 +50,7 @@ func (r *Reconciler[O, R, D, P]) SecretRefs(obj O) []string {
 func (r *Reconciler[O, R, D, P]) SetupWithManager(mgr ctrl.Manager, maxConcurrent int, newList func() client.ObjectList,
 	customise ...func(*builder.Builder) *builder.Builder) error {
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), r.kind.NewObject(), secretRefsIndex,
-		func(o client.Object) []string { return r.SecretRefs(o.(O)) }); err != nil {
+		func(o client.Object) []string { return r.secretRefs(o.(O)) }); err != nil {
 		return err
 	}
 	deleting := predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
@@ -72,7 +72,7 @@ func (r *Reconciler[O, R, D, P]) SetupWithManager(mgr ctrl.Manager, maxConcurren
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(r.kind.NewObject(), builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{}, AnnotationsChanged(v1.AnnotationReconcileRequestedAt, v1.AnnotationPaused), deleting))).
+			predicate.GenerationChangedPredicate{}, annotationsChanged(v1.AnnotationReconcileRequestedAt, v1.AnnotationPaused), deleting))).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(forSecret)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, maxConcurrent), UsePriorityQueue: new(true)}).
 		Named(strings.ToLower(r.names.Kind))
@@ -82,9 +82,9 @@ func (r *Reconciler[O, R, D, P]) SetupWithManager(mgr ctrl.Manager, maxConcurren
 	return b.Complete(r)
 }
 
-// AnnotationsChanged passes updates that change one of the annotations; the operator's own marker does not
+// annotationsChanged passes updates that change one of the annotations; the operator's own marker does not
 // trigger a reconcile.
-func AnnotationsChanged(names ...string) predicate.Funcs {
+func annotationsChanged(names ...string) predicate.Funcs {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 		oldA, newA := e.ObjectOld.GetAnnotations(), e.ObjectNew.GetAnnotations()
 		for _, n := range names {

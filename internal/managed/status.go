@@ -134,8 +134,8 @@ func MarkCheckHandled(obj Object) {
 	}
 }
 
-// IsStalled reports a Stalled condition that is True.
-func IsStalled(obj Object) bool {
+// isStalled reports a Stalled condition that is True.
+func isStalled(obj Object) bool {
 	return meta.IsStatusConditionTrue(obj.GetManagedStatus().Conditions, v1.ConditionStalled)
 }
 
@@ -143,7 +143,7 @@ func IsStalled(obj Object) bool {
 // more happens until a change). A retried failure has not concluded, so the generation stays unobserved.
 func isSettled(obj Object) bool {
 	ready := meta.FindStatusCondition(obj.GetManagedStatus().Conditions, v1.ConditionReady)
-	return IsStalled(obj) || (ready != nil && ready.Status == metav1.ConditionTrue && ready.ObservedGeneration == obj.GetGeneration())
+	return isStalled(obj) || (ready != nil && ready.Status == metav1.ConditionTrue && ready.ObservedGeneration == obj.GetGeneration())
 }
 
 func setCondition(obj Object, condType string, status metav1.ConditionStatus, reason, message string) {
