@@ -46,7 +46,7 @@ help: ## Display this help.
 .PHONY: manifests
 manifests: controller-gen ## Generate the CRD and ClusterRole, and refresh the copies the Helm chart and argocd-cm patch carry.
 	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
-	cp config/crd/bases/hookstream.io_destinations.yaml charts/hookstream-operator/crds/
+	cp config/crd/bases/*.yaml charts/hookstream-operator/crds/
 	cp config/rbac/role.yaml charts/hookstream-operator/files/manager-role.yaml
 	cp config/argocd/health.lua charts/hookstream-operator/files/argocd-health.lua
 	{ sed -n '1,/^  resource.customizations.health.hookstream.io_Destination: |$$/p' config/argocd/argocd-cm-patch.yaml; \

@@ -49,6 +49,12 @@ const (
 	ReasonCredentialsInvalid = "CredentialsInvalid"
 	// ReasonSecretNotFound: a Secret or key referenced by the spec is missing.
 	ReasonSecretNotFound = "SecretNotFound"
+	// ReasonConfigMapNotFound: a ConfigMap or key referenced by the spec (a Source's schema) is missing or not
+	// usable.
+	ReasonConfigMapNotFound = "ConfigMapNotFound"
+	// ReasonConfigMapConflict: the ConfigMap a Source is to publish its ingest URL into exists and is not the
+	// Source's; it is left untouched.
+	ReasonConfigMapConflict = "ConfigMapConflict"
 	// ReasonUnauthorized: hookstream rejected the API key (401).
 	ReasonUnauthorized = "Unauthorized"
 	// ReasonForbidden: hookstream refused the call (403), for example a plan limit.

@@ -52,7 +52,7 @@ type DestinationSpec struct {
 	// state is the destination's delivery state (API field `status`): `active` delivers events, `paused` holds
 	// them, `disabled` drops them. Unset leaves hookstream's value (`active` for a new destination).
 	// +optional
-	State DestinationState `json:"state,omitempty"`
+	State ResourceState `json:"state,omitempty"`
 
 	// http delivers events as HTTP requests (hookstream type `http`).
 	// +optional
@@ -90,17 +90,17 @@ type DestinationSpec struct {
 	CircuitBreaker *CircuitBreakerPolicy `json:"circuitBreaker,omitempty"`
 }
 
-// DestinationState is the delivery state of a destination.
+// ResourceState is the state of a hookstream resource (API field `status`); each kind documents what it means.
 // +kubebuilder:validation:Enum=active;paused;disabled
-type DestinationState string
+type ResourceState string
 
 const (
-	// StateActive delivers events.
-	StateActive DestinationState = "active"
-	// StatePaused holds events.
-	StatePaused DestinationState = "paused"
-	// StateDisabled drops events.
-	StateDisabled DestinationState = "disabled"
+	// StateActive: a destination delivers events, a source accepts and routes them.
+	StateActive ResourceState = "active"
+	// StatePaused: a destination holds events, a source stores them without routing.
+	StatePaused ResourceState = "paused"
+	// StateDisabled: a destination drops events, a source refuses them (403).
+	StateDisabled ResourceState = "disabled"
 )
 
 // LocalObjectReference names an object in the Destination's own namespace.
