@@ -526,8 +526,8 @@ func TestClientTransportErrors(t *testing.T) {
 			if !errors.As(err, &transportErr) {
 				t.Fatalf("error %v, want a *TransportError", err)
 			}
-			if transportErr.Route != routeGet {
-				t.Errorf("Route = %q, want %q", transportErr.Route, routeGet)
+			if transportErr.Route != routeGetDestination {
+				t.Errorf("Route = %q, want %q", transportErr.Route, routeGetDestination)
 			}
 			if !IsRetryable(err) {
 				t.Errorf("IsRetryable(%v) = false", err)
@@ -535,7 +535,7 @@ func TestClientTransportErrors(t *testing.T) {
 			if tc.refused && !errors.Is(err, syscall.ECONNREFUSED) {
 				t.Errorf("error %v, want ECONNREFUSED", err)
 			}
-			if diff := cmp.Diff([]observation{{Route: routeGet, Code: tc.wantObserved}}, observed.Calls()); diff != "" {
+			if diff := cmp.Diff([]observation{{Route: routeGetDestination, Code: tc.wantObserved}}, observed.Calls()); diff != "" {
 				t.Errorf("observer calls (-want +got):\n%s", diff)
 			}
 		})

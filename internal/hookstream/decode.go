@@ -76,17 +76,22 @@ func unwrap(data []byte, name string) (rawFields, error) {
 	return fields, nil
 }
 
-// decodeDestination decodes a GET/POST/PATCH answer: {"destination": {...}}.
-func decodeDestination(data []byte) (*Destination, error) {
-	fields, err := unwrap(data, "destination")
+// decodeEnvelope decodes a single-row answer, {"<name>": {...}}, with the row decoder of its resource.
+func decodeEnvelope[T any](data []byte, name string, decodeRow func(rawFields) (*T, error)) (*T, error) {
+	fields, err := unwrap(data, name)
 	if err != nil {
 		return nil, err
 	}
 	return decodeRow(fields)
 }
 
-// decodeRow decodes one destination row.
-func decodeRow(fields rawFields) (*Destination, error) {
+// decodeDestination decodes a GET/POST/PATCH answer: {"destination": {...}}.
+func decodeDestination(data []byte) (*Destination, error) {
+	return decodeEnvelope(data, "destination", decodeDestinationRow)
+}
+
+// decodeDestinationRow decodes one destination row.
+func decodeDestinationRow(fields rawFields) (*Destination, error) {
 	d := &rowDecoder{fields: fields}
 	dest := &Destination{
 		ID:    d.text("id"),
@@ -151,42 +156,50 @@ func decodeCircuit(data []byte) (*Circuit, error) {
 	return circuit, nil
 }
 
-// decodeListPage decodes {"destinations": [...], "cursor": ..., "has_more": ...}. The contract lets a deployment
-// leave out both cursor and has_more (one page), and says has_more false ends the listing even beside a cursor.
-func decodeListPage(data []byte) (*ListPage, error) {
+// page is one decoded page of a listing.
+type page[T any] struct {
+	Rows    []*T
+	Cursor  string
+	HasMore bool
+}
+
+// decodePage decodes {"<member>": [...], "cursor": ..., "has_more": ...} with the row decoder of its resource.
+// The contract lets a deployment leave out both cursor and has_more (one page), and says has_more false ends the
+// listing even beside a cursor.
+func decodePage[T any](data []byte, member string, decodeRow func(rawFields) (*T, error)) (*page[T], error) {
 	fields, err := splitObject(data)
 	if err != nil {
 		return nil, &DecodeError{Err: err}
 	}
-	rows, ok := fields["destinations"]
+	rows, ok := fields[member]
 	if !ok {
-		// An empty page here would read as "every destination is gone".
-		return nil, &DecodeError{Field: "destinations", Err: errors.New("missing")}
+		// An empty page here would read as "every row is gone".
+		return nil, &DecodeError{Field: member, Err: errors.New("missing")}
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(rows, &items); err != nil || items == nil {
-		return nil, &DecodeError{Field: "destinations", Err: errors.New("not an array")}
+		return nil, &DecodeError{Field: member, Err: errors.New("not an array")}
 	}
-	page := &ListPage{Destinations: make([]*Destination, 0, len(items))}
+	p := &page[T]{Rows: make([]*T, 0, len(items))}
 	for i, item := range items {
 		rowFields, err := splitObject(item)
 		if err != nil {
-			return nil, &DecodeError{Field: fmt.Sprintf("destinations[%d]", i), Err: err}
+			return nil, &DecodeError{Field: fmt.Sprintf("%s[%d]", member, i), Err: err}
 		}
-		dest, err := decodeRow(rowFields)
+		row, err := decodeRow(rowFields)
 		if err != nil {
 			if decodeErr, ok := errors.AsType[*DecodeError](err); ok {
-				return nil, &DecodeError{Field: fmt.Sprintf("destinations[%d].%s", i, decodeErr.Field), Err: decodeErr.Err}
+				return nil, &DecodeError{Field: fmt.Sprintf("%s[%d].%s", member, i, decodeErr.Field), Err: decodeErr.Err}
 			}
 			return nil, err
 		}
-		page.Destinations = append(page.Destinations, dest)
+		p.Rows = append(p.Rows, row)
 	}
 	_, hasCursor := fields["cursor"]
 	_, hasMore := fields["has_more"]
 	switch {
 	case !hasCursor && !hasMore:
-		return page, nil
+		return p, nil
 	case !hasCursor:
 		return nil, &DecodeError{Field: "cursor", Err: errors.New("missing beside has_more")}
 	case !hasMore:
@@ -194,19 +207,19 @@ func decodeListPage(data []byte) (*ListPage, error) {
 	}
 	d := &rowDecoder{fields: fields}
 	cursor := d.optionalText("cursor")
-	page.HasMore = d.boolean("has_more")
+	p.HasMore = d.boolean("has_more")
 	if d.err != nil {
 		return nil, d.err
 	}
-	if !page.HasMore {
-		return page, nil
+	if !p.HasMore {
+		return p, nil
 	}
 	if cursor == nil || *cursor == "" {
 		// Stopping here would silently drop the rest of the listing.
 		return nil, &DecodeError{Field: "cursor", Err: errors.New("has_more is true but there is no cursor")}
 	}
-	page.Cursor = *cursor
-	return page, nil
+	p.Cursor = *cursor
+	return p, nil
 }
 
 // rowDecoder decodes fields one by one and keeps the first error, so that decodeRow reads as a field list. Every

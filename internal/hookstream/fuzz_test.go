@@ -38,8 +38,8 @@ func FuzzDecodeDestination(f *testing.F) {
 			checkNormalised(t, dest)
 		}
 		// The other decoders read the same kind of bytes.
-		if page, err := decodeListPage(data); err == nil {
-			for _, dest := range page.Destinations {
+		if page, err := decodePage(data, "destinations", decodeDestinationRow); err == nil {
+			for _, dest := range page.Rows {
 				checkNormalised(t, dest)
 			}
 			if page.HasMore && page.Cursor == "" {
