@@ -698,7 +698,7 @@ func TestNew(t *testing.T) {
 				}
 				return
 			}
-			if got := client.baseURL; got != tc.wantBaseURL {
+			if got := client.BaseURL(); got != tc.wantBaseURL {
 				t.Errorf("BaseURL = %q, want %q", got, tc.wantBaseURL)
 			}
 		})
