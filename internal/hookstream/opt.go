@@ -60,7 +60,7 @@ func (o Opt[T]) Value() (T, bool) { return o.value, o.state == optSet }
 // MarshalJSON encodes the value, or null for an explicit null (and for an omitted field sent without omitzero).
 func (o Opt[T]) MarshalJSON() ([]byte, error) {
 	if o.state != optSet {
-		return []byte("null"), nil
+		return []byte(jsonNull), nil
 	}
 	return json.Marshal(o.value)
 }
