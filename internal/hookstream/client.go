@@ -53,7 +53,8 @@ type Observer func(route string, code int, d time.Duration)
 
 // Options configures a Client.
 type Options struct {
-	// BaseURL is the API root; requests go to BaseURL + "/destinations...". Defaults to DefaultBaseURL.
+	// BaseURL is the API root; requests go to BaseURL + "/destinations...", "/sources...". Defaults to
+	// DefaultBaseURL.
 	BaseURL string
 	// APIKey is sent as X-API-Key. Surrounding whitespace (a trailing newline from a Secret file) is dropped.
 	APIKey string
@@ -85,7 +86,7 @@ func redactedKey(key string) string {
 	return "<redacted>"
 }
 
-// Client calls the hookstream destinations API with one API key. It is safe for concurrent use.
+// Client calls the hookstream API with one API key. It is safe for concurrent use.
 type Client struct {
 	baseURL    string
 	apiKey     string
@@ -131,6 +132,10 @@ func New(opts Options) (*Client, error) {
 	c.httpClient = &noRedirects
 	return c, nil
 }
+
+// BaseURL returns the API base URL the client calls, without a trailing slash (for example
+// "https://hookstream.io/v1"). Source ingest URLs are built on it.
+func (c *Client) BaseURL() string { return c.baseURL }
 
 // String describes the client without the API key.
 func (c *Client) String() string {

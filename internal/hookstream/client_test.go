@@ -95,17 +95,7 @@ func TestClientCalls(t *testing.T) {
 	destinationAnswer := map[string]any{"destination": row}
 	circuitAnswer := map[string]any{"circuit": map[string]any{"state": "closed", "failure_count": 0, "last_transition_at": nil}}
 
-	tests := map[string]struct {
-		call       func(ctx context.Context, c *Client) (any, error)
-		status     int
-		answer     any
-		wantMethod string
-		wantPath   string
-		wantQuery  url.Values
-		wantBody   string
-		wantRoute  string
-		want       any
-	}{
+	runCallCases(t, map[string]callCase{
 		"list": {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.ListDestinations(ctx, ListOptions{Limit: 2, Cursor: "opaque"})
@@ -185,7 +175,24 @@ func TestClientCalls(t *testing.T) {
 			wantRoute: "POST /destinations/{id}/circuit/reset",
 			want:      &Circuit{State: CircuitClosed},
 		},
-	}
+	})
+}
+
+// callCase is one call answered by a canned server, with the request that must cross the wire and the result.
+type callCase struct {
+	call       func(ctx context.Context, c *Client) (any, error)
+	status     int
+	answer     any
+	wantMethod string
+	wantPath   string
+	wantQuery  url.Values
+	wantBody   string
+	wantRoute  string
+	want       any
+}
+
+func runCallCases(t *testing.T, tests map[string]callCase) {
+	t.Helper()
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			var observed observerLog
@@ -345,14 +352,7 @@ func TestClientErrorMapping(t *testing.T) {
 	}
 	longPage := "<html><body>" + strings.Repeat("upstream unavailable ", 40) + "</body></html>"
 
-	tests := map[string]struct {
-		call        func(context.Context, *Client) error
-		status      int
-		header      map[string]string
-		body        string
-		offContract string
-		want        errorSummary
-	}{
+	runErrorCases(t, map[string]errorCase{
 		"400 invalid": {
 			call: create, status: 400,
 			body: `{"error":"Invalid body: 'slug' must match pattern ^[a-z0-9-]+$","status":400,"request_id":"req_0a1b2c"}`,
@@ -422,7 +422,21 @@ func TestClientErrorMapping(t *testing.T) {
 			call: get, status: 502, offContract: "a proxy's empty answer",
 			want: errorSummary{Sentinels: []string{"ErrServer"}, StatusCode: 502, Route: "GET /destinations/{id}", Retryable: true},
 		},
-	}
+	})
+}
+
+// errorCase is a call answered outside 2xx by a canned server, and what the caller learns from the error.
+type errorCase struct {
+	call        func(context.Context, *Client) error
+	status      int
+	header      map[string]string
+	body        string
+	offContract string
+	want        errorSummary
+}
+
+func runErrorCases(t *testing.T, tests map[string]errorCase) {
+	t.Helper()
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			var opts []testClientOption
@@ -526,8 +540,8 @@ func TestClientTransportErrors(t *testing.T) {
 			if !errors.As(err, &transportErr) {
 				t.Fatalf("error %v, want a *TransportError", err)
 			}
-			if transportErr.Route != routeGet {
-				t.Errorf("Route = %q, want %q", transportErr.Route, routeGet)
+			if transportErr.Route != routeGetDestination {
+				t.Errorf("Route = %q, want %q", transportErr.Route, routeGetDestination)
 			}
 			if !IsRetryable(err) {
 				t.Errorf("IsRetryable(%v) = false", err)
@@ -535,7 +549,7 @@ func TestClientTransportErrors(t *testing.T) {
 			if tc.refused && !errors.Is(err, syscall.ECONNREFUSED) {
 				t.Errorf("error %v, want ECONNREFUSED", err)
 			}
-			if diff := cmp.Diff([]observation{{Route: routeGet, Code: tc.wantObserved}}, observed.Calls()); diff != "" {
+			if diff := cmp.Diff([]observation{{Route: routeGetDestination, Code: tc.wantObserved}}, observed.Calls()); diff != "" {
 				t.Errorf("observer calls (-want +got):\n%s", diff)
 			}
 		})
@@ -698,7 +712,7 @@ func TestNew(t *testing.T) {
 				}
 				return
 			}
-			if got := client.baseURL; got != tc.wantBaseURL {
+			if got := client.BaseURL(); got != tc.wantBaseURL {
 				t.Errorf("BaseURL = %q, want %q", got, tc.wantBaseURL)
 			}
 		})

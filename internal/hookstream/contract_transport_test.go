@@ -83,6 +83,59 @@ func TestContractTransportCatchesViolations(t *testing.T) {
 			},
 			wantViolations: true,
 		},
+		"a conforming source exchange": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusOK, map[string]any{"source": documentedSourceRow(t, "a1")})
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.UpdateSource(ctx, "a1", &SourceUpdateRequest{IPAllowlist: Set([]string{"10.0.0.0/8"})})
+				return err
+			},
+		},
+		"a source answer without the test-session columns": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				row := documentedSourceRow(t, "a1")
+				delete(row, "is_ephemeral")
+				writeJSON(w, http.StatusOK, map[string]any{"source": row})
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.GetSource(ctx, "a1")
+				return err
+			},
+			wantViolations: true,
+		},
+		"a source answer with true/false flags": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				row := documentedSourceRow(t, "a1")
+				row["dedup_enabled"] = true
+				writeJSON(w, http.StatusOK, map[string]any{"source": row})
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.GetSource(ctx, "a1")
+				return err
+			},
+			wantViolations: true,
+		},
+		"a source request body the document rejects": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusBadRequest, errorEnvelopeBody(http.StatusBadRequest, "Invalid body"))
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.CreateSource(ctx, &SourceCreateRequest{Name: "n", Slug: "s", DedupStrategy: new("fuzzy")})
+				return err
+			},
+			wantViolations: true,
+		},
+		"a source update the document rejects": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusBadRequest, errorEnvelopeBody(http.StatusBadRequest, "Invalid body"))
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.UpdateSource(ctx, "a1", &SourceUpdateRequest{DedupWindowSeconds: Set(0)})
+				return err
+			},
+			wantViolations: true,
+		},
 		"a path outside /v1": {
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				writeJSON(w, http.StatusOK, map[string]any{"destination": documentedRow(t, "a1")})

@@ -17,10 +17,13 @@ limitations under the License.
 package hookstream
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -45,6 +48,9 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // strings, booleans as 0/1, unset optional columns as null, every column present, RFC 3339 timestamps) and the
 // alternatives the contract says the real service answers, nothing else. An answer in any other encoding is a
 // DecodeError: guessing what it means could turn a misread column into a PATCH, or a misread page into deletions.
+
+// jsonNull is the JSON null literal.
+const jsonNull = "null"
 
 // rawFields is a JSON object split into its members.
 type rawFields map[string]json.RawMessage
@@ -76,17 +82,22 @@ func unwrap(data []byte, name string) (rawFields, error) {
 	return fields, nil
 }
 
-// decodeDestination decodes a GET/POST/PATCH answer: {"destination": {...}}.
-func decodeDestination(data []byte) (*Destination, error) {
-	fields, err := unwrap(data, "destination")
+// decodeEnvelope decodes a single-row answer, {"<name>": {...}}, with the row decoder of its resource.
+func decodeEnvelope[T any](data []byte, name string, decodeRow func(rawFields) (*T, error)) (*T, error) {
+	fields, err := unwrap(data, name)
 	if err != nil {
 		return nil, err
 	}
 	return decodeRow(fields)
 }
 
-// decodeRow decodes one destination row.
-func decodeRow(fields rawFields) (*Destination, error) {
+// decodeDestination decodes a GET/POST/PATCH answer: {"destination": {...}}.
+func decodeDestination(data []byte) (*Destination, error) {
+	return decodeEnvelope(data, "destination", decodeDestinationRow)
+}
+
+// decodeDestinationRow decodes one destination row.
+func decodeDestinationRow(fields rawFields) (*Destination, error) {
 	d := &rowDecoder{fields: fields}
 	dest := &Destination{
 		ID:    d.text("id"),
@@ -128,6 +139,69 @@ func decodeRow(fields rawFields) (*Destination, error) {
 	return dest, nil
 }
 
+// decodeSource decodes a GET/POST/PATCH answer: {"source": {...}}.
+func decodeSource(data []byte) (*Source, error) {
+	return decodeEnvelope(data, "source", decodeSourceRow)
+}
+
+// decodeSourceRow decodes one source row. Besides the row encoding it accepts what the contract says the real
+// service may answer: native JSON for the objects and lists, true/false for the flags, a hyphenated
+// verification_type, and a url or ingest_url field. is_ephemeral, expires_at and request_limit concern test
+// sessions only and are not read.
+func decodeSourceRow(fields rawFields) (*Source, error) {
+	d := &rowDecoder{fields: fields}
+	src := &Source{
+		ID:           d.text("id"),
+		OrgID:        d.text("org_id"),
+		EnvID:        d.text("env_id"),
+		Name:         d.text("name"),
+		Slug:         d.text("slug"),
+		Description:  d.optionalText("description"),
+		Type:         d.text("type"),
+		Template:     d.optionalText("template"),
+		SourceConfig: d.jsonObject("source_config"),
+
+		VerificationEnabled: d.flag("verification_enabled"),
+		VerificationType:    normalisedVerificationType(d.optionalText("verification_type")),
+		VerificationSecret:  d.optionalText("verification_secret"),
+		VerificationHeader:  d.optionalText("verification_header"),
+		VerificationConfig:  d.jsonObject("verification_config"),
+
+		DedupEnabled:       d.flag("dedup_enabled"),
+		DedupStrategy:      d.optionalText("dedup_strategy"),
+		DedupField:         d.optionalText("dedup_field"),
+		DedupWindowSeconds: d.optionalInteger("dedup_window_seconds"),
+
+		IPAllowlist: d.stringList("ip_allowlist"),
+		IPDenylist:  d.stringList("ip_denylist"),
+
+		SchemaValidationEnabled: d.flag("schema_validation_enabled"),
+		JSONSchema:              d.jsonObject("json_schema"),
+		SchemaAction:            d.optionalText("schema_action"),
+
+		Status:      d.text("status"),
+		EventCount:  d.count("event_count"),
+		LastEventAt: d.optionalTimestamp("last_event_at"),
+		// The contract prefers a URL the server sends to the computed one; ingest_url is the more specific name.
+		ServerIngestURL: cmp.Or(d.extraURL("ingest_url"), d.extraURL("url")),
+
+		CreatedAt: d.timestamp("created_at"),
+		UpdatedAt: d.timestamp("updated_at"),
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return src, nil
+}
+
+func normalisedVerificationType(t *string) *string {
+	if t == nil {
+		return nil
+	}
+	v := NormalizeVerificationType(*t)
+	return &v
+}
+
 // decodeCircuit decodes {"circuit": {...}}.
 func decodeCircuit(data []byte) (*Circuit, error) {
 	fields, err := unwrap(data, "circuit")
@@ -151,42 +225,50 @@ func decodeCircuit(data []byte) (*Circuit, error) {
 	return circuit, nil
 }
 
-// decodeListPage decodes {"destinations": [...], "cursor": ..., "has_more": ...}. The contract lets a deployment
-// leave out both cursor and has_more (one page), and says has_more false ends the listing even beside a cursor.
-func decodeListPage(data []byte) (*ListPage, error) {
+// page is one decoded page of a listing.
+type page[T any] struct {
+	Rows    []*T
+	Cursor  string
+	HasMore bool
+}
+
+// decodePage decodes {"<member>": [...], "cursor": ..., "has_more": ...} with the row decoder of its resource.
+// The contract lets a deployment leave out both cursor and has_more (one page), and says has_more false ends the
+// listing even beside a cursor.
+func decodePage[T any](data []byte, member string, decodeRow func(rawFields) (*T, error)) (*page[T], error) {
 	fields, err := splitObject(data)
 	if err != nil {
 		return nil, &DecodeError{Err: err}
 	}
-	rows, ok := fields["destinations"]
+	rows, ok := fields[member]
 	if !ok {
-		// An empty page here would read as "every destination is gone".
-		return nil, &DecodeError{Field: "destinations", Err: errors.New("missing")}
+		// An empty page here would read as "every row is gone".
+		return nil, &DecodeError{Field: member, Err: errors.New("missing")}
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(rows, &items); err != nil || items == nil {
-		return nil, &DecodeError{Field: "destinations", Err: errors.New("not an array")}
+		return nil, &DecodeError{Field: member, Err: errors.New("not an array")}
 	}
-	page := &ListPage{Destinations: make([]*Destination, 0, len(items))}
+	p := &page[T]{Rows: make([]*T, 0, len(items))}
 	for i, item := range items {
 		rowFields, err := splitObject(item)
 		if err != nil {
-			return nil, &DecodeError{Field: fmt.Sprintf("destinations[%d]", i), Err: err}
+			return nil, &DecodeError{Field: fmt.Sprintf("%s[%d]", member, i), Err: err}
 		}
-		dest, err := decodeRow(rowFields)
+		row, err := decodeRow(rowFields)
 		if err != nil {
 			if decodeErr, ok := errors.AsType[*DecodeError](err); ok {
-				return nil, &DecodeError{Field: fmt.Sprintf("destinations[%d].%s", i, decodeErr.Field), Err: decodeErr.Err}
+				return nil, &DecodeError{Field: fmt.Sprintf("%s[%d].%s", member, i, decodeErr.Field), Err: decodeErr.Err}
 			}
 			return nil, err
 		}
-		page.Destinations = append(page.Destinations, dest)
+		p.Rows = append(p.Rows, row)
 	}
 	_, hasCursor := fields["cursor"]
 	_, hasMore := fields["has_more"]
 	switch {
 	case !hasCursor && !hasMore:
-		return page, nil
+		return p, nil
 	case !hasCursor:
 		return nil, &DecodeError{Field: "cursor", Err: errors.New("missing beside has_more")}
 	case !hasMore:
@@ -194,19 +276,19 @@ func decodeListPage(data []byte) (*ListPage, error) {
 	}
 	d := &rowDecoder{fields: fields}
 	cursor := d.optionalText("cursor")
-	page.HasMore = d.boolean("has_more")
+	p.HasMore = d.boolean("has_more")
 	if d.err != nil {
 		return nil, d.err
 	}
-	if !page.HasMore {
-		return page, nil
+	if !p.HasMore {
+		return p, nil
 	}
 	if cursor == nil || *cursor == "" {
 		// Stopping here would silently drop the rest of the listing.
 		return nil, &DecodeError{Field: "cursor", Err: errors.New("has_more is true but there is no cursor")}
 	}
-	page.Cursor = *cursor
-	return page, nil
+	p.Cursor = *cursor
+	return p, nil
 }
 
 // rowDecoder decodes fields one by one and keeps the first error, so that decodeRow reads as a field list. Every
@@ -232,7 +314,7 @@ func (d *rowDecoder) value(field string) (json.RawMessage, bool) {
 		d.fail(field, errors.New("missing"))
 		return nil, false
 	}
-	return raw, string(raw) == "null"
+	return raw, string(raw) == jsonNull
 }
 
 // required returns a field that must not be null.
@@ -354,6 +436,23 @@ func (d *rowDecoder) optionalFlag(field string) *bool {
 	return &v
 }
 
+// flag reads a boolean column that is never null: 0 or 1, or the true and false the contract says some
+// deployments answer for sources and connections.
+func (d *rowDecoder) flag(field string) bool {
+	raw, ok := d.required(field)
+	if !ok {
+		return false
+	}
+	switch string(raw) {
+	case "0", "false":
+		return false
+	case "1", "true":
+		return true
+	}
+	d.fail(field, errors.New("expected 0, 1, true or false"))
+	return false
+}
+
 // boolean reads a real JSON boolean, as the envelopes (has_more) carry.
 func (d *rowDecoder) boolean(field string) bool {
 	raw, ok := d.required(field)
@@ -396,12 +495,10 @@ func (d *rowDecoder) retryIntervals(field string) []int {
 	if !ok {
 		return nil
 	}
-	if raw[0] != '[' {
-		var err error
-		if raw, err = encodedJSON(raw, '[', "array"); err != nil {
-			d.fail(field, err)
-			return nil
-		}
+	raw, err := nativeOrEncoded(raw, '[', "array")
+	if err != nil {
+		d.fail(field, err)
+		return nil
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
@@ -410,7 +507,7 @@ func (d *rowDecoder) retryIntervals(field string) []int {
 	}
 	out := make([]int, 0, len(items))
 	for _, item := range items {
-		if string(item) == "null" {
+		if string(item) == jsonNull {
 			d.fail(field, errors.New("null in an integer array"))
 			return nil
 		}
@@ -420,6 +517,83 @@ func (d *rowDecoder) retryIntervals(field string) []int {
 		return nil
 	}
 	return out
+}
+
+// stringList reads a list column: an array of strings encoded in a JSON string, the same array as native JSON,
+// or null (nil).
+func (d *rowDecoder) stringList(field string) []string {
+	raw, ok := d.optional(field)
+	if !ok {
+		return nil
+	}
+	raw, err := nativeOrEncoded(raw, '[', "array")
+	if err != nil {
+		d.fail(field, err)
+		return nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		d.fail(field, errors.New("expected an array"))
+		return nil
+	}
+	out := make([]string, 0, len(items))
+	for _, item := range items {
+		var v string
+		if item[0] != '"' || json.Unmarshal(item, &v) != nil {
+			d.fail(field, errors.New("expected an array of strings"))
+			return nil
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// jsonObject reads a column holding any JSON object: encoded in a JSON string, native JSON, or null. It returns
+// the object as compact JSON text, nil for null.
+func (d *rowDecoder) jsonObject(field string) json.RawMessage {
+	raw, ok := d.optional(field)
+	if !ok {
+		return nil
+	}
+	raw, err := nativeOrEncoded(raw, '{', "object")
+	if err != nil {
+		d.fail(field, err)
+		return nil
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		d.fail(field, errors.New("invalid JSON"))
+		return nil
+	}
+	return compact.Bytes()
+}
+
+// extraURL reads a field that is not a column of the row but that some deployments add: absent and null read as
+// "", anything else must be an absolute http or https URL.
+func (d *rowDecoder) extraURL(field string) string {
+	raw, ok := d.fields[field]
+	if !ok || string(raw) == jsonNull {
+		return ""
+	}
+	text := d.decodeText(field, raw)
+	if u, err := url.Parse(text); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		d.fail(field, errors.New("expected an absolute http or https URL"))
+		return ""
+	}
+	return text
+}
+
+// nativeOrEncoded returns the JSON text of a nested object or array (open is '{' or '['): native JSON, which the
+// contract says some deployments answer, or the row encoding, JSON-encoded in a string.
+func nativeOrEncoded(raw json.RawMessage, open byte, kind string) (json.RawMessage, error) {
+	if raw[0] == open {
+		return raw, nil
+	}
+	inner, err := encodedJSON(raw, open, kind)
+	if err != nil {
+		return nil, fmt.Errorf("expected a JSON-encoded %s in a string, or a native one", kind)
+	}
+	return inner, nil
 }
 
 // encodedJSON returns the JSON text inside a JSON string, which must start with open (an object or an array).

@@ -249,34 +249,34 @@ func TestDecodeListPage(t *testing.T) {
 	}
 	tests := map[string]struct {
 		body string
-		want *ListPage
+		want *page[Destination]
 	}{
 		"documented page": {
 			body: `{"destinations":[` + row("b") + `,` + row("a") + `],"cursor":"c2","has_more":true}`,
-			want: &ListPage{Destinations: []*Destination{decoded("b"), decoded("a")}, Cursor: "c2", HasMore: true},
+			want: &page[Destination]{Rows: []*Destination{decoded("b"), decoded("a")}, Cursor: "c2", HasMore: true},
 		},
 		"last page": {
 			body: `{"destinations":[` + row("a") + `],"cursor":null,"has_more":false}`,
-			want: &ListPage{Destinations: []*Destination{decoded("a")}},
+			want: &page[Destination]{Rows: []*Destination{decoded("a")}},
 		},
 		"empty page": {
 			body: `{"destinations":[],"cursor":null,"has_more":false}`,
-			want: &ListPage{Destinations: []*Destination{}},
+			want: &page[Destination]{Rows: []*Destination{}},
 		},
 		"no cursor and no has_more is one page": {
 			body: `{"destinations":[` + row("a") + `]}`,
-			want: &ListPage{Destinations: []*Destination{decoded("a")}},
+			want: &page[Destination]{Rows: []*Destination{decoded("a")}},
 		},
 		"has_more false ends the listing, whatever the cursor": {
 			body: `{"destinations":[` + row("a") + `],"cursor":"c2","has_more":false}`,
-			want: &ListPage{Destinations: []*Destination{decoded("a")}},
+			want: &page[Destination]{Rows: []*Destination{decoded("a")}},
 		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := decodeListPage([]byte(tc.body))
+			got, err := decodePage([]byte(tc.body), "destinations", decodeDestinationRow)
 			if err != nil {
-				t.Fatalf("decodeListPage: %v", err)
+				t.Fatalf("decodePage: %v", err)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
@@ -308,7 +308,7 @@ func TestDecodeListPageRejects(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := decodeListPage([]byte(tc.body))
+			_, err := decodePage([]byte(tc.body), "destinations", decodeDestinationRow)
 			var decodeErr *DecodeError
 			if !errors.As(err, &decodeErr) {
 				t.Fatalf("error %v, want a *DecodeError", err)

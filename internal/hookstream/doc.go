@@ -14,15 +14,18 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package hookstream is the REST client for the hookstream destinations API (https://hookstream.io/v1).
+// Package hookstream is the REST client for the hookstream API (https://hookstream.io/v1): destinations (with
+// their circuit breakers) and sources. Each resource is one file of calls (destinations.go, sources.go) over one
+// transport, and shares the paging, path and envelope handling of resource.go.
 //
 // The service answers with raw rows of its SQLite store: nested objects and arrays arrive as JSON strings,
 // booleans as 0/1 and unset columns as null. The decoder accepts that encoding and the few alternatives the
 // contract (package contract) says deployments answer, refuses anything else with a *DecodeError, and hands
-// callers one normalised Destination, so that code comparing desired and observed state never sees the wire
-// format.
+// callers one normalised Destination or Source, so that code comparing desired and observed state never sees the
+// wire format. A source's ingest URL is Source.IngestURL(Client.BaseURL()).
 //
 // Errors are typed: an *APIError for every answer outside 2xx, matched with errors.Is against the sentinels
 // (ErrNotFound, ErrConflict, ...) or with the Is* helpers; transport failures keep their cause for IsRetryable.
-// The API key never appears in an error, a log line or a String() result.
+// The API key never appears in an error, a log line or a String() result; neither do the secrets of requests,
+// nor a source's verification secret.
 package hookstream

@@ -36,9 +36,9 @@ import (
 var (
 	ErrInvalid      = errors.New("hookstream: invalid request") // 400, 422
 	ErrUnauthorized = errors.New("hookstream: unauthorized")    // 401
-	ErrForbidden    = errors.New("hookstream: forbidden")       // 403, including the plan's destination limit
+	ErrForbidden    = errors.New("hookstream: forbidden")       // 403, including the plan's resource limits
 	ErrNotFound     = errors.New("hookstream: not found")       // 404, including another project's id
-	ErrConflict     = errors.New("hookstream: conflict")        // 409, a slug already used in the project
+	ErrConflict     = errors.New("hookstream: conflict")        // 409, a slug already used, or a delete refused
 	ErrRateLimited  = errors.New("hookstream: rate limited")    // 429, or a server pause that outlasts the deadline
 	ErrServer       = errors.New("hookstream: server error")    // 5xx
 )
@@ -128,16 +128,17 @@ func (e *WaitError) Error() string {
 // Is makes a WaitError a rate limit.
 func (e *WaitError) Is(target error) bool { return target == ErrRateLimited }
 
-// IsNotFound reports a 404: the destination is gone, or belongs to another project.
+// IsNotFound reports a 404: the resource is gone, or belongs to another project.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
-// IsConflict reports a 409: the slug is already used in the project.
+// IsConflict reports a 409: the slug is already used in the project, or a source or destination that
+// connections reference cannot be deleted.
 func IsConflict(err error) bool { return errors.Is(err, ErrConflict) }
 
 // IsUnauthorized reports a 401: a bad, revoked or missing API key.
 func IsUnauthorized(err error) bool { return errors.Is(err, ErrUnauthorized) }
 
-// IsForbidden reports a 403: no permission, or the plan's destination limit reached.
+// IsForbidden reports a 403: no permission, or the plan's destination or source limit reached.
 func IsForbidden(err error) bool { return errors.Is(err, ErrForbidden) }
 
 // IsInvalid reports a request the server rejected as invalid (400), or one the client refused to send.

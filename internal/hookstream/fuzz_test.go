@@ -17,6 +17,8 @@ limitations under the License.
 package hookstream
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -38,8 +40,8 @@ func FuzzDecodeDestination(f *testing.F) {
 			checkNormalised(t, dest)
 		}
 		// The other decoders read the same kind of bytes.
-		if page, err := decodeListPage(data); err == nil {
-			for _, dest := range page.Destinations {
+		if page, err := decodePage(data, "destinations", decodeDestinationRow); err == nil {
+			for _, dest := range page.Rows {
 				checkNormalised(t, dest)
 			}
 			if page.HasMore && page.Cursor == "" {
@@ -62,5 +64,57 @@ func checkNormalised(t *testing.T, dest *Destination) {
 	}
 	if dest.LastDeliveryAt != nil && dest.LastDeliveryAt.Location() != time.UTC {
 		t.Fatalf("last_delivery_at %v is not UTC", dest.LastDeliveryAt)
+	}
+}
+
+// FuzzDecodeSource feeds arbitrary bytes to the source decoders: they must never panic, and must return either a
+// normalised source or a *DecodeError. Seeds live in testdata/fuzz/FuzzDecodeSource.
+func FuzzDecodeSource(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		src, err := decodeSource(data)
+		if (src == nil) == (err == nil) {
+			t.Fatalf("decodeSource returned %v and %v: want exactly one", src, err)
+		}
+		if err != nil {
+			if _, ok := errors.AsType[*DecodeError](err); !ok {
+				t.Fatalf("error %T %v, want a *DecodeError", err, err)
+			}
+		} else {
+			checkSourceNormalised(t, src)
+		}
+		if page, err := decodePage(data, "sources", decodeSourceRow); err == nil {
+			for _, src := range page.Rows {
+				checkSourceNormalised(t, src)
+			}
+			if page.HasMore && page.Cursor == "" {
+				t.Fatalf("a page with more to come but no cursor")
+			}
+		}
+	})
+}
+
+func checkSourceNormalised(t *testing.T, src *Source) {
+	t.Helper()
+	if src.VerificationType != nil && *src.VerificationType != NormalizeVerificationType(*src.VerificationType) {
+		t.Fatalf("verification type %q is not normalised", *src.VerificationType)
+	}
+	for _, ts := range []time.Time{src.CreatedAt, src.UpdatedAt} {
+		if ts.Location() != time.UTC {
+			t.Fatalf("time %v is not UTC", ts)
+		}
+	}
+	if src.LastEventAt != nil && src.LastEventAt.Location() != time.UTC {
+		t.Fatalf("last_event_at %v is not UTC", src.LastEventAt)
+	}
+	for name, value := range map[string]json.RawMessage{
+		"source_config": src.SourceConfig, "verification_config": src.VerificationConfig, "json_schema": src.JSONSchema,
+	} {
+		if value == nil {
+			continue
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, value); err != nil || value[0] != '{' || !bytes.Equal(compact.Bytes(), value) {
+			t.Fatalf("%s is not a compact JSON object: %q", name, value)
+		}
 	}
 }

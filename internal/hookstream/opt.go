@@ -60,7 +60,7 @@ func (o Opt[T]) Value() (T, bool) { return o.value, o.state == optSet }
 // MarshalJSON encodes the value, or null for an explicit null (and for an omitted field sent without omitzero).
 func (o Opt[T]) MarshalJSON() ([]byte, error) {
 	if o.state != optSet {
-		return []byte("null"), nil
+		return []byte(jsonNull), nil
 	}
 	return json.Marshal(o.value)
 }
@@ -99,7 +99,13 @@ func (r *UpdateRequest) Fields() []string {
 	if r == nil {
 		return nil
 	}
-	value := reflect.ValueOf(*r)
+	return presentFields(*r)
+}
+
+// presentFields returns the JSON names of the Opt fields of a PATCH request struct that are not omitted, sorted,
+// or nil when there is none.
+func presentFields(req any) []string {
+	value := reflect.ValueOf(req)
 	fields := make([]string, 0, value.NumField())
 	for i := range value.NumField() {
 		if opt, ok := reflect.TypeAssert[zeroer](value.Field(i)); ok && !opt.IsZero() {

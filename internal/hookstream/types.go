@@ -33,7 +33,7 @@ const (
 	TypeWebSocket      = "websocket"
 )
 
-// Destination statuses.
+// Statuses of destinations, sources and connections.
 const (
 	StatusActive   = "active"
 	StatusPaused   = "paused"

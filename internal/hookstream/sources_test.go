@@ -1,0 +1,420 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package hookstream
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestSourceCalls(t *testing.T) {
+	const id = "5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b"
+	row := documentedSourceRow(t, id)
+	sourceAnswer := map[string]any{"source": row}
+
+	runCallCases(t, map[string]callCase{
+		"list": {
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.ListSources(ctx, ListOptions{Limit: 2, Cursor: "opaque"})
+			},
+			status:     200,
+			answer:     map[string]any{"sources": []any{row}, "cursor": "next", "has_more": true},
+			wantMethod: "GET", wantPath: "/v1/sources",
+			wantQuery: url.Values{"limit": {"2"}, "cursor": {"opaque"}},
+			wantRoute: "GET /sources",
+			want:      &SourceListPage{Sources: []*Source{stripePayments(t)}, Cursor: "next", HasMore: true},
+		},
+		"list caps the page size": {
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.ListSources(ctx, ListOptions{Limit: 5000})
+			},
+			status:     200,
+			answer:     map[string]any{"sources": []any{}, "cursor": nil, "has_more": false},
+			wantMethod: "GET", wantPath: "/v1/sources", wantQuery: url.Values{"limit": {"100"}},
+			wantRoute: "GET /sources",
+			want:      &SourceListPage{Sources: []*Source{}},
+		},
+		"create with only the required fields": {
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.CreateSource(ctx, &SourceCreateRequest{Name: "Stripe payments", Slug: "stripe-payments"})
+			},
+			status: 201, answer: sourceAnswer,
+			wantMethod: "POST", wantPath: "/v1/sources",
+			wantBody:  `{"name":"Stripe payments","slug":"stripe-payments"}`,
+			wantRoute: "POST /sources",
+			want:      stripePayments(t),
+		},
+		"create with every field": {
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.CreateSource(ctx, &SourceCreateRequest{
+					Name: "Stripe payments", Slug: "stripe-payments", Description: new("Payment events from Stripe"),
+					Type: SourceTypeHTTP, Template: "stripe", SourceConfig: json.RawMessage(`{"account":"acct_1Nx"}`),
+					VerificationEnabled: new(true), VerificationType: new("hmac-sha256"),
+					VerificationSecret: new("whsec_0123456789abcdef"), VerificationHeader: new("Stripe-Signature"),
+					VerificationConfig: json.RawMessage(`{"prefix":"sha256="}`),
+					DedupEnabled:       new(true), DedupStrategy: new(DedupHeaderField), DedupField: new("Idempotency-Key"),
+					DedupWindowSeconds: new(600),
+					IPAllowlist:        []string{"203.0.113.0/24", "198.51.100.7"}, IPDenylist: []string{"203.0.113.9"},
+					SchemaValidationEnabled: new(true),
+					JSONSchema:              json.RawMessage(`{"type": "object", "required": ["id", "type"]}`),
+					SchemaAction:            new(SchemaActionReject),
+				})
+			},
+			status: 201, answer: sourceAnswer,
+			wantMethod: "POST", wantPath: "/v1/sources",
+			wantBody: `{"name":"Stripe payments","slug":"stripe-payments","description":"Payment events from Stripe",` +
+				`"type":"http","template":"stripe","source_config":{"account":"acct_1Nx"},"verification_enabled":true,` +
+				`"verification_type":"hmac-sha256","verification_secret":"whsec_0123456789abcdef",` +
+				`"verification_header":"Stripe-Signature","verification_config":{"prefix":"sha256="},` +
+				`"dedup_enabled":true,"dedup_strategy":"header_field","dedup_field":"Idempotency-Key",` +
+				`"dedup_window_seconds":600,"ip_allowlist":["203.0.113.0/24","198.51.100.7"],` +
+				`"ip_denylist":["203.0.113.9"],"schema_validation_enabled":true,` +
+				`"json_schema":{"type":"object","required":["id","type"]},"schema_action":"reject"}`,
+			wantRoute: "POST /sources",
+			want:      stripePayments(t),
+		},
+		"get": {
+			call:   func(ctx context.Context, c *Client) (any, error) { return c.GetSource(ctx, id) },
+			status: 200, answer: sourceAnswer,
+			wantMethod: "GET", wantPath: "/v1/sources/" + id,
+			wantRoute: "GET /sources/{id}",
+			want:      stripePayments(t),
+		},
+		"update sends only the fields present": {
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.UpdateSource(ctx, id, &SourceUpdateRequest{
+					Status: Set(StatusPaused), IPDenylist: Null[[]string](),
+					JSONSchema: Set(json.RawMessage(`{"type":"object"}`)),
+				})
+			},
+			status: 200, answer: sourceAnswer,
+			wantMethod: "PATCH", wantPath: "/v1/sources/" + id,
+			wantBody:  `{"status":"paused","ip_denylist":null,"json_schema":{"type":"object"}}`,
+			wantRoute: "PATCH /sources/{id}",
+			want:      stripePayments(t),
+		},
+		"update with every field": {
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.UpdateSource(ctx, id, &SourceUpdateRequest{
+					Name: Set("Stripe"), Description: Null[string](), Status: Set(StatusActive),
+					VerificationEnabled: Set(true), VerificationType: Set(VerificationStandardWebhooks),
+					VerificationSecret: Set("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), VerificationHeader: Null[string](),
+					VerificationConfig: Null[json.RawMessage](),
+					DedupEnabled:       Set(true), DedupStrategy: Set(DedupBodyField), DedupField: Set("$.id"),
+					DedupWindowSeconds: Set(604800),
+					IPAllowlist:        Set([]string{"10.0.0.0/8"}), IPDenylist: Set([]string{}),
+					SchemaValidationEnabled: Set(false), JSONSchema: Null[json.RawMessage](), SchemaAction: Set(SchemaActionWarn),
+				})
+			},
+			status: 200, answer: sourceAnswer,
+			wantMethod: "PATCH", wantPath: "/v1/sources/" + id,
+			wantBody: `{"name":"Stripe","description":null,"status":"active","verification_enabled":true,` +
+				`"verification_type":"standard_webhooks","verification_secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",` +
+				`"verification_header":null,"verification_config":null,"dedup_enabled":true,` +
+				`"dedup_strategy":"body_field","dedup_field":"$.id","dedup_window_seconds":604800,` +
+				`"ip_allowlist":["10.0.0.0/8"],"ip_denylist":[],"schema_validation_enabled":false,` +
+				`"json_schema":null,"schema_action":"warn"}`,
+			wantRoute: "PATCH /sources/{id}",
+			want:      stripePayments(t),
+		},
+		"delete": {
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return nil, c.DeleteSource(ctx, id)
+			},
+			status: 200, answer: map[string]any{"success": true},
+			wantMethod: "DELETE", wantPath: "/v1/sources/" + id,
+			wantRoute: "DELETE /sources/{id}",
+			want:      nil,
+		},
+	})
+}
+
+func TestSourceErrorMapping(t *testing.T) {
+	create := func(ctx context.Context, c *Client) error {
+		_, err := c.CreateSource(ctx, &SourceCreateRequest{Name: "n", Slug: "s"})
+		return err
+	}
+	get := func(ctx context.Context, c *Client) error {
+		_, err := c.GetSource(ctx, "a1")
+		return err
+	}
+	update := func(ctx context.Context, c *Client) error {
+		_, err := c.UpdateSource(ctx, "a1", &SourceUpdateRequest{DedupStrategy: Set(DedupBodyField)})
+		return err
+	}
+	remove := func(ctx context.Context, c *Client) error { return c.DeleteSource(ctx, "a1") }
+	list := func(ctx context.Context, c *Client) error {
+		_, err := c.ListSources(ctx, ListOptions{})
+		return err
+	}
+	envelope := func(status int, message string) string {
+		body, err := json.Marshal(errorEnvelopeBody(status, message))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(body)
+	}
+	apiError := func(sentinel string, status int, message, route string) errorSummary {
+		return errorSummary{Sentinels: []string{sentinel}, StatusCode: status, Message: message, RequestID: "req_0a1b2c",
+			Route: route}
+	}
+
+	runErrorCases(t, map[string]errorCase{
+		"create 400 invalid": {
+			call: create, status: 400, body: envelope(400, "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$"),
+			want: apiError("ErrInvalid", 400, "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$", "POST /sources"),
+		},
+		"create 401 unauthorized": {
+			call: create, status: 401, body: envelope(401, "Invalid API key"),
+			want: apiError("ErrUnauthorized", 401, "Invalid API key", "POST /sources"),
+		},
+		"create 403 plan limit": {
+			call: create, status: 403, body: envelope(403, "Forbidden"),
+			want: apiError("ErrForbidden", 403, "Forbidden", "POST /sources"),
+		},
+		"create 409 duplicate slug": {
+			call: create, status: 409, body: envelope(409, "Source slug already exists"),
+			want: apiError("ErrConflict", 409, "Source slug already exists", "POST /sources"),
+		},
+		"get 404 not found": {
+			call: get, status: 404, body: envelope(404, "Source not found"),
+			want: apiError("ErrNotFound", 404, "Source not found", "GET /sources/{id}"),
+		},
+		"update 400 invalid": {
+			call: update, status: 400, body: envelope(400, "Invalid body: 'dedup_field' is required for body_field"),
+			want: apiError("ErrInvalid", 400, "Invalid body: 'dedup_field' is required for body_field", "PATCH /sources/{id}"),
+		},
+		"update 404 not found": {
+			call: update, status: 404, body: envelope(404, "Source not found"),
+			want: apiError("ErrNotFound", 404, "Source not found", "PATCH /sources/{id}"),
+		},
+		"delete 404 not found": {
+			call: remove, status: 404, body: envelope(404, "Source not found"),
+			want: apiError("ErrNotFound", 404, "Source not found", "DELETE /sources/{id}"),
+		},
+		"delete 409 while connections reference it": {
+			call: remove, status: 409, body: envelope(409, "Cannot delete a source that has connections"),
+			want: apiError("ErrConflict", 409, "Cannot delete a source that has connections", "DELETE /sources/{id}"),
+		},
+		"list 401 unauthorized": {
+			call: list, status: 401, body: envelope(401, "Invalid API key"),
+			want: apiError("ErrUnauthorized", 401, "Invalid API key", "GET /sources"),
+		},
+		"list 429 with Retry-After": {
+			call: list, status: 429, header: map[string]string{"Retry-After": "5", "RateLimit-Remaining": "0"},
+			body: envelope(429, "Rate limit exceeded"),
+			want: errorSummary{Sentinels: []string{"ErrRateLimited"}, StatusCode: 429, Message: "Rate limit exceeded",
+				RequestID: "req_0a1b2c", RetryAfter: 5 * time.Second, Route: "GET /sources", Retryable: true},
+		},
+		"get 500": {
+			call: get, status: 500, body: envelope(500, "Internal error"),
+			offContract: "the document declares no 5xx answers; hookstream's docs list 500",
+			want: errorSummary{Sentinels: []string{"ErrServer"}, StatusCode: 500, Message: "Internal error",
+				RequestID: "req_0a1b2c", Route: "GET /sources/{id}", Retryable: true},
+		},
+	})
+}
+
+func TestSourceErrorHelpers(t *testing.T) {
+	tests := map[string]struct {
+		status int
+		call   func(ctx context.Context, c *Client) error
+		is     func(error) bool
+	}{
+		"a taken slug is a conflict": {status: 409, is: IsConflict, call: func(ctx context.Context, c *Client) error {
+			_, err := c.CreateSource(ctx, &SourceCreateRequest{Name: "n", Slug: "s"})
+			return err
+		}},
+		"a missing source is not found": {status: 404, is: IsNotFound, call: func(ctx context.Context, c *Client) error {
+			_, err := c.GetSource(ctx, "a1")
+			return err
+		}},
+		"a deleted source is not found": {status: 404, is: IsNotFound, call: func(ctx context.Context, c *Client) error {
+			return c.DeleteSource(ctx, "a1")
+		}},
+		"a referenced source is a conflict": {status: 409, is: IsConflict, call: func(ctx context.Context, c *Client) error {
+			return c.DeleteSource(ctx, "a1")
+		}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, tc.status, errorEnvelopeBody(tc.status, http.StatusText(tc.status)))
+			}))
+			if err := tc.call(t.Context(), client); !tc.is(err) {
+				t.Errorf("error %v does not match", err)
+			}
+		})
+	}
+}
+
+func TestSourceRefusedBeforeSending(t *testing.T) {
+	tests := map[string]func(ctx context.Context, c *Client) error{
+		"empty update": func(ctx context.Context, c *Client) error {
+			_, err := c.UpdateSource(ctx, "a1", &SourceUpdateRequest{})
+			return err
+		},
+		"nil update": func(ctx context.Context, c *Client) error {
+			_, err := c.UpdateSource(ctx, "a1", nil)
+			return err
+		},
+		"nil create": func(ctx context.Context, c *Client) error {
+			_, err := c.CreateSource(ctx, nil)
+			return err
+		},
+		"get with an empty id": func(ctx context.Context, c *Client) error {
+			_, err := c.GetSource(ctx, "")
+			return err
+		},
+		"update of the current directory": func(ctx context.Context, c *Client) error {
+			_, err := c.UpdateSource(ctx, ".", &SourceUpdateRequest{Name: Set("n")})
+			return err
+		},
+		"delete of the parent": func(ctx context.Context, c *Client) error {
+			return c.DeleteSource(ctx, "..")
+		},
+		"create with a schema that is an array": func(ctx context.Context, c *Client) error {
+			_, err := c.CreateSource(ctx, &SourceCreateRequest{Name: "n", Slug: "s", JSONSchema: json.RawMessage(`["x"]`)})
+			return err
+		},
+		"create with a verification config that is not JSON": func(ctx context.Context, c *Client) error {
+			_, err := c.CreateSource(ctx, &SourceCreateRequest{Name: "n", Slug: "s",
+				VerificationConfig: json.RawMessage(`{"key":` + secretMarker + `}`)})
+			return err
+		},
+		"create with a source config that is a string": func(ctx context.Context, c *Client) error {
+			_, err := c.CreateSource(ctx, &SourceCreateRequest{Name: "n", Slug: "s",
+				SourceConfig: json.RawMessage(`"` + secretMarker + `"`)})
+			return err
+		},
+		"update with a verification config that is not JSON": func(ctx context.Context, c *Client) error {
+			_, err := c.UpdateSource(ctx, "a1", &SourceUpdateRequest{
+				VerificationConfig: Set(json.RawMessage(secretMarker))})
+			return err
+		},
+		"update with an empty schema": func(ctx context.Context, c *Client) error {
+			_, err := c.UpdateSource(ctx, "a1", &SourceUpdateRequest{JSONSchema: Set(json.RawMessage{})})
+			return err
+		},
+	}
+	for name, call := range tests {
+		t.Run(name, func(t *testing.T) {
+			client, transport := newCannedClient(t, http.NotFoundHandler())
+			err := call(t.Context(), client)
+			if !IsInvalid(err) {
+				t.Errorf("error %v, want IsInvalid", err)
+			}
+			if err != nil && strings.Contains(err.Error(), secretMarker) {
+				t.Errorf("error %q quotes the value", err)
+			}
+			if n := len(transport.Exchanges()); n != 0 {
+				t.Errorf("%d requests sent", n)
+			}
+		})
+	}
+}
+
+func TestSourceCallsSendNullJSON(t *testing.T) {
+	client, transport := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusCreated, map[string]any{"source": documentedSourceRow(t, "a1")})
+	}))
+	_, err := client.CreateSource(t.Context(), &SourceCreateRequest{Name: "n", Slug: "s", JSONSchema: json.RawMessage(`null`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(transport.last(t).Body); got != `{"name":"n","slug":"s","json_schema":null}` {
+		t.Errorf("body %s", got)
+	}
+}
+
+func TestSourceEscapesIDs(t *testing.T) {
+	client, transport := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"source": documentedSourceRow(t, "a/b c?d")})
+	}))
+	src, err := client.GetSource(t.Context(), "a/b c?d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.ID != "a/b c?d" {
+		t.Errorf("ID = %q", src.ID)
+	}
+	ex := transport.last(t)
+	if ex.EscapedPath != "/v1/sources/a%2Fb%20c%3Fd" || len(ex.Query) != 0 {
+		t.Errorf("request path %q query %v: the id was not escaped", ex.EscapedPath, ex.Query)
+	}
+}
+
+func TestSourceToleratesDocumentedAlternatives(t *testing.T) {
+	client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		row := documentedSourceRow(t, "src_01HQZ6")
+		row["ip_allowlist"] = []string{"203.0.113.0/24", "198.51.100.7"}
+		row["ip_denylist"] = []string{}
+		row["json_schema"] = map[string]any{"type": "object"}
+		row["verification_config"] = map[string]any{"prefix": "sha256="}
+		row["source_config"] = map[string]any{"account": "acct_1Nx"}
+		row["verification_enabled"], row["dedup_enabled"], row["schema_validation_enabled"] = true, false, true
+		row["verification_type"] = "hmac-sha256"
+		row["verification_secret"] = "whsec_plain0123"
+		row["url"] = "https://hookstream.io/v1/ingest/src_01HQZ6"
+		writeJSON(w, http.StatusOK, map[string]any{"source": row})
+	}), offContract("native JSON, true/false flags, a hyphenated type, a plain secret, a url and a src_ id: "+
+		"alternatives the contract lists"))
+	got, err := client.GetSource(t.Context(), "src_01HQZ6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := stripePayments(t)
+	want.ID = "src_01HQZ6"
+	want.JSONSchema = json.RawMessage(`{"type":"object"}`)
+	want.VerificationConfig = json.RawMessage(`{"prefix":"sha256="}`)
+	want.DedupEnabled = false
+	want.VerificationSecret = new("whsec_plain0123")
+	want.ServerIngestURL = "https://hookstream.io/v1/ingest/src_01HQZ6"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if ingest := got.IngestURL(client.BaseURL()); ingest != want.ServerIngestURL {
+		t.Errorf("IngestURL = %q, want the server's", ingest)
+	}
+}
+
+func TestSourceUndecodableAnswer(t *testing.T) {
+	client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		row := documentedSourceRow(t, "a1")
+		row["ip_allowlist"] = "10.0.0.1, 10.0.0.2"
+		writeJSON(w, http.StatusOK, map[string]any{"source": row})
+	}))
+	_, err := client.GetSource(t.Context(), "a1")
+	var decodeErr *DecodeError
+	if !errors.As(err, &decodeErr) || decodeErr.Field != "ip_allowlist" {
+		t.Errorf("error %v, want a *DecodeError on ip_allowlist", err)
+	}
+	if err != nil && (strings.Contains(err.Error(), "10.0.0.1") || !strings.Contains(err.Error(), "GET /sources/{id}")) {
+		t.Errorf("error %q: want the route and not the value", err)
+	}
+	if IsRetryable(err) {
+		t.Errorf("an undecodable answer is retryable")
+	}
+}
