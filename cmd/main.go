@@ -108,18 +108,18 @@ func main() {
 			"TLS verification is always on.")
 	flag.DurationVar(&o.requestTimeout, "hookstream-timeout", 30*time.Second, "Timeout of one hookstream API call.")
 	flag.Float64Var(&o.rateLimit, "hookstream-rate-limit", 10,
-		"Requests per second to hookstream per API key, shared by all Destinations using the key.")
+		"Requests per second to hookstream per API key, shared by all objects (of every kind) using the key.")
 	flag.IntVar(&o.rateBurst, "hookstream-rate-burst", 20, "Burst of requests to hookstream per API key.")
 	flag.DurationVar(&o.driftInterval, "drift-interval", 10*time.Minute,
-		"How often each Destination is compared with hookstream to revert changes made elsewhere (jittered by 10%).")
+		"How often each object (Destination, Source) is compared with hookstream to revert changes made elsewhere (jittered by 10%).")
 	flag.StringVar(&o.defaultCredentialsSecret, "default-credentials-secret", "hookstream-credentials",
-		"Secret, in each Destination's namespace, holding the API key of Destinations without spec.credentialsRef.")
-	flag.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "Destinations reconciled in parallel.")
+		"Secret, in each object's namespace, holding the API key of objects without spec.credentialsRef.")
+	flag.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "Objects of each kind reconciled in parallel.")
 	flag.StringVar(&o.observation, "observation", managed.ObserveByList,
 		"How periodic drift checks read hookstream: \"list\" (one paginated list per API key and interval, shared by "+
-			"all its Destinations) or \"get\" (one read per Destination).")
+			"all its objects of a kind) or \"get\" (one read per object).")
 	flag.StringVar(&o.watchNamespaces, "watch-namespaces", "",
-		"Comma-separated namespaces whose Destinations this manager handles (default: all). Lets several managers "+
+		"Comma-separated namespaces whose objects this manager handles (default: all). Lets several managers "+
 			"share a cluster by namespace.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
@@ -188,16 +188,17 @@ func run(o options) error {
 		Observer:   managed.ObserveAPIRequest,
 	}, hookstream.NewLimiterRegistry(o.rateLimit, o.rateBurst))
 
-	if err := (&controller.DestinationReconciler{
+	if err := controller.SetupWithManager(mgr, controller.Settings{
 		Client:                   mgr.GetClient(),
 		Recorder:                 mgr.GetEventRecorder("hookstream-operator"),
 		Clients:                  clients,
+		HookstreamURL:            o.hookstreamURL,
 		DefaultCredentialsSecret: o.defaultCredentialsSecret,
 		DriftInterval:            o.driftInterval,
 		MaxConcurrentReconciles:  o.maxConcurrentReconciles,
 		Observation:              o.observation,
-	}).SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("setting up the destination controller: %w", err)
+	}); err != nil {
+		return err
 	}
 
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

@@ -82,6 +82,8 @@ const (
 	ReasonNotFound = "RemoteNotFound"
 	// ReasonSlugMismatch: the adopted remote destination has another slug than spec.slug.
 	ReasonSlugMismatch = "SlugMismatch"
+	// ReasonTemplateMismatch: the adopted remote source has another template than spec.template.
+	ReasonTemplateMismatch = "TemplateMismatch"
 	// ReasonTypeMismatch: the remote destination has another type than the spec's provider block.
 	ReasonTypeMismatch = "TypeMismatch"
 )

@@ -19,9 +19,6 @@ package controller
 import (
 	"context"
 	"iter"
-	"time"
-
-	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -33,44 +30,22 @@ import (
 // destinationExternal is the Destination kind's hookstream client.
 type destinationExternal = managed.External[*v1.Destination, *hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest]
 
-// DestinationReconciler keeps one hookstream destination per Destination object, on the shared machinery of
-// package managed.
-type DestinationReconciler struct {
-	client.Client
-	Recorder events.EventRecorder
-	// Clients returns the hookstream client of an API key.
-	Clients managed.ClientFactory
-	// DefaultCredentialsSecret is the credentials Secret of Destinations without spec.credentialsRef.
-	DefaultCredentialsSecret string
-	// DriftInterval is how often a Destination is compared with hookstream when nothing else triggers it.
-	DriftInterval time.Duration
-	// MaxConcurrentReconciles bounds parallel reconciles.
-	MaxConcurrentReconciles int
-	// Observation is how periodic checks read hookstream: managed.ObserveByList (default) or ObserveByGet.
-	Observation string
-}
-
 // +kubebuilder:rbac:groups=hookstream.io,resources=destinations,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=hookstream.io,resources=destinations/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=hookstream.io,resources=destinations/finalizers,verbs=update
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
-// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// SetupWithManager registers the Destination controller.
-func (r *DestinationReconciler) SetupWithManager(mgr ctrl.Manager) error {
+// setupDestinations registers the Destination controller: one hookstream destination per Destination object, on
+// the shared machinery of package managed.
+func setupDestinations(mgr ctrl.Manager, s Settings) error {
 	kind := &destinationKind{connect: func(apiKey string) (destinationExternal, error) {
-		c, err := r.Clients(apiKey)
+		c, err := s.Clients(apiKey)
 		if err != nil {
 			return nil, err
 		}
 		return &destinationClient{c}, nil
 	}}
-	rec := managed.NewReconciler(r.Client, mgr.GetClient(), mgr.GetAPIReader(), r.Recorder, kind, managed.Options{
-		DefaultCredentialsSecret: r.DefaultCredentialsSecret,
-		DriftInterval:            r.DriftInterval,
-		Observation:              r.Observation,
-	})
-	return rec.SetupWithManager(mgr, r.MaxConcurrentReconciles, func() client.ObjectList { return &v1.DestinationList{} })
+	rec := managed.NewReconciler(s.Client, mgr.GetClient(), mgr.GetAPIReader(), s.Recorder, kind, s.managedOptions())
+	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.DestinationList{} })
 }
 
 // destinationKind answers the machinery's questions for Destinations.
@@ -90,8 +65,8 @@ func (k *destinationKind) Connect(apiKey string) (destinationExternal, error) {
 	return k.connect(apiKey)
 }
 
-func (*destinationKind) Desired(d *v1.Destination, secrets managed.SecretResolver) (*desiredDestination, error) {
-	return buildDesired(d, secrets)
+func (*destinationKind) Desired(d *v1.Destination, refs managed.Refs) (*desiredDestination, error) {
+	return buildDesired(d, refs.Secret)
 }
 
 func (*destinationKind) Compare(want *desiredDestination, remote *hookstream.Destination, secretsRotated bool) managed.Observation[*hookstream.UpdateRequest] {
@@ -189,7 +164,8 @@ func (h *destinationClient) List(ctx context.Context) iter.Seq2[*hookstream.Dest
 
 // FindByKey walks the project's destinations for the one with the Destination's slug.
 func (h *destinationClient) FindByKey(ctx context.Context, d *v1.Destination) (*hookstream.Destination, bool, error) {
-	return findBySlug(h.List(ctx), destinationSlug(d))
+	slug := destinationSlug(d)
+	return findFirst(h.List(ctx), func(r *hookstream.Destination) bool { return r.Slug == slug })
 }
 
 func (h *destinationClient) Create(ctx context.Context, want *desiredDestination) (*hookstream.Destination, error) {
@@ -204,15 +180,15 @@ func (h *destinationClient) Delete(ctx context.Context, id string) error {
 	return h.c.DeleteDestination(ctx, id)
 }
 
-// findBySlug returns the row with the slug; found is false when there is none.
-func findBySlug(rows iter.Seq2[*hookstream.Destination, error], slug string) (*hookstream.Destination, bool, error) {
+// findFirst returns the first row that matches; found is false when none does.
+func findFirst[R any](rows iter.Seq2[R, error], match func(R) bool) (row R, found bool, err error) {
 	for remote, err := range rows {
 		if err != nil {
-			return nil, false, err
+			return row, false, err
 		}
-		if remote.Slug == slug {
+		if match(remote) {
 			return remote, true, nil
 		}
 	}
-	return nil, false, nil
+	return row, false, nil
 }

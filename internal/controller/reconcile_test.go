@@ -42,58 +42,88 @@ import (
 	"github.com/hookstream/hookstream-operator/test/testenv"
 )
 
-// fakeHookstream is the Destination kind's hookstream client with one function field per call and a log of the
-// calls made. A call whose field is nil is unexpected: it is logged and fails.
-type fakeHookstream struct {
-	get       func(id string) (*hookstream.Destination, error)
-	findByKey func(slug string) (*hookstream.Destination, bool, error)
-	create    func(want *desiredDestination) (*hookstream.Destination, error)
-	update    func(id string, patch *hookstream.UpdateRequest) (*hookstream.Destination, error)
+// fakeHookstream is a kind's hookstream client with one function field per call and a log of the calls made. A
+// call whose field is nil is unexpected: it is logged and fails.
+type fakeHookstream[O managed.Object, R any, D managed.Desired, P fielder] struct {
+	get       func(id string) (R, error)
+	findByKey func(key string) (R, bool, error)
+	create    func(want D) (R, error)
+	update    func(id string, patch P) (R, error)
 	delete    func(id string) error
 	calls     []string
 }
 
+// fielder is an update request: it names the fields it carries.
+type fielder interface{ Fields() []string }
+
+type (
+	fakeDestinations = fakeHookstream[*v1.Destination, *hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest]
+	fakeSources      = fakeHookstream[*v1.Source, *hookstream.Source, *desiredSource, *hookstream.SourceUpdateRequest]
+)
+
 var errUnexpectedCall = errors.New("unexpected call")
 
-func (f *fakeHookstream) Get(_ context.Context, id string) (*hookstream.Destination, error) {
+// naturalKey is the slug of an object or of a desired state, for the call log.
+func naturalKey(v any) string {
+	switch v := v.(type) {
+	case *v1.Destination:
+		return destinationSlug(v)
+	case *v1.Source:
+		return sourceSlug(v)
+	case *desiredDestination:
+		return v.request.Slug
+	case *desiredSource:
+		return v.request.Slug
+	}
+	panic(fmt.Sprintf("no natural key for %T", v))
+}
+
+func (f *fakeHookstream[O, R, D, P]) Get(_ context.Context, id string) (R, error) {
 	f.calls = append(f.calls, "Get "+id)
 	if f.get == nil {
-		return nil, errUnexpectedCall
+		var zero R
+		return zero, errUnexpectedCall
 	}
 	return f.get(id)
 }
 
-func (f *fakeHookstream) List(context.Context) iter.Seq2[*hookstream.Destination, error] {
+func (f *fakeHookstream[O, R, D, P]) List(context.Context) iter.Seq2[R, error] {
 	f.calls = append(f.calls, "List")
-	return func(yield func(*hookstream.Destination, error) bool) { yield(nil, errUnexpectedCall) }
-}
-
-func (f *fakeHookstream) FindByKey(_ context.Context, d *v1.Destination) (*hookstream.Destination, bool, error) {
-	slug := destinationSlug(d)
-	f.calls = append(f.calls, "FindByKey "+slug)
-	if f.findByKey == nil {
-		return nil, false, errUnexpectedCall
+	return func(yield func(R, error) bool) {
+		var zero R
+		yield(zero, errUnexpectedCall)
 	}
-	return f.findByKey(slug)
 }
 
-func (f *fakeHookstream) Create(_ context.Context, want *desiredDestination) (*hookstream.Destination, error) {
-	f.calls = append(f.calls, "Create "+want.request.Slug)
+func (f *fakeHookstream[O, R, D, P]) FindByKey(_ context.Context, obj O) (R, bool, error) {
+	key := naturalKey(obj)
+	f.calls = append(f.calls, "FindByKey "+key)
+	if f.findByKey == nil {
+		var zero R
+		return zero, false, errUnexpectedCall
+	}
+	return f.findByKey(key)
+}
+
+func (f *fakeHookstream[O, R, D, P]) Create(_ context.Context, want D) (R, error) {
+	f.calls = append(f.calls, "Create "+naturalKey(want))
 	if f.create == nil {
-		return nil, errUnexpectedCall
+		var zero R
+		return zero, errUnexpectedCall
 	}
 	return f.create(want)
 }
 
-func (f *fakeHookstream) Update(_ context.Context, id string, patch *hookstream.UpdateRequest) (*hookstream.Destination, error) {
+func (f *fakeHookstream[O, R, D, P]) Update(_ context.Context, id string, patch P) (R, error) {
 	f.calls = append(f.calls, "Update "+id+" "+strings.Join(patch.Fields(), ","))
 	if f.update == nil {
-		return nil, errUnexpectedCall
+		var zero R
+		return zero, errUnexpectedCall
 	}
 	return f.update(id, patch)
 }
 
-func (f *fakeHookstream) Delete(_ context.Context, id string) error {
+func (f *fakeHookstream[O, R, D, P]) Delete(_ context.Context, id string) error {
 	f.calls = append(f.calls, "Delete "+id)
 	if f.delete == nil {
 		return errUnexpectedCall
@@ -146,9 +176,9 @@ func TestReconcileBranches(t *testing.T) {
 		withStatusID(d)
 		d.DeletionTimestamp = &metav1.Time{Time: now}
 	}
-	tests := map[string]branchCase{
+	tests := map[string]destinationCase{
 		"create": {
-			fake: fakeHookstream{create: func(*desiredDestination) (*hookstream.Destination, error) {
+			fake: fakeDestinations{create: func(*desiredDestination) (*hookstream.Destination, error) {
 				return tableRow(tableURL, now), nil
 			}},
 			calls: []string{"Create " + tableSlug}, ready: "True", reason: v1.ReasonAvailable, events: []string{"Normal Created"},
@@ -163,12 +193,12 @@ func TestReconcileBranches(t *testing.T) {
 		},
 		"unchanged: no write": {
 			object: withStatusID,
-			fake:   fakeHookstream{get: func(string) (*hookstream.Destination, error) { return tableRow(tableURL, now), nil }},
+			fake:   fakeDestinations{get: func(string) (*hookstream.Destination, error) { return tableRow(tableURL, now), nil }},
 			calls:  []string{"Get " + tableID}, ready: "True", reason: v1.ReasonAvailable,
 		},
 		"update the differing field only": {
 			object: withStatusID,
-			fake: fakeHookstream{
+			fake: fakeDestinations{
 				get: func(string) (*hookstream.Destination, error) {
 					return tableRow("https://elsewhere.example.com", now), nil
 				},
@@ -181,16 +211,16 @@ func TestReconcileBranches(t *testing.T) {
 		},
 		"adopt by id": {
 			object: func(d *v1.Destination) { d.Spec.AdoptID = tableID },
-			fake:   fakeHookstream{get: func(string) (*hookstream.Destination, error) { return tableRow(tableURL, now), nil }},
+			fake:   fakeDestinations{get: func(string) (*hookstream.Destination, error) { return tableRow(tableURL, now), nil }},
 			calls:  []string{"Get " + tableID}, ready: "True", reason: v1.ReasonAvailable,
 		},
 		"adoptID naming nothing": {
 			object: func(d *v1.Destination) { d.Spec.AdoptID = tableID },
-			fake:   fakeHookstream{get: func(string) (*hookstream.Destination, error) { return nil, apiError(404, "Destination not found") }},
+			fake:   fakeDestinations{get: func(string) (*hookstream.Destination, error) { return nil, apiError(404, "Destination not found") }},
 			calls:  []string{"Get " + tableID}, ready: "False", reason: v1.ReasonNotFound, events: []string{"Warning RemoteNotFound"},
 		},
 		"slug taken by someone else": {
-			fake: fakeHookstream{
+			fake: fakeDestinations{
 				create: func(*desiredDestination) (*hookstream.Destination, error) {
 					return nil, apiError(409, "Destination slug already exists")
 				},
@@ -208,7 +238,7 @@ func TestReconcileBranches(t *testing.T) {
 		},
 		"slug taken, adoption allowed": {
 			object: func(d *v1.Destination) { d.Spec.AdoptionPolicy = v1.AdoptBySlug },
-			fake: fakeHookstream{
+			fake: fakeDestinations{
 				create: func(*desiredDestination) (*hookstream.Destination, error) {
 					return nil, apiError(409, "Destination slug already exists")
 				},
@@ -224,12 +254,12 @@ func TestReconcileBranches(t *testing.T) {
 				d.Finalizers = []string{v1.Finalizer}
 				d.Annotations = map[string]string{v1.AnnotationCreateRequested: now.UTC().Format(time.RFC3339)}
 			},
-			fake:  fakeHookstream{findByKey: func(string) (*hookstream.Destination, bool, error) { return tableRow(tableURL, now), true, nil }},
+			fake:  fakeDestinations{findByKey: func(string) (*hookstream.Destination, bool, error) { return tableRow(tableURL, now), true, nil }},
 			calls: []string{"FindByKey " + tableSlug}, ready: "True", reason: v1.ReasonAvailable, events: []string{"Normal Adopted"},
 		},
 		"observe only, drifted": {
 			object: func(d *v1.Destination) { d.Spec.ManagementPolicy = v1.ManagementObserve },
-			fake: fakeHookstream{findByKey: func(string) (*hookstream.Destination, bool, error) {
+			fake: fakeDestinations{findByKey: func(string) (*hookstream.Destination, bool, error) {
 				return tableRow("https://elsewhere.example.com", now), true, nil
 			}},
 			calls: []string{"FindByKey " + tableSlug}, ready: "False", reason: v1.ReasonDriftDetected,
@@ -241,12 +271,12 @@ func TestReconcileBranches(t *testing.T) {
 		},
 		"observe only, nothing there": {
 			object: func(d *v1.Destination) { d.Spec.ManagementPolicy = v1.ManagementObserve },
-			fake:   fakeHookstream{findByKey: func(string) (*hookstream.Destination, bool, error) { return nil, false, nil }},
+			fake:   fakeDestinations{findByKey: func(string) (*hookstream.Destination, bool, error) { return nil, false, nil }},
 			calls:  []string{"FindByKey " + tableSlug}, ready: "False", reason: v1.ReasonNotFound,
 		},
 		"type changed remotely": {
 			object: withStatusID,
-			fake: fakeHookstream{get: func(string) (*hookstream.Destination, error) {
+			fake: fakeDestinations{get: func(string) (*hookstream.Destination, error) {
 				row := tableRow(tableURL, now)
 				row.Type = hookstream.TypeKafka
 				return row, nil
@@ -255,17 +285,17 @@ func TestReconcileBranches(t *testing.T) {
 		},
 		"delete": {
 			object: deleting,
-			fake:   fakeHookstream{delete: func(string) error { return nil }},
+			fake:   fakeDestinations{delete: func(string) error { return nil }},
 			calls:  []string{"Delete " + tableID}, events: []string{"Normal Deleted"}, gone: true,
 		},
 		"delete, remote already gone": {
 			object: deleting,
-			fake:   fakeHookstream{delete: func(string) error { return apiError(404, "Destination not found") }},
+			fake:   fakeDestinations{delete: func(string) error { return apiError(404, "Destination not found") }},
 			calls:  []string{"Delete " + tableID}, gone: true,
 		},
 		"delete fails: the finalizer stays": {
 			object: deleting,
-			fake:   fakeHookstream{delete: func(string) error { return apiError(503, "Service Unavailable") }},
+			fake:   fakeDestinations{delete: func(string) error { return apiError(503, "Service Unavailable") }},
 			calls:  []string{"Delete " + tableID}, ready: "False", reason: v1.ReasonDeleting, wantErr: true,
 			events: []string{"Warning APIUnavailable"},
 		},
@@ -301,11 +331,11 @@ func TestReconcileBranches(t *testing.T) {
 		},
 		"hookstream rejects the key": {
 			object: withStatusID,
-			fake:   fakeHookstream{get: func(string) (*hookstream.Destination, error) { return nil, apiError(401, "Invalid API key") }},
+			fake:   fakeDestinations{get: func(string) (*hookstream.Destination, error) { return nil, apiError(401, "Invalid API key") }},
 			calls:  []string{"Get " + tableID}, ready: "False", reason: v1.ReasonUnauthorized, events: []string{"Warning Unauthorized"},
 		},
 		"hookstream rejects the spec": {
-			fake: fakeHookstream{create: func(*desiredDestination) (*hookstream.Destination, error) {
+			fake: fakeDestinations{create: func(*desiredDestination) (*hookstream.Destination, error) {
 				return nil, apiError(400, "url must be https")
 			}},
 			calls: []string{"Create " + tableSlug}, ready: "False", reason: v1.ReasonInvalidSpec, events: []string{"Warning InvalidSpec"},
@@ -313,14 +343,14 @@ func TestReconcileBranches(t *testing.T) {
 		},
 		"hookstream rate limit": {
 			object: withStatusID,
-			fake: fakeHookstream{get: func(string) (*hookstream.Destination, error) {
+			fake: fakeDestinations{get: func(string) (*hookstream.Destination, error) {
 				return nil, &hookstream.APIError{StatusCode: 429, Message: "Too many requests", RetryAfter: 20 * time.Second}
 			}},
 			calls: []string{"Get " + tableID}, ready: "False", reason: v1.ReasonRateLimited,
 		},
 		"hookstream down": {
 			object: withStatusID,
-			fake:   fakeHookstream{get: func(string) (*hookstream.Destination, error) { return nil, apiError(502, "Bad Gateway") }},
+			fake:   fakeDestinations{get: func(string) (*hookstream.Destination, error) { return nil, apiError(502, "Bad Gateway") }},
 			calls:  []string{"Get " + tableID}, ready: "False", reason: v1.ReasonAPIUnavailable, events: []string{"Warning APIUnavailable"},
 			wantErr: true,
 		},
@@ -330,18 +360,25 @@ func TestReconcileBranches(t *testing.T) {
 		},
 	}
 	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) { runBranch(t, tc) })
+		t.Run(name, func(t *testing.T) { runBranch(t, tc, tableDestination(tc.object), newDestinationKind) })
 	}
 }
 
-// branchCase is one row of TestReconcileBranches.
-type branchCase struct {
-	object  func(*v1.Destination)
+func newDestinationKind(_ client.Client, connect func(string) (destinationExternal, error)) managed.Kind[*v1.Destination,
+	*hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest] {
+	return &destinationKind{connect: connect}
+}
+
+// branchCase is one row of a kind's branch table.
+type branchCase[O managed.Object, R any, D managed.Desired, P fielder] struct {
+	object  func(O)
 	apiKey  string
-	fake    fakeHookstream
+	fake    fakeHookstream[O, R, D, P]
 	connect error
 	// patchErr fails the operator's metadata patches (finalizer, marker).
 	patchErr error
+	// objects are put in the cluster besides the object and its credentials Secret.
+	objects []client.Object
 
 	calls []string
 	// ready is the Ready condition's status and reason after the reconcile; "" for no Ready condition.
@@ -349,22 +386,29 @@ type branchCase struct {
 	events        []string
 	wantErr       bool
 	gone          bool
-	check         func(t *testing.T, d *v1.Destination)
+	check         func(t *testing.T, stored O)
+	// inCluster checks the cluster after the reconcile, the object gone or not.
+	inCluster func(t *testing.T, c client.Client)
 }
 
-// runBranch reconciles the row's Destination once and checks the calls, the events and the stored object.
-func runBranch(t *testing.T, tc branchCase) {
+type destinationCase = branchCase[*v1.Destination, *hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest]
+
+// runBranch reconciles obj once with the kind newKind returns, on the row's fake hookstream and a fake API server,
+// and checks the calls, the events and the stored object.
+func runBranch[O managed.Object, R any, D managed.Desired, P fielder](t *testing.T, tc branchCase[O, R, D, P], obj O,
+	newKind func(client.Client, func(string) (managed.External[O, R, D, P], error)) managed.Kind[O, R, D, P]) {
+	t.Helper()
 	ctx := context.Background()
-	d := tableDestination(tc.object)
 	apiKey := tc.apiKey
 	if apiKey == "" {
 		apiKey = testAPIKey
 	}
 	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "hookstream-credentials"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: obj.GetNamespace(), Name: "hookstream-credentials"},
 		Data:       map[string][]byte{v1.CredentialsKey: []byte(apiKey)},
 	}
-	builder := fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(secret, d).WithStatusSubresource(d)
+	builder := fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(secret, obj).WithObjects(tc.objects...).
+		WithStatusSubresource(obj)
 	if tc.patchErr != nil {
 		builder = builder.WithInterceptorFuncs(interceptor.Funcs{
 			Patch: func(context.Context, client.WithWatch, client.Object, client.Patch, ...client.PatchOption) error {
@@ -375,16 +419,16 @@ func runBranch(t *testing.T, tc branchCase) {
 	cluster := builder.Build()
 	recorder := events.NewFakeRecorder(20)
 	hs := tc.fake
-	kind := &destinationKind{connect: func(string) (destinationExternal, error) {
+	kind := newKind(cluster, func(string) (managed.External[O, R, D, P], error) {
 		if tc.connect != nil {
 			return nil, tc.connect
 		}
 		return &hs, nil
-	}}
+	})
 	r := managed.NewReconciler(cluster, cluster, cluster, recorder, kind, managed.Options{
 		DefaultCredentialsSecret: "hookstream-credentials", DriftInterval: 10 * time.Minute,
 	})
-	_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(d)})
+	_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(obj)})
 	if (err != nil) != tc.wantErr {
 		t.Errorf("Reconcile error = %v, want an error: %v", err, tc.wantErr)
 	}
@@ -397,18 +441,21 @@ func runBranch(t *testing.T, tc branchCase) {
 	if got := drain(recorder); !cmp.Equal(tc.events, got) {
 		t.Errorf("events = %q, want %q", got, tc.events)
 	}
-	stored := &v1.Destination{}
-	err = cluster.Get(ctx, client.ObjectKeyFromObject(d), stored)
+	if tc.inCluster != nil {
+		tc.inCluster(t, cluster)
+	}
+	stored := kind.NewObject()
+	err = cluster.Get(ctx, client.ObjectKeyFromObject(obj), stored)
 	if tc.gone {
 		if !apierrors.IsNotFound(err) {
-			t.Errorf("the Destination is still there (finalizers %v, err %v)", stored.Finalizers, err)
+			t.Errorf("the %s is still there (finalizers %v, err %v)", kind.Names().Kind, stored.GetFinalizers(), err)
 		}
 		return
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	ready := meta.FindStatusCondition(stored.Status.Conditions, v1.ConditionReady)
+	ready := meta.FindStatusCondition(stored.GetManagedStatus().Conditions, v1.ConditionReady)
 	switch {
 	case tc.ready == "" && ready != nil:
 		t.Errorf("Ready = %+v, want none", ready)

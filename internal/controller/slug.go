@@ -34,11 +34,16 @@ var slugInvalidRun = regexp.MustCompile(`[^a-z0-9-]+`)
 
 // destinationSlug is the slug of a Destination: spec.slug, else one derived from namespace and name. The derived
 // slug is deterministic, so it is the natural key that finds the remote destination again after a lost status.
-func destinationSlug(d *v1.Destination) string {
-	if d.Spec.Slug != "" {
-		return d.Spec.Slug
+func destinationSlug(d *v1.Destination) string { return objectSlug(d.Spec.Slug, d.Namespace, d.Name) }
+
+// sourceSlug is the slug of a Source, derived as for Destinations.
+func sourceSlug(s *v1.Source) string { return objectSlug(s.Spec.Slug, s.Namespace, s.Name) }
+
+func objectSlug(specSlug, namespace, name string) string {
+	if specSlug != "" {
+		return specSlug
 	}
-	return defaultSlug(d.Namespace, d.Name)
+	return defaultSlug(namespace, name)
 }
 
 // defaultSlug returns "<namespace>-<name>-<hash>" in slug form. The hash of the exact pair is always there: joining

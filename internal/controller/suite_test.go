@@ -108,15 +108,15 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	r := &DestinationReconciler{
+	if err := SetupWithManager(mgr, Settings{
 		Client:                   mgr.GetClient(),
 		Recorder:                 mgr.GetEventRecorder("hookstream-operator"),
 		Clients:                  managed.CachedClientFactory(hookstream.Options{BaseURL: emuURL, Timeout: 2 * time.Second}, nil),
+		HookstreamURL:            emuURL,
 		DefaultCredentialsSecret: "hookstream-credentials",
 		DriftInterval:            10 * time.Minute,
 		MaxConcurrentReconciles:  2,
-	}
-	if err := r.SetupWithManager(mgr); err != nil {
+	}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -202,57 +202,87 @@ func getDestination(t *testing.T, key client.ObjectKey) *v1.Destination {
 // waitForCondition waits until the Destination's condition has the status and reason, for its current generation.
 func waitForCondition(t *testing.T, key client.ObjectKey, condType string, status metav1.ConditionStatus, reason string) *v1.Destination {
 	t.Helper()
-	var d *v1.Destination
+	return waitForConditionOf(t, key, &v1.Destination{}, condType, status, reason)
+}
+
+// waitForConditionOf waits until the object's condition has the status and reason, for its current generation,
+// and returns the object as last read. empty is an empty object of the kind.
+func waitForConditionOf[O managed.Object](t *testing.T, key client.ObjectKey, empty O, condType string,
+	status metav1.ConditionStatus, reason string) O {
+	t.Helper()
+	var obj O
 	eventually(t, fmt.Sprintf("%s %s=%s/%s", key, condType, status, reason), func() error {
-		d = &v1.Destination{}
-		if err := k8s.Get(context.Background(), key, d); err != nil {
+		obj = empty.DeepCopyObject().(O)
+		if err := k8s.Get(context.Background(), key, obj); err != nil {
 			return err
 		}
-		c := meta.FindStatusCondition(d.Status.Conditions, condType)
+		conditions := obj.GetManagedStatus().Conditions
+		c := meta.FindStatusCondition(conditions, condType)
 		switch {
 		case c == nil:
-			return fmt.Errorf("no %s condition; conditions %+v", condType, d.Status.Conditions)
+			return fmt.Errorf("no %s condition; conditions %+v", condType, conditions)
 		case c.Status != status || c.Reason != reason:
 			return fmt.Errorf("%s is %s/%s: %s", condType, c.Status, c.Reason, c.Message)
-		case c.ObservedGeneration != d.Generation:
-			return fmt.Errorf("condition is for generation %d, object is at %d", c.ObservedGeneration, d.Generation)
+		case c.ObservedGeneration != obj.GetGeneration():
+			return fmt.Errorf("condition is for generation %d, object is at %d", c.ObservedGeneration, obj.GetGeneration())
 		}
 		return nil
 	})
-	return d
+	return obj
 }
 
 func waitForReady(t *testing.T, key client.ObjectKey) *v1.Destination {
 	t.Helper()
-	d := waitForCondition(t, key, v1.ConditionReady, metav1.ConditionTrue, v1.ReasonAvailable)
+	return waitForReadyOf(t, key, &v1.Destination{})
+}
+
+// waitForReadyOf waits until the object is Ready and its observedGeneration is its generation.
+func waitForReadyOf[O managed.Object](t *testing.T, key client.ObjectKey, empty O) O {
+	t.Helper()
+	obj := waitForConditionOf(t, key, empty, v1.ConditionReady, metav1.ConditionTrue, v1.ReasonAvailable)
 	eventually(t, "observedGeneration", func() error {
-		d = getDestination(t, key)
-		if d.Status.ObservedGeneration != d.Generation {
-			return fmt.Errorf("observedGeneration %d, generation %d", d.Status.ObservedGeneration, d.Generation)
+		obj = empty.DeepCopyObject().(O)
+		if err := k8s.Get(context.Background(), key, obj); err != nil {
+			return err
+		}
+		if got := obj.GetManagedStatus().ObservedGeneration; got != obj.GetGeneration() {
+			return fmt.Errorf("observedGeneration %d, generation %d", got, obj.GetGeneration())
 		}
 		return nil
 	})
-	return d
+	return obj
 }
 
 // requestReconcile sets the reconcile-requested-at annotation and waits until the operator has handled it.
 func requestReconcile(t *testing.T, key client.ObjectKey) {
 	t.Helper()
-	d := getDestination(t, key)
-	token := time.Now().Format(time.RFC3339Nano)
-	patch := client.MergeFrom(d.DeepCopy())
-	if d.Annotations == nil {
-		d.Annotations = map[string]string{}
+	requestReconcileOf(t, key, &v1.Destination{})
+}
+
+// requestReconcileOf sets the reconcile-requested-at annotation on any kind and waits until it was handled.
+func requestReconcileOf[O managed.Object](t *testing.T, key client.ObjectKey, empty O) {
+	t.Helper()
+	obj := empty.DeepCopyObject().(O)
+	if err := k8s.Get(context.Background(), key, obj); err != nil {
+		t.Fatal(err)
 	}
-	d.Annotations[v1.AnnotationReconcileRequestedAt] = token
-	if err := k8s.Patch(context.Background(), d, patch); err != nil {
+	token := time.Now().Format(time.RFC3339Nano)
+	patch := client.MergeFrom(obj.DeepCopyObject().(O))
+	metav1.SetMetaDataAnnotation(objectMetaOf(obj), v1.AnnotationReconcileRequestedAt, token)
+	if err := k8s.Patch(context.Background(), obj, patch); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "reconcile request handled", func() error {
-		d = getDestination(t, key)
-		if d.Status.LastHandledReconcileAt != token {
-			return fmt.Errorf("lastHandledReconcileAt is %q", d.Status.LastHandledReconcileAt)
+		if err := k8s.Get(context.Background(), key, obj); err != nil {
+			return err
+		}
+		if got := obj.GetManagedStatus().LastHandledReconcileAt; got != token {
+			return fmt.Errorf("lastHandledReconcileAt is %q", got)
 		}
 		return nil
 	})
+}
+
+func objectMetaOf(obj client.Object) *metav1.ObjectMeta {
+	return obj.(metav1.ObjectMetaAccessor).GetObjectMeta().(*metav1.ObjectMeta)
 }

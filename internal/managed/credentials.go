@@ -27,12 +27,16 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 )
 
 // SecretResolver returns the value of a Secret key referenced by the spec.
 type SecretResolver func(ref v1.SecretKeySelector) (string, error)
+
+// ConfigMapResolver returns the value of a ConfigMap key referenced by the spec.
+type ConfigMapResolver func(ref v1.ConfigMapKeySelector) (string, error)
 
 // credentials reads API keys from Secrets, remembering the last one seen in each, so that an object deleted
 // together with its Secret (one `kubectl delete -f dir/`) can still delete its remote resource.
@@ -104,6 +108,32 @@ func (c *credentials) resolver(ctx context.Context, namespace string) SecretReso
 			return "", &errMissingSecret{kind: c.kind, name: ref.Name, key: ref.Key}
 		}
 		return string(v), nil
+	}
+}
+
+// configMapResolver reads ConfigMap keys from one namespace, and nowhere else, straight from the API server: the
+// manager caches only the metadata of ConfigMaps.
+func configMapResolver(ctx context.Context, api client.Reader, kind, namespace string) ConfigMapResolver {
+	cache := map[string]*corev1.ConfigMap{}
+	return func(ref v1.ConfigMapKeySelector) (string, error) {
+		cm, ok := cache[ref.Name]
+		if !ok {
+			cm = &corev1.ConfigMap{}
+			if err := api.Get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}, cm); err != nil {
+				if apierrors.IsNotFound(err) {
+					return "", &errMissingSecret{configMap: true, kind: kind, name: ref.Name}
+				}
+				return "", &errMissingSecret{configMap: true, kind: kind, name: ref.Name, err: err}
+			}
+			cache[ref.Name] = cm
+		}
+		if v, ok := cm.Data[ref.Key]; ok {
+			return v, nil
+		}
+		if v, ok := cm.BinaryData[ref.Key]; ok {
+			return string(v), nil
+		}
+		return "", &errMissingSecret{configMap: true, kind: kind, name: ref.Name, key: ref.Key}
 	}
 }
 

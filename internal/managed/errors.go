@@ -52,10 +52,11 @@ func Stall(reason, format string, args ...any) error {
 	return &StalledError{Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
 
-// errMissingSecret is a referenced Secret or key that does not exist or cannot be used. Its message names the
-// Secret and key, never a value.
+// errMissingSecret is a referenced Secret (or ConfigMap) or key that does not exist or cannot be used. Its
+// message names the object and key, never a value.
 type errMissingSecret struct {
 	credentials bool
+	configMap   bool
 	// empty: the key exists but holds nothing but whitespace.
 	empty     bool
 	kind      string
@@ -65,8 +66,11 @@ type errMissingSecret struct {
 
 func (e *errMissingSecret) Error() string {
 	what := "Secret"
-	if e.credentials {
+	switch {
+	case e.credentials:
 		what = "credentials Secret"
+	case e.configMap:
+		what = "ConfigMap"
 	}
 	switch {
 	case e.err != nil:
@@ -151,10 +155,16 @@ func classify(err error, action, credentialsSecret string, recheck time.Duration
 		case missing.credentials:
 			reason = v1.ReasonCredentialsNotFound
 			hint = "create it with the hookstream API key under the key \"apiKey\", or set spec.credentialsRef."
+		case missing.configMap:
+			reason = v1.ReasonConfigMapNotFound
 		}
 		if missing.err != nil && !apierrors.IsNotFound(missing.err) {
-			// The Secret could not be read at all: an RBAC or API server failure, not a missing Secret.
-			return kubernetesOutcome(missing.err, action, "read Secret "+missing.name)
+			// The object could not be read at all: an RBAC or API server failure, not a missing one.
+			what := "Secret"
+			if missing.configMap {
+				what = "ConfigMap"
+			}
+			return kubernetesOutcome(missing.err, action, "read "+what+" "+missing.name)
 		}
 		// The Secret watch starts a reconcile as soon as it changes.
 		return outcome{reason: reason, message: fmt.Sprintf("Cannot %s: %s; %s", action, missing.Error(), hint),

@@ -49,8 +49,9 @@ type Kind[O Object, R any, D Desired, P any] interface {
 	NewObject() O
 	// Connect returns the kind's hookstream client for an API key.
 	Connect(apiKey string) (External[O, R, D, P], error)
-	// Desired maps the spec to the wanted remote state, reading referenced Secrets through secrets only.
-	Desired(obj O, secrets SecretResolver) (D, error)
+	// Desired maps the spec to the wanted remote state, reading referenced Secrets and ConfigMaps through refs
+	// only.
+	Desired(obj O, refs Refs) (D, error)
 	// Compare lists what differs between want and the remote row, for the fields the spec sets, and the update
 	// request that would make them equal. secretsRotated says that the Secrets changed since they were applied:
 	// the masked remote values cannot show it.
@@ -80,6 +81,23 @@ type External[O Object, R any, D Desired, P any] interface {
 	Update(ctx context.Context, id string, patch P) (R, error)
 	// Delete deletes the remote row; an error matching hookstream.IsNotFound when it is already gone.
 	Delete(ctx context.Context, id string) error
+}
+
+// Publisher is implemented by kinds that publish facts of their remote resource in the cluster, such as a
+// Source's ingest URL in a ConfigMap. Errors that are not a StalledError count as failed Kubernetes calls.
+type Publisher[O Object] interface {
+	// Publish brings what obj publishes up to date with its status; called once the remote resource was found
+	// and, unless only observed, converged.
+	Publish(ctx context.Context, obj O) error
+	// Unpublish removes everything obj published; called before its finalizer is released, whatever the
+	// deletionPolicy.
+	Unpublish(ctx context.Context, obj O) error
+}
+
+// Refs reads the objects a spec references, in the object's own namespace and nowhere else.
+type Refs struct {
+	Secret    SecretResolver
+	ConfigMap ConfigMapResolver
 }
 
 // Desired is the remote state an object asks for.

@@ -57,6 +57,7 @@ type Options struct {
 // Reconciler keeps one remote resource per object of a kind: the skeleton every kind shares.
 type Reconciler[O Object, R any, D Desired, P any] struct {
 	client   client.Client
+	api      client.Reader
 	recorder events.EventRecorder
 	kind     Kind[O, R, D, P]
 	names    Names
@@ -74,7 +75,7 @@ func NewReconciler[O Object, R any, D Desired, P any](c client.Client, metadata,
 	recorder events.EventRecorder, kind Kind[O, R, D, P], opts Options) *Reconciler[O, R, D, P] {
 	names := kind.Names()
 	return &Reconciler[O, R, D, P]{
-		client: c, recorder: recorder, kind: kind, names: names, opts: opts,
+		client: c, api: api, recorder: recorder, kind: kind, names: names, opts: opts,
 		creds:     &credentials{secrets: newSecretStore(metadata, api), defaultSecret: opts.DefaultCredentialsSecret, kind: names.Kind},
 		snapshots: newSnapshots(opts.DriftInterval, kind.Row),
 	}
@@ -129,7 +130,10 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 	if err != nil {
 		return r.handleError(ctx, obj, "read the credentials", err)
 	}
-	want, err := r.kind.Desired(obj, r.creds.resolver(ctx, obj.GetNamespace()))
+	want, err := r.kind.Desired(obj, Refs{
+		Secret:    r.creds.resolver(ctx, obj.GetNamespace()),
+		ConfigMap: configMapResolver(ctx, r.api, r.names.Kind, obj.GetNamespace()),
+	})
 	if err != nil {
 		if _, secret := errors.AsType[*errMissingSecret](err); secret {
 			return r.handleError(ctx, obj, "read the referenced Secrets", err)
@@ -193,6 +197,9 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 	}
 	st.AppliedSecretsHash = secretsHash
 	r.setObserved(obj, remote)
+	if err := r.publish(ctx, obj); err != nil {
+		return r.handleError(ctx, obj, "publish the "+r.names.Remote+"'s details", err)
+	}
 	SetAvailable(obj, r.names.Remote)
 	MarkCheckHandled(obj)
 	return r.checkResult(r.checkAfter()), nil
@@ -204,6 +211,25 @@ func (r *Reconciler[O, R, D, P]) connect(obj O, apiKey string) (External[O, R, D
 		return nil, &errConnect{secret: r.creds.secretName(obj), err: err}
 	}
 	return hs, nil
+}
+
+// publish lets a kind that publishes details of its remote resource in the cluster bring them up to date.
+func (r *Reconciler[O, R, D, P]) publish(ctx context.Context, obj O) error {
+	if p, ok := r.kind.(Publisher[O]); ok {
+		return r.publishErr(p.Publish(ctx, obj))
+	}
+	return nil
+}
+
+// publishErr marks a publishing failure as a failed Kubernetes call, unless the kind says it needs a change.
+func (r *Reconciler[O, R, D, P]) publishErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, stalled := errors.AsType[*StalledError](err); stalled {
+		return err
+	}
+	return kubeErr("write the objects the "+r.names.Kind+" publishes", err)
 }
 
 func (r *Reconciler[O, R, D, P]) setObserved(obj O, remote R) {
@@ -256,6 +282,9 @@ func (r *Reconciler[O, R, D, P]) reconcileObserve(ctx context.Context, obj O, wa
 	rotated := st.AppliedSecretsHash != "" && st.AppliedSecretsHash != secretsHash
 	obs := r.kind.Compare(want, remote, rotated)
 	r.setObserved(obj, remote)
+	if err := r.publish(ctx, obj); err != nil {
+		return r.handleError(ctx, obj, "publish the "+r.names.Remote+"'s details", err)
+	}
 	SetDrift(obj, obs.Diffs)
 	MarkCheckHandled(obj)
 	if obs.UpToDate() {
@@ -516,6 +545,12 @@ func (r *Reconciler[O, R, D, P]) deleteUnrecorded(ctx context.Context, obj O) (c
 
 func (r *Reconciler[O, R, D, P]) releaseFinalizer(ctx context.Context, obj O) (ctrl.Result, error) {
 	base := r.snapshot(obj)
+	if p, ok := r.kind.(Publisher[O]); ok {
+		// Owner references alone are not enough: not every cluster runs a garbage collector.
+		if err := r.publishErr(p.Unpublish(ctx, obj)); err != nil {
+			return r.deleteFailed(ctx, base, obj, err)
+		}
+	}
 	err := r.patchMetadata(ctx, obj, base, "remove the finalizer", true, func(o O) {
 		controllerutil.RemoveFinalizer(o, v1.Finalizer)
 	})

@@ -1,0 +1,78 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
+)
+
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Settings configure the controllers of every kind.
+type Settings struct {
+	Client   client.Client
+	Recorder events.EventRecorder
+	// Clients returns the hookstream client of an API key.
+	Clients managed.ClientFactory
+	// HookstreamURL is hookstream's API base URL, the root of the ingest URLs; "" is hookstream.DefaultBaseURL.
+	HookstreamURL string
+	// DefaultCredentialsSecret is the credentials Secret of objects without spec.credentialsRef.
+	DefaultCredentialsSecret string
+	// DriftInterval is how often an object is compared with hookstream when nothing else triggers it.
+	DriftInterval time.Duration
+	// MaxConcurrentReconciles bounds parallel reconciles, per kind.
+	MaxConcurrentReconciles int
+	// Observation is how periodic checks read hookstream: managed.ObserveByList (default) or ObserveByGet.
+	Observation string
+}
+
+// SetupWithManager registers the controller of every kind.
+func SetupWithManager(mgr ctrl.Manager, s Settings) error {
+	if err := setupDestinations(mgr, s); err != nil {
+		return fmt.Errorf("setting up the Destination controller: %w", err)
+	}
+	if err := setupSources(mgr, s); err != nil {
+		return fmt.Errorf("setting up the Source controller: %w", err)
+	}
+	return nil
+}
+
+func (s Settings) managedOptions() managed.Options {
+	return managed.Options{
+		DefaultCredentialsSecret: s.DefaultCredentialsSecret,
+		DriftInterval:            s.DriftInterval,
+		Observation:              s.Observation,
+	}
+}
+
+// ingestBaseURL is the root of ingest URLs, without a trailing slash.
+func (s Settings) ingestBaseURL() string {
+	if s.HookstreamURL == "" {
+		return hookstream.DefaultBaseURL
+	}
+	return strings.TrimRight(s.HookstreamURL, "/")
+}
