@@ -65,8 +65,9 @@ type ManagedStatus struct {
 	// +optional
 	ID string `json:"id,omitempty"`
 
-	// appliedSecretsHash is a keyed hash (HMAC-SHA256) of the secret values last sent to hookstream. hookstream
-	// masks secrets on read, so this is how a rotated Secret is detected; it reveals nothing of the values.
+	// appliedSecretsHash is a keyed hash (HMAC-SHA256) of the secret values last sent to hookstream, and of data
+	// read from referenced ConfigMaps (a Source's schema). hookstream masks secrets on read, so this is how a
+	// rotated Secret is detected; it reveals nothing of the values.
 	// +optional
 	AppliedSecretsHash string `json:"appliedSecretsHash,omitempty"`
 

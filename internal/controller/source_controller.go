@@ -112,7 +112,7 @@ type sourceKind struct {
 
 var (
 	_ managed.Kind[*v1.Source, *hookstream.Source, *desiredSource, *hookstream.SourceUpdateRequest] = (*sourceKind)(nil)
-	_ managed.Publisher[*v1.Source]                                                                  = (*sourceKind)(nil)
+	_ managed.Publisher[*v1.Source]                                                                 = (*sourceKind)(nil)
 )
 
 func (*sourceKind) Names() managed.Names { return managed.Names{Kind: "Source", Remote: "source"} }
@@ -179,7 +179,9 @@ func (*sourceKind) SecretRefs(s *v1.Source) []string {
 }
 
 // Publish writes the ingest URL ConfigMap the spec asks for.
-func (k *sourceKind) Publish(ctx context.Context, s *v1.Source) error { return k.configMaps.publish(ctx, s) }
+func (k *sourceKind) Publish(ctx context.Context, s *v1.Source) error {
+	return k.configMaps.publish(ctx, s)
+}
 
 // Unpublish deletes the ingest URL ConfigMaps the Source owns.
 func (k *sourceKind) Unpublish(ctx context.Context, s *v1.Source) error {

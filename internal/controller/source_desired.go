@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
@@ -40,7 +41,8 @@ type desiredSource struct {
 	manageAllowlist bool
 	manageDenylist  bool
 	manageSchema    bool
-	// secretMaterial is "field=value" of every secret value sent; only its keyed hash ever leaves memory.
+	// secretMaterial is "field=value" of every secret value sent, and of the schema when a ConfigMap holds it;
+	// only its keyed hash ever leaves memory.
 	secretMaterial []string
 }
 
@@ -108,10 +110,15 @@ func buildSourceDesired(s *v1.Source, refs managed.Refs) (*desiredSource, error)
 			return nil, err
 		}
 		want.manageSchema = true
+		if sv.SchemaConfigMapRef != nil {
+			// Part of the hash of applied references: a change of the ConfigMap is an update, not drift.
+			want.secretMaterial = append(want.secretMaterial, fieldJSONSchema+"="+string(schema))
+		}
 		req.SchemaValidationEnabled = new(true)
 		req.SchemaAction = new(string(sv.Action))
 		req.JSONSchema = schema
 	}
+	slices.Sort(want.secretMaterial)
 	return want, nil
 }
 
@@ -154,5 +161,6 @@ func (want *desiredSource) KeyDescription() string {
 	return fmt.Sprintf("slug %q", want.request.Slug)
 }
 
-// SecretMaterial lists the secret values the request carries, each with its field, sorted.
+// SecretMaterial lists the secret values the request carries, and the schema read from a ConfigMap, each with its
+// field, sorted.
 func (want *desiredSource) SecretMaterial() []string { return want.secretMaterial }

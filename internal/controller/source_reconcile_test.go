@@ -206,10 +206,10 @@ func TestSourceReconcileBranches(t *testing.T) {
 			},
 		},
 		"ConfigMap no longer asked for": {
-			object:    func(s *v1.Source) { withStatusID(s); s.Spec.IngestURLConfigMap = "" },
-			objects:   []client.Object{ingestConfigMap(sourceTableConfigMap, owner)},
-			fake:      fakeSources{get: getRow},
-			calls:     []string{"Get " + tableID}, ready: "True", reason: v1.ReasonAvailable,
+			object:  func(s *v1.Source) { withStatusID(s); s.Spec.IngestURLConfigMap = "" },
+			objects: []client.Object{ingestConfigMap(sourceTableConfigMap, owner)},
+			fake:    fakeSources{get: getRow},
+			calls:   []string{"Get " + tableID}, ready: "True", reason: v1.ReasonAvailable,
 			inCluster: wantConfigMapGone(sourceTableConfigMap),
 			check: func(t *testing.T, s *v1.Source) {
 				if s.Status.IngestURLConfigMap != "" {
@@ -225,16 +225,16 @@ func TestSourceReconcileBranches(t *testing.T) {
 			inCluster: wantConfigMapGone(sourceTableConfigMap),
 		},
 		"orphan keeps the source but removes the ConfigMap": {
-			object:    func(s *v1.Source) { deleting(s); s.Spec.DeletionPolicy = v1.DeletionOrphan },
-			objects:   []client.Object{ingestConfigMap(sourceTableConfigMap, owner)},
-			events:    []string{"Normal Orphaned"}, gone: true,
+			object:  func(s *v1.Source) { deleting(s); s.Spec.DeletionPolicy = v1.DeletionOrphan },
+			objects: []client.Object{ingestConfigMap(sourceTableConfigMap, owner)},
+			events:  []string{"Normal Orphaned"}, gone: true,
 			inCluster: wantConfigMapGone(sourceTableConfigMap),
 		},
 		"delete leaves someone else's ConfigMap": {
-			object:    deleting,
-			objects:   []client.Object{ingestConfigMap(sourceTableConfigMap, nil)},
-			fake:      fakeSources{delete: func(string) error { return nil }},
-			calls:     []string{"Delete " + tableID}, events: []string{"Normal Deleted"}, gone: true,
+			object:  deleting,
+			objects: []client.Object{ingestConfigMap(sourceTableConfigMap, nil)},
+			fake:    fakeSources{delete: func(string) error { return nil }},
+			calls:   []string{"Delete " + tableID}, events: []string{"Normal Deleted"}, gone: true,
 			inCluster: wantConfigMapUntouched(sourceTableConfigMap),
 		},
 		"rotated signing secret is sent again": {
