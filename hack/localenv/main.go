@@ -26,7 +26,12 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/signal"
@@ -148,7 +153,7 @@ func (e *localEnv) waitForInterrupt() {
 	say("export KUBECONFIG=%s", e.AdminKubeconfig)
 	say("alias kubectl=%s   # kubectl %s, matching the API server", e.KubectlPath, "v1.37")
 	say("kubectl apply -n %s -k %s", namespace, filepath.Join(e.Root, "config", "samples"))
-	say("kubectl get destinations -n %s -o wide", namespace)
+	say("kubectl get hookstream -n %s -o wide   # Destinations and Sources", namespace)
 	say("hookstream emulator: %s/v1 with X-API-Key: %s", e.emu.URL, e.apiKey)
 	say("  deliveries: curl -X POST %s/_emulator/destinations/<status.id>/deliveries -d '{\"count\":3}'", e.emu.URL)
 	say("  request counts: curl %s/_emulator/stats", e.emu.URL)
@@ -168,14 +173,15 @@ func (e *localEnv) show(args ...string) (string, error) {
 	return out, err
 }
 
-func (e *localEnv) jsonpath(name, path string) (string, error) {
-	return e.Kubectl("get", "destination", name, "-n", namespace, "-o", "jsonpath="+path)
+// jsonpath reads a jsonpath of an object of a kind ("destination", "source") in the demo namespace.
+func (e *localEnv) jsonpath(kind, name, path string) (string, error) {
+	return e.Kubectl("get", kind, name, "-n", namespace, "-o", "jsonpath="+path)
 }
 
-// waitForValue polls a jsonpath of a Destination until it has the wanted value.
-func (e *localEnv) waitForValue(name, path, want string) error {
-	return harness.WaitFor(60*time.Second, fmt.Sprintf("%s %s == %q", name, path, want), func() error {
-		got, err := e.jsonpath(name, path)
+// waitForValue polls a jsonpath of an object until it has the wanted value.
+func (e *localEnv) waitForValue(kind, name, path, want string) error {
+	return harness.WaitFor(60*time.Second, fmt.Sprintf("%s %s %s == %q", kind, name, path, want), func() error {
+		got, err := e.jsonpath(kind, name, path)
 		if err != nil {
 			return err
 		}
@@ -186,8 +192,8 @@ func (e *localEnv) waitForValue(name, path, want string) error {
 	})
 }
 
-func (e *localEnv) requestReconcile(name string) error {
-	_, err := e.Kubectl("annotate", "destination", name, "-n", namespace, "--overwrite",
+func (e *localEnv) requestReconcile(kind, name string) error {
+	_, err := e.Kubectl("annotate", kind, name, "-n", namespace, "--overwrite",
 		"hookstream.io/reconcile-requested-at="+time.Now().Format(time.RFC3339Nano))
 	return err
 }
@@ -220,7 +226,7 @@ func (e *localEnv) tour() error {
 		"-p", fmt.Sprintf(`{"spec":{"http":{"url":%q}}}`, e.receiver.URL+"/hooks")); err != nil {
 		return err
 	}
-	id, err := e.jsonpath("orders-http", "{.status.id}")
+	id, err := e.jsonpath("destination", "orders-http", "{.status.id}")
 	if err != nil {
 		return err
 	}
@@ -266,10 +272,10 @@ func (e *localEnv) tour() error {
 		say("receiver got %s %s  Authorization: %s  X-Shared-Key: %s  X-hookstream-Event-Id: %s", r.Method, r.URL.Path,
 			redact(r.Header.Get("Authorization")), redact(r.Header.Get("X-Shared-Key")), r.Header.Get("X-hookstream-Event-Id"))
 	}
-	if err := e.requestReconcile("orders-http"); err != nil {
+	if err := e.requestReconcile("destination", "orders-http"); err != nil {
 		return err
 	}
-	if err := e.waitForValue("orders-http", "{.status.eventCount}", "3"); err != nil {
+	if err := e.waitForValue("destination", "orders-http", "{.status.eventCount}", "3"); err != nil {
 		return err
 	}
 	if _, err := e.show("get", "destinations", "-n", namespace, "-o", "wide"); err != nil {
@@ -283,7 +289,7 @@ func (e *localEnv) tour() error {
 		return err
 	}
 	say("PATCHed url and timeout_ms in hookstream directly")
-	if err := e.requestReconcile("orders-http"); err != nil {
+	if err := e.requestReconcile("destination", "orders-http"); err != nil {
 		return err
 	}
 	if err := harness.WaitFor(30*time.Second, "the drift to be reverted", func() error {
@@ -307,7 +313,7 @@ func (e *localEnv) tour() error {
 	}
 
 	e.heading("Deleting orders-sqs: the remote destination goes too")
-	sqsID, err := e.jsonpath("orders-sqs", "{.status.id}")
+	sqsID, err := e.jsonpath("destination", "orders-sqs", "{.status.id}")
 	if err != nil {
 		return err
 	}
@@ -321,11 +327,109 @@ func (e *localEnv) tour() error {
 	if _, err := e.show("get", "destinations", "-n", namespace); err != nil {
 		return err
 	}
+	if err := e.sourceTour(hs); err != nil {
+		return err
+	}
 	fmt.Printf("\n\033[1;32mThe tour completed: every step happened as shown.\033[0m\n")
 	return nil
 }
 
-// showEvents prints the Destination's events and fails unless one has the reason.
+// sourceTour shows Sources: the ingest URL in status and in a ConfigMap, a signed webhook accepted and a badly
+// signed one refused, the event count, and a deletion that takes the remote source and the ConfigMap along.
+func (e *localEnv) sourceTour(hs *hookstream.Client) error {
+	e.heading("Sources from config/samples: GitHub webhooks (signing secret from a Secret) and schema-checked orders")
+	if _, err := e.show("wait", "sources", "--all", "-n", namespace, "--for=condition=Ready", "--timeout=90s"); err != nil {
+		return err
+	}
+	if _, err := e.show("get", "hookstream", "-n", namespace, "-o", "wide"); err != nil {
+		return err
+	}
+	if _, err := e.show("get", "configmap", "github-ingest", "-n", namespace, "-o", "jsonpath={.data}"); err != nil {
+		return err
+	}
+	fmt.Println()
+
+	e.heading("Posting to the GitHub source's ingest URL: signed with the secret, then with a wrong one")
+	url, err := e.jsonpath("source", "github", "{.status.ingestURL}")
+	if err != nil {
+		return err
+	}
+	encoded, err := e.Kubectl("get", "secret", "github-webhook", "-n", namespace, "-o", "jsonpath={.data.secret}")
+	if err != nil {
+		return err
+	}
+	secret, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		return fmt.Errorf("decoding the sample's signing secret: %w", err)
+	}
+	body := `{"action":"opened","pull_request":{"number":42}}`
+	for _, try := range []struct {
+		what   string
+		secret []byte
+		want   int
+	}{{"signed with the webhook secret", secret, http.StatusOK}, {"signed with another secret", []byte("not-the-secret"), http.StatusUnauthorized}} {
+		code, answer, err := postGitHubWebhook(url, try.secret, body)
+		if err != nil {
+			return err
+		}
+		say("POST %s (%s): %d %s", url, try.what, code, answer)
+		if code != try.want {
+			return fmt.Errorf("a webhook %s got %d, want %d", try.what, code, try.want)
+		}
+	}
+	if err := e.requestReconcile("source", "github"); err != nil {
+		return err
+	}
+	if err := e.waitForValue("source", "github", "{.status.eventCount}", "1"); err != nil {
+		return err
+	}
+	say("status.eventCount counts the accepted webhook; the refused one is not an event")
+	if _, err := e.show("get", "sources", "-n", namespace); err != nil {
+		return err
+	}
+
+	e.heading("Deleting the GitHub source: the remote source and the ConfigMap go too")
+	id, err := e.jsonpath("source", "github", "{.status.id}")
+	if err != nil {
+		return err
+	}
+	if _, err := e.show("delete", "source", "github", "-n", namespace, "--timeout=60s"); err != nil {
+		return err
+	}
+	if _, err := hs.GetSource(context.Background(), id); !hookstream.IsNotFound(err) {
+		return fmt.Errorf("remote source %s after the delete: %v, want not found", id, err)
+	}
+	say("hookstream answers 404 for source %s", id)
+	if out, err := e.Kubectl("get", "configmap", "github-ingest", "-n", namespace, "--ignore-not-found"); err != nil || out != "" {
+		return fmt.Errorf("ConfigMap github-ingest after the delete: %q (%v), want none", out, err)
+	}
+	say("ConfigMap github-ingest is gone")
+	return nil
+}
+
+// postGitHubWebhook posts body the way GitHub does: the hex HMAC-SHA256 of the body with the secret, in
+// X-Hub-Signature-256.
+func postGitHubWebhook(url string, secret []byte, body string) (int, string, error) {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(body))
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", "pull_request")
+	req.Header.Set("X-GitHub-Delivery", fmt.Sprintf("demo-%d", time.Now().UnixNano()))
+	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	return resp.StatusCode, strings.TrimSpace(string(answer)), err
+}
+
+// showEvents prints an object's events and fails unless one has the reason.
 func (e *localEnv) showEvents(name, reason string) error {
 	return harness.WaitFor(30*time.Second, "a "+reason+" event", func() error {
 		out, err := e.Kubectl("get", "events", "-n", namespace, "--field-selector", "involvedObject.name="+name,
