@@ -26,12 +26,8 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/signal"
@@ -368,7 +364,7 @@ func (e *localEnv) sourceTour(hs *hookstream.Client) error {
 		secret []byte
 		want   int
 	}{{"signed with the webhook secret", secret, http.StatusOK}, {"signed with another secret", []byte("not-the-secret"), http.StatusUnauthorized}} {
-		code, answer, err := postGitHubWebhook(url, try.secret, body)
+		code, answer, err := harness.PostGitHubWebhook(context.Background(), url, try.secret, body)
 		if err != nil {
 			return err
 		}
@@ -405,28 +401,6 @@ func (e *localEnv) sourceTour(hs *hookstream.Client) error {
 	}
 	say("ConfigMap github-ingest is gone")
 	return nil
-}
-
-// postGitHubWebhook posts body the way GitHub does: the hex HMAC-SHA256 of the body with the secret, in
-// X-Hub-Signature-256.
-func postGitHubWebhook(url string, secret []byte, body string) (int, string, error) {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(body))
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		return 0, "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-GitHub-Event", "pull_request")
-	req.Header.Set("X-GitHub-Delivery", fmt.Sprintf("demo-%d", time.Now().UnixNano()))
-	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	return resp.StatusCode, strings.TrimSpace(string(answer)), err
 }
 
 // showEvents prints an object's events and fails unless one has the reason.

@@ -17,11 +17,7 @@ limitations under the License.
 package controller
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
@@ -37,6 +33,7 @@ import (
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
 	"github.com/hookstream/hookstream-operator/internal/managed"
+	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
 func createSource(t *testing.T, namespace, name string, spec v1.SourceSpec) client.ObjectKey {
@@ -66,24 +63,14 @@ func remoteSource(t *testing.T, id string) *hookstream.Source {
 	return row
 }
 
-// postSigned posts body to the ingest URL with the hex HMAC-SHA256 of secret in header, the way GitHub signs, and
-// returns the status code.
-func postSigned(t *testing.T, url, header, secret, body string) int {
+// postSigned posts a GitHub-style signed webhook and returns the status code.
+func postSigned(t *testing.T, url, secret, body string) int {
 	t.Helper()
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(body))
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, url, bytes.NewBufferString(body))
+	code, _, err := harness.PostGitHubWebhook(context.Background(), url, []byte(secret), body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(header, "sha256="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode
+	return code
 }
 
 func getConfigMapIn(t *testing.T, namespace, name string) (*corev1.ConfigMap, error) {
@@ -130,15 +117,13 @@ func TestSourceLifecycle(t *testing.T) {
 		t.Errorf("ConfigMap controller = %+v, want the Source", ref)
 	}
 
-	row := remoteSource(t, id)
-	if row.VerificationHeader == nil {
-		t.Fatalf("the github template set no signature header: %+v", row)
+	if row := remoteSource(t, id); row.VerificationHeader == nil || !strings.EqualFold(*row.VerificationHeader, harness.GitHubSignatureHeader) {
+		t.Errorf("the github template's signature header is %v, want %s", ptrString(row.VerificationHeader), harness.GitHubSignatureHeader)
 	}
-	header := *row.VerificationHeader
-	if code := postSigned(t, s.Status.IngestURL, header, "github-signing-secret-0001", `{"action":"opened"}`); code != http.StatusOK {
+	if code := postSigned(t, s.Status.IngestURL, "github-signing-secret-0001", `{"action":"opened"}`); code != http.StatusOK {
 		t.Errorf("correctly signed webhook: status %d, want 200", code)
 	}
-	if code := postSigned(t, s.Status.IngestURL, header, "not-the-secret", `{"action":"opened"}`); code != http.StatusUnauthorized {
+	if code := postSigned(t, s.Status.IngestURL, "not-the-secret", `{"action":"opened"}`); code != http.StatusUnauthorized {
 		t.Errorf("badly signed webhook: status %d, want 401", code)
 	}
 	requestReconcileOf(t, key, &v1.Source{})
@@ -155,10 +140,10 @@ func TestSourceLifecycle(t *testing.T) {
 		}
 		return nil
 	})
-	if code := postSigned(t, s.Status.IngestURL, header, "github-signing-secret-0002", `{"n":2}`); code != http.StatusOK {
+	if code := postSigned(t, s.Status.IngestURL, "github-signing-secret-0002", `{"n":2}`); code != http.StatusOK {
 		t.Errorf("webhook signed with the rotated secret: status %d, want 200", code)
 	}
-	if code := postSigned(t, s.Status.IngestURL, header, "github-signing-secret-0001", `{"n":3}`); code != http.StatusUnauthorized {
+	if code := postSigned(t, s.Status.IngestURL, "github-signing-secret-0001", `{"n":3}`); code != http.StatusUnauthorized {
 		t.Errorf("webhook signed with the old secret: status %d, want 401", code)
 	}
 
