@@ -176,8 +176,10 @@ func TestKustomizeSamples(t *testing.T) {
 	if err != nil {
 		t.Fatalf("decoding the rendering: %v", err)
 	}
-	if n := len(objectsOfKind(objs, "Destination")); n != 3 {
-		t.Errorf("%d Destinations rendered, want the 3 samples", n)
+	for kind, want := range map[string]int{"Destination": 3, "Source": 2} {
+		if n := len(objectsOfKind(objs, kind)); n != want {
+			t.Errorf("%d %ss rendered, want the %d samples", n, kind, want)
+		}
 	}
 	ns := newNamespace(t, "kustomize-samples")
 	for _, o := range objs {
