@@ -43,14 +43,22 @@ help: ## Display this help.
 
 ##@ Development
 
+# ARGOCD_HEALTH_KINDS are the kinds config/argocd/argocd-cm-patch.yaml registers config/argocd/health.lua for, one
+# argocd-cm key each (resource.customizations.health.hookstream.io_<Kind>). The chart's templates/argocd-health.yaml
+# lists the same kinds.
+ARGOCD_HEALTH_KINDS = Destination Source
+
 .PHONY: manifests
 manifests: controller-gen ## Generate the CRD and ClusterRole, and refresh the copies the Helm chart and argocd-cm patch carry.
 	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
 	cp config/crd/bases/*.yaml charts/hookstream-operator/crds/
 	cp config/rbac/role.yaml charts/hookstream-operator/files/manager-role.yaml
 	cp config/argocd/health.lua charts/hookstream-operator/files/argocd-health.lua
-	{ sed -n '1,/^  resource.customizations.health.hookstream.io_Destination: |$$/p' config/argocd/argocd-cm-patch.yaml; \
-	  sed -e 's/^\(.\)/    \1/' config/argocd/health.lua; } > config/argocd/argocd-cm-patch.yaml.tmp
+	{ sed -n '1,/^data:$$/p' config/argocd/argocd-cm-patch.yaml; \
+	  for kind in $(ARGOCD_HEALTH_KINDS); do \
+	    echo "  resource.customizations.health.hookstream.io_$$kind: |"; \
+	    sed -e 's/^\(.\)/    \1/' config/argocd/health.lua; \
+	  done; } > config/argocd/argocd-cm-patch.yaml.tmp
 	mv config/argocd/argocd-cm-patch.yaml.tmp config/argocd/argocd-cm-patch.yaml
 
 .PHONY: generate

@@ -1,14 +1,20 @@
--- Argo CD health check for hookstream.io/Destination, from config/argocd/health.lua of hookstream-operator.
+-- Argo CD health check for every hookstream.io kind (Destination, Source), from config/argocd/health.lua of
+-- hookstream-operator. It reads only what all kinds share (the conditions, observedGeneration, status.state and the
+-- paused annotation; the kind only names the resource in messages), so argocd-cm registers the same script under
+-- one key per kind.
 -- config/argocd/argocd-cm-patch.yaml and the Helm chart carry copies; the project's tests keep them identical.
 --
 -- Argo CD runs custom health checks without the string library, so the script uses only comparisons and `..`.
 
--- Ready=False for one of these reasons needs a person to act (a Secret, the spec, the API key or hookstream must
--- change): retrying alone will not help, so Argo CD should not keep waiting. DriftDetected is the steady state of
--- managementPolicy Observe when hookstream differs from the spec: the operator will not change it.
+-- Ready=False for one of these reasons needs a person to act (a Secret, a ConfigMap, the spec, the API key or
+-- hookstream must change): retrying alone will not help, so Argo CD should not keep waiting. DriftDetected is the
+-- steady state of managementPolicy Observe when hookstream differs from the spec: the operator will not change it.
 local terminalReasons = {
   CredentialsNotFound = true,
+  CredentialsInvalid = true,
   SecretNotFound = true,
+  ConfigMapNotFound = true,
+  ConfigMapConflict = true,
   Unauthorized = true,
   Forbidden = true,
   InvalidSpec = true,
@@ -40,6 +46,16 @@ local function messageOf(c, fallback)
     return c.message
   end
   return fallback
+end
+
+-- What the remote resource is called in messages, and what its paused and disabled states mean.
+local noun = "destination"
+local pausedMeans = "events are held and not delivered"
+local disabledMeans = "events are dropped and not delivered"
+if obj.kind == "Source" then
+  noun = "source"
+  pausedMeans = "webhooks are accepted and stored but not routed"
+  disabledMeans = "webhooks are refused with 403"
 end
 
 local hs = {}
@@ -89,23 +105,23 @@ local ready = condition(conditions, "Ready")
 if isTrue(ready) then
   if status.state == "paused" then
     hs.status = "Suspended"
-    hs.message = "The destination is paused in hookstream: events are held and not delivered"
+    hs.message = "The " .. noun .. " is paused in hookstream: " .. pausedMeans
     return hs
   end
   if status.state == "disabled" then
     hs.status = "Suspended"
-    hs.message = "The destination is disabled in hookstream: events are dropped and not delivered"
+    hs.message = "The " .. noun .. " is disabled in hookstream: " .. disabledMeans
     return hs
   end
   hs.status = "Healthy"
-  hs.message = messageOf(ready, "The destination exists in hookstream and matches the spec")
+  hs.message = messageOf(ready, "The " .. noun .. " exists in hookstream and matches the spec")
   return hs
 end
 
 local reconciling = condition(conditions, "Reconciling")
 if isTrue(reconciling) then
   hs.status = "Progressing"
-  hs.message = messageOf(reconciling, "The operator is reconciling the destination")
+  hs.message = messageOf(reconciling, "The operator is reconciling the " .. noun)
   return hs
 end
 
@@ -115,7 +131,7 @@ if ready ~= nil and ready.status == "False" then
   else
     hs.status = "Progressing"
   end
-  hs.message = messageOf(ready, "The destination is not ready: " .. (ready.reason or "no reason given"))
+  hs.message = messageOf(ready, "The " .. noun .. " is not ready: " .. (ready.reason or "no reason given"))
   return hs
 end
 

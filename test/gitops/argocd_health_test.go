@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -33,10 +34,13 @@ import (
 	"sigs.k8s.io/yaml"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
-// argocdHealthKey is the argocd-cm key under which Argo CD looks up the health check of hookstream.io/Destination.
-const argocdHealthKey = "resource.customizations.health.hookstream.io_Destination"
+// argocdHealthKey is the argocd-cm key under which Argo CD looks up the health check of a hookstream.io kind.
+func argocdHealthKey(kind string) string {
+	return "resource.customizations.health.hookstream.io_" + kind
+}
 
 // Argo CD's health status codes.
 const (
@@ -135,15 +139,48 @@ func readHealthScript(t *testing.T) string {
 	return string(script)
 }
 
+// TestHealthTestsCoverEveryKind fails when a CRD's kind has no entry in testKinds, so that the Argo CD and kstatus
+// tables run for every kind the operator manages.
+func TestHealthTestsCoverEveryKind(t *testing.T) {
+	for _, crd := range projectCRDs(t) {
+		if !slices.ContainsFunc(testKinds, func(k testKind) bool { return k.kind == crd.kind }) {
+			t.Errorf("testKinds has no entry for %s (%s)", crd.kind, crd.file)
+		}
+	}
+}
+
 func TestArgoCDHealth(t *testing.T) {
 	script := readHealthScript(t)
-	type row struct {
-		situation   situation
-		wantStatus  string
-		wantMessage string
+	for _, k := range testKinds {
+		t.Run(k.kind, func(t *testing.T) {
+			for name, tc := range argocdHealthRows(k) {
+				t.Run(name, func(t *testing.T) {
+					obj := realObject(t, k, "argocd", tc.situation)
+					status, message, err := argocdHealth(obj, script)
+					if err != nil {
+						t.Fatalf("running health.lua: %v", err)
+					}
+					if status != tc.wantStatus || message != tc.wantMessage {
+						t.Errorf("health = %s %q, want %s %q", status, message, tc.wantStatus, tc.wantMessage)
+					}
+				})
+			}
+		})
 	}
-	tests := map[string]row{
-		"new Destination without status": {
+}
+
+// argocdHealthRow is a situation and the Argo CD health it must map to.
+type argocdHealthRow struct {
+	situation   situation
+	wantStatus  string
+	wantMessage string
+}
+
+// argocdHealthRows are the rows of TestArgoCDHealth for one kind: every kind goes through the same script, only the
+// remote resource's name and what its paused and disabled states mean differ.
+func argocdHealthRows(k testKind) map[string]argocdHealthRow {
+	tests := map[string]argocdHealthRow{
+		"new object without status": {
 			situation:   situation{},
 			wantStatus:  healthProgressing,
 			wantMessage: "Waiting for the operator to observe generation 1",
@@ -181,7 +218,7 @@ func TestArgoCDHealth(t *testing.T) {
 				status:      readyStatus("active"),
 			},
 			wantStatus:  healthHealthy,
-			wantMessage: msgAvailable,
+			wantMessage: k.msgAvailable(),
 		},
 		"paused as reported by the Synced condition": {
 			situation:   situation{status: pausedStatus},
@@ -196,27 +233,27 @@ func TestArgoCDHealth(t *testing.T) {
 		"ready": {
 			situation:   situation{status: readyStatus("active")},
 			wantStatus:  healthHealthy,
-			wantMessage: msgAvailable,
+			wantMessage: k.msgAvailable(),
 		},
 		"ready while a drift check is retried": {
 			situation:   situation{status: driftCheckRetried},
 			wantStatus:  healthHealthy,
-			wantMessage: msgAvailable,
+			wantMessage: k.msgAvailable(),
 		},
-		"ready, remote destination paused": {
+		"ready, remote paused": {
 			situation:   situation{status: readyStatus("paused")},
 			wantStatus:  healthSuspended,
-			wantMessage: "The destination is paused in hookstream: events are held and not delivered",
+			wantMessage: "The " + k.noun + " is paused in hookstream: " + k.pausedMeans,
 		},
-		"ready, remote destination disabled": {
+		"ready, remote disabled": {
 			situation:   situation{status: readyStatus("disabled")},
 			wantStatus:  healthSuspended,
-			wantMessage: "The destination is disabled in hookstream: events are dropped and not delivered",
+			wantMessage: "The " + k.noun + " is disabled in hookstream: " + k.disabledMeans,
 		},
 		"observe only, matching": {
 			situation:   situation{status: observedMatchStatus},
 			wantStatus:  healthHealthy,
-			wantMessage: msgObserved,
+			wantMessage: k.msgObserved(),
 		},
 		"observe only, drift detected": {
 			situation:   situation{status: observedDriftStatus},
@@ -225,9 +262,9 @@ func TestArgoCDHealth(t *testing.T) {
 		},
 		"reconciling a settled generation": {
 			// Stalled on generation 1 (settled), then retrying once the Secret was fixed.
-			situation: situation{status: func(d *v1.Destination) {
-				stalledStatus(v1.ReasonCredentialsNotFound, "Cannot read the credentials.")(d)
-				retryingStatus(v1.ReasonRateLimited, "hookstream asked to slow down; retrying in 30s.")(d)
+			situation: situation{status: func(obj managed.Object) {
+				stalledStatus(v1.ReasonCredentialsNotFound, "Cannot read the credentials.")(obj)
+				retryingStatus(v1.ReasonRateLimited, "hookstream asked to slow down; retrying in 30s.")(obj)
 			}},
 			wantStatus:  healthProgressing,
 			wantMessage: "hookstream asked to slow down; retrying in 30s.",
@@ -235,54 +272,54 @@ func TestArgoCDHealth(t *testing.T) {
 		// The rows below are states the operator does not write (a condition missing, Ready without Reconciling or
 		// Stalled): written by hand on purpose, they show that the script reads a partial status safely.
 		"not ready for a reason retrying fixes": {
-			situation: situation{status: func(d *v1.Destination) {
-				d.Status.ObservedGeneration = 1
-				withConditions(&d.Status, condition(v1.ConditionReady, metav1.ConditionFalse, v1.ReasonAPIUnavailable, msgRetry503))
+			situation: situation{status: func(obj managed.Object) {
+				obj.GetManagedStatus().ObservedGeneration = 1
+				withConditions(obj.GetManagedStatus(),
+					condition(v1.ConditionReady, metav1.ConditionFalse, v1.ReasonAPIUnavailable, msgRetry503))
 			}},
 			wantStatus:  healthProgressing,
 			wantMessage: msgRetry503,
 		},
 		"no Ready condition yet": {
-			situation: situation{status: func(d *v1.Destination) {
-				d.Status.ObservedGeneration = 1
-				withConditions(&d.Status, condition(v1.ConditionSynced, metav1.ConditionTrue, v1.ReasonReconcileSuccess, msgReached))
+			situation: situation{status: func(obj managed.Object) {
+				obj.GetManagedStatus().ObservedGeneration = 1
+				withConditions(obj.GetManagedStatus(),
+					condition(v1.ConditionSynced, metav1.ConditionTrue, v1.ReasonReconcileSuccess, msgReached))
 			}},
 			wantStatus:  healthProgressing,
 			wantMessage: "Waiting for the operator to report the Ready condition",
 		},
 	}
+	// Failures that need a person, as the operator writes them (Stalled), for the reasons a Source adds.
+	for _, reason := range []string{v1.ReasonConfigMapNotFound, v1.ReasonConfigMapConflict} {
+		message := "Cannot publish the ingest URL: " + reason + "."
+		tests["stalled, "+reason] = argocdHealthRow{
+			situation:   situation{status: stalledStatus(reason, message)},
+			wantStatus:  healthDegraded,
+			wantMessage: message,
+		}
+	}
 	// Without a Stalled condition, Ready=False for these reasons still needs a person to act.
 	for _, reason := range []string{
-		v1.ReasonCredentialsNotFound, v1.ReasonSecretNotFound, v1.ReasonUnauthorized, v1.ReasonForbidden,
+		v1.ReasonCredentialsNotFound, v1.ReasonCredentialsInvalid, v1.ReasonSecretNotFound,
+		v1.ReasonConfigMapNotFound, v1.ReasonConfigMapConflict, v1.ReasonUnauthorized, v1.ReasonForbidden,
 		v1.ReasonInvalidSpec, v1.ReasonConflict, v1.ReasonTypeMismatch, v1.ReasonSlugMismatch, v1.ReasonNotFound,
 	} {
 		message := "Not ready: " + reason + "."
-		tests["not ready, "+reason] = row{
-			situation: situation{status: func(d *v1.Destination) {
-				d.Status.ObservedGeneration = 1
-				withConditions(&d.Status, condition(v1.ConditionReady, metav1.ConditionFalse, reason, message))
+		tests["not ready, "+reason] = argocdHealthRow{
+			situation: situation{status: func(obj managed.Object) {
+				obj.GetManagedStatus().ObservedGeneration = 1
+				withConditions(obj.GetManagedStatus(), condition(v1.ConditionReady, metav1.ConditionFalse, reason, message))
 			}},
 			wantStatus:  healthDegraded,
 			wantMessage: message,
 		}
 	}
-
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			obj := realDestination(t, "argocd", tc.situation)
-			status, message, err := argocdHealth(obj, script)
-			if err != nil {
-				t.Fatalf("running health.lua: %v", err)
-			}
-			if status != tc.wantStatus || message != tc.wantMessage {
-				t.Errorf("health = %s %q, want %s %q", status, message, tc.wantStatus, tc.wantMessage)
-			}
-		})
-	}
+	return tests
 }
 
 // TestArgoCDConfigMapPatch merges config/argocd/argocd-cm-patch.yaml into an argocd-cm on the API server, as the
-// README tells users to, and checks that Argo CD would then find exactly health.lua under its key.
+// README tells users to, and checks that Argo CD would then find exactly health.lua under the key of every kind.
 func TestArgoCDConfigMapPatch(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t, "argocd")
@@ -309,9 +346,11 @@ func TestArgoCDConfigMapPatch(t *testing.T) {
 	if err := k8s.Get(ctx, client.ObjectKeyFromObject(target), got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Data[argocdHealthKey] != readHealthScript(t) {
-		t.Errorf("argocd-cm %s after the patch differs from config/argocd/health.lua:\n%s",
-			argocdHealthKey, got.Data[argocdHealthKey])
+	for _, crd := range projectCRDs(t) {
+		if key := argocdHealthKey(crd.kind); got.Data[key] != readHealthScript(t) {
+			t.Errorf("argocd-cm %s after the patch differs from config/argocd/health.lua (add the kind to "+
+				"ARGOCD_HEALTH_KINDS in the Makefile and run make manifests):\n%s", key, got.Data[key])
+		}
 	}
 	if got.Data["url"] != "https://argocd.example.com" {
 		t.Errorf("the patch dropped an existing argocd-cm key: %v", got.Data)

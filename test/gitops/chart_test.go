@@ -18,7 +18,10 @@ package gitops
 
 import (
 	"bytes"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,11 +36,25 @@ const chartDir = "charts/hookstream-operator"
 // TestChartCopies fails when a file the chart carries a copy of (Helm cannot read outside the chart) differs from
 // its source, and says how to refresh it.
 func TestChartCopies(t *testing.T) {
-	const crd = "hookstream.io_destinations.yaml"
 	tests := map[string]struct{ source, chartCopy string }{
-		"CRD":                  {"config/crd/bases/" + crd, chartDir + "/crds/" + crd},
 		"manager ClusterRole":  {"config/rbac/role.yaml", chartDir + "/files/manager-role.yaml"},
 		"Argo CD health check": {"config/argocd/health.lua", chartDir + "/files/argocd-health.lua"},
+	}
+	crds := projectCRDs(t)
+	for _, crd := range crds {
+		tests["CRD "+crd.file] = struct{ source, chartCopy string }{
+			"config/crd/bases/" + crd.file, chartDir + "/crds/" + crd.file,
+		}
+	}
+	// Helm installs every file of crds/: one left behind by a removed or renamed kind would still be installed.
+	chartCRDs, err := filepath.Glob(repoPath(chartDir, "crds", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range chartCRDs {
+		if !slices.ContainsFunc(crds, func(crd projectCRD) bool { return crd.file == filepath.Base(f) }) {
+			t.Errorf("%s/crds/%s has no source in config/crd/bases; remove it", chartDir, filepath.Base(f))
+		}
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -286,8 +303,20 @@ func checkChartAllOptions(t *testing.T, ns string, objs []*unstructured.Unstruct
 		t.Errorf("volumes %+v, want the CA ConfigMap", vols)
 	}
 	argo := configMaps[helmFullname+"-argocd-health"]
-	if argo == nil || argo.Data[argocdHealthKey] != readHealthScript(t) {
-		t.Errorf("the Argo CD ConfigMap does not hold config/argocd/health.lua under %s", argocdHealthKey)
+	if argo == nil {
+		t.Fatal("no Argo CD health ConfigMap rendered")
+	}
+	crds := projectCRDs(t)
+	wantKeys := make([]string, 0, len(crds))
+	for _, crd := range crds {
+		key := argocdHealthKey(crd.kind)
+		wantKeys = append(wantKeys, key)
+		if argo.Data[key] != readHealthScript(t) {
+			t.Errorf("the Argo CD ConfigMap does not hold config/argocd/health.lua under %s", key)
+		}
+	}
+	if len(argo.Data) != len(wantKeys) {
+		t.Errorf("the Argo CD ConfigMap holds the keys %v, want only %v", slices.Sorted(maps.Keys(argo.Data)), wantKeys)
 	}
 	secret := &corev1.Secret{}
 	fromUnstructured(t, objectsOfKind(objs, "Secret")[0], secret)

@@ -27,29 +27,30 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
 // TestKstatus computes what Flux (kustomize-controller and helm-controller health checks) and other kstatus
-// users see for real Destinations.
+// users see for real objects of every kind.
 func TestKstatus(t *testing.T) {
 	tests := map[string]struct {
 		situation situation
-		// want is what the Destination's status means.
+		// want is what the object's status means.
 		want status.Status
 	}{
 		"ready and the generation observed": {
 			situation: situation{status: readyStatus("active")},
 			want:      status.CurrentStatus,
 		},
-		"ready, remote destination paused (kstatus has no Suspended)": {
+		"ready, remote paused (kstatus has no Suspended)": {
 			situation: situation{status: readyStatus("paused")},
 			want:      status.CurrentStatus,
 		},
 		"reconciling a settled generation": {
 			// Stalled on generation 1 (settled), then retrying once the Secret was fixed.
-			situation: situation{status: func(d *v1.Destination) {
-				stalledStatus(v1.ReasonCredentialsNotFound, "Cannot read the credentials.")(d)
-				retryingStatus(v1.ReasonRateLimited, "hookstream asked to slow down; retrying in 30s.")(d)
+			situation: situation{status: func(obj managed.Object) {
+				stalledStatus(v1.ReasonCredentialsNotFound, "Cannot read the credentials.")(obj)
+				retryingStatus(v1.ReasonRateLimited, "hookstream asked to slow down; retrying in 30s.")(obj)
 			}},
 			want: status.InProgressStatus,
 		},
@@ -78,10 +79,10 @@ func TestKstatus(t *testing.T) {
 		},
 		"not ready, no Reconciling or Stalled condition": {
 			// A state the operator does not write, by hand on purpose: kstatus's reading of a bare Ready=False.
-			situation: situation{status: func(d *v1.Destination) {
-				d.Status.ObservedGeneration = 1
-				withConditions(&d.Status, condition(v1.ConditionReady, metav1.ConditionFalse, v1.ReasonCreating,
-					"Creating the destination in hookstream."))
+			situation: situation{status: func(obj managed.Object) {
+				obj.GetManagedStatus().ObservedGeneration = 1
+				withConditions(obj.GetManagedStatus(), condition(v1.ConditionReady, metav1.ConditionFalse, v1.ReasonCreating,
+					"Creating the remote resource in hookstream."))
 			}},
 			want: status.InProgressStatus,
 		},
@@ -97,30 +98,45 @@ func TestKstatus(t *testing.T) {
 			situation: situation{status: observedDriftStatus},
 			want:      status.FailedStatus,
 		},
-		"new Destination without status": {
+		"stalled on a ConfigMap conflict (a Source's ingest URL)": {
+			situation: situation{status: stalledStatus(v1.ReasonConfigMapConflict,
+				"ConfigMap github-ingest exists and is not this Source's; it is left untouched.")},
+			want: status.FailedStatus,
+		},
+		"new object without status": {
 			situation: situation{},
 			want:      status.InProgressStatus,
 		},
 	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			obj := realDestination(t, "kstatus", tc.situation)
-			res, err := status.Compute(obj)
-			if err != nil {
-				t.Fatalf("kstatus: %v", err)
-			}
-			if res.Status != tc.want {
-				t.Errorf("kstatus = %s (%q), want %s", res.Status, res.Message, tc.want)
+	for _, k := range testKinds {
+		t.Run(k.kind, func(t *testing.T) {
+			for name, tc := range tests {
+				t.Run(name, func(t *testing.T) {
+					obj := realObject(t, k, "kstatus", tc.situation)
+					res, err := status.Compute(obj)
+					if err != nil {
+						t.Fatalf("kstatus: %v", err)
+					}
+					if res.Status != tc.want {
+						t.Errorf("kstatus = %s (%q), want %s", res.Status, res.Message, tc.want)
+					}
+				})
 			}
 		})
 	}
 }
 
-// TestKstatusTerminating checks that a Destination held by the operator's finalizer reads as Terminating, which
-// is what Flux waits on during pruning.
+// TestKstatusTerminating checks that an object held by the operator's finalizer reads as Terminating, which is
+// what Flux waits on during pruning.
 func TestKstatusTerminating(t *testing.T) {
+	for _, k := range testKinds {
+		t.Run(k.kind, func(t *testing.T) { checkKstatusTerminating(t, k) })
+	}
+}
+
+func checkKstatusTerminating(t *testing.T, k testKind) {
 	ctx := context.Background()
-	obj := realDestination(t, "terminating", situation{status: readyStatus("active")})
+	obj := realObject(t, k, "terminating", situation{status: readyStatus("active")})
 	controllerutil.AddFinalizer(obj, v1.Finalizer)
 	if err := k8s.Update(ctx, obj); err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ package gitops
 import (
 	"context"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -27,6 +28,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 )
 
 // kustomize returns the kustomize the Makefile installs (`make kustomize`, pinned there).
@@ -104,7 +107,9 @@ func TestKustomizeDefault(t *testing.T) {
 		}
 	}
 
-	// The namespace exists for real so that the namespaced objects can be checked; the CRD is already installed.
+	checkCRDsAndUserRoles(t, objs)
+
+	// The namespace exists for real so that the namespaced objects can be checked; the CRDs are already installed.
 	for _, o := range objectsOfKind(objs, "Namespace") {
 		if err := k8s.Create(context.Background(), o.DeepCopy()); err != nil && !apierrors.IsAlreadyExists(err) {
 			t.Fatalf("creating %s: %v", describe(o), err)
@@ -119,14 +124,62 @@ func TestKustomizeDefault(t *testing.T) {
 	dryRunAll(t, rest)
 }
 
+// checkCRDsAndUserRoles checks that the rendering installs every CRD of config/crd/bases, unchanged, and for each
+// kind the admin, editor and viewer ClusterRoles that cluster admins bind to users (config/rbac/<kind>_*_role.yaml).
+func checkCRDsAndUserRoles(t *testing.T, objs []*unstructured.Unstructured) {
+	t.Helper()
+	crds := projectCRDs(t)
+	var rendered []string
+	for _, o := range objectsOfKind(objs, "CustomResourceDefinition") {
+		rendered = append(rendered, o.GetName())
+	}
+	want := make([]string, 0, len(crds))
+	for _, crd := range crds {
+		want = append(want, crd.name)
+	}
+	slices.Sort(want)
+	slices.Sort(rendered)
+	if diff := cmp.Diff(want, rendered); diff != "" {
+		t.Errorf("rendered CRDs differ from config/crd/bases (list them in config/crd/kustomization.yaml) (-want +got):\n%s",
+			diff)
+	}
+
+	userVerbs := map[string][]string{
+		"admin":  {"*"},
+		"editor": {verbCreate, "delete", "get", "list", "patch", "update", "watch"},
+		"viewer": {"get", "list", "watch"},
+	}
+	for _, crd := range crds {
+		for role, verbs := range userVerbs {
+			name := "hookstream-operator-" + crd.singular + "-" + role + "-role"
+			want := []rbacv1.PolicyRule{
+				{APIGroups: []string{v1.GroupVersion.Group}, Resources: []string{crd.plural}, Verbs: verbs},
+				{APIGroups: []string{v1.GroupVersion.Group}, Resources: []string{crd.plural + "/status"}, Verbs: []string{"get"}},
+			}
+			if !slices.ContainsFunc(objectsOfKind(objs, kindClusterRole), func(o *unstructured.Unstructured) bool {
+				return o.GetName() == name
+			}) {
+				t.Errorf("no ClusterRole %s rendered: add config/rbac/%s_%s_role.yaml to config/rbac/kustomization.yaml",
+					name, crd.singular, role)
+				continue
+			}
+			if diff := cmp.Diff(want, clusterRoleRules(t, objs, name)); diff != "" {
+				t.Errorf("ClusterRole %s rules differ (-want +got):\n%s", name, diff)
+			}
+		}
+	}
+}
+
 // TestKustomizeSamples renders config/samples the way `kubectl apply -k config/samples` would.
 func TestKustomizeSamples(t *testing.T) {
 	objs, err := decodeObjects(runTool(t, kustomize(t), "build", "config/samples"))
 	if err != nil {
 		t.Fatalf("decoding the rendering: %v", err)
 	}
-	if n := len(objectsOfKind(objs, "Destination")); n != 3 {
-		t.Errorf("%d Destinations rendered, want the 3 samples", n)
+	for kind, want := range map[string]int{"Destination": 3, "Source": 2} {
+		if n := len(objectsOfKind(objs, kind)); n != want {
+			t.Errorf("%d %ss rendered, want the %d samples", n, kind, want)
+		}
 	}
 	ns := newNamespace(t, "kustomize-samples")
 	for _, o := range objs {

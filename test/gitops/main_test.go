@@ -15,7 +15,7 @@ limitations under the License.
 */
 
 // Package gitops checks what the project ships for installation and GitOps tools against a real kube-apiserver:
-// the Argo CD health check and Flux's kstatus on real Destination status, the samples, the kustomize and Helm
+// the Argo CD health check and Flux's kstatus on the real status of every kind, the samples, the kustomize and Helm
 // renderings, and the container build.
 package gitops
 
@@ -141,4 +141,47 @@ func countPrefix(list []string, prefix string) int {
 		}
 	}
 	return n
+}
+
+// projectCRD is one CustomResourceDefinition of config/crd/bases.
+type projectCRD struct {
+	// file is the file name in config/crd/bases.
+	file string
+	// name is the CRD's metadata.name, such as destinations.hookstream.io.
+	name string
+	// kind, plural and singular are the CRD's spec.names.
+	kind, plural, singular string
+}
+
+// projectCRDs reads every CRD of config/crd/bases, which `make manifests` generates: one per kind the operator
+// manages. Tests that must cover every kind take the list from here, so a new kind cannot be forgotten.
+func projectCRDs(t *testing.T) []projectCRD {
+	t.Helper()
+	files, err := filepath.Glob(repoPath("config", "crd", "bases", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	crds := make([]projectCRD, 0, len(files))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, err := decodeObjects(data)
+		if err != nil || len(objs) != 1 || objs[0].GetKind() != "CustomResourceDefinition" {
+			t.Fatalf("%s does not hold exactly one CustomResourceDefinition (%d objects, %v)", f, len(objs), err)
+		}
+		name := func(field string) string {
+			v, _, _ := unstructured.NestedString(objs[0].Object, "spec", "names", field)
+			return v
+		}
+		crds = append(crds, projectCRD{
+			file: filepath.Base(f), name: objs[0].GetName(),
+			kind: name("kind"), plural: name("plural"), singular: name("singular"),
+		})
+	}
+	if len(crds) == 0 {
+		t.Fatal("config/crd/bases holds no CRD")
+	}
+	return crds
 }

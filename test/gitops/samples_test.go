@@ -18,10 +18,12 @@ package gitops
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -101,11 +103,17 @@ func TestSamplesListed(t *testing.T) {
 	}
 }
 
-// TestSamplesSelfContained checks that every Secret key a sample Destination needs is in the samples too, and
-// that the placeholders are obviously fake, so applying config/samples gives the operator all it reads.
-func TestSamplesSelfContained(t *testing.T) {
-	secrets := map[string]map[string]string{}
-	var destinations []*v1.Destination
+// samples are the objects of config/samples the operator reads, by kind.
+type samples struct {
+	secrets      map[string]map[string]string
+	configMaps   map[string]map[string]string
+	destinations []*v1.Destination
+	sources      []*v1.Source
+}
+
+func readSamples(t *testing.T) samples {
+	t.Helper()
+	all := samples{secrets: map[string]map[string]string{}, configMaps: map[string]map[string]string{}}
 	for _, file := range sampleFiles(t) {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -116,24 +124,41 @@ func TestSamplesSelfContained(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, obj := range objs {
+			convert := func(into any) {
+				if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, into); err != nil {
+					t.Fatalf("%s: %v", describe(obj), err)
+				}
+			}
 			switch obj.GetKind() {
 			case "Secret":
 				s := &corev1.Secret{}
-				if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, s); err != nil {
-					t.Fatal(err)
-				}
-				secrets[s.Name] = s.StringData
+				convert(s)
+				all.secrets[s.Name] = s.StringData
+			case "ConfigMap":
+				cm := &corev1.ConfigMap{}
+				convert(cm)
+				all.configMaps[cm.Name] = cm.Data
 			case "Destination":
 				d := &v1.Destination{}
-				if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, d); err != nil {
-					t.Fatal(err)
-				}
-				destinations = append(destinations, d)
+				convert(d)
+				all.destinations = append(all.destinations, d)
+			case "Source":
+				src := &v1.Source{}
+				convert(src)
+				all.sources = append(all.sources, src)
 			}
 		}
 	}
+	return all
+}
 
-	wantKinds := map[string]func(d *v1.Destination) bool{
+// TestSamplesSelfContained checks that every Secret and ConfigMap key a sample Destination or Source needs is in
+// the samples too, and that the placeholders are obviously fake, so applying config/samples gives the operator all
+// it reads.
+func TestSamplesSelfContained(t *testing.T) {
+	all := readSamples(t)
+
+	wantDestinations := map[string]func(d *v1.Destination) bool{
 		"an http destination with bearer auth and a header from a Secret": func(d *v1.Destination) bool {
 			h := d.Spec.HTTP
 			return h != nil && h.Auth != nil && h.Auth.Bearer != nil && len(h.HeadersFrom) > 0
@@ -141,37 +166,97 @@ func TestSamplesSelfContained(t *testing.T) {
 		"an awsSqs destination": func(d *v1.Destination) bool { return d.Spec.AWSSQS != nil },
 		"a paused destination":  func(d *v1.Destination) bool { return d.Spec.State == v1.StatePaused },
 	}
-	for what, match := range wantKinds {
-		if !slices.ContainsFunc(destinations, match) {
+	for what, match := range wantDestinations {
+		if !slices.ContainsFunc(all.destinations, match) {
+			t.Errorf("no sample is %s", what)
+		}
+	}
+	wantSources := map[string]func(s *v1.Source) bool{
+		"a github source with its signing secret, deduplicated by X-GitHub-Delivery, publishing its ingest URL": func(
+			s *v1.Source,
+		) bool {
+			d := s.Spec.Deduplication
+			return s.Spec.Template == "github" && s.Spec.Verification != nil && s.Spec.IngestURLConfigMap != "" &&
+				d != nil && d.Strategy == "header_field" && d.Field == "X-GitHub-Delivery"
+		},
+		"a source validating bodies against a schema from a ConfigMap": func(s *v1.Source) bool {
+			return s.Spec.SchemaValidation != nil && s.Spec.SchemaValidation.SchemaConfigMapRef != nil
+		},
+	}
+	for what, match := range wantSources {
+		if !slices.ContainsFunc(all.sources, match) {
 			t.Errorf("no sample is %s", what)
 		}
 	}
 
-	apiKey := secrets["hookstream-credentials"][v1.CredentialsKey]
+	apiKey := all.secrets["hookstream-credentials"][v1.CredentialsKey]
 	if !regexp.MustCompile(`^hs_test_[0-9a-f]{64}$`).MatchString(apiKey) {
 		t.Errorf("hookstream-credentials apiKey is %q, want the placeholder hs_test_ + 64 hex digits", apiKey)
 	}
-	for _, d := range destinations {
-		for _, ref := range secretRefs(d) {
-			values, ok := secrets[ref.Name]
+	checkSecretRefs := func(what string, refs []v1.SecretKeySelector) {
+		for _, ref := range refs {
+			values, ok := all.secrets[ref.Name]
 			if !ok {
-				t.Errorf("Destination %s references Secret %s, which no sample holds", d.Name, ref.Name)
+				t.Errorf("%s references Secret %s, which no sample holds", what, ref.Name)
 				continue
 			}
 			if _, ok := values[ref.Key]; !ok {
-				t.Errorf("Destination %s references key %s of Secret %s, which it does not hold", d.Name, ref.Key, ref.Name)
+				t.Errorf("%s references key %s of Secret %s, which it does not hold", what, ref.Key, ref.Name)
+			}
+		}
+	}
+	for _, d := range all.destinations {
+		checkSecretRefs("Destination "+d.Name, secretRefs(d))
+	}
+	for _, s := range all.sources {
+		what := "Source " + s.Name
+		checkSecretRefs(what, sourceSecretRefs(s))
+		if v := s.Spec.Verification; v != nil {
+			// A signing secret is the kind of value people paste real ones into: the samples must say it is fake.
+			if secret := all.secrets[v.SecretRef.Name][v.SecretRef.Key]; !strings.Contains(secret, "fake") {
+				t.Errorf("%s signing secret %q is not an obvious placeholder (put fake in it)", what, secret)
+			}
+		}
+		if sv := s.Spec.SchemaValidation; sv != nil && sv.SchemaConfigMapRef != nil {
+			ref := sv.SchemaConfigMapRef
+			schema, ok := all.configMaps[ref.Name][ref.Key]
+			if !ok {
+				t.Errorf("%s reads key %s of ConfigMap %s, which no sample holds", what, ref.Key, ref.Name)
+			} else if err := json.Unmarshal([]byte(schema), new(map[string]any)); err != nil {
+				t.Errorf("%s: the schema in ConfigMap %s key %s is not a JSON object: %v", what, ref.Name, ref.Key, err)
+			}
+		}
+		// The operator leaves a ConfigMap it does not own alone (ConfigMapConflict): a sample must not create it.
+		if name := s.Spec.IngestURLConfigMap; name != "" {
+			if _, ok := all.configMaps[name]; ok {
+				t.Errorf("%s publishes its ingest URL into ConfigMap %s, which a sample creates: the operator "+
+					"would refuse to touch it", what, name)
 			}
 		}
 	}
 }
 
+// sourceSecretRefs lists the Secret keys a Source reads, including the default credentials.
+func sourceSecretRefs(s *v1.Source) []v1.SecretKeySelector {
+	refs := []v1.SecretKeySelector{credentialsRef(s.Spec.ManagedSpec)}
+	if s.Spec.Verification != nil {
+		refs = append(refs, s.Spec.Verification.SecretRef)
+	}
+	return refs
+}
+
+// credentialsRef is the credentials Secret key of an object: spec.credentialsRef or the manager's default.
+func credentialsRef(spec v1.ManagedSpec) v1.SecretKeySelector {
+	name := "hookstream-credentials"
+	if spec.CredentialsRef != nil {
+		name = spec.CredentialsRef.Name
+	}
+	return v1.SecretKeySelector{Name: name, Key: v1.CredentialsKey}
+}
+
 // secretRefs lists the Secret keys a Destination reads, including the default credentials.
 func secretRefs(d *v1.Destination) []v1.SecretKeySelector {
-	credentials := "hookstream-credentials"
-	if d.Spec.CredentialsRef != nil {
-		credentials = d.Spec.CredentialsRef.Name
-	}
-	refs := []v1.SecretKeySelector{{Name: credentials, Key: v1.CredentialsKey}}
+	refs := []v1.SecretKeySelector{credentialsRef(d.Spec.ManagedSpec)}
 	s := d.Spec
 	if s.HTTP != nil {
 		for _, h := range s.HTTP.HeadersFrom {

@@ -1,0 +1,244 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package gitops
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/managed"
+)
+
+// testKind is a hookstream kind as the health tests create it and as health.lua names it.
+type testKind struct {
+	// kind is the Kubernetes kind.
+	kind string
+	// noun names the remote resource in messages, as the operator and health.lua do.
+	noun string
+	// pausedMeans and disabledMeans say what the remote states paused and disabled do, as health.lua reports them.
+	pausedMeans, disabledMeans string
+	// newObject returns a valid object of the kind.
+	newObject func(meta metav1.ObjectMeta) managed.Object
+	// changeSpec changes the spec, so that metadata.generation moves.
+	changeSpec func(obj managed.Object)
+}
+
+// testKinds are every kind the operator manages; the GitOps health checks must read each of them.
+var testKinds = []testKind{
+	{
+		kind:          "Destination",
+		noun:          "destination",
+		pausedMeans:   "events are held and not delivered",
+		disabledMeans: "events are dropped and not delivered",
+		newObject: func(meta metav1.ObjectMeta) managed.Object {
+			return &v1.Destination{
+				ObjectMeta: meta,
+				Spec:       v1.DestinationSpec{HTTP: &v1.HTTPDestination{URL: "https://receiver.example.com/hooks"}},
+			}
+		},
+		changeSpec: func(obj managed.Object) {
+			obj.(*v1.Destination).Spec.HTTP.URL = "https://receiver.example.com/hooks/v2"
+		},
+	},
+	{
+		kind:          "Source",
+		noun:          "source",
+		pausedMeans:   "webhooks are accepted and stored but not routed",
+		disabledMeans: "webhooks are refused with 403",
+		newObject: func(meta metav1.ObjectMeta) managed.Object {
+			return &v1.Source{
+				ObjectMeta: meta,
+				Spec: v1.SourceSpec{
+					Template:           "github",
+					Verification:       &v1.SourceVerification{SecretRef: v1.SecretKeySelector{Name: "github-webhook", Key: "secret"}},
+					IngestURLConfigMap: "github-ingest",
+				},
+			}
+		},
+		changeSpec: func(obj managed.Object) {
+			obj.(*v1.Source).Spec.Description = "Webhooks of the GitHub organisation"
+		},
+	},
+}
+
+// situation describes an object as the operator would have left it. The health checks under test only ever see
+// what the API server returns, so every situation is written through the API server and read back.
+type situation struct {
+	// annotations are set on the object when it is created.
+	annotations map[string]string
+	// status, when set, is written through the status subresource after creation (metadata.generation 1).
+	status func(obj managed.Object)
+	// specChangedAfterStatus changes the spec after the status was written, so metadata.generation moves to 2
+	// while the status still describes generation 1.
+	specChangedAfterStatus bool
+}
+
+// Condition messages in the operator's style, the same for every kind.
+const (
+	msgReached     = "The last reconcile reached hookstream."
+	msgUnreachable = "hookstream could not be reached; retrying."
+	msgRetry503    = "hookstream answered 503; retrying."
+	msgRejected    = "hookstream rejected the spec: url: must be reachable."
+	msgPaused      = "Reconciliation is paused by the hookstream.io/paused annotation; remove it to resume."
+	msgDrift       = "hookstream differs from the spec in http.url (see status.drift). managementPolicy is Observe, " +
+		"so nothing is changed; set it to Manage to apply the spec."
+)
+
+// msgAvailable is the Ready message of a kind's object that matches hookstream, as managed.SetAvailable writes it.
+func (k testKind) msgAvailable() string {
+	return "The " + k.noun + " exists in hookstream and matches the spec."
+}
+
+// msgObserved is the Ready message under managementPolicy Observe, as managed.SetObservedMatch writes it.
+func (k testKind) msgObserved() string {
+	return "The " + k.noun + " exists in hookstream and matches the spec (observed only: managementPolicy is Observe)."
+}
+
+// condition returns a condition as the operator writes it: for the object's current generation.
+func condition(condType string, status metav1.ConditionStatus, reason, message string) metav1.Condition {
+	return metav1.Condition{Type: condType, Status: status, Reason: reason, Message: message, ObservedGeneration: 1}
+}
+
+// withConditions sets conditions the way meta.SetStatusCondition does, stamping the transition time.
+func withConditions(s *v1.ManagedStatus, conds ...metav1.Condition) {
+	for _, c := range conds {
+		meta.SetStatusCondition(&s.Conditions, c)
+	}
+}
+
+// The situations below are written by the operator's own condition setters (package managed), so the health
+// checks are tested against the statuses the operator really writes. observedGeneration is set as the reconciler
+// sets it: once a reconcile settled the generation.
+
+// mirrorRemote fills the kind's own status fields as the operator does from a remote row in the given state, and
+// returns the noun the operator uses for the remote resource.
+func mirrorRemote(obj managed.Object, state string) string {
+	switch o := obj.(type) {
+	case *v1.Destination:
+		o.Status.ID = "dst_0123456789"
+		o.Status.Slug = "team-orders"
+		o.Status.Type = "http"
+		o.Status.State = state
+		return "destination"
+	case *v1.Source:
+		o.Status.ID = "src_0123456789"
+		o.Status.Slug = "team-github"
+		o.Status.Template = "github"
+		o.Status.VerificationType = "hmac_sha256"
+		o.Status.IngestURL = "https://hookstream.io/v1/ingest/src_0123456789"
+		o.Status.IngestURLConfigMap = o.Spec.IngestURLConfigMap
+		o.Status.State = state
+		return "source"
+	}
+	panic(fmt.Sprintf("mirrorRemote: no status fields known for %T", obj))
+}
+
+// readyStatus is the status of an object whose remote resource exists and matches the spec.
+func readyStatus(state string) func(obj managed.Object) {
+	return func(obj managed.Object) {
+		managed.SetAvailable(obj, mirrorRemote(obj, state))
+		obj.GetManagedStatus().ObservedGeneration = obj.GetGeneration()
+	}
+}
+
+// stalledStatus is the status after a failure that retrying cannot fix.
+func stalledStatus(reason, message string) func(obj managed.Object) {
+	return func(obj managed.Object) {
+		managed.SetStalled(obj, reason, message)
+		obj.GetManagedStatus().ObservedGeneration = obj.GetGeneration()
+	}
+}
+
+// retryingStatus is the status after a transient failure the operator retries by itself. observedGeneration stays
+// unset: the operator records a generation only once it has settled it.
+func retryingStatus(reason, message string) func(obj managed.Object) {
+	return func(obj managed.Object) { managed.SetRetrying(obj, reason, message) }
+}
+
+// driftCheckRetried is an object that was ready for its generation when a periodic check of hookstream failed:
+// the operator keeps Ready (the last observation still holds) and retries.
+func driftCheckRetried(obj managed.Object) {
+	readyStatus("active")(obj)
+	managed.SetRetrying(obj, v1.ReasonAPIUnavailable, msgRetry503)
+}
+
+// pausedAnnotations pause an object; a new map each time, as the client decodes responses into it.
+func pausedAnnotations() map[string]string {
+	return map[string]string{v1.AnnotationPaused: "true"}
+}
+
+// pausedStatus is a ready object after the operator saw the paused annotation: it only records the pause.
+func pausedStatus(obj managed.Object) {
+	readyStatus("active")(obj)
+	managed.SetPaused(obj)
+}
+
+// observedDriftStatus is an object with managementPolicy Observe whose remote differs from the spec: a settled
+// state, since the operator never writes to hookstream in that mode.
+func observedDriftStatus(obj managed.Object) {
+	managed.SetObservedDrift(obj, []string{"http.url"})
+	obj.GetManagedStatus().ObservedGeneration = obj.GetGeneration()
+}
+
+// observedMatchStatus is an object with managementPolicy Observe whose remote matches the spec.
+func observedMatchStatus(obj managed.Object) {
+	managed.SetObservedMatch(obj, mirrorRemote(obj, "active"))
+	obj.GetManagedStatus().ObservedGeneration = obj.GetGeneration()
+}
+
+// realObject creates an object of the kind in the given situation in a namespace of its own and returns it as the
+// API server serves it, the way Argo CD and Flux see it.
+func realObject(t *testing.T, k testKind, name string, sit situation) *unstructured.Unstructured {
+	t.Helper()
+	ctx := context.Background()
+	obj := k.newObject(metav1.ObjectMeta{Name: name, Namespace: newNamespace(t, "health"), Annotations: sit.annotations})
+	if err := k8s.Create(ctx, obj); err != nil {
+		t.Fatalf("creating %s: %v", k.kind, err)
+	}
+	if sit.status != nil {
+		sit.status(obj)
+		if err := k8s.Status().Update(ctx, obj); err != nil {
+			t.Fatalf("writing status: %v", err)
+		}
+	}
+	if sit.specChangedAfterStatus {
+		k.changeSpec(obj)
+		if err := k8s.Update(ctx, obj); err != nil {
+			t.Fatalf("changing the spec: %v", err)
+		}
+	}
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(v1.GroupVersion.WithKind(k.kind))
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), u); err != nil {
+		t.Fatalf("reading %s back: %v", k.kind, err)
+	}
+	wantGeneration := int64(1)
+	if sit.specChangedAfterStatus {
+		wantGeneration = 2
+	}
+	if u.GetGeneration() != wantGeneration {
+		t.Fatalf("metadata.generation is %d, the situation needs %d", u.GetGeneration(), wantGeneration)
+	}
+	return u
+}

@@ -1,0 +1,142 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package integration
+
+import (
+	"context"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+)
+
+// kubectlAdmin is a cluster admin of the control plane; its Kubectl runs the real kubectl (from the control-plane
+// binaries) with a kubeconfig of its own.
+var kubectlAdmin = sync.OnceValues(func() (*envtest.AuthenticatedUser, error) {
+	return env.AddUser(envtest.User{Name: "kubectl-admin", Groups: []string{"system:masters"}}, nil)
+})
+
+// kubectl runs kubectl as the cluster admin and returns its output.
+func kubectl(t *testing.T, args ...string) string {
+	t.Helper()
+	admin, err := kubectlAdmin()
+	if err != nil {
+		t.Fatalf("adding the kubectl user: %v", err)
+	}
+	k, err := admin.Kubectl()
+	if err != nil {
+		t.Fatalf("setting up kubectl: %v", err)
+	}
+	stdout, stderr, err := k.Run(args...)
+	out, _ := io.ReadAll(stdout)
+	if err != nil {
+		errOut, _ := io.ReadAll(stderr)
+		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, errOut)
+	}
+	return string(out)
+}
+
+// readyStatus is the status the operator writes once the remote resource matches the spec.
+func readyStatus(s v1.ManagedStatus) v1.ManagedStatus {
+	for condType, reason := range map[string]string{
+		v1.ConditionReady: v1.ReasonAvailable, v1.ConditionSynced: v1.ReasonReconcileSuccess,
+	} {
+		meta.SetStatusCondition(&s.Conditions, metav1.Condition{
+			Type: condType, Status: metav1.ConditionTrue, Reason: reason, Message: "Matches.", ObservedGeneration: 1,
+		})
+	}
+	s.ObservedGeneration = 1
+	return s
+}
+
+// TestKubectlGet checks what users see with kubectl get: the columns of each kind, the Source's ingest URL with
+// -o wide only, the short name hss, and both kinds under the hookstream category.
+func TestKubectlGet(t *testing.T) {
+	ctx := context.Background()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kubectl-get"}}
+	if err := k8s.Create(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	const ingestURL = "https://hookstream.io/v1/ingest/src_0123456789"
+
+	dst := httpDestination("orders")
+	dst.Namespace = ns.Name
+	src := githubSource("github")
+	src.Namespace = ns.Name
+	src.Spec.IngestURLConfigMap = "github-ingest"
+	for _, obj := range []client.Object{dst, src} {
+		if err := k8s.Create(ctx, obj); err != nil {
+			t.Fatalf("create: %v", err)
+		}
+	}
+	dst.Status.ManagedStatus = readyStatus(dst.Status.ManagedStatus)
+	dst.Status.ID = "dst_0123456789"
+	dst.Status.State = "active"
+	src.Status.ManagedStatus = readyStatus(src.Status.ManagedStatus)
+	src.Status.ID = "src_0123456789"
+	src.Status.State = "active"
+	src.Status.Slug = "kubectl-get-github"
+	src.Status.IngestURL = ingestURL
+	src.Status.EventCount = 42
+	for _, obj := range []client.Object{dst, src} {
+		if err := k8s.Status().Update(ctx, obj); err != nil {
+			t.Fatalf("status: %v", err)
+		}
+	}
+
+	// header returns the column names of a kubectl table, joined by single spaces.
+	header := func(table string) string {
+		first, _, _ := strings.Cut(table, "\n")
+		return strings.Join(strings.Fields(first), " ")
+	}
+
+	plain := kubectl(t, "get", "hss", "-n", ns.Name)
+	if got, want := header(plain), "NAME ID STATE READY SYNCED LAST EVENT AGE"; got != want {
+		t.Errorf("kubectl get hss columns:\n%s\nwant %s", got, want)
+	}
+	if strings.Contains(plain, ingestURL) {
+		t.Errorf("kubectl get hss shows the ingest URL without -o wide:\n%s", plain)
+	}
+	wide := kubectl(t, "get", "sources", "-n", ns.Name, "-o", "wide")
+	if got, want := header(wide), "NAME ID STATE READY SYNCED INGEST URL LAST EVENT AGE SLUG EVENTS REASON"; got != want {
+		t.Errorf("kubectl get sources -o wide columns:\n%s\nwant %s", got, want)
+	}
+	for _, want := range []string{"src_0123456789", ingestURL, "kubectl-get-github", "42", v1.ReasonAvailable} {
+		if !strings.Contains(wide, want) {
+			t.Errorf("kubectl get sources -o wide lacks %q:\n%s", want, wide)
+		}
+	}
+
+	all := kubectl(t, "get", "hookstream", "-n", ns.Name, "-o", "name")
+	for _, want := range []string{"destination.hookstream.io/orders", "source.hookstream.io/github"} {
+		if !strings.Contains(all, want+"\n") {
+			t.Errorf("kubectl get hookstream lacks %s:\n%s", want, all)
+		}
+	}
+	explain := strings.Join(strings.Fields(kubectl(t, "explain", "source.spec.ingestURLConfigMap")), " ")
+	if want := "keys `ingestURL` and `sourceID`"; !strings.Contains(explain, want) {
+		t.Errorf("kubectl explain source.spec.ingestURLConfigMap lacks %q:\n%s", want, explain)
+	}
+}

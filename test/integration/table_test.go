@@ -1,0 +1,154 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package integration
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+)
+
+// The table machinery every kind's CRD tests share: a valid object of the kind, changed by each row.
+
+// rejection is a change that makes a valid object invalid, and a part of the message the API server must answer
+// with (what users see at `kubectl apply`).
+type rejection[T client.Object] struct {
+	mutate func(T)
+	// unset lists fields removed from the object's JSON after mutate: what the Go type cannot leave out, such as
+	// a required struct.
+	unset   [][]string
+	message string
+}
+
+// transition is a valid object (initial) and a change to it that the API server must refuse on update.
+type transition[T client.Object] struct {
+	initial func(T)
+	change  func(T)
+	message string
+}
+
+// checkCreateRejected creates, for each row, the valid object changed by the row and expects an Invalid error
+// carrying the row's message.
+func checkCreateRejected[T client.Object](t *testing.T, valid func(name string) T, tests map[string]rejection[T]) {
+	t.Helper()
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			obj := valid(objectName("invalid", name))
+			tc.mutate(obj)
+			u := toUnstructured(t, obj)
+			for _, field := range tc.unset {
+				unstructured.RemoveNestedField(u.Object, field...)
+			}
+			err := k8s.Create(context.Background(), u)
+			if err == nil {
+				_ = k8s.Delete(context.Background(), u)
+			}
+			checkInvalid(t, "create", err, tc.message)
+		})
+	}
+}
+
+// checkCreateAccepted creates, for each row, the valid object changed by the row and expects it stored.
+func checkCreateAccepted[T client.Object](t *testing.T, valid func(name string) T, tests map[string]func(T)) {
+	t.Helper()
+	for name, mutate := range tests {
+		t.Run(name, func(t *testing.T) {
+			obj := valid(objectName("valid", name))
+			mutate(obj)
+			if err := k8s.Create(context.Background(), obj); err != nil {
+				t.Fatalf("create: %v", err)
+			}
+			if err := k8s.Delete(context.Background(), obj); err != nil {
+				t.Fatalf("delete: %v", err)
+			}
+		})
+	}
+}
+
+// checkUpdateRejected creates, for each row, the valid object changed by initial, then updates it with change
+// and expects an Invalid error carrying the row's message.
+func checkUpdateRejected[T client.Object](t *testing.T, valid func(name string) T, tests map[string]transition[T]) {
+	t.Helper()
+	ctx := context.Background()
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			obj := valid(objectName("immutable", name))
+			tc.initial(obj)
+			if err := k8s.Create(ctx, obj); err != nil {
+				t.Fatalf("create: %v", err)
+			}
+			t.Cleanup(func() { _ = k8s.Delete(ctx, obj) })
+			tc.change(obj)
+			checkInvalid(t, "update", k8s.Update(ctx, obj), tc.message)
+		})
+	}
+}
+
+func checkInvalid(t *testing.T, operation string, err error, message string) {
+	t.Helper()
+	if !apierrors.IsInvalid(err) {
+		t.Fatalf("%s returned %v, want an Invalid error", operation, err)
+	}
+	if !strings.Contains(err.Error(), message) {
+		t.Errorf("error %q does not contain %q", err.Error(), message)
+	}
+}
+
+// toUnstructured converts a typed object to what the API server receives, with its apiVersion and kind.
+func toUnstructured(t *testing.T, obj client.Object) *unstructured.Unstructured {
+	t.Helper()
+	gvk, err := apiutil.GVKForObject(obj, k8s.Scheme())
+	if err != nil {
+		t.Fatal(err)
+	}
+	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &unstructured.Unstructured{Object: content}
+	u.SetGroupVersionKind(gvk)
+	return u
+}
+
+// objectName makes a valid, distinct object name from a prefix and a test row's name.
+func objectName(prefix, row string) string {
+	var b strings.Builder
+	b.WriteString(prefix)
+	dash := true
+	for _, r := range strings.ToLower(row) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if dash {
+				b.WriteByte('-')
+				dash = false
+			}
+			b.WriteRune(r)
+		} else {
+			dash = true
+		}
+	}
+	name := b.String()
+	if len(name) > 63 {
+		name = strings.TrimRight(name[:63], "-")
+	}
+	return name
+}
