@@ -19,11 +19,11 @@ package v1alpha1
 // Condition types of a Destination. Reconciling and Stalled follow the kstatus conventions that Flux and
 // Argo CD read.
 const (
-	// ConditionReady is True when the remote destination exists and matches the spec.
+	// ConditionReady is True when the remote resource exists and matches the spec.
 	ConditionReady = "Ready"
 	// ConditionSynced is True when the last attempt to reach hookstream worked.
 	ConditionSynced = "Synced"
-	// ConditionReconciling is True while the operator is bringing the remote destination to the spec.
+	// ConditionReconciling is True while the operator is bringing the remote resource to the spec.
 	ConditionReconciling = "Reconciling"
 	// ConditionStalled is True when no progress is possible until the spec, a Secret or hookstream changes.
 	ConditionStalled = "Stalled"
@@ -31,15 +31,15 @@ const (
 
 // Condition reasons. Each names a cause a person can act on; the condition message says how.
 const (
-	// ReasonAvailable: the remote destination exists and matches the spec.
+	// ReasonAvailable: the remote resource exists and matches the spec.
 	ReasonAvailable = "Available"
 	// ReasonReconcileSuccess: the last reconcile reached hookstream and did what it had to.
 	ReasonReconcileSuccess = "ReconcileSuccess"
-	// ReasonCreating: the remote destination is being created.
+	// ReasonCreating: the remote resource is being created.
 	ReasonCreating = "Creating"
-	// ReasonUpdating: the remote destination differs from the spec and is being updated.
+	// ReasonUpdating: the remote resource differs from the spec and is being updated.
 	ReasonUpdating = "Updating"
-	// ReasonDeleting: the remote destination is being deleted.
+	// ReasonDeleting: the remote resource is being deleted.
 	ReasonDeleting = "Deleting"
 	// ReasonProgressing: the spec changed and has not been applied yet.
 	ReasonProgressing = "Progressing"
@@ -61,7 +61,7 @@ const (
 	ReasonForbidden = "Forbidden"
 	// ReasonInvalidSpec: hookstream rejected the spec (400); the message is hookstream's.
 	ReasonInvalidSpec = "InvalidSpec"
-	// ReasonConflict: the slug is already used by another destination in the project (409).
+	// ReasonConflict: the slug is already used by another remote resource in the project (409).
 	ReasonConflict = "SlugConflict"
 	// ReasonRateLimited: hookstream asked to slow down (429); the operator waits as told.
 	ReasonRateLimited = "RateLimited"
@@ -74,27 +74,28 @@ const (
 	ReasonKubernetesError = "KubernetesError"
 	// ReasonPaused: the hookstream.io/paused annotation stops every hookstream call for the object.
 	ReasonPaused = "Paused"
-	// ReasonObserved: managementPolicy Observe found the remote destination and it matches the spec.
+	// ReasonObserved: managementPolicy Observe found the remote resource and it matches the spec.
 	ReasonObserved = "Observed"
 	// ReasonDriftDetected: managementPolicy Observe found fields that differ from the spec (see status.drift).
 	ReasonDriftDetected = "DriftDetected"
-	// ReasonNotFound: managementPolicy Observe, or spec.adoptID, names a remote destination that does not exist.
+	// ReasonNotFound: managementPolicy Observe, or spec.adoptID, names a remote resource that does not exist.
 	ReasonNotFound = "RemoteNotFound"
 	// ReasonSlugMismatch: the adopted remote destination has another slug than spec.slug.
 	ReasonSlugMismatch = "SlugMismatch"
 	// ReasonTemplateMismatch: the adopted remote source has another template than spec.template.
 	ReasonTemplateMismatch = "TemplateMismatch"
-	// ReasonTypeMismatch: the remote destination has another type than the spec's provider block.
+	// ReasonTypeMismatch: the remote resource has another type than the spec asks for (a Destination's provider
+	// block; http for a Source).
 	ReasonTypeMismatch = "TypeMismatch"
 )
 
 // Annotations understood by the operator.
 const (
-	// AnnotationReconcileRequestedAt asks for a check of the remote destination now when its value changes
+	// AnnotationReconcileRequestedAt asks for a check of the remote resource now when its value changes
 	// (any string, a timestamp by convention). The value handled last is echoed in status.lastHandledReconcileAt.
 	AnnotationReconcileRequestedAt = "hookstream.io/reconcile-requested-at"
 	// AnnotationCreateRequested records, before the first create call, when the operator asked hookstream to create
-	// the destination (RFC 3339). While status.id is empty it says that a destination with the slug, created after
+	// the remote resource (RFC 3339). While status.id is empty it says that a remote resource with the slug, created after
 	// that time, may be this one's, so it is taken over rather than created twice. Written by the operator.
 	AnnotationCreateRequested = "hookstream.io/create-requested"
 	// AnnotationPaused set to "true" stops every hookstream call for the object, deletion included, until it is
@@ -102,7 +103,7 @@ const (
 	AnnotationPaused = "hookstream.io/paused"
 )
 
-// Finalizer makes sure the remote destination is deleted before the Destination goes.
+// Finalizer makes sure the remote resource is deleted (as deletionPolicy says) before the object goes.
 const Finalizer = "hookstream.io/finalizer"
 
 // CredentialsKey is the key of the API key in the credentials Secret.

@@ -103,19 +103,19 @@ const (
 	StateDisabled ResourceState = "disabled"
 )
 
-// LocalObjectReference names an object in the Destination's own namespace.
+// LocalObjectReference names an object in the referring object's own namespace.
 type LocalObjectReference struct {
-	// name of the object, in the Destination's namespace.
+	// name of the object, in the same namespace.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	Name string `json:"name"`
 }
 
-// SecretKeySelector selects one key of a Secret in the Destination's own namespace. There is deliberately no
-// namespace field: a Destination can only use Secrets its own namespace holds.
+// SecretKeySelector selects one key of a Secret in the referring object's own namespace. There is deliberately
+// no namespace field: an object can only use Secrets its own namespace holds.
 type SecretKeySelector struct {
-	// name of the Secret, in the Destination's namespace.
+	// name of the Secret, in the same namespace.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253

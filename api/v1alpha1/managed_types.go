@@ -103,20 +103,20 @@ type ManagedStatus struct {
 type ManagementPolicy string
 
 const (
-	// ManagementManage creates, updates and deletes the remote destination.
+	// ManagementManage creates, updates and deletes the remote resource.
 	ManagementManage ManagementPolicy = "Manage"
-	// ManagementObserve only reads the remote destination and reports the drift.
+	// ManagementObserve only reads the remote resource and reports the drift.
 	ManagementObserve ManagementPolicy = "Observe"
 )
 
-// DeletionPolicy says what happens to the remote destination when the Destination is deleted.
+// DeletionPolicy says what happens to the remote resource when the object is deleted.
 // +kubebuilder:validation:Enum=Delete;Orphan
 type DeletionPolicy string
 
 const (
-	// DeletionDelete deletes the remote destination.
+	// DeletionDelete deletes the remote resource.
 	DeletionDelete DeletionPolicy = "Delete"
-	// DeletionOrphan leaves the remote destination in hookstream.
+	// DeletionOrphan leaves the remote resource in hookstream.
 	DeletionOrphan DeletionPolicy = "Orphan"
 )
 
@@ -125,9 +125,9 @@ const (
 type AdoptionPolicy string
 
 const (
-	// AdoptNever reports a slug conflict and leaves the existing destination untouched.
+	// AdoptNever reports a slug conflict and leaves the existing remote resource untouched.
 	AdoptNever AdoptionPolicy = "Never"
-	// AdoptBySlug takes over the existing destination with the same slug.
+	// AdoptBySlug takes over the existing remote resource with the same slug.
 	AdoptBySlug AdoptionPolicy = "BySlug"
 )
 

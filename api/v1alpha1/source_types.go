@@ -110,10 +110,11 @@ type SourceSpec struct {
 // +kubebuilder:validation:Enum=stripe;github;shopify;slack;twilio;sendgrid;intercom;linear;clerk;svix;paddle;resend;postmark;typeform;custom
 type SourceTemplate string
 
-// IPv4OrCIDR is an IPv4 address (203.0.113.7) or an IPv4 CIDR range (203.0.113.0/24).
+// IPv4OrCIDR is an IPv4 address (203.0.113.7) or an IPv4 CIDR range in network form (203.0.113.0/24, not
+// 203.0.113.7/24, which hookstream could store in another form and so show as drift).
 // +kubebuilder:validation:MinLength=7
 // +kubebuilder:validation:MaxLength=18
-// +kubebuilder:validation:XValidation:rule="isIP(self) ? ip(self).family() == 4 : (isCIDR(self) && cidr(self).ip().family() == 4)",message="must be an IPv4 address such as 203.0.113.7 or an IPv4 CIDR range such as 203.0.113.0/24 (hookstream does not support IPv6)"
+// +kubebuilder:validation:XValidation:rule="isIP(self) ? ip(self).family() == 4 : (isCIDR(self) && cidr(self).ip().family() == 4 && cidr(self) == cidr(self).masked())",message="must be an IPv4 address such as 203.0.113.7 or an IPv4 CIDR range in network form such as 203.0.113.0/24 (hookstream does not support IPv6)"
 type IPv4OrCIDR string
 
 // VerificationType is how webhook signatures are checked.

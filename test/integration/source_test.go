@@ -34,7 +34,7 @@ import (
 
 // Messages of the Source's validation rules, as users see them.
 const (
-	msgNotIPv4          = "must be an IPv4 address such as 203.0.113.7 or an IPv4 CIDR range such as 203.0.113.0/24"
+	msgNotIPv4          = "must be an IPv4 address such as 203.0.113.7 or an IPv4 CIDR range in network form such as 203.0.113.0/24"
 	msgVerificationType = "spec.verification needs a type (hmac_sha256, hmac_sha1 or standard_webhooks), " +
 		"or a spec.template other than custom that pre-fills it"
 	msgDedupFieldRequired = "spec.deduplication.field is required for header_field (a header name) and body_field " +
@@ -129,6 +129,10 @@ func TestInvalidSourcesRejected(t *testing.T) {
 		"ipv4-mapped ipv6 address": {
 			mutate:  func(s *v1.Source) { s.Spec.IPAllowlist = []v1.IPv4OrCIDR{"::ffff:203.0.113.7"} },
 			message: msgNotIPv4,
+		},
+		"cidr with host bits set": {
+			mutate:  func(s *v1.Source) { s.Spec.IPAllowlist = []v1.IPv4OrCIDR{"203.0.113.7/24"} },
+			message: `spec.ipAllowlist[0]: Invalid value: "203.0.113.7/24": ` + msgNotIPv4,
 		},
 		"cidr prefix too long": {
 			mutate:  func(s *v1.Source) { s.Spec.IPAllowlist = []v1.IPv4OrCIDR{"203.0.113.0/33"} },
