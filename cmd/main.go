@@ -111,7 +111,8 @@ func main() {
 		"Requests per second to hookstream per API key, shared by all objects (of every kind) using the key.")
 	flag.IntVar(&o.rateBurst, "hookstream-rate-burst", 20, "Burst of requests to hookstream per API key.")
 	flag.DurationVar(&o.driftInterval, "drift-interval", 10*time.Minute,
-		"How often each object (Destination, Source) is compared with hookstream to revert changes made elsewhere (jittered by 10%).")
+		"How often each object (Destination, Source) is compared with hookstream to revert changes made elsewhere "+
+			"(jittered by 10%).")
 	flag.StringVar(&o.defaultCredentialsSecret, "default-credentials-secret", "hookstream-credentials",
 		"Secret, in each object's namespace, holding the API key of objects without spec.credentialsRef.")
 	flag.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "Objects of each kind reconciled in parallel.")

@@ -334,7 +334,8 @@ func (e *localEnv) tour() error {
 // signed one refused, the event count, and a deletion that takes the remote source and the ConfigMap along.
 func (e *localEnv) sourceTour(hs *hookstream.Client) error {
 	e.heading("Sources from config/samples: GitHub webhooks (signing secret from a Secret) and schema-checked orders")
-	if _, err := e.show("wait", "sources", "--all", "-n", namespace, "--for=condition=Ready", "--timeout=90s"); err != nil {
+	_, err := e.show("wait", "sources", "--all", "-n", namespace, "--for=condition=Ready", "--timeout=90s")
+	if err != nil {
 		return err
 	}
 	if _, err := e.show("get", "hookstream", "-n", namespace, "-o", "wide"); err != nil {
@@ -363,7 +364,10 @@ func (e *localEnv) sourceTour(hs *hookstream.Client) error {
 		what   string
 		secret []byte
 		want   int
-	}{{"signed with the webhook secret", secret, http.StatusOK}, {"signed with another secret", []byte("not-the-secret"), http.StatusUnauthorized}} {
+	}{
+		{"signed with the webhook secret", secret, http.StatusOK},
+		{"signed with another secret", []byte("not-the-secret"), http.StatusUnauthorized},
+	} {
 		code, answer, err := harness.PostGitHubWebhook(context.Background(), url, try.secret, body)
 		if err != nil {
 			return err
@@ -396,7 +400,8 @@ func (e *localEnv) sourceTour(hs *hookstream.Client) error {
 		return fmt.Errorf("remote source %s after the delete: %v, want not found", id, err)
 	}
 	say("hookstream answers 404 for source %s", id)
-	if out, err := e.Kubectl("get", "configmap", "github-ingest", "-n", namespace, "--ignore-not-found"); err != nil || out != "" {
+	out, err := e.Kubectl("get", "configmap", "github-ingest", "-n", namespace, "--ignore-not-found")
+	if err != nil || out != "" {
 		return fmt.Errorf("ConfigMap github-ingest after the delete: %q (%v), want none", out, err)
 	}
 	say("ConfigMap github-ingest is gone")

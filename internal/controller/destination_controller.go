@@ -19,6 +19,7 @@ package controller
 import (
 	"context"
 	"iter"
+
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 

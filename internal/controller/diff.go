@@ -135,7 +135,7 @@ func compareObject(object string, want, got map[string]string, secretKeys []stri
 		observed, present := got[key]
 		if slices.Contains(secretKeys, key) {
 			if !present || observed != maskSecret(want[key]) || secretsRotated {
-				diffs = append(diffs, managed.FieldDiff{Field: path, Desired: "(secret)", Observed: "(secret)", Secret: true})
+				diffs = append(diffs, managed.FieldDiff{Field: path, Desired: shownSecret, Observed: shownSecret, Secret: true})
 			}
 			continue
 		}
@@ -145,6 +145,12 @@ func compareObject(object string, want, got map[string]string, secretKeys []stri
 	}
 	return diffs
 }
+
+// How diffs show a secret value and a null column.
+const (
+	shownSecret = "(secret)"
+	shownNull   = "null"
+)
 
 // maskSecret is hookstream's read-back form of a secret value: "****" and its last 4 characters, or "****" alone
 // when the value is shorter than 8.
@@ -164,14 +170,14 @@ func ptrEqual[T comparable](a, b *T) bool {
 
 func ptrString[T any](p *T) string {
 	if p == nil {
-		return "null"
+		return shownNull
 	}
 	return fmt.Sprint(*p)
 }
 
 func nullableString(v []int) string {
 	if v == nil {
-		return "null"
+		return shownNull
 	}
 	return fmt.Sprint(v)
 }

@@ -120,7 +120,7 @@ func compareVerification(req *hookstream.SourceCreateRequest, got *hookstream.So
 	}
 	if secret := *req.VerificationSecret; secretsRotated || secretChanged(secret, got.VerificationSecret) {
 		p.VerificationSecret = hookstream.Set(secret)
-		*diffs = append(*diffs, managed.FieldDiff{Field: fieldVerificationSecret, Desired: "(secret)", Observed: "(secret)", Secret: true})
+		*diffs = append(*diffs, managed.FieldDiff{Field: fieldVerificationSecret, Desired: shownSecret, Observed: shownSecret, Secret: true})
 	}
 }
 
@@ -181,7 +181,7 @@ func jsonEqual(a, b json.RawMessage) bool {
 func summariseJSON(v json.RawMessage) string {
 	const limit = 120
 	if v == nil {
-		return "null"
+		return shownNull
 	}
 	if s := string(v); len(s) > limit {
 		return s[:limit] + "..."

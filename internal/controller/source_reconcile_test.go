@@ -27,7 +27,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
@@ -80,7 +79,7 @@ func ingestConfigMap(name string, owner *v1.Source) *corev1.ConfigMap {
 	}
 	if owner != nil {
 		cm.OwnerReferences = []metav1.OwnerReference{{
-			APIVersion: v1.GroupVersion.String(), Kind: "Source", Name: owner.Name, UID: owner.UID, Controller: ptr.To(true),
+			APIVersion: v1.GroupVersion.String(), Kind: "Source", Name: owner.Name, UID: owner.UID, Controller: new(true),
 		}}
 	}
 	return cm
