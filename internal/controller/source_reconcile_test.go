@@ -18,6 +18,7 @@ package controller
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -235,6 +236,29 @@ func TestSourceReconcileBranches(t *testing.T) {
 			fake:    fakeSources{delete: func(string) error { return nil }},
 			calls:   []string{"Delete " + tableID}, events: []string{"Normal Deleted"}, gone: true,
 			inCluster: wantConfigMapUntouched(sourceTableConfigMap),
+		},
+		"observe only: published, with a finalizer to unpublish": {
+			object: func(s *v1.Source) { s.Spec.ManagementPolicy = v1.ManagementObserve },
+			fake: fakeSources{findByKey: func(string) (*hookstream.Source, bool, error) {
+				return sourceTableRow(now), true, nil
+			}},
+			calls: []string{"FindByKey " + tableSlug}, ready: "True", reason: v1.ReasonObserved,
+			check: func(t *testing.T, s *v1.Source) {
+				if !slices.Contains(s.Finalizers, v1.Finalizer) || s.Status.IngestURLConfigMap != sourceTableConfigMap {
+					t.Errorf("finalizers %v, status.ingestURLConfigMap %q", s.Finalizers, s.Status.IngestURLConfigMap)
+				}
+			},
+			inCluster: func(t *testing.T, c client.Client) {
+				if _, found := getConfigMap(t, c, sourceTableConfigMap); !found {
+					t.Error("no ingest URL ConfigMap")
+				}
+			},
+		},
+		"observe only, deleted: the remote stays, the ConfigMap goes": {
+			object:    func(s *v1.Source) { deleting(s); s.Spec.ManagementPolicy = v1.ManagementObserve },
+			objects:   []client.Object{ingestConfigMap(sourceTableConfigMap, owner)},
+			events:    []string{"Normal Orphaned"}, gone: true,
+			inCluster: wantConfigMapGone(sourceTableConfigMap),
 		},
 		"rotated signing secret is sent again": {
 			object: func(s *v1.Source) { withStatusID(s); s.Status.AppliedSecretsHash = "hmac-sha256:before-rotation" },

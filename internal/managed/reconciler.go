@@ -158,7 +158,7 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 		return r.handleError(ctx, obj, "read the remote "+r.names.Remote, err)
 	}
 	if observeOnly(obj) {
-		return r.reconcileObserve(ctx, obj, want, remote, found, secretsHash)
+		return r.reconcileObserve(ctx, obj, *base, want, remote, found, secretsHash)
 	}
 	markedNow, err := r.ensureFinalizer(ctx, obj, *base, !found)
 	if err != nil {
@@ -264,7 +264,7 @@ func (r *Reconciler[O, R, D, P]) checkAfter() time.Duration {
 }
 
 // reconcileObserve mirrors the remote resource and publishes what Manage would change, without any write.
-func (r *Reconciler[O, R, D, P]) reconcileObserve(ctx context.Context, obj O, want D, remote R, found bool,
+func (r *Reconciler[O, R, D, P]) reconcileObserve(ctx context.Context, obj, base O, want D, remote R, found bool,
 	secretsHash string) (ctrl.Result, error) {
 	st := obj.GetManagedStatus()
 	if !found {
@@ -282,6 +282,13 @@ func (r *Reconciler[O, R, D, P]) reconcileObserve(ctx context.Context, obj O, wa
 	rotated := st.AppliedSecretsHash != "" && st.AppliedSecretsHash != secretsHash
 	obs := r.kind.Compare(want, remote, rotated)
 	r.setObserved(obj, remote)
+	if _, publishes := r.kind.(Publisher[O]); publishes {
+		// Observe never deletes the remote resource, but what the object publishes in the cluster goes with it,
+		// garbage collector or not: the finalizer is what lets the operator remove it.
+		if _, err := r.ensureFinalizer(ctx, obj, base, false); err != nil {
+			return r.handleError(ctx, obj, "record the finalizer", err)
+		}
+	}
 	if err := r.publish(ctx, obj); err != nil {
 		return r.handleError(ctx, obj, "publish the "+r.names.Remote+"'s details", err)
 	}
