@@ -135,6 +135,12 @@ func destinationSchema(t testing.TB) *openapi3.Schema {
 	return componentSchema(t, "Destination")
 }
 
+// sourceSchema is the Source schema of the contract.
+func sourceSchema(t testing.TB) *openapi3.Schema {
+	t.Helper()
+	return componentSchema(t, "Source")
+}
+
 func componentSchema(t testing.TB, name string) *openapi3.Schema {
 	t.Helper()
 	doc, err := contract.Load(t.Context())
@@ -254,8 +260,9 @@ func TestCreateDefaults(t *testing.T) {
 
 // Every answer, errors included, carries the RateLimit headers and, when it is an error, the envelope.
 func TestEveryResponseCarriesHeadersAndEnvelope(t *testing.T) {
-	env := newEnv(t, emulator.Options{MaxDestinations: 1})
+	env := newEnv(t, emulator.Options{MaxDestinations: 1, MaxSources: 1})
 	existing := env.create(keyA, `{"name":"a","slug":"a","url":"https://example.com"}`)
+	source := env.createSource(keyA, `{"name":"s","slug":"s"}`)
 	tests := map[string]struct {
 		method, path, key, body string
 		wantStatus              int
@@ -276,6 +283,13 @@ func TestEveryResponseCarriesHeadersAndEnvelope(t *testing.T) {
 		"admin disabled":  {http.MethodGet, "/_emulator/stats", "", "", 404, "Not found"},
 		"trailing slash":  {http.MethodGet, "/v1/destinations/", keyA, "", 404, "Not found"},
 		"circuit reset ∅": {http.MethodGet, "/v1/destinations/" + existing.ID + "/circuit/reset", keyA, "", 405, "Method not allowed"},
+		"source 400":      {http.MethodPatch, "/v1/sources/" + source.ID, keyA, `{}`, 400, "No fields to update"},
+		"source 401":      {http.MethodGet, "/v1/sources", "", "", 401, "Invalid API key"},
+		"source 403":      {http.MethodPost, "/v1/sources", keyA, `{"name":"t","slug":"t"}`, 403, "Plan limit reached: 1 sources"},
+		"source 404":      {http.MethodDelete, "/v1/sources/0123456789abcdef0123456789abcdef", keyA, "", 404, "Source not found"},
+		"source 409":      {http.MethodPost, "/v1/sources", keyA, `{"name":"s","slug":"s"}`, 409, "Source slug already exists"},
+		"ingest 200":      {http.MethodPost, "/v1/ingest/" + source.ID, "", `{}`, 200, ""},
+		"ingest 404":      {http.MethodPost, "/v1/ingest/" + existing.ID, "", `{}`, 404, "Source not found"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

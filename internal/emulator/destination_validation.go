@@ -178,12 +178,7 @@ var destinationFields = []fieldRule[*draft]{
 		clear: func(d *draft) { d.row.RetryMaxAttempts = nil }},
 	{name: "retry_backoff_type", nullOnPatch: true,
 		apply: func(d *draft, field string, raw json.RawMessage) error {
-			var value string
-			if err := applyEnum(field, raw, backoffTypes, &value); err != nil {
-				return err
-			}
-			d.row.RetryBackoffType = &value
-			return nil
+			return applyOptionalEnum(field, raw, backoffTypes, &d.row.RetryBackoffType)
 		},
 		clear: func(d *draft) { d.row.RetryBackoffType = nil }},
 	{name: "retry_intervals", nullOnPatch: true,

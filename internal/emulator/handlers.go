@@ -29,7 +29,8 @@ import (
 	"strings"
 )
 
-// maxBodyBytes bounds request bodies; a destination is a few kilobytes at most.
+// maxBodyBytes bounds request bodies: a destination or a source is a few kilobytes at most, and an ingested
+// payload over 1 MiB answers 413.
 const maxBodyBytes = 1 << 20
 
 const (
@@ -231,14 +232,8 @@ func (s *Server) resetCircuit(c *call) {
 
 // readObject reads the request body as a JSON object, answering 400 (or 413) itself when it is not one.
 func (s *Server) readObject(c *call) (map[string]json.RawMessage, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBodyBytes))
-	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			writeError(c.w, c.requestID, http.StatusRequestEntityTooLarge,
-				fmt.Sprintf("Request body too large: at most %d bytes", maxBodyBytes))
-			return nil, false
-		}
-		writeError(c.w, c.requestID, http.StatusBadRequest, "Invalid body: could not read the request body")
+	body, ok := s.readBody(c)
+	if !ok {
 		return nil, false
 	}
 	fields, err := parseObject(body)
@@ -249,6 +244,22 @@ func (s *Server) readObject(c *call) (map[string]json.RawMessage, bool) {
 	return fields, true
 }
 
+// readBody reads the request body, answering 413 itself when it is over maxBodyBytes (400 when it cannot be
+// read at all).
+func (s *Server) readBody(c *call) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBodyBytes))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			writeError(c.w, c.requestID, http.StatusRequestEntityTooLarge,
+				fmt.Sprintf("Request body too large: at most %d bytes", maxBodyBytes))
+			return nil, false
+		}
+		writeError(c.w, c.requestID, http.StatusBadRequest, "Invalid body: could not read the request body")
+		return nil, false
+	}
+	return body, true
+}
+
 // writeFailure answers an error from validation or the store with its status code.
 func (s *Server) writeFailure(c *call, err error) {
 	var invalid *invalidBodyError
@@ -257,6 +268,10 @@ func (s *Server) writeFailure(c *call, err error) {
 		writeError(c.w, c.requestID, http.StatusBadRequest, invalid.message)
 	case errors.Is(err, ErrNotFound):
 		writeError(c.w, c.requestID, http.StatusNotFound, "Destination not found")
+	case errors.Is(err, ErrSourceNotFound):
+		writeError(c.w, c.requestID, http.StatusNotFound, "Source not found")
+	case errors.Is(err, errForbidden):
+		writeError(c.w, c.requestID, http.StatusForbidden, "Forbidden")
 	default:
 		s.internalError(c, err)
 	}

@@ -192,6 +192,26 @@ func applyString(field string, raw json.RawMessage, minLen, maxLen int, target *
 	return nil
 }
 
+// applyOptionalString is applyString for a nullable column.
+func applyOptionalString(field string, raw json.RawMessage, minLen, maxLen int, target **string) error {
+	var value string
+	if err := applyString(field, raw, minLen, maxLen, &value); err != nil {
+		return err
+	}
+	*target = &value
+	return nil
+}
+
+// applyOptionalEnum is applyEnum for a nullable column.
+func applyOptionalEnum(field string, raw json.RawMessage, allowed []string, target **string) error {
+	var value string
+	if err := applyEnum(field, raw, allowed, &value); err != nil {
+		return err
+	}
+	*target = &value
+	return nil
+}
+
 func applyEnum(field string, raw json.RawMessage, allowed []string, target *string) error {
 	value, ok := decodeString(raw)
 	if !ok || !slices.Contains(allowed, value) {
@@ -212,6 +232,16 @@ func applyBool(field string, raw json.RawMessage, target **int64) error {
 		return invalidField("'%s' must be a boolean", field)
 	}
 	*target = &value
+	return nil
+}
+
+// applyFlag is applyBool for a column that cannot be null.
+func applyFlag(field string, raw json.RawMessage, target *int64) error {
+	var value *int64
+	if err := applyBool(field, raw, &value); err != nil {
+		return err
+	}
+	*target = *value
 	return nil
 }
 
