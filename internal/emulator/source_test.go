@@ -792,3 +792,24 @@ func TestSourceSecretMasking(t *testing.T) {
 		})
 	}
 }
+
+// Sources share the org's API budget with destinations.
+func TestSourceRateLimit(t *testing.T) {
+	env := newEnv(t, emulator.Options{RateLimit: 1, RateLimitBurst: 2})
+	env.createSource(keyA, sourceWith(nil))
+	env.call(http.MethodGet, "/v1/destinations", keyA, "")
+	res := env.call(http.MethodGet, "/v1/sources", keyA, "")
+	if res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") != "1" {
+		t.Fatalf("status %d, Retry-After %q; want 429 and 1", res.status, res.header.Get("Retry-After"))
+	}
+	if got := errorOf(t, res); got != "Rate limit exceeded" {
+		t.Errorf("error %q", got)
+	}
+	env.clock.Advance(time.Second)
+	if res := env.call(http.MethodGet, "/v1/sources", keyA, ""); res.status != http.StatusOK {
+		t.Errorf("after a second: status %d", res.status)
+	}
+	if res := env.call(http.MethodGet, "/v1/sources", keyB, ""); res.status != http.StatusOK {
+		t.Errorf("another org: status %d", res.status)
+	}
+}
