@@ -14,8 +14,8 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Command hookstream-emulator serves the emulated hookstream destinations API on its own, for local
-// development, demos and end-to-end tests.
+// Command hookstream-emulator serves the emulated hookstream API (destinations, sources and the public ingest
+// path) on its own, for local development, demos and end-to-end tests.
 package main
 
 import (
@@ -50,13 +50,15 @@ func (l *stringList) Set(value string) error {
 }
 
 type config struct {
-	addr            string
-	apiKeys         []string
-	dbPath          string
-	rateLimit       float64
-	rateLimitBurst  int
-	maxDestinations int
-	admin           bool
+	addr                  string
+	apiKeys               []string
+	dbPath                string
+	rateLimit             float64
+	rateLimitBurst        int
+	maxDestinations       int
+	maxSources            int
+	trustedClientIPHeader string
+	admin                 bool
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -70,7 +72,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.Float64Var(&cfg.rateLimit, "rate-limit", 0, "requests per second per org; 0 disables the limit")
 	fs.IntVar(&cfg.rateLimitBurst, "rate-limit-burst", 0, "token bucket size; 0 derives it from --rate-limit")
 	fs.IntVar(&cfg.maxDestinations, "max-destinations", 0, "plan limit of destinations per project; 0 is unlimited")
-	fs.BoolVar(&cfg.admin, "admin", false, "serve the /_emulator/ admin API (stats, faults, deliveries)")
+	fs.IntVar(&cfg.maxSources, "max-sources", 0, "plan limit of sources per project; 0 is unlimited")
+	fs.StringVar(&cfg.trustedClientIPHeader, "trusted-client-ip-header", "",
+		"header whose first entry is the client address the IP lists of sources check at ingest, e.g. X-Forwarded-For;\n"+
+			"set it only behind a proxy that writes it (default: the connection's address)")
+	fs.BoolVar(&cfg.admin, "admin", false, "serve the /_emulator/ admin API (stats, faults, deliveries, received events)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -111,13 +117,15 @@ func main() {
 // run serves until ctx ends, then drains in-flight requests before closing the store.
 func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger) error {
 	emu, err := emulator.New(emulator.Options{
-		APIKeys:         cfg.apiKeys,
-		DBPath:          cfg.dbPath,
-		RateLimit:       cfg.rateLimit,
-		RateLimitBurst:  cfg.rateLimitBurst,
-		MaxDestinations: cfg.maxDestinations,
-		Admin:           cfg.admin,
-		Logger:          logger,
+		APIKeys:               cfg.apiKeys,
+		DBPath:                cfg.dbPath,
+		RateLimit:             cfg.rateLimit,
+		RateLimitBurst:        cfg.rateLimitBurst,
+		MaxDestinations:       cfg.maxDestinations,
+		MaxSources:            cfg.maxSources,
+		TrustedClientIPHeader: cfg.trustedClientIPHeader,
+		Admin:                 cfg.admin,
+		Logger:                logger,
 	})
 	if err != nil {
 		return err

@@ -44,9 +44,10 @@ func TestParseFlags(t *testing.T) {
 		},
 		"flags win over env": {
 			args: []string{"--api-key", "k1", "--api-key=k2", "--addr", ":9000", "--db", "/tmp/x.db", "--rate-limit", "2.5",
-				"--rate-limit-burst", "5", "--max-destinations", "5", "--admin"},
-			env:  "ignored",
-			want: config{addr: ":9000", apiKeys: []string{"k1", "k2"}, dbPath: "/tmp/x.db", rateLimit: 2.5, rateLimitBurst: 5, maxDestinations: 5, admin: true},
+				"--rate-limit-burst", "5", "--max-destinations", "5", "--max-sources", "10", "--trusted-client-ip-header", "X-Forwarded-For", "--admin"},
+			env: "ignored",
+			want: config{addr: ":9000", apiKeys: []string{"k1", "k2"}, dbPath: "/tmp/x.db", rateLimit: 2.5, rateLimitBurst: 5, maxDestinations: 5,
+				maxSources: 10, trustedClientIPHeader: "X-Forwarded-For", admin: true},
 		},
 		"no key":          {wantErr: "no API key: pass --api-key or set HOOKSTREAM_EMULATOR_API_KEYS"},
 		"only commas":     {env: ",,", wantErr: "no API key"},

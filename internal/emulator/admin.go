@@ -38,6 +38,10 @@ type deliveryRequest struct {
 	Count *int `json:"count"`
 }
 
+type eventsEnvelope struct {
+	Events []Event `json:"events"`
+}
+
 type projectInfo struct {
 	Project
 	KeyPrefix string `json:"key_prefix"`
@@ -55,8 +59,8 @@ func (s *Server) serveAdmin(w *responseWriter, r *http.Request, requestID, path 
 		}
 		segments[i] = unescaped
 	}
-	switch {
-	case path == "/stats":
+	switch path {
+	case "/stats":
 		switch r.Method {
 		case http.MethodGet:
 			st := s.Stats()
@@ -67,7 +71,7 @@ func (s *Server) serveAdmin(w *responseWriter, r *http.Request, requestID, path 
 		default:
 			methodNotAllowed(w, requestID, http.MethodGet, http.MethodDelete)
 		}
-	case path == "/faults":
+	case "/faults":
 		switch r.Method {
 		case http.MethodGet:
 			writeJSON(w, http.StatusOK, s.Faults())
@@ -79,32 +83,80 @@ func (s *Server) serveAdmin(w *responseWriter, r *http.Request, requestID, path 
 		default:
 			methodNotAllowed(w, requestID, http.MethodDelete, http.MethodGet, http.MethodPut)
 		}
-	case path == "/projects":
+	case "/projects":
 		if r.Method != http.MethodGet {
 			methodNotAllowed(w, requestID, http.MethodGet)
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string][]projectInfo{"projects": s.projectList()})
-	case len(segments) == 2 && segments[0] == "destinations" && segments[1] != "":
-		if r.Method != http.MethodGet {
-			methodNotAllowed(w, requestID, http.MethodGet)
-			return
-		}
-		d, err := s.Destination(r.Context(), segments[1])
-		if err != nil {
-			s.writeAdminError(w, requestID, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, destinationEnvelope{Destination: d})
-	case len(segments) == 3 && segments[0] == "destinations" && segments[1] != "" && segments[2] == "deliveries":
-		if r.Method != http.MethodPost {
-			methodNotAllowed(w, requestID, http.MethodPost)
-			return
-		}
-		s.postDeliveries(w, r, requestID, segments[1])
 	default:
-		writeError(w, requestID, http.StatusNotFound, "Not found")
+		if !s.serveAdminResource(w, r, requestID, segments) {
+			writeError(w, requestID, http.StatusNotFound, "Not found")
+		}
 	}
+}
+
+// adminRoute is an admin route of one destination or source: /{kind}/{id}, or /{kind}/{id}/{sub}.
+type adminRoute struct {
+	kind, sub, method string
+	serve             func(s *Server, w *responseWriter, r *http.Request, requestID, id string)
+}
+
+var adminRoutes = []adminRoute{
+	{kind: "destinations", method: http.MethodGet, serve: (*Server).adminDestination},
+	{kind: "destinations", sub: "deliveries", method: http.MethodPost, serve: (*Server).postDeliveries},
+	{kind: "sources", method: http.MethodGet, serve: (*Server).adminSource},
+	{kind: "sources", sub: "events", method: http.MethodGet, serve: (*Server).adminSourceEvents},
+}
+
+// serveAdminResource serves the admin routes of one destination or source, and reports whether the path was one.
+func (s *Server) serveAdminResource(w *responseWriter, r *http.Request, requestID string, segments []string) bool {
+	if len(segments) < 2 || len(segments) > 3 || segments[1] == "" {
+		return false
+	}
+	sub := ""
+	if len(segments) == 3 {
+		sub = segments[2]
+	}
+	for _, route := range adminRoutes {
+		if route.kind != segments[0] || route.sub != sub {
+			continue
+		}
+		if r.Method != route.method {
+			methodNotAllowed(w, requestID, route.method)
+			return true
+		}
+		route.serve(s, w, r, requestID, segments[1])
+		return true
+	}
+	return false
+}
+
+func (s *Server) adminDestination(w *responseWriter, r *http.Request, requestID, id string) {
+	d, err := s.Destination(r.Context(), id)
+	if err != nil {
+		s.writeAdminError(w, requestID, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, destinationEnvelope{Destination: d})
+}
+
+func (s *Server) adminSource(w *responseWriter, r *http.Request, requestID, id string) {
+	src, err := s.Source(r.Context(), id)
+	if err != nil {
+		s.writeAdminError(w, requestID, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sourceEnvelope{Source: src})
+}
+
+func (s *Server) adminSourceEvents(w *responseWriter, r *http.Request, requestID, id string) {
+	events, err := s.SourceEvents(r.Context(), id)
+	if err != nil {
+		s.writeAdminError(w, requestID, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, eventsEnvelope{Events: events})
 }
 
 func (s *Server) putFaults(w *responseWriter, r *http.Request, requestID string) {
@@ -157,6 +209,8 @@ func (s *Server) writeAdminError(w http.ResponseWriter, requestID string, err er
 	switch {
 	case errors.Is(err, ErrNotFound):
 		writeError(w, requestID, http.StatusNotFound, "Destination not found")
+	case errors.Is(err, ErrSourceNotFound):
+		writeError(w, requestID, http.StatusNotFound, "Source not found")
 	case errors.Is(err, ErrInvalidArgument):
 		writeError(w, requestID, http.StatusBadRequest, "Invalid body: "+strings.TrimPrefix(err.Error(), ErrInvalidArgument.Error()+": "))
 	default:

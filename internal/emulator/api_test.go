@@ -203,3 +203,30 @@ func TestCircuitEndpoints(t *testing.T) {
 		})
 	}
 }
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	tests := map[string]struct {
+		opts emulator.Options
+		want string
+	}{
+		"no key":                  {emulator.Options{}, "emulator: at least one API key is required"},
+		"blank key":               {emulator.Options{APIKeys: []string{" "}}, "emulator: API key 0 is empty"},
+		"negative rate":           {emulator.Options{APIKeys: []string{keyA}, RateLimit: -1}, "emulator: rate limit must be a finite number >= 0, got -1"},
+		"negative burst":          {emulator.Options{APIKeys: []string{keyA}, RateLimitBurst: -1}, "emulator: rate limit burst must be >= 0, got -1"},
+		"negative destinations":   {emulator.Options{APIKeys: []string{keyA}, MaxDestinations: -1}, "emulator: max destinations must be >= 0, got -1"},
+		"negative sources":        {emulator.Options{APIKeys: []string{keyA}, MaxSources: -1}, "emulator: max sources must be >= 0, got -1"},
+		"client IP header spaced": {emulator.Options{APIKeys: []string{keyA}, TrustedClientIPHeader: "X Forwarded For"}, `emulator: trusted client IP header "X Forwarded For" is not a header name`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			server, err := emulator.New(tc.opts)
+			if err == nil {
+				_ = server.Close()
+				t.Fatal("New accepted the options")
+			}
+			if err.Error() != tc.want {
+				t.Errorf("error %q, want %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -17,29 +17,139 @@ limitations under the License.
 package emulator_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/internal/hookstream/contract"
 )
 
+var contractRoutes struct {
+	once   sync.Once
+	router routers.Router
+	err    error
+}
+
+// contractRouter loads the document once and routes requests to its operations.
+func contractRouter(t testing.TB) routers.Router {
+	t.Helper()
+	contractRoutes.once.Do(func() {
+		doc, err := contract.Load(context.Background())
+		if err != nil {
+			contractRoutes.err = err
+			return
+		}
+		contractRoutes.router, contractRoutes.err = gorillamux.NewRouter(doc)
+	})
+	if contractRoutes.err != nil {
+		t.Fatalf("OpenAPI contract unavailable: %v", contractRoutes.err)
+	}
+	return contractRoutes.router
+}
+
+// call sends one request to the handler, like do (key "" sends no credentials), and checks
+// the exchange against the OpenAPI document: the answer must be one the operation declares, with its schema,
+// and a request the emulator accepts (2xx) must follow the document. Paths the document does not have (404,
+// 405) are not checked.
+func (e *testEnv) call(method, path, key, body string) response {
+	e.t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if key != "" {
+		req.Header.Set("X-API-Key", key)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return e.exchange(req, body)
+}
+
+// exchange serves req, whose body is body, and checks it against the document as call does.
+func (e *testEnv) exchange(req *http.Request, body string) response {
+	e.t.Helper()
+	rec := httptest.NewRecorder()
+	e.server.ServeHTTP(rec, req)
+	res := response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+	checkExchange(e.t, req, []byte(body), res)
+	return res
+}
+
+func checkExchange(t testing.TB, req *http.Request, body []byte, res response) {
+	t.Helper()
+	routed := req.Clone(context.Background())
+	routed.URL.Scheme, routed.URL.Host, routed.Host = "https", "hookstream.io", "hookstream.io"
+	routed.Body = io.NopCloser(bytes.NewReader(body))
+	route, pathParams, err := contractRouter(t).FindRoute(routed)
+	if err != nil {
+		return
+	}
+	input := &openapi3filter.RequestValidationInput{
+		Request:    routed,
+		PathParams: pathParams,
+		Route:      route,
+		Options: &openapi3filter.Options{
+			MultiError: true,
+			// An ingested payload is opaque: any content type, any bytes.
+			ExcludeRequestBody: strings.HasPrefix(route.Path, "/ingest/"),
+			AuthenticationFunc: func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+				if in.SecuritySchemeName == "apiKeyHeader" && in.RequestValidationInput.Request.Header.Get("X-API-Key") != "" {
+					return nil
+				}
+				return fmt.Errorf("security scheme %s not satisfied", in.SecuritySchemeName)
+			},
+		},
+	}
+	if err := openapi3filter.ValidateRequest(context.Background(), input); err != nil && res.status/100 == 2 {
+		t.Errorf("contract: %s %s answered %d to a request the document refuses: %v", req.Method, req.URL.Path, res.status, err)
+	}
+	err = openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: input,
+		Status:                 res.status,
+		Header:                 res.header,
+		Body:                   io.NopCloser(bytes.NewReader(res.body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	})
+	if err != nil {
+		t.Errorf("contract: answer %d to %s %s violates the document: %v\nbody: %s", res.status, req.Method, req.URL.Path, err, res.body)
+	}
+}
+
 // destinationSchema is the Destination schema of the contract, which every row the emulator answers must follow.
 func destinationSchema(t testing.TB) *openapi3.Schema {
+	t.Helper()
+	return componentSchema(t, "Destination")
+}
+
+// sourceSchema is the Source schema of the contract.
+func sourceSchema(t testing.TB) *openapi3.Schema {
+	t.Helper()
+	return componentSchema(t, "Source")
+}
+
+func componentSchema(t testing.TB, name string) *openapi3.Schema {
 	t.Helper()
 	doc, err := contract.Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := doc.Components.Schemas["Destination"]
+	ref := doc.Components.Schemas[name]
 	if ref == nil || ref.Value == nil {
-		t.Fatal("the contract has no Destination schema")
+		t.Fatalf("the contract has no %s schema", name)
 	}
 	return ref.Value
 }
@@ -150,8 +260,9 @@ func TestCreateDefaults(t *testing.T) {
 
 // Every answer, errors included, carries the RateLimit headers and, when it is an error, the envelope.
 func TestEveryResponseCarriesHeadersAndEnvelope(t *testing.T) {
-	env := newEnv(t, emulator.Options{MaxDestinations: 1})
+	env := newEnv(t, emulator.Options{MaxDestinations: 1, MaxSources: 1})
 	existing := env.create(keyA, `{"name":"a","slug":"a","url":"https://example.com"}`)
+	source := env.createSource(keyA, `{"name":"s","slug":"s"}`)
 	tests := map[string]struct {
 		method, path, key, body string
 		wantStatus              int
@@ -164,7 +275,7 @@ func TestEveryResponseCarriesHeadersAndEnvelope(t *testing.T) {
 		"401 unknown":     {http.MethodGet, "/v1/destinations", "hs_test_nope", "", 401, "Invalid API key"},
 		"403":             {http.MethodPost, "/v1/destinations", keyA, `{"name":"b","slug":"b","url":"https://example.com"}`, 403, "Plan limit reached: 1 destinations"},
 		"404":             {http.MethodGet, "/v1/destinations/0123456789abcdef0123456789abcdef", keyA, "", 404, "Destination not found"},
-		"404 route":       {http.MethodGet, "/v1/sources", keyA, "", 404, "Not found"},
+		"404 route":       {http.MethodGet, "/v1/widgets", keyA, "", 404, "Not found"},
 		"404 outside v1":  {http.MethodGet, "/v2/destinations", keyA, "", 404, "Not found"},
 		"405":             {http.MethodPut, "/v1/destinations/" + existing.ID, keyA, "{}", 405, "Method not allowed"},
 		"409":             {http.MethodPost, "/v1/destinations", keyA, `{"name":"a","slug":"a","url":"https://example.com"}`, 409, "Destination with slug 'a' already exists"},
@@ -172,10 +283,17 @@ func TestEveryResponseCarriesHeadersAndEnvelope(t *testing.T) {
 		"admin disabled":  {http.MethodGet, "/_emulator/stats", "", "", 404, "Not found"},
 		"trailing slash":  {http.MethodGet, "/v1/destinations/", keyA, "", 404, "Not found"},
 		"circuit reset ∅": {http.MethodGet, "/v1/destinations/" + existing.ID + "/circuit/reset", keyA, "", 405, "Method not allowed"},
+		"source 400":      {http.MethodPatch, "/v1/sources/" + source.ID, keyA, `{}`, 400, "No fields to update"},
+		"source 401":      {http.MethodGet, "/v1/sources", "", "", 401, "Invalid API key"},
+		"source 403":      {http.MethodPost, "/v1/sources", keyA, `{"name":"t","slug":"t"}`, 403, "Plan limit reached: 1 sources"},
+		"source 404":      {http.MethodDelete, "/v1/sources/0123456789abcdef0123456789abcdef", keyA, "", 404, "Source not found"},
+		"source 409":      {http.MethodPost, "/v1/sources", keyA, `{"name":"s","slug":"s"}`, 409, "Source slug already exists"},
+		"ingest 200":      {http.MethodPost, "/v1/ingest/" + source.ID, "", `{}`, 200, ""},
+		"ingest 404":      {http.MethodPost, "/v1/ingest/" + existing.ID, "", `{}`, 404, "Source not found"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			res := env.do(tc.method, tc.path, tc.key, tc.body)
+			res := env.call(tc.method, tc.path, tc.key, tc.body)
 			if res.status != tc.wantStatus {
 				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
 			}

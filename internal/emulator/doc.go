@@ -15,10 +15,11 @@ limitations under the License.
 */
 
 /*
-Package emulator is a local implementation of the hookstream destinations REST API, as the OpenAPI
-document of package internal/hookstream/contract describes it. It serves the API under /v1 and,
-when enabled, an admin API under /_emulator. The operator's tests, benchmark and demo run against it, so
-it follows the contract wherever the contract speaks, and the choices below where it does not.
+Package emulator is a local implementation of the hookstream REST API, as the OpenAPI document of package
+internal/hookstream/contract describes it: destinations, sources and the public ingest path (connections are
+not emulated yet). It serves the API under /v1 and, when enabled, an admin API under /_emulator. The
+operator's tests, benchmark and demo run against it, so it follows the contract wherever the contract
+speaks, and the choices below where it does not.
 
 # API
 
@@ -62,6 +63,61 @@ Decisions where the contract is silent:
     the probe), with last_transition_at at the end of the cooldown. Reset closes it and zeroes
     failure_count; last_transition_at changes only when the state did.
 
+# Sources
+
+Sources follow the destinations' rules above (validation order, errors, PATCH, lists, DELETE, masking of
+verification_secret, project scoping) with these decisions of their own:
+  - A create may name org_id and env_id; a value other than the key's own answers 403 "Forbidden", once the
+    body is otherwise valid. PATCH refuses slug, template, type, source_config, org_id and env_id (400).
+  - A taken slug answers 409 "Source slug already exists", before the plan limit (Options.MaxSources, 403
+    "Plan limit reached: N sources"). Destinations and sources count apart and may share a slug.
+  - A template pre-fills verification_type, verification_header and verification_config on create, unless the
+    body sends them (an explicit null included); the table is in source_validation.go and in the contract.
+    On create, verification_enabled and dedup_enabled default to 1 when the row has a verification_type or a
+    dedup_strategy, so a template that sets a type needs verification_secret too; a PATCH changes only what
+    it sends, these flags included.
+  - Rules on the resulting row: verification_enabled 1 needs verification_type and verification_secret; a
+    standard_webhooks secret must be base64 (whsec_ prefix allowed); dedup_enabled 1 needs dedup_strategy;
+    header_field needs a header name and body_field a dot path in dedup_field (kept as sent, "$." included);
+    schema_validation_enabled 1 needs json_schema. verification_config may come as an object or a JSON
+    string and is stored as an object; its key "encoding" must be "hex" or "base64".
+  - json_schema is compiled when written (santhosh-tekuri/jsonschema): draft 7 without $schema, drafts 4, 6
+    and 7 with it, anything else 400; references outside the document are refused, never fetched.
+  - ip_allowlist and ip_denylist are stored as sent (IPv4 addresses and CIDRs, at most 100 each); an empty
+    allowlist allows everyone. Objects (source_config, verification_config, json_schema) are stored with sorted
+    keys and exact numbers.
+  - is_ephemeral is 0, expires_at and request_limit null. Deleting a source deletes the events it received.
+    The delete runs in one store transaction, where the coming "connections reference it: 409" check belongs.
+
+# Ingest
+
+ANY /v1/ingest/{source_id} (GET, POST, PUT, PATCH, DELETE) needs no key; other methods answer 405 and paths
+under /v1/ingest that are not a source id 404, without a key too. Checks, in order:
+  - unknown id (the slug does not work): 404 "Source not found";
+  - rate limit: the source's org pays from a bucket of its own (same rate and burst as the API, apart from
+    its API calls): 429;
+  - disabled: 403 "Source is disabled";
+  - IP denylist, then allowlist: 403 "IP address not allowed". The client is the connection's remote address
+    or, with Options.TrustedClientIPHeader, that header's first entry when it is an address; IPv4-mapped IPv6
+    counts as IPv4; other IPv6 clients match no entry;
+  - body over 1 MiB: 413;
+  - signature: 401 "Missing signature", "Invalid signature" or "Signature timestamp outside the tolerance".
+    HMAC: hex (or base64 per verification_config) of the raw body, in verification_header (default
+    X-Webhook-Signature), after an optional "<letters/digits>=" prefix; Stripe's "t=…,v1=…" is verified as
+    Stripe signs it ("t.body", 5 minutes). Standard Webhooks: webhook-id/-timestamp/-signature (or svix-*),
+    "v1,<base64>" entries over "id.timestamp.body", 5 minutes either way on Options.Now. Comparisons are
+    constant-time;
+  - schema (when enabled): a failure with schema_action reject answers 422 with validation_errors; with warn
+    or null the event is stored with schema_warnings. A body that is not JSON fails as a whole.
+
+Everything else is stored and answered 200 {"event_id","source_id"}: a paused source's events (marked
+paused, to be routed by nothing), and duplicates: an event whose dedup key matches an original received less
+than dedup_window_seconds earlier is stored with duplicate_of, answered like any other, and not counted. Keys:
+payload_hash the body's SHA-256; header_field the header's values; body_field the JSON text of the value at
+the path (1 and 1.0 differ); an event lacking the field, or holding null there, is never a duplicate.
+event_count and last_event_at count stored events that are not duplicates; updated_at does not move. Bodies
+and headers are stored whole for the admin API and never logged.
+
 # Rate limits
 
 Each org has a token bucket of RateLimitBurst tokens (default max(1, int(RateLimit))) refilled at
@@ -96,7 +152,7 @@ Deliveries run only through the admin API or Server.Deliver. Each event is route
 
 # Faults
 
-Faults apply to /v1 requests only: first Latency (a client that gives up meanwhile gets nothing and the
+Faults apply to /v1 requests only, the ingest path ("ANY /ingest/{source_id}") included: first Latency (a client that gives up meanwhile gets nothing and the
 request counts under status 0), then a dropped connection (DropConnections, or DropRate; counted under
 0), then Outage (503 "Service unavailable"), then ErrorRate with ErrorStatus (429 also carries
 Retry-After: 1). Routes restricts drops and ErrorRate; Latency and Outage hit every request. Faults come
@@ -115,6 +171,8 @@ Errors use the API's envelope.
 	GET    /_emulator/projects                        200 {"projects":[{"org_id","env_id","key_prefix"}]}
 	GET    /_emulator/destinations/{id}               200 {"destination": row with secrets unmasked}, any project
 	POST   /_emulator/destinations/{id}/deliveries    200 DeliveryResult; body {"count": 1..1000}, empty body = 1
+	GET    /_emulator/sources/{id}                    200 {"source": row with verification_secret unmasked}, any project
+	GET    /_emulator/sources/{id}/events             200 {"events":[Event…]}, oldest first; 404 "Source not found"
 
 Faults in JSON (latency and response delay in integer milliseconds). Latency delays a request before it is
 handled; response_delay_ms holds the answer after it was handled, so a client that dies meanwhile never learns
@@ -129,6 +187,13 @@ A DeliveryResult in JSON:
 	 "failed":1,"skipped":0,"attempts":7,"retries":4,"retry_schedule_seconds":[30,300,1800,7200],
 	 "backoff_seconds":9330,"last_error":"HTTP 500","circuit_state":"closed","failure_count":0,
 	 "event_count":3,"last_delivery_at":"2026-02-28T10:00:00Z"}
+
+An Event in JSON (body as text when it is UTF-8, else base64; headers whole, secrets included):
+
+	{"id":"…","source_id":"…","received_at":"2026-02-28T10:00:00Z","method":"POST","query":"a=1",
+	 "headers":{"Content-Type":["application/json"]},"body":"{\"n\":1}","body_encoding":"text",
+	 "content_type":"application/json","source_ip":"192.0.2.10","duplicate":false,"duplicate_of":null,
+	 "schema_warnings":null,"paused":false}
 
 GET /healthz answers 200 {"ok":true} outside the API, for readiness probes.
 */

@@ -35,6 +35,13 @@ const (
 	RouteDeleteDestination = "DELETE /destinations/{id}"
 	RouteGetCircuit        = "GET /destinations/{id}/circuit"
 	RouteResetCircuit      = "POST /destinations/{id}/circuit/reset"
+	RouteListSources       = "GET /sources"
+	RouteCreateSource      = "POST /sources"
+	RouteGetSource         = "GET /sources/{id}"
+	RouteUpdateSource      = "PATCH /sources/{id}"
+	RouteDeleteSource      = "DELETE /sources/{id}"
+	// RouteIngest is the public ingest URL, whatever the method (GET, POST, PUT, PATCH, DELETE).
+	RouteIngest = "ANY /ingest/{source_id}"
 	// RouteUnmatched counts /v1 requests that match no route (404) or no method of their path (405).
 	RouteUnmatched = "unmatched"
 )
@@ -44,10 +51,15 @@ func Routes() []string {
 	return []string{
 		RouteListDestinations, RouteCreateDestination, RouteGetDestination, RouteUpdateDestination,
 		RouteDeleteDestination, RouteGetCircuit, RouteResetCircuit,
+		RouteListSources, RouteCreateSource, RouteGetSource, RouteUpdateSource, RouteDeleteSource,
+		RouteIngest,
 	}
 }
 
-var writeRoutes = []string{RouteCreateDestination, RouteUpdateDestination, RouteDeleteDestination, RouteResetCircuit}
+var writeRoutes = []string{
+	RouteCreateDestination, RouteUpdateDestination, RouteDeleteDestination, RouteResetCircuit,
+	RouteCreateSource, RouteUpdateSource, RouteDeleteSource,
+}
 
 // Stats counts /v1 API requests by route and HTTP status code. Admin (/_emulator/) requests are never
 // counted. A connection dropped by a fault counts under code 0. In JSON the codes are object keys:
@@ -79,8 +91,9 @@ func (s Stats) Total() int64 {
 	return n
 }
 
-// Writes returns the requests that change remote state, whatever their outcome: POST /destinations,
-// PATCH and DELETE /destinations/{id}, and POST /destinations/{id}/circuit/reset.
+// Writes returns the requests that change remote configuration, whatever their outcome: POST /destinations,
+// PATCH and DELETE /destinations/{id}, POST /destinations/{id}/circuit/reset, POST /sources, and PATCH and
+// DELETE /sources/{id}. Ingested events are traffic, not configuration: they are not writes.
 func (s Stats) Writes() int64 {
 	var n int64
 	for _, route := range writeRoutes {

@@ -229,7 +229,8 @@ func TestAdminFaults(t *testing.T) {
 		"unknown field":   {`{"latency":5}`, 400, ""},
 		"error rate 2":    {`{"error_rate":2}`, 400, ""},
 		"status 200":      {`{"error_rate":1,"error_status":200}`, 400, ""},
-		"unknown route":   {`{"routes":["GET /sources"]}`, 400, ""},
+		"unknown route":   {`{"routes":["GET /widgets"]}`, 400, ""},
+		"source route":    {`{"routes":["GET /sources","ANY /ingest/{source_id}"]}`, 200, `{"latency_ms":0,"response_delay_ms":0,"error_rate":0,"error_status":0,"routes":["GET /sources","ANY /ingest/{source_id}"],"outage":false,"drop_connections":false,"drop_rate":0}` + "\n"},
 		"negative":        {`{"latency_ms":-1}`, 400, ""},
 		"malformed":       {`{"outage":`, 400, ""},
 		"drop rate 1.5":   {`{"drop_rate":1.5}`, 400, ""},
@@ -333,7 +334,7 @@ func TestStats(t *testing.T) {
 
 func TestAdminDisabled(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
-	for _, path := range []string{"/_emulator/stats", "/_emulator/faults", "/_emulator/projects", "/_emulator/destinations/x"} {
+	for _, path := range []string{"/_emulator/stats", "/_emulator/faults", "/_emulator/projects", "/_emulator/destinations/x", "/_emulator/sources/x", "/_emulator/sources/x/events"} {
 		if res := env.do(http.MethodGet, path, "", ""); res.status != http.StatusNotFound {
 			t.Errorf("%s: status %d, want 404", path, res.status)
 		}

@@ -17,6 +17,7 @@ limitations under the License.
 package emulator
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,7 +29,8 @@ import (
 	"strings"
 )
 
-// maxBodyBytes bounds request bodies; a destination is a few kilobytes at most.
+// maxBodyBytes bounds request bodies: a destination or a source is a few kilobytes at most, and an ingested
+// payload over 1 MiB answers 413.
 const maxBodyBytes = 1 << 20
 
 const (
@@ -51,37 +53,9 @@ type circuitEnvelope struct {
 }
 
 func (s *Server) listDestinations(c *call) {
-	query, err := url.ParseQuery(c.r.URL.RawQuery)
-	if err != nil {
-		writeError(c.w, c.requestID, http.StatusBadRequest, "Invalid query: malformed query string")
+	q, query, ok := s.parseListQuery(c)
+	if !ok {
 		return
-	}
-	q := listQuery{envID: c.project.EnvID, limit: defaultPageSize}
-	// An empty parameter counts as absent, the way clients that always send every parameter expect.
-	if raw := query.Get("limit"); raw != "" {
-		limit, err := strconv.Atoi(raw)
-		if err != nil || limit < 1 || limit > maxPageSize {
-			writeError(c.w, c.requestID, http.StatusBadRequest,
-				fmt.Sprintf("Invalid query: 'limit' must be an integer between 1 and %d", maxPageSize))
-			return
-		}
-		q.limit = limit
-	}
-	if raw := query.Get("cursor"); raw != "" {
-		seq, ok := decodeCursor(raw)
-		if !ok {
-			writeError(c.w, c.requestID, http.StatusBadRequest, "Invalid query: 'cursor' is not a cursor this API returned")
-			return
-		}
-		q.beforeSeq = seq
-	}
-	if raw := query.Get("status"); raw != "" {
-		if !slices.Contains(statuses, raw) {
-			writeError(c.w, c.requestID, http.StatusBadRequest,
-				"Invalid query: 'status' must be one of "+strings.Join(statuses, ", "))
-			return
-		}
-		q.status = raw
 	}
 	if raw := query.Get("type"); raw != "" {
 		long, ok := canonicalType(raw)
@@ -92,26 +66,69 @@ func (s *Server) listDestinations(c *call) {
 		}
 		q.typ = long
 	}
-
-	// One row more than the page tells whether another page follows without a second query.
-	pageSize := q.limit
-	q.limit++
-	records, err := s.store.listPage(c.r.Context(), q)
+	records, cursor, err := listRows(c.r.Context(), q, s.store.listPage, func(r record) int64 { return r.seq })
 	if err != nil {
 		s.internalError(c, err)
 		return
 	}
-	page := listEnvelope{Destinations: make([]Destination, 0, min(len(records), pageSize))}
-	if len(records) > pageSize {
-		records = records[:pageSize]
-		page.HasMore = true
-		cursor := encodeCursor(records[len(records)-1].seq)
-		page.Cursor = &cursor
-	}
+	page := listEnvelope{Destinations: make([]Destination, 0, len(records)), Cursor: cursor, HasMore: cursor != nil}
 	for _, r := range records {
 		page.Destinations = append(page.Destinations, r.masked())
 	}
 	writeJSON(c.w, http.StatusOK, page)
+}
+
+// parseListQuery reads what every list call shares: limit, cursor and the status filter. It answers 400
+// itself when one of them is bad, and returns the whole query for the filters of one resource.
+func (s *Server) parseListQuery(c *call) (listQuery, url.Values, bool) {
+	query, err := url.ParseQuery(c.r.URL.RawQuery)
+	if err != nil {
+		writeError(c.w, c.requestID, http.StatusBadRequest, "Invalid query: malformed query string")
+		return listQuery{}, nil, false
+	}
+	q := listQuery{envID: c.project.EnvID, limit: defaultPageSize}
+	// An empty parameter counts as absent, the way clients that always send every parameter expect.
+	if raw := query.Get("limit"); raw != "" {
+		limit, err := strconv.Atoi(raw)
+		if err != nil || limit < 1 || limit > maxPageSize {
+			writeError(c.w, c.requestID, http.StatusBadRequest,
+				fmt.Sprintf("Invalid query: 'limit' must be an integer between 1 and %d", maxPageSize))
+			return listQuery{}, nil, false
+		}
+		q.limit = limit
+	}
+	if raw := query.Get("cursor"); raw != "" {
+		seq, ok := decodeCursor(raw)
+		if !ok {
+			writeError(c.w, c.requestID, http.StatusBadRequest, "Invalid query: 'cursor' is not a cursor this API returned")
+			return listQuery{}, nil, false
+		}
+		q.beforeSeq = seq
+	}
+	if raw := query.Get("status"); raw != "" {
+		if !slices.Contains(statuses, raw) {
+			writeError(c.w, c.requestID, http.StatusBadRequest,
+				"Invalid query: 'status' must be one of "+strings.Join(statuses, ", "))
+			return listQuery{}, nil, false
+		}
+		q.status = raw
+	}
+	return q, query, true
+}
+
+// listRows fetches one page of rows, newest first. One row more than the page tells whether another page
+// follows without a second query; the cursor, the sequence of the page's last row, is nil on the last page.
+func listRows[R any](ctx context.Context, q listQuery, fetch func(context.Context, listQuery) ([]R, error),
+	seq func(R) int64) ([]R, *string, error) {
+	pageSize := q.limit
+	q.limit++
+	rows, err := fetch(ctx, q)
+	if err != nil || len(rows) <= pageSize {
+		return rows, nil, err
+	}
+	rows = rows[:pageSize]
+	cursor := encodeCursor(seq(rows[len(rows)-1]))
+	return rows, &cursor, nil
 }
 
 func (s *Server) createDestination(c *call) {
@@ -135,7 +152,7 @@ func (s *Server) createDestination(c *call) {
 		},
 		circuit: circuitRecord{state: CircuitClosed},
 	}
-	if err := applyFields(newDraft(&r.Destination), fields, createBody); err != nil {
+	if err := destinationBody.apply(newDraft(&r.Destination), fields, createBody); err != nil {
 		s.writeFailure(c, err)
 		return
 	}
@@ -171,7 +188,7 @@ func (s *Server) updateDestination(c *call) {
 		return
 	}
 	r, err := s.store.modify(c.r.Context(), c.project.EnvID, c.id, func(r *record) error {
-		if err := applyFields(newDraft(&r.Destination), fields, patchBody); err != nil {
+		if err := destinationBody.apply(newDraft(&r.Destination), fields, patchBody); err != nil {
 			return err
 		}
 		r.UpdatedAt = formatTime(s.now())
@@ -215,14 +232,8 @@ func (s *Server) resetCircuit(c *call) {
 
 // readObject reads the request body as a JSON object, answering 400 (or 413) itself when it is not one.
 func (s *Server) readObject(c *call) (map[string]json.RawMessage, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBodyBytes))
-	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			writeError(c.w, c.requestID, http.StatusRequestEntityTooLarge,
-				fmt.Sprintf("Request body too large: at most %d bytes", maxBodyBytes))
-			return nil, false
-		}
-		writeError(c.w, c.requestID, http.StatusBadRequest, "Invalid body: could not read the request body")
+	body, ok := s.readBody(c)
+	if !ok {
 		return nil, false
 	}
 	fields, err := parseObject(body)
@@ -233,6 +244,22 @@ func (s *Server) readObject(c *call) (map[string]json.RawMessage, bool) {
 	return fields, true
 }
 
+// readBody reads the request body, answering 413 itself when it is over maxBodyBytes (400 when it cannot be
+// read at all).
+func (s *Server) readBody(c *call) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBodyBytes))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			writeError(c.w, c.requestID, http.StatusRequestEntityTooLarge,
+				fmt.Sprintf("Request body too large: at most %d bytes", maxBodyBytes))
+			return nil, false
+		}
+		writeError(c.w, c.requestID, http.StatusBadRequest, "Invalid body: could not read the request body")
+		return nil, false
+	}
+	return body, true
+}
+
 // writeFailure answers an error from validation or the store with its status code.
 func (s *Server) writeFailure(c *call, err error) {
 	var invalid *invalidBodyError
@@ -241,6 +268,10 @@ func (s *Server) writeFailure(c *call, err error) {
 		writeError(c.w, c.requestID, http.StatusBadRequest, invalid.message)
 	case errors.Is(err, ErrNotFound):
 		writeError(c.w, c.requestID, http.StatusNotFound, "Destination not found")
+	case errors.Is(err, ErrSourceNotFound):
+		writeError(c.w, c.requestID, http.StatusNotFound, "Source not found")
+	case errors.Is(err, errForbidden):
+		writeError(c.w, c.requestID, http.StatusForbidden, "Forbidden")
 	default:
 		s.internalError(c, err)
 	}

@@ -51,6 +51,12 @@ type Options struct {
 	RateLimitBurst int
 	// MaxDestinations is the plan limit per project; 0 means unlimited.
 	MaxDestinations int
+	// MaxSources is the plan limit of sources per project; 0 means unlimited.
+	MaxSources int
+	// TrustedClientIPHeader names a header (such as X-Forwarded-For) whose first entry is the client address
+	// the IP lists of a source check at ingest; "" means the connection's remote address. Set it only behind
+	// a proxy that writes the header: a client could otherwise choose its own address.
+	TrustedClientIPHeader string
 	// Admin enables the /_emulator/ admin API.
 	Admin bool
 	// Logger receives one line per request (method, path, status, duration, request id); nil is silent.
@@ -84,6 +90,7 @@ type Server struct {
 	store    *store
 	projects map[string]Project
 	limiter  *rateLimiter
+	schemas  schemaCache
 	stats    statsRecorder
 	faults   atomic.Pointer[Faults]
 
@@ -106,6 +113,12 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.MaxDestinations < 0 {
 		return nil, fmt.Errorf("emulator: max destinations must be >= 0, got %d", opts.MaxDestinations)
+	}
+	if opts.MaxSources < 0 {
+		return nil, fmt.Errorf("emulator: max sources must be >= 0, got %d", opts.MaxSources)
+	}
+	if name := opts.TrustedClientIPHeader; name != "" && !isHeaderName(name) {
+		return nil, fmt.Errorf("emulator: trusted client IP header %q is not a header name", name)
 	}
 	projects := make(map[string]Project, len(opts.APIKeys))
 	for i, key := range opts.APIKeys {
@@ -256,29 +269,12 @@ type call struct {
 	id        string
 }
 
-// matchRoute maps an API path (without /v1) to its route name and the destination id in it. When the
-// path exists but not for this method, the route is RouteUnmatched and allow lists the methods it has.
+// matchRoute maps an API path (without /v1) to its route name and the id in it. When the path exists but not
+// for this method, the route is RouteUnmatched and allow lists the methods it has.
 func matchRoute(method, path string) (route, id string, allow []string) {
 	segments := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	if len(segments) == 0 || segments[0] != "destinations" {
-		return RouteUnmatched, "", nil
-	}
-	var byMethod map[string]string
-	switch {
-	case len(segments) == 1:
-		byMethod = map[string]string{http.MethodGet: RouteListDestinations, http.MethodPost: RouteCreateDestination}
-	case segments[1] == "":
-		return RouteUnmatched, "", nil
-	case len(segments) == 2:
-		byMethod = map[string]string{
-			http.MethodGet: RouteGetDestination, http.MethodPatch: RouteUpdateDestination,
-			http.MethodDelete: RouteDeleteDestination,
-		}
-	case len(segments) == 3 && segments[2] == "circuit":
-		byMethod = map[string]string{http.MethodGet: RouteGetCircuit}
-	case len(segments) == 4 && segments[2] == "circuit" && segments[3] == "reset":
-		byMethod = map[string]string{http.MethodPost: RouteResetCircuit}
-	default:
+	byMethod := routesOf(segments)
+	if byMethod == nil {
 		return RouteUnmatched, "", nil
 	}
 	if len(segments) > 1 {
@@ -298,6 +294,44 @@ func matchRoute(method, path string) (route, id string, allow []string) {
 	return RouteUnmatched, "", allow
 }
 
+// routesOf maps the methods of one API path to their routes; nil when the path is not the API's.
+func routesOf(segments []string) map[string]string {
+	if len(segments) > 1 && segments[1] == "" {
+		return nil
+	}
+	switch {
+	case segments[0] == "destinations" && len(segments) == 1:
+		return map[string]string{http.MethodGet: RouteListDestinations, http.MethodPost: RouteCreateDestination}
+	case segments[0] == "destinations" && len(segments) == 2:
+		return map[string]string{
+			http.MethodGet: RouteGetDestination, http.MethodPatch: RouteUpdateDestination,
+			http.MethodDelete: RouteDeleteDestination,
+		}
+	case segments[0] == "destinations" && len(segments) == 3 && segments[2] == "circuit":
+		return map[string]string{http.MethodGet: RouteGetCircuit}
+	case segments[0] == "destinations" && len(segments) == 4 && segments[2] == "circuit" && segments[3] == "reset":
+		return map[string]string{http.MethodPost: RouteResetCircuit}
+	case segments[0] == "sources" && len(segments) == 1:
+		return map[string]string{http.MethodGet: RouteListSources, http.MethodPost: RouteCreateSource}
+	case segments[0] == "sources" && len(segments) == 2:
+		return map[string]string{
+			http.MethodGet: RouteGetSource, http.MethodPatch: RouteUpdateSource, http.MethodDelete: RouteDeleteSource,
+		}
+	case segments[0] == "ingest" && len(segments) == 2:
+		return map[string]string{
+			http.MethodGet: RouteIngest, http.MethodPost: RouteIngest, http.MethodPut: RouteIngest,
+			http.MethodPatch: RouteIngest, http.MethodDelete: RouteIngest,
+		}
+	}
+	return nil
+}
+
+// isPublicPath reports the paths under /ingest, the public part of the API: they need no API key, and
+// those that are not /ingest/{source_id} answer 404 or 405 without one.
+func isPublicPath(path string) bool {
+	return path == "/ingest" || strings.HasPrefix(path, "/ingest/")
+}
+
 func (s *Server) serveAPI(w *responseWriter, r *http.Request, requestID, path string) {
 	route, id, allow := matchRoute(r.Method, path)
 	defer func() { s.stats.record(route, w.status) }()
@@ -308,6 +342,10 @@ func (s *Server) serveAPI(w *responseWriter, r *http.Request, requestID, path st
 	}
 	if f := s.faults.Load(); f != nil && f.ResponseDelay > 0 && f.matches(route) {
 		w.delay = f.ResponseDelay
+	}
+	if isPublicPath(path) {
+		s.serveIngest(&call{w: w, r: r, requestID: requestID, id: id}, route, allow)
+		return
 	}
 	if !authenticated {
 		setRateHeaders(w, s.limiter.peek("", s.now()))
@@ -338,6 +376,16 @@ func (s *Server) serveAPI(w *responseWriter, r *http.Request, requestID, path st
 		s.getCircuit(c)
 	case RouteResetCircuit:
 		s.resetCircuit(c)
+	case RouteListSources:
+		s.listSources(c)
+	case RouteCreateSource:
+		s.createSource(c)
+	case RouteGetSource:
+		s.getSource(c)
+	case RouteUpdateSource:
+		s.updateSource(c)
+	case RouteDeleteSource:
+		s.deleteSource(c)
 	default:
 		if allow != nil {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
@@ -346,6 +394,22 @@ func (s *Server) serveAPI(w *responseWriter, r *http.Request, requestID, path st
 		}
 		writeError(w, requestID, http.StatusNotFound, "Not found")
 	}
+}
+
+// serveIngest serves the public ingest path: no API key, and the source's org pays the rate limit. Other
+// methods answer 405 without a key too.
+func (s *Server) serveIngest(c *call, route string, allow []string) {
+	if route != RouteIngest {
+		setRateHeaders(c.w, s.limiter.peek("", s.now()))
+		if allow == nil {
+			writeError(c.w, c.requestID, http.StatusNotFound, "Not found")
+			return
+		}
+		c.w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(c.w, c.requestID, http.StatusMethodNotAllowed, "Method not allowed")
+		return
+	}
+	s.ingest(c)
 }
 
 // authenticate accepts X-API-Key, or a bearer token as the generated code samples send it.

@@ -31,8 +31,8 @@ import (
 )
 
 // schemaVersion is stored in PRAGMA user_version so that a database file from an incompatible build is
-// refused instead of misread.
-const schemaVersion = 1
+// refused instead of misread. Version 2 added sources and events; a version 1 file gains their tables.
+const schemaVersion = 2
 
 const schemaSQL = `
 CREATE TABLE IF NOT EXISTS destinations (
@@ -96,14 +96,24 @@ var (
 	errPlanLimit = errors.New("plan limit reached")
 )
 
-// store keeps destinations in SQLite. All access goes through one connection and one mutex: that keeps
-// an in-memory database alive and shared, and makes check-then-write sequences (slug uniqueness, plan
-// limit) atomic without transactions.
+// store keeps destinations, sources and the events sources receive in SQLite. All access goes through one
+// connection and one mutex: that keeps an in-memory database alive and shared, and makes check-then-write
+// sequences (slug uniqueness, plan limit, duplicates) atomic; transactions only keep multi-row writes whole
+// across a crash.
 type store struct {
 	mu sync.Mutex
 	db *sql.DB
 
 	insert, get, getAny, list, update, remove, countEnv, slugExists, recordDelivery, setCircuit *sql.Stmt
+
+	// src holds the statements of sources and the events they receive.
+	src sourceStatements
+}
+
+// statement is one prepared statement of the store and its SQL.
+type statement struct {
+	stmt **sql.Stmt
+	sql  string
 }
 
 func openStore(path string) (*store, error) {
@@ -143,17 +153,14 @@ func (s *store) init() error {
 	if version > schemaVersion {
 		return fmt.Errorf("emulator: database schema version %d is newer than this emulator's %d", version, schemaVersion)
 	}
-	if _, err := s.db.ExecContext(ctx, schemaSQL); err != nil {
+	if _, err := s.db.ExecContext(ctx, schemaSQL+sourceSchemaSQL); err != nil {
 		return fmt.Errorf("emulator: creating schema: %w", err)
 	}
 	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
 		return fmt.Errorf("emulator: writing schema version: %w", err)
 	}
 
-	statements := []struct {
-		stmt **sql.Stmt
-		sql  string
-	}{
+	statements := []statement{
 		{&s.insert, `INSERT INTO destinations (id, org_id, env_id, name, slug, url, method, headers, timeout_ms,
 			auth_type, auth_config, status, event_count, last_delivery_at, created_at, updated_at, retry_enabled,
 			retry_max_attempts, retry_backoff_type, retry_intervals, circuit_breaker_enabled,
@@ -179,7 +186,7 @@ func (s *store) init() error {
 		{&s.setCircuit, `UPDATE destinations SET circuit_state = ?, circuit_failure_count = ?,
 			circuit_opened_at_ms = ?, circuit_transition_at = ? WHERE id = ?`},
 	}
-	for _, st := range statements {
+	for _, st := range append(statements, s.sourceStatements()...) {
 		prepared, err := s.db.PrepareContext(ctx, st.sql)
 		if err != nil {
 			return fmt.Errorf("emulator: preparing %q: %w", strings.Fields(st.sql)[0], err)

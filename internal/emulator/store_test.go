@@ -17,11 +17,14 @@ limitations under the License.
 package emulator_test
 
 import (
+	"crypto/sha256"
+	"database/sql"
 	"net/http"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	_ "github.com/ncruces/go-sqlite3/driver" // opens the emulator's database file directly
 
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 )
@@ -73,4 +76,63 @@ func TestFileDatabaseSurvivesRestart(t *testing.T) {
 	if got := second.list(keyB, "").Destinations; len(got) != 0 {
 		t.Errorf("key B sees %d rows of key A", len(got))
 	}
+}
+
+func TestSourcesAndEventsSurviveRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hookstream.db")
+	first := newEnv(t, emulator.Options{APIKeys: []string{keyA}, DBPath: path})
+	src := first.createSource(keyA, sourceWith(map[string]any{"template": "github", "verification_secret": hmacSecret, "dedup_strategy": "payload_hash"}))
+	body := `{"n":1}`
+	signature := map[string]string{"X-Hub-Signature-256": "sha256=" + hmacHex(sha256.New, hmacSecret, body)}
+	first.ingestOK(src.ID, ingestCall{body: body, header: signature})
+	before := first.getSource(keyA, src.ID)
+	events := first.events(src.ID)
+	if err := first.server.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	second := newEnv(t, emulator.Options{APIKeys: []string{keyA}, DBPath: path})
+	if diff := cmp.Diff(before, second.getSource(keyA, src.ID)); diff != "" {
+		t.Errorf("source after restart (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(events, second.events(src.ID)); diff != "" {
+		t.Errorf("events after restart (-want +got):\n%s", diff)
+	}
+	// The dedup window spans the restart.
+	second.ingestOK(src.ID, ingestCall{body: body, header: signature})
+	if got := second.events(src.ID); len(got) != 2 || !got[1].Duplicate {
+		t.Errorf("a copy sent after the restart is not a duplicate: %+v", got)
+	}
+	if res := second.call(http.MethodPost, "/v1/sources", keyA, sourceWith(map[string]any{"slug": src.Slug})); res.status != http.StatusConflict {
+		t.Errorf("slug uniqueness after restart: status %d", res.status)
+	}
+}
+
+// A database file of schema version 1 (destinations only) gains the sources and events tables.
+func TestVersion1DatabaseGainsSources(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	first := newEnv(t, emulator.Options{APIKeys: []string{keyA}, DBPath: path})
+	kept := first.create(keyA, withFields(nil))
+	if err := first.server.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, statement := range []string{"DROP TABLE sources", "DROP TABLE events", "PRAGMA user_version = 1"} {
+		if _, err := db.ExecContext(t.Context(), statement); err != nil {
+			t.Fatalf("%s: %v", statement, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	second := newEnv(t, emulator.Options{APIKeys: []string{keyA}, DBPath: path})
+	if got := second.get(keyA, kept.ID); got.ID != kept.ID {
+		t.Errorf("destination lost")
+	}
+	src := second.createSource(keyA, sourceWith(nil))
+	second.ingestOK(src.ID, ingestCall{body: "{}"})
 }

@@ -1,0 +1,188 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Source is one source row exactly as hookstream's store holds it and its API returns it, encoded as
+// Destination is. Field order follows the Source schema of the OpenAPI contract.
+type Source struct {
+	ID                      string  `json:"id"`
+	OrgID                   string  `json:"org_id"`
+	EnvID                   string  `json:"env_id"`
+	Name                    string  `json:"name"`
+	Slug                    string  `json:"slug"`
+	Description             *string `json:"description"`
+	Type                    string  `json:"type"`
+	SourceConfig            *string `json:"source_config"`
+	Template                *string `json:"template"`
+	VerificationEnabled     int64   `json:"verification_enabled"`
+	VerificationType        *string `json:"verification_type"`
+	VerificationSecret      *string `json:"verification_secret"`
+	VerificationHeader      *string `json:"verification_header"`
+	VerificationConfig      *string `json:"verification_config"`
+	DedupEnabled            int64   `json:"dedup_enabled"`
+	DedupStrategy           *string `json:"dedup_strategy"`
+	DedupField              *string `json:"dedup_field"`
+	DedupWindowSeconds      int64   `json:"dedup_window_seconds"`
+	IPAllowlist             *string `json:"ip_allowlist"`
+	IPDenylist              *string `json:"ip_denylist"`
+	SchemaValidationEnabled int64   `json:"schema_validation_enabled"`
+	JSONSchema              *string `json:"json_schema"`
+	SchemaAction            *string `json:"schema_action"`
+	Status                  string  `json:"status"`
+	EventCount              int64   `json:"event_count"`
+	LastEventAt             *string `json:"last_event_at"`
+	IsEphemeral             int64   `json:"is_ephemeral"`
+	ExpiresAt               *string `json:"expires_at"`
+	RequestLimit            *int64  `json:"request_limit"`
+	CreatedAt               string  `json:"created_at"`
+	UpdatedAt               string  `json:"updated_at"`
+}
+
+// ErrSourceNotFound reports an id that matches no source.
+var ErrSourceNotFound = errors.New("source not found")
+
+// errForbidden answers 403 "Forbidden": a create names an org or environment that is not the key's own.
+var errForbidden = errors.New("forbidden")
+
+const defaultDedupWindowSeconds = 300
+
+// masked returns the row as the API shows it: verification_secret masked.
+func (s Source) masked() Source {
+	if s.VerificationSecret != nil {
+		secret := maskSecret(*s.VerificationSecret)
+		s.VerificationSecret = &secret
+	}
+	return s
+}
+
+// sourceRecord is a stored source row with its insertion sequence, the order lists page by.
+type sourceRecord struct {
+	Source
+	seq int64
+}
+
+type sourceEnvelope struct {
+	Source Source `json:"source"`
+}
+
+type sourceListEnvelope struct {
+	Sources []Source `json:"sources"`
+	Cursor  *string  `json:"cursor"`
+	HasMore bool     `json:"has_more"`
+}
+
+// Source returns a stored row of any project, verification_secret unmasked.
+func (s *Server) Source(ctx context.Context, id string) (Source, error) {
+	r, err := s.store.lookupSource(ctx, "", id)
+	return r.Source, err
+}
+
+func (s *Server) listSources(c *call) {
+	q, _, ok := s.parseListQuery(c)
+	if !ok {
+		return
+	}
+	records, cursor, err := listRows(c.r.Context(), q, s.store.listSources, func(r sourceRecord) int64 { return r.seq })
+	if err != nil {
+		s.internalError(c, err)
+		return
+	}
+	page := sourceListEnvelope{Sources: make([]Source, 0, len(records)), Cursor: cursor, HasMore: cursor != nil}
+	for _, r := range records {
+		page.Sources = append(page.Sources, r.masked())
+	}
+	writeJSON(c.w, http.StatusOK, page)
+}
+
+func (s *Server) createSource(c *call) {
+	fields, ok := s.readObject(c)
+	if !ok {
+		return
+	}
+	now := formatTime(s.now())
+	r := sourceRecord{Source: Source{
+		ID:                 randomHex(16),
+		OrgID:              c.project.OrgID,
+		EnvID:              c.project.EnvID,
+		Type:               sourceTypeHTTP,
+		DedupWindowSeconds: defaultDedupWindowSeconds,
+		Status:             "active",
+		CreatedAt:          now,
+		UpdatedAt:          now,
+	}}
+	if err := sourceBody.apply(newSourceDraft(&r.Source), fields, createBody); err != nil {
+		s.writeFailure(c, err)
+		return
+	}
+	switch err := s.store.createSource(c.r.Context(), &r, s.opts.MaxSources); {
+	case errors.Is(err, errSlugTaken):
+		writeError(c.w, c.requestID, http.StatusConflict, "Source slug already exists")
+	case errors.Is(err, errPlanLimit):
+		writeError(c.w, c.requestID, http.StatusForbidden, fmt.Sprintf("Plan limit reached: %d sources", s.opts.MaxSources))
+	case err != nil:
+		s.internalError(c, err)
+	default:
+		writeJSON(c.w, http.StatusCreated, sourceEnvelope{Source: r.masked()})
+	}
+}
+
+func (s *Server) getSource(c *call) {
+	r, err := s.store.lookupSource(c.r.Context(), c.project.EnvID, c.id)
+	if err != nil {
+		s.writeFailure(c, err)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, sourceEnvelope{Source: r.masked()})
+}
+
+func (s *Server) updateSource(c *call) {
+	fields, ok := s.readObject(c)
+	if !ok {
+		return
+	}
+	if len(fields) == 0 {
+		s.writeFailure(c, errNoFieldsToUpdate)
+		return
+	}
+	r, err := s.store.modifySource(c.r.Context(), c.project.EnvID, c.id, func(r *sourceRecord) error {
+		if err := sourceBody.apply(newSourceDraft(&r.Source), fields, patchBody); err != nil {
+			return err
+		}
+		r.UpdatedAt = formatTime(s.now())
+		return nil
+	})
+	if err != nil {
+		s.writeFailure(c, err)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, sourceEnvelope{Source: r.masked()})
+}
+
+func (s *Server) deleteSource(c *call) {
+	if err := s.store.deleteSource(c.r.Context(), c.project.EnvID, c.id); err != nil {
+		s.writeFailure(c, err)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, map[string]bool{"success": true})
+}
