@@ -29,6 +29,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="has(self.template) == has(oldSelf.template) && (!has(self.template) || self.template == oldSelf.template)",message="spec.template is immutable (hookstream sets it at creation only): to use another template, create a new Source and delete this one"
 // +kubebuilder:validation:XValidation:rule="has(self.adoptID) == has(oldSelf.adoptID) && (!has(self.adoptID) || self.adoptID == oldSelf.adoptID)",message="spec.adoptID cannot be added, changed or removed after creation: create a new Source to take over another remote source"
 // +kubebuilder:validation:XValidation:rule="!has(self.verification) || has(self.verification.type) || (has(self.template) && self.template != 'custom')",message="spec.verification needs a type (hmac_sha256, hmac_sha1 or standard_webhooks), or a spec.template other than custom that pre-fills it"
+// +kubebuilder:validation:XValidation:rule="!has(self.template) || self.template in ['sendgrid', 'postmark', 'custom'] || has(self.verification)",message="this spec.template makes hookstream verify signatures, which needs the signing secret: set spec.verification.secretRef (only sendgrid, postmark and custom verify nothing by themselves)"
 type SourceSpec struct {
 	// The lifecycle fields every kind has: managementPolicy, deletionPolicy, adoptionPolicy, adoptID and
 	// credentialsRef.

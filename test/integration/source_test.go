@@ -162,6 +162,10 @@ func TestInvalidSourcesRejected(t *testing.T) {
 			mutate:  func(s *v1.Source) { s.Spec.Template = "gitlab" },
 			message: `spec.template: Unsupported value: "gitlab"`,
 		},
+		"a verifying template without verification": {
+			mutate:  func(s *v1.Source) { s.Spec.Verification = nil },
+			message: "this spec.template makes hookstream verify signatures, which needs the signing secret",
+		},
 		"verification without type and without template": {
 			mutate:  func(s *v1.Source) { s.Spec.Template = "" },
 			message: msgVerificationType,
@@ -282,8 +286,8 @@ func TestValidSourcesAccepted(t *testing.T) {
 			s.Spec.Verification.Type = v1.VerificationHMACSHA1
 			s.Spec.Verification.Header = "X-Signature"
 		},
-		"template without verification": func(s *v1.Source) { s.Spec.Verification = nil },
-		"nothing set":                   func(s *v1.Source) { s.Spec = v1.SourceSpec{} },
+		"a template that verifies nothing, without verification": func(s *v1.Source) { s.Spec.Template = "sendgrid"; s.Spec.Verification = nil },
+		"nothing set": func(s *v1.Source) { s.Spec = v1.SourceSpec{} },
 		"addresses and ranges at the limits": func(s *v1.Source) {
 			s.Spec.IPAllowlist = []v1.IPv4OrCIDR{"0.0.0.0/0", "255.255.255.255", "255.255.255.255/32", "1.2.3.4"}
 		},
@@ -340,7 +344,7 @@ func TestImmutableSourceFieldsRejectedOnUpdate(t *testing.T) {
 			message: msgTemplate,
 		},
 		"template removed": {
-			initial: func(s *v1.Source) { s.Spec.Verification = nil },
+			initial: func(s *v1.Source) {},
 			change:  func(s *v1.Source) { s.Spec.Template = "" },
 			message: msgTemplate,
 		},
