@@ -199,7 +199,7 @@ func (e *localEnv) requestReconcile(kind, name string) error {
 //nolint:gocyclo // a linear script of steps, each with its own check; splitting it would hide the order
 func (e *localEnv) tour() error {
 	e.heading("Applying config/samples: an http destination (auth and a header from a Secret), " +
-		"an SQS one (secret key from a Secret), a paused one")
+		"an SQS one (secret key from a Secret), a paused one, and two sources")
 	if _, err := e.show("apply", "-n", namespace, "-k", filepath.Join(e.Root, "config", "samples")); err != nil {
 		return err
 	}
