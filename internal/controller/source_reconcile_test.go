@@ -255,9 +255,9 @@ func TestSourceReconcileBranches(t *testing.T) {
 			},
 		},
 		"observe only, deleted: the remote stays, the ConfigMap goes": {
-			object:    func(s *v1.Source) { deleting(s); s.Spec.ManagementPolicy = v1.ManagementObserve },
-			objects:   []client.Object{ingestConfigMap(sourceTableConfigMap, owner)},
-			events:    []string{"Normal Orphaned"}, gone: true,
+			object:  func(s *v1.Source) { deleting(s); s.Spec.ManagementPolicy = v1.ManagementObserve },
+			objects: []client.Object{ingestConfigMap(sourceTableConfigMap, owner)},
+			events:  []string{"Normal Orphaned"}, gone: true,
 			inCluster: wantConfigMapGone(sourceTableConfigMap),
 		},
 		"rotated signing secret is sent again": {
