@@ -55,6 +55,23 @@ const (
 	// ReasonConfigMapConflict: the ConfigMap a Source is to publish its ingest URL into exists and is not the
 	// Source's; it is left untouched.
 	ReasonConfigMapConflict = "ConfigMapConflict"
+	// ReasonWaitingForSource: a Connection's spec.sourceRef names a Source that does not exist or has no id yet.
+	ReasonWaitingForSource = "WaitingForSource"
+	// ReasonWaitingForDestination: a Connection's spec.destinationRef names a Destination that does not exist or
+	// has no id yet.
+	ReasonWaitingForDestination = "WaitingForDestination"
+	// ReasonProjectMismatch: a Connection and the Source or Destination it references use different hookstream
+	// API keys, so they may live in different projects.
+	ReasonProjectMismatch = "ProjectMismatch"
+	// ReasonAmbiguousRemote: more than one remote connection has the Connection's source, destination and name;
+	// the operator does not pick one.
+	ReasonAmbiguousRemote = "AmbiguousRemote"
+	// ReasonReplacing: the remote resource cannot become what the spec asks for (a connection's source or
+	// destination changed); it was deleted and another is being created.
+	ReasonReplacing = "Replacing"
+	// ReasonInUse: hookstream refuses to delete a source or destination that connections still reference; the
+	// deletion waits for them.
+	ReasonInUse = "InUse"
 	// ReasonUnauthorized: hookstream rejected the API key (401).
 	ReasonUnauthorized = "Unauthorized"
 	// ReasonForbidden: hookstream refused the call (403), for example a plan limit.

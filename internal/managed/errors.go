@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -35,6 +36,8 @@ import (
 const (
 	credentialsRetryInterval = 5 * time.Minute
 	conflictRetryInterval    = 2 * time.Second
+	waitRecheckInterval      = time.Minute
+	inUseRetryInterval       = 30 * time.Second
 	minRateLimitWait         = time.Second
 )
 
@@ -51,6 +54,52 @@ func (e *StalledError) Error() string { return e.Message }
 func Stall(reason, format string, args ...any) error {
 	return &StalledError{Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
+
+// WaitError is a reconcile that cannot go on until another object gets somewhere, such as a Connection whose
+// Source has no id yet. It is not a failure: the object waits, Ready=False with the reason, and a watch on the
+// other object starts the next reconcile.
+type WaitError struct {
+	Reason  string
+	Message string
+}
+
+func (e *WaitError) Error() string { return e.Message }
+
+// Wait returns a WaitError.
+func Wait(reason, format string, args ...any) error {
+	return &WaitError{Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// ReplaceError, returned by CheckIdentity, says that the remote resource can no longer become what the spec asks
+// for but a new one can: the machinery deletes it and creates another, such as a connection whose source changed.
+type ReplaceError struct {
+	Message string
+}
+
+func (e *ReplaceError) Error() string { return e.Message }
+
+// Replace returns a ReplaceError.
+func Replace(format string, args ...any) error {
+	return &ReplaceError{Message: fmt.Sprintf(format, args...)}
+}
+
+// errInUse is hookstream refusing to delete a remote resource that others still reference (409).
+type errInUse struct {
+	remote    string
+	referrers []string
+	err       error
+}
+
+func (e *errInUse) Error() string {
+	if len(e.referrers) == 0 {
+		return fmt.Sprintf("hookstream refuses to delete the %s: connections outside Kubernetes still use it (%s); "+
+			"delete them in hookstream", e.remote, apiMessage(e.err))
+	}
+	return fmt.Sprintf("hookstream refuses to delete the %s while connections use it; waiting for %s to go",
+		e.remote, strings.Join(e.referrers, ", "))
+}
+
+func (e *errInUse) Unwrap() error { return e.err }
 
 // errMissingSecret is a referenced Secret (or ConfigMap) or key that does not exist or cannot be used. Its
 // message names the object and key, never a value.
@@ -131,6 +180,8 @@ type outcome struct {
 	quiet bool
 	// noEvent failures set their condition but record no event.
 	noEvent bool
+	// normal outcomes are not failures: their event is of type Normal.
+	normal bool
 	result  ctrl.Result
 	err     error
 }
@@ -141,6 +192,9 @@ func classify(err error, action, credentialsSecret string, recheck time.Duration
 	var (
 		missing *errMissingSecret
 		stalled *StalledError
+		waiting *WaitError
+		inUse   *errInUse
+		replace *ReplaceError
 		connect *errConnect
 		kube    *errKubernetes
 	)
@@ -169,6 +223,23 @@ func classify(err error, action, credentialsSecret string, recheck time.Duration
 		// The Secret watch starts a reconcile as soon as it changes.
 		return outcome{reason: reason, message: fmt.Sprintf("Cannot %s: %s; %s", action, missing.Error(), hint),
 			stalled: true, result: ctrl.Result{RequeueAfter: credentialsRetryInterval}}
+
+	case errors.As(err, &waiting):
+		// A watch on the awaited object starts the next reconcile; the recheck only bounds a missed event.
+		return outcome{reason: waiting.Reason, message: waiting.Message + ".", normal: true,
+			result: ctrl.Result{RequeueAfter: waitRecheckInterval}}
+
+	case errors.As(err, &replace):
+		// Only reached where nothing may be written (managementPolicy Observe): the replacement is for a person.
+		return outcome{reason: v1.ReasonDriftDetected, stalled: true,
+			message: "Cannot " + action + ": the remote resource would have to be replaced (" + replace.Message +
+				"), which managementPolicy Observe does not do.",
+			result: ctrl.Result{RequeueAfter: recheck}}
+
+	case errors.As(err, &inUse):
+		// Deleting the referrers starts the next attempt at once; outside referrers are checked now and then.
+		return outcome{reason: v1.ReasonInUse, message: "Cannot " + action + ": " + inUse.Error() + ".",
+			result: ctrl.Result{RequeueAfter: inUseRetryInterval}}
 
 	case errors.As(err, &connect):
 		return outcome{reason: v1.ReasonCredentialsInvalid, stalled: true,

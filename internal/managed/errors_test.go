@@ -107,6 +107,18 @@ func TestEveryFailureHasAReason(t *testing.T) {
 		"hookstream too slow": {
 			err:    &hookstream.TransportError{Route: "GET /destinations/{id}", Err: context.DeadlineExceeded},
 			reason: v1.ReasonAPIUnavailable, retried: true, inMessage: "did not answer in time"},
+		"waiting for a referenced object": {
+			err: wrap(Wait(v1.ReasonWaitingForSource, "Source %q has no id yet", "github")), reason: v1.ReasonWaitingForSource,
+			inMessage: `Source "github" has no id yet`},
+		"replacement under Observe": {
+			err: Replace("its source changed"), reason: v1.ReasonDriftDetected, stalled: true, inMessage: "its source changed"},
+		"deletion refused while connections use it": {
+			err: &errInUse{remote: "source", referrers: []string{"Connection github-to-ci"},
+				err: &hookstream.APIError{StatusCode: 409, Message: "Cannot delete a source that has connections"}},
+			reason: v1.ReasonInUse, inMessage: "waiting for Connection github-to-ci to go"},
+		"deletion refused for connections outside Kubernetes": {
+			err: &errInUse{remote: "source", err: &hookstream.APIError{StatusCode: 409, Message: "Cannot delete a source that has connections"}},
+			reason: v1.ReasonInUse, inMessage: "connections outside Kubernetes still use it (Cannot delete a source that has connections)"},
 		"transient inconsistency": {
 			err: fmt.Errorf("slug \"x\" is taken but no destination has it: %w", errRetry), reason: v1.ReasonAPIUnavailable,
 			retried: true, inMessage: "is taken but no destination has it"},

@@ -98,6 +98,19 @@ type Publisher[O Object] interface {
 type Refs struct {
 	Secret    SecretResolver
 	ConfigMap ConfigMapResolver
+	// Object reads an object of the namespace, such as a Source a Connection references, from the manager's
+	// cache into into.
+	Object func(into client.Object, name string) error
+	// APIKey returns the hookstream API key another object uses, to tell whether it is in the same project.
+	APIKey func(obj Object) (string, error)
+}
+
+// Referenced is implemented by kinds whose remote resources other remote resources reference, so that hookstream
+// refuses to delete them while those exist (a source or destination that connections use).
+type Referenced[O Object] interface {
+	// Referrers names the objects in the cluster that still reference obj, for the message of a refused
+	// deletion; none when only remote resources outside Kubernetes do.
+	Referrers(ctx context.Context, obj O) ([]string, error)
 }
 
 // Desired is the remote state an object asks for.

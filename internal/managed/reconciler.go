@@ -30,6 +30,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
@@ -130,13 +131,13 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 	if err != nil {
 		return r.handleError(ctx, obj, "read the credentials", err)
 	}
-	want, err := r.kind.Desired(obj, Refs{
-		Secret:    r.creds.resolver(ctx, obj.GetNamespace()),
-		ConfigMap: configMapResolver(ctx, r.api, r.names.Kind, obj.GetNamespace()),
-	})
+	want, err := r.kind.Desired(obj, r.refs(ctx, obj))
 	if err != nil {
 		if _, secret := errors.AsType[*errMissingSecret](err); secret {
 			return r.handleError(ctx, obj, "read the referenced Secrets", err)
+		}
+		if _, passOn := asAny[*WaitError, *StalledError, *errKubernetes](err); passOn {
+			return r.handleError(ctx, obj, "resolve the spec's references", err)
 		}
 		// Anything else the mapping finds wrong is the spec's to fix.
 		return r.handleError(ctx, obj, "map the spec to a hookstream request", Stall(v1.ReasonInvalidSpec, "%v", err))
@@ -173,6 +174,9 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 		r.snapshots.put(apiKey, remote)
 	}
 	if err := r.kind.CheckIdentity(obj, want, remote); err != nil {
+		if replace, ok := errors.AsType[*ReplaceError](err); ok && !created {
+			return r.replace(ctx, obj, base, hs, r.kind.Row(remote).ID, replace)
+		}
 		return r.handleError(ctx, obj, "converge", err)
 	}
 
@@ -205,6 +209,32 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 	return r.checkResult(r.checkAfter()), nil
 }
 
+// refs reads what obj's spec references, in its namespace only.
+func (r *Reconciler[O, R, D, P]) refs(ctx context.Context, obj O) Refs {
+	return Refs{
+		Secret:    r.creds.resolver(ctx, obj.GetNamespace()),
+		ConfigMap: configMapResolver(ctx, r.api, r.names.Kind, obj.GetNamespace()),
+		Object: func(into client.Object, name string) error {
+			return kubeErr("read "+name, r.client.Get(ctx, types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}, into))
+		},
+		APIKey: func(other Object) (string, error) { return r.creds.apiKey(ctx, other, false) },
+	}
+}
+
+// asAny reports whether err matches any of the three error types.
+func asAny[A, B, C error](err error) (error, bool) {
+	if a, ok := errors.AsType[A](err); ok {
+		return a, true
+	}
+	if b, ok := errors.AsType[B](err); ok {
+		return b, true
+	}
+	if c, ok := errors.AsType[C](err); ok {
+		return c, true
+	}
+	return nil, false
+}
+
 func (r *Reconciler[O, R, D, P]) connect(obj O, apiKey string) (External[O, R, D, P], error) {
 	hs, err := r.kind.Connect(apiKey)
 	if err != nil {
@@ -235,6 +265,31 @@ func (r *Reconciler[O, R, D, P]) publishErr(err error) error {
 func (r *Reconciler[O, R, D, P]) setObserved(obj O, remote R) {
 	obj.GetManagedStatus().ID = r.kind.Row(remote).ID
 	r.kind.SetObserved(obj, remote)
+}
+
+// replace deletes a remote resource that cannot become what the spec asks for, so that the next reconcile
+// creates the one that can. The create marker is renewed first: the new create is a new attempt.
+func (r *Reconciler[O, R, D, P]) replace(ctx context.Context, obj O, base *O, hs External[O, R, D, P], id string,
+	why *ReplaceError) (ctrl.Result, error) {
+	if err := hs.Delete(ctx, id); err != nil && !hookstream.IsNotFound(err) {
+		return r.handleError(ctx, obj, "replace the remote "+r.names.Remote, err)
+	}
+	remoteWrites.WithLabelValues(r.names.Kind, "delete").Inc()
+	logf.FromContext(ctx).Info("Replaced the remote resource", "id", id, "why", why.Message)
+	r.event(obj, corev1.EventTypeNormal, "Replacing", "Replace", fmt.Sprintf("Deleted hookstream %s %s to create it anew: %s.",
+		r.names.Remote, id, why.Message))
+	st := obj.GetManagedStatus()
+	st.ID = ""
+	// Recorded before the new create, so that a crash in between does not leave this object pointing at nothing.
+	if err := r.patchStatus(ctx, *base, obj); err != nil {
+		return r.handleError(ctx, obj, "record the replacement", err)
+	}
+	*base = r.snapshot(obj)
+	if err := r.dropCreateMarker(ctx, obj, *base); err != nil {
+		return r.handleError(ctx, obj, "renew the create marker", err)
+	}
+	SetRetrying(obj, v1.ReasonReplacing, fmt.Sprintf("Replacing the remote %s: %s.", r.names.Remote, why.Message))
+	return ctrl.Result{RequeueAfter: time.Millisecond}, nil
 }
 
 // isPeriodicCheck reports a reconcile that nothing but time asked for: the generation, the Secrets and the
@@ -578,6 +633,9 @@ func (r *Reconciler[O, R, D, P]) deleteRemote(ctx context.Context, obj O, id str
 		return r.deleteOutcome(ctx, obj, err)
 	}
 	err = hs.Delete(ctx, id)
+	if hookstream.IsConflict(err) {
+		err = r.inUse(ctx, obj, err)
+	}
 	if err != nil && !hookstream.IsNotFound(err) {
 		return r.deleteOutcome(ctx, obj, err)
 	}
@@ -587,6 +645,20 @@ func (r *Reconciler[O, R, D, P]) deleteRemote(ctx context.Context, obj O, id str
 		r.event(obj, corev1.EventTypeNormal, "Deleted", "Delete", fmt.Sprintf("Deleted hookstream %s %s.", r.names.Remote, id))
 	}
 	return ctrl.Result{}, nil
+}
+
+// inUse explains hookstream's refusal to delete a remote resource that others still reference, naming the objects
+// of the cluster that do.
+func (r *Reconciler[O, R, D, P]) inUse(ctx context.Context, obj O, err error) error {
+	used := &errInUse{remote: r.names.Remote, err: err}
+	if k, ok := r.kind.(Referenced[O]); ok {
+		referrers, lerr := k.Referrers(ctx, obj)
+		if lerr != nil {
+			return kubeErr("list the objects that reference it", lerr)
+		}
+		used.referrers = referrers
+	}
+	return used
 }
 
 // deleteOutcome records a failed deletion: the failure's conditions, then Ready says the deletion waits.
@@ -623,7 +695,11 @@ func (r *Reconciler[O, R, D, P]) handleError(ctx context.Context, obj O, action 
 	} else {
 		SetRetrying(obj, o.reason, o.message)
 	}
-	if !o.noEvent {
+	switch {
+	case o.noEvent:
+	case o.normal:
+		r.event(obj, corev1.EventTypeNormal, o.reason, action, o.message)
+	default:
 		r.event(obj, corev1.EventTypeWarning, o.reason, action, o.message)
 	}
 	return o.result, o.err
