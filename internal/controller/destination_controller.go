@@ -38,23 +38,40 @@ type destinationExternal = managed.External[*v1.Destination, *hookstream.Destina
 // setupDestinations registers the Destination controller: one hookstream destination per Destination object, on
 // the shared machinery of package managed.
 func setupDestinations(mgr ctrl.Manager, s Settings) error {
-	kind := &destinationKind{connect: func(apiKey string) (destinationExternal, error) {
-		c, err := s.Clients(apiKey)
-		if err != nil {
-			return nil, err
-		}
-		return &destinationClient{c}, nil
-	}}
+	kind := &destinationKind{
+		connect: func(apiKey string) (destinationExternal, error) {
+			c, err := s.Clients(apiKey)
+			if err != nil {
+				return nil, err
+			}
+			return &destinationClient{c}, nil
+		},
+		referrers: referrersOf(mgr.GetClient()),
+	}
 	rec := managed.NewReconciler(s.Client, mgr.GetClient(), mgr.GetAPIReader(), s.Recorder, kind, s.managedOptions())
-	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.DestinationList{} })
+	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.DestinationList{} },
+		watchConnectionsOf("Destination"))
 }
 
 // destinationKind answers the machinery's questions for Destinations.
 type destinationKind struct {
 	connect func(apiKey string) (destinationExternal, error)
+	// referrers names the Connections that route to a Destination; nil when none are known.
+	referrers func(ctx context.Context, kind, namespace, name, id string) ([]string, error)
 }
 
-var _ managed.Kind[*v1.Destination, *hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest] = (*destinationKind)(nil)
+var (
+	_ managed.Kind[*v1.Destination, *hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest] = (*destinationKind)(nil)
+	_ managed.Referenced[*v1.Destination]                                                                  = (*destinationKind)(nil)
+)
+
+// Referrers names the Connections that route to the Destination.
+func (k *destinationKind) Referrers(ctx context.Context, d *v1.Destination) ([]string, error) {
+	if k.referrers == nil {
+		return nil, nil
+	}
+	return k.referrers(ctx, "Destination", d.Namespace, d.Name, d.Status.ID)
+}
 
 func (*destinationKind) Names() managed.Names {
 	return managed.Names{Kind: "Destination", Remote: "destination"}

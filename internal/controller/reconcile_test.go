@@ -59,6 +59,7 @@ type fielder interface{ Fields() []string }
 type (
 	fakeDestinations = fakeHookstream[*v1.Destination, *hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest]
 	fakeSources      = fakeHookstream[*v1.Source, *hookstream.Source, *desiredSource, *hookstream.SourceUpdateRequest]
+	fakeConnections  = fakeHookstream[*v1.Connection, *hookstream.Connection, *desiredConnection, *hookstream.ConnectionUpdateRequest]
 )
 
 var errUnexpectedCall = errors.New("unexpected call")
@@ -74,6 +75,10 @@ func naturalKey(v any) string {
 		return v.request.Slug
 	case *desiredSource:
 		return v.request.Slug
+	case *v1.Connection:
+		return connectionName(v)
+	case *desiredConnection:
+		return v.request.Name
 	}
 	panic(fmt.Sprintf("no natural key for %T", v))
 }
@@ -364,9 +369,9 @@ func TestReconcileBranches(t *testing.T) {
 	}
 }
 
-func newDestinationKind(_ client.Client, connect func(string) (destinationExternal, error)) managed.Kind[*v1.Destination,
+func newDestinationKind(c client.Client, connect func(string) (destinationExternal, error)) managed.Kind[*v1.Destination,
 	*hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest] {
-	return &destinationKind{connect: connect}
+	return &destinationKind{connect: connect, referrers: referrersOf(c)}
 }
 
 // branchCase is one row of a kind's branch table.
@@ -408,7 +413,8 @@ func runBranch[O managed.Object, R any, D managed.Desired, P fielder](t *testing
 		Data:       map[string][]byte{v1.CredentialsKey: []byte(apiKey)},
 	}
 	builder := fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(secret, obj).WithObjects(tc.objects...).
-		WithStatusSubresource(obj)
+		WithStatusSubresource(obj).
+		WithIndex(&v1.Connection{}, connectionEndsIndex, func(o client.Object) []string { return connectionEnds(o.(*v1.Connection)) })
 	if tc.patchErr != nil {
 		builder = builder.WithInterceptorFuncs(interceptor.Funcs{
 			Patch: func(context.Context, client.WithWatch, client.Object, client.Patch, ...client.PatchOption) error {

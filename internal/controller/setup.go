@@ -52,11 +52,18 @@ type Settings struct {
 
 // SetupWithManager registers the controller of every kind.
 func SetupWithManager(mgr ctrl.Manager, s Settings) error {
+	// Sources and Destinations name the Connections that block their deletion through this index.
+	if err := indexConnectionEnds(mgr); err != nil {
+		return err
+	}
 	if err := setupDestinations(mgr, s); err != nil {
 		return fmt.Errorf("setting up the Destination controller: %w", err)
 	}
 	if err := setupSources(mgr, s); err != nil {
 		return fmt.Errorf("setting up the Source controller: %w", err)
+	}
+	if err := setupConnections(mgr, s); err != nil {
+		return fmt.Errorf("setting up the Connection controller: %w", err)
 	}
 	return nil
 }

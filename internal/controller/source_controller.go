@@ -52,6 +52,7 @@ func setupSources(mgr ctrl.Manager, s Settings) error {
 	kind := &sourceKind{
 		ingestBaseURL: s.ingestBaseURL(),
 		configMaps:    &configMapPublisher{client: s.Client, api: mgr.GetAPIReader()},
+		referrers:     referrersOf(mgr.GetClient()),
 		connect: func(apiKey string) (sourceExternal, error) {
 			c, err := s.Clients(apiKey)
 			if err != nil {
@@ -84,7 +85,7 @@ func setupSources(mgr ctrl.Manager, s Settings) error {
 			// Metadata only: a change of a schema ConfigMap, or of a published one, starts a reconcile that reads
 			// or rewrites it; the data itself is never cached.
 			return b.WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(forConfigMap))
-		})
+		}, watchConnectionsOf("Source"))
 }
 
 // sourceConfigMaps lists the ConfigMaps a Source reads or writes.
@@ -108,6 +109,8 @@ type sourceKind struct {
 	// ingestBaseURL is the root of computed ingest URLs.
 	ingestBaseURL string
 	configMaps    *configMapPublisher
+	// referrers names the Connections that route from a Source; nil when none are known.
+	referrers func(ctx context.Context, kind, namespace, name, id string) ([]string, error)
 }
 
 var (

@@ -118,7 +118,8 @@ func wantConfigMapUntouched(name string) func(*testing.T, client.Client) {
 
 func newSourceKind(c client.Client, connect func(string) (sourceExternal, error)) managed.Kind[*v1.Source,
 	*hookstream.Source, *desiredSource, *hookstream.SourceUpdateRequest] {
-	return &sourceKind{connect: connect, ingestBaseURL: sourceTableBaseURL, configMaps: &configMapPublisher{client: c, api: c}}
+	return &sourceKind{connect: connect, ingestBaseURL: sourceTableBaseURL, configMaps: &configMapPublisher{client: c, api: c},
+		referrers: referrersOf(c)}
 }
 
 type sourceCase = branchCase[*v1.Source, *hookstream.Source, *desiredSource, *hookstream.SourceUpdateRequest]
@@ -259,6 +260,24 @@ func TestSourceReconcileBranches(t *testing.T) {
 			objects: []client.Object{ingestConfigMap(sourceTableConfigMap, owner)},
 			events:  []string{"Normal Orphaned"}, gone: true,
 			inCluster: wantConfigMapGone(sourceTableConfigMap),
+		},
+		"deletion refused while a Connection uses it": {
+			object: deleting,
+			objects: []client.Object{&v1.Connection{
+				ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "orders-to-billing"},
+				Spec:       v1.ConnectionSpec{SourceRef: &v1.LocalObjectReference{Name: "orders"}, DestinationID: "d1"},
+			}},
+			fake: fakeSources{delete: func(string) error { return apiError(409, "Cannot delete a source that has connections") }},
+			calls: []string{"Delete " + tableID}, ready: "False", reason: v1.ReasonDeleting, events: []string{"Warning InUse"},
+			check: func(t *testing.T, s *v1.Source) {
+				synced := meta.FindStatusCondition(s.Status.Conditions, v1.ConditionSynced)
+				if synced == nil || synced.Reason != v1.ReasonInUse || !strings.Contains(synced.Message, "Connection orders-to-billing") {
+					t.Errorf("Synced = %+v, want InUse naming the Connection", synced)
+				}
+				if !slices.Contains(s.Finalizers, v1.Finalizer) {
+					t.Error("the finalizer went while hookstream still has the source")
+				}
+			},
 		},
 		"rotated signing secret is sent again": {
 			object: func(s *v1.Source) { withStatusID(s); s.Status.AppliedSecretsHash = "hmac-sha256:before-rotation" },

@@ -1,0 +1,320 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
+)
+
+// connectionExternal is the Connection kind's hookstream client.
+type connectionExternal = managed.External[*v1.Connection, *hookstream.Connection, *desiredConnection, *hookstream.ConnectionUpdateRequest]
+
+// +kubebuilder:rbac:groups=hookstream.io,resources=connections,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=hookstream.io,resources=connections/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=hookstream.io,resources=connections/finalizers,verbs=update
+
+// connectionEndsIndex indexes Connections by what they route between: "Source/<name>" and "Destination/<name>"
+// for references, "source-id/<id>" and "destination-id/<id>" for ids.
+const connectionEndsIndex = "hookstream.io/connection-ends"
+
+func connectionEnds(c *v1.Connection) []string {
+	var keys []string
+	if ref := c.Spec.SourceRef; ref != nil {
+		keys = append(keys, "Source/"+ref.Name)
+	}
+	if c.Spec.SourceID != "" {
+		keys = append(keys, "source-id/"+c.Spec.SourceID)
+	}
+	if ref := c.Spec.DestinationRef; ref != nil {
+		keys = append(keys, "Destination/"+ref.Name)
+	}
+	if c.Spec.DestinationID != "" {
+		keys = append(keys, "destination-id/"+c.Spec.DestinationID)
+	}
+	return keys
+}
+
+func indexConnectionEnds(mgr ctrl.Manager) error {
+	return mgr.GetFieldIndexer().IndexField(context.Background(), &v1.Connection{}, connectionEndsIndex,
+		func(o client.Object) []string { return connectionEnds(o.(*v1.Connection)) })
+}
+
+// connectionsOf lists the Connections of a namespace that match any of the index keys.
+func connectionsOf(ctx context.Context, c client.Reader, namespace string, keys ...string) ([]v1.Connection, error) {
+	var found []v1.Connection
+	seen := map[string]bool{}
+	for _, key := range keys {
+		var list v1.ConnectionList
+		if err := c.List(ctx, &list, client.InNamespace(namespace), client.MatchingFields{connectionEndsIndex: key}); err != nil {
+			return nil, err
+		}
+		for _, item := range list.Items {
+			if !seen[item.Name] {
+				seen[item.Name] = true
+				found = append(found, item)
+			}
+		}
+	}
+	return found, nil
+}
+
+// referrersOf names the Connections of the namespace that route from or to the object of the kind ("Source",
+// "Destination") with the name and hookstream id.
+func referrersOf(c client.Reader) func(ctx context.Context, kind, namespace, name, id string) ([]string, error) {
+	return func(ctx context.Context, kind, namespace, name, id string) ([]string, error) {
+		keys := []string{kind + "/" + name}
+		if id != "" {
+			prefix := "source-id/"
+			if kind == "Destination" {
+				prefix = "destination-id/"
+			}
+			keys = append(keys, prefix+id)
+		}
+		conns, err := connectionsOf(ctx, c, namespace, keys...)
+		if err != nil {
+			return nil, err
+		}
+		names := make([]string, 0, len(conns))
+		for _, conn := range conns {
+			names = append(names, "Connection "+conn.Name)
+		}
+		return names, nil
+	}
+}
+
+// watchConnectionsOf makes the Source or Destination controller retry a deletion that connections blocked as
+// soon as a Connection that referenced the object is gone.
+func watchConnectionsOf(kind string) func(*builder.Builder) *builder.Builder {
+	return func(b *builder.Builder) *builder.Builder {
+		toReferenced := func(_ context.Context, o client.Object) []ctrl.Request {
+			c := o.(*v1.Connection)
+			var reqs []ctrl.Request
+			add := func(ref *v1.LocalObjectReference) {
+				if ref != nil {
+					reqs = append(reqs, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: ref.Name}})
+				}
+			}
+			if kind == "Source" {
+				add(c.Spec.SourceRef)
+			} else {
+				add(c.Spec.DestinationRef)
+			}
+			return reqs
+		}
+		onlyDeletes := predicate.Funcs{
+			CreateFunc:  func(event.CreateEvent) bool { return false },
+			UpdateFunc:  func(event.UpdateEvent) bool { return false },
+			GenericFunc: func(event.GenericEvent) bool { return false },
+		}
+		return b.Watches(&v1.Connection{}, handler.EnqueueRequestsFromMapFunc(toReferenced), builder.WithPredicates(onlyDeletes))
+	}
+}
+
+// setupConnections registers the Connection controller: one hookstream connection per Connection object, between
+// the ids of the Source and Destination it references (or the ids it names).
+func setupConnections(mgr ctrl.Manager, s Settings) error {
+	reader := mgr.GetClient()
+	kind := &connectionKind{connect: func(apiKey string) (connectionExternal, error) {
+		c, err := s.Clients(apiKey)
+		if err != nil {
+			return nil, err
+		}
+		return &connectionClient{c: c, objects: reader}, nil
+	}}
+	// A referenced object that gets an id, changes it, starts or ends its deletion starts the Connections that
+	// use it at once.
+	endChanged := predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		before, after := e.ObjectOld.(managed.Object), e.ObjectNew.(managed.Object)
+		return before.GetManagedStatus().ID != after.GetManagedStatus().ID ||
+			before.GetDeletionTimestamp().IsZero() != after.GetDeletionTimestamp().IsZero()
+	}}
+	toConnections := func(kind string) handler.EventHandler {
+		return handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []ctrl.Request {
+			conns, err := connectionsOf(ctx, reader, o.GetNamespace(), kind+"/"+o.GetName())
+			if err != nil {
+				logf.FromContext(ctx).Error(err, "Cannot list the Connections of an object", "kind", kind, "object", klog.KObj(o))
+				return nil
+			}
+			reqs := make([]ctrl.Request, 0, len(conns))
+			for _, c := range conns {
+				reqs = append(reqs, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: c.Name}})
+			}
+			return reqs
+		})
+	}
+	rec := managed.NewReconciler(s.Client, mgr.GetClient(), mgr.GetAPIReader(), s.Recorder, kind, s.managedOptions())
+	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.ConnectionList{} },
+		func(b *builder.Builder) *builder.Builder {
+			return b.
+				Watches(&v1.Source{}, toConnections("Source"), builder.WithPredicates(endChanged)).
+				Watches(&v1.Destination{}, toConnections("Destination"), builder.WithPredicates(endChanged))
+		})
+}
+
+// connectionKind answers the machinery's questions for Connections.
+type connectionKind struct {
+	connect func(apiKey string) (connectionExternal, error)
+}
+
+var _ managed.Kind[*v1.Connection, *hookstream.Connection, *desiredConnection, *hookstream.ConnectionUpdateRequest] = (*connectionKind)(nil)
+
+func (*connectionKind) Names() managed.Names {
+	return managed.Names{Kind: "Connection", Remote: "connection"}
+}
+
+func (*connectionKind) NewObject() *v1.Connection { return &v1.Connection{} }
+
+func (k *connectionKind) Connect(apiKey string) (connectionExternal, error) { return k.connect(apiKey) }
+
+func (*connectionKind) Desired(c *v1.Connection, refs managed.Refs) (*desiredConnection, error) {
+	return buildConnectionDesired(c, refs)
+}
+
+func (*connectionKind) Compare(want *desiredConnection, remote *hookstream.Connection, rotated bool) managed.Observation[*hookstream.ConnectionUpdateRequest] {
+	return compareConnection(want, remote, rotated)
+}
+
+// CheckIdentity replaces a remote connection whose source or destination is no longer the spec's (hookstream
+// cannot re-point one), and stops on one whose source or destination is gone from hookstream.
+func (*connectionKind) CheckIdentity(_ *v1.Connection, want *desiredConnection, remote *hookstream.Connection) error {
+	req := &want.request
+	switch {
+	case remote.SourceID != req.SourceID:
+		return managed.Replace("its source changed from %s to %s", remote.SourceID, req.SourceID)
+	case remote.DestinationID != req.DestinationID:
+		return managed.Replace("its destination changed from %s to %s", remote.DestinationID, req.DestinationID)
+	case remote.Dangling():
+		return managed.Stall(v1.ReasonNotFound, "remote connection %s routes between source %s and destination %s, but "+
+			"hookstream no longer has one of them; delete the connection in hookstream or recreate what it lost",
+			remote.ID, remote.SourceID, remote.DestinationID)
+	}
+	return nil
+}
+
+func (*connectionKind) Row(remote *hookstream.Connection) managed.Row {
+	return managed.Row{ID: remote.ID, CreatedAt: remote.CreatedAt, UpdatedAt: remote.UpdatedAt,
+		Key: fmt.Sprintf("source %s, destination %s, name %q", remote.SourceID, remote.DestinationID, remote.Name)}
+}
+
+// SetObserved mirrors the remote row into status.
+func (*connectionKind) SetObserved(c *v1.Connection, remote *hookstream.Connection) {
+	st := &c.Status
+	st.Name = remote.Name
+	st.SourceID = remote.SourceID
+	st.DestinationID = remote.DestinationID
+	st.State = remote.Status
+	if !remote.Enabled {
+		st.State = string(v1.StateDisabled)
+	}
+	st.EventCount = remote.EventCount
+	st.LastEventAt = managed.Time(remote.LastEventAt)
+	st.CreatedAt = managed.Time(&remote.CreatedAt)
+	st.UpdatedAt = managed.Time(&remote.UpdatedAt)
+}
+
+// SecretRefs is empty: connections read no Secret besides their credentials.
+func (*connectionKind) SecretRefs(*v1.Connection) []string { return nil }
+
+// connectionClient is the hookstream client seen through the machinery's calls.
+type connectionClient struct {
+	c *hookstream.Client
+	// objects reads the Sources and Destinations a Connection references.
+	objects client.Reader
+}
+
+var _ connectionExternal = (*connectionClient)(nil)
+
+func (h *connectionClient) Get(ctx context.Context, id string) (*hookstream.Connection, error) {
+	return h.c.GetConnection(ctx, id)
+}
+
+func (h *connectionClient) List(ctx context.Context) iter.Seq2[*hookstream.Connection, error] {
+	return h.c.AllConnections(ctx, hookstream.ConnectionListOptions{})
+}
+
+// FindByKey lists the connections between the Connection's source and destination and picks the one with its
+// name. Two of them are an error: the operator never picks one. Ends that cannot be resolved have nothing to find.
+func (h *connectionClient) FindByKey(ctx context.Context, c *v1.Connection) (*hookstream.Connection, bool, error) {
+	get := func(into client.Object, name string) error {
+		return h.objects.Get(ctx, types.NamespacedName{Namespace: c.Namespace, Name: name}, into)
+	}
+	sourceID, destinationID, err := resolveEnds(c, get, nil)
+	if err != nil {
+		if _, waiting := errors.AsType[*managed.WaitError](err); waiting {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	name := connectionName(c)
+	var matches []*hookstream.Connection
+	for row, err := range h.c.AllConnections(ctx, hookstream.ConnectionListOptions{SourceID: sourceID, DestinationID: destinationID}) {
+		if err != nil {
+			return nil, false, err
+		}
+		if row.Name == name && row.SourceID == sourceID && row.DestinationID == destinationID {
+			matches = append(matches, row)
+		}
+	}
+	switch len(matches) {
+	case 0:
+		return nil, false, nil
+	case 1:
+		return matches[0], true, nil
+	}
+	return nil, false, managed.Stall(v1.ReasonAmbiguousRemote, "%d remote connections have source %s, destination %s and "+
+		"name %q, so the operator cannot tell which is this Connection's; delete the extra ones in hookstream, or set "+
+		"spec.adoptID to the one to manage", len(matches), sourceID, destinationID, name)
+}
+
+// Create creates the connection. hookstream's 404 does not say which end is missing: both are read to tell.
+func (h *connectionClient) Create(ctx context.Context, want *desiredConnection) (*hookstream.Connection, error) {
+	created, err := h.c.CreateConnection(ctx, &want.request)
+	if err == nil || !hookstream.IsNotFound(err) {
+		return created, err
+	}
+	req := &want.request
+	if _, gerr := h.c.GetSource(ctx, req.SourceID); hookstream.IsNotFound(gerr) {
+		return nil, managed.Stall(v1.ReasonNotFound, "hookstream has no source %s in the credentials' project", req.SourceID)
+	}
+	if _, gerr := h.c.GetDestination(ctx, req.DestinationID); hookstream.IsNotFound(gerr) {
+		return nil, managed.Stall(v1.ReasonNotFound, "hookstream has no destination %s in the credentials' project", req.DestinationID)
+	}
+	return nil, err
+}
+
+func (h *connectionClient) Update(ctx context.Context, id string, patch *hookstream.ConnectionUpdateRequest) (*hookstream.Connection, error) {
+	return h.c.UpdateConnection(ctx, id, patch)
+}
+
+func (h *connectionClient) Delete(ctx context.Context, id string) error { return h.c.DeleteConnection(ctx, id) }

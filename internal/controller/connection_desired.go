@@ -1,0 +1,224 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	jsonata "github.com/blues/jsonata-go"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
+)
+
+// desiredConnection is the remote connection the spec asks for, its references resolved to ids.
+type desiredConnection struct {
+	// request is the full create body.
+	request hookstream.ConnectionCreateRequest
+	// status and enabled are one setting (spec.state), sent and compared together; status is empty when unset.
+	status  string
+	enabled bool
+	// manageFilters, manageTransform: the user set these fields (possibly empty, which clears them).
+	manageFilters   bool
+	manageTransform bool
+}
+
+// connectionName is the remote name: spec.displayName, else one derived from namespace and name. With the
+// source and destination ids it is the natural key that finds the connection again after a crash.
+func connectionName(c *v1.Connection) string {
+	if c.Spec.DisplayName != "" {
+		return c.Spec.DisplayName
+	}
+	return defaultSlug(c.Namespace, c.Name)
+}
+
+// buildConnectionDesired maps a Connection's spec to the remote connection it asks for.
+func buildConnectionDesired(c *v1.Connection, refs managed.Refs) (*desiredConnection, error) {
+	sourceID, destinationID, err := resolveEnds(c, refs.Object, refs.APIKey)
+	if err != nil {
+		return nil, err
+	}
+	spec := &c.Spec
+	want := &desiredConnection{request: hookstream.ConnectionCreateRequest{
+		SourceID: sourceID, DestinationID: destinationID, Name: connectionName(c),
+	}}
+	req := &want.request
+	if spec.Description != "" {
+		req.Description = new(spec.Description)
+	}
+	if spec.State != "" {
+		want.status = string(spec.State)
+		want.enabled = spec.State != v1.StateDisabled
+		req.Enabled = new(want.enabled)
+	}
+	if spec.Filters != nil {
+		want.manageFilters = true
+		rules, err := filterRules(spec.Filters)
+		if err != nil {
+			return nil, err
+		}
+		req.FilterRules = rules
+	}
+	if spec.Transform != nil {
+		want.manageTransform = true
+		if expr := *spec.Transform; expr != "" {
+			if _, err := jsonata.Compile(expr); err != nil {
+				return nil, fmt.Errorf("spec.transform is not a valid JSONata expression: %v", err)
+			}
+			req.TransformEnabled = new(true)
+			req.TransformExpression = new(expr)
+		}
+	}
+	return want, nil
+}
+
+// filterRules maps the spec's rules to the API's, checking what the schema cannot: the value's type per operator.
+func filterRules(specRules []v1.FilterRule) ([]hookstream.FilterRule, error) {
+	rules := make([]hookstream.FilterRule, 0, len(specRules))
+	for i, r := range specRules {
+		raw := []byte("null")
+		if r.Value != nil && len(r.Value.Raw) > 0 {
+			raw = r.Value.Raw
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, raw); err != nil {
+			return nil, fmt.Errorf("spec.filters[%d].value is not JSON", i)
+		}
+		if want := filterValueKind(string(r.Op)); !want.accepts(compact.Bytes()) {
+			return nil, fmt.Errorf("spec.filters[%d].value must be %s for op %s", i, want, r.Op)
+		}
+		rules = append(rules, hookstream.FilterRule{Field: r.Field, Op: string(r.Op), Value: compact.Bytes()})
+	}
+	return rules, nil
+}
+
+// valueKind is the JSON value an operator takes.
+type valueKind string
+
+const (
+	kindScalar valueKind = "a string, a number, true, false or null"
+	kindString valueKind = "a string"
+	kindNumber valueKind = "a number"
+	kindBool   valueKind = "true or false"
+	kindList   valueKind = "a list"
+)
+
+func filterValueKind(op string) valueKind {
+	switch op {
+	case hookstream.OpContains:
+		return kindString
+	case hookstream.OpGt, hookstream.OpGte, hookstream.OpLt, hookstream.OpLte:
+		return kindNumber
+	case hookstream.OpExists:
+		return kindBool
+	case hookstream.OpIn:
+		return kindList
+	}
+	return kindScalar
+}
+
+// accepts reports whether the compact JSON value is of the kind, by its first byte.
+func (k valueKind) accepts(raw []byte) bool {
+	first := raw[0]
+	isNumber := first == '-' || (first >= '0' && first <= '9')
+	switch k {
+	case kindString:
+		return first == '"'
+	case kindNumber:
+		return isNumber
+	case kindBool:
+		return first == 't' || first == 'f'
+	case kindList:
+		return first == '['
+	}
+	return first != '[' && first != '{'
+}
+
+func (k valueKind) String() string { return string(k) }
+
+// resolveEnds returns the ids of the connection's source and destination: the spec's ids, or the status.id of
+// the referenced objects. An object without an id is waited for; one of another hookstream project (another API
+// key) stalls. apiKey may be nil, when only the ids matter.
+func resolveEnds(c *v1.Connection, get func(into client.Object, name string) error,
+	apiKey func(managed.Object) (string, error)) (sourceID, destinationID string, err error) {
+	sourceID, destinationID = c.Spec.SourceID, c.Spec.DestinationID
+	if ref := c.Spec.SourceRef; ref != nil {
+		src := &v1.Source{}
+		if sourceID, err = referencedID(c, src, ref.Name, get, apiKey, v1.ReasonWaitingForSource); err != nil {
+			return "", "", err
+		}
+	}
+	if ref := c.Spec.DestinationRef; ref != nil {
+		dst := &v1.Destination{}
+		if destinationID, err = referencedID(c, dst, ref.Name, get, apiKey, v1.ReasonWaitingForDestination); err != nil {
+			return "", "", err
+		}
+	}
+	return sourceID, destinationID, nil
+}
+
+// referencedID reads the referenced object into obj and returns its hookstream id.
+func referencedID(c *v1.Connection, obj managed.Object, name string, get func(client.Object, string) error,
+	apiKey func(managed.Object) (string, error), waitReason string) (string, error) {
+	kind := "Source"
+	if _, ok := obj.(*v1.Destination); ok {
+		kind = "Destination"
+	}
+	if err := get(obj, name); err != nil {
+		if apierrors.IsNotFound(err) {
+			return "", managed.Wait(waitReason, "Waiting for %s %q, which does not exist in namespace %q", kind, name, c.Namespace)
+		}
+		return "", err
+	}
+	id := obj.GetManagedStatus().ID
+	switch {
+	case !obj.GetDeletionTimestamp().IsZero():
+		return "", managed.Wait(waitReason, "%s %q is being deleted; the connection is not created or changed until "+
+			"the reference changes", kind, name)
+	case id == "":
+		return "", managed.Wait(waitReason, "Waiting for %s %q to have a hookstream id (it is not Ready yet)", kind, name)
+	}
+	if apiKey != nil {
+		mine, err := apiKey(c)
+		if err != nil {
+			return "", err
+		}
+		theirs, err := apiKey(obj)
+		if err != nil {
+			return "", err
+		}
+		if mine != theirs {
+			return "", managed.Stall(v1.ReasonProjectMismatch, "%s %q uses another hookstream API key than this Connection, "+
+				"so it may be in another project, and a connection links a source and a destination of its own project only: "+
+				"give both the same credentials Secret (spec.credentialsRef)", kind, name)
+		}
+	}
+	return id, nil
+}
+
+// KeyDescription names the natural key for messages.
+func (want *desiredConnection) KeyDescription() string {
+	return fmt.Sprintf("source %s, destination %s and name %q", want.request.SourceID, want.request.DestinationID, want.request.Name)
+}
+
+// SecretMaterial is empty: connections carry no secrets.
+func (*desiredConnection) SecretMaterial() []string { return nil }

@@ -1,0 +1,167 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
+)
+
+const connectionTableName = "orders-to-billing"
+
+func connectionTableObject(change func(*v1.Connection)) *v1.Connection {
+	c := &v1.Connection{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: connectionTableName, Generation: 1, UID: "uid-connection"},
+		Spec: v1.ConnectionSpec{
+			DisplayName: connectionTableName,
+			SourceRef:   &v1.LocalObjectReference{Name: "orders"}, DestinationRef: &v1.LocalObjectReference{Name: "billing"},
+		},
+	}
+	if change != nil {
+		change(c)
+	}
+	return c
+}
+
+// connectionEndsInCluster are the Source and Destination the table's Connection references, with ids.
+func connectionEndsInCluster(sourceID string) []client.Object {
+	src := &v1.Source{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "orders"}}
+	src.Status.ID = sourceID
+	dst := &v1.Destination{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "billing"}}
+	dst.Status.ID = testDestinationID
+	return []client.Object{src, dst}
+}
+
+func connectionTableRow(sourceID string, created time.Time) *hookstream.Connection {
+	return &hookstream.Connection{
+		ID: tableID, SourceID: sourceID, DestinationID: testDestinationID, Name: connectionTableName, Enabled: true,
+		Status: "active", SourceName: new("orders"), DestinationName: new("billing"), CreatedAt: created, UpdatedAt: created,
+	}
+}
+
+func newConnectionKind(_ client.Client, connect func(string) (connectionExternal, error)) managed.Kind[*v1.Connection,
+	*hookstream.Connection, *desiredConnection, *hookstream.ConnectionUpdateRequest] {
+	return &connectionKind{connect: connect}
+}
+
+type connectionCase = branchCase[*v1.Connection, *hookstream.Connection, *desiredConnection, *hookstream.ConnectionUpdateRequest]
+
+// TestConnectionReconcileBranches covers what the Connection kind adds: references resolved to ids, waiting for
+// them, replacing a connection whose ends changed, and the natural key without a slug.
+func TestConnectionReconcileBranches(t *testing.T) {
+	now := time.Now()
+	withStatusID := func(c *v1.Connection) {
+		c.Finalizers = []string{v1.Finalizer}
+		c.Status.ID = tableID
+	}
+	const newSourceID = "0000000000000000000000000000000a"
+	tests := map[string]connectionCase{
+		"create between the referenced ids": {
+			objects: connectionEndsInCluster(testSourceID),
+			fake: fakeConnections{create: func(want *desiredConnection) (*hookstream.Connection, error) {
+				if want.request.SourceID != testSourceID || want.request.DestinationID != testDestinationID {
+					t.Errorf("create between %s and %s", want.request.SourceID, want.request.DestinationID)
+				}
+				return connectionTableRow(testSourceID, now), nil
+			}},
+			calls: []string{"Create " + connectionTableName}, ready: "True", reason: v1.ReasonAvailable, events: []string{"Normal Created"},
+			check: func(t *testing.T, c *v1.Connection) {
+				if c.Status.SourceID != testSourceID || c.Status.DestinationID != testDestinationID || c.Status.State != "active" {
+					t.Errorf("status = %+v", c.Status)
+				}
+			},
+		},
+		"waits for its Source": {
+			objects: connectionEndsInCluster("")[1:],
+			ready:   "False", reason: v1.ReasonWaitingForSource, events: []string{"Normal WaitingForSource"},
+			check: func(t *testing.T, c *v1.Connection) {
+				if meta.IsStatusConditionTrue(c.Status.Conditions, v1.ConditionStalled) {
+					t.Error("waiting for a reference is not stalled")
+				}
+				if c.Status.ObservedGeneration == c.Generation {
+					t.Error("a waiting Connection has not settled its generation")
+				}
+			},
+		},
+		"waits for the Source's id": {
+			objects: connectionEndsInCluster(""),
+			ready:   "False", reason: v1.ReasonWaitingForSource, events: []string{"Normal WaitingForSource"},
+		},
+		"source recreated: the connection is replaced": {
+			object:  withStatusID,
+			objects: connectionEndsInCluster(newSourceID),
+			fake: fakeConnections{
+				get:    func(string) (*hookstream.Connection, error) { return connectionTableRow(testSourceID, now), nil },
+				delete: func(string) error { return nil },
+			},
+			calls: []string{"Get " + tableID, "Delete " + tableID}, ready: "False", reason: v1.ReasonReplacing,
+			events: []string{"Normal Replacing"},
+			check: func(t *testing.T, c *v1.Connection) {
+				if c.Status.ID != "" {
+					t.Errorf("status.id = %q after the replaced connection was deleted", c.Status.ID)
+				}
+			},
+		},
+		"two remote connections with the key": {
+			object: func(c *v1.Connection) {
+				c.Finalizers = []string{v1.Finalizer}
+				c.Annotations = map[string]string{v1.AnnotationCreateRequested: now.UTC().Format(time.RFC3339)}
+			},
+			objects: connectionEndsInCluster(testSourceID),
+			fake: fakeConnections{findByKey: func(string) (*hookstream.Connection, bool, error) {
+				return nil, false, managed.Stall(v1.ReasonAmbiguousRemote, "2 remote connections have the key")
+			}},
+			calls: []string{"FindByKey " + connectionTableName}, ready: "False", reason: v1.ReasonAmbiguousRemote,
+			events: []string{"Warning AmbiguousRemote"},
+		},
+		"drifted filters are reverted": {
+			object: func(c *v1.Connection) {
+				withStatusID(c)
+				c.Spec.Filters = []v1.FilterRule{{Field: "payload.status", Op: "eq", Value: jsonValue(`"paid"`)}}
+			},
+			objects: connectionEndsInCluster(testSourceID),
+			fake: fakeConnections{
+				get: func(string) (*hookstream.Connection, error) { return connectionTableRow(testSourceID, now), nil },
+				update: func(_ string, p *hookstream.ConnectionUpdateRequest) (*hookstream.Connection, error) {
+					row := connectionTableRow(testSourceID, now)
+					row.FilterRules, _ = p.FilterRules.Value()
+					return row, nil
+				},
+			},
+			calls: []string{"Get " + tableID, "Update " + tableID + " filter_rules"}, ready: "True", reason: v1.ReasonAvailable,
+			events: []string{"Normal Updated"},
+		},
+		"delete": {
+			object: func(c *v1.Connection) { withStatusID(c); c.DeletionTimestamp = &metav1.Time{Time: now} },
+			fake:   fakeConnections{delete: func(string) error { return nil }},
+			calls:  []string{"Delete " + tableID}, events: []string{"Normal Deleted"}, gone: true,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			runBranch(t, tc, connectionTableObject(tc.object), newConnectionKind)
+		})
+	}
+}
