@@ -53,8 +53,8 @@ type Observer func(route string, code int, d time.Duration)
 
 // Options configures a Client.
 type Options struct {
-	// BaseURL is the API root; requests go to BaseURL + "/destinations...", "/sources...". Defaults to
-	// DefaultBaseURL.
+	// BaseURL is the API root; requests go to BaseURL + "/destinations...", "/sources...", "/connections...".
+	// Defaults to DefaultBaseURL.
 	BaseURL string
 	// APIKey is sent as X-API-Key. Surrounding whitespace (a trailing newline from a Secret file) is dropped.
 	APIKey string

@@ -18,6 +18,7 @@ package hookstream
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -132,6 +133,92 @@ func TestContractTransportCatchesViolations(t *testing.T) {
 			},
 			call: func(ctx context.Context, c *Client) error {
 				_, err := c.UpdateSource(ctx, "a1", &SourceUpdateRequest{DedupWindowSeconds: Set(0)})
+				return err
+			},
+			wantViolations: true,
+		},
+		"a conforming connection exchange": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusCreated, map[string]any{"connection": documentedConnectionRow(t, "a1")})
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.CreateConnection(ctx, &ConnectionCreateRequest{SourceID: "s1", DestinationID: "d1", Name: "n",
+					FilterRules: paidInvoicesRules()})
+				return err
+			},
+		},
+		"a conforming filtered connection listing": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusOK, map[string]any{
+					"connections": []any{documentedConnectionRow(t, "a1")}, "cursor": nil, "has_more": false,
+				})
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.ListConnections(ctx, ConnectionListOptions{SourceID: "s1", DestinationID: "d1", Status: StatusPaused})
+				return err
+			},
+		},
+		"a connection answer with native filter rules": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				row := documentedConnectionRow(t, "a1")
+				row["filter_rules"] = paidInvoicesRules()
+				writeJSON(w, http.StatusOK, map[string]any{"connection": row})
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.GetConnection(ctx, "a1")
+				return err
+			},
+			wantViolations: true,
+		},
+		"a connection answer without source_name": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				row := documentedConnectionRow(t, "a1")
+				delete(row, "source_name")
+				writeJSON(w, http.StatusOK, map[string]any{"connection": row})
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.GetConnection(ctx, "a1")
+				return err
+			},
+			wantViolations: true,
+		},
+		"a 409 to a connection create": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusConflict, errorEnvelopeBody(http.StatusConflict, "Connection name already exists"))
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.CreateConnection(ctx, &ConnectionCreateRequest{SourceID: "s1", DestinationID: "d1", Name: "n"})
+				return err
+			},
+			wantViolations: true,
+		},
+		"a connection request with an unknown operator": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusBadRequest, errorEnvelopeBody(http.StatusBadRequest, "Invalid body"))
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.CreateConnection(ctx, &ConnectionCreateRequest{SourceID: "s1", DestinationID: "d1", Name: "n",
+					FilterRules: []FilterRule{{Field: "payload.type", Op: "regex", Value: json.RawMessage(`"^a"`)}}})
+				return err
+			},
+			wantViolations: true,
+		},
+		"a connection update the document rejects": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusBadRequest, errorEnvelopeBody(http.StatusBadRequest, "Invalid body"))
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.UpdateConnection(ctx, "a1", &ConnectionUpdateRequest{Status: Set("archived")})
+				return err
+			},
+			wantViolations: true,
+		},
+		"a connection listing by a status the document does not know": {
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusOK, map[string]any{"connections": []any{}, "cursor": nil, "has_more": false})
+			},
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.ListConnections(ctx, ConnectionListOptions{Status: "archived"})
 				return err
 			},
 			wantViolations: true,

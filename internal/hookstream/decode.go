@@ -202,6 +202,48 @@ func normalisedVerificationType(t *string) *string {
 	return &v
 }
 
+// decodeConnection decodes a GET/POST/PATCH answer: {"connection": {...}}.
+func decodeConnection(data []byte) (*Connection, error) {
+	return decodeEnvelope(data, "connection", decodeConnectionRow)
+}
+
+// decodeConnectionRow decodes one connection row. Besides the row encoding it accepts what the contract says the
+// real service may answer: filter_rules as a native array and true/false for the flags. A null source_name or
+// destination_name is a dangling connection, not an error.
+func decodeConnectionRow(fields rawFields) (*Connection, error) {
+	d := &rowDecoder{fields: fields}
+	conn := &Connection{
+		ID:            d.text("id"),
+		OrgID:         d.text("org_id"),
+		EnvID:         d.text("env_id"),
+		SourceID:      d.text("source_id"),
+		DestinationID: d.text("destination_id"),
+		Name:          d.text("name"),
+		Description:   d.optionalText("description"),
+
+		Enabled: d.flag("enabled"),
+		Status:  d.text("status"),
+
+		FilterRules: d.filterRules("filter_rules"),
+
+		TransformEnabled:    d.flag("transform_enabled"),
+		TransformExpression: d.optionalText("transform_expression"),
+
+		EventCount:  d.count("event_count"),
+		LastEventAt: d.optionalTimestamp("last_event_at"),
+
+		SourceName:      d.optionalText("source_name"),
+		DestinationName: d.optionalText("destination_name"),
+
+		CreatedAt: d.timestamp("created_at"),
+		UpdatedAt: d.timestamp("updated_at"),
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return conn, nil
+}
+
 // decodeCircuit decodes {"circuit": {...}}.
 func decodeCircuit(data []byte) (*Circuit, error) {
 	fields, err := unwrap(data, "circuit")
@@ -546,6 +588,59 @@ func (d *rowDecoder) stringList(field string) []string {
 		out = append(out, v)
 	}
 	return out
+}
+
+// filterRules reads the filter_rules column: an array of {"field", "op", "value"} objects encoded in a JSON
+// string, the same array as native JSON, or null (nil). Each value is returned as compact JSON text; members other
+// than the three are ignored, as unknown columns are.
+func (d *rowDecoder) filterRules(field string) []FilterRule {
+	raw, ok := d.optional(field)
+	if !ok {
+		return nil
+	}
+	raw, err := nativeOrEncoded(raw, '[', "array")
+	if err != nil {
+		d.fail(field, err)
+		return nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		d.fail(field, errors.New("expected an array"))
+		return nil
+	}
+	out := make([]FilterRule, 0, len(items))
+	for i, item := range items {
+		members, err := splitObject(item)
+		if err != nil {
+			d.fail(fmt.Sprintf("%s[%d]", field, i), err)
+			return nil
+		}
+		rule := &rowDecoder{fields: members, prefix: fmt.Sprintf("%s%s[%d].", d.prefix, field, i)}
+		r := FilterRule{Field: rule.text("field"), Op: rule.text("op"), Value: rule.jsonValue("value")}
+		if rule.err != nil {
+			if d.err == nil {
+				d.err = rule.err
+			}
+			return nil
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// jsonValue reads a member holding any JSON value, null included (returned as the text null), as compact JSON
+// text.
+func (d *rowDecoder) jsonValue(field string) json.RawMessage {
+	raw, _ := d.value(field)
+	if raw == nil {
+		return nil
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		d.fail(field, errors.New("invalid JSON"))
+		return nil
+	}
+	return compact.Bytes()
 }
 
 // jsonObject reads a column holding any JSON object: encoded in a JSON string, native JSON, or null. It returns

@@ -51,7 +51,7 @@ type ListPage struct {
 
 // ListDestinations returns one page.
 func (c *Client) ListDestinations(ctx context.Context, opts ListOptions) (*ListPage, error) {
-	p, err := destinations.list(ctx, c, opts)
+	p, err := destinations.list(ctx, c, opts, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (c *Client) ListDestinations(ctx context.Context, opts ListOptions) (*ListP
 // AllDestinations walks every page with limit MaxPageSize. It stops at the first error, which it yields with a
 // nil destination. A destination seen on an earlier page is not yielded again, should rows shift between pages.
 func (c *Client) AllDestinations(ctx context.Context) iter.Seq2[*Destination, error] {
-	return destinations.all(ctx, c)
+	return destinations.all(ctx, c, nil)
 }
 
 // CreateDestination creates a destination. A slug already used in the project answers 409 (IsConflict): the

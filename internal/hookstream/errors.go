@@ -38,7 +38,7 @@ var (
 	ErrUnauthorized = errors.New("hookstream: unauthorized")    // 401
 	ErrForbidden    = errors.New("hookstream: forbidden")       // 403, including the plan's resource limits
 	ErrNotFound     = errors.New("hookstream: not found")       // 404, including another project's id
-	ErrConflict     = errors.New("hookstream: conflict")        // 409, a slug already used, or a delete refused
+	ErrConflict     = errors.New("hookstream: conflict")        // 409, a slug or name taken, or a delete refused
 	ErrRateLimited  = errors.New("hookstream: rate limited")    // 429, or a server pause that outlasts the deadline
 	ErrServer       = errors.New("hookstream: server error")    // 5xx
 )
@@ -131,8 +131,8 @@ func (e *WaitError) Is(target error) bool { return target == ErrRateLimited }
 // IsNotFound reports a 404: the resource is gone, or belongs to another project.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
-// IsConflict reports a 409: the slug is already used in the project, or a source or destination that
-// connections reference cannot be deleted.
+// IsConflict reports a 409: the slug is already used in the project, a connection name is taken on a deployment
+// that keeps them unique, or a source or destination that connections reference cannot be deleted.
 func IsConflict(err error) bool { return errors.Is(err, ErrConflict) }
 
 // IsUnauthorized reports a 401: a bad, revoked or missing API key.

@@ -118,3 +118,51 @@ func checkSourceNormalised(t *testing.T, src *Source) {
 		}
 	}
 }
+
+// FuzzDecodeConnection feeds arbitrary bytes to the connection decoders: they must never panic, and must return
+// either a normalised connection or a *DecodeError. Seeds live in testdata/fuzz/FuzzDecodeConnection.
+func FuzzDecodeConnection(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		conn, err := decodeConnection(data)
+		if (conn == nil) == (err == nil) {
+			t.Fatalf("decodeConnection returned %v and %v: want exactly one", conn, err)
+		}
+		if err != nil {
+			if _, ok := errors.AsType[*DecodeError](err); !ok {
+				t.Fatalf("error %T %v, want a *DecodeError", err, err)
+			}
+		} else {
+			checkConnectionNormalised(t, conn)
+		}
+		if page, err := decodePage(data, "connections", decodeConnectionRow); err == nil {
+			for _, conn := range page.Rows {
+				checkConnectionNormalised(t, conn)
+			}
+			if page.HasMore && page.Cursor == "" {
+				t.Fatalf("a page with more to come but no cursor")
+			}
+		}
+	})
+}
+
+func checkConnectionNormalised(t *testing.T, conn *Connection) {
+	t.Helper()
+	for _, ts := range []time.Time{conn.CreatedAt, conn.UpdatedAt} {
+		if ts.Location() != time.UTC {
+			t.Fatalf("time %v is not UTC", ts)
+		}
+	}
+	if conn.LastEventAt != nil && conn.LastEventAt.Location() != time.UTC {
+		t.Fatalf("last_event_at %v is not UTC", conn.LastEventAt)
+	}
+	for i, rule := range conn.FilterRules {
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, rule.Value); err != nil || !bytes.Equal(compact.Bytes(), rule.Value) {
+			t.Fatalf("filter_rules[%d].value is not compact JSON: %q", i, rule.Value)
+		}
+	}
+	// A decoded connection's rules are sent back as they were read, without an encoding error.
+	if _, err := json.Marshal(conn.FilterRules); err != nil {
+		t.Fatalf("the rules do not encode: %v", err)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -72,9 +73,12 @@ func (r *resource[T]) itemPath(route, id, suffix string) (string, error) {
 	return r.path + "/" + url.PathEscape(id) + suffix, nil
 }
 
-// list returns one page.
-func (r *resource[T]) list(ctx context.Context, c *Client, opts ListOptions) (*page[T], error) {
-	resp, err := c.do(ctx, call{method: http.MethodGet, route: r.routeList, path: r.path, query: opts.query()})
+// list returns one page. filter holds the collection's own query parameters (nil when it has none); it is sent
+// beside the paging parameters.
+func (r *resource[T]) list(ctx context.Context, c *Client, opts ListOptions, filter url.Values) (*page[T], error) {
+	query := opts.query()
+	maps.Copy(query, filter)
+	resp, err := c.do(ctx, call{method: http.MethodGet, route: r.routeList, path: r.path, query: query})
 	if err != nil {
 		return nil, err
 	}
@@ -85,10 +89,10 @@ func (r *resource[T]) list(ctx context.Context, c *Client, opts ListOptions) (*p
 	return p, nil
 }
 
-// all walks every page of the collection with limit MaxPageSize; see allPages.
-func (r *resource[T]) all(ctx context.Context, c *Client) iter.Seq2[*T, error] {
+// all walks every page of the collection with limit MaxPageSize, sending filter with every page; see allPages.
+func (r *resource[T]) all(ctx context.Context, c *Client, filter url.Values) iter.Seq2[*T, error] {
 	return allPages(r.routeList, r.id, func(cursor string) (*page[T], error) {
-		return r.list(ctx, c, ListOptions{Cursor: cursor, Limit: MaxPageSize})
+		return r.list(ctx, c, ListOptions{Cursor: cursor, Limit: MaxPageSize}, filter)
 	})
 }
 

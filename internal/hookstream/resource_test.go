@@ -60,6 +60,12 @@ func TestAllPages(t *testing.T) {
 				return idsOf(c.AllSources(ctx), func(s *Source) string { return s.ID })
 			},
 		},
+		"connections": {
+			member: "connections", row: documentedConnectionRow,
+			all: func(ctx context.Context, c *Client) iter.Seq2[string, error] {
+				return idsOf(c.AllConnections(ctx, ConnectionListOptions{}), func(c *Connection) string { return c.ID })
+			},
+		},
 	}
 	// answer is one page, by the cursor it answers; a zero status means 200.
 	type answer struct {

@@ -50,7 +50,7 @@ type SourceListPage struct {
 
 // ListSources returns one page.
 func (c *Client) ListSources(ctx context.Context, opts ListOptions) (*SourceListPage, error) {
-	p, err := sources.list(ctx, c, opts)
+	p, err := sources.list(ctx, c, opts, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (c *Client) ListSources(ctx context.Context, opts ListOptions) (*SourceList
 // AllSources walks every page with limit MaxPageSize. It stops at the first error, which it yields with a nil
 // source. A source seen on an earlier page is not yielded again, should rows shift between pages.
 func (c *Client) AllSources(ctx context.Context) iter.Seq2[*Source, error] {
-	return sources.all(ctx, c)
+	return sources.all(ctx, c, nil)
 }
 
 // CreateSource creates a source. A slug already used in the project answers 409 (IsConflict): the slug is the
