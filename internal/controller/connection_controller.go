@@ -317,4 +317,6 @@ func (h *connectionClient) Update(ctx context.Context, id string, patch *hookstr
 	return h.c.UpdateConnection(ctx, id, patch)
 }
 
-func (h *connectionClient) Delete(ctx context.Context, id string) error { return h.c.DeleteConnection(ctx, id) }
+func (h *connectionClient) Delete(ctx context.Context, id string) error {
+	return h.c.DeleteConnection(ctx, id)
+}

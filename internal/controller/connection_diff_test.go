@@ -96,7 +96,9 @@ func TestConnectionCompareFindsEachField(t *testing.T) {
 		"disabled":     {func(r *hookstream.Connection) { r.Enabled = false }, []string{"enabled"}, []string{"enabled", "status"}},
 		"a rule value": {func(r *hookstream.Connection) { r.FilterRules[0].Value = json.RawMessage(`"refunded"`) }, []string{"filter_rules"}, []string{"filter_rules"}},
 		"a rule gone":  {func(r *hookstream.Connection) { r.FilterRules = r.FilterRules[:2] }, []string{"filter_rules"}, []string{"filter_rules"}},
-		"rules reordered": {func(r *hookstream.Connection) { r.FilterRules[0], r.FilterRules[1] = r.FilterRules[1], r.FilterRules[0] },
+		"rules reordered": {func(r *hookstream.Connection) {
+			r.FilterRules[0], r.FilterRules[1] = r.FilterRules[1], r.FilterRules[0]
+		},
 			[]string{"filter_rules"}, []string{"filter_rules"}},
 		"transform off":    {func(r *hookstream.Connection) { r.TransformEnabled = false }, []string{"transform_enabled"}, []string{"transform_enabled"}},
 		"transform edited": {func(r *hookstream.Connection) { r.TransformExpression = new(`payload`) }, []string{"transform_expression"}, []string{"transform_expression"}},
@@ -202,9 +204,9 @@ func TestResolveEnds(t *testing.T) {
 		reason  string
 		waiting bool
 	}{
-		"both resolved":      {source: source(nil)},
-		"source missing":     {reason: v1.ReasonWaitingForSource, waiting: true},
-		"source without id":  {source: source(func(s *v1.Source) { s.Status.ID = "" }), reason: v1.ReasonWaitingForSource, waiting: true},
+		"both resolved":     {source: source(nil)},
+		"source missing":    {reason: v1.ReasonWaitingForSource, waiting: true},
+		"source without id": {source: source(func(s *v1.Source) { s.Status.ID = "" }), reason: v1.ReasonWaitingForSource, waiting: true},
 		"source being deleted": {source: source(func(s *v1.Source) { s.DeletionTimestamp = &now; s.Finalizers = []string{v1.Finalizer} }),
 			reason: v1.ReasonWaitingForSource, waiting: true},
 		"source of another project": {source: source(func(s *v1.Source) {

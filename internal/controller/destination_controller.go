@@ -62,7 +62,7 @@ type destinationKind struct {
 
 var (
 	_ managed.Kind[*v1.Destination, *hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest] = (*destinationKind)(nil)
-	_ managed.Referenced[*v1.Destination]                                                                  = (*destinationKind)(nil)
+	_ managed.Referenced[*v1.Destination]                                                                    = (*destinationKind)(nil)
 )
 
 // Referrers names the Connections that route to the Destination.

@@ -116,7 +116,16 @@ type sourceKind struct {
 var (
 	_ managed.Kind[*v1.Source, *hookstream.Source, *desiredSource, *hookstream.SourceUpdateRequest] = (*sourceKind)(nil)
 	_ managed.Publisher[*v1.Source]                                                                 = (*sourceKind)(nil)
+	_ managed.Referenced[*v1.Source]                                                                = (*sourceKind)(nil)
 )
+
+// Referrers names the Connections that route from the Source.
+func (k *sourceKind) Referrers(ctx context.Context, s *v1.Source) ([]string, error) {
+	if k.referrers == nil {
+		return nil, nil
+	}
+	return k.referrers(ctx, "Source", s.Namespace, s.Name, s.Status.ID)
+}
 
 func (*sourceKind) Names() managed.Names { return managed.Names{Kind: "Source", Remote: "source"} }
 

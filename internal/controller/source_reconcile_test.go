@@ -267,7 +267,7 @@ func TestSourceReconcileBranches(t *testing.T) {
 				ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "orders-to-billing"},
 				Spec:       v1.ConnectionSpec{SourceRef: &v1.LocalObjectReference{Name: "orders"}, DestinationID: "d1"},
 			}},
-			fake: fakeSources{delete: func(string) error { return apiError(409, "Cannot delete a source that has connections") }},
+			fake:  fakeSources{delete: func(string) error { return apiError(409, "Cannot delete a source that has connections") }},
 			calls: []string{"Delete " + tableID}, ready: "False", reason: v1.ReasonDeleting, events: []string{"Warning InUse"},
 			check: func(t *testing.T, s *v1.Source) {
 				synced := meta.FindStatusCondition(s.Status.Conditions, v1.ConditionSynced)
