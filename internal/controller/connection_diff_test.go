@@ -46,7 +46,7 @@ func fullConnection() *v1.Connection {
 		ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "orders-to-billing"},
 		Spec: v1.ConnectionSpec{
 			DisplayName: "orders to billing", Description: "paid orders only", SourceID: testSourceID,
-			DestinationID: testDestinationID, State: v1.StatePaused, Transform: new(`{"order": payload.id}`),
+			DestinationID: testDestinationID, State: v1.StatePaused, Transform: new(`{"order": id}`),
 			Filters: []v1.FilterRule{
 				{Field: "payload.status", Op: "eq", Value: jsonValue(`"paid"`)},
 				{Field: "payload.total", Op: "gte", Value: jsonValue(`100`)},
@@ -71,7 +71,7 @@ func convergedConnection() *hookstream.Connection {
 			{Field: "payload.total", Op: "gte", Value: json.RawMessage(`100.0`)},
 			{Field: "headers.X-Test", Op: "exists", Value: json.RawMessage(`false`)},
 		},
-		TransformEnabled: true, TransformExpression: new(`{"order": payload.id}`),
+		TransformEnabled: true, TransformExpression: new(`{"order": id}`),
 		SourceName: new("orders"), DestinationName: new("billing"),
 	}
 }
