@@ -20,11 +20,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -36,30 +33,14 @@ import (
 	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
-// bodyReceiver is a webhook receiver that keeps the bodies it got.
-type bodyReceiver struct {
-	*httptest.Server
-	mu     sync.Mutex
-	bodies []string
-}
-
-func newBodyReceiver(t *testing.T) *bodyReceiver {
+func newReceiver(t *testing.T) *harness.Receiver {
 	t.Helper()
-	r := &bodyReceiver{}
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		r.mu.Lock()
-		r.bodies = append(r.bodies, string(body))
-		r.mu.Unlock()
-	}))
+	r, err := harness.StartReceiver()
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(r.Close)
 	return r
-}
-
-func (r *bodyReceiver) received() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.bodies...)
 }
 
 func createConnection(t *testing.T, namespace, name string, spec v1.ConnectionSpec) client.ObjectKey {
@@ -73,7 +54,7 @@ func createConnection(t *testing.T, namespace, name string, spec v1.ConnectionSp
 
 // gatewayRoute creates a GitHub Source, an http Destination pointing at the receiver and a Connection between them
 // with a filter and a transform, and waits for all three to be Ready.
-func gatewayRoute(t *testing.T, ns string, rcv *bodyReceiver) (src *v1.Source, dst *v1.Destination, conn *v1.Connection) {
+func gatewayRoute(t *testing.T, ns string, rcv *harness.Receiver) (src *v1.Source, dst *v1.Destination, conn *v1.Connection) {
 	t.Helper()
 	createSecret(t, ns, "github-signing", map[string]string{"secret": "github-signing-secret-0001"})
 	srcKey := createSource(t, ns, "github", v1.SourceSpec{Template: "github",
@@ -96,7 +77,7 @@ func gatewayRoute(t *testing.T, ns string, rcv *bodyReceiver) (src *v1.Source, d
 func TestConnectionRoutesAWebhook(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	rcv := newBodyReceiver(t)
+	rcv := newReceiver(t)
 	src, dst, conn := gatewayRoute(t, ns, rcv)
 	if conn.Status.SourceID != src.Status.ID || conn.Status.DestinationID != dst.Status.ID {
 		t.Fatalf("connection between %s and %s, want %s and %s", conn.Status.SourceID, conn.Status.DestinationID,
@@ -109,7 +90,7 @@ func TestConnectionRoutesAWebhook(t *testing.T) {
 		}
 	}
 	eventually(t, "the matching webhook delivered, transformed", func() error {
-		got := rcv.received()
+		got := rcv.Bodies()
 		if len(got) != 1 {
 			return fmt.Errorf("receiver got %d bodies: %q", len(got), got)
 		}
@@ -164,7 +145,7 @@ func TestConnectionRoutesAWebhook(t *testing.T) {
 func TestDestinationDeletionWaitsForItsConnection(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	_, dst, conn := gatewayRoute(t, ns, newBodyReceiver(t))
+	_, dst, conn := gatewayRoute(t, ns, newReceiver(t))
 	dstKey := client.ObjectKeyFromObject(dst)
 	if err := k8s.Delete(ctx, dst); err != nil {
 		t.Fatal(err)
@@ -197,7 +178,7 @@ func TestDestinationDeletionWaitsForItsConnection(t *testing.T) {
 func TestConnectionReplacedWhenItsDestinationChanges(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	rcv := newBodyReceiver(t)
+	rcv := newReceiver(t)
 	_, _, conn := gatewayRoute(t, ns, rcv)
 	otherKey := createDestination(t, ns, "archive", v1.DestinationSpec{HTTP: &v1.HTTPDestination{URL: rcv.URL + "/archive"}})
 	other := waitForReadyOf(t, otherKey, &v1.Destination{})

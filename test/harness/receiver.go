@@ -31,6 +31,7 @@ type Receiver struct {
 	srv      *http.Server
 	mu       sync.Mutex
 	requests []*http.Request
+	bodies   []string
 }
 
 // StartReceiver starts a receiver that answers 204 on a free loopback port.
@@ -41,9 +42,10 @@ func StartReceiver() (*Receiver, error) {
 	}
 	r := &Receiver{URL: "http://" + l.Addr().String()}
 	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		_, _ = io.Copy(io.Discard, req.Body)
+		body, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))
 		r.mu.Lock()
 		r.requests = append(r.requests, req)
+		r.bodies = append(r.bodies, string(body))
 		r.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	}), ReadHeaderTimeout: 5 * time.Second}
@@ -59,4 +61,11 @@ func (r *Receiver) Received() []*http.Request {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]*http.Request(nil), r.requests...)
+}
+
+// Bodies returns the bodies of the requests received so far, in order.
+func (r *Receiver) Bodies() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.bodies...)
 }
