@@ -94,10 +94,10 @@ type Server struct {
 	stats    statsRecorder
 	faults   atomic.Pointer[Faults]
 
-	// deliverMu runs one delivery call at a time, so circuit state moves through one breaker at a time.
-	deliverMu sync.Mutex
-	closeOnce sync.Once
-	closeErr  error
+	// destinationLocks holds a *sync.Mutex per destination id: see lockDestination.
+	destinationLocks sync.Map
+	closeOnce        sync.Once
+	closeErr         error
 }
 
 // New opens the store and returns a Server ready to serve.
