@@ -263,6 +263,7 @@ func (s *Server) deliverNext(ctx context.Context, destinationID string) (bool, e
 	if d.attemptsMade == 0 {
 		step.routed = 1
 	}
+	closing := false
 	for d.attemptsMade < retry.maxAttempts {
 		now := s.now()
 		if !r.allowAttempt(now, breaker) {
@@ -274,8 +275,9 @@ func (s *Server) deliverNext(ctx context.Context, destinationID string) (bool, e
 			eventID: d.EventID, attempt: attempt, body: d.body, contentType: derefString(d.ContentType), at: now,
 		})
 		if ctx.Err() != nil {
-			// The server is closing: this attempt did not happen.
-			return false, ctx.Err()
+			// The server is closing: this attempt did not happen; the earlier ones of this turn are kept.
+			closing = true
+			break
 		}
 		r.recordAttempt(now, err == nil, breaker)
 		at := formatTime(now)
@@ -296,8 +298,8 @@ func (s *Server) deliverNext(ctx context.Context, destinationID string) (bool, e
 		}
 	}
 	if len(step.attempts) == 0 && d.attemptsMade < retry.maxAttempts {
-		// Held by the circuit before anything was sent: nothing changed.
-		return false, nil
+		// Held by the circuit, or closing, before anything was sent: nothing changed.
+		return false, ctx.Err()
 	}
 	if len(step.attempts) == 0 {
 		step.routed = 0
@@ -312,6 +314,9 @@ func (s *Server) deliverNext(ctx context.Context, destinationID string) (bool, e
 	// The store may be closing while ctx is already done; the bookkeeping of attempts made must still land.
 	if err := s.store.saveDeliveryStep(context.WithoutCancel(ctx), step); err != nil {
 		return false, err
+	}
+	if closing {
+		return false, ctx.Err()
 	}
 	return d.Status != deliveryQueued, nil
 }
