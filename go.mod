@@ -3,6 +3,7 @@ module github.com/hookstream/hookstream-operator
 go 1.26.0
 
 require (
+	github.com/blues/jsonata-go v1.5.4
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/google/go-cmp v0.7.0
 	github.com/ncruces/go-sqlite3 v0.37.0

@@ -14,8 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Command hookstream-emulator serves the emulated hookstream API (destinations, sources and the public ingest
-// path) on its own, for local development, demos and end-to-end tests.
+// Command hookstream-emulator serves the emulated hookstream API (destinations, sources, connections and the
+// public ingest path, which routes events through connections to destinations) on its own, for local
+// development, demos and end-to-end tests.
 package main
 
 import (

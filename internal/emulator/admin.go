@@ -42,6 +42,15 @@ type eventsEnvelope struct {
 	Events []Event `json:"events"`
 }
 
+type deliveriesEnvelope struct {
+	Deliveries []Delivery `json:"deliveries"`
+}
+
+// waitAnswer is POST /_emulator/deliveries/wait: how many deliveries still wait for their destination.
+type waitAnswer struct {
+	Queued int `json:"queued"`
+}
+
 type projectInfo struct {
 	Project
 	KeyPrefix string `json:"key_prefix"`
@@ -83,6 +92,17 @@ func (s *Server) serveAdmin(w *responseWriter, r *http.Request, requestID, path 
 		default:
 			methodNotAllowed(w, requestID, http.MethodDelete, http.MethodGet, http.MethodPut)
 		}
+	case "/deliveries/wait":
+		if r.Method != http.MethodPost {
+			methodNotAllowed(w, requestID, http.MethodPost)
+			return
+		}
+		queued, err := s.WaitForDeliveries(r.Context())
+		if err != nil {
+			s.writeAdminError(w, requestID, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, waitAnswer{Queued: queued})
 	case "/projects":
 		if r.Method != http.MethodGet {
 			methodNotAllowed(w, requestID, http.MethodGet)
@@ -96,7 +116,8 @@ func (s *Server) serveAdmin(w *responseWriter, r *http.Request, requestID, path 
 	}
 }
 
-// adminRoute is an admin route of one destination or source: /{kind}/{id}, or /{kind}/{id}/{sub}.
+// adminRoute is an admin route of one destination, source or connection: /{kind}/{id}, or
+// /{kind}/{id}/{sub}.
 type adminRoute struct {
 	kind, sub, method string
 	serve             func(s *Server, w *responseWriter, r *http.Request, requestID, id string)
@@ -107,9 +128,11 @@ var adminRoutes = []adminRoute{
 	{kind: "destinations", sub: "deliveries", method: http.MethodPost, serve: (*Server).postDeliveries},
 	{kind: "sources", method: http.MethodGet, serve: (*Server).adminSource},
 	{kind: "sources", sub: "events", method: http.MethodGet, serve: (*Server).adminSourceEvents},
+	{kind: "connections", sub: "deliveries", method: http.MethodGet, serve: (*Server).adminConnectionDeliveries},
 }
 
-// serveAdminResource serves the admin routes of one destination or source, and reports whether the path was one.
+// serveAdminResource serves the admin routes of one destination, source or connection, and reports whether
+// the path was one.
 func (s *Server) serveAdminResource(w *responseWriter, r *http.Request, requestID string, segments []string) bool {
 	if len(segments) < 2 || len(segments) > 3 || segments[1] == "" {
 		return false
@@ -157,6 +180,15 @@ func (s *Server) adminSourceEvents(w *responseWriter, r *http.Request, requestID
 		return
 	}
 	writeJSON(w, http.StatusOK, eventsEnvelope{Events: events})
+}
+
+func (s *Server) adminConnectionDeliveries(w *responseWriter, r *http.Request, requestID, id string) {
+	deliveries, err := s.ConnectionDeliveries(r.Context(), id)
+	if err != nil {
+		s.writeAdminError(w, requestID, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, deliveriesEnvelope{Deliveries: deliveries})
 }
 
 func (s *Server) putFaults(w *responseWriter, r *http.Request, requestID string) {
@@ -211,6 +243,8 @@ func (s *Server) writeAdminError(w http.ResponseWriter, requestID string, err er
 		writeError(w, requestID, http.StatusNotFound, "Destination not found")
 	case errors.Is(err, ErrSourceNotFound):
 		writeError(w, requestID, http.StatusNotFound, "Source not found")
+	case errors.Is(err, ErrConnectionNotFound):
+		writeError(w, requestID, http.StatusNotFound, "Connection not found")
 	case errors.Is(err, ErrInvalidArgument):
 		writeError(w, requestID, http.StatusBadRequest, "Invalid body: "+strings.TrimPrefix(err.Error(), ErrInvalidArgument.Error()+": "))
 	default:

@@ -263,33 +263,46 @@ func TestEveryResponseCarriesHeadersAndEnvelope(t *testing.T) {
 	env := newEnv(t, emulator.Options{MaxDestinations: 1, MaxSources: 1})
 	existing := env.create(keyA, `{"name":"a","slug":"a","url":"https://example.com"}`)
 	source := env.createSource(keyA, `{"name":"s","slug":"s"}`)
+	connection := env.createConnection(keyA, connectionWith(links{source: source, destination: existing}, nil))
+	other, _ := env.server.Project(keyB)
 	tests := map[string]struct {
 		method, path, key, body string
 		wantStatus              int
 		wantError               string
 	}{
-		"list":            {http.MethodGet, "/v1/destinations", keyA, "", 200, ""},
-		"get":             {http.MethodGet, "/v1/destinations/" + existing.ID, keyA, "", 200, ""},
-		"400":             {http.MethodPost, "/v1/destinations", keyA, `{"name":"b"}`, 400, "Invalid body: 'slug' is required"},
-		"401 missing":     {http.MethodGet, "/v1/destinations", "", "", 401, "Invalid API key"},
-		"401 unknown":     {http.MethodGet, "/v1/destinations", "hs_test_nope", "", 401, "Invalid API key"},
-		"403":             {http.MethodPost, "/v1/destinations", keyA, `{"name":"b","slug":"b","url":"https://example.com"}`, 403, "Plan limit reached: 1 destinations"},
-		"404":             {http.MethodGet, "/v1/destinations/0123456789abcdef0123456789abcdef", keyA, "", 404, "Destination not found"},
-		"404 route":       {http.MethodGet, "/v1/widgets", keyA, "", 404, "Not found"},
-		"404 outside v1":  {http.MethodGet, "/v2/destinations", keyA, "", 404, "Not found"},
-		"405":             {http.MethodPut, "/v1/destinations/" + existing.ID, keyA, "{}", 405, "Method not allowed"},
-		"409":             {http.MethodPost, "/v1/destinations", keyA, `{"name":"a","slug":"a","url":"https://example.com"}`, 409, "Destination with slug 'a' already exists"},
-		"413":             {http.MethodPost, "/v1/destinations", keyA, `{"name":"` + string(make([]byte, 1<<20)) + `"}`, 413, "Request body too large: at most 1048576 bytes"},
-		"admin disabled":  {http.MethodGet, "/_emulator/stats", "", "", 404, "Not found"},
-		"trailing slash":  {http.MethodGet, "/v1/destinations/", keyA, "", 404, "Not found"},
-		"circuit reset ∅": {http.MethodGet, "/v1/destinations/" + existing.ID + "/circuit/reset", keyA, "", 405, "Method not allowed"},
-		"source 400":      {http.MethodPatch, "/v1/sources/" + source.ID, keyA, `{}`, 400, "No fields to update"},
-		"source 401":      {http.MethodGet, "/v1/sources", "", "", 401, "Invalid API key"},
-		"source 403":      {http.MethodPost, "/v1/sources", keyA, `{"name":"t","slug":"t"}`, 403, "Plan limit reached: 1 sources"},
-		"source 404":      {http.MethodDelete, "/v1/sources/0123456789abcdef0123456789abcdef", keyA, "", 404, "Source not found"},
-		"source 409":      {http.MethodPost, "/v1/sources", keyA, `{"name":"s","slug":"s"}`, 409, "Source slug already exists"},
-		"ingest 200":      {http.MethodPost, "/v1/ingest/" + source.ID, "", `{}`, 200, ""},
-		"ingest 404":      {http.MethodPost, "/v1/ingest/" + existing.ID, "", `{}`, 404, "Source not found"},
+		"list":                   {http.MethodGet, "/v1/destinations", keyA, "", 200, ""},
+		"get":                    {http.MethodGet, "/v1/destinations/" + existing.ID, keyA, "", 200, ""},
+		"400":                    {http.MethodPost, "/v1/destinations", keyA, `{"name":"b"}`, 400, "Invalid body: 'slug' is required"},
+		"401 missing":            {http.MethodGet, "/v1/destinations", "", "", 401, "Invalid API key"},
+		"401 unknown":            {http.MethodGet, "/v1/destinations", "hs_test_nope", "", 401, "Invalid API key"},
+		"403":                    {http.MethodPost, "/v1/destinations", keyA, `{"name":"b","slug":"b","url":"https://example.com"}`, 403, "Plan limit reached: 1 destinations"},
+		"404":                    {http.MethodGet, "/v1/destinations/0123456789abcdef0123456789abcdef", keyA, "", 404, "Destination not found"},
+		"404 route":              {http.MethodGet, "/v1/widgets", keyA, "", 404, "Not found"},
+		"404 outside v1":         {http.MethodGet, "/v2/destinations", keyA, "", 404, "Not found"},
+		"405":                    {http.MethodPut, "/v1/destinations/" + existing.ID, keyA, "{}", 405, "Method not allowed"},
+		"409":                    {http.MethodPost, "/v1/destinations", keyA, `{"name":"a","slug":"a","url":"https://example.com"}`, 409, "Destination with slug 'a' already exists"},
+		"413":                    {http.MethodPost, "/v1/destinations", keyA, `{"name":"` + string(make([]byte, 1<<20)) + `"}`, 413, "Request body too large: at most 1048576 bytes"},
+		"admin disabled":         {http.MethodGet, "/_emulator/stats", "", "", 404, "Not found"},
+		"trailing slash":         {http.MethodGet, "/v1/destinations/", keyA, "", 404, "Not found"},
+		"circuit reset ∅":        {http.MethodGet, "/v1/destinations/" + existing.ID + "/circuit/reset", keyA, "", 405, "Method not allowed"},
+		"source 400":             {http.MethodPatch, "/v1/sources/" + source.ID, keyA, `{}`, 400, "No fields to update"},
+		"source 401":             {http.MethodGet, "/v1/sources", "", "", 401, "Invalid API key"},
+		"source 403":             {http.MethodPost, "/v1/sources", keyA, `{"name":"t","slug":"t"}`, 403, "Plan limit reached: 1 sources"},
+		"source 404":             {http.MethodDelete, "/v1/sources/0123456789abcdef0123456789abcdef", keyA, "", 404, "Source not found"},
+		"source 409":             {http.MethodPost, "/v1/sources", keyA, `{"name":"s","slug":"s"}`, 409, "Source slug already exists"},
+		"source 409 in use":      {http.MethodDelete, "/v1/sources/" + source.ID, keyA, "", 409, "Cannot delete a source that has connections"},
+		"destination 409 in use": {http.MethodDelete, "/v1/destinations/" + existing.ID, keyA, "", 409, "Cannot delete a destination that has connections"},
+		"connection list":        {http.MethodGet, "/v1/connections?source_id=" + source.ID, keyA, "", 200, ""},
+		"connection get":         {http.MethodGet, "/v1/connections/" + connection.ID, keyA, "", 200, ""},
+		"connection 400":         {http.MethodPatch, "/v1/connections/" + connection.ID, keyA, `{"source_id":"x"}`, 400, "Invalid body: 'source_id' cannot be changed"},
+		"connection 401":         {http.MethodPost, "/v1/connections", "", connectionWith(links{source: source, destination: existing}, nil), 401, "Invalid API key"},
+		"connection 403":         {http.MethodPost, "/v1/connections", keyA, connectionWith(links{source: source, destination: existing}, map[string]any{"org_id": other.OrgID}), 403, "Forbidden"},
+		"connection 404":         {http.MethodGet, "/v1/connections/" + source.ID, keyA, "", 404, "Connection not found"},
+		"connection 404 links":   {http.MethodPost, "/v1/connections", keyA, connectionWith(links{source: source, destination: emulator.Destination{ID: source.ID}}, nil), 404, "Source or destination not found"},
+		"connection 405":         {http.MethodPut, "/v1/connections/" + connection.ID, keyA, "{}", 405, "Method not allowed"},
+		"connection 413":         {http.MethodPatch, "/v1/connections/" + connection.ID, keyA, `{"name":"` + string(make([]byte, 1<<20)) + `"}`, 413, "Request body too large: at most 1048576 bytes"},
+		"ingest 200":             {http.MethodPost, "/v1/ingest/" + source.ID, "", `{}`, 200, ""},
+		"ingest 404":             {http.MethodPost, "/v1/ingest/" + existing.ID, "", `{}`, 404, "Source not found"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

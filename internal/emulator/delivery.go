@@ -17,13 +17,14 @@ limitations under the License.
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
+	"sync"
 	"time"
 )
 
@@ -198,8 +199,8 @@ func (s *Server) Deliver(ctx context.Context, id string, count int) (DeliveryRes
 	if count < 1 || count > maxDeliveryCount {
 		return DeliveryResult{}, fmt.Errorf("%w: count must be between 1 and %d, got %d", ErrInvalidArgument, maxDeliveryCount, count)
 	}
-	s.deliverMu.Lock()
-	defer s.deliverMu.Unlock()
+	unlock := s.lockDestination(id)
+	defer unlock()
 
 	r, err := s.store.lookup(ctx, "", id)
 	if err != nil {
@@ -247,9 +248,10 @@ func (s *Server) Deliver(ctx context.Context, id string, count int) (DeliveryRes
 	return result, deliverErr
 }
 
-// deliverEvent sends one event with its retries and returns the time of its last attempt, if any.
+// deliverEvent sends one made-up event with its retries and returns the time of its last attempt, if any.
+// Its id has the form of a stored event's, 32 hex digits.
 func (s *Server) deliverEvent(ctx context.Context, r *record, retry retryPolicy, breaker breakerPolicy, seq int, result *DeliveryResult) *string {
-	eventID := "evt_" + randomHex(12)
+	eventID := randomHex(16)
 	var lastAttemptAt *string
 	for attempt := 1; attempt <= retry.maxAttempts; attempt++ {
 		now := s.now()
@@ -271,7 +273,15 @@ func (s *Server) deliverEvent(ctx context.Context, r *record, retry retryPolicy,
 		at := formatTime(now)
 		lastAttemptAt = &at
 
-		err := s.send(ctx, &r.Destination, eventID, attempt, seq, now)
+		body := encodeJSON(map[string]any{
+			"id":         eventID,
+			"type":       "emulator.delivery",
+			"created_at": formatTime(now),
+			"data":       map[string]any{"destination_id": r.ID, "sequence": seq},
+		})
+		_, err := s.send(ctx, &r.Destination, outbound{
+			eventID: eventID, attempt: attempt, body: []byte(body), contentType: "application/json", at: now,
+		})
 		r.recordAttempt(now, err == nil, breaker)
 		if err == nil {
 			result.Succeeded++
@@ -290,25 +300,31 @@ const (
 	headerTimestamp       = "X-hookstream-Timestamp"
 )
 
-// send makes one delivery attempt. Only http destinations make a request; the other types have nothing
-// local to talk to and count as delivered.
-func (s *Server) send(ctx context.Context, d *Destination, eventID string, attempt, seq int, now time.Time) error {
+// outbound is one delivery attempt: the event it carries and the body the destination receives.
+type outbound struct {
+	eventID string
+	attempt int
+	body    []byte
+	// contentType is the Content-Type of the body; "" sends none.
+	contentType string
+	at          time.Time
+}
+
+// send makes one delivery attempt and returns the receiver's status code, 0 when none answered. Only http
+// destinations make a request; the other types have nothing local to talk to and count as delivered.
+func (s *Server) send(ctx context.Context, d *Destination, out outbound) (int, error) {
 	if d.Type != typeHTTP {
-		return nil
+		return 0, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(d.TimeoutMS)*time.Millisecond)
 	defer cancel()
-	body := encodeJSON(map[string]any{
-		"id":         eventID,
-		"type":       "emulator.delivery",
-		"created_at": formatTime(now),
-		"data":       map[string]any{"destination_id": d.ID, "sequence": seq},
-	})
-	req, err := http.NewRequestWithContext(ctx, d.Method, d.URL, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, d.Method, d.URL, bytes.NewReader(out.body))
 	if err != nil {
-		return err
+		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if out.contentType != "" {
+		req.Header.Set("Content-Type", out.contentType)
+	}
 	req.Header.Set("User-Agent", "hookstream-emulator")
 	for name, value := range decodeStringMap(d.Headers) {
 		req.Header.Set(name, value)
@@ -323,9 +339,9 @@ func (s *Server) send(ctx context.Context, d *Destination, eventID string, attem
 		req.Header.Set(auth["header"], auth["value"])
 	}
 	for name, value := range map[string]string{
-		headerEventID:         eventID,
-		headerDeliveryAttempt: strconv.Itoa(attempt),
-		headerTimestamp:       strconv.FormatInt(now.Unix(), 10),
+		headerEventID:         out.eventID,
+		headerDeliveryAttempt: strconv.Itoa(out.attempt),
+		headerTimestamp:       strconv.FormatInt(out.at.Unix(), 10),
 	} {
 		req.Header.Del(name)
 		req.Header[name] = []string{value}
@@ -333,12 +349,21 @@ func (s *Server) send(ctx context.Context, d *Destination, eventID string, attem
 
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("HTTP %d", resp.StatusCode)
+		return resp.StatusCode, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
-	return nil
+	return resp.StatusCode, nil
+}
+
+// lockDestination serialises the delivery work of one destination, the admin API's and the scheduler's,
+// so that its circuit moves through one breaker at a time. Deliveries to other destinations go on.
+func (s *Server) lockDestination(id string) (unlock func()) {
+	mu, _ := s.destinationLocks.LoadOrStore(id, &sync.Mutex{})
+	m := mu.(*sync.Mutex)
+	m.Lock()
+	return m.Unlock
 }

@@ -160,7 +160,7 @@ func TestDeliveryRequest(t *testing.T) {
 					t.Errorf("request %d headers (-want +got):\n%s", i, diff)
 				}
 				eventID := req.Header.Get("X-Hookstream-Event-Id")
-				if !strings.HasPrefix(eventID, "evt_") || eventID != req.Body["id"] {
+				if !hexID.MatchString(eventID) || eventID != req.Body["id"] {
 					t.Errorf("request %d: event id header %q, body id %v", i, eventID, req.Body["id"])
 				}
 				data, _ := req.Body["data"].(map[string]any)

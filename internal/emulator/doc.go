@@ -16,8 +16,9 @@ limitations under the License.
 
 /*
 Package emulator is a local implementation of the hookstream REST API, as the OpenAPI document of package
-internal/hookstream/contract describes it: destinations, sources and the public ingest path (connections are
-not emulated yet). It serves the API under /v1 and, when enabled, an admin API under /_emulator. The
+internal/hookstream/contract describes it: destinations, sources, connections and the public ingest path,
+which routes the events it accepts through the connections to the destinations. It serves the API under /v1
+and, when enabled, an admin API under /_emulator. The
 operator's tests, benchmark and demo run against it, so it follows the contract wherever the contract
 speaks, and the choices below where it does not.
 
@@ -87,7 +88,66 @@ verification_secret, project scoping) with these decisions of their own:
     allowlist allows everyone. Objects (source_config, verification_config, json_schema) are stored with sorted
     keys and exact numbers.
   - is_ephemeral is 0, expires_at and request_limit null. Deleting a source deletes the events it received.
-    The delete runs in one store transaction, where the coming "connections reference it: 409" check belongs.
+    A source that connections reference answers 409 "Cannot delete a source that has connections"; a
+    destination likewise, "Cannot delete a destination that has connections". The check and the delete are
+    one store transaction, and a connection create checks its links under the same lock, so no connection is
+    ever left dangling. A missing row answers 404 before the check.
+
+# Connections
+
+Connections follow the same rules (validation order, errors, PATCH, lists, DELETE, project scoping), with
+these decisions of their own:
+  - POST needs source_id, destination_id and name; the checks run body (400), org_id/env_id (403), then the
+    links: a source or destination missing from the key's project answers 404 "Source or destination not
+    found" (paused and disabled ones are fine). There is no 409 and no plan limit; name (1..128) is not
+    unique. PATCH refuses source_id, destination_id, org_id and env_id (400).
+  - enabled defaults to 1 and status to active (PATCH only). On create, transform_enabled defaults to 1 when
+    transform_expression is non-empty; a PATCH changes only what it sends, as for sources.
+    transform_expression (at most 16384 characters) is not compiled when written.
+  - filter_rules: at most 50 rules, each exactly {field, op, value}, checked in that order: field 1..256
+    characters (any text: an unknown field is simply missing at routing), op one of eq, neq, contains, gt,
+    gte, lt, lte, exists, in, and value of the type its op takes (eq/neq a string, number, boolean or null;
+    contains a string; gt/gte/lt/lte a number; exists a boolean; in an array). Stored as sent, keys in that
+    order and numbers exact; [] stays [] and matches everything, as null does.
+  - source_name and destination_name are read from the linked rows at every read; event_count and
+    last_event_at count routed events. Lists filter by source_id, destination_id and status.
+  - DELETE leaves the deliveries the connection queued to run.
+
+# Routing
+
+An event that ingest stores, that is no duplicate, and that arrived at an active source is routed before the
+ingest call answers (a paused source's events are never routed, not on resume either):
+  - Connections of the source with enabled 0, or status paused or disabled, and those whose destination is
+    disabled, route nothing. Every other one whose rules all hold routes the event: fan-out to each of them.
+  - Fields: payload.<dot.path> reads the body parsed as JSON (a key of digits also indexes an array,
+    items.0.sku; payload alone is the whole body; no payload field exists when the body is not JSON);
+    headers.<name> a header, the name case-insensitive, several values joined with ", "; method;
+    content_type (the header as sent); source_ip (the address the IP lists saw). Anything else is missing.
+  - Operators: eq is strict JSON equality ("5" is not 5, 5 is 5.0, numbers compared exactly, arrays and
+    objects item by item) and neq its negation; contains is a substring of a string; gt, gte, lt and lte
+    compare numbers only, without coercion; exists true/false is presence (a JSON null is present); in is eq
+    against any item. A missing field fails every operator but neq and exists false.
+  - A routed event counts in the connection's event_count and last_event_at (the event's time) and gets one
+    delivery. With transform_enabled 1 and a non-empty expression, the JSONata expression
+    (github.com/blues/jsonata-go) gets the body parsed as JSON and must return an object, which is delivered
+    as application/json (compact, sorted keys). Otherwise (it does not compile, fails, returns something
+    else, runs over 2 s, or the body is not JSON) the delivery fails at once with one attempt whose error is
+    "Transform failed: <reason>", never retried, and the destination sees nothing. Functions the expression
+    defines may nest at most 1000 calls deep (jsonata-go has no limit, and endless recursion would crash the
+    process); an expression whose text jparse cannot write back identically runs without that guard.
+    Without a transform the destination gets the body as received, with its Content-Type.
+  - Deliveries are queued in the store, one queue per destination, and delivered in order by a goroutine per
+    destination after the answer, so a slow receiver holds up only its own queue. Each delivery is one
+    event: its attempts carry the stored event's id in X-hookstream-Event-Id and follow the destination's
+    retry policy and breaker as Deliver does (retries back to back, waits not slept). A paused destination
+    holds its queue until a PATCH makes it active; an open circuit holds it until the cooldown lets the next
+    delivery through as the probe; a circuit that opens during an event's retries holds that event, which
+    goes on with its next attempt. The destination's event_count counts each delivery once, at its first
+    attempt. Deleting a destination deletes its deliveries.
+  - A queue held by an open circuit is looked at again when its cooldown ends on the real clock, when a new
+    event is queued, on a PATCH of the destination or a circuit reset, and by Server.WaitForDeliveries (or
+    POST /_emulator/deliveries/wait), which is how tests on a fake clock move it. Queued deliveries survive a
+    restart on the same database file; Close cuts an attempt in flight short without recording it.
 
 # Ingest
 
@@ -130,13 +190,15 @@ stands.
 
 # Deliveries
 
-Deliveries run only through the admin API or Server.Deliver. Each event is routed to one destination:
+Besides routed events (above), the admin API and Server.Deliver send made-up events straight to one
+destination, outside any queue:
   - Only active destinations are routed events; for paused and disabled ones every event is Skipped and
     nothing changes.
   - http destinations get a real request: the destination's method, url, headers and auth (bearer:
     Authorization: Bearer; basic: basic auth; api_key: the configured header), plus
-    X-hookstream-Event-Id (the same for all attempts of an event), X-hookstream-Delivery-Attempt
-    (1-based) and X-hookstream-Timestamp (Unix seconds), with a small JSON body, within timeout_ms.
+    X-hookstream-Event-Id (the same for all attempts of an event; 32 hex digits, the form of stored event
+    ids), X-hookstream-Delivery-Attempt (1-based) and X-hookstream-Timestamp (Unix seconds), with a small
+    JSON body, within timeout_ms.
     Other types have nothing local to talk to and count as delivered.
   - A failure (non-2xx, redirect included, or a network error) is retried per the policy: NULL columns
     mean the platform defaults (enabled, 5 attempts in all, exponential, [30,300,1800,7200,86400] s);
@@ -173,6 +235,8 @@ Errors use the API's envelope.
 	POST   /_emulator/destinations/{id}/deliveries    200 DeliveryResult; body {"count": 1..1000}, empty body = 1
 	GET    /_emulator/sources/{id}                    200 {"source": row with verification_secret unmasked}, any project
 	GET    /_emulator/sources/{id}/events             200 {"events":[Event…]}, oldest first; 404 "Source not found"
+	GET    /_emulator/connections/{id}/deliveries     200 {"deliveries":[Delivery…]}, oldest first; 404 "Connection not found"
+	POST   /_emulator/deliveries/wait                 200 {"queued": n} once no queue is being delivered; see Routing
 
 Faults in JSON (latency and response delay in integer milliseconds). Latency delays a request before it is
 handled; response_delay_ms holds the answer after it was handled, so a client that dies meanwhile never learns
@@ -194,6 +258,14 @@ An Event in JSON (body as text when it is UTF-8, else base64; headers whole, sec
 	 "headers":{"Content-Type":["application/json"]},"body":"{\"n\":1}","body_encoding":"text",
 	 "content_type":"application/json","source_ip":"192.0.2.10","duplicate":false,"duplicate_of":null,
 	 "schema_warnings":null,"paused":false}
+
+A Delivery in JSON (body encoded as an Event's; null, with one failed attempt, when the transform failed;
+status queued, succeeded or failed; response_status null when no receiver answered):
+
+	{"id":"…","event_id":"…","connection_id":"…","destination_id":"…","status":"succeeded",
+	 "body":"{\"n\":1}","body_encoding":"text","content_type":"application/json",
+	 "created_at":"2026-02-28T10:00:00Z","completed_at":"2026-02-28T10:00:00Z",
+	 "attempts":[{"attempt":1,"attempted_at":"2026-02-28T10:00:00Z","succeeded":true,"response_status":200,"error":null}]}
 
 GET /healthz answers 200 {"ok":true} outside the API, for readiness probes.
 */

@@ -40,6 +40,11 @@ const (
 	RouteGetSource         = "GET /sources/{id}"
 	RouteUpdateSource      = "PATCH /sources/{id}"
 	RouteDeleteSource      = "DELETE /sources/{id}"
+	RouteListConnections   = "GET /connections"
+	RouteCreateConnection  = "POST /connections"
+	RouteGetConnection     = "GET /connections/{id}"
+	RouteUpdateConnection  = "PATCH /connections/{id}"
+	RouteDeleteConnection  = "DELETE /connections/{id}"
 	// RouteIngest is the public ingest URL, whatever the method (GET, POST, PUT, PATCH, DELETE).
 	RouteIngest = "ANY /ingest/{source_id}"
 	// RouteUnmatched counts /v1 requests that match no route (404) or no method of their path (405).
@@ -52,6 +57,8 @@ func Routes() []string {
 		RouteListDestinations, RouteCreateDestination, RouteGetDestination, RouteUpdateDestination,
 		RouteDeleteDestination, RouteGetCircuit, RouteResetCircuit,
 		RouteListSources, RouteCreateSource, RouteGetSource, RouteUpdateSource, RouteDeleteSource,
+		RouteListConnections, RouteCreateConnection, RouteGetConnection, RouteUpdateConnection,
+		RouteDeleteConnection,
 		RouteIngest,
 	}
 }
@@ -59,6 +66,7 @@ func Routes() []string {
 var writeRoutes = []string{
 	RouteCreateDestination, RouteUpdateDestination, RouteDeleteDestination, RouteResetCircuit,
 	RouteCreateSource, RouteUpdateSource, RouteDeleteSource,
+	RouteCreateConnection, RouteUpdateConnection, RouteDeleteConnection,
 }
 
 // Stats counts /v1 API requests by route and HTTP status code. Admin (/_emulator/) requests are never
@@ -92,8 +100,9 @@ func (s Stats) Total() int64 {
 }
 
 // Writes returns the requests that change remote configuration, whatever their outcome: POST /destinations,
-// PATCH and DELETE /destinations/{id}, POST /destinations/{id}/circuit/reset, POST /sources, and PATCH and
-// DELETE /sources/{id}. Ingested events are traffic, not configuration: they are not writes.
+// PATCH and DELETE /destinations/{id}, POST /destinations/{id}/circuit/reset, POST /sources, PATCH and
+// DELETE /sources/{id}, POST /connections, and PATCH and DELETE /connections/{id}. Ingested events are
+// traffic, not configuration: they are not writes.
 func (s Stats) Writes() int64 {
 	var n int64
 	for _, route := range writeRoutes {

@@ -200,3 +200,45 @@ func TestConcurrentCreates(t *testing.T) {
 		})
 	}
 }
+
+var connectionFuzzSeeds = []string{
+	`{"source_id":"SOURCE_ID","destination_id":"DESTINATION_ID","name":"a"}`,
+	`{"source_id":"SOURCE_ID","destination_id":"DESTINATION_ID","name":"a","filter_rules":[{"field":"payload.a","op":"in","value":[1,"1",null]}]}`,
+	`{"source_id":"SOURCE_ID","destination_id":"DESTINATION_ID","name":"a","filter_rules":[{"field":"","op":"eq","value":{}}]}`,
+	`{"source_id":"SOURCE_ID","destination_id":"DESTINATION_ID","name":"a","filter_rules":[{"field":"x","op":"gt","value":1e999}]}`,
+	`{"source_id":"SOURCE_ID","destination_id":"DESTINATION_ID","name":"a","filter_rules":[null,[],{"field":"x"}]}`,
+	`{"source_id":"SOURCE_ID","destination_id":"DESTINATION_ID","name":"a","transform_expression":"$f := function($x){$f($x)}"}`,
+	`{"source_id":"DESTINATION_ID","destination_id":"SOURCE_ID","name":"a"}`,
+	`{"source_id":"SOURCE_ID","destination_id":"DESTINATION_ID","name":"a","org_id":"org_x","enabled":null}`,
+}
+
+// FuzzCreateConnectionBody feeds arbitrary bodies to POST /connections, with SOURCE_ID and DESTINATION_ID
+// standing for the ids of a real source and destination: every answer is a 201 with a schema-conform row, or
+// a 4xx with the error envelope; never a 5xx or a panic.
+func FuzzCreateConnectionBody(f *testing.F) {
+	for _, seed := range append(slices.Clone(fuzzSeeds), connectionFuzzSeeds...) {
+		f.Add(seed)
+	}
+	schema := componentSchema(f, "Connection")
+	shared := newEnv(f, emulator.Options{})
+	l := shared.newLinks(keyA, "fuzz")
+	f.Fuzz(func(t *testing.T, input string) {
+		env := shared.with(t)
+		body := strings.NewReplacer("SOURCE_ID", l.source.ID, "DESTINATION_ID", l.destination.ID).Replace(input)
+		res := env.do(http.MethodPost, "/v1/connections", keyA, body)
+		switch res.status {
+		case http.StatusCreated:
+			var envelope map[string]map[string]any
+			decodeStrict(t, res.body, &envelope)
+			checkRowSchema(t, schema, envelope["connection"])
+			id, _ := envelope["connection"]["id"].(string)
+			if del := env.do(http.MethodDelete, "/v1/connections/"+id, keyA, ""); del.status != http.StatusOK {
+				t.Fatalf("deleting the created row: status %d", del.status)
+			}
+		case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusRequestEntityTooLarge:
+			errorOf(t, res)
+		default:
+			t.Fatalf("status %d for body %q: %s", res.status, body, res.body)
+		}
+	})
+}

@@ -198,6 +198,8 @@ func (s *Server) updateDestination(c *call) {
 		s.writeFailure(c, err)
 		return
 	}
+	// A destination that is active again drains what it queued while paused; a new policy applies at once.
+	s.kick(r.ID)
 	writeJSON(c.w, http.StatusOK, destinationEnvelope{Destination: r.masked()})
 }
 
@@ -227,6 +229,7 @@ func (s *Server) resetCircuit(c *call) {
 		s.writeFailure(c, err)
 		return
 	}
+	s.kick(r.ID) // what the open circuit held goes now
 	writeJSON(c.w, http.StatusOK, circuitEnvelope{Circuit: r.circuitView(now)})
 }
 
@@ -270,6 +273,14 @@ func (s *Server) writeFailure(c *call, err error) {
 		writeError(c.w, c.requestID, http.StatusNotFound, "Destination not found")
 	case errors.Is(err, ErrSourceNotFound):
 		writeError(c.w, c.requestID, http.StatusNotFound, "Source not found")
+	case errors.Is(err, ErrConnectionNotFound):
+		writeError(c.w, c.requestID, http.StatusNotFound, "Connection not found")
+	case errors.Is(err, errLinkNotFound):
+		writeError(c.w, c.requestID, http.StatusNotFound, "Source or destination not found")
+	case errors.Is(err, errSourceInUse):
+		writeError(c.w, c.requestID, http.StatusConflict, "Cannot delete a source that has connections")
+	case errors.Is(err, errDestinationInUse):
+		writeError(c.w, c.requestID, http.StatusConflict, "Cannot delete a destination that has connections")
 	case errors.Is(err, errForbidden):
 		writeError(c.w, c.requestID, http.StatusForbidden, "Forbidden")
 	default:

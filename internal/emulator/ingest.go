@@ -84,6 +84,8 @@ func ingestBucket(orgID string) string { return "ingest/" + orgID }
 // ingest serves ANY /ingest/{source_id}. It takes no API key; the checks run in this order: unknown source
 // 404, rate limit 429, disabled 403, IP denylist then allowlist 403, body size 413, signature 401, schema
 // (reject) 422. What passes is stored, a duplicate or a paused source's event included, and answered 200.
+// An original event of an active source is routed before the answer: the connections it passes queue their
+// deliveries, which the scheduler makes afterwards, so that the answer never waits on a receiver.
 func (s *Server) ingest(c *call) {
 	ctx := c.r.Context()
 	now := s.now()
@@ -157,9 +159,20 @@ func (s *Server) ingest(c *call) {
 	if client.IsValid() {
 		ev.SourceIP = client.String()
 	}
-	if err := s.store.recordEvent(ctx, &ev, src.DedupWindowSeconds*1000); err != nil {
+	var routed []deliveryRecord
+	if !ev.Paused {
+		if routed, err = s.planRoutes(ctx, &ev); err != nil {
+			s.internalError(c, err)
+			return
+		}
+	}
+	queuedFor, err := s.store.recordEvent(ctx, &ev, src.DedupWindowSeconds*1000, routed)
+	if err != nil {
 		s.writeFailure(c, err)
 		return
+	}
+	for _, id := range queuedFor {
+		s.kick(id)
 	}
 	writeJSON(c.w, http.StatusOK, ingestAnswer{EventID: ev.ID, SourceID: src.ID})
 }
@@ -251,7 +264,7 @@ func dedupKey(src *Source, header http.Header, body []byte) *string {
 }
 
 // lookupBodyPath reads the value at keys in a JSON body; a key that is a non-negative integer also indexes
-// an array.
+// an array. A null there counts as absent.
 func lookupBodyPath(body []byte, keys []string) (any, bool) {
 	if keys == nil {
 		return nil, false
@@ -262,21 +275,8 @@ func lookupBodyPath(body []byte, keys []string) (any, bool) {
 	if err := dec.Decode(&value); err != nil {
 		return nil, false
 	}
-	for _, key := range keys {
-		switch node := value.(type) {
-		case map[string]any:
-			value = node[key]
-		case []any:
-			i, err := strconv.Atoi(key)
-			if err != nil || i < 0 || i >= len(node) {
-				return nil, false
-			}
-			value = node[i]
-		default:
-			return nil, false
-		}
-	}
-	return value, value != nil
+	value, found := lookupJSONPath(value, keys)
+	return value, found && value != nil
 }
 
 // SourceEvents returns the events a source of any project has accepted, oldest first.

@@ -138,6 +138,13 @@ func TestMatchRoute(t *testing.T) {
 		"ingest without id": {"POST", "/ingest", RouteUnmatched, "", nil},
 		"ingest empty id":   {"POST", "/ingest/", RouteUnmatched, "", nil},
 		"ingest too deep":   {"POST", "/ingest/abc/x", RouteUnmatched, "", nil},
+		"list connections":  {"GET", "/connections", RouteListConnections, "", nil},
+		"create connection": {"POST", "/connections", RouteCreateConnection, "", nil},
+		"get connection":    {"GET", "/connections/abc", RouteGetConnection, "abc", nil},
+		"patch connection":  {"PATCH", "/connections/abc", RouteUpdateConnection, "abc", nil},
+		"delete connection": {"DELETE", "/connections/abc", RouteDeleteConnection, "abc", nil},
+		"put on connection": {"PUT", "/connections", RouteUnmatched, "", []string{"GET", "POST"}},
+		"connection deeper": {"GET", "/connections/abc/deliveries", RouteUnmatched, "", nil},
 		"too deep":          {"GET", "/destinations/abc/circuit/reset/now", RouteUnmatched, "", nil},
 		"root":              {"GET", "", RouteUnmatched, "", nil},
 	}
@@ -152,3 +159,31 @@ func TestMatchRoute(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return new(v) }
+
+// The depth guard rewrites the functions of an expression through its text; an expression whose text does not
+// come back the same (jparse writes some string escapes in Go's syntax) runs as written.
+func TestTransformBodyGuard(t *testing.T) {
+	tests := map[string]struct {
+		expression, want, wantErr string
+	}{
+		"no functions":            {`{"a": n}`, `{"a":1}`, ""},
+		"functions":               {`{"a": $map([n, 2], function($v){$v * 10})}`, `{"a":[10,20]}`, ""},
+		"typed function":          {`{"a": (function($v)<n:n>{$v + 1})(n)}`, `{"a":2}`, ""},
+		"text that cannot return": {`{"s": "\u0001", "a": $map([n], function($v){$v})}`, `{"a":[1],"s":"\u0001"}`, ""},
+		"depth within the limit":  {`($f := function($n){$n = 0 ? 0 : 1 + $f($n - 1)}; {"d": $f(999)})`, `{"d":999}`, ""},
+		"depth over the limit":    {`($f := function($n){$n = 0 ? 0 : 1 + $f($n - 1)}; {"d": $f(1000)})`, "", "functions nested deeper than 1000 calls"},
+		"deep but sequential":     {`{"n": $count($map([1..5000], function($v){$v}))}`, `{"n":5000}`, ""},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := transformBody(tc.expression, []byte(`{"n":1}`))
+			gotErr := ""
+			if err != nil {
+				gotErr = err.Error()
+			}
+			if diff := cmp.Diff([]string{tc.want, tc.wantErr}, []string{string(got), gotErr}); diff != "" {
+				t.Errorf("body, error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -94,8 +94,10 @@ type Server struct {
 	stats    statsRecorder
 	faults   atomic.Pointer[Faults]
 
-	// deliverMu runs one delivery call at a time, so circuit state moves through one breaker at a time.
-	deliverMu sync.Mutex
+	// destinationLocks holds a *sync.Mutex per destination id: see lockDestination.
+	destinationLocks sync.Map
+	// scheduler runs the deliveries routing queues.
+	scheduler scheduler
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -152,12 +154,27 @@ func New(opts Options) (*Server, error) {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
+	s.scheduler.init()
+	// A database file may hold deliveries that were queued when the emulator last stopped.
+	queued, _, err := st.queuedDestinations(context.Background())
+	if err != nil {
+		s.scheduler.stop()
+		_ = st.close()
+		return nil, err
+	}
+	for _, id := range queued {
+		s.kick(id)
+	}
 	return s, nil
 }
 
-// Close releases the store. Requests after Close fail with 500.
+// Close stops the deliveries (an attempt in flight is cut short and made again by the next start on the
+// same database file), then releases the store. Requests after Close fail with 500.
 func (s *Server) Close() error {
-	s.closeOnce.Do(func() { s.closeErr = s.store.close() })
+	s.closeOnce.Do(func() {
+		s.scheduler.stop()
+		s.closeErr = s.store.close()
+	})
 	return s.closeErr
 }
 
@@ -317,6 +334,13 @@ func routesOf(segments []string) map[string]string {
 		return map[string]string{
 			http.MethodGet: RouteGetSource, http.MethodPatch: RouteUpdateSource, http.MethodDelete: RouteDeleteSource,
 		}
+	case segments[0] == "connections" && len(segments) == 1:
+		return map[string]string{http.MethodGet: RouteListConnections, http.MethodPost: RouteCreateConnection}
+	case segments[0] == "connections" && len(segments) == 2:
+		return map[string]string{
+			http.MethodGet: RouteGetConnection, http.MethodPatch: RouteUpdateConnection,
+			http.MethodDelete: RouteDeleteConnection,
+		}
 	case segments[0] == "ingest" && len(segments) == 2:
 		return map[string]string{
 			http.MethodGet: RouteIngest, http.MethodPost: RouteIngest, http.MethodPut: RouteIngest,
@@ -386,6 +410,16 @@ func (s *Server) serveAPI(w *responseWriter, r *http.Request, requestID, path st
 		s.updateSource(c)
 	case RouteDeleteSource:
 		s.deleteSource(c)
+	case RouteListConnections:
+		s.listConnections(c)
+	case RouteCreateConnection:
+		s.createConnection(c)
+	case RouteGetConnection:
+		s.getConnection(c)
+	case RouteUpdateConnection:
+		s.updateConnection(c)
+	case RouteDeleteConnection:
+		s.deleteConnection(c)
 	default:
 		if allow != nil {
 			w.Header().Set("Allow", strings.Join(allow, ", "))

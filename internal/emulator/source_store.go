@@ -240,13 +240,20 @@ func (s *store) modifySource(ctx context.Context, envID, id string, change func(
 	return r, err
 }
 
-// deleteSource removes a source of one project and the events it received, in one transaction. A check
-// that must see the source unreferenced (connections) belongs in this transaction, before the delete,
-// under the same lock.
+// deleteSource removes a source of one project and the events it received, in one transaction. A source
+// that connections reference is refused (errSourceInUse); a connection names a source of its own project
+// only, so a source the project lacks has none and answers ErrSourceNotFound.
 func (s *store) deleteSource(ctx context.Context, envID, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		inUse, err := referenced(ctx, tx, s.conn.sourceReferenced, envID, id)
+		if err != nil {
+			return err
+		}
+		if inUse {
+			return errSourceInUse
+		}
 		res, err := tx.StmtContext(ctx, s.src.remove).ExecContext(ctx, envID, id)
 		if err != nil {
 			return err
@@ -261,12 +268,14 @@ func (s *store) deleteSource(ctx context.Context, envID, id string) error {
 
 // recordEvent stores an event a source accepted. With a dedup key, an earlier original event with the same
 // key received less than window ago makes it a duplicate (DuplicateOf set). Originals add to the source's
-// event_count and move its last_event_at. The source may have been deleted since the caller read it: then
-// nothing is stored and the answer is ErrSourceNotFound.
-func (s *store) recordEvent(ctx context.Context, ev *eventRecord, windowMS int64) error {
+// event_count and move its last_event_at, and get the deliveries routing planned for them (a duplicate gets
+// none); the answer lists the destinations of the queued ones. The source may have been deleted since the
+// caller read it: then nothing is stored and the answer is ErrSourceNotFound.
+func (s *store) recordEvent(ctx context.Context, ev *eventRecord, windowMS int64, routed []deliveryRecord) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	var queuedFor []string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if ev.dedupKey != nil {
 			var original string
 			err := tx.StmtContext(ctx, s.src.findOriginal).QueryRowContext(ctx, ev.SourceID, *ev.dedupKey,
@@ -297,8 +306,13 @@ func (s *store) recordEvent(ctx context.Context, ev *eventRecord, windowMS int64
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return errOr(err, ErrSourceNotFound)
 		}
-		return nil
+		if ev.Duplicate {
+			return nil
+		}
+		queuedFor, err = s.insertRouted(ctx, tx, ev, routed)
+		return err
 	})
+	return queuedFor, err
 }
 
 // sourceEvents lists the events of one source, oldest first.

@@ -24,6 +24,7 @@ import (
 	"math"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -31,8 +32,9 @@ import (
 )
 
 // schemaVersion is stored in PRAGMA user_version so that a database file from an incompatible build is
-// refused instead of misread. Version 2 added sources and events; a version 1 file gains their tables.
-const schemaVersion = 2
+// refused instead of misread. Version 2 added sources and events, version 3 connections and deliveries; an
+// older file gains the tables it lacks.
+const schemaVersion = 3
 
 const schemaSQL = `
 CREATE TABLE IF NOT EXISTS destinations (
@@ -96,7 +98,7 @@ var (
 	errPlanLimit = errors.New("plan limit reached")
 )
 
-// store keeps destinations, sources and the events sources receive in SQLite. All access goes through one
+// store keeps destinations, sources, the events sources receive, connections and their deliveries in SQLite. All access goes through one
 // connection and one mutex: that keeps an in-memory database alive and shared, and makes check-then-write
 // sequences (slug uniqueness, plan limit, duplicates) atomic; transactions only keep multi-row writes whole
 // across a crash.
@@ -108,6 +110,8 @@ type store struct {
 
 	// src holds the statements of sources and the events they receive.
 	src sourceStatements
+	// conn holds the statements of connections and the deliveries they route.
+	conn connectionStatements
 }
 
 // statement is one prepared statement of the store and its SQL.
@@ -153,7 +157,7 @@ func (s *store) init() error {
 	if version > schemaVersion {
 		return fmt.Errorf("emulator: database schema version %d is newer than this emulator's %d", version, schemaVersion)
 	}
-	if _, err := s.db.ExecContext(ctx, schemaSQL+sourceSchemaSQL); err != nil {
+	if _, err := s.db.ExecContext(ctx, schemaSQL+sourceSchemaSQL+connectionSchemaSQL); err != nil {
 		return fmt.Errorf("emulator: creating schema: %w", err)
 	}
 	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
@@ -186,7 +190,7 @@ func (s *store) init() error {
 		{&s.setCircuit, `UPDATE destinations SET circuit_state = ?, circuit_failure_count = ?,
 			circuit_opened_at_ms = ?, circuit_transition_at = ? WHERE id = ?`},
 	}
-	for _, st := range append(statements, s.sourceStatements()...) {
+	for _, st := range slices.Concat(statements, s.sourceStatements(), s.connectionStatements()) {
 		prepared, err := s.db.PrepareContext(ctx, st.sql)
 		if err != nil {
 			return fmt.Errorf("emulator: preparing %q: %w", strings.Fields(st.sql)[0], err)
@@ -279,7 +283,9 @@ type listQuery struct {
 	beforeSeq int64 // 0: from the newest row
 	status    string
 	typ       string
-	limit     int
+	// sourceID and destinationID filter connections; "" matches all.
+	sourceID, destinationID string
+	limit                   int
 }
 
 func (s *store) listPage(ctx context.Context, q listQuery) ([]record, error) {
@@ -325,21 +331,35 @@ func (s *store) modify(ctx context.Context, envID, id string, change func(*recor
 	return r, err
 }
 
+// delete removes a destination of one project, with the deliveries queued or made to it, in one
+// transaction. A destination that connections reference is refused (errDestinationInUse); a connection
+// names a destination of its own project only, so a destination the project lacks has none and answers
+// ErrNotFound.
 func (s *store) delete(ctx context.Context, envID, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	res, err := s.remove.ExecContext(ctx, envID, id)
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		inUse, err := referenced(ctx, tx, s.conn.destinationReferenced, envID, id)
+		if err != nil {
+			return err
+		}
+		if inUse {
+			return errDestinationInUse
+		}
+		res, err := tx.StmtContext(ctx, s.remove).ExecContext(ctx, envID, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errOr(err, ErrNotFound)
+		}
+		for _, stmt := range []*sql.Stmt{s.conn.removeDestinationAttempts, s.conn.removeDestinationDeliveries} {
+			if _, err := tx.StmtContext(ctx, stmt).ExecContext(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // saveCircuit replaces the circuit state of one destination, within one project or, with envID "", any.
