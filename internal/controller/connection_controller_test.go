@@ -156,7 +156,8 @@ func TestDestinationDeletionWaitsForItsConnection(t *testing.T) {
 	if _, err := remote.GetDestination(ctx, dst.Status.ID); err != nil {
 		t.Errorf("the destination went from hookstream while a connection used it: %v", err)
 	}
-	waitForConditionOf(t, client.ObjectKeyFromObject(conn), &v1.Connection{}, v1.ConditionReady, metav1.ConditionFalse,
+	// The remote connection still exists and matches: Ready stays, Synced says what the Connection waits for.
+	waitForConditionOf(t, client.ObjectKeyFromObject(conn), &v1.Connection{}, v1.ConditionSynced, metav1.ConditionFalse,
 		v1.ReasonWaitingForDestination)
 
 	if err := k8s.Delete(ctx, conn); err != nil {
