@@ -489,7 +489,7 @@ func adoptions(procs ...*harness.Process) (lines int, destinations int) {
 	seen := map[string]bool{}
 	for _, p := range procs {
 		for line := range strings.SplitSeq(p.Logs(), "\n") {
-			if !strings.Contains(line, "Found the destination of an unrecorded create") {
+			if !strings.Contains(line, "Found the remote resource of an unrecorded create") {
 				continue
 			}
 			lines++
