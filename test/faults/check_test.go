@@ -35,39 +35,44 @@ import (
 // succeeds, no Destination may report Synced=True for the requested check: the conditions must say that hookstream
 // failed, however often the operator retries.
 func TestRequestedCheckDuringFailures(t *testing.T) {
-	const objects, watch = 4, 5 * time.Second
+	const perKind, watch = 4, 5 * time.Second
 	r := table.start(t, "check requested during 500s")
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "check")
+	runs := runsOf(t, ns, destinations)
 	mgr := s.StartManager(t, emu, ns)
 	hs := emu.Client(t)
 
-	want := map[string]spec{}
-	for _, name := range names("d", objects) {
-		want[name] = specFor(name, 1)
-		must(t, createDestination(ns, name, want[name]))
+	for _, run := range runs {
+		for _, name := range names("d", perKind) {
+			must(t, run.create(name, 1))
+		}
 	}
-	waitConverged(t, ns, want, mgr)
+	waitConverged(t, mgr, runs...)
+	objects := perKind * len(runs)
 
 	var faultCalls int64
 	for incident := 1; incident <= 2; incident++ {
 		request := fmt.Sprintf("check-%d", incident)
 		before := emu.Stats(t)
 		emu.SetFaults(t, emulator.Faults{ErrorRate: 1, ErrorStatus: http.StatusInternalServerError})
-		annotateAll(t, ns, request)
+		annotateAll(t, ns, request, destinations)
 		r.Attempted += objects
 		// For a while every answer is a 500: sample the conditions all along.
 		lied := map[string]string{}
 		for start := time.Now(); time.Since(start) < watch; time.Sleep(100 * time.Millisecond) {
-			items, err := listDestinations(ns)
-			must(t, err)
-			for i := range items {
-				d := &items[i]
-				synced := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionSynced)
-				if d.Status.LastHandledReconcileAt == request && synced != nil && synced.Status == metav1.ConditionTrue {
-					if _, seen := lied[d.Name]; !seen {
-						lied[d.Name] = fmt.Sprintf("%s after %s: lastHandledReconcileAt %q with %s=%s/%s %q", d.Name,
-							time.Since(start).Round(100*time.Millisecond), request, synced.Type, synced.Status, synced.Reason, synced.Message)
+			for _, run := range runs {
+				items, err := listObjects(run.k, ns)
+				must(t, err)
+				for _, obj := range items {
+					st := obj.GetManagedStatus()
+					synced := meta.FindStatusCondition(st.Conditions, v1.ConditionSynced)
+					key := run.k.kind() + " " + obj.GetName()
+					if st.LastHandledReconcileAt == request && synced != nil && synced.Status == metav1.ConditionTrue {
+						if _, seen := lied[key]; !seen {
+							lied[key] = fmt.Sprintf("%s after %s: lastHandledReconcileAt %q with %s=%s/%s %q", key,
+								time.Since(start).Round(100*time.Millisecond), request, synced.Type, synced.Status, synced.Reason, synced.Message)
+						}
 					}
 				}
 			}
@@ -81,13 +86,15 @@ func TestRequestedCheckDuringFailures(t *testing.T) {
 		for _, l := range lied {
 			t.Errorf("incident %d: %s, while hookstream answered every request with 500 (%s)", incident, l, describeStats(during))
 		}
-		waitAll(t, ns, size.recoveryLimit, "Synced after incident "+request, func(d *v1.Destination) error {
-			return hasCondition(d, v1.ConditionSynced, metav1.ConditionTrue, "")
-		})
+		waitAll(t, ns, size.recoveryLimit, "Synced after incident "+request, func(obj object) error {
+			return hasCondition(obj, v1.ConditionSynced, metav1.ConditionTrue, "")
+		}, destinations)
 	}
 	r.FaultCalls = faultCalls
-	tl := compareRemote(t, hs, ns, want, nil)
-	tl.addTo(r)
-	tl.report(t)
+	for _, run := range runs {
+		tl := compareRemote(t, hs, run)
+		tl.addTo(r)
+		tl.report(t)
+	}
 	checkNoPanic(t, mgr)
 }

@@ -197,22 +197,22 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		statuses.text.WriteString(s.MustKubectl(t, "get", "destinations", "-n", ns, "-o", "yaml"))
 	}
 	recordMessages := func() {
-		items, err := listDestinations(ns)
+		items, err := listObjects(destinations, ns)
 		must(t, err)
-		for i := range items {
-			for _, c := range items[i].Status.Conditions {
-				fmt.Fprintf(&messages.text, "%s %s %s: %s\n", items[i].Name, c.Type, c.Reason, c.Message)
+		for _, obj := range items {
+			for _, c := range obj.GetManagedStatus().Conditions {
+				fmt.Fprintf(&messages.text, "%s %s %s: %s\n", obj.GetName(), c.Type, c.Reason, c.Message)
 			}
 		}
 	}
 	allReady := func(what string) {
 		t.Helper()
-		waitAll(t, ns, 60*time.Second, what, func(d *v1.Destination) error {
-			if !readyForGeneration(d) {
-				return fmt.Errorf("not Ready for generation %d (%s)", d.Generation, conditionSummary(d))
+		waitAll(t, ns, 60*time.Second, what, func(obj object) error {
+			if !readyForGeneration(obj) {
+				return fmt.Errorf("not Ready for generation %d (%s)", obj.GetGeneration(), conditionSummary(obj))
 			}
 			return nil
-		})
+		}, destinations)
 	}
 	steps := 0
 
@@ -227,16 +227,17 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	s.Apply(t, ns, secretsManifest(v2Values))
 	steps += 2
 	harnesstest.WaitUntil(t, 60*time.Second, "the rotated secrets in hookstream", func() error {
-		items, err := listDestinations(ns)
+		items, err := listObjects(destinations, ns)
 		if err != nil {
 			return err
 		}
 		stored := ""
-		for i := range items {
-			if items[i].Status.ID == "" {
-				return fmt.Errorf("%s has no id", items[i].Name)
+		for _, obj := range items {
+			id := obj.GetManagedStatus().ID
+			if id == "" {
+				return fmt.Errorf("%s has no id", obj.GetName())
 			}
-			stored += storedRow(t, emu, items[i].Status.ID)
+			stored += storedRow(t, emu, id)
 		}
 		for _, k := range kinds {
 			if !strings.Contains(stored, v2Values[k]) {
@@ -256,7 +257,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		Headers: hookstream.Set(map[string]string{"X-Team": "payments", "X-Signature": drifted}),
 	})
 	must(t, err)
-	annotateAll(t, ns, "drift")
+	annotateAll(t, ns, "drift", destinations)
 	steps++
 	harnesstest.WaitUntil(t, 60*time.Second, "the drift to be reverted", func() error {
 		if row := storedRow(t, emu, bearer.Status.ID); !strings.Contains(row, v2Values["HEADER-SECRET"]) {
@@ -269,31 +270,31 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 
 	// hookstream rejects an update with 400: the spec is marked invalid with hookstream's message.
 	emu.SetFaults(t, emulator.Faults{ErrorRate: 1, ErrorStatus: http.StatusBadRequest, Routes: []string{emulator.RouteUpdateDestination}})
-	patchDisplayName(t, ns, "web-basic", "Basic v2")
+	patchDisplayName(t, destinations, ns, "web-basic", "Basic v2")
 	steps++
-	waitOne(t, ns, "web-basic", func(d *v1.Destination) error {
-		return hasCondition(d, v1.ConditionStalled, metav1.ConditionTrue, v1.ReasonInvalidSpec)
+	waitOne(t, destinations, ns, "web-basic", func(obj object) error {
+		return hasCondition(obj, v1.ConditionStalled, metav1.ConditionTrue, v1.ReasonInvalidSpec)
 	})
 	snapshot()
 	recordMessages()
 	emu.ClearFaults(t)
-	patchDisplayName(t, ns, "web-basic", "Basic v3")
+	patchDisplayName(t, destinations, ns, "web-basic", "Basic v3")
 	steps++
 	allReady("all Destinations Ready after the 400")
 
 	// A wrong API key: 401 on every Destination, until the right key is back.
 	setAPIKey(t, ns, wrongKey)
 	steps++
-	waitAll(t, ns, 60*time.Second, "Unauthorized everywhere", func(d *v1.Destination) error {
-		return hasCondition(d, v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonUnauthorized)
-	})
+	waitAll(t, ns, 60*time.Second, "Unauthorized everywhere", func(obj object) error {
+		return hasCondition(obj, v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonUnauthorized)
+	}, destinations)
 	snapshot()
 	recordMessages()
 	setAPIKey(t, ns, apiKey)
 	steps++
-	waitAll(t, ns, 60*time.Second, "Synced again with the right key", func(d *v1.Destination) error {
-		return hasCondition(d, v1.ConditionSynced, metav1.ConditionTrue, "")
-	})
+	waitAll(t, ns, 60*time.Second, "Synced again with the right key", func(obj object) error {
+		return hasCondition(obj, v1.ConditionSynced, metav1.ConditionTrue, "")
+	}, destinations)
 
 	// hookstream failing with 500, then a 429 storm, each met by a check that every Destination asks for. (An
 	// outage's 503 is the outage scenario's subject.)
@@ -305,44 +306,44 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		{emulator.Faults{ErrorRate: 1, ErrorStatus: http.StatusTooManyRequests}, []string{v1.ReasonRateLimited}},
 	} {
 		emu.SetFaults(t, f.faults)
-		annotateAll(t, ns, f.reasons[0])
+		annotateAll(t, ns, f.reasons[0], destinations)
 		steps++
 		// A retried check may be answered differently within a second: every Destination must have shown the
 		// failure at least once, and each message shown is searched.
 		seen := map[string]bool{}
-		waitAll(t, ns, 60*time.Second, f.reasons[0]+" on every Destination", func(d *v1.Destination) error {
-			c := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionSynced)
-			if c != nil && c.Status == metav1.ConditionFalse && slices.Contains(f.reasons, c.Reason) && !seen[d.Name] {
-				seen[d.Name] = true
-				for _, c := range d.Status.Conditions {
-					fmt.Fprintf(&messages.text, "%s %s %s: %s\n", d.Name, c.Type, c.Reason, c.Message)
+		waitAll(t, ns, 60*time.Second, f.reasons[0]+" on every Destination", func(obj object) error {
+			name, conditions := obj.GetName(), obj.GetManagedStatus().Conditions
+			c := meta.FindStatusCondition(conditions, v1.ConditionSynced)
+			if c != nil && c.Status == metav1.ConditionFalse && slices.Contains(f.reasons, c.Reason) && !seen[name] {
+				seen[name] = true
+				for _, c := range conditions {
+					fmt.Fprintf(&messages.text, "%s %s %s: %s\n", name, c.Type, c.Reason, c.Message)
 				}
 			}
-			if !seen[d.Name] {
-				return fmt.Errorf("has not shown Synced=False/%v yet (%s)", f.reasons, conditionSummary(d))
+			if !seen[name] {
+				return fmt.Errorf("has not shown Synced=False/%v yet (%s)", f.reasons, conditionSummary(obj))
 			}
 			return nil
-		})
+		}, destinations)
 		snapshot()
 		emu.ClearFaults(t)
-		waitAll(t, ns, size.recoveryLimit, "Synced after "+f.reasons[0], func(d *v1.Destination) error {
-			return hasCondition(d, v1.ConditionSynced, metav1.ConditionTrue, "")
-		})
+		waitAll(t, ns, size.recoveryLimit, "Synced after "+f.reasons[0], func(obj object) error {
+			return hasCondition(obj, v1.ConditionSynced, metav1.ConditionTrue, "")
+		}, destinations)
 	}
 	snapshot()
 
 	// Delete everything: hookstream must be empty.
-	items, err := listDestinations(ns)
+	run := newKindRun(t, destinations, ns)
+	items, err := listObjects(destinations, ns)
 	must(t, err)
-	gone := map[string]bool{}
-	for i := range items {
-		gone[items[i].Name] = true
-		must(t, deleteDestination(ns, items[i].Name))
+	for _, obj := range items {
+		must(t, run.delete(obj.GetName()))
 		steps++
 	}
-	waitConverged(t, ns, map[string]spec{}, mgr)
+	waitConverged(t, mgr, run)
 	r.Attempted = steps
-	tl := compareRemote(t, hs, ns, map[string]spec{}, gone)
+	tl := compareRemote(t, hs, run)
 	tl.addTo(r)
 	tl.report(t)
 
@@ -371,22 +372,27 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	checkNoPanic(t, mgr)
 }
 
-func patchDisplayName(t testing.TB, ns, name, value string) {
+func patchDisplayName(t testing.TB, k kindOps, ns, name, value string) {
 	t.Helper()
-	d := &v1.Destination{}
-	must(t, kube.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, d))
-	before := d.DeepCopy()
-	d.Spec.DisplayName = value
-	must(t, kube.Patch(context.Background(), d, client.MergeFrom(before)))
+	obj := k.newObject()
+	must(t, kube.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, obj))
+	before := obj.DeepCopyObject().(object)
+	switch o := obj.(type) {
+	case *v1.Destination:
+		o.Spec.DisplayName = value
+	case *v1.Source:
+		o.Spec.DisplayName = value
+	}
+	must(t, kube.Patch(context.Background(), obj, client.MergeFrom(before)))
 }
 
-func waitOne(t testing.TB, ns, name string, check func(d *v1.Destination) error) {
+func waitOne(t testing.TB, k kindOps, ns, name string, check func(obj object) error) {
 	t.Helper()
-	harnesstest.WaitUntil(t, 60*time.Second, name, func() error {
-		d := &v1.Destination{}
-		if err := kube.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, d); err != nil {
+	harnesstest.WaitUntil(t, 60*time.Second, k.kind()+" "+name, func() error {
+		obj := k.newObject()
+		if err := kube.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, obj); err != nil {
 			return err
 		}
-		return check(d)
+		return check(obj)
 	})
 }
