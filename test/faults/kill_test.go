@@ -111,10 +111,10 @@ func (m *mixedOps) drive() error {
 }
 
 // TestKillDuringMixedOperations SIGKILLs the manager at random moments (every 0.5 to 3 s) while a driver per kind
-// applies a seeded random sequence of creates, spec updates and deletes, and restarts it at once each time.
-// hookstream holds every write answer for 300 ms, so that kills land between a write and the status that records
-// it. Afterwards hookstream must hold exactly the remote resources the objects describe, with their specs. Each
-// kind has its row.
+// applies a seeded random sequence of creates, spec updates and deletes to Destinations and Sources at once, and
+// restarts it at once each time. hookstream holds every write answer for 300 ms, so that kills land between a write
+// and the status that records it. Afterwards hookstream must hold exactly the destinations and sources the objects
+// describe, with their specs. Each kind has its row.
 func TestKillDuringMixedOperations(t *testing.T) {
 	sd := seed(t)
 	t.Logf("seed %d (replay the operation sequence with HOOKSTREAM_FAULTS_SEED=%d)", sd, sd)
@@ -124,7 +124,7 @@ func TestKillDuringMixedOperations(t *testing.T) {
 	hs := emu.Client(t)
 	var drivers []*mixedOps
 	var rows []*result
-	for i, k := range []kindOps{destinations} {
+	for i, k := range allKinds {
 		rows = append(rows, table.start(t, fmt.Sprintf("kill -9 during %d mixed ops (%s)", size.killOps, k.kind())))
 		// Streams 1 and 2 are the Destinations' and the killer's, as before Sources had a driver.
 		stream := uint64(1)

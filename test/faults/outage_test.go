@@ -32,17 +32,18 @@ import (
 	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
-// TestOutageDuringCreatesUpdatesDeletes takes hookstream down (every request answered 503) while objects are
-// created, changed and deleted. While it lasts, each of them must say so in its conditions and the operator's calls
-// must stay within what its exponential backoff allows; afterwards everything converges. Each kind has its row.
+// TestOutageDuringCreatesUpdatesDeletes takes hookstream down (every request answered 503) while Destinations and
+// Sources are created, changed and deleted. While it lasts, each of them must say so in its conditions and the
+// operator's calls must stay within what its exponential backoff allows; afterwards everything converges. Each kind
+// has its row.
 func TestOutageDuringCreatesUpdatesDeletes(t *testing.T) {
 	var rows []*result
-	for _, k := range []kindOps{destinations} {
+	for _, k := range allKinds {
 		rows = append(rows, table.start(t, fmt.Sprintf("hookstream outage %s (%s)", size.outage, k.kind())))
 	}
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "outage")
-	runs := runsOf(t, ns, destinations)
+	runs := runsOf(t, ns, allKinds...)
 	mgr := s.StartManager(t, emu, ns)
 	hs := emu.Client(t)
 
