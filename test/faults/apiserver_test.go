@@ -88,14 +88,15 @@ func restartAPIServer(t testing.TB) (time.Duration, string) {
 }
 
 // TestAPIServerRestartWhileReconciling restarts the kube-apiserver while the manager works through a batch of
-// creates, updates and deletes whose hookstream answers take 300 ms: writes to hookstream succeed while their
-// status cannot be recorded. Everything must converge afterwards, without a second write.
+// creates, updates and deletes of Destinations and Sources whose hookstream answers take 300 ms: writes to
+// hookstream succeed while their status cannot be recorded. Everything must converge afterwards, without a second
+// write.
 func TestAPIServerRestartWhileReconciling(t *testing.T) {
-	r := table.start(t, "kube-apiserver restart")
+	r := table.start(t, "kube-apiserver restart (both kinds)")
 	emu := s.StartEmulator(t)
 	emu.SetFaults(t, emulator.Faults{ResponseDelay: 300 * time.Millisecond, Routes: writeRoutes})
 	ns := s.NewNamespace(t, "apiserver")
-	runs := runsOf(t, ns, destinations)
+	runs := runsOf(t, ns, allKinds...)
 	mgr := s.StartManager(t, emu, ns)
 	hs := emu.Client(t)
 
@@ -141,13 +142,13 @@ func TestAPIServerRestartWhileReconciling(t *testing.T) {
 	downFor, how := restartAPIServer(t)
 	during := harness.StatsSince(emu.Stats(t), atFault)
 	r.FaultCalls = during.Total()
-	r.note("the API server was restarted (%s) after %d of %d creates reached hookstream, and "+
+	r.note("the API server was restarted (%s) after %d of %d creates (Destinations and Sources) reached hookstream, and "+
 		"was unavailable for %s; calls meanwhile: %s", how, posted, all, downFor.Round(100*time.Millisecond), describeStats(during))
 
 	r.Recover = waitConverged(t, mgr, runs...)
 	// The manager's token and the API server's address survived the restart: the manager converged with them, and
 	// kubectl with the same kubeconfig works.
-	if out, err := exec.Command(s.KubectlPath, "--kubeconfig", s.SAKubeconfig, "get", "destinations", "-n", ns).CombinedOutput(); err != nil {
+	if out, err := exec.Command(s.KubectlPath, "--kubeconfig", s.SAKubeconfig, "get", "destinations,sources", "-n", ns).CombinedOutput(); err != nil {
 		t.Errorf("the manager's kubeconfig no longer works after the restart: %v\n%s", err, out)
 	}
 	for _, run := range runs {

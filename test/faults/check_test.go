@@ -30,16 +30,16 @@ import (
 	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
-// TestRequestedCheckDuringFailures asks for a check of every Destination (the reconcile-requested-at annotation)
-// while hookstream answers every request with 500, twice, with a healthy spell in between. As long as no request
-// succeeds, no Destination may report Synced=True for the requested check: the conditions must say that hookstream
-// failed, however often the operator retries.
+// TestRequestedCheckDuringFailures asks for a check of every Destination and Source (the reconcile-requested-at
+// annotation) while hookstream answers every request with 500, twice, with a healthy spell in between. As long as
+// no request succeeds, no object may report Synced=True for the requested check: the conditions must say that
+// hookstream failed, however often the operator retries.
 func TestRequestedCheckDuringFailures(t *testing.T) {
 	const perKind, watch = 4, 5 * time.Second
-	r := table.start(t, "check requested during 500s")
+	r := table.start(t, "check requested during 500s (both kinds)")
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "check")
-	runs := runsOf(t, ns, destinations)
+	runs := runsOf(t, ns, allKinds...)
 	mgr := s.StartManager(t, emu, ns)
 	hs := emu.Client(t)
 
@@ -56,7 +56,7 @@ func TestRequestedCheckDuringFailures(t *testing.T) {
 		request := fmt.Sprintf("check-%d", incident)
 		before := emu.Stats(t)
 		emu.SetFaults(t, emulator.Faults{ErrorRate: 1, ErrorStatus: http.StatusInternalServerError})
-		annotateAll(t, ns, request, destinations)
+		annotateAll(t, ns, request, allKinds...)
 		r.Attempted += objects
 		// For a while every answer is a 500: sample the conditions all along.
 		lied := map[string]string{}
@@ -80,15 +80,15 @@ func TestRequestedCheckDuringFailures(t *testing.T) {
 		during := harness.StatsSince(emu.Stats(t), before)
 		faultCalls += during.Total()
 		emu.ClearFaults(t)
-		r.note("incident %d (%s of 500s, check %q requested on %d Destinations): %d reported Synced=True for the "+
-			"requested check although no request succeeded; calls: %s", incident, watch, request, objects, len(lied),
-			describeStats(during))
+		r.note("incident %d (%s of 500s, check %q requested on %d Destinations and %d Sources): %d reported Synced=True "+
+			"for the requested check although no request succeeded; calls: %s", incident, watch, request, perKind, perKind,
+			len(lied), describeStats(during))
 		for _, l := range lied {
 			t.Errorf("incident %d: %s, while hookstream answered every request with 500 (%s)", incident, l, describeStats(during))
 		}
 		waitAll(t, ns, size.recoveryLimit, "Synced after incident "+request, func(obj object) error {
 			return hasCondition(obj, v1.ConditionSynced, metav1.ConditionTrue, "")
-		}, destinations)
+		}, allKinds...)
 	}
 	r.FaultCalls = faultCalls
 	for _, run := range runs {

@@ -82,19 +82,20 @@ func steadyUsage(t testing.TB, metricsURL string, mgr *harness.Process, port int
 }
 
 // TestSlowAPITimeouts makes every hookstream answer take longer than the manager's --hookstream-timeout while
-// Destinations are created and changed. The calls must time out, the conditions say so, and once hookstream is
-// fast again and everything converged, the manager's goroutines and connections to hookstream must be back at
-// their level before the fault.
+// Destinations and Sources are created and changed. The calls must time out, the conditions say so, and once
+// hookstream is fast again and everything converged, the manager's goroutines and connections to hookstream must be
+// back at their level before the fault.
 func TestSlowAPITimeouts(t *testing.T) {
 	const timeout, latency = time.Second, 3 * time.Second
 	// Each kept-alive connection holds two goroutines (its read and write loops) and the pool keeps up to one per
-	// worker; ten more cover the manager's own short-lived goroutines (timers, event broadcasts, probes).
+	// worker, and each kind's controller has its workers; ten more cover the manager's own short-lived goroutines
+	// (timers, event broadcasts, probes).
 	const workers, goroutineSlack = 4, 10
-	pooled := workers
-	r := table.start(t, fmt.Sprintf("slow API: %s latency, %s timeout, %s", latency, timeout, size.slowFault))
+	pooled := workers * len(allKinds)
+	r := table.start(t, fmt.Sprintf("slow API: %s latency, %s timeout, %s (both kinds)", latency, timeout, size.slowFault))
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "slow")
-	runs := runsOf(t, ns, destinations)
+	runs := runsOf(t, ns, allKinds...)
 	metricsPort := harnesstest.FreePort(t)
 	mgr := s.StartManager(t, emu, ns, "--hookstream-timeout", timeout.String(), "--max-concurrent-reconciles", fmt.Sprint(workers),
 		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort), "--metrics-secure=false")
@@ -146,7 +147,7 @@ func TestSlowAPITimeouts(t *testing.T) {
 			return fmt.Errorf("Synced message %q does not say hookstream did not answer in time", msg)
 		}
 		return nil
-	}, destinations)
+	}, allKinds...)
 	during := harness.StatsSince(emu.Stats(t), before)
 	emu.ClearFaults(t)
 	faultEnd := time.Now()
@@ -199,8 +200,8 @@ func TestSlowAPITimeouts(t *testing.T) {
 		t.Errorf("goroutine leak: %d goroutines after recovery, %d before, at most %d allowed (%d timeouts)",
 			after.goroutines, baseline.goroutines, allowedGoroutines, timedOut)
 	}
-	r.note("leak bounds: connections ≤ before + %d (one idle connection per worker may stay pooled), goroutines ≤ "+
-		"before + %d + 2 per extra pooled connection = %d", pooled, goroutineSlack, allowedGoroutines)
+	r.note("leak bounds: connections ≤ before + %d (one idle connection per worker of each kind's controller may stay "+
+		"pooled), goroutines ≤ before + %d + 2 per extra pooled connection = %d", pooled, goroutineSlack, allowedGoroutines)
 
 	for _, run := range runs {
 		tl := compareRemote(t, hs, run)
