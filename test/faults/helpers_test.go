@@ -370,7 +370,7 @@ func (tl *tally) report(t testing.TB) {
 }
 
 // compareRemote compares hookstream with the run's objects: one remote resource per existing object, carrying its
-// spec and recorded in its status, and none for the deleted ones or anything else of the namespace.
+// spec and recorded in its status, and none for the deleted ones or anything else.
 func compareRemote(t testing.TB, hs *hookstream.Client, run *kindRun) tally {
 	t.Helper()
 	var tl tally
@@ -410,7 +410,7 @@ func compareRemote(t testing.TB, hs *hookstream.Client, run *kindRun) tally {
 		}
 	}
 	for _, slug := range slices.Sorted(maps.Keys(rows)) {
-		if described[slug] || !strings.HasPrefix(slug, ns+"-") {
+		if described[slug] {
 			continue
 		}
 		tl.Orphaned += len(rows[slug])
