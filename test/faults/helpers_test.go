@@ -499,7 +499,7 @@ func checkRepeatedWrites(t testing.TB, r *result, st emulator.Stats, run *kindRu
 // kindStats keeps the counts of one kind's routes.
 func kindStats(st emulator.Stats, k kindOps) emulator.Stats {
 	out := emulator.Stats{Routes: map[string]map[int]int64{}}
-	prefix := strings.TrimPrefix(k.routes().list, "GET ")
+	prefix := k.routes().collection()
 	for route, codes := range st.Routes {
 		if _, path, _ := strings.Cut(route, " "); path == prefix || strings.HasPrefix(path, prefix+"/") {
 			out.Routes[route] = codes
@@ -511,7 +511,7 @@ func kindStats(st emulator.Stats, k kindOps) emulator.Stats {
 // kindOfPath is the kind whose API collection a request path (/v1/sources/...) is in, or nil.
 func kindOfPath(path string) kindOps {
 	for _, k := range allKinds {
-		collection := "/v1" + strings.TrimPrefix(k.routes().list, "GET ")
+		collection := "/v1" + k.routes().collection()
 		if path == collection || strings.HasPrefix(path, collection+"/") {
 			return k
 		}

@@ -19,6 +19,7 @@ package faults
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -55,6 +56,9 @@ type remoteRow struct {
 type routeSet struct{ list, create, get, update, delete string }
 
 func (rs routeSet) writes() []string { return []string{rs.create, rs.update, rs.delete} }
+
+// collection is the path of the kind's API collection, without /v1: "/sources".
+func (rs routeSet) collection() string { return strings.TrimPrefix(rs.list, http.MethodGet+" ") }
 
 // kindOps is what the scenarios need to know of one kind: its objects on the Kubernetes side, its remote
 // resources on hookstream's, and its routes. The drivers and checks of helpers_test.go work on any kind through it.
