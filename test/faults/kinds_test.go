@@ -212,8 +212,7 @@ func (sourceOps) items(l client.ObjectList) []object {
 	return out
 }
 
-// specFor changes the name, the description, the dedup window and the allowlist on every version, and the state
-// on most.
+// specFor changes the name, the description, the state, the dedup window and the allowlist on every version.
 func (sourceOps) specFor(name string, version int) spec {
 	allow := []string{fmt.Sprintf("203.0.113.%d", version%250)}
 	if version%2 == 0 {
