@@ -115,6 +115,10 @@ const (
 	// the remote resource (RFC 3339). While status.id is empty it says that a remote resource with the slug, created after
 	// that time, may be this one's, so it is taken over rather than created twice. Written by the operator.
 	AnnotationCreateRequested = "hookstream.io/create-requested"
+	// AnnotationCreateSecretsHash records, with AnnotationCreateRequested, the keyed hash of the secret values the
+	// create sends (see status.appliedSecretsHash), so that a remote resource found after an unrecorded create is
+	// known to hold them and they are not sent again. Written by the operator.
+	AnnotationCreateSecretsHash = "hookstream.io/create-secrets-hash"
 	// AnnotationPaused set to "true" stops every hookstream call for the object, deletion included, until it is
 	// removed.
 	AnnotationPaused = "hookstream.io/paused"

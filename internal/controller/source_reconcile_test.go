@@ -35,6 +35,8 @@ import (
 	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
+var sourceTableSecretsHash = managed.SecretsHash([]string{fieldVerificationSecret + "=" + sourceTableSecret}, testAPIKey)
+
 const (
 	sourceTableConfigMap = "orders-ingest"
 	sourceTableSecret    = "whsec-orders-signing-secret"
@@ -133,7 +135,7 @@ func TestSourceReconcileBranches(t *testing.T) {
 		s.Finalizers = []string{v1.Finalizer}
 		s.Status.ID = tableID
 		s.Status.IngestURLConfigMap = sourceTableConfigMap
-		s.Status.AppliedSecretsHash = managed.SecretsHash([]string{fieldVerificationSecret + "=" + sourceTableSecret}, testAPIKey)
+		s.Status.AppliedSecretsHash = sourceTableSecretsHash
 	}
 	deleting := func(s *v1.Source) {
 		withStatusID(s)
@@ -149,6 +151,10 @@ func TestSourceReconcileBranches(t *testing.T) {
 			check: func(t *testing.T, s *v1.Source) {
 				if s.Status.IngestURL != wantURL || s.Status.IngestURLConfigMap != sourceTableConfigMap || s.Status.AppliedSecretsHash == "" {
 					t.Errorf("status: ingestURL %q, configMap %q, secrets hash %q", s.Status.IngestURL, s.Status.IngestURLConfigMap,
+						s.Status.AppliedSecretsHash)
+				}
+				if s.Annotations[v1.AnnotationCreateSecretsHash] != s.Status.AppliedSecretsHash {
+					t.Errorf("the create marker's secrets hash %q is not the applied one %q", s.Annotations[v1.AnnotationCreateSecretsHash],
 						s.Status.AppliedSecretsHash)
 				}
 				if s.Status.VerificationType != hookstream.VerificationHMACSHA256 || s.Status.Template != "github" {
@@ -278,6 +284,35 @@ func TestSourceReconcileBranches(t *testing.T) {
 					t.Error("the finalizer went while hookstream still has the source")
 				}
 			},
+		},
+		"unrecorded create found after a crash: the secret it sent is not sent again": {
+			object: func(s *v1.Source) {
+				s.Finalizers = []string{v1.Finalizer}
+				s.Annotations = map[string]string{v1.AnnotationCreateRequested: now.UTC().Format(time.RFC3339),
+					v1.AnnotationCreateSecretsHash: sourceTableSecretsHash}
+			},
+			fake:  fakeSources{findByKey: func(string) (*hookstream.Source, bool, error) { return sourceTableRow(now), true, nil }},
+			calls: []string{"FindByKey " + tableSlug}, ready: "True", reason: v1.ReasonAvailable, events: []string{"Normal Adopted"},
+			check: func(t *testing.T, s *v1.Source) {
+				if s.Status.AppliedSecretsHash != sourceTableSecretsHash {
+					t.Errorf("appliedSecretsHash = %q, want the one the create sent", s.Status.AppliedSecretsHash)
+				}
+			},
+		},
+		"unrecorded create found after a crash, the Secret rotated since": {
+			object: func(s *v1.Source) {
+				s.Finalizers = []string{v1.Finalizer}
+				s.Annotations = map[string]string{v1.AnnotationCreateRequested: now.UTC().Format(time.RFC3339),
+					v1.AnnotationCreateSecretsHash: "hmac-sha256:of-the-secret-before"}
+			},
+			fake: fakeSources{
+				findByKey: func(string) (*hookstream.Source, bool, error) { return sourceTableRow(now), true, nil },
+				update: func(string, *hookstream.SourceUpdateRequest) (*hookstream.Source, error) {
+					return sourceTableRow(now), nil
+				},
+			},
+			calls: []string{"FindByKey " + tableSlug, "Update " + tableID + " verification_secret"},
+			ready: "True", reason: v1.ReasonAvailable, events: []string{"Normal Adopted", "Normal Updated"},
 		},
 		"rotated signing secret is sent again": {
 			object: func(s *v1.Source) { withStatusID(s); s.Status.AppliedSecretsHash = "hmac-sha256:before-rotation" },

@@ -158,22 +158,28 @@ func newKeyLimiter(rps float64, burst int) *keyLimiter {
 // Wait blocks through any server pause, then for a token. When ctx's deadline falls before the wait would end it
 // returns a *WaitError at once, so that the caller can schedule a retry instead of holding a worker.
 func (l *keyLimiter) Wait(ctx context.Context) error {
-	if err := l.waitForPause(ctx); err != nil {
-		return err
-	}
-	reservation := l.bucket.Reserve()
-	if delay := reservation.Delay(); delay > 0 {
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
-			reservation.Cancel()
-			return &WaitError{Wait: delay}
-		}
-		if err := sleep(ctx, delay); err != nil {
-			reservation.Cancel()
+	for {
+		if err := l.waitForPause(ctx); err != nil {
 			return err
 		}
+		reservation := l.bucket.Reserve()
+		if delay := reservation.Delay(); delay > 0 {
+			if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
+				reservation.Cancel()
+				return &WaitError{Wait: delay}
+			}
+			if err := sleep(ctx, delay); err != nil {
+				reservation.Cancel()
+				return err
+			}
+		}
+		if time.Until(l.pauseEnd()) <= 0 {
+			return nil
+		}
+		// A pause started while this caller waited for its token, which is spent. Holding it through the pause
+		// would let every caller the pause held go at the same moment when it ends, beyond the budget; instead
+		// each queues for a new token after the pause.
 	}
-	// A pause may have started while this caller waited for its token.
-	return l.waitForPause(ctx)
 }
 
 func (l *keyLimiter) waitForPause(ctx context.Context) error {

@@ -173,3 +173,49 @@ func TestUnavailableWithoutRetryAfterDoesNotPause(t *testing.T) {
 		t.Errorf("503 with Retry-After 7: pause %v, want 7s", info.RetryAfter)
 	}
 }
+
+// TestPauseDoesNotReleaseHeldCallersAtOnce queues eight callers for tokens on a 20/s key with a burst of 2, then
+// pauses the key for a second the way a 429 with Retry-After: 1 does. When the pause ends they must go through the
+// bucket again, not all at once with the tokens they reserved before it.
+func TestPauseDoesNotReleaseHeldCallersAtOnce(t *testing.T) {
+	l := newKeyLimiter(20, 2)
+	const callers = 8
+	var (
+		mu    sync.Mutex
+		sends []time.Time
+		wg    sync.WaitGroup
+	)
+	for range 2 { // spend the burst: the callers below wait 50 ms apart for their tokens
+		if err := l.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range callers {
+		wg.Go(func() {
+			if err := l.Wait(context.Background()); err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			sends = append(sends, time.Now())
+			mu.Unlock()
+		})
+	}
+	time.Sleep(20 * time.Millisecond)
+	l.Observe(RateLimitInfo{StatusCode: http.StatusTooManyRequests, RetryAfter: time.Second})
+	pauseEnd := l.pauseEnd()
+	wg.Wait()
+	first := 0
+	for _, at := range sends {
+		if at.Before(pauseEnd) {
+			t.Errorf("a caller went %s before the pause ended", pauseEnd.Sub(at))
+		}
+		if at.Before(pauseEnd.Add(100 * time.Millisecond)) {
+			first++
+		}
+	}
+	// The burst (2) plus what 20/s refills in 100 ms (2).
+	if first > 4 {
+		t.Errorf("%d of %d held callers went within 100 ms of the pause's end; the budget allows 4", first, callers)
+	}
+}

@@ -161,7 +161,7 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 	if observeOnly(obj) {
 		return r.reconcileObserve(ctx, obj, *base, want, remote, found, secretsHash)
 	}
-	markedNow, err := r.ensureFinalizer(ctx, obj, *base, !found)
+	markedNow, err := r.ensureFinalizer(ctx, obj, *base, !found, secretsHash)
 	if err != nil {
 		return r.handleError(ctx, obj, "record the finalizer", err)
 	}
@@ -340,7 +340,7 @@ func (r *Reconciler[O, R, D, P]) reconcileObserve(ctx context.Context, obj, base
 	if _, publishes := r.kind.(Publisher[O]); publishes {
 		// Observe never deletes the remote resource, but what the object publishes in the cluster goes with it,
 		// garbage collector or not: the finalizer is what lets the operator remove it.
-		if _, err := r.ensureFinalizer(ctx, obj, base, false); err != nil {
+		if _, err := r.ensureFinalizer(ctx, obj, base, false, ""); err != nil {
 			return r.handleError(ctx, obj, "record the finalizer", err)
 		}
 	}
@@ -399,6 +399,7 @@ func (r *Reconciler[O, R, D, P]) findRemote(ctx context.Context, obj O, apiKey s
 		return remote, false, err
 	}
 	row := r.kind.Row(remote)
+	adoptOwnCreate(obj)
 	logf.FromContext(ctx).Info("Found the remote resource of an unrecorded create", "id", row.ID, "key", row.Key)
 	r.event(obj, corev1.EventTypeNormal, "Adopted", "Adopt", fmt.Sprintf("Found hookstream %s %s (%s), created by an earlier "+
 		"attempt whose result was not recorded; using it instead of creating another.", r.names.Remote, row.ID, row.Key))
@@ -420,6 +421,14 @@ func createRequestedAt(obj Object) *time.Time {
 	return &t
 }
 
+// adoptOwnCreate records, for a remote resource an earlier unrecorded create of this object made, that it holds the
+// secret values that create sent: they are not sent again unless they changed since.
+func adoptOwnCreate(obj Object) {
+	if hash := obj.GetAnnotations()[v1.AnnotationCreateSecretsHash]; hash != "" {
+		obj.GetManagedStatus().AppliedSecretsHash = hash
+	}
+}
+
 // markerClockSkew is how far hookstream's clock may be ahead of the manager's when telling a remote resource
 // created by the marked attempt from one that existed before it.
 const markerClockSkew = 2 * time.Minute
@@ -434,7 +443,8 @@ func createdByMarkedAttempt(obj Object, row Row) bool {
 // ensureFinalizer adds the finalizer and, before a create, the create-requested marker, in one metadata patch with
 // optimistic concurrency: of two writers that raced, one fails here instead of both creating. It reports whether
 // it set the marker, that is whether the coming create is the first attempt.
-func (r *Reconciler[O, R, D, P]) ensureFinalizer(ctx context.Context, obj, base O, creating bool) (markedNow bool, err error) {
+func (r *Reconciler[O, R, D, P]) ensureFinalizer(ctx context.Context, obj, base O, creating bool,
+	secretsHash string) (markedNow bool, err error) {
 	needMarker := creating && createRequestedAt(obj) == nil
 	if controllerutil.ContainsFinalizer(obj, v1.Finalizer) && !needMarker {
 		return false, nil
@@ -443,6 +453,9 @@ func (r *Reconciler[O, R, D, P]) ensureFinalizer(ctx context.Context, obj, base 
 		controllerutil.AddFinalizer(o, v1.Finalizer)
 		if needMarker {
 			metav1.SetMetaDataAnnotation(objectMeta(o), v1.AnnotationCreateRequested, time.Now().UTC().Format(time.RFC3339))
+			if secretsHash != "" {
+				metav1.SetMetaDataAnnotation(objectMeta(o), v1.AnnotationCreateSecretsHash, secretsHash)
+			}
 		}
 	})
 	return needMarker && err == nil, err
@@ -511,6 +524,9 @@ func (r *Reconciler[O, R, D, P]) createOrAdopt(ctx context.Context, obj, base O,
 			"It was left untouched. To take it over, set spec.adoptionPolicy: BySlug (its fields are then changed to "+
 			"match the spec) or spec.adoptID; otherwise choose a free value", want.KeyDescription(), r.names.Remote)
 	}
+	if !firstAttempt && createdByMarkedAttempt(obj, row) {
+		adoptOwnCreate(obj)
+	}
 	log.Info("Adopted existing remote resource", "id", row.ID, "key", row.Key)
 	r.event(obj, corev1.EventTypeNormal, "Adopted", "Adopt", fmt.Sprintf("Took over hookstream %s %s (%s).", r.names.Remote, row.ID, row.Key))
 	r.setObserved(obj, existing)
@@ -522,6 +538,7 @@ func (r *Reconciler[O, R, D, P]) createOrAdopt(ctx context.Context, obj, base O,
 func (r *Reconciler[O, R, D, P]) dropCreateMarker(ctx context.Context, obj, base O) error {
 	return r.patchMetadata(ctx, obj, base, "remove the create marker", false, func(o O) {
 		delete(objectMeta(o).Annotations, v1.AnnotationCreateRequested)
+		delete(objectMeta(o).Annotations, v1.AnnotationCreateSecretsHash)
 	})
 }
 

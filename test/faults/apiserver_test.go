@@ -88,72 +88,77 @@ func restartAPIServer(t testing.TB) (time.Duration, string) {
 }
 
 // TestAPIServerRestartWhileReconciling restarts the kube-apiserver while the manager works through a batch of
-// creates, updates and deletes whose hookstream answers take 300 ms: writes to hookstream succeed while their
-// status cannot be recorded. Everything must converge afterwards, without a second write.
+// creates, updates and deletes of Destinations and Sources whose hookstream answers take 300 ms: writes to
+// hookstream succeed while their status cannot be recorded. Everything must converge afterwards, without a second
+// write.
 func TestAPIServerRestartWhileReconciling(t *testing.T) {
-	r := table.start(t, "kube-apiserver restart")
+	r := table.start(t, "kube-apiserver restart (both kinds)")
 	emu := s.StartEmulator(t)
 	emu.SetFaults(t, emulator.Faults{ResponseDelay: 300 * time.Millisecond, Routes: writeRoutes})
 	ns := s.NewNamespace(t, "apiserver")
+	runs := runsOf(t, ns, allKinds...)
 	mgr := s.StartManager(t, emu, ns)
 	hs := emu.Client(t)
 
 	existing := names("e", size.restartExisting)
 	updated, deleted := existing[:len(existing)/2], existing[len(existing)/2:]
 	created := names("c", size.restartCreates)
-	want := map[string]spec{}
-	for _, name := range existing {
-		want[name] = specFor(name, 1)
-		must(t, createDestination(ns, name, want[name]))
+	for _, run := range runs {
+		for _, name := range existing {
+			must(t, run.create(name, 1))
+		}
+		run.baseline()
 	}
-	waitConverged(t, ns, want, mgr)
+	waitConverged(t, mgr, runs...)
 
 	before := emu.Stats(t)
-	gone := map[string]bool{}
-	for _, name := range created {
-		want[name] = specFor(name, 1)
-		must(t, createDestination(ns, name, want[name]))
+	for _, run := range runs {
+		for _, name := range created {
+			must(t, run.create(name, 1))
+		}
+		for _, name := range updated {
+			must(t, run.update(name, 2))
+		}
+		for _, name := range deleted {
+			must(t, run.delete(name))
+		}
+		r.Attempted += run.made.ops()
 	}
-	for _, name := range updated {
-		want[name] = specFor(name, 2)
-		must(t, updateDestination(ns, name, want[name]))
+	creates := func(st emulator.Stats) (n int64) {
+		for _, run := range runs {
+			n += successes(st, run.k.routes().create)
+		}
+		return n
 	}
-	for _, name := range deleted {
-		delete(want, name)
-		gone[name] = true
-		must(t, deleteDestination(ns, name))
-	}
-	r.Attempted = len(created) + len(updated) + len(deleted)
+	all := len(created) * len(runs)
 	harnesstest.WaitUntil(t, 60*time.Second, "the manager to be part-way through the batch", func() error {
-		if n := successes(harness.StatsSince(emu.Stats(t), before), emulator.RouteCreateDestination); n < int64(max(1, len(created)/4)) {
+		if n := creates(harness.StatsSince(emu.Stats(t), before)); n < int64(max(1, all/4)) {
 			return fmt.Errorf("%d creates so far", n)
 		}
 		return nil
 	})
 	atFault := emu.Stats(t)
-	posted := successes(harness.StatsSince(atFault, before), emulator.RouteCreateDestination)
+	posted := creates(harness.StatsSince(atFault, before))
 	downFor, how := restartAPIServer(t)
 	during := harness.StatsSince(emu.Stats(t), atFault)
 	r.FaultCalls = during.Total()
-	r.note("the API server was restarted (%s) after %d of %d creates reached hookstream, and was unavailable for %s; "+
-		"calls meanwhile: %s", how, posted, len(created), downFor.Round(100*time.Millisecond), describeStats(during))
+	r.note("the API server was restarted (%s) after %d of %d creates (Destinations and Sources) reached hookstream, and "+
+		"was unavailable for %s; calls meanwhile: %s", how, posted, all, downFor.Round(100*time.Millisecond), describeStats(during))
 
-	r.Recover = waitConverged(t, ns, want, mgr)
+	r.Recover = waitConverged(t, mgr, runs...)
 	// The manager's token and the API server's address survived the restart: the manager converged with them, and
 	// kubectl with the same kubeconfig works.
-	if out, err := exec.Command(s.KubectlPath, "--kubeconfig", s.SAKubeconfig, "get", "destinations", "-n", ns).CombinedOutput(); err != nil {
+	if out, err := exec.Command(s.KubectlPath, "--kubeconfig", s.SAKubeconfig, "get", "destinations,sources", "-n", ns).CombinedOutput(); err != nil {
 		t.Errorf("the manager's kubeconfig no longer works after the restart: %v\n%s", err, out)
 	}
-	tl := compareRemote(t, hs, ns, want, gone)
-	tl.addTo(r)
-	tl.report(t)
-	repeated, writes := repeatedWrites(harness.StatsSince(emu.Stats(t), before), len(created), len(updated), len(deleted))
-	r.Duplicated += repeated
-	r.note("%s", writes)
-	if repeated > 0 {
-		t.Errorf("%d repeated remote writes: %s", repeated, writes)
+	for _, run := range runs {
+		tl := compareRemote(t, hs, run)
+		tl.addTo(r)
+		tl.report(t)
+		checkRepeatedWrites(t, r, harness.StatsSince(emu.Stats(t), before), run)
+		lines, adopted := adoptions(run.k, mgr)
+		r.note("%d %ss found their create by slug after its status could not be recorded (%d attempts)", adopted,
+			run.k.kind(), lines)
 	}
-	lines, adopted := adoptions(mgr)
-	r.note("%d Destinations found their create by slug after its status could not be recorded (%d attempts)", adopted, lines)
 	checkNoPanic(t, mgr)
 }

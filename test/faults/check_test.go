@@ -30,44 +30,49 @@ import (
 	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
-// TestRequestedCheckDuringFailures asks for a check of every Destination (the reconcile-requested-at annotation)
-// while hookstream answers every request with 500, twice, with a healthy spell in between. As long as no request
-// succeeds, no Destination may report Synced=True for the requested check: the conditions must say that hookstream
-// failed, however often the operator retries.
+// TestRequestedCheckDuringFailures asks for a check of every Destination and Source (the reconcile-requested-at
+// annotation) while hookstream answers every request with 500, twice, with a healthy spell in between. As long as
+// no request succeeds, no object may report Synced=True for the requested check: the conditions must say that
+// hookstream failed, however often the operator retries.
 func TestRequestedCheckDuringFailures(t *testing.T) {
-	const objects, watch = 4, 5 * time.Second
-	r := table.start(t, "check requested during 500s")
+	const perKind, watch = 4, 5 * time.Second
+	r := table.start(t, "check requested during 500s (both kinds)")
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "check")
+	runs := runsOf(t, ns, allKinds...)
 	mgr := s.StartManager(t, emu, ns)
 	hs := emu.Client(t)
 
-	want := map[string]spec{}
-	for _, name := range names("d", objects) {
-		want[name] = specFor(name, 1)
-		must(t, createDestination(ns, name, want[name]))
+	for _, run := range runs {
+		for _, name := range names("d", perKind) {
+			must(t, run.create(name, 1))
+		}
 	}
-	waitConverged(t, ns, want, mgr)
+	waitConverged(t, mgr, runs...)
+	objects := perKind * len(runs)
 
 	var faultCalls int64
 	for incident := 1; incident <= 2; incident++ {
 		request := fmt.Sprintf("check-%d", incident)
 		before := emu.Stats(t)
 		emu.SetFaults(t, emulator.Faults{ErrorRate: 1, ErrorStatus: http.StatusInternalServerError})
-		annotateAll(t, ns, request)
+		annotateAll(t, ns, request, allKinds...)
 		r.Attempted += objects
 		// For a while every answer is a 500: sample the conditions all along.
 		lied := map[string]string{}
 		for start := time.Now(); time.Since(start) < watch; time.Sleep(100 * time.Millisecond) {
-			items, err := listDestinations(ns)
-			must(t, err)
-			for i := range items {
-				d := &items[i]
-				synced := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionSynced)
-				if d.Status.LastHandledReconcileAt == request && synced != nil && synced.Status == metav1.ConditionTrue {
-					if _, seen := lied[d.Name]; !seen {
-						lied[d.Name] = fmt.Sprintf("%s after %s: lastHandledReconcileAt %q with %s=%s/%s %q", d.Name,
-							time.Since(start).Round(100*time.Millisecond), request, synced.Type, synced.Status, synced.Reason, synced.Message)
+			for _, run := range runs {
+				items, err := listObjects(run.k, ns)
+				must(t, err)
+				for _, obj := range items {
+					st := obj.GetManagedStatus()
+					synced := meta.FindStatusCondition(st.Conditions, v1.ConditionSynced)
+					key := run.k.kind() + " " + obj.GetName()
+					if st.LastHandledReconcileAt == request && synced != nil && synced.Status == metav1.ConditionTrue {
+						if _, seen := lied[key]; !seen {
+							lied[key] = fmt.Sprintf("%s after %s: lastHandledReconcileAt %q with %s=%s/%s %q", key,
+								time.Since(start).Round(100*time.Millisecond), request, synced.Type, synced.Status, synced.Reason, synced.Message)
+						}
 					}
 				}
 			}
@@ -75,19 +80,21 @@ func TestRequestedCheckDuringFailures(t *testing.T) {
 		during := harness.StatsSince(emu.Stats(t), before)
 		faultCalls += during.Total()
 		emu.ClearFaults(t)
-		r.note("incident %d (%s of 500s, check %q requested on %d Destinations): %d reported Synced=True for the "+
-			"requested check although no request succeeded; calls: %s", incident, watch, request, objects, len(lied),
-			describeStats(during))
+		r.note("incident %d (%s of 500s, check %q requested on %d Destinations and %d Sources): %d reported Synced=True "+
+			"for the requested check although no request succeeded; calls: %s", incident, watch, request, perKind, perKind,
+			len(lied), describeStats(during))
 		for _, l := range lied {
 			t.Errorf("incident %d: %s, while hookstream answered every request with 500 (%s)", incident, l, describeStats(during))
 		}
-		waitAll(t, ns, size.recoveryLimit, "Synced after incident "+request, func(d *v1.Destination) error {
-			return hasCondition(d, v1.ConditionSynced, metav1.ConditionTrue, "")
-		})
+		waitAll(t, ns, size.recoveryLimit, "Synced after incident "+request, func(obj object) error {
+			return hasCondition(obj, v1.ConditionSynced, metav1.ConditionTrue, "")
+		}, allKinds...)
 	}
 	r.FaultCalls = faultCalls
-	tl := compareRemote(t, hs, ns, want, nil)
-	tl.addTo(r)
-	tl.report(t)
+	for _, run := range runs {
+		tl := compareRemote(t, hs, run)
+		tl.addTo(r)
+		tl.report(t)
+	}
 	checkNoPanic(t, mgr)
 }

@@ -19,7 +19,6 @@ package faults
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -42,44 +41,11 @@ import (
 	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
 
-// writeRoutes are the routes whose requests change hookstream.
-var writeRoutes = []string{emulator.RouteCreateDestination, emulator.RouteUpdateDestination, emulator.RouteDeleteDestination}
+// writeRoutes are the routes whose requests change hookstream, of every kind.
+var writeRoutes = slices.Concat(destinations.routes().writes(), sources.routes().writes())
 
-// spec is the part of a Destination's spec that the scenarios change and then look for in hookstream.
-type spec struct {
-	DisplayName string
-	URL         string
-	MaxAttempts int32
-}
-
-// specFor is version n of a Destination's spec: every version differs from the previous one in all three fields.
-func specFor(name string, version int) spec {
-	return spec{
-		DisplayName: fmt.Sprintf("%s v%d", name, version),
-		URL:         fmt.Sprintf("https://receiver.example.com/%s/v%d", name, version),
-		MaxAttempts: int32(1 + version%10),
-	}
-}
-
-func (sp spec) applyTo(d *v1.Destination) {
-	d.Spec.DisplayName = sp.DisplayName
-	d.Spec.HTTP = &v1.HTTPDestination{URL: sp.URL}
-	d.Spec.Retry = &v1.RetryPolicy{MaxAttempts: new(sp.MaxAttempts)}
-}
-
-func specOf(d *v1.Destination) spec {
-	sp := spec{DisplayName: d.Spec.DisplayName}
-	if d.Spec.HTTP != nil {
-		sp.URL = d.Spec.HTTP.URL
-	}
-	if d.Spec.Retry != nil && d.Spec.Retry.MaxAttempts != nil {
-		sp.MaxAttempts = *d.Spec.Retry.MaxAttempts
-	}
-	return sp
-}
-
-// slugOf is the explicit slug every scenario sets, so that a remote destination can be traced to its Destination
-// even after the Destination is gone.
+// slugOf is the explicit slug every scenario sets, so that a remote resource can be traced to its object even after
+// the object is gone.
 func slugOf(ns, name string) string { return ns + "-" + name }
 
 func names(prefix string, n int) []string {
@@ -106,12 +72,14 @@ func kubeRetry(f func(ctx context.Context, attempt int) error) error {
 	return err
 }
 
-func createDestination(ns, name string, sp spec) error {
+func createObject(k kindOps, ns, name string, sp spec) error {
 	return kubeRetry(func(ctx context.Context, attempt int) error {
-		d := &v1.Destination{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
-		d.Spec.Slug = slugOf(ns, name)
-		sp.applyTo(d)
-		err := kube.Create(ctx, d)
+		obj := k.newObject()
+		obj.SetNamespace(ns)
+		obj.SetName(name)
+		k.applySpec(obj, sp)
+		setSlug(obj, slugOf(ns, name))
+		err := kube.Create(ctx, obj)
 		if attempt > 0 && apierrors.IsAlreadyExists(err) {
 			// The previous attempt went through; only its answer was lost.
 			return nil
@@ -120,21 +88,35 @@ func createDestination(ns, name string, sp spec) error {
 	})
 }
 
-func updateDestination(ns, name string, sp spec) error {
+func setSlug(obj object, slug string) {
+	switch o := obj.(type) {
+	case *v1.Destination:
+		o.Spec.Slug = slug
+	case *v1.Source:
+		o.Spec.Slug = slug
+	default:
+		panic(fmt.Sprintf("no slug for %T", obj))
+	}
+}
+
+func updateObject(k kindOps, ns, name string, sp spec) error {
 	return kubeRetry(func(ctx context.Context, _ int) error {
-		d := &v1.Destination{}
-		if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, d); err != nil {
+		obj := k.newObject()
+		if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, obj); err != nil {
 			return err
 		}
-		before := d.DeepCopy()
-		sp.applyTo(d)
-		return kube.Patch(ctx, d, client.MergeFrom(before))
+		before := obj.DeepCopyObject().(object)
+		k.applySpec(obj, sp)
+		return kube.Patch(ctx, obj, client.MergeFrom(before))
 	})
 }
 
-func deleteDestination(ns, name string) error {
+func deleteObject(k kindOps, ns, name string) error {
 	return kubeRetry(func(ctx context.Context, attempt int) error {
-		err := kube.Delete(ctx, &v1.Destination{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}})
+		obj := k.newObject()
+		obj.SetNamespace(ns)
+		obj.SetName(name)
+		err := kube.Delete(ctx, obj)
 		if attempt > 0 && apierrors.IsNotFound(err) {
 			return nil
 		}
@@ -142,56 +124,143 @@ func deleteDestination(ns, name string) error {
 	})
 }
 
+func isGone(k kindOps, ns, name string) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, k.newObject())
+	if apierrors.IsNotFound(err) {
+		return true, nil
+	}
+	return false, err
+}
+
 // must fails the test on error.
 var must = harnesstest.Must
 
-func listDestinations(ns string) ([]v1.Destination, error) {
+func listObjects(k kindOps, ns string) ([]object, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	list := &v1.DestinationList{}
+	list := k.newList()
 	if err := kube.List(ctx, list, client.InNamespace(ns)); err != nil {
 		return nil, err
 	}
-	return list.Items, nil
+	return k.items(list), nil
 }
 
-func readyForGeneration(d *v1.Destination) bool {
-	return harness.ReadyForGeneration(d.Generation, d.Status.ObservedGeneration, d.Status.Conditions)
+func readyForGeneration(obj object) bool {
+	st := obj.GetManagedStatus()
+	return harness.ReadyForGeneration(obj.GetGeneration(), st.ObservedGeneration, st.Conditions)
 }
 
-func conditionSummary(d *v1.Destination) string {
+func conditionSummary(obj object) string {
 	var parts []string
-	for _, c := range d.Status.Conditions {
+	for _, c := range obj.GetManagedStatus().Conditions {
 		parts = append(parts, fmt.Sprintf("%s=%s/%s", c.Type, c.Status, c.Reason))
 	}
 	return strings.Join(parts, " ")
 }
 
-// notConverged says why the Destinations of ns do not match want yet, or returns nil: exactly the names of want
-// exist, none is being deleted, each has the wanted spec and is Ready for its generation.
-func notConverged(ns string, want map[string]spec) error {
-	items, err := listDestinations(ns)
+// writes counts the changes a scenario made to one kind's objects, as hookstream should see them: a POST per
+// create, a PATCH per update and per create whose spec hookstream sets partly by update, a DELETE per delete.
+type writes struct{ creates, updates, deletes, createPatches int }
+
+func (w writes) ops() int { return w.creates + w.updates + w.deletes }
+
+// kindRun is what a scenario wants of one kind's objects in its namespace, the changes it made since its
+// baseline, and how convergence went.
+type kindRun struct {
+	k       kindOps
+	ns      string
+	want    map[string]spec
+	deleted map[string]bool
+	made    writes
+	// recover is how long convergence took, once it did; converged says whether it did, and err why not.
+	recover   time.Duration
+	converged bool
+	err       error
+}
+
+func newKindRun(t testing.TB, k kindOps, ns string) *kindRun {
+	t.Helper()
+	k.prepare(t, ns)
+	return &kindRun{k: k, ns: ns, want: map[string]spec{}, deleted: map[string]bool{}}
+}
+
+// runsOf starts a run of every kind in ns.
+func runsOf(t testing.TB, ns string, kinds ...kindOps) []*kindRun {
+	t.Helper()
+	var runs []*kindRun
+	for _, k := range kinds {
+		runs = append(runs, newKindRun(t, k, ns))
+	}
+	return runs
+}
+
+// create creates version n of the object name.
+func (run *kindRun) create(name string, version int) error {
+	sp := run.k.specFor(name, version)
+	if err := createObject(run.k, run.ns, name, sp); err != nil {
+		return err
+	}
+	run.want[name] = sp
+	delete(run.deleted, name)
+	run.made.creates++
+	run.made.createPatches += run.k.createPatches(sp)
+	return nil
+}
+
+// update changes the object name to version n.
+func (run *kindRun) update(name string, version int) error {
+	sp := run.k.specFor(name, version)
+	if err := updateObject(run.k, run.ns, name, sp); err != nil {
+		return err
+	}
+	run.want[name] = sp
+	run.made.updates++
+	return nil
+}
+
+func (run *kindRun) delete(name string) error {
+	if err := deleteObject(run.k, run.ns, name); err != nil {
+		return err
+	}
+	delete(run.want, name)
+	run.deleted[name] = true
+	run.made.deletes++
+	return nil
+}
+
+// baseline forgets the changes made so far: the scenario's fault starts now.
+func (run *kindRun) baseline() {
+	run.made = writes{}
+	clear(run.deleted)
+}
+
+// notConverged says why the run's objects do not match what it wants yet, or returns nil: exactly the wanted
+// names exist, none is being deleted, each has the wanted spec and is Ready for its generation.
+func (run *kindRun) notConverged() error {
+	items, err := listObjects(run.k, run.ns)
 	if err != nil {
 		return err
 	}
 	var problems []string
 	seen := map[string]bool{}
-	for i := range items {
-		d := &items[i]
-		seen[d.Name] = true
-		sp, wanted := want[d.Name]
+	for _, obj := range items {
+		name := obj.GetName()
+		seen[name] = true
+		sp, wanted := run.want[name]
 		switch {
-		case !wanted && !d.DeletionTimestamp.IsZero():
-			problems = append(problems, fmt.Sprintf("%s is still being deleted (%s)", d.Name, conditionSummary(d)))
+		case !wanted && !obj.GetDeletionTimestamp().IsZero():
+			problems = append(problems, fmt.Sprintf("%s is still being deleted (%s)", name, conditionSummary(obj)))
 		case !wanted:
-			problems = append(problems, d.Name+" exists but should not")
-		case specOf(d) != sp:
-			problems = append(problems, fmt.Sprintf("%s has spec %+v, want %+v", d.Name, specOf(d), sp))
-		case !readyForGeneration(d):
-			problems = append(problems, fmt.Sprintf("%s is not Ready for generation %d (%s)", d.Name, d.Generation, conditionSummary(d)))
+			problems = append(problems, name+" exists but should not")
+		case run.k.specOf(obj) != sp:
+			problems = append(problems, fmt.Sprintf("%s has spec %+v, want %+v", name, run.k.specOf(obj), sp))
+		case !readyForGeneration(obj):
+			problems = append(problems, fmt.Sprintf("%s is not Ready for generation %d (%s)", name, obj.GetGeneration(), conditionSummary(obj)))
 		}
 	}
-	for name := range want {
+	for name := range run.want {
 		if !seen[name] {
 			problems = append(problems, name+" is missing")
 		}
@@ -205,30 +274,78 @@ func notConverged(ns string, want map[string]spec) error {
 		more = fmt.Sprintf(" (and %d more)", len(problems)-5)
 		problems = problems[:5]
 	}
-	return errors.New(strings.Join(problems, "; ") + more)
+	return fmt.Errorf("%ss: %s%s", run.k.kind(), strings.Join(problems, "; "), more)
 }
 
-// waitConverged polls until notConverged is nil and returns how long that took; the test fails after
-// size.recoveryLimit, with the tails of the given processes' logs.
-func waitConverged(t testing.TB, ns string, want map[string]spec, procs ...*harness.Process) time.Duration {
-	t.Helper()
+// converge polls the runs together until each has converged, recording how long each took; a run that has not
+// after size.recoveryLimit keeps the reason, with the tail of the process's log.
+func converge(proc *harness.Process, runs ...*kindRun) {
 	start := time.Now()
-	var err error
-	for time.Since(start) < size.recoveryLimit {
-		if err = notConverged(ns, want); err == nil {
-			return time.Since(start)
+	for _, run := range runs {
+		run.converged, run.err = false, nil
+	}
+	for {
+		pending := 0
+		for _, run := range runs {
+			if run.converged {
+				continue
+			}
+			if run.err = run.notConverged(); run.err == nil {
+				run.converged, run.recover = true, time.Since(start)
+				continue
+			}
+			pending++
+		}
+		if pending == 0 {
+			return
+		}
+		if time.Since(start) >= size.recoveryLimit {
+			break
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	var logs strings.Builder
-	for _, p := range procs {
-		fmt.Fprintf(&logs, "\n--- %s (%s) ---\n%s", p.Name, p.LogPath, p.Tail(40))
+	for _, run := range runs {
+		if !run.converged {
+			run.err = fmt.Errorf("not converged after %s: %w\n--- %s (%s) ---\n%s", size.recoveryLimit, run.err, proc.Name,
+				proc.LogPath, proc.Tail(40))
+		}
 	}
-	t.Fatalf("not converged after %s: %v%s", size.recoveryLimit, err, logs.String())
-	return 0
 }
 
-// tally is what a comparison of hookstream with the Destinations found.
+// waitConverged converges the runs, failing the test if one does not, and returns the longest time it took.
+func waitConverged(t testing.TB, proc *harness.Process, runs ...*kindRun) time.Duration {
+	t.Helper()
+	converge(proc, runs...)
+	var longest time.Duration
+	for _, run := range runs {
+		if !run.converged {
+			t.Fatal(run.err)
+		}
+		longest = max(longest, run.recover)
+	}
+	return longest
+}
+
+// perKind checks each run in a subtest named after its kind, and settles the run's row by it: the row passes when
+// its run converged, its subtest passed, and the test had not failed before. The row's recovery time is its run's.
+func perKind(t *testing.T, runs []*kindRun, rows []*result, check func(t *testing.T, run *kindRun, r *result)) {
+	t.Helper()
+	shared := t.Failed()
+	for i, run := range runs {
+		r := rows[i]
+		passed := t.Run(run.k.kind(), func(t *testing.T) {
+			r.Test = t.Name()
+			if !run.converged {
+				t.Fatal(run.err)
+			}
+			r.Recover = run.recover
+			check(t, run, r)
+		})
+		r.settle(passed && !shared)
+	}
+}
+
+// tally is what a comparison of hookstream with the objects found.
 type tally struct {
 	Lost, Duplicated, Orphaned int
 	Problems                   []string
@@ -252,54 +369,44 @@ func (tl *tally) report(t testing.TB) {
 	}
 }
 
-// compareRemote compares hookstream with the Destinations: one remote destination per existing Destination,
-// carrying its spec and recorded in its status, and none for the deleted ones or anything else.
-func compareRemote(t testing.TB, hs *hookstream.Client, ns string, want map[string]spec, deleted map[string]bool) tally {
+// compareRemote compares hookstream with the run's objects: one remote resource per existing object, carrying its
+// spec and recorded in its status, and none for the deleted ones or anything else.
+func compareRemote(t testing.TB, hs *hookstream.Client, run *kindRun) tally {
 	t.Helper()
 	var tl tally
-	rows := harnesstest.RemoteBySlug(t, hs)
-	items, err := listDestinations(ns)
+	k, ns, remote := run.k, run.ns, run.k.remote()
+	rows := k.remoteBySlug(t, hs)
+	items, err := listObjects(k, ns)
 	if err != nil {
 		t.Fatal(err)
 	}
-	objects := map[string]*v1.Destination{}
-	for i := range items {
-		objects[items[i].Name] = &items[i]
+	objects := map[string]object{}
+	for _, obj := range items {
+		objects[obj.GetName()] = obj
 	}
 	described := map[string]bool{}
-	for _, name := range slices.Sorted(maps.Keys(want)) {
-		sp := want[name]
+	for _, name := range slices.Sorted(maps.Keys(run.want)) {
 		slug := slugOf(ns, name)
 		described[slug] = true
 		got := rows[slug]
 		if len(got) == 0 {
 			tl.Lost++
-			tl.problem("lost create: %s has no remote destination (slug %s)", name, slug)
+			tl.problem("lost create: %s %s has no remote %s (slug %s)", k.kind(), name, remote, slug)
 			continue
 		}
 		if len(got) > 1 {
 			tl.Duplicated += len(got) - 1
-			tl.problem("duplicate: slug %s has %d remote destinations", slug, len(got))
+			tl.problem("duplicate: slug %s has %d remote %ss", slug, len(got), remote)
 		}
-		remote := got[0]
-		if d := objects[name]; d == nil {
-			tl.problem("%s is missing in Kubernetes", name)
-		} else if d.Status.ID != remote.ID {
-			tl.problem("%s: status.id %q, hookstream has %q", name, d.Status.ID, remote.ID)
+		row := got[0]
+		if obj := objects[name]; obj == nil {
+			tl.problem("%s %s is missing in Kubernetes", k.kind(), name)
+		} else if id := obj.GetManagedStatus().ID; id != row.ID {
+			tl.problem("%s %s: status.id %q, hookstream has %q", k.kind(), name, id, row.ID)
 		}
-		var diffs []string
-		if remote.Name != sp.DisplayName {
-			diffs = append(diffs, fmt.Sprintf("name %q want %q", remote.Name, sp.DisplayName))
-		}
-		if remote.URL != sp.URL {
-			diffs = append(diffs, fmt.Sprintf("url %q want %q", remote.URL, sp.URL))
-		}
-		if remote.RetryMaxAttempts == nil || *remote.RetryMaxAttempts != int(sp.MaxAttempts) {
-			diffs = append(diffs, fmt.Sprintf("retry_max_attempts %v want %d", ptrValue(remote.RetryMaxAttempts), sp.MaxAttempts))
-		}
-		if len(diffs) > 0 {
+		if diffs := row.diffs(run.want[name]); len(diffs) > 0 {
 			tl.Lost++
-			tl.problem("lost update: %s (remote %s): %s", name, remote.ID, strings.Join(diffs, ", "))
+			tl.problem("lost update: %s %s (remote %s): %s", k.kind(), name, row.ID, strings.Join(diffs, ", "))
 		}
 	}
 	for _, slug := range slices.Sorted(maps.Keys(rows)) {
@@ -308,11 +415,11 @@ func compareRemote(t testing.TB, hs *hookstream.Client, ns string, want map[stri
 		}
 		tl.Orphaned += len(rows[slug])
 		name := strings.TrimPrefix(slug, ns+"-")
-		if deleted[name] {
+		if run.deleted[name] {
 			tl.Lost++
-			tl.problem("lost delete: %s was deleted but slug %s still has %d remote destination(s)", name, slug, len(rows[slug]))
+			tl.problem("lost delete: %s %s was deleted but slug %s still has %d remote %s(s)", k.kind(), name, slug, len(rows[slug]), remote)
 		} else {
-			tl.problem("orphan: slug %s (%d remote destinations) belongs to no Destination", slug, len(rows[slug]))
+			tl.problem("orphan: slug %s (%d remote %ss) belongs to no %s", slug, len(rows[slug]), remote, k.kind())
 		}
 	}
 	return tl
@@ -338,7 +445,13 @@ func successes(st emulator.Stats, route string) int64 {
 // describeStats renders the counts of the routes that saw requests, e.g. "POST /destinations 201×3 503×9".
 func describeStats(st emulator.Stats) string {
 	var parts []string
-	for _, route := range append(emulator.Routes(), emulator.RouteUnmatched) {
+	routes := append(emulator.Routes(), emulator.RouteUnmatched)
+	for _, route := range slices.Sorted(maps.Keys(st.Routes)) {
+		if !slices.Contains(routes, route) {
+			routes = append(routes, route)
+		}
+	}
+	for _, route := range routes {
 		codes := st.Routes[route]
 		if len(codes) == 0 {
 			continue
@@ -355,21 +468,55 @@ func describeStats(st emulator.Stats) string {
 	return strings.Join(parts, "; ")
 }
 
-// repeatedWrites counts remote writes beyond the changes made: successful creates, updates and deletes above the
-// number of each, plus creates hookstream refused with 409 (every slug belongs to one Destination, so a 409 means
-// the operator created it before).
-func repeatedWrites(st emulator.Stats, creates, updates, deletes int) (int, string) {
+// repeatedWrites counts the remote writes of one kind beyond the changes the run made: successful creates,
+// updates and deletes above the number of each (a create whose spec hookstream sets partly by update is allowed
+// one PATCH), plus creates hookstream refused with 409 (every slug belongs to one object, so a 409 means the
+// operator created it before).
+func repeatedWrites(st emulator.Stats, run *kindRun) (int, string) {
+	rs, w := run.k.routes(), run.made
 	excess := func(route string, made int) int {
 		return max(0, int(successes(st, route))-made)
 	}
-	conflicts := int(st.CountStatus(emulator.RouteCreateDestination, http.StatusConflict))
-	n := excess(emulator.RouteCreateDestination, creates) + excess(emulator.RouteUpdateDestination, updates) +
-		excess(emulator.RouteDeleteDestination, deletes) + conflicts
+	conflicts := int(st.CountStatus(rs.create, http.StatusConflict))
+	n := excess(rs.create, w.creates) + excess(rs.update, w.updates+w.createPatches) + excess(rs.delete, w.deletes) + conflicts
 	return n, fmt.Sprintf("remote writes: %d successful POST for %d creates (%d answered 409), %d successful PATCH for %d "+
-		"updates, %d successful DELETE for %d deletes (%d answered 404)",
-		successes(st, emulator.RouteCreateDestination), creates, conflicts,
-		successes(st, emulator.RouteUpdateDestination), updates,
-		successes(st, emulator.RouteDeleteDestination), deletes, st.CountStatus(emulator.RouteDeleteDestination, http.StatusNotFound))
+		"updates and %d creates that need one, %d successful DELETE for %d deletes (%d answered 404)",
+		successes(st, rs.create), w.creates, conflicts, successes(st, rs.update), w.updates, w.createPatches,
+		successes(st, rs.delete), w.deletes, st.CountStatus(rs.delete, http.StatusNotFound))
+}
+
+// checkRepeatedWrites adds the repeated writes of the run since before to the row, and fails the test for any.
+func checkRepeatedWrites(t testing.TB, r *result, st emulator.Stats, run *kindRun) {
+	t.Helper()
+	repeated, writes := repeatedWrites(st, run)
+	r.Duplicated += repeated
+	r.note("%s %s", run.k.kind(), writes)
+	if repeated > 0 {
+		t.Errorf("%d repeated remote writes of %ss: %s", repeated, run.k.kind(), writes)
+	}
+}
+
+// kindStats keeps the counts of one kind's routes.
+func kindStats(st emulator.Stats, k kindOps) emulator.Stats {
+	out := emulator.Stats{Routes: map[string]map[int]int64{}}
+	prefix := k.routes().collection()
+	for route, codes := range st.Routes {
+		if _, path, _ := strings.Cut(route, " "); path == prefix || strings.HasPrefix(path, prefix+"/") {
+			out.Routes[route] = codes
+		}
+	}
+	return out
+}
+
+// kindOfPath is the kind whose API collection a request path (/v1/sources/...) is in, or nil.
+func kindOfPath(path string) kindOps {
+	for _, k := range allKinds {
+		collection := "/v1" + k.routes().collection()
+		if path == collection || strings.HasPrefix(path, collection+"/") {
+			return k
+		}
+	}
+	return nil
 }
 
 // arrivalsBetween returns the arrival times of the requests that arrived in [from, to).
@@ -427,33 +574,41 @@ func scrape(metricsURL, name string) (float64, error) {
 	return sum, nil
 }
 
-// annotateAll sets the reconcile-requested-at annotation on every Destination of ns, asking for a check now.
-func annotateAll(t testing.TB, ns, value string) {
+// annotateAll sets the reconcile-requested-at annotation on every object of the kinds in ns, asking for a check now.
+func annotateAll(t testing.TB, ns, value string, kinds ...kindOps) {
 	t.Helper()
-	items, err := listDestinations(ns)
-	must(t, err)
-	for i := range items {
-		d := &items[i]
-		before := d.DeepCopy()
-		metav1.SetMetaDataAnnotation(&d.ObjectMeta, v1.AnnotationReconcileRequestedAt, value)
-		must(t, kube.Patch(context.Background(), d, client.MergeFrom(before)))
+	for _, k := range kinds {
+		items, err := listObjects(k, ns)
+		must(t, err)
+		for _, obj := range items {
+			before := obj.DeepCopyObject().(object)
+			annotations := obj.GetAnnotations()
+			if annotations == nil {
+				annotations = map[string]string{}
+			}
+			annotations[v1.AnnotationReconcileRequestedAt] = value
+			obj.SetAnnotations(annotations)
+			must(t, kube.Patch(context.Background(), obj, client.MergeFrom(before)))
+		}
 	}
 }
 
-// waitAll polls until check accepts every Destination of ns (at least one), failing after limit.
-func waitAll(t testing.TB, ns string, limit time.Duration, what string, check func(d *v1.Destination) error) {
+// waitAll polls until check accepts every object of the kinds in ns (at least one of each), failing after limit.
+func waitAll(t testing.TB, ns string, limit time.Duration, what string, check func(obj object) error, kinds ...kindOps) {
 	t.Helper()
 	harnesstest.WaitUntil(t, limit, what, func() error {
-		items, err := listDestinations(ns)
-		if err != nil {
-			return err
-		}
-		if len(items) == 0 {
-			return errors.New("no Destinations")
-		}
-		for i := range items {
-			if err := check(&items[i]); err != nil {
-				return fmt.Errorf("%s: %w", items[i].Name, err)
+		for _, k := range kinds {
+			items, err := listObjects(k, ns)
+			if err != nil {
+				return err
+			}
+			if len(items) == 0 {
+				return fmt.Errorf("no %ss", k.kind())
+			}
+			for _, obj := range items {
+				if err := check(obj); err != nil {
+					return fmt.Errorf("%s %s: %w", k.kind(), obj.GetName(), err)
+				}
 			}
 		}
 		return nil
@@ -461,10 +616,10 @@ func waitAll(t testing.TB, ns string, limit time.Duration, what string, check fu
 }
 
 // hasCondition checks one condition's status and reason.
-func hasCondition(d *v1.Destination, condType string, status metav1.ConditionStatus, reason string) error {
-	c := meta.FindStatusCondition(d.Status.Conditions, condType)
+func hasCondition(obj object, condType string, status metav1.ConditionStatus, reason string) error {
+	c := meta.FindStatusCondition(obj.GetManagedStatus().Conditions, condType)
 	if c == nil {
-		return fmt.Errorf("no %s condition (%s)", condType, conditionSummary(d))
+		return fmt.Errorf("no %s condition (%s)", condType, conditionSummary(obj))
 	}
 	if c.Status != status || (reason != "" && c.Reason != reason) {
 		return fmt.Errorf("%s=%s/%s, want %s/%s", condType, c.Status, c.Reason, status, reason)
@@ -483,21 +638,24 @@ func checkNoPanic(t testing.TB, procs ...*harness.Process) {
 	}
 }
 
-// adoptions counts the manager log lines saying that a create whose result was not recorded was found by slug,
-// and the distinct Destinations they name.
-func adoptions(procs ...*harness.Process) (lines int, destinations int) {
+// adoptions counts the manager log lines saying that a create whose result was not recorded was found by its key,
+// for objects of kind k, and the distinct objects they name.
+func adoptions(k kindOps, procs ...*harness.Process) (lines int, objects int) {
 	seen := map[string]bool{}
+	key := strings.ToLower(k.kind())
 	for _, p := range procs {
 		for line := range strings.SplitSeq(p.Logs(), "\n") {
-			if !strings.Contains(line, "Found the destination of an unrecorded create") {
+			if !strings.Contains(line, "Found the remote resource of an unrecorded create") {
 				continue
 			}
-			lines++
-			var entry struct {
-				Destination struct{ Namespace, Name string } `json:"destination"`
+			var entry map[string]json.RawMessage
+			if json.Unmarshal([]byte(line), &entry) != nil || entry[key] == nil {
+				continue
 			}
-			if json.Unmarshal([]byte(line), &entry) == nil {
-				seen[entry.Destination.Namespace+"/"+entry.Destination.Name] = true
+			var ref struct{ Namespace, Name string }
+			if json.Unmarshal(entry[key], &ref) == nil {
+				lines++
+				seen[ref.Namespace+"/"+ref.Name] = true
 			}
 		}
 	}

@@ -17,7 +17,7 @@ limitations under the License.
 package faults
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -25,10 +25,6 @@ import (
 	"testing"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
-
-	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/test/harness"
 )
@@ -50,23 +46,20 @@ func between(rng *rand.Rand, lo, hi time.Duration) time.Duration {
 	return lo + time.Duration(rng.Int64N(int64(hi-lo)))
 }
 
-// mixedOps is a driver's record of what the Destinations of a namespace should be.
+// mixedOps is a driver of random changes to one kind's objects, and its record of what they should be.
 type mixedOps struct {
-	ns                        string
-	all                       []string
-	rng                       *rand.Rand
-	want                      map[string]spec
-	version                   map[string]int
-	deleted                   map[string]bool
-	creates, updates, deletes int
+	*kindRun
+	all     []string
+	rng     *rand.Rand
+	version map[string]int
 }
 
-func newMixedOps(ns string, all []string, rng *rand.Rand) *mixedOps {
-	return &mixedOps{ns: ns, all: all, rng: rng, want: map[string]spec{}, version: map[string]int{}, deleted: map[string]bool{}}
+func newMixedOps(run *kindRun, all []string, rng *rand.Rand) *mixedOps {
+	return &mixedOps{kindRun: run, all: all, rng: rng, version: map[string]int{}}
 }
 
 // step applies one random operation: a create (40%), a spec update (35%) or a delete (25%), as the current state
-// allows. A name whose previous Destination is still being deleted is not created again until it is gone.
+// allows. A name whose previous object is still being deleted is not created again until it is gone.
 func (m *mixedOps) step() error {
 	var existing, free []string
 	for _, name := range m.all {
@@ -80,7 +73,7 @@ func (m *mixedOps) step() error {
 	if len(existing) == 0 || (p < 0.4 && len(free) > 0) {
 		m.rng.Shuffle(len(free), func(i, j int) { free[i], free[j] = free[j], free[i] })
 		for _, name := range free {
-			gone, err := isGone(m.ns, name)
+			gone, err := isGone(m.k, m.ns, name)
 			if err != nil {
 				return err
 			}
@@ -88,14 +81,7 @@ func (m *mixedOps) step() error {
 				continue
 			}
 			m.version[name]++
-			sp := specFor(name, m.version[name])
-			if err := createDestination(m.ns, name, sp); err != nil {
-				return err
-			}
-			m.want[name] = sp
-			delete(m.deleted, name)
-			m.creates++
-			return nil
+			return m.create(name, m.version[name])
 		}
 		if len(existing) == 0 {
 			return nil
@@ -105,73 +91,66 @@ func (m *mixedOps) step() error {
 	name := existing[m.rng.IntN(len(existing))]
 	if p < 0.75 {
 		m.version[name]++
-		sp := specFor(name, m.version[name])
-		if err := updateDestination(m.ns, name, sp); err != nil {
-			return err
+		return m.update(name, m.version[name])
+	}
+	return m.delete(name)
+}
+
+func (m *mixedOps) done() int { return m.made.ops() }
+
+// drive runs the driver's operations, size.killOps of them about size.killOpInterval apart, and returns the first
+// error.
+func (m *mixedOps) drive() error {
+	for m.done() < size.killOps {
+		if err := m.step(); err != nil {
+			return fmt.Errorf("%s operation %d: %w", m.k.kind(), m.done()+1, err)
 		}
-		m.want[name] = sp
-		m.updates++
-		return nil
+		time.Sleep(between(m.rng, size.killOpInterval/2, size.killOpInterval*3/2))
 	}
-	if err := deleteDestination(m.ns, name); err != nil {
-		return err
-	}
-	delete(m.want, name)
-	m.deleted[name] = true
-	m.deletes++
 	return nil
 }
 
-func (m *mixedOps) done() int { return m.creates + m.updates + m.deletes }
-
-func isGone(ns, name string) (bool, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &v1.Destination{})
-	if apierrors.IsNotFound(err) {
-		return true, nil
-	}
-	return false, err
-}
-
-// TestKillDuringMixedOperations SIGKILLs the manager at random moments (every 0.5 to 3 s) while a driver applies
-// a seeded random sequence of creates, spec updates and deletes, and restarts it at once each time. hookstream holds
-// every write answer for 300 ms, so that kills land between a write and the status that records it.
-// Afterwards hookstream must hold exactly the destinations the resources describe, with their specs.
+// TestKillDuringMixedOperations SIGKILLs the manager at random moments (every 0.5 to 3 s) while a driver per kind
+// applies a seeded random sequence of creates, spec updates and deletes to Destinations and Sources at once, and
+// restarts it at once each time. hookstream holds every write answer for 300 ms, so that kills land between a write
+// and the status that records it. Afterwards hookstream must hold exactly the destinations and sources the objects
+// describe, with their specs. Each kind has its row.
 func TestKillDuringMixedOperations(t *testing.T) {
 	sd := seed(t)
 	t.Logf("seed %d (replay the operation sequence with HOOKSTREAM_FAULTS_SEED=%d)", sd, sd)
-	r := table.start(t, fmt.Sprintf("kill -9 during %d mixed ops", size.killOps))
 	emu := s.StartEmulator(t)
 	emu.SetFaults(t, emulator.Faults{ResponseDelay: 300 * time.Millisecond, Routes: writeRoutes})
 	ns := s.NewNamespace(t, "kill")
 	hs := emu.Client(t)
+	var drivers []*mixedOps
+	var rows []*result
+	for i, k := range allKinds {
+		rows = append(rows, table.start(t, fmt.Sprintf("kill -9 during %d mixed ops (%s)", size.killOps, k.kind())))
+		// Streams 1 and 2 are the Destinations' and the killer's, as before Sources had a driver.
+		stream := uint64(1)
+		if i > 0 {
+			stream = uint64(2 + i)
+		}
+		drivers = append(drivers, newMixedOps(newKindRun(t, k, ns), names("d", size.killNames), rand.New(rand.NewPCG(sd, stream))))
+	}
 	mgr := s.StartManager(t, emu, ns)
 	managers := []*harness.Process{mgr}
 
-	driver := newMixedOps(ns, names("d", size.killNames), rand.New(rand.NewPCG(sd, 1)))
 	killer := rand.New(rand.NewPCG(sd, 2))
-	driven := make(chan error, 1)
-	go func() {
-		for driver.done() < size.killOps {
-			if err := driver.step(); err != nil {
-				driven <- fmt.Errorf("operation %d: %w", driver.done()+1, err)
-				return
-			}
-			time.Sleep(between(driver.rng, size.killOpInterval/2, size.killOpInterval*3/2))
-		}
-		driven <- nil
-	}()
+	driven := make(chan error, len(drivers))
+	for _, d := range drivers {
+		go func() { driven <- d.drive() }()
+	}
 
 	before := emu.Stats(t)
 	start := time.Now()
 	kills := 0
 	var driveErr error
-loop:
-	for {
+	for running := len(drivers); running > 0; {
 		select {
-		case driveErr = <-driven:
-			break loop
+		case err := <-driven:
+			running--
+			driveErr = errors.Join(driveErr, err)
 		case <-time.After(between(killer, 500*time.Millisecond, 3*time.Second)):
 			mgr.Kill()
 			kills++
@@ -184,23 +163,27 @@ loop:
 	}
 	during := harness.StatsSince(emu.Stats(t), before)
 	emu.ClearFaults(t)
-	r.FaultCalls = during.Total()
-	r.Attempted = driver.done()
-	r.note("seed %d; %d kills in %s; %d creates, %d updates, %d deletes over %d names; %d Destinations at the end",
-		sd, kills, time.Since(start).Round(100*time.Millisecond), driver.creates, driver.updates, driver.deletes,
-		size.killNames, len(driver.want))
-
-	r.Recover = waitConverged(t, ns, driver.want, mgr)
-	tl := compareRemote(t, hs, ns, driver.want, driver.deleted)
-	tl.addTo(r)
-	tl.report(t)
-	repeated, writes := repeatedWrites(harness.StatsSince(emu.Stats(t), before), driver.creates, driver.updates, driver.deletes)
-	r.Duplicated += repeated
-	r.note("%s", writes)
-	if repeated > 0 {
-		t.Errorf("%d repeated remote writes: %s", repeated, writes)
+	elapsed := time.Since(start)
+	runs := make([]*kindRun, len(drivers))
+	for i, d := range drivers {
+		runs[i] = d.kindRun
+		r := rows[i]
+		r.FaultCalls = kindStats(during, d.k).Total()
+		r.Attempted = d.done()
+		r.note("seed %d; %d kills in %s, Destinations and Sources driven at once; %d creates, %d updates, %d deletes "+
+			"over %d names; %d %ss at the end", sd, kills, elapsed.Round(100*time.Millisecond), d.made.creates,
+			d.made.updates, d.made.deletes, size.killNames, len(d.want), d.k.kind())
 	}
-	lines, adopted := adoptions(managers...)
-	r.note("%d Destinations found their create by slug after a kill between the POST and the status write (%d attempts)", adopted, lines)
+
+	converge(mgr, runs...)
 	checkNoPanic(t, managers...)
+	perKind(t, runs, rows, func(t *testing.T, run *kindRun, r *result) {
+		tl := compareRemote(t, hs, run)
+		tl.addTo(r)
+		tl.report(t)
+		checkRepeatedWrites(t, r, harness.StatsSince(emu.Stats(t), before), run)
+		lines, adopted := adoptions(run.k, managers...)
+		r.note("%d %ss found their create by slug after a kill between the POST and the status write (%d attempts)",
+			adopted, run.k.kind(), lines)
+	})
 }

@@ -103,10 +103,9 @@ func TestLeaderFailover(t *testing.T) {
 
 	before := emu.Stats(t)
 	created := names("c", size.leaderCreates)
-	want := map[string]spec{}
+	run := newKindRun(t, destinations, ns)
 	for _, name := range created {
-		want[name] = specFor(name, 1)
-		must(t, createDestination(ns, name, want[name]))
+		must(t, run.create(name, 1))
 	}
 	r.Attempted = len(created)
 	harnesstest.WaitUntil(t, 60*time.Second, "the leader to be part-way through the creates", func() error {
@@ -159,8 +158,8 @@ func TestLeaderFailover(t *testing.T) {
 		"killed leader's, answered after their 300 ms hold)", describeStats(during))
 
 	// The fault is the leaderless spell: recovery counts from the takeover.
-	r.Recover = waitConverged(t, ns, want, standby)
-	tl := compareRemote(t, hs, ns, want, nil)
+	r.Recover = waitConverged(t, standby, run)
+	tl := compareRemote(t, hs, run)
 	tl.addTo(r)
 	tl.report(t)
 	all := harness.StatsSince(emu.Stats(t), before)

@@ -32,43 +32,52 @@ import (
 	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
-// TestOutageDuringCreatesUpdatesDeletes takes hookstream down (every request answered 503) while Destinations are
-// created, changed and deleted. While it lasts, each of them must say so in its conditions and the operator's
-// calls must stay within what its exponential backoff allows; afterwards everything converges.
+// TestOutageDuringCreatesUpdatesDeletes takes hookstream down (every request answered 503) while Destinations and
+// Sources are created, changed and deleted. While it lasts, each of them must say so in its conditions and the
+// operator's calls must stay within what its exponential backoff allows; afterwards everything converges. Each kind
+// has its row.
 func TestOutageDuringCreatesUpdatesDeletes(t *testing.T) {
-	r := table.start(t, fmt.Sprintf("hookstream outage %s", size.outage))
+	var rows []*result
+	for _, k := range allKinds {
+		rows = append(rows, table.start(t, fmt.Sprintf("hookstream outage %s (%s)", size.outage, k.kind())))
+	}
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "outage")
+	runs := runsOf(t, ns, allKinds...)
 	mgr := s.StartManager(t, emu, ns)
 	hs := emu.Client(t)
 
 	created := names("c", size.outageCreates)
 	updated := names("u", size.outageUpdates)
 	deleted := names("x", size.outageDeletes)
-	want := map[string]spec{}
-	for _, name := range slices.Concat(updated, deleted) {
-		want[name] = specFor(name, 1)
-		must(t, createDestination(ns, name, want[name]))
+	for _, run := range runs {
+		for _, name := range slices.Concat(updated, deleted) {
+			must(t, run.create(name, 1))
+		}
+		run.baseline()
 	}
-	waitConverged(t, ns, want, mgr)
+	waitConverged(t, mgr, runs...)
 
-	// The operations interleave over the first 40% of the outage, so that each kind meets both a fresh failure and
-	// a long one.
-	type op struct{ kind, name string }
+	// The operations interleave, kind after kind, over the first 40% of the outage, so that each kind of operation
+	// meets both a fresh failure and a long one.
+	type op struct {
+		run        *kindRun
+		kind, name string
+	}
 	var ops []op
 	for i := range max(len(created), len(updated), len(deleted)) {
-		if i < len(created) {
-			ops = append(ops, op{"create", created[i]})
-		}
-		if i < len(updated) {
-			ops = append(ops, op{"update", updated[i]})
-		}
-		if i < len(deleted) {
-			ops = append(ops, op{"delete", deleted[i]})
+		for _, run := range runs {
+			if i < len(created) {
+				ops = append(ops, op{run, "create", created[i]})
+			}
+			if i < len(updated) {
+				ops = append(ops, op{run, "update", updated[i]})
+			}
+			if i < len(deleted) {
+				ops = append(ops, op{run, "delete", deleted[i]})
+			}
 		}
 	}
-	r.Attempted = len(ops)
-	gone := map[string]bool{}
 	before := emu.Stats(t)
 	emu.SetFaults(t, emulator.Faults{Outage: true})
 	start := time.Now()
@@ -76,87 +85,96 @@ func TestOutageDuringCreatesUpdatesDeletes(t *testing.T) {
 	for _, o := range ops {
 		switch o.kind {
 		case "create":
-			want[o.name] = specFor(o.name, 1)
-			must(t, createDestination(ns, o.name, want[o.name]))
+			must(t, o.run.create(o.name, 1))
 		case "update":
-			want[o.name] = specFor(o.name, 2)
-			must(t, updateDestination(ns, o.name, want[o.name]))
+			must(t, o.run.update(o.name, 2))
 		case "delete":
-			delete(want, o.name)
-			gone[o.name] = true
-			must(t, deleteDestination(ns, o.name))
+			must(t, o.run.delete(o.name))
 		}
 		time.Sleep(gap)
 	}
 
 	time.Sleep(time.Until(start.Add(size.outage - min(2*time.Second, size.outage/5))))
-	items, err := listDestinations(ns)
-	must(t, err)
-	wrong, reasons, example := 0, map[string]int{}, map[string]string{}
-	for i := range items {
-		d := &items[i]
-		readyReason := v1.ReasonAPIUnavailable
-		if gone[d.Name] {
-			readyReason = v1.ReasonDeleting
-		}
-		if c := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionSynced); c != nil {
-			key := fmt.Sprintf("Synced=%s/%s", c.Status, c.Reason)
-			reasons[key]++
-			example[key] = c.Message
-		}
-		ok := true
-		for _, err := range []error{
-			hasCondition(d, v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonAPIUnavailable),
-			hasCondition(d, v1.ConditionReconciling, metav1.ConditionTrue, v1.ReasonAPIUnavailable),
-			hasCondition(d, v1.ConditionReady, metav1.ConditionFalse, readyReason),
-		} {
-			if err != nil {
-				ok = false
-				t.Errorf("during the outage, %s: %v", d.Name, err)
+	// What each kind's objects showed is reported in the kind's subtest.
+	problems := map[*kindRun][]string{}
+	for i, run := range runs {
+		items, err := listObjects(run.k, ns)
+		must(t, err)
+		wrong, reasons, example := 0, map[string]int{}, map[string]string{}
+		for _, obj := range items {
+			readyReason := v1.ReasonAPIUnavailable
+			if run.deleted[obj.GetName()] {
+				readyReason = v1.ReasonDeleting
+			}
+			if c := meta.FindStatusCondition(obj.GetManagedStatus().Conditions, v1.ConditionSynced); c != nil {
+				key := fmt.Sprintf("Synced=%s/%s", c.Status, c.Reason)
+				reasons[key]++
+				example[key] = c.Message
+			}
+			ok := true
+			for _, err := range []error{
+				hasCondition(obj, v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonAPIUnavailable),
+				hasCondition(obj, v1.ConditionReconciling, metav1.ConditionTrue, v1.ReasonAPIUnavailable),
+				hasCondition(obj, v1.ConditionReady, metav1.ConditionFalse, readyReason),
+			} {
+				if err != nil {
+					ok = false
+					problems[run] = append(problems[run], fmt.Sprintf("during the outage, %s: %v", obj.GetName(), err))
+				}
+			}
+			if !ok {
+				wrong++
 			}
 		}
-		if !ok {
-			wrong++
+		var seen []string
+		for _, key := range slices.Sorted(maps.Keys(reasons)) {
+			seen = append(seen, fmt.Sprintf("%s ×%d (e.g. %q)", key, reasons[key], example[key]))
 		}
+		rows[i].note("conditions near the end of the outage: %d of %d %ss showed Synced=False/APIUnavailable, "+
+			"Reconciling=True and Ready=False (reason APIUnavailable, or Deleting for the deleted ones); seen: %s",
+			len(items)-wrong, len(items), run.k.kind(), strings.Join(seen, "; "))
 	}
-	var seen []string
-	for _, key := range slices.Sorted(maps.Keys(reasons)) {
-		seen = append(seen, fmt.Sprintf("%s ×%d (e.g. %q)", key, reasons[key], example[key]))
-	}
-	r.note("conditions near the end of the outage: %d of %d Destinations showed Synced=False/APIUnavailable, "+
-		"Reconciling=True and Ready=False (reason APIUnavailable, or Deleting for the deleted ones); seen: %s",
-		len(items)-wrong, len(items), strings.Join(seen, "; "))
 
 	time.Sleep(time.Until(start.Add(size.outage)))
 	during := harness.StatsSince(emu.Stats(t), before)
 	emu.ClearFaults(t)
 	end := time.Now()
-	r.FaultCalls = during.Total()
+	requests := emu.Requests(t)
 
 	// Two more attempts per object than backoff alone: a watch event enqueues at once, and a deleting object's
 	// first failed attempt writes its status, which its own watch passes on.
 	perObject := backoffAttempts(end.Sub(start)) + 2
-	allowed := perObject * len(ops)
-	secondHalf := len(arrivalsBetween(emu.Requests(t), start.Add(end.Sub(start)/2), end))
-	r.note("%d calls for %d objects in %s: %.1f per object; per-item exponential backoff (5 ms doubling, no overall "+
-		"bucket with a priority queue) allows %d attempts per object in that time, +2 for watch events = %d in all; %d "+
-		"of the calls came in the second half",
-		during.Total(), len(ops), end.Sub(start).Round(100*time.Millisecond), float64(during.Total())/float64(len(ops)),
-		perObject-2, allowed, secondHalf)
-	r.note("calls during the outage: %s", describeStats(during))
-	if during.Total() > int64(allowed) {
-		t.Errorf("%d hookstream calls during the outage, more than backoff allows (%d)", during.Total(), allowed)
+	for i, run := range runs {
+		r, calls, objects := rows[i], kindStats(during, run.k), run.made.ops()
+		r.Attempted = objects
+		r.FaultCalls = calls.Total()
+		allowed := perObject * objects
+		secondHalf := 0
+		for _, q := range requests {
+			if kindOfPath(q.Path) == run.k && !q.Start.Before(start.Add(end.Sub(start)/2)) && q.Start.Before(end) {
+				secondHalf++
+			}
+		}
+		r.note("%d calls for %d %ss in %s: %.1f per object; per-item exponential backoff (5 ms doubling, no overall "+
+			"bucket with a priority queue) allows %d attempts per object in that time, +2 for watch events = %d in all; "+
+			"%d of the calls came in the second half", calls.Total(), objects, run.k.kind(),
+			end.Sub(start).Round(100*time.Millisecond), float64(calls.Total())/float64(objects), perObject-2, allowed, secondHalf)
+		r.note("calls during the outage: %s", describeStats(calls))
+		if calls.Total() > int64(allowed) {
+			problems[run] = append(problems[run], fmt.Sprintf("%d hookstream calls for %ss during the outage, more than "+
+				"backoff allows (%d)", calls.Total(), run.k.kind(), allowed))
+		}
 	}
 
-	r.Recover = waitConverged(t, ns, want, mgr)
-	tl := compareRemote(t, hs, ns, want, gone)
-	tl.addTo(r)
-	tl.report(t)
-	repeated, writes := repeatedWrites(harness.StatsSince(emu.Stats(t), before), len(created), len(updated), len(deleted))
-	r.Duplicated += repeated
-	r.note("%s", writes)
-	if repeated > 0 {
-		t.Errorf("%d repeated remote writes: %s", repeated, writes)
-	}
+	converge(mgr, runs...)
 	checkNoPanic(t, mgr)
+	perKind(t, runs, rows, func(t *testing.T, run *kindRun, r *result) {
+		for _, p := range problems[run] {
+			t.Error(p)
+		}
+		tl := compareRemote(t, hs, run)
+		tl.addTo(r)
+		tl.report(t)
+		checkRepeatedWrites(t, r, harness.StatsSince(emu.Stats(t), before), run)
+	})
 }

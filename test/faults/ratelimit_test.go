@@ -29,50 +29,49 @@ import (
 	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
-// TestRateLimitStormAnd5xx answers every request with 429 (and Retry-After: 1) while Destinations are created,
-// changed and deleted, then 30% of requests with 500 or 503 while the operator converges and applies a second round
-// of changes. The operator must converge without a duplicate and never exceed its rate budget, measured from the
-// arrival time of every request at the emulator.
+// TestRateLimitStormAnd5xx answers every request with 429 (and Retry-After: 1) while Destinations and Sources are
+// created, changed and deleted, then 30% of requests with 500 or 503 while the operator converges and applies a
+// second round of changes. The operator must converge without a duplicate and never exceed its rate budget, which
+// both kinds share, measured from the arrival time of every request at the emulator.
 func TestRateLimitStormAnd5xx(t *testing.T) {
 	const rate, burst = 5, 5
-	r := table.start(t, fmt.Sprintf("429 storm %s, then 30%% 5xx", size.storm))
+	r := table.start(t, fmt.Sprintf("429 storm %s, then 30%% 5xx (both kinds)", size.storm))
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "storm")
+	runs := runsOf(t, ns, allKinds...)
 	mgr := s.StartManager(t, emu, ns, "--hookstream-rate-limit", fmt.Sprint(rate), "--hookstream-rate-burst", fmt.Sprint(burst))
 	hs := emu.Client(t)
 
 	existing := names("e", size.stormExist)
 	updated, deleted := existing[:len(existing)/2], existing[len(existing)/2:]
 	created := names("c", size.stormCreates)
-	want := map[string]spec{}
-	for _, name := range existing {
-		want[name] = specFor(name, 1)
-		must(t, createDestination(ns, name, want[name]))
+	for _, run := range runs {
+		for _, name := range existing {
+			must(t, run.create(name, 1))
+		}
+		run.baseline()
 	}
-	waitConverged(t, ns, want, mgr)
+	waitConverged(t, mgr, runs...)
 
 	before := emu.Stats(t)
 	emu.SetFaults(t, emulator.Faults{ErrorRate: 1, ErrorStatus: http.StatusTooManyRequests})
 	stormStart := time.Now()
-	gone := map[string]bool{}
-	for _, name := range created {
-		want[name] = specFor(name, 1)
-		must(t, createDestination(ns, name, want[name]))
-	}
-	for _, name := range updated {
-		want[name] = specFor(name, 2)
-		must(t, updateDestination(ns, name, want[name]))
-	}
-	for _, name := range deleted {
-		delete(want, name)
-		gone[name] = true
-		must(t, deleteDestination(ns, name))
+	for _, run := range runs {
+		for _, name := range created {
+			must(t, run.create(name, 1))
+		}
+		for _, name := range updated {
+			must(t, run.update(name, 2))
+		}
+		for _, name := range deleted {
+			must(t, run.delete(name))
+		}
+		r.Attempted += run.made.ops()
 	}
 	time.Sleep(time.Until(stormStart.Add(size.storm)))
 	storm := harness.StatsSince(emu.Stats(t), before)
 	stormEnd := time.Now()
 	stormSeconds := stormEnd.Sub(stormStart).Seconds()
-	r.Attempted = len(created) + len(updated) + len(deleted)
 	r.FaultCalls = storm.Total()
 	r.note("storm: %d calls in %.0f s (%.1f/s), %d answered 429", storm.Total(), stormSeconds,
 		float64(storm.Total())/stormSeconds, countStatus(storm, http.StatusTooManyRequests))
@@ -127,27 +126,25 @@ func TestRateLimitStormAnd5xx(t *testing.T) {
 		}
 	})
 	defer endFaults()
-	r.Recover = waitConverged(t, ns, want, mgr)
+	r.Recover = waitConverged(t, mgr, runs...)
 	r.note("30%% 5xx: the storm's changes converged %s after it ended", r.Recover.Round(100*time.Millisecond))
 	secondRound := 0
-	for _, name := range slices.Sorted(maps.Keys(want)) {
-		want[name] = specFor(name, 3)
-		must(t, updateDestination(ns, name, want[name]))
-		secondRound++
+	for _, run := range runs {
+		for _, name := range slices.Sorted(maps.Keys(run.want)) {
+			must(t, run.update(name, 3))
+			secondRound++
+		}
 	}
 	r.Attempted += secondRound
-	secondRecover := waitConverged(t, ns, want, mgr)
+	secondRecover := waitConverged(t, mgr, runs...)
 	r.note("30%% 5xx: a second round of %d updates converged in %s", secondRound, secondRecover.Round(100*time.Millisecond))
 	endFaults()
 
-	tl := compareRemote(t, hs, ns, want, gone)
-	tl.addTo(r)
-	tl.report(t)
-	repeated, writes := repeatedWrites(harness.StatsSince(emu.Stats(t), before), len(created), len(updated)+secondRound, len(deleted))
-	r.Duplicated += repeated
-	r.note("%s", writes)
-	if repeated > 0 {
-		t.Errorf("%d repeated remote writes: %s", repeated, writes)
+	for _, run := range runs {
+		tl := compareRemote(t, hs, run)
+		tl.addTo(r)
+		tl.report(t)
+		checkRepeatedWrites(t, r, harness.StatsSince(emu.Stats(t), before), run)
 	}
 	checkNoPanic(t, mgr)
 }

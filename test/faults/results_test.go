@@ -44,7 +44,12 @@ type result struct {
 	FaultCalls int64    `json:"hookstream_calls_during_fault"`
 	Notes      []string `json:"notes"`
 	Passed     bool     `json:"passed"`
+	// verdict, when set, is the row's own verdict in a test that has a row per kind.
+	verdict *bool
 }
+
+// settle gives the row its own verdict, for a test with several rows: see perKind.
+func (r *result) settle(passed bool) { r.verdict = &passed }
 
 func (r *result) note(format string, args ...any) {
 	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
@@ -71,31 +76,41 @@ type results struct {
 
 var table results
 
-// start opens the row of a scenario; it is added to the table when the test ends, failed or not, so that a
-// failing scenario still shows its figures.
+// start opens the row of a scenario, in the table from now on so that rows keep the order they were opened in; its
+// verdict is given when the test ends, failed or not, so that a failing scenario still shows its figures.
 func (rs *results) start(t *testing.T, scenario string) *result {
 	r := &result{Scenario: scenario, Test: t.Name(), Size: size.name, Recover: -1, FaultCalls: -1}
+	rs.mu.Lock()
+	rs.rows = append(rs.rows, r)
+	rs.mu.Unlock()
 	t.Cleanup(func() {
-		r.Passed = !t.Failed()
 		rs.mu.Lock()
-		rs.rows = append(rs.rows, r)
-		rs.mu.Unlock()
+		defer rs.mu.Unlock()
+		r.Passed = !t.Failed()
+		if r.verdict != nil {
+			r.Passed = *r.verdict
+		}
 	})
 	return r
 }
 
 const definitions = `Definitions:
-  operations  creates, spec updates and deletes of Destinations the scenario made (secret scenario: lifecycle steps).
-  lost        an existing Destination whose slug has no remote destination, or whose remote lacks the spec's
-              name, url or retry_max_attempts (a lost create or update); or a Destination the scenario deleted
-              whose slug still has a remote destination (a lost delete).
-  duplicated  remote destinations beyond one per slug, plus remote writes repeated when they should not be:
-              successful POST, PATCH and DELETE beyond the creates, updates and deletes made, and POSTs that
-              hookstream refused with 409 because the operator had created that slug already.
-  orphaned    remote destinations whose slug no existing Destination has (a lost delete is also an orphan).
-  recover     from the end of the fault until every Destination is Ready for its generation, every deleted one
-              is gone, and hookstream was then found to match; "-" when no fault has an end.
-  calls       hookstream API requests the emulator received while the fault lasted (all routes and answers).`
+  rows        a row per kind, "(Destination)" or "(Source)", when the scenario drives both kinds at once; "(both
+              kinds)" when one row counts both.
+  operations  creates, spec updates and deletes of the objects the scenario made (secret scenario: lifecycle steps).
+  lost        an existing object whose slug has no remote resource, or whose remote resource lacks the spec's
+              fields (Destination: name, url, retry_max_attempts; Source: name, description, status, dedup
+              window, IP allowlist, and the signature check with its secret) (a lost create or update); or an
+              object the scenario deleted whose slug still has a remote resource (a lost delete).
+  duplicated  remote resources beyond one per slug, plus remote writes repeated when they should not be:
+              successful POST, PATCH and DELETE beyond the creates, updates and deletes made (a Source created
+              in another state than active is allowed the PATCH that sets it), and POSTs that hookstream refused
+              with 409 because the operator had created that slug already.
+  orphaned    remote resources whose slug no existing object has (a lost delete is also an orphan).
+  recover     from the end of the fault until every object is Ready for its generation, every deleted one is
+              gone, and hookstream was then found to match; "-" when no fault has an end.
+  calls       hookstream API requests the emulator received while the fault lasted (all routes and answers; in a
+              row per kind, that kind's routes).`
 
 func (rs *results) print(w io.Writer, elapsed time.Duration) {
 	rs.mu.Lock()

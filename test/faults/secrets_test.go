@@ -59,7 +59,8 @@ func occurrences(text, secret string) int {
 		strings.Count(text, secret[len(secret)-16:])
 }
 
-// secretsManifest is the two Secrets of the scenario's Destinations, with the values of one generation.
+// secretsManifest is the three Secrets of the scenario's Destinations and Sources, with the values of one
+// generation.
 func secretsManifest(v map[string]string) string {
 	return fmt.Sprintf(`apiVersion: v1
 kind: Secret
@@ -70,8 +71,42 @@ apiVersion: v1
 kind: Secret
 metadata: {name: providers}
 stringData: {sqs: %q, kafka: %q, rabbit: %q}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: signing}
+stringData: {sha256: %q, sha1: %q}
 `, v["BEARER-TOKEN"], v["HEADER-SECRET"], v["BASIC-PASSWORD"], v["APIKEY-AUTH"], v["SQS-SECRET-ACCESS-KEY"],
-		v["KAFKA-API-SECRET"], v["RABBITMQ-PASSWORD"])
+		v["KAFKA-API-SECRET"], v["RABBITMQ-PASSWORD"], v["SIGNING-SHA256"], v["SIGNING-SHA1"])
+}
+
+// sourceSecrets maps the Sources of sourcesManifest to the secret kind their signatures are checked with.
+var sourceSecrets = map[string]string{"ingest-sha256": "SIGNING-SHA256", "ingest-sha1": "SIGNING-SHA1"}
+
+func sourcesManifest(ns string) string {
+	return fmt.Sprintf(`apiVersion: hookstream.io/v1alpha1
+kind: Source
+metadata: {name: ingest-sha256}
+spec:
+  slug: %[1]s-ingest-sha256
+  displayName: Ingest v1
+  verification: {type: hmac_sha256, header: X-Hub-Signature-256, secretRef: {name: signing, key: sha256}}
+  deduplication: {strategy: payload_hash, windowSeconds: 600}
+---
+apiVersion: hookstream.io/v1alpha1
+kind: Source
+metadata: {name: ingest-sha1}
+spec:
+  slug: %[1]s-ingest-sha1
+  verification: {type: hmac_sha1, header: X-Signature, secretRef: {name: signing, key: sha1}}
+  ipAllowlist: [203.0.113.0/24]
+`, ns)
+}
+
+// remoteSecretIs reports whether a secret read back from hookstream, masked ("****" and the last four characters)
+// or in plain text, is the given one. It never shows either.
+func remoteSecretIs(got *string, want string) bool {
+	return got != nil && (*got == want || *got == "****"+want[len(want)-4:])
 }
 
 func destinationsManifest(ns string) string {
@@ -169,17 +204,20 @@ func setAPIKey(t testing.TB, ns, key string) {
 	must(t, kube.Update(context.Background(), secret))
 }
 
-// TestNoSecretInAnyOutput runs the whole lifecycle with recognisable secret values (the API key, a wrong API key,
-// HTTP auth secrets, a secret header, provider secrets, a value someone else wrote into hookstream), rotates them,
+// TestNoSecretInAnyOutput runs the whole lifecycle of Destinations and Sources with recognisable secret values (the
+// API key, a wrong API key, HTTP auth secrets, a secret header, provider secrets, source signing secrets, values
+// someone else wrote into hookstream), rotates them,
 // provokes every class of hookstream failure (400, 401, 429, 503) and drift, and deletes everything. None of the
 // values may appear in the manager's debug log, in any Event, in any status, or in any condition message.
 func TestNoSecretInAnyOutput(t *testing.T) {
 	r := table.start(t, "secrets in logs, events, status")
 	apiKey, wrongKey, drifted := sentinel("API-KEY"), sentinel("WRONG-API-KEY"), sentinel("REMOTE-HEADER")
 	kinds := []string{"BEARER-TOKEN", "HEADER-SECRET", "BASIC-PASSWORD", "APIKEY-AUTH", "SQS-SECRET-ACCESS-KEY",
-		"KAFKA-API-SECRET", "RABBITMQ-PASSWORD"}
+		"KAFKA-API-SECRET", "RABBITMQ-PASSWORD", "SIGNING-SHA256", "SIGNING-SHA1"}
+	driftedSigning := sentinel("REMOTE-SIGNING")
 	v1Values, v2Values := map[string]string{}, map[string]string{}
-	secrets := map[string]string{"API-KEY": apiKey, "WRONG-API-KEY": wrongKey, "REMOTE-HEADER": drifted}
+	secrets := map[string]string{"API-KEY": apiKey, "WRONG-API-KEY": wrongKey, "REMOTE-HEADER": drifted,
+		"REMOTE-SIGNING": driftedSigning}
 	for _, k := range kinds {
 		v1Values[k], v2Values[k] = sentinel(k), sentinel(k+"-V2")
 		secrets[k], secrets[k+"-V2"] = v1Values[k], v2Values[k]
@@ -191,61 +229,49 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	setAPIKey(t, ns, apiKey)
 	mgr := s.StartManager(t, emu, ns, "--zap-log-level=debug")
 
-	statuses := &haystack{name: "Destination statuses (kubectl get -o yaml)"}
+	statuses := &haystack{name: "Destination and Source statuses (kubectl get -o yaml)"}
 	messages := &haystack{name: "condition messages of provoked failures"}
 	snapshot := func() {
-		statuses.text.WriteString(s.MustKubectl(t, "get", "destinations", "-n", ns, "-o", "yaml"))
+		statuses.text.WriteString(s.MustKubectl(t, "get", "destinations,sources", "-n", ns, "-o", "yaml"))
 	}
 	recordMessages := func() {
-		items, err := listDestinations(ns)
-		must(t, err)
-		for i := range items {
-			for _, c := range items[i].Status.Conditions {
-				fmt.Fprintf(&messages.text, "%s %s %s: %s\n", items[i].Name, c.Type, c.Reason, c.Message)
+		for _, k := range allKinds {
+			items, err := listObjects(k, ns)
+			must(t, err)
+			for _, obj := range items {
+				for _, c := range obj.GetManagedStatus().Conditions {
+					fmt.Fprintf(&messages.text, "%s %s %s %s: %s\n", k.kind(), obj.GetName(), c.Type, c.Reason, c.Message)
+				}
 			}
 		}
 	}
 	allReady := func(what string) {
 		t.Helper()
-		waitAll(t, ns, 60*time.Second, what, func(d *v1.Destination) error {
-			if !readyForGeneration(d) {
-				return fmt.Errorf("not Ready for generation %d (%s)", d.Generation, conditionSummary(d))
+		waitAll(t, ns, 60*time.Second, what, func(obj object) error {
+			if !readyForGeneration(obj) {
+				return fmt.Errorf("not Ready for generation %d (%s)", obj.GetGeneration(), conditionSummary(obj))
 			}
 			return nil
-		})
+		}, allKinds...)
 	}
 	steps := 0
 
 	// Create everything.
 	s.Apply(t, ns, secretsManifest(v1Values))
 	s.Apply(t, ns, destinationsManifest(ns))
-	steps += 8
-	allReady("all Destinations Ready")
+	s.Apply(t, ns, sourcesManifest(ns))
+	steps += 11
+	allReady("all Destinations and Sources Ready")
+	harnesstest.WaitUntil(t, 10*time.Second, "the signing secrets in hookstream", func() error { return sourceSecretsAre(hs, ns, v1Values) })
 	snapshot()
 
 	// Rotate every secret value: hookstream must get the new ones.
 	s.Apply(t, ns, secretsManifest(v2Values))
-	steps += 2
+	steps += 3
 	harnesstest.WaitUntil(t, 60*time.Second, "the rotated secrets in hookstream", func() error {
-		items, err := listDestinations(ns)
-		if err != nil {
-			return err
-		}
-		stored := ""
-		for i := range items {
-			if items[i].Status.ID == "" {
-				return fmt.Errorf("%s has no id", items[i].Name)
-			}
-			stored += storedRow(t, emu, items[i].Status.ID)
-		}
-		for _, k := range kinds {
-			if !strings.Contains(stored, v2Values[k]) {
-				return fmt.Errorf("the new %s is not in hookstream", k)
-			}
-		}
-		return nil
+		return rotated(t, emu, hs, ns, kinds, v2Values)
 	})
-	allReady("all Destinations Ready after the rotation")
+	allReady("all Destinations and Sources Ready after the rotation")
 	snapshot()
 
 	// Someone changes a destination in hookstream, secret header included; the operator reverts it.
@@ -256,46 +282,66 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		Headers: hookstream.Set(map[string]string{"X-Team": "payments", "X-Signature": drifted}),
 	})
 	must(t, err)
-	annotateAll(t, ns, "drift")
-	steps++
+	// The same for a source's signing secret.
+	ingest := &v1.Source{}
+	must(t, kube.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: "ingest-sha256"}, ingest))
+	_, err = hs.UpdateSource(context.Background(), ingest.Status.ID, &hookstream.SourceUpdateRequest{
+		Name:               hookstream.Set("changed elsewhere"),
+		VerificationSecret: hookstream.Set(driftedSigning),
+	})
+	must(t, err)
+	annotateAll(t, ns, "drift", allKinds...)
+	steps += 2
 	harnesstest.WaitUntil(t, 60*time.Second, "the drift to be reverted", func() error {
 		if row := storedRow(t, emu, bearer.Status.ID); !strings.Contains(row, v2Values["HEADER-SECRET"]) {
 			return fmt.Errorf("hookstream still has the header written elsewhere")
 		}
+		src, err := hs.GetSource(context.Background(), ingest.Status.ID)
+		if err != nil {
+			return err
+		}
+		if src.Name == "changed elsewhere" || !remoteSecretIs(src.VerificationSecret, v2Values["SIGNING-SHA256"]) {
+			return fmt.Errorf("hookstream still has the source's name or signing secret written elsewhere")
+		}
 		return nil
 	})
-	allReady("all Destinations Ready after the drift")
+	allReady("all Destinations and Sources Ready after the drift")
 	snapshot()
 
 	// hookstream rejects an update with 400: the spec is marked invalid with hookstream's message.
-	emu.SetFaults(t, emulator.Faults{ErrorRate: 1, ErrorStatus: http.StatusBadRequest, Routes: []string{emulator.RouteUpdateDestination}})
-	patchDisplayName(t, ns, "web-basic", "Basic v2")
-	steps++
-	waitOne(t, ns, "web-basic", func(d *v1.Destination) error {
-		return hasCondition(d, v1.ConditionStalled, metav1.ConditionTrue, v1.ReasonInvalidSpec)
-	})
+	emu.SetFaults(t, emulator.Faults{ErrorRate: 1, ErrorStatus: http.StatusBadRequest,
+		Routes: []string{destinations.routes().update, sources.routes().update}})
+	patchDisplayName(t, destinations, ns, "web-basic", "Basic v2")
+	patchDisplayName(t, sources, ns, "ingest-sha256", "Ingest v2")
+	steps += 2
+	for k, name := range map[kindOps]string{destinations: "web-basic", sources: "ingest-sha256"} {
+		waitOne(t, k, ns, name, func(obj object) error {
+			return hasCondition(obj, v1.ConditionStalled, metav1.ConditionTrue, v1.ReasonInvalidSpec)
+		})
+	}
 	snapshot()
 	recordMessages()
 	emu.ClearFaults(t)
-	patchDisplayName(t, ns, "web-basic", "Basic v3")
-	steps++
-	allReady("all Destinations Ready after the 400")
+	patchDisplayName(t, destinations, ns, "web-basic", "Basic v3")
+	patchDisplayName(t, sources, ns, "ingest-sha256", "Ingest v3")
+	steps += 2
+	allReady("all Destinations and Sources Ready after the 400")
 
 	// A wrong API key: 401 on every Destination, until the right key is back.
 	setAPIKey(t, ns, wrongKey)
 	steps++
-	waitAll(t, ns, 60*time.Second, "Unauthorized everywhere", func(d *v1.Destination) error {
-		return hasCondition(d, v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonUnauthorized)
-	})
+	waitAll(t, ns, 60*time.Second, "Unauthorized everywhere", func(obj object) error {
+		return hasCondition(obj, v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonUnauthorized)
+	}, allKinds...)
 	snapshot()
 	recordMessages()
 	setAPIKey(t, ns, apiKey)
 	steps++
-	waitAll(t, ns, 60*time.Second, "Synced again with the right key", func(d *v1.Destination) error {
-		return hasCondition(d, v1.ConditionSynced, metav1.ConditionTrue, "")
-	})
+	waitAll(t, ns, 60*time.Second, "Synced again with the right key", func(obj object) error {
+		return hasCondition(obj, v1.ConditionSynced, metav1.ConditionTrue, "")
+	}, allKinds...)
 
-	// hookstream failing with 500, then a 429 storm, each met by a check that every Destination asks for. (An
+	// hookstream failing with 500, then a 429 storm, each met by a check that every object asks for. (An
 	// outage's 503 is the outage scenario's subject.)
 	for _, f := range []struct {
 		faults  emulator.Faults
@@ -305,46 +351,51 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		{emulator.Faults{ErrorRate: 1, ErrorStatus: http.StatusTooManyRequests}, []string{v1.ReasonRateLimited}},
 	} {
 		emu.SetFaults(t, f.faults)
-		annotateAll(t, ns, f.reasons[0])
+		annotateAll(t, ns, f.reasons[0], allKinds...)
 		steps++
-		// A retried check may be answered differently within a second: every Destination must have shown the
-		// failure at least once, and each message shown is searched.
+		// A retried check may be answered differently within a second: every object must have shown the failure
+		// at least once, and each message shown is searched.
 		seen := map[string]bool{}
-		waitAll(t, ns, 60*time.Second, f.reasons[0]+" on every Destination", func(d *v1.Destination) error {
-			c := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionSynced)
-			if c != nil && c.Status == metav1.ConditionFalse && slices.Contains(f.reasons, c.Reason) && !seen[d.Name] {
-				seen[d.Name] = true
-				for _, c := range d.Status.Conditions {
-					fmt.Fprintf(&messages.text, "%s %s %s: %s\n", d.Name, c.Type, c.Reason, c.Message)
+		waitAll(t, ns, 60*time.Second, f.reasons[0]+" on every object", func(obj object) error {
+			key := fmt.Sprintf("%T %s", obj, obj.GetName())
+			conditions := obj.GetManagedStatus().Conditions
+			c := meta.FindStatusCondition(conditions, v1.ConditionSynced)
+			if c != nil && c.Status == metav1.ConditionFalse && slices.Contains(f.reasons, c.Reason) && !seen[key] {
+				seen[key] = true
+				for _, c := range conditions {
+					fmt.Fprintf(&messages.text, "%s %s %s: %s\n", key, c.Type, c.Reason, c.Message)
 				}
 			}
-			if !seen[d.Name] {
-				return fmt.Errorf("has not shown Synced=False/%v yet (%s)", f.reasons, conditionSummary(d))
+			if !seen[key] {
+				return fmt.Errorf("has not shown Synced=False/%v yet (%s)", f.reasons, conditionSummary(obj))
 			}
 			return nil
-		})
+		}, allKinds...)
 		snapshot()
 		emu.ClearFaults(t)
-		waitAll(t, ns, size.recoveryLimit, "Synced after "+f.reasons[0], func(d *v1.Destination) error {
-			return hasCondition(d, v1.ConditionSynced, metav1.ConditionTrue, "")
-		})
+		waitAll(t, ns, size.recoveryLimit, "Synced after "+f.reasons[0], func(obj object) error {
+			return hasCondition(obj, v1.ConditionSynced, metav1.ConditionTrue, "")
+		}, allKinds...)
 	}
 	snapshot()
 
 	// Delete everything: hookstream must be empty.
-	items, err := listDestinations(ns)
-	must(t, err)
-	gone := map[string]bool{}
-	for i := range items {
-		gone[items[i].Name] = true
-		must(t, deleteDestination(ns, items[i].Name))
-		steps++
+	runs := runsOf(t, ns, allKinds...)
+	for _, run := range runs {
+		items, err := listObjects(run.k, ns)
+		must(t, err)
+		for _, obj := range items {
+			must(t, run.delete(obj.GetName()))
+			steps++
+		}
 	}
-	waitConverged(t, ns, map[string]spec{}, mgr)
+	waitConverged(t, mgr, runs...)
 	r.Attempted = steps
-	tl := compareRemote(t, hs, ns, map[string]spec{}, gone)
-	tl.addTo(r)
-	tl.report(t)
+	for _, run := range runs {
+		tl := compareRemote(t, hs, run)
+		tl.addTo(r)
+		tl.report(t)
+	}
 
 	logs := &haystack{name: "manager log (--zap-log-level=debug)"}
 	logs.text.WriteString(mgr.Logs())
@@ -366,27 +417,80 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		}
 		r.note("%s: %d KiB searched, %d hits", h.name, h.text.Len()/1024, found)
 	}
-	r.note("%d secret values (as written, base64, and their random 16-character tail); %d Events; failures provoked: "+
-		"400 InvalidSpec, 401 Unauthorized, 500 APIUnavailable, 429 RateLimited, drift of a secret header", len(secrets), eventCount)
+	r.note("%d secret values (as written, base64, and their random 16-character tail), Source signing secrets "+
+		"included; %d Events; failures provoked: 400 InvalidSpec, 401 Unauthorized, 500 APIUnavailable, 429 RateLimited, "+
+		"drift of a secret header and of a signing secret", len(secrets), eventCount)
 	checkNoPanic(t, mgr)
 }
 
-func patchDisplayName(t testing.TB, ns, name, value string) {
-	t.Helper()
-	d := &v1.Destination{}
-	must(t, kube.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, d))
-	before := d.DeepCopy()
-	d.Spec.DisplayName = value
-	must(t, kube.Patch(context.Background(), d, client.MergeFrom(before)))
-}
-
-func waitOne(t testing.TB, ns, name string, check func(d *v1.Destination) error) {
-	t.Helper()
-	harnesstest.WaitUntil(t, 60*time.Second, name, func() error {
-		d := &v1.Destination{}
-		if err := kube.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, d); err != nil {
+// sourceSecretsAre checks that hookstream holds the given signing secrets, by kind of secret, without showing them.
+func sourceSecretsAre(hs *hookstream.Client, ns string, values map[string]string) error {
+	items, err := listObjects(sources, ns)
+	if err != nil {
+		return err
+	}
+	for _, obj := range items {
+		id := obj.GetManagedStatus().ID
+		if id == "" {
+			return fmt.Errorf("Source %s has no id", obj.GetName())
+		}
+		src, err := hs.GetSource(context.Background(), id)
+		if err != nil {
 			return err
 		}
-		return check(d)
+		if kind := sourceSecrets[obj.GetName()]; !remoteSecretIs(src.VerificationSecret, values[kind]) {
+			return fmt.Errorf("hookstream's source %s does not have the wanted %s", id, kind)
+		}
+	}
+	return nil
+}
+
+// rotated checks that hookstream holds the values of every kind of secret.
+func rotated(t testing.TB, emu *harnesstest.Emulator, hs *hookstream.Client, ns string, kinds []string, values map[string]string) error {
+	items, err := listObjects(destinations, ns)
+	if err != nil {
+		return err
+	}
+	stored := ""
+	for _, obj := range items {
+		id := obj.GetManagedStatus().ID
+		if id == "" {
+			return fmt.Errorf("%s has no id", obj.GetName())
+		}
+		stored += storedRow(t, emu, id)
+	}
+	for _, k := range kinds {
+		if strings.HasPrefix(k, "SIGNING-") {
+			continue // a source's, checked below
+		}
+		if !strings.Contains(stored, values[k]) {
+			return fmt.Errorf("the new %s is not in hookstream", k)
+		}
+	}
+	return sourceSecretsAre(hs, ns, values)
+}
+
+func patchDisplayName(t testing.TB, k kindOps, ns, name, value string) {
+	t.Helper()
+	obj := k.newObject()
+	must(t, kube.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, obj))
+	before := obj.DeepCopyObject().(object)
+	switch o := obj.(type) {
+	case *v1.Destination:
+		o.Spec.DisplayName = value
+	case *v1.Source:
+		o.Spec.DisplayName = value
+	}
+	must(t, kube.Patch(context.Background(), obj, client.MergeFrom(before)))
+}
+
+func waitOne(t testing.TB, k kindOps, ns, name string, check func(obj object) error) {
+	t.Helper()
+	harnesstest.WaitUntil(t, 60*time.Second, k.kind()+" "+name, func() error {
+		obj := k.newObject()
+		if err := kube.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, obj); err != nil {
+			return err
+		}
+		return check(obj)
 	})
 }

@@ -82,17 +82,20 @@ func steadyUsage(t testing.TB, metricsURL string, mgr *harness.Process, port int
 }
 
 // TestSlowAPITimeouts makes every hookstream answer take longer than the manager's --hookstream-timeout while
-// Destinations are created and changed. The calls must time out, the conditions say so, and once hookstream is
-// fast again and everything converged, the manager's goroutines and connections to hookstream must be back at
-// their level before the fault.
+// Destinations and Sources are created and changed. The calls must time out, the conditions say so, and once
+// hookstream is fast again and everything converged, the manager's goroutines and connections to hookstream must be
+// back at their level before the fault.
 func TestSlowAPITimeouts(t *testing.T) {
 	const timeout, latency = time.Second, 3 * time.Second
 	// Each kept-alive connection holds two goroutines (its read and write loops) and the pool keeps up to one per
-	// worker; ten more cover the manager's own short-lived goroutines (timers, event broadcasts, probes).
+	// worker, and each kind's controller has its workers; ten more cover the manager's own short-lived goroutines
+	// (timers, event broadcasts, probes).
 	const workers, goroutineSlack = 4, 10
-	r := table.start(t, fmt.Sprintf("slow API: %s latency, %s timeout, %s", latency, timeout, size.slowFault))
+	pooled := workers * len(allKinds)
+	r := table.start(t, fmt.Sprintf("slow API: %s latency, %s timeout, %s (both kinds)", latency, timeout, size.slowFault))
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "slow")
+	runs := runsOf(t, ns, allKinds...)
 	metricsPort := harnesstest.FreePort(t)
 	mgr := s.StartManager(t, emu, ns, "--hookstream-timeout", timeout.String(), "--max-concurrent-reconciles", fmt.Sprint(workers),
 		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort), "--metrics-secure=false")
@@ -102,27 +105,28 @@ func TestSlowAPITimeouts(t *testing.T) {
 
 	existing := names("e", size.slowObjects/2)
 	created := names("c", size.slowObjects-len(existing))
-	want := map[string]spec{}
-	for _, name := range existing {
-		want[name] = specFor(name, 1)
-		must(t, createDestination(ns, name, want[name]))
+	for _, run := range runs {
+		for _, name := range existing {
+			must(t, run.create(name, 1))
+		}
+		run.baseline()
 	}
-	waitConverged(t, ns, want, mgr)
+	waitConverged(t, mgr, runs...)
 	time.Sleep(3 * time.Second)
 	baseline := steadyUsage(t, metricsURL, mgr, port)
 
 	before := emu.Stats(t)
 	emu.SetFaults(t, emulator.Faults{Latency: latency})
 	start := time.Now()
-	for _, name := range existing {
-		want[name] = specFor(name, 2)
-		must(t, updateDestination(ns, name, want[name]))
+	for _, run := range runs {
+		for _, name := range existing {
+			must(t, run.update(name, 2))
+		}
+		for _, name := range created {
+			must(t, run.create(name, 1))
+		}
+		r.Attempted += run.made.ops()
 	}
-	for _, name := range created {
-		want[name] = specFor(name, 1)
-		must(t, createDestination(ns, name, want[name]))
-	}
-	r.Attempted = len(existing) + len(created)
 	peak := usage{}
 	for time.Since(start) < size.slowFault-time.Second {
 		u, err := measure(metricsURL, mgr, port)
@@ -135,15 +139,15 @@ func TestSlowAPITimeouts(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
-	waitAll(t, ns, 5*time.Second, "conditions during the slow API", func(d *v1.Destination) error {
-		if err := hasCondition(d, v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonAPIUnavailable); err != nil {
+	waitAll(t, ns, 5*time.Second, "conditions during the slow API", func(obj object) error {
+		if err := hasCondition(obj, v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonAPIUnavailable); err != nil {
 			return err
 		}
-		if msg := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionSynced).Message; !strings.Contains(msg, "did not answer in time") {
+		if msg := meta.FindStatusCondition(obj.GetManagedStatus().Conditions, v1.ConditionSynced).Message; !strings.Contains(msg, "did not answer in time") {
 			return fmt.Errorf("Synced message %q does not say hookstream did not answer in time", msg)
 		}
 		return nil
-	})
+	}, allKinds...)
 	during := harness.StatsSince(emu.Stats(t), before)
 	emu.ClearFaults(t)
 	faultEnd := time.Now()
@@ -169,21 +173,25 @@ func TestSlowAPITimeouts(t *testing.T) {
 		t.Errorf("no request timed out: %s", describeStats(during))
 	}
 
-	r.Recover = waitConverged(t, ns, want, mgr)
+	r.Recover = waitConverged(t, mgr, runs...)
 	// The connections opened by the recovery burst stay in the pool; what matters is that nothing grows with the
 	// number of timeouts.
 	time.Sleep(5 * time.Second)
 	after := steadyUsage(t, metricsURL, mgr, port)
 	r.note("%d of %d calls timed out (latency %s > --hookstream-timeout %s); conditions said \"hookstream did not answer in time\"",
 		timedOut, during.Total(), latency, timeout)
-	lines, adopted := adoptions(mgr)
-	r.note("%d timed-out writes were still handled by the emulator after the client gave up (%d answered 2xx); %d "+
-		"Destinations then found such a create by slug (%d attempts); calls: %s", lateHandled, lateSucceeded, adopted, lines,
+	var found []string
+	for _, run := range runs {
+		lines, adopted := adoptions(run.k, mgr)
+		found = append(found, fmt.Sprintf("%d %ss (%d attempts)", adopted, run.k.kind(), lines))
+	}
+	r.note("%d timed-out writes were still handled by the emulator after the client gave up (%d answered 2xx); %s "+
+		"then found such a create by slug; calls: %s", lateHandled, lateSucceeded, strings.Join(found, " and "),
 		describeStats(during))
 	r.note("before the fault: %s; peak during: %s; after recovery: %s", baseline, peak, after)
 
 	extraConns := total(after.connections) - total(baseline.connections)
-	if extraConns > workers {
+	if extraConns > pooled {
 		t.Errorf("connection leak: %d connections to hookstream after recovery, %d before (%d timeouts)",
 			total(after.connections), total(baseline.connections), timedOut)
 	}
@@ -192,17 +200,14 @@ func TestSlowAPITimeouts(t *testing.T) {
 		t.Errorf("goroutine leak: %d goroutines after recovery, %d before, at most %d allowed (%d timeouts)",
 			after.goroutines, baseline.goroutines, allowedGoroutines, timedOut)
 	}
-	r.note("leak bounds: connections ≤ before + %d (one idle connection per worker may stay pooled), goroutines ≤ "+
-		"before + %d + 2 per extra pooled connection = %d", workers, goroutineSlack, allowedGoroutines)
+	r.note("leak bounds: connections ≤ before + %d (one idle connection per worker of each kind's controller may stay "+
+		"pooled), goroutines ≤ before + %d + 2 per extra pooled connection = %d", pooled, goroutineSlack, allowedGoroutines)
 
-	tl := compareRemote(t, hs, ns, want, nil)
-	tl.addTo(r)
-	tl.report(t)
-	repeated, writes := repeatedWrites(harness.StatsSince(emu.Stats(t), before), len(created), len(existing), 0)
-	r.Duplicated += repeated
-	r.note("%s", writes)
-	if repeated > 0 {
-		t.Errorf("%d repeated remote writes: %s", repeated, writes)
+	for _, run := range runs {
+		tl := compareRemote(t, hs, run)
+		tl.addTo(r)
+		tl.report(t)
+		checkRepeatedWrites(t, r, harness.StatsSince(emu.Stats(t), before), run)
 	}
 	checkNoPanic(t, mgr)
 }

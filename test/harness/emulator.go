@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"os"
 	"slices"
@@ -202,12 +203,23 @@ func (emu *Emulator) Requests() ([]Request, error) {
 
 // RemoteBySlug reads every remote destination of the client's project, by slug.
 func RemoteBySlug(ctx context.Context, hs *hookstream.Client) (map[string][]*hookstream.Destination, error) {
-	rows := map[string][]*hookstream.Destination{}
-	for d, err := range hs.AllDestinations(ctx) {
+	return GroupBySlug(hs.AllDestinations(ctx), "destinations", func(d *hookstream.Destination) string { return d.Slug })
+}
+
+// RemoteSourcesBySlug reads every remote source of the client's project, by slug.
+func RemoteSourcesBySlug(ctx context.Context, hs *hookstream.Client) (map[string][]*hookstream.Source, error) {
+	return GroupBySlug(hs.AllSources(ctx), "sources", func(s *hookstream.Source) string { return s.Slug })
+}
+
+// GroupBySlug groups the rows of a listing by their slug, keeping the listing's order within a slug: more than
+// one row for a slug is a duplicate. It stops at the listing's first error; what names the rows in it.
+func GroupBySlug[R any](rows iter.Seq2[R, error], what string, slug func(R) string) (map[string][]R, error) {
+	out := map[string][]R{}
+	for row, err := range rows {
 		if err != nil {
-			return nil, fmt.Errorf("listing hookstream's destinations: %w", err)
+			return nil, fmt.Errorf("listing hookstream's %s: %w", what, err)
 		}
-		rows[d.Slug] = append(rows[d.Slug], d)
+		out[slug(row)] = append(out[slug(row)], row)
 	}
-	return rows, nil
+	return out, nil
 }

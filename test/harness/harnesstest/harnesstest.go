@@ -141,6 +141,16 @@ func RemoteBySlug(t testing.TB, hs *hookstream.Client) map[string][]*hookstream.
 	return rows
 }
 
+// RemoteSourcesBySlug reads every remote source of the client's project, by slug.
+func RemoteSourcesBySlug(t testing.TB, hs *hookstream.Client) map[string][]*hookstream.Source {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rows, err := harness.RemoteSourcesBySlug(ctx, hs)
+	Must(t, err)
+	return rows
+}
+
 // WaitUntil polls cond every 100 ms until it returns nil, failing the test with its last error after limit.
 func WaitUntil(t testing.TB, limit time.Duration, what string, cond func() error) {
 	t.Helper()
