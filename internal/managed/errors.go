@@ -182,8 +182,8 @@ type outcome struct {
 	noEvent bool
 	// normal outcomes are not failures: their event is of type Normal.
 	normal bool
-	result  ctrl.Result
-	err     error
+	result ctrl.Result
+	err    error
 }
 
 // classify is the one place where an error becomes a condition, an event and a reconcile result. Typed errors

@@ -117,7 +117,7 @@ func TestEveryFailureHasAReason(t *testing.T) {
 				err: &hookstream.APIError{StatusCode: 409, Message: "Cannot delete a source that has connections"}},
 			reason: v1.ReasonInUse, inMessage: "waiting for Connection github-to-ci to go"},
 		"deletion refused for connections outside Kubernetes": {
-			err: &errInUse{remote: "source", err: &hookstream.APIError{StatusCode: 409, Message: "Cannot delete a source that has connections"}},
+			err:    &errInUse{remote: "source", err: &hookstream.APIError{StatusCode: 409, Message: "Cannot delete a source that has connections"}},
 			reason: v1.ReasonInUse, inMessage: "connections outside Kubernetes still use it (Cannot delete a source that has connections)"},
 		"transient inconsistency": {
 			err: fmt.Errorf("slug \"x\" is taken but no destination has it: %w", errRetry), reason: v1.ReasonAPIUnavailable,
