@@ -46,7 +46,7 @@ help: ## Display this help.
 # ARGOCD_HEALTH_KINDS are the kinds config/argocd/argocd-cm-patch.yaml registers config/argocd/health.lua for, one
 # argocd-cm key each (resource.customizations.health.hookstream.io_<Kind>). The chart's templates/argocd-health.yaml
 # lists the same kinds.
-ARGOCD_HEALTH_KINDS = Destination Source
+ARGOCD_HEALTH_KINDS = Destination Source Connection
 
 .PHONY: manifests
 manifests: controller-gen ## Generate the CRD and ClusterRole, and refresh the copies the Helm chart and argocd-cm patch carry.

@@ -27,6 +27,7 @@ import (
 //
 // +kubebuilder:validation:XValidation:rule="has(self.sourceRef) != has(self.sourceID)",message="set exactly one of spec.sourceRef (a Source in this namespace) and spec.sourceID (a source not managed here)"
 // +kubebuilder:validation:XValidation:rule="has(self.destinationRef) != has(self.destinationID)",message="set exactly one of spec.destinationRef (a Destination in this namespace) and spec.destinationID (a destination not managed here)"
+// +kubebuilder:validation:XValidation:rule="!has(self.adoptionPolicy) || self.adoptionPolicy == 'Never'",message="spec.adoptionPolicy BySlug has no meaning for a Connection, which has no slug: to take over a remote connection, set spec.adoptID"
 // +kubebuilder:validation:XValidation:rule="has(self.adoptID) == has(oldSelf.adoptID) && (!has(self.adoptID) || self.adoptID == oldSelf.adoptID)",message="spec.adoptID cannot be added, changed or removed after creation: create a new Connection to take over another remote connection"
 type ConnectionSpec struct {
 	// The lifecycle fields every kind has: managementPolicy, deletionPolicy, adoptionPolicy, adoptID and
@@ -72,8 +73,9 @@ type ConnectionSpec struct {
 	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
 	DestinationID string `json:"destinationID,omitempty"`
 
-	// filters lets an event through only when every rule matches (AND); unset or empty routes every event. An
-	// event that several connections let through goes to each of their destinations. At most 50 rules.
+	// filters lets an event through only when every rule matches (AND); an empty list routes every event (and
+	// clears rules set in hookstream); unset leaves hookstream's rules alone. An event that several connections
+	// let through goes to each of their destinations. At most 50 rules.
 	// +optional
 	// +kubebuilder:validation:MaxItems=50
 	// +listType=atomic

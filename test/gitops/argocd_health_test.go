@@ -299,11 +299,44 @@ func argocdHealthRows(k testKind) map[string]argocdHealthRow {
 			wantMessage: message,
 		}
 	}
+	// The reasons a Connection adds. Those that need a person (another API key than the referenced object's, two
+	// remote connections with its key) stall; waiting for a referenced object and replacing the remote connection
+	// go on by themselves. The script reads no kind-specific reason, so every kind runs these rows.
+	for _, reason := range []string{v1.ReasonProjectMismatch, v1.ReasonAmbiguousRemote} {
+		message := "Cannot create the remote connection: " + reason + "."
+		tests["stalled, "+reason] = argocdHealthRow{
+			situation:   situation{status: stalledStatus(reason, message)},
+			wantStatus:  healthDegraded,
+			wantMessage: message,
+		}
+	}
+	for reason, message := range map[string]string{
+		v1.ReasonWaitingForSource: msgWaitingForSource,
+		v1.ReasonWaitingForDestination: `Waiting for Destination "orders-http", which does not exist in namespace ` +
+			`"team-a".`,
+		v1.ReasonReplacing: "Replacing the remote connection: its destination changed from dst_0123456789 to " +
+			"dst_9876543210.",
+	} {
+		tests["retrying, "+reason+", generation not settled yet"] = argocdHealthRow{
+			situation:   situation{status: retryingStatus(reason, message)},
+			wantStatus:  healthProgressing,
+			wantMessage: "Waiting for the operator to observe generation 1: " + message,
+		}
+	}
+	// A Source or Destination whose deletion hookstream refuses while a Connection uses it. Argo CD itself reports
+	// every object being deleted as Progressing ("Pending deletion") without running the script; run on such an
+	// object, the script agrees, and says why the deletion waits.
+	tests["deletion refused while a Connection uses the object"] = argocdHealthRow{
+		situation:   situation{status: readyStatus("active"), deleting: deletionInUse},
+		wantStatus:  healthProgressing,
+		wantMessage: "Waiting for the operator to observe generation 2: " + msgInUse(k.noun),
+	}
 	// Without a Stalled condition, Ready=False for these reasons still needs a person to act.
 	for _, reason := range []string{
 		v1.ReasonCredentialsNotFound, v1.ReasonCredentialsInvalid, v1.ReasonSecretNotFound,
 		v1.ReasonConfigMapNotFound, v1.ReasonConfigMapConflict, v1.ReasonUnauthorized, v1.ReasonForbidden,
 		v1.ReasonInvalidSpec, v1.ReasonConflict, v1.ReasonTypeMismatch, v1.ReasonSlugMismatch, v1.ReasonNotFound,
+		v1.ReasonProjectMismatch, v1.ReasonAmbiguousRemote,
 	} {
 		message := "Not ready: " + reason + "."
 		tests["not ready, "+reason] = argocdHealthRow{

@@ -21,7 +21,6 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -107,6 +106,30 @@ func TestKstatus(t *testing.T) {
 			situation: situation{},
 			want:      status.InProgressStatus,
 		},
+		"waiting for the referenced Source (a Connection)": {
+			situation: situation{status: retryingStatus(v1.ReasonWaitingForSource, msgWaitingForSource)},
+			want:      status.InProgressStatus,
+		},
+		"replacing the remote connection": {
+			situation: situation{status: retryingStatus(v1.ReasonReplacing,
+				"Replacing the remote connection: its source changed from src_0123456789 to src_9876543210.")},
+			want: status.InProgressStatus,
+		},
+		"stalled on a project mismatch (a Connection)": {
+			situation: situation{status: stalledStatus(v1.ReasonProjectMismatch,
+				`Cannot create the remote connection: Source "github" uses another hookstream API key than this Connection.`)},
+			want: status.FailedStatus,
+		},
+		"stalled on two remote connections with the key (a Connection)": {
+			situation: situation{status: stalledStatus(v1.ReasonAmbiguousRemote,
+				"Cannot find the remote connection: 2 remote connections have source src_0123456789, destination "+
+					"dst_0123456789 and name \"team-github-to-orders-0123abcd\".")},
+			want: status.FailedStatus,
+		},
+		"deletion refused while a Connection uses the object": {
+			situation: situation{status: readyStatus("active"), deleting: deletionInUse},
+			want:      status.TerminatingStatus,
+		},
 	}
 	for _, k := range testKinds {
 		t.Run(k.kind, func(t *testing.T) {
@@ -144,14 +167,7 @@ func checkKstatusTerminating(t *testing.T, k testKind) {
 	if err := k8s.Delete(ctx, obj); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		latest := &unstructured.Unstructured{}
-		latest.SetGroupVersionKind(obj.GroupVersionKind())
-		if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), latest); err == nil {
-			controllerutil.RemoveFinalizer(latest, v1.Finalizer)
-			_ = k8s.Update(ctx, latest)
-		}
-	})
+	releaseFinalizerAtCleanup(t, obj)
 	if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
 		t.Fatal(err)
 	}

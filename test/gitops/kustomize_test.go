@@ -176,7 +176,7 @@ func TestKustomizeSamples(t *testing.T) {
 	if err != nil {
 		t.Fatalf("decoding the rendering: %v", err)
 	}
-	for kind, want := range map[string]int{"Destination": 3, "Source": 2} {
+	for kind, want := range map[string]int{"Destination": 3, "Source": 2, "Connection": 1} {
 		if n := len(objectsOfKind(objs, kind)); n != want {
 			t.Errorf("%d %ss rendered, want the %d samples", n, kind, want)
 		}

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"testing"
 
+	jsonata "github.com/blues/jsonata-go"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
@@ -109,6 +110,7 @@ type samples struct {
 	configMaps   map[string]map[string]string
 	destinations []*v1.Destination
 	sources      []*v1.Source
+	connections  []*v1.Connection
 }
 
 func readSamples(t *testing.T) samples {
@@ -146,6 +148,10 @@ func readSamples(t *testing.T) samples {
 				src := &v1.Source{}
 				convert(src)
 				all.sources = append(all.sources, src)
+			case "Connection":
+				c := &v1.Connection{}
+				convert(c)
+				all.connections = append(all.connections, c)
 			}
 		}
 	}
@@ -153,11 +159,54 @@ func readSamples(t *testing.T) samples {
 }
 
 // TestSamplesSelfContained checks that every Secret and ConfigMap key a sample Destination or Source needs is in
-// the samples too, and that the placeholders are obviously fake, so applying config/samples gives the operator all
-// it reads.
+// the samples too, that every Source and Destination a sample Connection references is a sample too, using the
+// same API key, and that the placeholders are obviously fake, so applying config/samples gives the operator all it
+// reads.
 func TestSamplesSelfContained(t *testing.T) {
 	all := readSamples(t)
+	checkSamplesCover(t, all)
 
+	apiKey := all.secrets["hookstream-credentials"][v1.CredentialsKey]
+	if !regexp.MustCompile(`^hs_test_[0-9a-f]{64}$`).MatchString(apiKey) {
+		t.Errorf("hookstream-credentials apiKey is %q, want the placeholder hs_test_ + 64 hex digits", apiKey)
+	}
+	for _, d := range all.destinations {
+		checkSecretRefs(t, all, "Destination "+d.Name, secretRefs(d))
+	}
+	for _, s := range all.sources {
+		what := "Source " + s.Name
+		checkSecretRefs(t, all, what, sourceSecretRefs(s))
+		if v := s.Spec.Verification; v != nil {
+			// A signing secret is the kind of value people paste real ones into: the samples must say it is fake.
+			if secret := all.secrets[v.SecretRef.Name][v.SecretRef.Key]; !strings.Contains(secret, "fake") {
+				t.Errorf("%s signing secret %q is not an obvious placeholder (put fake in it)", what, secret)
+			}
+		}
+		if sv := s.Spec.SchemaValidation; sv != nil && sv.SchemaConfigMapRef != nil {
+			ref := sv.SchemaConfigMapRef
+			schema, ok := all.configMaps[ref.Name][ref.Key]
+			if !ok {
+				t.Errorf("%s reads key %s of ConfigMap %s, which no sample holds", what, ref.Key, ref.Name)
+			} else if err := json.Unmarshal([]byte(schema), new(map[string]any)); err != nil {
+				t.Errorf("%s: the schema in ConfigMap %s key %s is not a JSON object: %v", what, ref.Name, ref.Key, err)
+			}
+		}
+		// The operator leaves a ConfigMap it does not own alone (ConfigMapConflict): a sample must not create it.
+		if name := s.Spec.IngestURLConfigMap; name != "" {
+			if _, ok := all.configMaps[name]; ok {
+				t.Errorf("%s publishes its ingest URL into ConfigMap %s, which a sample creates: the operator "+
+					"would refuse to touch it", what, name)
+			}
+		}
+	}
+	for _, c := range all.connections {
+		checkConnectionSample(t, all, c)
+	}
+}
+
+// checkSamplesCover checks that the samples show what each kind is mostly used for.
+func checkSamplesCover(t *testing.T, all samples) {
+	t.Helper()
 	wantDestinations := map[string]func(d *v1.Destination) bool{
 		"an http destination with bearer auth and a header from a Secret": func(d *v1.Destination) bool {
 			h := d.Spec.HTTP
@@ -188,53 +237,111 @@ func TestSamplesSelfContained(t *testing.T) {
 			t.Errorf("no sample is %s", what)
 		}
 	}
-
-	apiKey := all.secrets["hookstream-credentials"][v1.CredentialsKey]
-	if !regexp.MustCompile(`^hs_test_[0-9a-f]{64}$`).MatchString(apiKey) {
-		t.Errorf("hookstream-credentials apiKey is %q, want the placeholder hs_test_ + 64 hex digits", apiKey)
+	wantConnections := map[string]func(c *v1.Connection) bool{
+		"a connection between a sample Source and Destination, filtering on a header and the body, with a transform": func(
+			c *v1.Connection,
+		) bool {
+			fields := make([]string, 0, len(c.Spec.Filters))
+			for _, f := range c.Spec.Filters {
+				fields = append(fields, f.Field)
+			}
+			return c.Spec.SourceRef != nil && c.Spec.DestinationRef != nil && c.Spec.Transform != nil &&
+				countPrefix(fields, "headers.") > 0 && countPrefix(fields, "payload.") > 0
+		},
 	}
-	checkSecretRefs := func(what string, refs []v1.SecretKeySelector) {
-		for _, ref := range refs {
-			values, ok := all.secrets[ref.Name]
-			if !ok {
-				t.Errorf("%s references Secret %s, which no sample holds", what, ref.Name)
-				continue
-			}
-			if _, ok := values[ref.Key]; !ok {
-				t.Errorf("%s references key %s of Secret %s, which it does not hold", what, ref.Key, ref.Name)
-			}
-		}
-	}
-	for _, d := range all.destinations {
-		checkSecretRefs("Destination "+d.Name, secretRefs(d))
-	}
-	for _, s := range all.sources {
-		what := "Source " + s.Name
-		checkSecretRefs(what, sourceSecretRefs(s))
-		if v := s.Spec.Verification; v != nil {
-			// A signing secret is the kind of value people paste real ones into: the samples must say it is fake.
-			if secret := all.secrets[v.SecretRef.Name][v.SecretRef.Key]; !strings.Contains(secret, "fake") {
-				t.Errorf("%s signing secret %q is not an obvious placeholder (put fake in it)", what, secret)
-			}
-		}
-		if sv := s.Spec.SchemaValidation; sv != nil && sv.SchemaConfigMapRef != nil {
-			ref := sv.SchemaConfigMapRef
-			schema, ok := all.configMaps[ref.Name][ref.Key]
-			if !ok {
-				t.Errorf("%s reads key %s of ConfigMap %s, which no sample holds", what, ref.Key, ref.Name)
-			} else if err := json.Unmarshal([]byte(schema), new(map[string]any)); err != nil {
-				t.Errorf("%s: the schema in ConfigMap %s key %s is not a JSON object: %v", what, ref.Name, ref.Key, err)
-			}
-		}
-		// The operator leaves a ConfigMap it does not own alone (ConfigMapConflict): a sample must not create it.
-		if name := s.Spec.IngestURLConfigMap; name != "" {
-			if _, ok := all.configMaps[name]; ok {
-				t.Errorf("%s publishes its ingest URL into ConfigMap %s, which a sample creates: the operator "+
-					"would refuse to touch it", what, name)
-			}
+	for what, match := range wantConnections {
+		if !slices.ContainsFunc(all.connections, match) {
+			t.Errorf("no sample is %s", what)
 		}
 	}
 }
+
+// checkSecretRefs checks that the samples hold every Secret key an object reads.
+func checkSecretRefs(t *testing.T, all samples, what string, refs []v1.SecretKeySelector) {
+	t.Helper()
+	for _, ref := range refs {
+		values, ok := all.secrets[ref.Name]
+		if !ok {
+			t.Errorf("%s references Secret %s, which no sample holds", what, ref.Name)
+			continue
+		}
+		if _, ok := values[ref.Key]; !ok {
+			t.Errorf("%s references key %s of Secret %s, which it does not hold", what, ref.Key, ref.Name)
+		}
+	}
+}
+
+// checkConnectionSample checks that a sample Connection can be routed once config/samples is applied: the objects it
+// references are samples using its API key (another key stops it with ProjectMismatch), and its transform turns a
+// webhook of its Source's template into an object.
+func checkConnectionSample(t *testing.T, all samples, c *v1.Connection) {
+	t.Helper()
+	what := "Connection " + c.Name
+	key := credentialsRef(c.Spec.ManagedSpec)
+	checkSecretRefs(t, all, what, []v1.SecretKeySelector{key})
+	var source *v1.Source
+	if ref := c.Spec.SourceRef; ref != nil {
+		i := slices.IndexFunc(all.sources, func(s *v1.Source) bool { return s.Name == ref.Name })
+		if i < 0 {
+			t.Errorf("%s routes from Source %s, which no sample holds: it would wait forever", what, ref.Name)
+		} else if source = all.sources[i]; credentialsRef(source.Spec.ManagedSpec) != key {
+			t.Errorf("%s and Source %s use different credentials: the Connection would stop with ProjectMismatch", what,
+				ref.Name)
+		}
+	}
+	if ref := c.Spec.DestinationRef; ref != nil {
+		i := slices.IndexFunc(all.destinations, func(d *v1.Destination) bool { return d.Name == ref.Name })
+		if i < 0 {
+			t.Errorf("%s routes to Destination %s, which no sample holds: it would wait forever", what, ref.Name)
+		} else if credentialsRef(all.destinations[i].Spec.ManagedSpec) != key {
+			t.Errorf("%s and Destination %s use different credentials: the Connection would stop with ProjectMismatch",
+				what, ref.Name)
+		}
+	}
+	if c.Spec.Transform == nil || *c.Spec.Transform == "" {
+		return
+	}
+	expr, err := jsonata.Compile(*c.Spec.Transform)
+	if err != nil {
+		t.Errorf("%s: the transform is not JSONata: %v", what, err)
+		return
+	}
+	if source == nil || source.Spec.Template != "github" {
+		return
+	}
+	// The transform reads the body at its root (filters say payload.<path>, a transform does not): a path written
+	// with payload. would read nothing, and JSONata leaves such keys out of the object.
+	var body any
+	if err := json.Unmarshal([]byte(githubPullRequestOpened), &body); err != nil {
+		t.Fatal(err)
+	}
+	out, err := expr.Eval(body)
+	if err != nil {
+		t.Errorf("%s: the transform fails on a GitHub pull_request webhook: %v", what, err)
+		return
+	}
+	object, ok := out.(map[string]any)
+	if !ok {
+		t.Errorf("%s: the transform returns %T on a GitHub pull_request webhook, hookstream needs an object", what, out)
+		return
+	}
+	if object["number"] != float64(42) {
+		t.Errorf("%s: the transform's object %v lacks the pull request's number 42", what, object)
+	}
+}
+
+// githubPullRequestOpened is the part of GitHub's pull_request webhook (action opened) that the samples read.
+const githubPullRequestOpened = `{
+  "action": "opened",
+  "number": 42,
+  "pull_request": {
+    "number": 42,
+    "title": "Send order events",
+    "html_url": "https://github.com/example/orders/pull/42",
+    "user": {"login": "octocat"}
+  },
+  "repository": {"full_name": "example/orders"}
+}`
 
 // sourceSecretRefs lists the Secret keys a Source reads, including the default credentials.
 func sourceSecretRefs(s *v1.Source) []v1.SecretKeySelector {

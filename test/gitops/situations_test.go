@@ -25,6 +25,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/managed"
@@ -80,6 +82,24 @@ var testKinds = []testKind{
 			obj.(*v1.Source).Spec.Description = "Webhooks of the GitHub organisation"
 		},
 	},
+	{
+		kind:          "Connection",
+		noun:          "connection",
+		pausedMeans:   "events that arrive meanwhile skip it and are not delivered through it after it resumes",
+		disabledMeans: "events skip it and are not delivered through it",
+		newObject: func(meta metav1.ObjectMeta) managed.Object {
+			return &v1.Connection{
+				ObjectMeta: meta,
+				Spec: v1.ConnectionSpec{
+					SourceRef:      &v1.LocalObjectReference{Name: "github"},
+					DestinationRef: &v1.LocalObjectReference{Name: "orders-http"},
+				},
+			}
+		},
+		changeSpec: func(obj managed.Object) {
+			obj.(*v1.Connection).Spec.Description = "Opened pull requests to the orders service"
+		},
+	},
 }
 
 // situation describes an object as the operator would have left it. The health checks under test only ever see
@@ -92,6 +112,10 @@ type situation struct {
 	// specChangedAfterStatus changes the spec after the status was written, so metadata.generation moves to 2
 	// while the status still describes generation 1.
 	specChangedAfterStatus bool
+	// deleting, when set, deletes the object after the status was written, while the operator's finalizer holds it
+	// (the API server moves metadata.generation to 2 as it marks the object for deletion), then changes the status
+	// as the operator does during the deletion.
+	deleting func(obj managed.Object)
 }
 
 // Condition messages in the operator's style, the same for every kind.
@@ -150,6 +174,13 @@ func mirrorRemote(obj managed.Object, state string) string {
 		o.Status.IngestURLConfigMap = o.Spec.IngestURLConfigMap
 		o.Status.State = state
 		return "source"
+	case *v1.Connection:
+		o.Status.ID = "con_0123456789"
+		o.Status.Name = "health-github-to-orders-0123abcd"
+		o.Status.SourceID = "src_0123456789"
+		o.Status.DestinationID = "dst_0123456789"
+		o.Status.State = state
+		return "connection"
 	}
 	panic(fmt.Sprintf("mirrorRemote: no status fields known for %T", obj))
 }
@@ -183,6 +214,36 @@ func driftCheckRetried(obj managed.Object) {
 	managed.SetRetrying(obj, v1.ReasonAPIUnavailable, msgRetry503)
 }
 
+// msgWaitingForSource is the message of a Connection waiting for its Source, as the operator writes it.
+const msgWaitingForSource = `Waiting for Source "github" to have a hookstream id (it is not Ready yet).`
+
+// names are the names the operator uses for the object's kind and remote resource.
+func names(obj managed.Object) managed.Names {
+	switch obj.(type) {
+	case *v1.Destination:
+		return managed.Names{Kind: "Destination", Remote: "destination"}
+	case *v1.Source:
+		return managed.Names{Kind: "Source", Remote: "source"}
+	case *v1.Connection:
+		return managed.Names{Kind: "Connection", Remote: "connection"}
+	}
+	panic(fmt.Sprintf("names: unknown kind %T", obj))
+}
+
+// msgInUse is the Synced message of an object whose remote deletion hookstream refuses while a Connection uses it.
+func msgInUse(remote string) string {
+	return "Cannot delete the remote " + remote + ": hookstream refuses to delete the " + remote +
+		" while connections use it; waiting for Connection github-to-orders to go."
+}
+
+// deletionInUse is the status the operator writes while hookstream refuses to delete the remote resource (409)
+// because a Connection still uses it: a retried failure (InUse), then Ready says that the deletion waits.
+func deletionInUse(obj managed.Object) {
+	n := names(obj)
+	managed.SetRetrying(obj, v1.ReasonInUse, msgInUse(n.Remote))
+	managed.SetDeleting(obj, n)
+}
+
 // pausedAnnotations pause an object; a new map each time, as the client decodes responses into it.
 func pausedAnnotations() map[string]string {
 	return map[string]string{v1.AnnotationPaused: "true"}
@@ -213,6 +274,9 @@ func realObject(t *testing.T, k testKind, name string, sit situation) *unstructu
 	t.Helper()
 	ctx := context.Background()
 	obj := k.newObject(metav1.ObjectMeta{Name: name, Namespace: newNamespace(t, "health"), Annotations: sit.annotations})
+	if sit.deleting != nil {
+		controllerutil.AddFinalizer(obj, v1.Finalizer)
+	}
 	if err := k8s.Create(ctx, obj); err != nil {
 		t.Fatalf("creating %s: %v", k.kind, err)
 	}
@@ -228,17 +292,50 @@ func realObject(t *testing.T, k testKind, name string, sit situation) *unstructu
 			t.Fatalf("changing the spec: %v", err)
 		}
 	}
+	if sit.deleting != nil {
+		if err := k8s.Delete(ctx, obj); err != nil {
+			t.Fatalf("deleting %s: %v", k.kind, err)
+		}
+		releaseFinalizerAtCleanup(t, obj)
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+			t.Fatalf("reading %s back after the delete: %v", k.kind, err)
+		}
+		sit.deleting(obj)
+		if err := k8s.Status().Update(ctx, obj); err != nil {
+			t.Fatalf("writing the status of the deletion: %v", err)
+		}
+	}
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(v1.GroupVersion.WithKind(k.kind))
 	if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), u); err != nil {
 		t.Fatalf("reading %s back: %v", k.kind, err)
 	}
 	wantGeneration := int64(1)
-	if sit.specChangedAfterStatus {
+	if sit.specChangedAfterStatus || sit.deleting != nil {
 		wantGeneration = 2
 	}
 	if u.GetGeneration() != wantGeneration {
 		t.Fatalf("metadata.generation is %d, the situation needs %d", u.GetGeneration(), wantGeneration)
 	}
 	return u
+}
+
+// releaseFinalizerAtCleanup removes the operator's finalizer from an object being deleted when the test ends, so that
+// the API server can delete it.
+func releaseFinalizerAtCleanup(t *testing.T, obj client.Object) {
+	t.Helper()
+	t.Cleanup(func() {
+		ctx := context.Background()
+		latest := &unstructured.Unstructured{}
+		gvk, err := apiutil.GVKForObject(obj, k8s.Scheme())
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		latest.SetGroupVersionKind(gvk)
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), latest); err == nil {
+			controllerutil.RemoveFinalizer(latest, v1.Finalizer)
+			_ = k8s.Update(ctx, latest)
+		}
+	})
 }

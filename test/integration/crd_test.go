@@ -15,8 +15,8 @@ limitations under the License.
 */
 
 // Package integration checks the CustomResourceDefinitions on a real kube-apiserver: that they install, store and
-// return Destinations and Sources, reject invalid ones with the messages users see at `kubectl apply`, document
-// every field for `kubectl explain`, and show the columns and category `kubectl get` uses.
+// return Destinations, Sources and Connections, reject invalid ones with the messages users see at `kubectl apply`,
+// document every field for `kubectl explain`, and show the columns and category `kubectl get` uses.
 package integration
 
 import (

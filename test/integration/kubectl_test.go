@@ -71,8 +71,9 @@ func readyStatus(s v1.ManagedStatus) v1.ManagedStatus {
 	return s
 }
 
-// TestKubectlGet checks what users see with kubectl get: the columns of each kind, the Source's ingest URL with
-// -o wide only, the short name hss, and both kinds under the hookstream category.
+// TestKubectlGet checks what users see with kubectl get: the columns of Sources and Connections, the Source's ingest
+// URL with -o wide only, the short names hss and hsc, and every kind of config/crd/bases under the hookstream
+// category.
 func TestKubectlGet(t *testing.T) {
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kubectl-get"}}
@@ -86,7 +87,9 @@ func TestKubectlGet(t *testing.T) {
 	src := githubSource("github")
 	src.Namespace = ns.Name
 	src.Spec.IngestURLConfigMap = "github-ingest"
-	for _, obj := range []client.Object{dst, src} {
+	conn := githubToOrders("github-to-orders")
+	conn.Namespace = ns.Name
+	for _, obj := range []client.Object{dst, src, conn} {
 		if err := k8s.Create(ctx, obj); err != nil {
 			t.Fatalf("create: %v", err)
 		}
@@ -100,7 +103,14 @@ func TestKubectlGet(t *testing.T) {
 	src.Status.Slug = "kubectl-get-github"
 	src.Status.IngestURL = ingestURL
 	src.Status.EventCount = 42
-	for _, obj := range []client.Object{dst, src} {
+	conn.Status.ManagedStatus = readyStatus(conn.Status.ManagedStatus)
+	conn.Status.ID = "con_0123456789"
+	conn.Status.Name = "kubectl-get-github-to-orders-0123abcd"
+	conn.Status.SourceID = src.Status.ID
+	conn.Status.DestinationID = dst.Status.ID
+	conn.Status.State = "paused"
+	conn.Status.EventCount = 7
+	for _, obj := range []client.Object{dst, src, conn} {
 		if err := k8s.Status().Update(ctx, obj); err != nil {
 			t.Fatalf("status: %v", err)
 		}
@@ -129,8 +139,36 @@ func TestKubectlGet(t *testing.T) {
 		}
 	}
 
+	plain = kubectl(t, "get", "hsc", "-n", ns.Name)
+	if got, want := header(plain), "NAME ID SOURCE DESTINATION STATE READY AGE"; got != want {
+		t.Errorf("kubectl get hsc columns:\n%s\nwant %s", got, want)
+	}
+	for _, want := range []string{"con_0123456789", "src_0123456789", "dst_0123456789", "paused"} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("kubectl get hsc lacks %q:\n%s", want, plain)
+		}
+	}
+	wide = kubectl(t, "get", "connections", "-n", ns.Name, "-o", "wide")
+	if got, want := header(wide), "NAME ID SOURCE DESTINATION STATE READY AGE SYNCED EVENTS LAST EVENT REASON"; got != want {
+		t.Errorf("kubectl get connections -o wide columns:\n%s\nwant %s", got, want)
+	}
+	for _, want := range []string{" 7 ", v1.ReasonAvailable} {
+		if !strings.Contains(wide, want) {
+			t.Errorf("kubectl get connections -o wide lacks %q:\n%s", want, wide)
+		}
+	}
+
+	// One object of every kind was created above: the category must list each of them.
 	all := kubectl(t, "get", "hookstream", "-n", ns.Name, "-o", "name")
-	for _, want := range []string{"destination.hookstream.io/orders", "source.hookstream.io/github"} {
+	for _, crd := range projectCRDs(t) {
+		if prefix := crd.Spec.Names.Singular + "." + crd.Spec.Group + "/"; !strings.Contains(all, prefix) {
+			t.Errorf("kubectl get hookstream lists no %s (is it in the hookstream category, and created above?):\n%s",
+				crd.Spec.Names.Kind, all)
+		}
+	}
+	for _, want := range []string{
+		"destination.hookstream.io/orders", "source.hookstream.io/github", "connection.hookstream.io/github-to-orders",
+	} {
 		if !strings.Contains(all, want+"\n") {
 			t.Errorf("kubectl get hookstream lacks %s:\n%s", want, all)
 		}
@@ -138,5 +176,9 @@ func TestKubectlGet(t *testing.T) {
 	explain := strings.Join(strings.Fields(kubectl(t, "explain", "source.spec.ingestURLConfigMap")), " ")
 	if want := "keys `ingestURL` and `sourceID`"; !strings.Contains(explain, want) {
 		t.Errorf("kubectl explain source.spec.ingestURLConfigMap lacks %q:\n%s", want, explain)
+	}
+	explain = strings.Join(strings.Fields(kubectl(t, "explain", "connection.spec.filters.field")), " ")
+	if want := "`payload.<dot.path>`"; !strings.Contains(explain, want) {
+		t.Errorf("kubectl explain connection.spec.filters.field lacks %q:\n%s", want, explain)
 	}
 }

@@ -18,6 +18,7 @@ package integration
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -35,7 +36,7 @@ import (
 type rejection[T client.Object] struct {
 	mutate func(T)
 	// unset lists fields removed from the object's JSON after mutate: what the Go type cannot leave out, such as
-	// a required struct.
+	// a required struct. A number in a path indexes a list.
 	unset   [][]string
 	message string
 }
@@ -57,7 +58,9 @@ func checkCreateRejected[T client.Object](t *testing.T, valid func(name string) 
 			tc.mutate(obj)
 			u := toUnstructured(t, obj)
 			for _, field := range tc.unset {
-				unstructured.RemoveNestedField(u.Object, field...)
+				if !removeField(u.Object, field) {
+					t.Fatalf("the object has no field %v to unset", field)
+				}
 			}
 			err := k8s.Create(context.Background(), u)
 			if err == nil {
@@ -112,6 +115,36 @@ func checkInvalid(t *testing.T, operation string, err error, message string) {
 	if !strings.Contains(err.Error(), message) {
 		t.Errorf("error %q does not contain %q", err.Error(), message)
 	}
+}
+
+// removeField removes the field at path from a decoded JSON object, a number in the path indexing a list, and
+// reports whether it was there.
+func removeField(obj map[string]any, path []string) bool {
+	var node any = obj
+	for i, key := range path {
+		last := i == len(path)-1
+		switch n := node.(type) {
+		case map[string]any:
+			child, ok := n[key]
+			if !ok {
+				return false
+			}
+			if last {
+				delete(n, key)
+				return true
+			}
+			node = child
+		case []any:
+			index, err := strconv.Atoi(key)
+			if err != nil || index < 0 || index >= len(n) || last {
+				return false
+			}
+			node = n[index]
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // toUnstructured converts a typed object to what the API server receives, with its apiVersion and kind.

@@ -1,6 +1,6 @@
--- Argo CD health check for every hookstream.io kind (Destination, Source), from config/argocd/health.lua of
--- hookstream-operator. It reads only what all kinds share (the conditions, observedGeneration, status.state and the
--- paused annotation; the kind only names the resource in messages), so argocd-cm registers the same script under
+-- Argo CD health check for every hookstream.io kind (Destination, Source, Connection), from config/argocd/health.lua
+-- of hookstream-operator. It reads only what all kinds share (the conditions, observedGeneration, status.state and
+-- the paused annotation; the kind only names the resource in messages), so argocd-cm registers the same script under
 -- one key per kind.
 -- config/argocd/argocd-cm-patch.yaml and the Helm chart carry copies; the project's tests keep them identical.
 --
@@ -9,6 +9,9 @@
 -- Ready=False for one of these reasons needs a person to act (a Secret, a ConfigMap, the spec, the API key or
 -- hookstream must change): retrying alone will not help, so Argo CD should not keep waiting. DriftDetected is the
 -- steady state of managementPolicy Observe when hookstream differs from the spec: the operator will not change it.
+-- A Connection waiting for its Source or Destination (WaitingForSource, WaitingForDestination), replacing its remote
+-- connection (Replacing), and a deletion waiting for the Connections that use the object (InUse) are not here: the
+-- operator goes on by itself once the other object is ready or gone, so they read as Progressing.
 local terminalReasons = {
   CredentialsNotFound = true,
   CredentialsInvalid = true,
@@ -22,6 +25,8 @@ local terminalReasons = {
   TypeMismatch = true,
   SlugMismatch = true,
   RemoteNotFound = true,
+  ProjectMismatch = true,
+  AmbiguousRemote = true,
   DriftDetected = true,
 }
 
@@ -56,6 +61,10 @@ if obj.kind == "Source" then
   noun = "source"
   pausedMeans = "webhooks are accepted and stored but not routed"
   disabledMeans = "webhooks are refused with 403"
+elseif obj.kind == "Connection" then
+  noun = "connection"
+  pausedMeans = "events that arrive meanwhile skip it and are not delivered through it after it resumes"
+  disabledMeans = "events skip it and are not delivered through it"
 end
 
 local hs = {}
