@@ -129,6 +129,10 @@ func TestInvalidConnectionsRejected(t *testing.T) {
 		return func(c *v1.Connection) { c.Spec.Filters = []v1.FilterRule{r} }
 	}
 	checkCreateRejected(t, githubToOrders, map[string]rejection[*v1.Connection]{
+		"adoption by slug": {
+			mutate:  func(c *v1.Connection) { c.Spec.AdoptionPolicy = v1.AdoptBySlug },
+			message: "spec.adoptionPolicy BySlug has no meaning for a Connection",
+		},
 		"sourceRef and sourceID": {
 			mutate:  func(c *v1.Connection) { c.Spec.SourceID = "src_0123456789" },
 			message: msgOneSource,
