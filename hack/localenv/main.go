@@ -323,18 +323,20 @@ func (e *localEnv) tour() error {
 	if _, err := e.show("get", "destinations", "-n", namespace); err != nil {
 		return err
 	}
-	if err := e.sourceTour(hs); err != nil {
+	if err := e.gatewayTour(hs); err != nil {
 		return err
 	}
 	fmt.Printf("\n\033[1;32mThe tour completed: every step happened as shown.\033[0m\n")
 	return nil
 }
 
-// sourceTour shows Sources: the ingest URL in status and in a ConfigMap, a signed webhook accepted and a badly
-// signed one refused, the event count, and a deletion that takes the remote source and the ConfigMap along.
-func (e *localEnv) sourceTour(hs *hookstream.Client) error {
-	e.heading("Sources from config/samples: GitHub webhooks (signing secret from a Secret) and schema-checked orders")
-	_, err := e.show("wait", "sources", "--all", "-n", namespace, "--for=condition=Ready", "--timeout=90s")
+// gatewayTour shows the whole gateway: the Sources with their ingest URL in status and in a ConfigMap, the
+// Connection from the GitHub source to orders-http, a webhook it lets through (delivered transformed), one it
+// filters out and one refused for its signature, the counts, and `kubectl delete -k` leaving hookstream empty.
+func (e *localEnv) gatewayTour(hs *hookstream.Client) error {
+	e.heading("Sources and a Connection from config/samples: GitHub webhooks (signing secret from a Secret), " +
+		"schema-checked orders, and the route from GitHub to orders-http")
+	_, err := e.show("wait", "sources,connections", "--all", "-n", namespace, "--for=condition=Ready", "--timeout=90s")
 	if err != nil {
 		return err
 	}
@@ -346,7 +348,7 @@ func (e *localEnv) sourceTour(hs *hookstream.Client) error {
 	}
 	fmt.Println()
 
-	e.heading("Posting to the GitHub source's ingest URL: signed with the secret, then with a wrong one")
+	e.heading("Posting to the GitHub source's ingest URL: a pull request opened, one closed, and one with a wrong signature")
 	url, err := e.jsonpath("source", "github", "{.status.ingestURL}")
 	if err != nil {
 		return err
@@ -359,16 +361,20 @@ func (e *localEnv) sourceTour(hs *hookstream.Client) error {
 	if err != nil {
 		return fmt.Errorf("decoding the sample's signing secret: %w", err)
 	}
-	body := `{"action":"opened","pull_request":{"number":42}}`
+	delivered := len(e.receiver.Bodies())
+	pr := `{"action":%q,"repository":{"full_name":"example/shop"},"pull_request":{"number":%d,"title":"Faster checkout",` +
+		`"user":{"login":"octocat"},"html_url":"https://github.com/example/shop/pull/%[2]d"}}`
 	for _, try := range []struct {
 		what   string
 		secret []byte
+		body   string
 		want   int
 	}{
-		{"signed with the webhook secret", secret, http.StatusOK},
-		{"signed with another secret", []byte("not-the-secret"), http.StatusUnauthorized},
+		{"opened, signed with the webhook secret", secret, fmt.Sprintf(pr, "opened", 42), http.StatusOK},
+		{"closed, signed with the webhook secret", secret, fmt.Sprintf(pr, "closed", 41), http.StatusOK},
+		{"opened, signed with another secret", []byte("not-the-secret"), fmt.Sprintf(pr, "opened", 43), http.StatusUnauthorized},
 	} {
-		code, answer, err := harness.PostGitHubWebhook(context.Background(), url, try.secret, body)
+		code, answer, err := harness.PostGitHubWebhook(context.Background(), url, try.secret, try.body)
 		if err != nil {
 			return err
 		}
@@ -377,34 +383,59 @@ func (e *localEnv) sourceTour(hs *hookstream.Client) error {
 			return fmt.Errorf("a webhook %s got %d, want %d", try.what, code, try.want)
 		}
 	}
-	if err := e.requestReconcile("source", "github"); err != nil {
+	if err := e.emu.Admin(context.Background(), http.MethodPost, "/_emulator/deliveries/wait", nil, nil); err != nil {
 		return err
 	}
-	if err := e.waitForValue("source", "github", "{.status.eventCount}", "1"); err != nil {
-		return err
+	bodies := e.receiver.Bodies()[delivered:]
+	if len(bodies) != 1 {
+		return fmt.Errorf("the receiver got %d deliveries through the connection, want 1 (the opened one): %q", len(bodies), bodies)
 	}
-	say("status.eventCount counts the accepted webhook; the refused one is not an event")
-	if _, err := e.show("get", "sources", "-n", namespace); err != nil {
+	say("the receiver got exactly one delivery, the opened pull request, transformed by the connection:\n  %s", bodies[0])
+	if !strings.Contains(bodies[0], `"pr-opened"`) || !strings.Contains(bodies[0], `"number":42`) {
+		return fmt.Errorf("the delivery is not the transformed opened pull request: %s", bodies[0])
+	}
+	for _, check := range []struct{ kind, name, count string }{{"source", "github", "2"}, {"connection", "github-to-orders", "1"}} {
+		if err := e.requestReconcile(check.kind, check.name); err != nil {
+			return err
+		}
+		if err := e.waitForValue(check.kind, check.name, "{.status.eventCount}", check.count); err != nil {
+			return err
+		}
+	}
+	say("the source counts the 2 accepted webhooks, the connection the 1 it routed; the refused one is no event")
+	if _, err := e.show("get", "sources,connections", "-n", namespace, "-o", "wide"); err != nil {
 		return err
 	}
 
-	e.heading("Deleting the GitHub source: the remote source and the ConfigMap go too")
-	id, err := e.jsonpath("source", "github", "{.status.id}")
+	e.heading("Deleting everything with one kubectl delete -k: in any order, nothing stays behind")
+	if _, err := e.show("delete", "-k", filepath.Join(e.Root, "config", "samples"), "-n", namespace, "--ignore-not-found",
+		"--timeout=120s"); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	for what, rows := range map[string]func() (int, error){
+		"sources":      func() (int, error) { return harness.CountRows(hs.AllSources(ctx)) },
+		"destinations": func() (int, error) { return harness.CountRows(hs.AllDestinations(ctx)) },
+		"connections": func() (int, error) {
+			return harness.CountRows(hs.AllConnections(ctx, hookstream.ConnectionListOptions{}))
+		},
+	} {
+		n, err := rows()
+		if err != nil {
+			return err
+		}
+		if n != 0 {
+			return fmt.Errorf("hookstream still holds %d %s", n, what)
+		}
+	}
+	say("hookstream holds no source, destination or connection any more")
+	out, err := e.show("get", "hookstream,configmaps", "-n", namespace, "-o", "name")
 	if err != nil {
 		return err
 	}
-	if _, err := e.show("delete", "source", "github", "-n", namespace, "--timeout=60s"); err != nil {
-		return err
+	if strings.Contains(out, "hookstream.io/") || strings.Contains(out, "github-ingest") {
+		return fmt.Errorf("objects left after delete -k:\n%s", out)
 	}
-	if _, err := hs.GetSource(context.Background(), id); !hookstream.IsNotFound(err) {
-		return fmt.Errorf("remote source %s after the delete: %v, want not found", id, err)
-	}
-	say("hookstream answers 404 for source %s", id)
-	out, err := e.Kubectl("get", "configmap", "github-ingest", "-n", namespace, "--ignore-not-found")
-	if err != nil || out != "" {
-		return fmt.Errorf("ConfigMap github-ingest after the delete: %q (%v), want none", out, err)
-	}
-	say("ConfigMap github-ingest is gone")
 	return nil
 }
 

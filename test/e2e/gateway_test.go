@@ -110,9 +110,11 @@ func TestGatewayWithKustomize(t *testing.T) {
 	s.MustKubectl(t, "delete", "-k", dir, "--timeout=90s")
 	hs := emu.Client(t)
 	for name, count := range map[string]func() (int, error){
-		"sources":      func() (int, error) { return countAll(hs.AllSources(ctx)) },
-		"destinations": func() (int, error) { return countAll(hs.AllDestinations(ctx)) },
-		"connections":  func() (int, error) { return countAll(hs.AllConnections(ctx, hookstream.ConnectionListOptions{})) },
+		"sources":      func() (int, error) { return harness.CountRows(hs.AllSources(ctx)) },
+		"destinations": func() (int, error) { return harness.CountRows(hs.AllDestinations(ctx)) },
+		"connections": func() (int, error) {
+			return harness.CountRows(hs.AllConnections(ctx, hookstream.ConnectionListOptions{}))
+		},
 	} {
 		n, err := count()
 		if err != nil || n != 0 {
@@ -122,15 +124,4 @@ func TestGatewayWithKustomize(t *testing.T) {
 	if left := s.MustKubectl(t, "get", "hookstream", "-n", ns, "-o", "name"); left != "" {
 		t.Errorf("objects left after delete -k:\n%s", left)
 	}
-}
-
-func countAll[T any](rows func(func(T, error) bool)) (int, error) {
-	n := 0
-	for _, err := range rows {
-		if err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
 }

@@ -223,3 +223,15 @@ func GroupBySlug[R any](rows iter.Seq2[R, error], what string, slug func(R) stri
 	}
 	return out, nil
 }
+
+// CountRows counts the rows of a listing, such as a hookstream client's AllSources; the first error ends it.
+func CountRows[T any](rows iter.Seq2[T, error]) (int, error) {
+	n := 0
+	for _, err := range rows {
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
