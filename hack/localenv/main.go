@@ -348,7 +348,8 @@ func (e *localEnv) gatewayTour(hs *hookstream.Client) error {
 	}
 	fmt.Println()
 
-	e.heading("Posting to the GitHub source's ingest URL: a pull request opened, one closed, and one with a wrong signature")
+	e.heading("Posting to the GitHub source's ingest URL: a pull request opened, one closed, " +
+		"and one with a wrong signature")
 	url, err := e.jsonpath("source", "github", "{.status.ingestURL}")
 	if err != nil {
 		return err
@@ -372,7 +373,8 @@ func (e *localEnv) gatewayTour(hs *hookstream.Client) error {
 	}{
 		{"opened, signed with the webhook secret", secret, fmt.Sprintf(pr, "opened", 42), http.StatusOK},
 		{"closed, signed with the webhook secret", secret, fmt.Sprintf(pr, "closed", 41), http.StatusOK},
-		{"opened, signed with another secret", []byte("not-the-secret"), fmt.Sprintf(pr, "opened", 43), http.StatusUnauthorized},
+		{"opened, signed with another secret", []byte("not-the-secret"), fmt.Sprintf(pr, "opened", 43),
+			http.StatusUnauthorized},
 	} {
 		code, answer, err := harness.PostGitHubWebhook(context.Background(), url, try.secret, try.body)
 		if err != nil {
@@ -388,13 +390,15 @@ func (e *localEnv) gatewayTour(hs *hookstream.Client) error {
 	}
 	bodies := e.receiver.Bodies()[delivered:]
 	if len(bodies) != 1 {
-		return fmt.Errorf("the receiver got %d deliveries through the connection, want 1 (the opened one): %q", len(bodies), bodies)
+		return fmt.Errorf("the receiver got %d deliveries through the connection, want 1 (the opened one): %q",
+			len(bodies), bodies)
 	}
 	say("the receiver got exactly one delivery, the opened pull request, transformed by the connection:\n  %s", bodies[0])
 	if !strings.Contains(bodies[0], `"pr-opened"`) || !strings.Contains(bodies[0], `"number":42`) {
 		return fmt.Errorf("the delivery is not the transformed opened pull request: %s", bodies[0])
 	}
-	for _, check := range []struct{ kind, name, count string }{{"source", "github", "2"}, {"connection", "github-to-orders", "1"}} {
+	counts := []struct{ kind, name, count string }{{"source", "github", "2"}, {"connection", "github-to-orders", "1"}}
+	for _, check := range counts {
 		if err := e.requestReconcile(check.kind, check.name); err != nil {
 			return err
 		}

@@ -96,7 +96,7 @@ func referrersOf(c client.Reader) func(ctx context.Context, kind, namespace, nam
 		keys := []string{kind + "/" + name}
 		if id != "" {
 			prefix := "source-id/"
-			if kind == "Destination" {
+			if kind == kindDestination {
 				prefix = "destination-id/"
 			}
 			keys = append(keys, prefix+id)
@@ -107,7 +107,7 @@ func referrersOf(c client.Reader) func(ctx context.Context, kind, namespace, nam
 		}
 		names := make([]string, 0, len(conns))
 		for _, conn := range conns {
-			names = append(names, "Connection "+conn.Name)
+			names = append(names, kindConnection+" "+conn.Name)
 		}
 		return names, nil
 	}
@@ -125,7 +125,7 @@ func watchConnectionsOf(kind string) func(*builder.Builder) *builder.Builder {
 					reqs = append(reqs, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: ref.Name}})
 				}
 			}
-			if kind == "Source" {
+			if kind == kindSource {
 				add(c.Spec.SourceRef)
 			} else {
 				add(c.Spec.DestinationRef)
@@ -177,8 +177,8 @@ func setupConnections(mgr ctrl.Manager, s Settings) error {
 	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.ConnectionList{} },
 		func(b *builder.Builder) *builder.Builder {
 			return b.
-				Watches(&v1.Source{}, toConnections("Source"), builder.WithPredicates(endChanged)).
-				Watches(&v1.Destination{}, toConnections("Destination"), builder.WithPredicates(endChanged))
+				Watches(&v1.Source{}, toConnections(kindSource), builder.WithPredicates(endChanged)).
+				Watches(&v1.Destination{}, toConnections(kindDestination), builder.WithPredicates(endChanged))
 		})
 }
 
@@ -190,7 +190,7 @@ type connectionKind struct {
 var _ managed.Kind[*v1.Connection, *hookstream.Connection, *desiredConnection, *hookstream.ConnectionUpdateRequest] = (*connectionKind)(nil)
 
 func (*connectionKind) Names() managed.Names {
-	return managed.Names{Kind: "Connection", Remote: "connection"}
+	return managed.Names{Kind: kindConnection, Remote: "connection"}
 }
 
 func (*connectionKind) NewObject() *v1.Connection { return &v1.Connection{} }

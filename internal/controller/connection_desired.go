@@ -179,9 +179,9 @@ func resolveEnds(c *v1.Connection, get func(into client.Object, name string) err
 // referencedID reads the referenced object into obj and returns its hookstream id.
 func referencedID(c *v1.Connection, obj managed.Object, name string, get func(client.Object, string) error,
 	apiKey func(managed.Object) (string, error), waitReason string) (string, error) {
-	kind := "Source"
+	kind := kindSource
 	if _, ok := obj.(*v1.Destination); ok {
-		kind = "Destination"
+		kind = kindDestination
 	}
 	if err := get(obj, name); err != nil {
 		if apierrors.IsNotFound(err) {

@@ -54,9 +54,9 @@ func connectionEndsInCluster(sourceID string) []client.Object {
 	return []client.Object{src, dst}
 }
 
-func connectionTableRow(sourceID string, created time.Time) *hookstream.Connection {
+func connectionTableRow(created time.Time) *hookstream.Connection {
 	return &hookstream.Connection{
-		ID: tableID, SourceID: sourceID, DestinationID: testDestinationID, Name: connectionTableName, Enabled: true,
+		ID: tableID, SourceID: testSourceID, DestinationID: testDestinationID, Name: connectionTableName, Enabled: true,
 		Status: "active", SourceName: new("orders"), DestinationName: new("billing"), CreatedAt: created, UpdatedAt: created,
 	}
 }
@@ -84,7 +84,7 @@ func TestConnectionReconcileBranches(t *testing.T) {
 				if want.request.SourceID != testSourceID || want.request.DestinationID != testDestinationID {
 					t.Errorf("create between %s and %s", want.request.SourceID, want.request.DestinationID)
 				}
-				return connectionTableRow(testSourceID, now), nil
+				return connectionTableRow(now), nil
 			}},
 			calls: []string{"Create " + connectionTableName}, ready: "True", reason: v1.ReasonAvailable, events: []string{"Normal Created"},
 			check: func(t *testing.T, c *v1.Connection) {
@@ -113,7 +113,7 @@ func TestConnectionReconcileBranches(t *testing.T) {
 			object:  withStatusID,
 			objects: connectionEndsInCluster(newSourceID),
 			fake: fakeConnections{
-				get:    func(string) (*hookstream.Connection, error) { return connectionTableRow(testSourceID, now), nil },
+				get:    func(string) (*hookstream.Connection, error) { return connectionTableRow(now), nil },
 				delete: func(string) error { return nil },
 			},
 			calls: []string{"Get " + tableID, "Delete " + tableID}, ready: "False", reason: v1.ReasonReplacing,
@@ -143,9 +143,9 @@ func TestConnectionReconcileBranches(t *testing.T) {
 			},
 			objects: connectionEndsInCluster(testSourceID),
 			fake: fakeConnections{
-				get: func(string) (*hookstream.Connection, error) { return connectionTableRow(testSourceID, now), nil },
+				get: func(string) (*hookstream.Connection, error) { return connectionTableRow(now), nil },
 				update: func(_ string, p *hookstream.ConnectionUpdateRequest) (*hookstream.Connection, error) {
-					row := connectionTableRow(testSourceID, now)
+					row := connectionTableRow(now)
 					row.FilterRules, _ = p.FilterRules.Value()
 					return row, nil
 				},

@@ -50,7 +50,7 @@ func setupDestinations(mgr ctrl.Manager, s Settings) error {
 	}
 	rec := managed.NewReconciler(s.Client, mgr.GetClient(), mgr.GetAPIReader(), s.Recorder, kind, s.managedOptions())
 	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.DestinationList{} },
-		watchConnectionsOf("Destination"))
+		watchConnectionsOf(kindDestination))
 }
 
 // destinationKind answers the machinery's questions for Destinations.
@@ -70,11 +70,11 @@ func (k *destinationKind) Referrers(ctx context.Context, d *v1.Destination) ([]s
 	if k.referrers == nil {
 		return nil, nil
 	}
-	return k.referrers(ctx, "Destination", d.Namespace, d.Name, d.Status.ID)
+	return k.referrers(ctx, kindDestination, d.Namespace, d.Name, d.Status.ID)
 }
 
 func (*destinationKind) Names() managed.Names {
-	return managed.Names{Kind: "Destination", Remote: "destination"}
+	return managed.Names{Kind: kindDestination, Remote: "destination"}
 }
 
 func (*destinationKind) NewObject() *v1.Destination { return &v1.Destination{} }

@@ -32,6 +32,13 @@ import (
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
+// The Kubernetes kinds, as names in messages, index keys and events.
+const (
+	kindDestination = "Destination"
+	kindSource      = "Source"
+	kindConnection  = "Connection"
+)
+
 // Settings configure the controllers of every kind.
 type Settings struct {
 	Client   client.Client

@@ -85,7 +85,7 @@ func setupSources(mgr ctrl.Manager, s Settings) error {
 			// Metadata only: a change of a schema ConfigMap, or of a published one, starts a reconcile that reads
 			// or rewrites it; the data itself is never cached.
 			return b.WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(forConfigMap))
-		}, watchConnectionsOf("Source"))
+		}, watchConnectionsOf(kindSource))
 }
 
 // sourceConfigMaps lists the ConfigMaps a Source reads or writes.
@@ -124,10 +124,10 @@ func (k *sourceKind) Referrers(ctx context.Context, s *v1.Source) ([]string, err
 	if k.referrers == nil {
 		return nil, nil
 	}
-	return k.referrers(ctx, "Source", s.Namespace, s.Name, s.Status.ID)
+	return k.referrers(ctx, kindSource, s.Namespace, s.Name, s.Status.ID)
 }
 
-func (*sourceKind) Names() managed.Names { return managed.Names{Kind: "Source", Remote: "source"} }
+func (*sourceKind) Names() managed.Names { return managed.Names{Kind: kindSource, Remote: "source"} }
 
 func (*sourceKind) NewObject() *v1.Source { return &v1.Source{} }
 

@@ -92,7 +92,7 @@ func (p *configMapPublisher) publish(ctx context.Context, s *v1.Source) error {
 		WithLabels(map[string]string{"app.kubernetes.io/managed-by": fieldOwner}).
 		WithAnnotations(map[string]string{annotationContentHash: hash}).
 		WithOwnerReferences(metav1ac.OwnerReference().
-			WithAPIVersion(v1.GroupVersion.String()).WithKind("Source").WithName(s.Name).WithUID(s.UID).
+			WithAPIVersion(v1.GroupVersion.String()).WithKind(kindSource).WithName(s.Name).WithUID(s.UID).
 			WithController(true).WithBlockOwnerDeletion(true)).
 		WithData(data)
 	if err := p.client.Apply(ctx, cm, client.FieldOwner(fieldOwner), client.ForceOwnership); err != nil {
