@@ -69,6 +69,10 @@ const (
 	// ReasonReplacing: the remote resource cannot become what the spec asks for (a connection's source or
 	// destination changed); it was deleted and another is being created.
 	ReasonReplacing = "Replacing"
+	// ReasonReplacementRequired: the remote resource would have to be replaced (a connection's source or
+	// destination changed), which the operator does not do under managementPolicy Observe or for a remote
+	// resource taken over with spec.adoptID.
+	ReasonReplacementRequired = "ReplacementRequired"
 	// ReasonInUse: hookstream refuses to delete a source or destination that connections still reference; the
 	// deletion waits for them.
 	ReasonInUse = "InUse"

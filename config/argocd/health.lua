@@ -24,9 +24,11 @@ local terminalReasons = {
   SlugConflict = true,
   TypeMismatch = true,
   SlugMismatch = true,
+  TemplateMismatch = true,
   RemoteNotFound = true,
   ProjectMismatch = true,
   AmbiguousRemote = true,
+  ReplacementRequired = true,
   DriftDetected = true,
 }
 

@@ -22,6 +22,8 @@ import (
 	"fmt"
 	"iter"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -115,21 +117,30 @@ func referrersOf(c client.Reader) func(ctx context.Context, kind, namespace, nam
 
 // watchConnectionsOf makes the Source or Destination controller retry a deletion that connections blocked as
 // soon as a Connection that referenced the object is gone.
-func watchConnectionsOf(kind string) func(*builder.Builder) *builder.Builder {
+func watchConnectionsOf(kind string, objects client.Reader, newList func() client.ObjectList) func(*builder.Builder) *builder.Builder {
 	return func(b *builder.Builder) *builder.Builder {
-		toReferenced := func(_ context.Context, o client.Object) []ctrl.Request {
+		toReferenced := func(ctx context.Context, o client.Object) []ctrl.Request {
 			c := o.(*v1.Connection)
+			ref, id := c.Spec.SourceRef, c.Spec.SourceID
+			if kind == kindDestination {
+				ref, id = c.Spec.DestinationRef, c.Spec.DestinationID
+			}
+			if ref != nil {
+				return []ctrl.Request{{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: ref.Name}}}
+			}
+			// An end named by id: the objects of the namespace that have that id.
+			list := newList()
+			if err := objects.List(ctx, list, client.InNamespace(c.Namespace)); err != nil {
+				logf.FromContext(ctx).Error(err, "Cannot list the objects a Connection names by id", "kind", kind)
+				return nil
+			}
 			var reqs []ctrl.Request
-			add := func(ref *v1.LocalObjectReference) {
-				if ref != nil {
-					reqs = append(reqs, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: ref.Name}})
+			_ = meta.EachListItem(list, func(item runtime.Object) error {
+				if obj := item.(managed.Object); obj.GetManagedStatus().ID == id {
+					reqs = append(reqs, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(obj)})
 				}
-			}
-			if kind == kindSource {
-				add(c.Spec.SourceRef)
-			} else {
-				add(c.Spec.DestinationRef)
-			}
+				return nil
+			})
 			return reqs
 		}
 		onlyDeletes := predicate.Funcs{
@@ -154,11 +165,16 @@ func setupConnections(mgr ctrl.Manager, s Settings) error {
 	}}
 	// A referenced object that gets an id, changes it, starts or ends its deletion starts the Connections that
 	// use it at once.
-	endChanged := predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-		before, after := e.ObjectOld.(managed.Object), e.ObjectNew.(managed.Object)
-		return before.GetManagedStatus().ID != after.GetManagedStatus().ID ||
-			before.GetDeletionTimestamp().IsZero() != after.GetDeletionTimestamp().IsZero()
-	}}
+	// A new object has no id yet, and the Connections of those seen at start-up have their own first reconcile.
+	endChanged := predicate.Funcs{
+		CreateFunc: func(event.CreateEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			before, after := e.ObjectOld.(managed.Object), e.ObjectNew.(managed.Object)
+			// The generation covers a changed spec.credentialsRef, which a ProjectMismatch may wait for.
+			return before.GetManagedStatus().ID != after.GetManagedStatus().ID || before.GetGeneration() != after.GetGeneration() ||
+				before.GetDeletionTimestamp().IsZero() != after.GetDeletionTimestamp().IsZero()
+		},
+	}
 	toConnections := func(kind string) handler.EventHandler {
 		return handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []ctrl.Request {
 			conns, err := connectionsOf(ctx, reader, o.GetNamespace(), kind+"/"+o.GetName())
@@ -190,7 +206,7 @@ type connectionKind struct {
 var _ managed.Kind[*v1.Connection, *hookstream.Connection, *desiredConnection, *hookstream.ConnectionUpdateRequest] = (*connectionKind)(nil)
 
 func (*connectionKind) Names() managed.Names {
-	return managed.Names{Kind: kindConnection, Remote: "connection"}
+	return managed.Names{Kind: kindConnection, Remote: "connection", NoSlug: true}
 }
 
 func (*connectionKind) NewObject() *v1.Connection { return &v1.Connection{} }
@@ -297,13 +313,18 @@ func (h *connectionClient) FindByKey(ctx context.Context, c *v1.Connection) (*ho
 		"spec.adoptID to the one to manage", len(matches), sourceID, destinationID, name)
 }
 
-// Create creates the connection. hookstream's 404 does not say which end is missing: both are read to tell.
+// Create creates the connection. hookstream's 404 does not say which end is missing: both are read to tell. A 409
+// (a hookstream that makes connection names unique) means the key is taken: by a connection between the same ends,
+// which the machinery looks up as for any conflict, or by one between others, which only another name resolves.
 func (h *connectionClient) Create(ctx context.Context, want *desiredConnection) (*hookstream.Connection, error) {
 	created, err := h.c.CreateConnection(ctx, &want.request)
+	req := &want.request
+	if hookstream.IsConflict(err) {
+		return nil, h.nameTaken(ctx, req, err)
+	}
 	if err == nil || !hookstream.IsNotFound(err) {
 		return created, err
 	}
-	req := &want.request
 	if _, gerr := h.c.GetSource(ctx, req.SourceID); hookstream.IsNotFound(gerr) {
 		return nil, managed.Stall(v1.ReasonNotFound, "hookstream has no source %s in the credentials' project", req.SourceID)
 	}
@@ -311,6 +332,26 @@ func (h *connectionClient) Create(ctx context.Context, want *desiredConnection) 
 		return nil, managed.Stall(v1.ReasonNotFound, "hookstream has no destination %s in the credentials' project", req.DestinationID)
 	}
 	return nil, err
+}
+
+// nameTaken explains a 409 on create: the conflict itself when a connection between the same ends has the name,
+// else a stall naming the connection elsewhere that holds it.
+func (h *connectionClient) nameTaken(ctx context.Context, req *hookstream.ConnectionCreateRequest, conflict error) error {
+	for row, err := range h.c.AllConnections(ctx, hookstream.ConnectionListOptions{}) {
+		if err != nil {
+			return err
+		}
+		if row.Name != req.Name {
+			continue
+		}
+		if row.SourceID == req.SourceID && row.DestinationID == req.DestinationID {
+			return conflict
+		}
+		return managed.Stall(v1.ReasonConflict, "hookstream refuses the name %q: connection %s (source %s, destination %s) "+
+			"has it, and this hookstream makes connection names unique; set spec.displayName to a free name",
+			req.Name, row.ID, row.SourceID, row.DestinationID)
+	}
+	return conflict
 }
 
 func (h *connectionClient) Update(ctx context.Context, id string, patch *hookstream.ConnectionUpdateRequest) (*hookstream.Connection, error) {

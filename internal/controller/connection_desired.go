@@ -157,7 +157,8 @@ func (k valueKind) String() string { return string(k) }
 
 // resolveEnds returns the ids of the connection's source and destination: the spec's ids, or the status.id of
 // the referenced objects. An object without an id is waited for; one of another hookstream project (another API
-// key) stalls. apiKey may be nil, when only the ids matter.
+// key) stalls. apiKey is nil for a lookup of the remote connection by its key, where only the ids matter: an end
+// being deleted still has its id then, and the connection an unrecorded create made must be found with it.
 func resolveEnds(c *v1.Connection, get func(into client.Object, name string) error,
 	apiKey func(managed.Object) (string, error)) (sourceID, destinationID string, err error) {
 	sourceID, destinationID = c.Spec.SourceID, c.Spec.DestinationID
@@ -190,14 +191,16 @@ func referencedID(c *v1.Connection, obj managed.Object, name string, get func(cl
 		return "", err
 	}
 	id := obj.GetManagedStatus().ID
+	lookup := apiKey == nil
 	switch {
-	case !obj.GetDeletionTimestamp().IsZero():
-		return "", managed.Wait(waitReason, "%s %q is being deleted; the connection is not created or changed until "+
-			"the reference changes", kind, name)
+	case !obj.GetDeletionTimestamp().IsZero() && !lookup:
+		// The remote connection still routes until its end goes: Ready keeps what the last check saw.
+		return "", managed.WaitKeepingReady(waitReason, "%s %q is being deleted; the connection is not created or "+
+			"changed until the reference changes", kind, name)
 	case id == "":
 		return "", managed.Wait(waitReason, "Waiting for %s %q to have a hookstream id (it is not Ready yet)", kind, name)
 	}
-	if apiKey != nil {
+	if !lookup {
 		mine, err := apiKey(c)
 		if err != nil {
 			return "", err

@@ -29,7 +29,10 @@ import (
 	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
-const connectionTableName = "orders-to-billing"
+const (
+	connectionTableName = "orders-to-billing"
+	newSourceID         = "0000000000000000000000000000000a"
+)
 
 func connectionTableObject(change func(*v1.Connection)) *v1.Connection {
 	c := &v1.Connection{
@@ -76,7 +79,6 @@ func TestConnectionReconcileBranches(t *testing.T) {
 		c.Finalizers = []string{v1.Finalizer}
 		c.Status.ID = tableID
 	}
-	const newSourceID = "0000000000000000000000000000000a"
 	tests := map[string]connectionCase{
 		"create between the referenced ids": {
 			objects: connectionEndsInCluster(testSourceID),
@@ -139,6 +141,7 @@ func TestConnectionReconcileBranches(t *testing.T) {
 		"drifted filters are reverted": {
 			object: func(c *v1.Connection) {
 				withStatusID(c)
+				c.Status.ObservedGeneration = c.Generation // the spec was applied: what differs changed in hookstream
 				c.Spec.Filters = []v1.FilterRule{{Field: "payload.status", Op: "eq", Value: jsonValue(`"paid"`)}}
 			},
 			objects: connectionEndsInCluster(testSourceID),
@@ -151,7 +154,67 @@ func TestConnectionReconcileBranches(t *testing.T) {
 				},
 			},
 			calls: []string{"Get " + tableID, "Update " + tableID + " filter_rules"}, ready: "True", reason: v1.ReasonAvailable,
-			events: []string{"Normal Updated"},
+			events: []string{"Normal DriftCorrected"},
+		},
+		"adopted connection between other ends: never deleted": {
+			object: func(c *v1.Connection) {
+				withStatusID(c)
+				c.Spec.AdoptID = tableID
+			},
+			objects: connectionEndsInCluster(newSourceID),
+			fake:    fakeConnections{get: func(string) (*hookstream.Connection, error) { return connectionTableRow(now), nil }},
+			calls:   []string{"Get " + tableID}, ready: "False", reason: v1.ReasonReplacementRequired,
+			events: []string{"Warning ReplacementRequired"},
+		},
+		"observe only, ends differ: nothing is replaced": {
+			object:  func(c *v1.Connection) { withStatusID(c); c.Spec.ManagementPolicy = v1.ManagementObserve },
+			objects: connectionEndsInCluster(newSourceID),
+			fake:    fakeConnections{get: func(string) (*hookstream.Connection, error) { return connectionTableRow(now), nil }},
+			calls:   []string{"Get " + tableID}, ready: "False", reason: v1.ReasonReplacementRequired,
+			events: []string{"Warning ReplacementRequired"},
+		},
+		"dangling: hookstream lost the source": {
+			object:  withStatusID,
+			objects: connectionEndsInCluster(testSourceID),
+			fake: fakeConnections{get: func(string) (*hookstream.Connection, error) {
+				row := connectionTableRow(now)
+				row.SourceName = nil
+				return row, nil
+			}},
+			calls: []string{"Get " + tableID}, ready: "False", reason: v1.ReasonNotFound, events: []string{"Warning RemoteNotFound"},
+		},
+		"was Ready, its Source is gone: no longer Ready": {
+			object: func(c *v1.Connection) {
+				withStatusID(c)
+				c.Status.ObservedGeneration = c.Generation
+				c.Status.Conditions = []metav1.Condition{{Type: v1.ConditionReady, Status: metav1.ConditionTrue,
+					Reason: v1.ReasonAvailable, Message: "The connection exists.", ObservedGeneration: c.Generation,
+					LastTransitionTime: metav1.Now()}}
+			},
+			objects: connectionEndsInCluster("")[1:],
+			ready:   "False", reason: v1.ReasonWaitingForSource, events: []string{"Normal WaitingForSource"},
+		},
+		"was Ready, its Source is being deleted: still Ready, Synced waits": {
+			object: func(c *v1.Connection) {
+				withStatusID(c)
+				c.Status.ObservedGeneration = c.Generation
+				c.Status.Conditions = []metav1.Condition{{Type: v1.ConditionReady, Status: metav1.ConditionTrue,
+					Reason: v1.ReasonAvailable, Message: "The connection exists.", ObservedGeneration: c.Generation,
+					LastTransitionTime: metav1.Now()}}
+			},
+			objects: func() []client.Object {
+				ends := connectionEndsInCluster(testSourceID)
+				src := ends[0].(*v1.Source)
+				src.Finalizers = []string{v1.Finalizer}
+				src.DeletionTimestamp = &metav1.Time{Time: now}
+				return ends
+			}(),
+			ready: "True", reason: v1.ReasonAvailable, events: []string{"Normal WaitingForSource"},
+			check: func(t *testing.T, c *v1.Connection) {
+				if synced := meta.FindStatusCondition(c.Status.Conditions, v1.ConditionSynced); synced == nil || synced.Reason != v1.ReasonWaitingForSource {
+					t.Errorf("Synced = %+v, want WaitingForSource", synced)
+				}
+			},
 		},
 		"delete": {
 			object: func(c *v1.Connection) { withStatusID(c); c.DeletionTimestamp = &metav1.Time{Time: now} },

@@ -50,7 +50,7 @@ func setupDestinations(mgr ctrl.Manager, s Settings) error {
 	}
 	rec := managed.NewReconciler(s.Client, mgr.GetClient(), mgr.GetAPIReader(), s.Recorder, kind, s.managedOptions())
 	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.DestinationList{} },
-		watchConnectionsOf(kindDestination))
+		watchConnectionsOf(kindDestination, mgr.GetClient(), func() client.ObjectList { return &v1.DestinationList{} }))
 }
 
 // destinationKind answers the machinery's questions for Destinations.

@@ -85,7 +85,7 @@ func setupSources(mgr ctrl.Manager, s Settings) error {
 			// Metadata only: a change of a schema ConfigMap, or of a published one, starts a reconcile that reads
 			// or rewrites it; the data itself is never cached.
 			return b.WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(forConfigMap))
-		}, watchConnectionsOf(kindSource))
+		}, watchConnectionsOf(kindSource, mgr.GetClient(), func() client.ObjectList { return &v1.SourceList{} }))
 }
 
 // sourceConfigMaps lists the ConfigMaps a Source reads or writes.

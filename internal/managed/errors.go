@@ -56,18 +56,25 @@ func Stall(reason, format string, args ...any) error {
 }
 
 // WaitError is a reconcile that cannot go on until another object gets somewhere, such as a Connection whose
-// Source has no id yet. It is not a failure: the object waits, Ready=False with the reason, and a watch on the
-// other object starts the next reconcile.
+// Source has no id yet. It is not a failure: the object waits with the reason in Synced, and a watch on the other
+// object starts the next reconcile. Ready turns False, unless KeepReady says the remote resource still exists and
+// matches (its Source is being deleted, say).
 type WaitError struct {
-	Reason  string
-	Message string
+	Reason    string
+	Message   string
+	KeepReady bool
 }
 
 func (e *WaitError) Error() string { return e.Message }
 
-// Wait returns a WaitError.
+// Wait returns a WaitError that turns Ready False.
 func Wait(reason, format string, args ...any) error {
 	return &WaitError{Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// WaitKeepingReady returns a WaitError that leaves Ready as the last observation set it.
+func WaitKeepingReady(reason, format string, args ...any) error {
+	return &WaitError{Reason: reason, Message: fmt.Sprintf(format, args...), KeepReady: true}
 }
 
 // ReplaceError, returned by CheckIdentity, says that the remote resource can no longer become what the spec asks
@@ -182,8 +189,10 @@ type outcome struct {
 	noEvent bool
 	// normal outcomes are not failures: their event is of type Normal.
 	normal bool
-	result ctrl.Result
-	err    error
+	// notReady outcomes turn Ready False even when the last observation was Ready: what it observed may be gone.
+	notReady bool
+	result   ctrl.Result
+	err      error
 }
 
 // classify is the one place where an error becomes a condition, an event and a reconcile result. Typed errors
@@ -226,14 +235,16 @@ func classify(err error, action, credentialsSecret string, recheck time.Duration
 
 	case errors.As(err, &waiting):
 		// A watch on the awaited object starts the next reconcile; the recheck only bounds a missed event.
-		return outcome{reason: waiting.Reason, message: waiting.Message + ".", normal: true,
+		return outcome{reason: waiting.Reason, message: waiting.Message + ".", normal: true, notReady: !waiting.KeepReady,
 			result: ctrl.Result{RequeueAfter: waitRecheckInterval}}
 
 	case errors.As(err, &replace):
-		// Only reached where nothing may be written (managementPolicy Observe): the replacement is for a person.
-		return outcome{reason: v1.ReasonDriftDetected, stalled: true,
+		// Only reached where the operator may not replace: managementPolicy Observe, or a remote resource taken
+		// over with spec.adoptID, which is the user's to keep.
+		return outcome{reason: v1.ReasonReplacementRequired, stalled: true,
 			message: "Cannot " + action + ": the remote resource would have to be replaced (" + replace.Message +
-				"), which managementPolicy Observe does not do.",
+				"), which the operator does not do under managementPolicy Observe or for a resource taken over with " +
+				"spec.adoptID; create a new object for the new one.",
 			result: ctrl.Result{RequeueAfter: recheck}}
 
 	case errors.As(err, &inUse):

@@ -110,8 +110,8 @@ func TestEveryFailureHasAReason(t *testing.T) {
 		"waiting for a referenced object": {
 			err: wrap(Wait(v1.ReasonWaitingForSource, "Source %q has no id yet", "github")), reason: v1.ReasonWaitingForSource,
 			inMessage: `Source "github" has no id yet`},
-		"replacement under Observe": {
-			err: Replace("its source changed"), reason: v1.ReasonDriftDetected, stalled: true, inMessage: "its source changed"},
+		"replacement where the operator may not replace": {
+			err: Replace("its source changed"), reason: v1.ReasonReplacementRequired, stalled: true, inMessage: "its source changed"},
 		"deletion refused while connections use it": {
 			err: &errInUse{remote: "source", referrers: []string{"Connection github-to-ci"},
 				err: &hookstream.APIError{StatusCode: 409, Message: "Cannot delete a source that has connections"}},

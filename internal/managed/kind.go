@@ -128,6 +128,8 @@ type Names struct {
 	Kind string
 	// Remote is hookstream's noun for the remote resource, such as "destination".
 	Remote string
+	// NoSlug says the kind's natural key is not a slug, so adoptionPolicy BySlug does not apply to it.
+	NoSlug bool
 }
 
 // Row is what the machinery needs to know of any remote row.

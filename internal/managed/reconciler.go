@@ -174,7 +174,7 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 		r.snapshots.put(apiKey, remote)
 	}
 	if err := r.kind.CheckIdentity(obj, want, remote); err != nil {
-		if replace, ok := errors.AsType[*ReplaceError](err); ok && !created {
+		if replace, ok := errors.AsType[*ReplaceError](err); ok && !created && obj.GetManagedSpec().AdoptID == "" {
 			return r.replace(ctx, obj, base, hs, r.kind.Row(remote).ID, replace)
 		}
 		return r.handleError(ctx, obj, "converge", err)
@@ -288,7 +288,9 @@ func (r *Reconciler[O, R, D, P]) replace(ctx context.Context, obj O, base *O, hs
 	if err := r.dropCreateMarker(ctx, obj, *base); err != nil {
 		return r.handleError(ctx, obj, "renew the create marker", err)
 	}
-	SetRetrying(obj, v1.ReasonReplacing, fmt.Sprintf("Replacing the remote %s: %s.", r.names.Remote, why.Message))
+	msg := fmt.Sprintf("Replacing the remote %s: %s.", r.names.Remote, why.Message)
+	SetRetrying(obj, v1.ReasonReplacing, msg)
+	setCondition(obj, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonReplacing, msg)
 	return ctrl.Result{RequeueAfter: time.Millisecond}, nil
 }
 
@@ -520,9 +522,13 @@ func (r *Reconciler[O, R, D, P]) createOrAdopt(ctx context.Context, obj, base O,
 		if err := r.dropCreateMarker(ctx, obj, base); err != nil {
 			return remote, false, err
 		}
+		takeOver := "spec.adoptionPolicy: BySlug (its fields are then changed to match the spec) or spec.adoptID"
+		if r.names.NoSlug {
+			takeOver = "spec.adoptID (its fields are then changed to match the spec)"
+		}
 		return remote, false, Stall(v1.ReasonConflict, "%s is already used by another %s in the hookstream project. "+
-			"It was left untouched. To take it over, set spec.adoptionPolicy: BySlug (its fields are then changed to "+
-			"match the spec) or spec.adoptID; otherwise choose a free value", want.KeyDescription(), r.names.Remote)
+			"It was left untouched. To take it over, set %s; otherwise choose a free value", want.KeyDescription(),
+			r.names.Remote, takeOver)
 	}
 	if !firstAttempt && createdByMarkedAttempt(obj, row) {
 		adoptOwnCreate(obj)
@@ -707,10 +713,14 @@ func (r *Reconciler[O, R, D, P]) handleError(ctx context.Context, obj O, action 
 		logf.FromContext(ctx).V(1).Info("Retrying on a newer version of the object", "action", action, "reason", o.reason)
 		return o.result, o.err
 	}
-	if o.stalled {
+	switch {
+	case o.stalled:
 		SetStalled(obj, o.reason, o.message)
-	} else {
+	default:
 		SetRetrying(obj, o.reason, o.message)
+		if o.notReady {
+			setCondition(obj, v1.ConditionReady, metav1.ConditionFalse, o.reason, o.message)
+		}
 	}
 	switch {
 	case o.noEvent:

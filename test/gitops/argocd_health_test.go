@@ -302,7 +302,7 @@ func argocdHealthRows(k testKind) map[string]argocdHealthRow {
 	// The reasons a Connection adds. Those that need a person (another API key than the referenced object's, two
 	// remote connections with its key) stall; waiting for a referenced object and replacing the remote connection
 	// go on by themselves. The script reads no kind-specific reason, so every kind runs these rows.
-	for _, reason := range []string{v1.ReasonProjectMismatch, v1.ReasonAmbiguousRemote} {
+	for _, reason := range []string{v1.ReasonProjectMismatch, v1.ReasonAmbiguousRemote, v1.ReasonReplacementRequired} {
 		message := "Cannot create the remote connection: " + reason + "."
 		tests["stalled, "+reason] = argocdHealthRow{
 			situation:   situation{status: stalledStatus(reason, message)},
@@ -336,7 +336,7 @@ func argocdHealthRows(k testKind) map[string]argocdHealthRow {
 		v1.ReasonCredentialsNotFound, v1.ReasonCredentialsInvalid, v1.ReasonSecretNotFound,
 		v1.ReasonConfigMapNotFound, v1.ReasonConfigMapConflict, v1.ReasonUnauthorized, v1.ReasonForbidden,
 		v1.ReasonInvalidSpec, v1.ReasonConflict, v1.ReasonTypeMismatch, v1.ReasonSlugMismatch, v1.ReasonNotFound,
-		v1.ReasonProjectMismatch, v1.ReasonAmbiguousRemote,
+		v1.ReasonTemplateMismatch, v1.ReasonProjectMismatch, v1.ReasonAmbiguousRemote, v1.ReasonReplacementRequired,
 	} {
 		message := "Not ready: " + reason + "."
 		tests["not ready, "+reason] = argocdHealthRow{
