@@ -77,7 +77,7 @@ type connectionListEnvelope struct {
 
 // Connection returns a stored row of any project.
 func (s *Server) Connection(ctx context.Context, id string) (Connection, error) {
-	r, err := s.store.lookupConnection(ctx, "", id)
+	r, err := s.store.connections.lookup(ctx, "", id)
 	return r.Connection, err
 }
 
@@ -87,7 +87,7 @@ func (s *Server) listConnections(c *call) {
 		return
 	}
 	q.sourceID, q.destinationID = query.Get("source_id"), query.Get("destination_id")
-	records, cursor, err := listRows(c.r.Context(), q, s.store.listConnections,
+	records, cursor, err := listRows(c.r.Context(), q, s.store.connections.listPage,
 		func(r connectionRecord) int64 { return r.seq })
 	if err != nil {
 		s.internalError(c, err)
@@ -127,7 +127,7 @@ func (s *Server) createConnection(c *call) {
 }
 
 func (s *Server) getConnection(c *call) {
-	r, err := s.store.lookupConnection(c.r.Context(), c.project.EnvID, c.id)
+	r, err := s.store.connections.lookup(c.r.Context(), c.project.EnvID, c.id)
 	if err != nil {
 		s.writeFailure(c, err)
 		return
@@ -144,7 +144,7 @@ func (s *Server) updateConnection(c *call) {
 		s.writeFailure(c, errNoFieldsToUpdate)
 		return
 	}
-	r, err := s.store.modifyConnection(c.r.Context(), c.project.EnvID, c.id, func(r *connectionRecord) error {
+	r, err := s.store.connections.modify(c.r.Context(), c.project.EnvID, c.id, func(r *connectionRecord) error {
 		if err := connectionBody.apply(newConnectionDraft(&r.Connection), fields, patchBody); err != nil {
 			return err
 		}
@@ -160,7 +160,7 @@ func (s *Server) updateConnection(c *call) {
 
 // deleteConnection removes a connection. Deliveries it already queued stay queued and still run.
 func (s *Server) deleteConnection(c *call) {
-	if err := s.store.deleteConnection(c.r.Context(), c.project.EnvID, c.id); err != nil {
+	if err := s.store.connections.delete(c.r.Context(), c.project.EnvID, c.id); err != nil {
 		s.writeFailure(c, err)
 		return
 	}

@@ -66,7 +66,7 @@ func (s *Server) listDestinations(c *call) {
 		}
 		q.typ = long
 	}
-	records, cursor, err := listRows(c.r.Context(), q, s.store.listPage, func(r record) int64 { return r.seq })
+	records, cursor, err := listRows(c.r.Context(), q, s.store.destinations.listPage, func(r record) int64 { return r.seq })
 	if err != nil {
 		s.internalError(c, err)
 		return
@@ -170,7 +170,7 @@ func (s *Server) createDestination(c *call) {
 }
 
 func (s *Server) getDestination(c *call) {
-	r, err := s.store.lookup(c.r.Context(), c.project.EnvID, c.id)
+	r, err := s.store.destinations.lookup(c.r.Context(), c.project.EnvID, c.id)
 	if err != nil {
 		s.writeFailure(c, err)
 		return
@@ -187,7 +187,7 @@ func (s *Server) updateDestination(c *call) {
 		s.writeFailure(c, errNoFieldsToUpdate)
 		return
 	}
-	r, err := s.store.modify(c.r.Context(), c.project.EnvID, c.id, func(r *record) error {
+	r, err := s.store.destinations.modify(c.r.Context(), c.project.EnvID, c.id, func(r *record) error {
 		if err := destinationBody.apply(newDraft(&r.Destination), fields, patchBody); err != nil {
 			return err
 		}
@@ -204,7 +204,7 @@ func (s *Server) updateDestination(c *call) {
 }
 
 func (s *Server) deleteDestination(c *call) {
-	if err := s.store.delete(c.r.Context(), c.project.EnvID, c.id); err != nil {
+	if err := s.store.destinations.delete(c.r.Context(), c.project.EnvID, c.id); err != nil {
 		s.writeFailure(c, err)
 		return
 	}
@@ -212,7 +212,7 @@ func (s *Server) deleteDestination(c *call) {
 }
 
 func (s *Server) getCircuit(c *call) {
-	r, err := s.store.lookup(c.r.Context(), c.project.EnvID, c.id)
+	r, err := s.store.destinations.lookup(c.r.Context(), c.project.EnvID, c.id)
 	if err != nil {
 		s.writeFailure(c, err)
 		return

@@ -211,7 +211,7 @@ func (s *Server) Faults() Faults {
 
 // Destination returns a stored row of any project, secrets unmasked.
 func (s *Server) Destination(ctx context.Context, id string) (Destination, error) {
-	r, err := s.store.lookup(ctx, "", id)
+	r, err := s.store.destinations.lookup(ctx, "", id)
 	return r.Destination, err
 }
 

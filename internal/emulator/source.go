@@ -94,7 +94,7 @@ type sourceListEnvelope struct {
 
 // Source returns a stored row of any project, verification_secret unmasked.
 func (s *Server) Source(ctx context.Context, id string) (Source, error) {
-	r, err := s.store.lookupSource(ctx, "", id)
+	r, err := s.store.sources.lookup(ctx, "", id)
 	return r.Source, err
 }
 
@@ -103,7 +103,7 @@ func (s *Server) listSources(c *call) {
 	if !ok {
 		return
 	}
-	records, cursor, err := listRows(c.r.Context(), q, s.store.listSources, func(r sourceRecord) int64 { return r.seq })
+	records, cursor, err := listRows(c.r.Context(), q, s.store.sources.listPage, func(r sourceRecord) int64 { return r.seq })
 	if err != nil {
 		s.internalError(c, err)
 		return
@@ -148,7 +148,7 @@ func (s *Server) createSource(c *call) {
 }
 
 func (s *Server) getSource(c *call) {
-	r, err := s.store.lookupSource(c.r.Context(), c.project.EnvID, c.id)
+	r, err := s.store.sources.lookup(c.r.Context(), c.project.EnvID, c.id)
 	if err != nil {
 		s.writeFailure(c, err)
 		return
@@ -165,7 +165,7 @@ func (s *Server) updateSource(c *call) {
 		s.writeFailure(c, errNoFieldsToUpdate)
 		return
 	}
-	r, err := s.store.modifySource(c.r.Context(), c.project.EnvID, c.id, func(r *sourceRecord) error {
+	r, err := s.store.sources.modify(c.r.Context(), c.project.EnvID, c.id, func(r *sourceRecord) error {
 		if err := sourceBody.apply(newSourceDraft(&r.Source), fields, patchBody); err != nil {
 			return err
 		}
@@ -180,7 +180,7 @@ func (s *Server) updateSource(c *call) {
 }
 
 func (s *Server) deleteSource(c *call) {
-	if err := s.store.deleteSource(c.r.Context(), c.project.EnvID, c.id); err != nil {
+	if err := s.store.sources.delete(c.r.Context(), c.project.EnvID, c.id); err != nil {
 		s.writeFailure(c, err)
 		return
 	}
