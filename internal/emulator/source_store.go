@@ -161,27 +161,13 @@ func (s *store) sourceTable() table[sourceRecord] {
 	}
 }
 
-// createSource inserts r and fills in its sequence. A taken slug wins over the plan limit, as for
-// destinations.
+// createSource inserts r and fills in its sequence, unless its slug is taken or the project is at its plan
+// limit, as for destinations.
 func (s *store) createSource(ctx context.Context, r *sourceRecord, maxSources int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-
-	var taken bool
-	if err := s.src.slugExists.QueryRowContext(ctx, r.EnvID, r.Slug).Scan(&taken); err != nil {
+	if err := checkSlugAndLimit(ctx, s.src.slugExists, s.src.countEnv, r.EnvID, r.Slug, maxSources); err != nil {
 		return err
-	}
-	if taken {
-		return errSlugTaken
-	}
-	if maxSources > 0 {
-		var count int
-		if err := s.src.countEnv.QueryRowContext(ctx, r.EnvID).Scan(&count); err != nil {
-			return err
-		}
-		if count >= maxSources {
-			return errPlanLimit
-		}
 	}
 	src := &r.Source
 	res, err := s.src.insert.ExecContext(ctx, src.ID, src.OrgID, src.EnvID, src.Name, src.Slug, src.Description,

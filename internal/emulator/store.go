@@ -249,27 +249,12 @@ func (s *store) destinationTable() table[record] {
 	}
 }
 
-// create inserts r and fills in its sequence. A taken slug wins over the plan limit, so that a client
-// retrying a create that already succeeded learns about the duplicate and can adopt it.
+// create inserts r and fills in its sequence, unless its slug is taken or the project is at its plan limit.
 func (s *store) create(ctx context.Context, r *record, maxDestinations int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-
-	var taken bool
-	if err := s.slugExists.QueryRowContext(ctx, r.EnvID, r.Slug).Scan(&taken); err != nil {
+	if err := checkSlugAndLimit(ctx, s.slugExists, s.countEnv, r.EnvID, r.Slug, maxDestinations); err != nil {
 		return err
-	}
-	if taken {
-		return errSlugTaken
-	}
-	if maxDestinations > 0 {
-		var count int
-		if err := s.countEnv.QueryRowContext(ctx, r.EnvID).Scan(&count); err != nil {
-			return err
-		}
-		if count >= maxDestinations {
-			return errPlanLimit
-		}
 	}
 	d := &r.Destination
 	res, err := s.insert.ExecContext(ctx, d.ID, d.OrgID, d.EnvID, d.Name, d.Slug, d.URL, d.Method, d.Headers,
@@ -292,6 +277,30 @@ type listQuery struct {
 	// sourceID and destinationID filter connections; "" matches all.
 	sourceID, destinationID string
 	limit                   int
+}
+
+// checkSlugAndLimit tells, under the store lock, whether a project may have a new row with slug: not when
+// slugExists finds it taken (errSlugTaken), nor when countEnv counts limit rows already (errPlanLimit; limit
+// 0 is no limit). A taken slug wins over the plan limit, so that a client retrying a create that already
+// succeeded learns about the duplicate and can adopt it.
+func checkSlugAndLimit(ctx context.Context, slugExists, countEnv *sql.Stmt, envID, slug string, limit int) error {
+	var taken bool
+	if err := slugExists.QueryRowContext(ctx, envID, slug).Scan(&taken); err != nil {
+		return err
+	}
+	if taken {
+		return errSlugTaken
+	}
+	if limit > 0 {
+		var count int
+		if err := countEnv.QueryRowContext(ctx, envID).Scan(&count); err != nil {
+			return err
+		}
+		if count >= limit {
+			return errPlanLimit
+		}
+	}
+	return nil
 }
 
 // saveCircuit replaces the circuit state of one destination, within one project or, with envID "", any.
