@@ -24,10 +24,9 @@ import (
 )
 
 // table is the table of one resource (destinations, sources, connections) as the row operations they
-// share see it: read, list, modify and delete a row of a project. A row of type R is read with scan and
-// written back with mutable; what differs between the resources beyond that (creating a row, what else a
-// delete checks and removes) is said by the resource. The methods take the store lock; the ones named
-// Locked expect the caller to hold it.
+// share see it: look up, list, modify and delete the rows of a project. A row of type R is read with scan
+// and written back with mutable; creating one stays with each resource, whose checks differ. The methods
+// take the store lock, except lookupLocked, whose caller holds it.
 type table[R any] struct {
 	store *store
 
