@@ -161,7 +161,7 @@ func (s *Server) adminDestination(w *responseWriter, r *http.Request, requestID,
 		s.writeAdminError(w, requestID, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, destinationEnvelope{Destination: d})
+	writeJSON(w, http.StatusOK, map[string]Destination{"destination": d})
 }
 
 func (s *Server) adminSource(w *responseWriter, r *http.Request, requestID, id string) {
@@ -170,7 +170,7 @@ func (s *Server) adminSource(w *responseWriter, r *http.Request, requestID, id s
 		s.writeAdminError(w, requestID, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sourceEnvelope{Source: src})
+	writeJSON(w, http.StatusOK, map[string]Source{"source": src})
 }
 
 func (s *Server) adminSourceEvents(w *responseWriter, r *http.Request, requestID, id string) {

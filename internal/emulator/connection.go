@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 )
 
 // Connection is one connection row exactly as hookstream's store holds it and its API returns it, encoded as
@@ -65,39 +66,28 @@ type connectionRecord struct {
 	seq int64
 }
 
-type connectionEnvelope struct {
-	Connection Connection `json:"connection"`
-}
-
-type connectionListEnvelope struct {
-	Connections []Connection `json:"connections"`
-	Cursor      *string      `json:"cursor"`
-	HasMore     bool         `json:"has_more"`
-}
-
 // Connection returns a stored row of any project.
 func (s *Server) Connection(ctx context.Context, id string) (Connection, error) {
-	r, err := s.store.lookupConnection(ctx, "", id)
+	r, err := s.store.connections.lookup(ctx, "", id)
 	return r.Connection, err
 }
 
-func (s *Server) listConnections(c *call) {
-	q, query, ok := s.parseListQuery(c)
-	if !ok {
-		return
+// connectionResource serves connections, which hold no secrets, listed by source and destination too.
+func (s *Server) connectionResource() resource[connectionRecord, *connectionDraft] {
+	return resource[connectionRecord, *connectionDraft]{
+		server:  s,
+		rows:    &s.store.connections,
+		name:    "connection",
+		names:   "connections",
+		show:    func(r connectionRecord) any { return r.Connection },
+		body:    &connectionBody,
+		draftOf: func(r *connectionRecord) *connectionDraft { return newConnectionDraft(&r.Connection) },
+		touch:   func(r *connectionRecord, now string) { r.UpdatedAt = now },
+		filters: func(_ *call, query url.Values, q *listQuery) bool {
+			q.sourceID, q.destinationID = query.Get("source_id"), query.Get("destination_id")
+			return true
+		},
 	}
-	q.sourceID, q.destinationID = query.Get("source_id"), query.Get("destination_id")
-	records, cursor, err := listRows(c.r.Context(), q, s.store.listConnections,
-		func(r connectionRecord) int64 { return r.seq })
-	if err != nil {
-		s.internalError(c, err)
-		return
-	}
-	page := connectionListEnvelope{Connections: make([]Connection, 0, len(records)), Cursor: cursor, HasMore: cursor != nil}
-	for _, r := range records {
-		page.Connections = append(page.Connections, r.Connection)
-	}
-	writeJSON(c.w, http.StatusOK, page)
 }
 
 func (s *Server) createConnection(c *call) {
@@ -123,46 +113,5 @@ func (s *Server) createConnection(c *call) {
 		s.writeFailure(c, err)
 		return
 	}
-	writeJSON(c.w, http.StatusCreated, connectionEnvelope{Connection: r.Connection})
-}
-
-func (s *Server) getConnection(c *call) {
-	r, err := s.store.lookupConnection(c.r.Context(), c.project.EnvID, c.id)
-	if err != nil {
-		s.writeFailure(c, err)
-		return
-	}
-	writeJSON(c.w, http.StatusOK, connectionEnvelope{Connection: r.Connection})
-}
-
-func (s *Server) updateConnection(c *call) {
-	fields, ok := s.readObject(c)
-	if !ok {
-		return
-	}
-	if len(fields) == 0 {
-		s.writeFailure(c, errNoFieldsToUpdate)
-		return
-	}
-	r, err := s.store.modifyConnection(c.r.Context(), c.project.EnvID, c.id, func(r *connectionRecord) error {
-		if err := connectionBody.apply(newConnectionDraft(&r.Connection), fields, patchBody); err != nil {
-			return err
-		}
-		r.UpdatedAt = formatTime(s.now())
-		return nil
-	})
-	if err != nil {
-		s.writeFailure(c, err)
-		return
-	}
-	writeJSON(c.w, http.StatusOK, connectionEnvelope{Connection: r.Connection})
-}
-
-// deleteConnection removes a connection. Deliveries it already queued stay queued and still run.
-func (s *Server) deleteConnection(c *call) {
-	if err := s.store.deleteConnection(c.r.Context(), c.project.EnvID, c.id); err != nil {
-		s.writeFailure(c, err)
-		return
-	}
-	writeJSON(c.w, http.StatusOK, map[string]bool{"success": true})
+	writeJSON(c.w, http.StatusCreated, s.connections.envelope(r))
 }

@@ -20,7 +20,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"math"
 )
 
 const connectionSchemaSQL = `
@@ -87,27 +86,27 @@ const deliveryColumns = `id, event_id, connection_id, destination_id, status, bo
 	created_at, completed_at`
 
 type connectionStatements struct {
-	insert, get, getAny, list, update, remove, sourceExists, destinationExists *sql.Stmt
-	sourceReferenced, destinationReferenced, ofSource, countRouted             *sql.Stmt
-	insertDelivery, insertAttempt, nextQueued, updateDelivery, listDeliveries  *sql.Stmt
-	listAttempts, queuedDestinations, countQueued                              *sql.Stmt
-	removeDestinationAttempts, removeDestinationDeliveries                     *sql.Stmt
+	insert, sourceExists, destinationExists                                   *sql.Stmt
+	sourceReferenced, destinationReferenced, ofSource, countRouted            *sql.Stmt
+	insertDelivery, insertAttempt, nextQueued, updateDelivery, listDeliveries *sql.Stmt
+	listAttempts, queuedDestinations, countQueued                             *sql.Stmt
+	removeDestinationAttempts, removeDestinationDeliveries                    *sql.Stmt
 }
 
 func (s *store) connectionStatements() []statement {
-	st := &s.conn
+	st, t := &s.conn, &s.connections
 	return []statement{
 		{&st.insert, `INSERT INTO connections (id, org_id, env_id, source_id, destination_id, name, description,
 			enabled, status, filter_rules, transform_enabled, transform_expression, event_count, last_event_at,
 			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&st.get, connectionSelect + ` WHERE c.env_id = ? AND c.id = ?`},
-		{&st.getAny, connectionSelect + ` WHERE c.id = ?`},
-		{&st.list, connectionSelect + `
+		{&t.get, connectionSelect + ` WHERE c.env_id = ? AND c.id = ?`},
+		{&t.getAny, connectionSelect + ` WHERE c.id = ?`},
+		{&t.list, connectionSelect + `
 			WHERE c.env_id = ?1 AND c.seq < ?2 AND (?3 = '' OR c.status = ?3) AND (?4 = '' OR c.source_id = ?4)
 			AND (?5 = '' OR c.destination_id = ?5) ORDER BY c.seq DESC LIMIT ?6`},
-		{&st.update, `UPDATE connections SET name = ?, description = ?, enabled = ?, status = ?, filter_rules = ?,
+		{&t.update, `UPDATE connections SET name = ?, description = ?, enabled = ?, status = ?, filter_rules = ?,
 			transform_enabled = ?, transform_expression = ?, updated_at = ? WHERE env_id = ? AND id = ?`},
-		{&st.remove, `DELETE FROM connections WHERE env_id = ? AND id = ?`},
+		{&t.remove, `DELETE FROM connections WHERE env_id = ? AND id = ?`},
 		{&st.sourceExists, `SELECT EXISTS (SELECT 1 FROM sources WHERE env_id = ? AND id = ?)`},
 		{&st.destinationExists, `SELECT EXISTS (SELECT 1 FROM destinations WHERE env_id = ? AND id = ?)`},
 		{&st.sourceReferenced, `SELECT EXISTS (SELECT 1 FROM connections WHERE env_id = ? AND source_id = ?)`},
@@ -149,6 +148,23 @@ func scanConnection(row rowScanner) (connectionRecord, error) {
 	return r, err
 }
 
+// connectionTable describes the connections table. Deleting a connection leaves the deliveries it queued:
+// they still run.
+func (s *store) connectionTable() table[connectionRecord] {
+	return table[connectionRecord]{
+		store:   s,
+		scan:    scanConnection,
+		seq:     func(r connectionRecord) int64 { return r.seq },
+		filters: func(q listQuery) []any { return []any{q.status, q.sourceID, q.destinationID} },
+		mutable: func(r *connectionRecord) []any {
+			c := &r.Connection
+			return []any{c.Name, c.Description, c.Enabled, c.Status, c.FilterRules, c.TransformEnabled,
+				c.TransformExpression, c.UpdatedAt}
+		},
+		notFound: ErrConnectionNotFound,
+	}
+}
+
 // createConnection inserts r when its source and destination exist in its project, and reads back the
 // names of both. The checks and the insert are one step under the store lock, so a concurrent delete of
 // the source or destination either sees the connection (409) or happens before it (404).
@@ -175,91 +191,8 @@ func (s *store) createConnection(ctx context.Context, r *connectionRecord) error
 	if err != nil {
 		return err
 	}
-	*r, err = s.lookupConnectionLocked(ctx, r.EnvID, r.ID)
+	*r, err = s.connections.lookupLocked(ctx, r.EnvID, r.ID)
 	return err
-}
-
-// lookupConnection finds a connection by id within one project, or across all projects when envID is "".
-func (s *store) lookupConnection(ctx context.Context, envID, id string) (connectionRecord, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lookupConnectionLocked(ctx, envID, id)
-}
-
-func (s *store) lookupConnectionLocked(ctx context.Context, envID, id string) (connectionRecord, error) {
-	var row *sql.Row
-	if envID == "" {
-		row = s.conn.getAny.QueryRowContext(ctx, id)
-	} else {
-		row = s.conn.get.QueryRowContext(ctx, envID, id)
-	}
-	r, err := scanConnection(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return connectionRecord{}, ErrConnectionNotFound
-	}
-	return r, err
-}
-
-func (s *store) listConnections(ctx context.Context, q listQuery) ([]connectionRecord, error) {
-	before := q.beforeSeq
-	if before <= 0 {
-		before = math.MaxInt64
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rows, err := s.conn.list.QueryContext(ctx, q.envID, before, q.status, q.sourceID, q.destinationID, q.limit)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = rows.Close() }()
-	records := make([]connectionRecord, 0, q.limit)
-	for rows.Next() {
-		r, err := scanConnection(rows)
-		if err != nil {
-			return nil, err
-		}
-		records = append(records, r)
-	}
-	return records, rows.Err()
-}
-
-// modifyConnection reads a connection, lets change edit it, and writes the mutable columns back under the
-// store lock, so that concurrent PATCHes of one connection apply one after the other.
-func (s *store) modifyConnection(ctx context.Context, envID, id string, change func(*connectionRecord) error) (connectionRecord, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.lookupConnectionLocked(ctx, envID, id)
-	if err != nil {
-		return connectionRecord{}, err
-	}
-	if err := change(&r); err != nil {
-		return connectionRecord{}, err
-	}
-	c := &r.Connection
-	_, err = s.conn.update.ExecContext(ctx, c.Name, c.Description, c.Enabled, c.Status, c.FilterRules,
-		c.TransformEnabled, c.TransformExpression, c.UpdatedAt, envID, id)
-	return r, err
-}
-
-func (s *store) deleteConnection(ctx context.Context, envID, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	res, err := s.conn.remove.ExecContext(ctx, envID, id)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return errOr(err, ErrConnectionNotFound)
-	}
-	return nil
-}
-
-// referenced reports whether a connection of the project names id through the statement's column. The
-// caller holds s.mu; stmt is one of connectionStatements' sourceReferenced and destinationReferenced.
-func referenced(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, envID, id string) (bool, error) {
-	var found bool
-	err := tx.StmtContext(ctx, stmt).QueryRowContext(ctx, envID, id).Scan(&found)
-	return found, err
 }
 
 // routeCandidate is a connection of a source with the status of its destination, as routing reads them.

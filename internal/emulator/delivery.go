@@ -202,7 +202,7 @@ func (s *Server) Deliver(ctx context.Context, id string, count int) (DeliveryRes
 	unlock := s.lockDestination(id)
 	defer unlock()
 
-	r, err := s.store.lookup(ctx, "", id)
+	r, err := s.store.destinations.lookup(ctx, "", id)
 	if err != nil {
 		return DeliveryResult{}, err
 	}

@@ -38,44 +38,39 @@ const (
 	maxPageSize     = 100
 )
 
-type destinationEnvelope struct {
-	Destination Destination `json:"destination"`
-}
-
-type listEnvelope struct {
-	Destinations []Destination `json:"destinations"`
-	Cursor       *string       `json:"cursor"`
-	HasMore      bool          `json:"has_more"`
-}
-
 type circuitEnvelope struct {
 	Circuit Circuit `json:"circuit"`
 }
 
-func (s *Server) listDestinations(c *call) {
-	q, query, ok := s.parseListQuery(c)
-	if !ok {
-		return
+// destinationResource serves destinations: secrets masked, and an updated destination's deliveries kicked.
+func (s *Server) destinationResource() resource[record, *draft] {
+	return resource[record, *draft]{
+		server:  s,
+		rows:    &s.store.destinations,
+		name:    "destination",
+		names:   "destinations",
+		show:    func(r record) any { return r.masked() },
+		body:    &destinationBody,
+		draftOf: func(r *record) *draft { return newDraft(&r.Destination) },
+		touch:   func(r *record, now string) { r.UpdatedAt = now },
+		filters: destinationTypeFilter,
+		// A destination that is active again drains what it queued while paused; a new policy applies at once.
+		updated: func(r record) { s.kick(r.ID) },
 	}
+}
+
+// destinationTypeFilter reads the type a list of destinations is filtered by, long or short.
+func destinationTypeFilter(c *call, query url.Values, q *listQuery) bool {
 	if raw := query.Get("type"); raw != "" {
 		long, ok := canonicalType(raw)
 		if !ok {
 			writeError(c.w, c.requestID, http.StatusBadRequest,
 				"Invalid query: 'type' must be one of "+strings.Join(destinationTypes, ", "))
-			return
+			return false
 		}
 		q.typ = long
 	}
-	records, cursor, err := listRows(c.r.Context(), q, s.store.listPage, func(r record) int64 { return r.seq })
-	if err != nil {
-		s.internalError(c, err)
-		return
-	}
-	page := listEnvelope{Destinations: make([]Destination, 0, len(records)), Cursor: cursor, HasMore: cursor != nil}
-	for _, r := range records {
-		page.Destinations = append(page.Destinations, r.masked())
-	}
-	writeJSON(c.w, http.StatusOK, page)
+	return true
 }
 
 // parseListQuery reads what every list call shares: limit, cursor and the status filter. It answers 400
@@ -165,54 +160,12 @@ func (s *Server) createDestination(c *call) {
 	case err != nil:
 		s.internalError(c, err)
 	default:
-		writeJSON(c.w, http.StatusCreated, destinationEnvelope{Destination: r.masked()})
+		writeJSON(c.w, http.StatusCreated, s.destinations.envelope(r))
 	}
-}
-
-func (s *Server) getDestination(c *call) {
-	r, err := s.store.lookup(c.r.Context(), c.project.EnvID, c.id)
-	if err != nil {
-		s.writeFailure(c, err)
-		return
-	}
-	writeJSON(c.w, http.StatusOK, destinationEnvelope{Destination: r.masked()})
-}
-
-func (s *Server) updateDestination(c *call) {
-	fields, ok := s.readObject(c)
-	if !ok {
-		return
-	}
-	if len(fields) == 0 {
-		s.writeFailure(c, errNoFieldsToUpdate)
-		return
-	}
-	r, err := s.store.modify(c.r.Context(), c.project.EnvID, c.id, func(r *record) error {
-		if err := destinationBody.apply(newDraft(&r.Destination), fields, patchBody); err != nil {
-			return err
-		}
-		r.UpdatedAt = formatTime(s.now())
-		return nil
-	})
-	if err != nil {
-		s.writeFailure(c, err)
-		return
-	}
-	// A destination that is active again drains what it queued while paused; a new policy applies at once.
-	s.kick(r.ID)
-	writeJSON(c.w, http.StatusOK, destinationEnvelope{Destination: r.masked()})
-}
-
-func (s *Server) deleteDestination(c *call) {
-	if err := s.store.delete(c.r.Context(), c.project.EnvID, c.id); err != nil {
-		s.writeFailure(c, err)
-		return
-	}
-	writeJSON(c.w, http.StatusOK, map[string]bool{"success": true})
 }
 
 func (s *Server) getCircuit(c *call) {
-	r, err := s.store.lookup(c.r.Context(), c.project.EnvID, c.id)
+	r, err := s.store.destinations.lookup(c.r.Context(), c.project.EnvID, c.id)
 	if err != nil {
 		s.writeFailure(c, err)
 		return

@@ -89,7 +89,7 @@ func ingestBucket(orgID string) string { return "ingest/" + orgID }
 func (s *Server) ingest(c *call) {
 	ctx := c.r.Context()
 	now := s.now()
-	src, err := s.store.lookupSource(ctx, "", c.id)
+	src, err := s.store.sources.lookup(ctx, "", c.id)
 	if err != nil {
 		setRateHeaders(c.w, s.limiter.peek("", now))
 		s.writeFailure(c, err)
@@ -281,7 +281,7 @@ func lookupBodyPath(body []byte, keys []string) (any, bool) {
 
 // SourceEvents returns the events a source of any project has accepted, oldest first.
 func (s *Server) SourceEvents(ctx context.Context, id string) ([]Event, error) {
-	if _, err := s.store.lookupSource(ctx, "", id); err != nil {
+	if _, err := s.store.sources.lookup(ctx, "", id); err != nil {
 		return nil, err
 	}
 	records, err := s.store.sourceEvents(ctx, id)

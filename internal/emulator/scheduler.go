@@ -208,7 +208,7 @@ func (s *Server) WaitForDeliveries(ctx context.Context) (int, error) {
 
 // ConnectionDeliveries returns the deliveries a connection of any project routed, oldest first.
 func (s *Server) ConnectionDeliveries(ctx context.Context, id string) ([]Delivery, error) {
-	if _, err := s.store.lookupConnection(ctx, "", id); err != nil {
+	if _, err := s.store.connections.lookup(ctx, "", id); err != nil {
 		return nil, err
 	}
 	records, err := s.store.connectionDeliveries(ctx, id)
@@ -246,7 +246,7 @@ func (s *Server) drain(ctx context.Context, destinationID string) {
 func (s *Server) deliverNext(ctx context.Context, destinationID string) (bool, error) {
 	unlock := s.lockDestination(destinationID)
 	defer unlock()
-	r, err := s.store.lookup(ctx, "", destinationID)
+	r, err := s.store.destinations.lookup(ctx, "", destinationID)
 	if errors.Is(err, ErrNotFound) {
 		// Deleting a destination deletes its deliveries; nothing is left to send.
 		return false, nil

@@ -94,6 +94,11 @@ type Server struct {
 	stats    statsRecorder
 	faults   atomic.Pointer[Faults]
 
+	// destinations, sources and connections serve the calls the three resources share.
+	destinations resource[record, *draft]
+	sources      resource[sourceRecord, *sourceDraft]
+	connections  resource[connectionRecord, *connectionDraft]
+
 	// destinationLocks holds a *sync.Mutex per destination id: see lockDestination.
 	destinationLocks sync.Map
 	// scheduler runs the deliveries routing queues.
@@ -142,6 +147,7 @@ func New(opts Options) (*Server, error) {
 		projects: projects,
 		limiter:  newRateLimiter(opts.RateLimit, opts.RateLimitBurst),
 	}
+	s.destinations, s.sources, s.connections = s.destinationResource(), s.sourceResource(), s.connectionResource()
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -211,7 +217,7 @@ func (s *Server) Faults() Faults {
 
 // Destination returns a stored row of any project, secrets unmasked.
 func (s *Server) Destination(ctx context.Context, id string) (Destination, error) {
-	r, err := s.store.lookup(ctx, "", id)
+	r, err := s.store.destinations.lookup(ctx, "", id)
 	return r.Destination, err
 }
 
@@ -387,39 +393,39 @@ func (s *Server) serveAPI(w *responseWriter, r *http.Request, requestID, path st
 	c := &call{w: w, r: r, requestID: requestID, project: project, id: id}
 	switch route {
 	case RouteListDestinations:
-		s.listDestinations(c)
+		s.destinations.list(c)
 	case RouteCreateDestination:
 		s.createDestination(c)
 	case RouteGetDestination:
-		s.getDestination(c)
+		s.destinations.get(c)
 	case RouteUpdateDestination:
-		s.updateDestination(c)
+		s.destinations.update(c)
 	case RouteDeleteDestination:
-		s.deleteDestination(c)
+		s.destinations.delete(c)
 	case RouteGetCircuit:
 		s.getCircuit(c)
 	case RouteResetCircuit:
 		s.resetCircuit(c)
 	case RouteListSources:
-		s.listSources(c)
+		s.sources.list(c)
 	case RouteCreateSource:
 		s.createSource(c)
 	case RouteGetSource:
-		s.getSource(c)
+		s.sources.get(c)
 	case RouteUpdateSource:
-		s.updateSource(c)
+		s.sources.update(c)
 	case RouteDeleteSource:
-		s.deleteSource(c)
+		s.sources.delete(c)
 	case RouteListConnections:
-		s.listConnections(c)
+		s.connections.list(c)
 	case RouteCreateConnection:
 		s.createConnection(c)
 	case RouteGetConnection:
-		s.getConnection(c)
+		s.connections.get(c)
 	case RouteUpdateConnection:
-		s.updateConnection(c)
+		s.connections.update(c)
 	case RouteDeleteConnection:
-		s.deleteConnection(c)
+		s.connections.delete(c)
 	default:
 		if allow != nil {
 			w.Header().Set("Allow", strings.Join(allow, ", "))

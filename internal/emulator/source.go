@@ -82,37 +82,24 @@ type sourceRecord struct {
 	seq int64
 }
 
-type sourceEnvelope struct {
-	Source Source `json:"source"`
-}
-
-type sourceListEnvelope struct {
-	Sources []Source `json:"sources"`
-	Cursor  *string  `json:"cursor"`
-	HasMore bool     `json:"has_more"`
-}
-
 // Source returns a stored row of any project, verification_secret unmasked.
 func (s *Server) Source(ctx context.Context, id string) (Source, error) {
-	r, err := s.store.lookupSource(ctx, "", id)
+	r, err := s.store.sources.lookup(ctx, "", id)
 	return r.Source, err
 }
 
-func (s *Server) listSources(c *call) {
-	q, _, ok := s.parseListQuery(c)
-	if !ok {
-		return
+// sourceResource serves sources: verification_secret masked.
+func (s *Server) sourceResource() resource[sourceRecord, *sourceDraft] {
+	return resource[sourceRecord, *sourceDraft]{
+		server:  s,
+		rows:    &s.store.sources,
+		name:    "source",
+		names:   "sources",
+		show:    func(r sourceRecord) any { return r.masked() },
+		body:    &sourceBody,
+		draftOf: func(r *sourceRecord) *sourceDraft { return newSourceDraft(&r.Source) },
+		touch:   func(r *sourceRecord, now string) { r.UpdatedAt = now },
 	}
-	records, cursor, err := listRows(c.r.Context(), q, s.store.listSources, func(r sourceRecord) int64 { return r.seq })
-	if err != nil {
-		s.internalError(c, err)
-		return
-	}
-	page := sourceListEnvelope{Sources: make([]Source, 0, len(records)), Cursor: cursor, HasMore: cursor != nil}
-	for _, r := range records {
-		page.Sources = append(page.Sources, r.masked())
-	}
-	writeJSON(c.w, http.StatusOK, page)
 }
 
 func (s *Server) createSource(c *call) {
@@ -143,46 +130,6 @@ func (s *Server) createSource(c *call) {
 	case err != nil:
 		s.internalError(c, err)
 	default:
-		writeJSON(c.w, http.StatusCreated, sourceEnvelope{Source: r.masked()})
+		writeJSON(c.w, http.StatusCreated, s.sources.envelope(r))
 	}
-}
-
-func (s *Server) getSource(c *call) {
-	r, err := s.store.lookupSource(c.r.Context(), c.project.EnvID, c.id)
-	if err != nil {
-		s.writeFailure(c, err)
-		return
-	}
-	writeJSON(c.w, http.StatusOK, sourceEnvelope{Source: r.masked()})
-}
-
-func (s *Server) updateSource(c *call) {
-	fields, ok := s.readObject(c)
-	if !ok {
-		return
-	}
-	if len(fields) == 0 {
-		s.writeFailure(c, errNoFieldsToUpdate)
-		return
-	}
-	r, err := s.store.modifySource(c.r.Context(), c.project.EnvID, c.id, func(r *sourceRecord) error {
-		if err := sourceBody.apply(newSourceDraft(&r.Source), fields, patchBody); err != nil {
-			return err
-		}
-		r.UpdatedAt = formatTime(s.now())
-		return nil
-	})
-	if err != nil {
-		s.writeFailure(c, err)
-		return
-	}
-	writeJSON(c.w, http.StatusOK, sourceEnvelope{Source: r.masked()})
-}
-
-func (s *Server) deleteSource(c *call) {
-	if err := s.store.deleteSource(c.r.Context(), c.project.EnvID, c.id); err != nil {
-		s.writeFailure(c, err)
-		return
-	}
-	writeJSON(c.w, http.StatusOK, map[string]bool{"success": true})
 }

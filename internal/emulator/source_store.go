@@ -20,7 +20,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"math"
 )
 
 const sourceSchemaSQL = `
@@ -92,12 +91,12 @@ const eventColumns = `id, source_id, received_at, received_at_ms, method, query,
 	source_ip, dedup_key, duplicate_of, schema_warnings, paused`
 
 type sourceStatements struct {
-	insert, get, getAny, list, update, remove, countEnv, slugExists, countEvent *sql.Stmt
-	insertEvent, findOriginal, listEvents, removeEvents                         *sql.Stmt
+	insert, countEnv, slugExists, countEvent            *sql.Stmt
+	insertEvent, findOriginal, listEvents, removeEvents *sql.Stmt
 }
 
 func (s *store) sourceStatements() []statement {
-	st := &s.src
+	st, t := &s.src, &s.sources
 	return []statement{
 		{&st.insert, `INSERT INTO sources (id, org_id, env_id, name, slug, description, type, source_config, template,
 			verification_enabled, verification_type, verification_secret, verification_header, verification_config,
@@ -105,16 +104,16 @@ func (s *store) sourceStatements() []statement {
 			schema_validation_enabled, json_schema, schema_action, status, event_count, last_event_at, is_ephemeral,
 			expires_at, request_limit, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&st.get, `SELECT ` + sourceColumns + ` FROM sources WHERE env_id = ? AND id = ?`},
-		{&st.getAny, `SELECT ` + sourceColumns + ` FROM sources WHERE id = ?`},
-		{&st.list, `SELECT ` + sourceColumns + ` FROM sources
+		{&t.get, `SELECT ` + sourceColumns + ` FROM sources WHERE env_id = ? AND id = ?`},
+		{&t.getAny, `SELECT ` + sourceColumns + ` FROM sources WHERE id = ?`},
+		{&t.list, `SELECT ` + sourceColumns + ` FROM sources
 			WHERE env_id = ?1 AND seq < ?2 AND (?3 = '' OR status = ?3) ORDER BY seq DESC LIMIT ?4`},
-		{&st.update, `UPDATE sources SET name = ?, description = ?, verification_enabled = ?, verification_type = ?,
+		{&t.update, `UPDATE sources SET name = ?, description = ?, verification_enabled = ?, verification_type = ?,
 			verification_secret = ?, verification_header = ?, verification_config = ?, dedup_enabled = ?,
 			dedup_strategy = ?, dedup_field = ?, dedup_window_seconds = ?, ip_allowlist = ?, ip_denylist = ?,
 			schema_validation_enabled = ?, json_schema = ?, schema_action = ?, status = ?, updated_at = ?
 			WHERE env_id = ? AND id = ?`},
-		{&st.remove, `DELETE FROM sources WHERE env_id = ? AND id = ?`},
+		{&t.remove, `DELETE FROM sources WHERE env_id = ? AND id = ?`},
 		{&st.countEnv, `SELECT COUNT(*) FROM sources WHERE env_id = ?`},
 		{&st.slugExists, `SELECT EXISTS (SELECT 1 FROM sources WHERE env_id = ? AND slug = ?)`},
 		{&st.countEvent, `UPDATE sources SET event_count = event_count + ?, last_event_at = COALESCE(?, last_event_at)
@@ -140,27 +139,35 @@ func scanSource(row rowScanner) (sourceRecord, error) {
 	return r, err
 }
 
-// createSource inserts r and fills in its sequence. A taken slug wins over the plan limit, as for
-// destinations.
+// sourceTable describes the sources table. A source that connections reference is not deleted; the events
+// it received go with it.
+func (s *store) sourceTable() table[sourceRecord] {
+	return table[sourceRecord]{
+		store:   s,
+		scan:    scanSource,
+		seq:     func(r sourceRecord) int64 { return r.seq },
+		filters: func(q listQuery) []any { return []any{q.status} },
+		mutable: func(r *sourceRecord) []any {
+			src := &r.Source
+			return []any{src.Name, src.Description, src.VerificationEnabled, src.VerificationType,
+				src.VerificationSecret, src.VerificationHeader, src.VerificationConfig, src.DedupEnabled,
+				src.DedupStrategy, src.DedupField, src.DedupWindowSeconds, src.IPAllowlist, src.IPDenylist,
+				src.SchemaValidationEnabled, src.JSONSchema, src.SchemaAction, src.Status, src.UpdatedAt}
+		},
+		notFound:     ErrSourceNotFound,
+		referencedBy: &s.conn.sourceReferenced,
+		inUse:        errSourceInUse,
+		cascade:      []**sql.Stmt{&s.src.removeEvents},
+	}
+}
+
+// createSource inserts r and fills in its sequence, unless its slug is taken or the project is at its plan
+// limit, as for destinations.
 func (s *store) createSource(ctx context.Context, r *sourceRecord, maxSources int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-
-	var taken bool
-	if err := s.src.slugExists.QueryRowContext(ctx, r.EnvID, r.Slug).Scan(&taken); err != nil {
+	if err := checkSlugAndLimit(ctx, s.src.slugExists, s.src.countEnv, r.EnvID, r.Slug, maxSources); err != nil {
 		return err
-	}
-	if taken {
-		return errSlugTaken
-	}
-	if maxSources > 0 {
-		var count int
-		if err := s.src.countEnv.QueryRowContext(ctx, r.EnvID).Scan(&count); err != nil {
-			return err
-		}
-		if count >= maxSources {
-			return errPlanLimit
-		}
 	}
 	src := &r.Source
 	res, err := s.src.insert.ExecContext(ctx, src.ID, src.OrgID, src.EnvID, src.Name, src.Slug, src.Description,
@@ -174,96 +181,6 @@ func (s *store) createSource(ctx context.Context, r *sourceRecord, maxSources in
 	}
 	r.seq, err = res.LastInsertId()
 	return err
-}
-
-// lookupSource finds a source by id within one project, or across all projects when envID is "".
-func (s *store) lookupSource(ctx context.Context, envID, id string) (sourceRecord, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lookupSourceLocked(ctx, envID, id)
-}
-
-func (s *store) lookupSourceLocked(ctx context.Context, envID, id string) (sourceRecord, error) {
-	var row *sql.Row
-	if envID == "" {
-		row = s.src.getAny.QueryRowContext(ctx, id)
-	} else {
-		row = s.src.get.QueryRowContext(ctx, envID, id)
-	}
-	r, err := scanSource(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return sourceRecord{}, ErrSourceNotFound
-	}
-	return r, err
-}
-
-func (s *store) listSources(ctx context.Context, q listQuery) ([]sourceRecord, error) {
-	before := q.beforeSeq
-	if before <= 0 {
-		before = math.MaxInt64
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rows, err := s.src.list.QueryContext(ctx, q.envID, before, q.status, q.limit)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = rows.Close() }()
-	records := make([]sourceRecord, 0, q.limit)
-	for rows.Next() {
-		r, err := scanSource(rows)
-		if err != nil {
-			return nil, err
-		}
-		records = append(records, r)
-	}
-	return records, rows.Err()
-}
-
-// modifySource reads a source, lets change edit it, and writes the mutable columns back under the store
-// lock, so that concurrent PATCHes of one source apply one after the other.
-func (s *store) modifySource(ctx context.Context, envID, id string, change func(*sourceRecord) error) (sourceRecord, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.lookupSourceLocked(ctx, envID, id)
-	if err != nil {
-		return sourceRecord{}, err
-	}
-	if err := change(&r); err != nil {
-		return sourceRecord{}, err
-	}
-	src := &r.Source
-	_, err = s.src.update.ExecContext(ctx, src.Name, src.Description, src.VerificationEnabled, src.VerificationType,
-		src.VerificationSecret, src.VerificationHeader, src.VerificationConfig, src.DedupEnabled, src.DedupStrategy,
-		src.DedupField, src.DedupWindowSeconds, src.IPAllowlist, src.IPDenylist, src.SchemaValidationEnabled,
-		src.JSONSchema, src.SchemaAction, src.Status, src.UpdatedAt, envID, id)
-	return r, err
-}
-
-// deleteSource removes a source of one project and the events it received, in one transaction. A source
-// that connections reference is refused (errSourceInUse); a connection names a source of its own project
-// only, so a source the project lacks has none and answers ErrSourceNotFound.
-func (s *store) deleteSource(ctx context.Context, envID, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		inUse, err := referenced(ctx, tx, s.conn.sourceReferenced, envID, id)
-		if err != nil {
-			return err
-		}
-		if inUse {
-			return errSourceInUse
-		}
-		res, err := tx.StmtContext(ctx, s.src.remove).ExecContext(ctx, envID, id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return errOr(err, ErrSourceNotFound)
-		}
-		_, err = tx.StmtContext(ctx, s.src.removeEvents).ExecContext(ctx, id)
-		return err
-	})
 }
 
 // recordEvent stores an event a source accepted. With a dedup key, an earlier original event with the same

@@ -21,7 +21,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -106,7 +105,12 @@ type store struct {
 	mu sync.Mutex
 	db *sql.DB
 
-	insert, get, getAny, list, update, remove, countEnv, slugExists, recordDelivery, setCircuit *sql.Stmt
+	// destinations, sources and connections are the tables of the three resources.
+	destinations table[record]
+	sources      table[sourceRecord]
+	connections  table[connectionRecord]
+
+	insert, countEnv, slugExists, recordDelivery, setCircuit *sql.Stmt
 
 	// src holds the statements of sources and the events they receive.
 	src sourceStatements
@@ -141,6 +145,7 @@ func openStore(path string) (*store, error) {
 	db.SetConnMaxIdleTime(0)
 
 	s := &store{db: db}
+	s.destinations, s.sources, s.connections = s.destinationTable(), s.sourceTable(), s.connectionTable()
 	if err := s.init(); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -164,6 +169,7 @@ func (s *store) init() error {
 		return fmt.Errorf("emulator: writing schema version: %w", err)
 	}
 
+	d := &s.destinations
 	statements := []statement{
 		{&s.insert, `INSERT INTO destinations (id, org_id, env_id, name, slug, url, method, headers, timeout_ms,
 			auth_type, auth_config, status, event_count, last_delivery_at, created_at, updated_at, retry_enabled,
@@ -171,17 +177,17 @@ func (s *store) init() error {
 			circuit_breaker_threshold, circuit_breaker_reset_ms, type, provider_config, circuit_state,
 			circuit_failure_count, circuit_opened_at_ms, circuit_transition_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&s.get, `SELECT ` + recordColumns + ` FROM destinations WHERE env_id = ? AND id = ?`},
-		{&s.getAny, `SELECT ` + recordColumns + ` FROM destinations WHERE id = ?`},
-		{&s.list, `SELECT ` + recordColumns + ` FROM destinations
+		{&d.get, `SELECT ` + recordColumns + ` FROM destinations WHERE env_id = ? AND id = ?`},
+		{&d.getAny, `SELECT ` + recordColumns + ` FROM destinations WHERE id = ?`},
+		{&d.list, `SELECT ` + recordColumns + ` FROM destinations
 			WHERE env_id = ?1 AND seq < ?2 AND (?3 = '' OR status = ?3) AND (?4 = '' OR type = ?4)
 			ORDER BY seq DESC LIMIT ?5`},
-		{&s.update, `UPDATE destinations SET name = ?, url = ?, method = ?, headers = ?, timeout_ms = ?,
+		{&d.update, `UPDATE destinations SET name = ?, url = ?, method = ?, headers = ?, timeout_ms = ?,
 			auth_type = ?, auth_config = ?, status = ?, updated_at = ?, retry_enabled = ?,
 			retry_max_attempts = ?, retry_backoff_type = ?, retry_intervals = ?, circuit_breaker_enabled = ?,
 			circuit_breaker_threshold = ?, circuit_breaker_reset_ms = ?, provider_config = ?
 			WHERE env_id = ? AND id = ?`},
-		{&s.remove, `DELETE FROM destinations WHERE env_id = ? AND id = ?`},
+		{&d.remove, `DELETE FROM destinations WHERE env_id = ? AND id = ?`},
 		{&s.countEnv, `SELECT COUNT(*) FROM destinations WHERE env_id = ?`},
 		{&s.slugExists, `SELECT EXISTS (SELECT 1 FROM destinations WHERE env_id = ? AND slug = ?)`},
 		{&s.recordDelivery, `UPDATE destinations SET event_count = event_count + ?,
@@ -222,27 +228,33 @@ func scanRecord(row rowScanner) (record, error) {
 	return r, err
 }
 
-// create inserts r and fills in its sequence. A taken slug wins over the plan limit, so that a client
-// retrying a create that already succeeded learns about the duplicate and can adopt it.
+// destinationTable describes the destinations table. A destination that connections reference is not
+// deleted; the deliveries queued or made to it go with it.
+func (s *store) destinationTable() table[record] {
+	return table[record]{
+		store:   s,
+		scan:    scanRecord,
+		seq:     func(r record) int64 { return r.seq },
+		filters: func(q listQuery) []any { return []any{q.status, q.typ} },
+		mutable: func(r *record) []any {
+			d := &r.Destination
+			return []any{d.Name, d.URL, d.Method, d.Headers, d.TimeoutMS, d.AuthType, d.AuthConfig, d.Status,
+				d.UpdatedAt, d.RetryEnabled, d.RetryMaxAttempts, d.RetryBackoffType, d.RetryIntervals,
+				d.CircuitBreakerEnabled, d.CircuitBreakerThreshold, d.CircuitBreakerResetMS, d.ProviderConfig}
+		},
+		notFound:     ErrNotFound,
+		referencedBy: &s.conn.destinationReferenced,
+		inUse:        errDestinationInUse,
+		cascade:      []**sql.Stmt{&s.conn.removeDestinationAttempts, &s.conn.removeDestinationDeliveries},
+	}
+}
+
+// create inserts r and fills in its sequence, unless its slug is taken or the project is at its plan limit.
 func (s *store) create(ctx context.Context, r *record, maxDestinations int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-
-	var taken bool
-	if err := s.slugExists.QueryRowContext(ctx, r.EnvID, r.Slug).Scan(&taken); err != nil {
+	if err := checkSlugAndLimit(ctx, s.slugExists, s.countEnv, r.EnvID, r.Slug, maxDestinations); err != nil {
 		return err
-	}
-	if taken {
-		return errSlugTaken
-	}
-	if maxDestinations > 0 {
-		var count int
-		if err := s.countEnv.QueryRowContext(ctx, r.EnvID).Scan(&count); err != nil {
-			return err
-		}
-		if count >= maxDestinations {
-			return errPlanLimit
-		}
 	}
 	d := &r.Destination
 	res, err := s.insert.ExecContext(ctx, d.ID, d.OrgID, d.EnvID, d.Name, d.Slug, d.URL, d.Method, d.Headers,
@@ -257,27 +269,6 @@ func (s *store) create(ctx context.Context, r *record, maxDestinations int) erro
 	return err
 }
 
-// lookup finds a destination by id within one project, or across all projects when envID is "".
-func (s *store) lookup(ctx context.Context, envID, id string) (record, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lookupLocked(ctx, envID, id)
-}
-
-func (s *store) lookupLocked(ctx context.Context, envID, id string) (record, error) {
-	var row *sql.Row
-	if envID == "" {
-		row = s.getAny.QueryRowContext(ctx, id)
-	} else {
-		row = s.get.QueryRowContext(ctx, envID, id)
-	}
-	r, err := scanRecord(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return record{}, ErrNotFound
-	}
-	return r, err
-}
-
 type listQuery struct {
 	envID     string
 	beforeSeq int64 // 0: from the newest row
@@ -288,85 +279,35 @@ type listQuery struct {
 	limit                   int
 }
 
-func (s *store) listPage(ctx context.Context, q listQuery) ([]record, error) {
-	before := q.beforeSeq
-	if before <= 0 {
-		before = math.MaxInt64
+// checkSlugAndLimit tells, under the store lock, whether a project may have a new row with slug: not when
+// slugExists finds it taken (errSlugTaken), nor when countEnv counts limit rows already (errPlanLimit; limit
+// 0 is no limit). A taken slug wins over the plan limit, so that a client retrying a create that already
+// succeeded learns about the duplicate and can adopt it.
+func checkSlugAndLimit(ctx context.Context, slugExists, countEnv *sql.Stmt, envID, slug string, limit int) error {
+	var taken bool
+	if err := slugExists.QueryRowContext(ctx, envID, slug).Scan(&taken); err != nil {
+		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rows, err := s.list.QueryContext(ctx, q.envID, before, q.status, q.typ, q.limit)
-	if err != nil {
-		return nil, err
+	if taken {
+		return errSlugTaken
 	}
-	defer func() { _ = rows.Close() }()
-	records := make([]record, 0, q.limit)
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return nil, err
-		}
-		records = append(records, r)
-	}
-	return records, rows.Err()
-}
-
-// modify reads a destination, lets change edit it, and writes the mutable columns back, all under the
-// store lock so that concurrent PATCHes of one destination apply one after the other.
-func (s *store) modify(ctx context.Context, envID, id string, change func(*record) error) (record, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.lookupLocked(ctx, envID, id)
-	if err != nil {
-		return record{}, err
-	}
-	if err := change(&r); err != nil {
-		return record{}, err
-	}
-	d := &r.Destination
-	_, err = s.update.ExecContext(ctx, d.Name, d.URL, d.Method, d.Headers, d.TimeoutMS, d.AuthType,
-		d.AuthConfig, d.Status, d.UpdatedAt, d.RetryEnabled, d.RetryMaxAttempts, d.RetryBackoffType,
-		d.RetryIntervals, d.CircuitBreakerEnabled, d.CircuitBreakerThreshold, d.CircuitBreakerResetMS,
-		d.ProviderConfig, envID, id)
-	return r, err
-}
-
-// delete removes a destination of one project, with the deliveries queued or made to it, in one
-// transaction. A destination that connections reference is refused (errDestinationInUse); a connection
-// names a destination of its own project only, so a destination the project lacks has none and answers
-// ErrNotFound.
-func (s *store) delete(ctx context.Context, envID, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		inUse, err := referenced(ctx, tx, s.conn.destinationReferenced, envID, id)
-		if err != nil {
+	if limit > 0 {
+		var count int
+		if err := countEnv.QueryRowContext(ctx, envID).Scan(&count); err != nil {
 			return err
 		}
-		if inUse {
-			return errDestinationInUse
+		if count >= limit {
+			return errPlanLimit
 		}
-		res, err := tx.StmtContext(ctx, s.remove).ExecContext(ctx, envID, id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return errOr(err, ErrNotFound)
-		}
-		for _, stmt := range []*sql.Stmt{s.conn.removeDestinationAttempts, s.conn.removeDestinationDeliveries} {
-			if _, err := tx.StmtContext(ctx, stmt).ExecContext(ctx, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // saveCircuit replaces the circuit state of one destination, within one project or, with envID "", any.
 func (s *store) saveCircuit(ctx context.Context, envID, id string, change func(*record)) (record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, err := s.lookupLocked(ctx, envID, id)
+	r, err := s.destinations.lookupLocked(ctx, envID, id)
 	if err != nil {
 		return record{}, err
 	}
