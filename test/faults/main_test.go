@@ -63,6 +63,9 @@ type sizes struct {
 	restartCreates, restartExisting int
 
 	leaderCreates int
+
+	// deleteRoutes is the number of routes (a Source, a Destination and a Connection) deleted at once.
+	deleteRoutes int
 }
 
 var ciSize = sizes{
@@ -73,6 +76,7 @@ var ciSize = sizes{
 	killOps: 40, killNames: 16, killOpInterval: 400 * time.Millisecond,
 	restartCreates: 12, restartExisting: 6,
 	leaderCreates: 12,
+	deleteRoutes:  8,
 }
 
 var fullSize = sizes{
@@ -83,6 +87,7 @@ var fullSize = sizes{
 	killOps: 200, killNames: 40, killOpInterval: 250 * time.Millisecond,
 	restartCreates: 50, restartExisting: 20,
 	leaderCreates: 60,
+	deleteRoutes:  30,
 }
 
 func TestMain(m *testing.M) {
