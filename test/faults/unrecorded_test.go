@@ -18,6 +18,7 @@ package faults
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -113,5 +114,44 @@ func TestUnrecordedConnectionCreate(t *testing.T) {
 			r.note("%d Connections found their create by %s after the restart (%d attempts); calls: %s", adopted,
 				connections.key(), lines, describeStats(harness.StatsSince(emu.Stats(t), before)))
 		})
+	}
+}
+
+// TestConnectionChangedDuringCreate creates Connections one after the other while hookstream holds every
+// connection create's answer for 300 ms, and changes each one's spec (its name in hookstream among the rest) 100 to
+// 400 ms after creating it: the change lands while the create is in flight, or just after. No process dies. Each
+// Connection must end with exactly one remote connection, carrying the changed spec.
+func TestConnectionChangedDuringCreate(t *testing.T) {
+	const hold = 300 * time.Millisecond
+	n := size.changedDuringCreate
+	r := table.start(t, fmt.Sprintf("%d Connections changed while their create is in flight", n))
+	emu := s.StartEmulator(t)
+	ns := s.NewNamespace(t, "inflight")
+	hs := emu.Client(t)
+	runs := runsOf(t, ns, allKinds...)
+	mgr := s.StartManager(t, emu, ns)
+	waitConverged(t, mgr, runs...)
+	for _, run := range runs {
+		run.baseline()
+	}
+	conns := runs[slices.Index(allKinds, connections)]
+
+	before := emu.Stats(t)
+	emu.SetFaults(t, emulator.Faults{ResponseDelay: hold, Routes: []string{connections.routes().create}})
+	for i, name := range names("c", n) {
+		must(t, conns.create(name, 1))
+		time.Sleep(hold/3 + time.Duration(i)*hold/time.Duration(n))
+		must(t, conns.update(name, 2))
+	}
+	r.Attempted = conns.made.ops()
+	emu.ClearFaults(t)
+
+	r.Recover = waitConverged(t, mgr, runs...)
+	checkNoPanic(t, mgr)
+	for _, run := range runs {
+		tl := compareRemote(t, hs, run)
+		tl.addTo(r)
+		tl.report(t)
+		checkRepeatedWrites(t, r, harness.StatsSince(emu.Stats(t), before), run)
 	}
 }
