@@ -88,11 +88,11 @@ func restartAPIServer(t testing.TB) (time.Duration, string) {
 }
 
 // TestAPIServerRestartWhileReconciling restarts the kube-apiserver while the manager works through a batch of
-// creates, updates and deletes of Destinations and Sources whose hookstream answers take 300 ms: writes to
+// creates, updates and deletes of Destinations, Sources and Connections whose hookstream answers take 300 ms: writes to
 // hookstream succeed while their status cannot be recorded. Everything must converge afterwards, without a second
 // write.
 func TestAPIServerRestartWhileReconciling(t *testing.T) {
-	r := table.start(t, "kube-apiserver restart (both kinds)")
+	r := table.start(t, "kube-apiserver restart (all kinds)")
 	emu := s.StartEmulator(t)
 	emu.SetFaults(t, emulator.Faults{ResponseDelay: 300 * time.Millisecond, Routes: writeRoutes})
 	ns := s.NewNamespace(t, "apiserver")
@@ -142,13 +142,13 @@ func TestAPIServerRestartWhileReconciling(t *testing.T) {
 	downFor, how := restartAPIServer(t)
 	during := harness.StatsSince(emu.Stats(t), atFault)
 	r.FaultCalls = during.Total()
-	r.note("the API server was restarted (%s) after %d of %d creates (Destinations and Sources) reached hookstream, and "+
+	r.note("the API server was restarted (%s) after %d of %d creates (of every kind) reached hookstream, and "+
 		"was unavailable for %s; calls meanwhile: %s", how, posted, all, downFor.Round(100*time.Millisecond), describeStats(during))
 
 	r.Recover = waitConverged(t, mgr, runs...)
 	// The manager's token and the API server's address survived the restart: the manager converged with them, and
 	// kubectl with the same kubeconfig works.
-	if out, err := exec.Command(s.KubectlPath, "--kubeconfig", s.SAKubeconfig, "get", "destinations,sources", "-n", ns).CombinedOutput(); err != nil {
+	if out, err := exec.Command(s.KubectlPath, "--kubeconfig", s.SAKubeconfig, "get", "destinations,sources,connections", "-n", ns).CombinedOutput(); err != nil {
 		t.Errorf("the manager's kubeconfig no longer works after the restart: %v\n%s", err, out)
 	}
 	for _, run := range runs {
@@ -157,8 +157,8 @@ func TestAPIServerRestartWhileReconciling(t *testing.T) {
 		tl.report(t)
 		checkRepeatedWrites(t, r, harness.StatsSince(emu.Stats(t), before), run)
 		lines, adopted := adoptions(run.k, mgr)
-		r.note("%d %ss found their create by slug after its status could not be recorded (%d attempts)", adopted,
-			run.k.kind(), lines)
+		r.note("%d %ss found their create by %s after its status could not be recorded (%d attempts)", adopted,
+			run.k.kind(), run.k.key(), lines)
 	}
 	checkNoPanic(t, mgr)
 }

@@ -19,6 +19,7 @@ package faults
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,13 +31,13 @@ import (
 	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
-// TestRequestedCheckDuringFailures asks for a check of every Destination and Source (the reconcile-requested-at
-// annotation) while hookstream answers every request with 500, twice, with a healthy spell in between. As long as
+// TestRequestedCheckDuringFailures asks for a check of every Destination, Source and Connection (the
+// reconcile-requested-at annotation) while hookstream answers every request with 500, twice, with a healthy spell in between. As long as
 // no request succeeds, no object may report Synced=True for the requested check: the conditions must say that
 // hookstream failed, however often the operator retries.
 func TestRequestedCheckDuringFailures(t *testing.T) {
 	const perKind, watch = 4, 5 * time.Second
-	r := table.start(t, "check requested during 500s (both kinds)")
+	r := table.start(t, "check requested during 500s (all kinds)")
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "check")
 	runs := runsOf(t, ns, allKinds...)
@@ -49,7 +50,11 @@ func TestRequestedCheckDuringFailures(t *testing.T) {
 		}
 	}
 	waitConverged(t, mgr, runs...)
-	objects := perKind * len(runs)
+	objects, counts := 0, []string{}
+	for _, run := range runs {
+		objects += len(run.want)
+		counts = append(counts, fmt.Sprintf("%d %ss", len(run.want), run.k.kind()))
+	}
 
 	var faultCalls int64
 	for incident := 1; incident <= 2; incident++ {
@@ -80,9 +85,9 @@ func TestRequestedCheckDuringFailures(t *testing.T) {
 		during := harness.StatsSince(emu.Stats(t), before)
 		faultCalls += during.Total()
 		emu.ClearFaults(t)
-		r.note("incident %d (%s of 500s, check %q requested on %d Destinations and %d Sources): %d reported Synced=True "+
-			"for the requested check although no request succeeded; calls: %s", incident, watch, request, perKind, perKind,
-			len(lied), describeStats(during))
+		r.note("incident %d (%s of 500s, check %q requested on %s, the Connections' ends included): %d reported "+
+			"Synced=True for the requested check although no request succeeded; calls: %s", incident, watch, request,
+			strings.Join(counts, ", "), len(lied), describeStats(during))
 		for _, l := range lied {
 			t.Errorf("incident %d: %s, while hookstream answered every request with 500 (%s)", incident, l, describeStats(during))
 		}

@@ -42,10 +42,10 @@ import (
 )
 
 // writeRoutes are the routes whose requests change hookstream, of every kind.
-var writeRoutes = slices.Concat(destinations.routes().writes(), sources.routes().writes())
+var writeRoutes = slices.Concat(destinations.routes().writes(), sources.routes().writes(), connections.routes().writes())
 
 // slugOf is the explicit slug every scenario sets, so that a remote resource can be traced to its object even after
-// the object is gone.
+// the object is gone. A Connection has no slug: its remote name carries it (see connectionOps).
 func slugOf(ns, name string) string { return ns + "-" + name }
 
 func names(prefix string, n int) []string {
@@ -94,6 +94,8 @@ func setSlug(obj object, slug string) {
 		o.Spec.Slug = slug
 	case *v1.Source:
 		o.Spec.Slug = slug
+	case *v1.Connection:
+		// No slug: the display name of every spec version carries it.
 	default:
 		panic(fmt.Sprintf("no slug for %T", obj))
 	}
@@ -186,19 +188,41 @@ func newKindRun(t testing.TB, k kindOps, ns string) *kindRun {
 	return &kindRun{k: k, ns: ns, want: map[string]spec{}, deleted: map[string]bool{}}
 }
 
-// runsOf starts a run of every kind in ns.
+// runsOf starts a run of every kind in ns. With Connections among the kinds, it also creates the Sources and
+// Destinations they route between (connectionEnds), through the runs of those kinds, which must be among them:
+// the ends are objects like any other, wanted and compared with hookstream, but scenarios never delete them (a
+// change of their spec leaves the Connections as they are). They count among the changes made until the
+// scenario's baseline.
 func runsOf(t testing.TB, ns string, kinds ...kindOps) []*kindRun {
 	t.Helper()
 	var runs []*kindRun
+	byKind := map[kindOps]*kindRun{}
 	for _, k := range kinds {
-		runs = append(runs, newKindRun(t, k, ns))
+		run := newKindRun(t, k, ns)
+		runs = append(runs, run)
+		byKind[k] = run
+	}
+	if byKind[connections] == nil {
+		return runs
+	}
+	for _, k := range []kindOps{sources, destinations} {
+		if byKind[k] == nil {
+			t.Fatalf("Connections route between Sources and Destinations: runsOf needs the %s kind too", k.kind())
+		}
+		for _, name := range connectionEnds {
+			must(t, byKind[k].create(name, 1))
+		}
 	}
 	return runs
 }
 
 // create creates version n of the object name.
 func (run *kindRun) create(name string, version int) error {
-	sp := run.k.specFor(name, version)
+	return run.createSpec(name, run.k.specFor(run.ns, name, version))
+}
+
+// createSpec creates the object name with the spec sp.
+func (run *kindRun) createSpec(name string, sp spec) error {
 	if err := createObject(run.k, run.ns, name, sp); err != nil {
 		return err
 	}
@@ -211,7 +235,7 @@ func (run *kindRun) create(name string, version int) error {
 
 // update changes the object name to version n.
 func (run *kindRun) update(name string, version int) error {
-	sp := run.k.specFor(name, version)
+	sp := run.k.specFor(run.ns, name, version)
 	if err := updateObject(run.k, run.ns, name, sp); err != nil {
 		return err
 	}
@@ -224,10 +248,15 @@ func (run *kindRun) delete(name string) error {
 	if err := deleteObject(run.k, run.ns, name); err != nil {
 		return err
 	}
+	run.deletedNow(name)
+	return nil
+}
+
+// deletedNow records that the object name was deleted.
+func (run *kindRun) deletedNow(name string) {
 	delete(run.want, name)
 	run.deleted[name] = true
 	run.made.deletes++
-	return nil
 }
 
 // baseline forgets the changes made so far: the scenario's fault starts now.
@@ -280,6 +309,11 @@ func (run *kindRun) notConverged() error {
 // converge polls the runs together until each has converged, recording how long each took; a run that has not
 // after size.recoveryLimit keeps the reason, with the tail of the process's log.
 func converge(proc *harness.Process, runs ...*kindRun) {
+	convergeWithin(size.recoveryLimit, proc, runs...)
+}
+
+// convergeWithin is converge with another limit than size.recoveryLimit.
+func convergeWithin(limit time.Duration, proc *harness.Process, runs ...*kindRun) {
 	start := time.Now()
 	for _, run := range runs {
 		run.converged, run.err = false, nil
@@ -299,14 +333,14 @@ func converge(proc *harness.Process, runs ...*kindRun) {
 		if pending == 0 {
 			return
 		}
-		if time.Since(start) >= size.recoveryLimit {
+		if time.Since(start) >= limit {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	for _, run := range runs {
 		if !run.converged {
-			run.err = fmt.Errorf("not converged after %s: %w\n--- %s (%s) ---\n%s", size.recoveryLimit, run.err, proc.Name,
+			run.err = fmt.Errorf("not converged after %s: %w\n--- %s (%s) ---\n%s", limit, run.err, proc.Name,
 				proc.LogPath, proc.Tail(40))
 		}
 	}

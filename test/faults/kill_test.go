@@ -98,6 +98,17 @@ func (m *mixedOps) step() error {
 
 func (m *mixedOps) done() int { return m.made.ops() }
 
+// existing counts the driven names that have an object.
+func (m *mixedOps) existing() int {
+	n := 0
+	for _, name := range m.all {
+		if _, ok := m.want[name]; ok {
+			n++
+		}
+	}
+	return n
+}
+
 // drive runs the driver's operations, size.killOps of them about size.killOpInterval apart, and returns the first
 // error.
 func (m *mixedOps) drive() error {
@@ -111,10 +122,12 @@ func (m *mixedOps) drive() error {
 }
 
 // TestKillDuringMixedOperations SIGKILLs the manager at random moments (every 0.5 to 3 s) while a driver per kind
-// applies a seeded random sequence of creates, spec updates and deletes to Destinations and Sources at once, and
-// restarts it at once each time. hookstream holds every write answer for 300 ms, so that kills land between a write
-// and the status that records it. Afterwards hookstream must hold exactly the destinations and sources the objects
-// describe, with their specs. Each kind has its row.
+// applies a seeded random sequence of creates, spec updates and deletes to Destinations, Sources and Connections at
+// once, and restarts it at once each time. The Connections route between Sources and Destinations of their own
+// (connectionEnds), which no driver deletes: a Source or Destination that a Connection uses waits for it to go, by
+// design (the route deletion scenario has those waits for its subject). hookstream holds every write answer for
+// 300 ms, so that kills land between a write and the status that records it. Afterwards hookstream must hold
+// exactly the destinations, sources and connections the objects describe, with their specs. Each kind has its row.
 func TestKillDuringMixedOperations(t *testing.T) {
 	sd := seed(t)
 	t.Logf("seed %d (replay the operation sequence with HOOKSTREAM_FAULTS_SEED=%d)", sd, sd)
@@ -122,19 +135,23 @@ func TestKillDuringMixedOperations(t *testing.T) {
 	emu.SetFaults(t, emulator.Faults{ResponseDelay: 300 * time.Millisecond, Routes: writeRoutes})
 	ns := s.NewNamespace(t, "kill")
 	hs := emu.Client(t)
+	runs := runsOf(t, ns, allKinds...)
+	mgr := s.StartManager(t, emu, ns)
+	managers := []*harness.Process{mgr}
+	// The Connections' ends exist before the drivers start.
+	waitConverged(t, mgr, runs...)
 	var drivers []*mixedOps
 	var rows []*result
-	for i, k := range allKinds {
-		rows = append(rows, table.start(t, fmt.Sprintf("kill -9 during %d mixed ops (%s)", size.killOps, k.kind())))
+	for i, run := range runs {
+		run.baseline()
+		rows = append(rows, table.start(t, fmt.Sprintf("kill -9 during %d mixed ops (%s)", size.killOps, run.k.kind())))
 		// Streams 1 and 2 are the Destinations' and the killer's, as before Sources had a driver.
 		stream := uint64(1)
 		if i > 0 {
 			stream = uint64(2 + i)
 		}
-		drivers = append(drivers, newMixedOps(newKindRun(t, k, ns), names("d", size.killNames), rand.New(rand.NewPCG(sd, stream))))
+		drivers = append(drivers, newMixedOps(run, names("d", size.killNames), rand.New(rand.NewPCG(sd, stream))))
 	}
-	mgr := s.StartManager(t, emu, ns)
-	managers := []*harness.Process{mgr}
 
 	killer := rand.New(rand.NewPCG(sd, 2))
 	driven := make(chan error, len(drivers))
@@ -164,15 +181,13 @@ func TestKillDuringMixedOperations(t *testing.T) {
 	during := harness.StatsSince(emu.Stats(t), before)
 	emu.ClearFaults(t)
 	elapsed := time.Since(start)
-	runs := make([]*kindRun, len(drivers))
 	for i, d := range drivers {
-		runs[i] = d.kindRun
 		r := rows[i]
 		r.FaultCalls = kindStats(during, d.k).Total()
 		r.Attempted = d.done()
-		r.note("seed %d; %d kills in %s, Destinations and Sources driven at once; %d creates, %d updates, %d deletes "+
-			"over %d names; %d %ss at the end", sd, kills, elapsed.Round(100*time.Millisecond), d.made.creates,
-			d.made.updates, d.made.deletes, size.killNames, len(d.want), d.k.kind())
+		r.note("seed %d; %d kills in %s, Destinations, Sources and Connections driven at once; %d creates, %d updates, "+
+			"%d deletes over %d names; %d %ss at the end", sd, kills, elapsed.Round(100*time.Millisecond), d.made.creates,
+			d.made.updates, d.made.deletes, size.killNames, d.existing(), d.k.kind())
 	}
 
 	converge(mgr, runs...)
@@ -183,7 +198,7 @@ func TestKillDuringMixedOperations(t *testing.T) {
 		tl.report(t)
 		checkRepeatedWrites(t, r, harness.StatsSince(emu.Stats(t), before), run)
 		lines, adopted := adoptions(run.k, managers...)
-		r.note("%d %ss found their create by slug after a kill between the POST and the status write (%d attempts)",
-			adopted, run.k.kind(), lines)
+		r.note("%d %ss found their create by %s after a kill between the POST and the status write (%d attempts)",
+			adopted, run.k.kind(), run.k.key(), lines)
 	})
 }

@@ -63,6 +63,11 @@ type sizes struct {
 	restartCreates, restartExisting int
 
 	leaderCreates int
+
+	// deleteRoutes is the number of routes (a Source, a Destination and a Connection) deleted at once.
+	deleteRoutes int
+	// changedDuringCreate is the number of Connections changed while their create is in flight.
+	changedDuringCreate int
 }
 
 var ciSize = sizes{
@@ -72,7 +77,9 @@ var ciSize = sizes{
 	slowFault: 12 * time.Second, slowObjects: 6,
 	killOps: 40, killNames: 16, killOpInterval: 400 * time.Millisecond,
 	restartCreates: 12, restartExisting: 6,
-	leaderCreates: 12,
+	leaderCreates:       12,
+	deleteRoutes:        8,
+	changedDuringCreate: 20,
 }
 
 var fullSize = sizes{
@@ -82,7 +89,9 @@ var fullSize = sizes{
 	slowFault: 60 * time.Second, slowObjects: 20,
 	killOps: 200, killNames: 40, killOpInterval: 250 * time.Millisecond,
 	restartCreates: 50, restartExisting: 20,
-	leaderCreates: 60,
+	leaderCreates:       60,
+	deleteRoutes:        30,
+	changedDuringCreate: 60,
 }
 
 func TestMain(m *testing.M) {

@@ -29,13 +29,13 @@ import (
 	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
-// TestRateLimitStormAnd5xx answers every request with 429 (and Retry-After: 1) while Destinations and Sources are
-// created, changed and deleted, then 30% of requests with 500 or 503 while the operator converges and applies a
+// TestRateLimitStormAnd5xx answers every request with 429 (and Retry-After: 1) while Destinations, Sources and
+// Connections are created, changed and deleted, then 30% of requests with 500 or 503 while the operator converges and applies a
 // second round of changes. The operator must converge without a duplicate and never exceed its rate budget, which
-// both kinds share, measured from the arrival time of every request at the emulator.
+// every kind shares, measured from the arrival time of every request at the emulator.
 func TestRateLimitStormAnd5xx(t *testing.T) {
 	const rate, burst = 5, 5
-	r := table.start(t, fmt.Sprintf("429 storm %s, then 30%% 5xx (both kinds)", size.storm))
+	r := table.start(t, fmt.Sprintf("429 storm %s, then 30%% 5xx (all kinds)", size.storm))
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "storm")
 	runs := runsOf(t, ns, allKinds...)

@@ -95,17 +95,21 @@ func (rs *results) start(t *testing.T, scenario string) *result {
 }
 
 const definitions = `Definitions:
-  rows        a row per kind, "(Destination)" or "(Source)", when the scenario drives both kinds at once; "(both
-              kinds)" when one row counts both.
+  rows        a row per kind, "(Destination)", "(Source)" or "(Connection)", when the scenario drives several
+              kinds at once; "(all kinds)" when one row counts them all.
   operations  creates, spec updates and deletes of the objects the scenario made (secret scenario: lifecycle steps).
+  slug        a Connection has none: the scenarios name its remote connection "<namespace>-<name> v<version>",
+              and the part before the version stands for the slug below.
   lost        an existing object whose slug has no remote resource, or whose remote resource lacks the spec's
               fields (Destination: name, url, retry_max_attempts; Source: name, description, status, dedup
-              window, IP allowlist, and the signature check with its secret) (a lost create or update); or an
-              object the scenario deleted whose slug still has a remote resource (a lost delete).
+              window, IP allowlist, and the signature check with its secret; Connection: name, the source and
+              destination of the objects it references, status and enabled, filter rules, transform) (a lost
+              create or update); or an object the scenario deleted whose slug still has a remote resource (a
+              lost delete).
   duplicated  remote resources beyond one per slug, plus remote writes repeated when they should not be:
-              successful POST, PATCH and DELETE beyond the creates, updates and deletes made (a Source created
-              in another state than active is allowed the PATCH that sets it), and POSTs that hookstream refused
-              with 409 because the operator had created that slug already.
+              successful POST, PATCH and DELETE beyond the creates, updates and deletes made (a Source or
+              Connection created in another state than active is allowed the PATCH that sets it), and POSTs that
+              hookstream refused with 409 because the operator had created that slug already.
   orphaned    remote resources whose slug no existing object has (a lost delete is also an orphan).
   recover     from the end of the fault until every object is Ready for its generation, every deleted one is
               gone, and hookstream was then found to match; "-" when no fault has an end.

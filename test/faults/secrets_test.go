@@ -235,7 +235,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		statuses.text.WriteString(s.MustKubectl(t, "get", "destinations,sources", "-n", ns, "-o", "yaml"))
 	}
 	recordMessages := func() {
-		for _, k := range allKinds {
+		for _, k := range secretKinds {
 			items, err := listObjects(k, ns)
 			must(t, err)
 			for _, obj := range items {
@@ -252,7 +252,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 				return fmt.Errorf("not Ready for generation %d (%s)", obj.GetGeneration(), conditionSummary(obj))
 			}
 			return nil
-		}, allKinds...)
+		}, secretKinds...)
 	}
 	steps := 0
 
@@ -290,7 +290,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		VerificationSecret: hookstream.Set(driftedSigning),
 	})
 	must(t, err)
-	annotateAll(t, ns, "drift", allKinds...)
+	annotateAll(t, ns, "drift", secretKinds...)
 	steps += 2
 	harnesstest.WaitUntil(t, 60*time.Second, "the drift to be reverted", func() error {
 		if row := storedRow(t, emu, bearer.Status.ID); !strings.Contains(row, v2Values["HEADER-SECRET"]) {
@@ -332,14 +332,14 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	steps++
 	waitAll(t, ns, 60*time.Second, "Unauthorized everywhere", func(obj object) error {
 		return hasCondition(obj, v1.ConditionSynced, metav1.ConditionFalse, v1.ReasonUnauthorized)
-	}, allKinds...)
+	}, secretKinds...)
 	snapshot()
 	recordMessages()
 	setAPIKey(t, ns, apiKey)
 	steps++
 	waitAll(t, ns, 60*time.Second, "Synced again with the right key", func(obj object) error {
 		return hasCondition(obj, v1.ConditionSynced, metav1.ConditionTrue, "")
-	}, allKinds...)
+	}, secretKinds...)
 
 	// hookstream failing with 500, then a 429 storm, each met by a check that every object asks for. (An
 	// outage's 503 is the outage scenario's subject.)
@@ -351,7 +351,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		{emulator.Faults{ErrorRate: 1, ErrorStatus: http.StatusTooManyRequests}, []string{v1.ReasonRateLimited}},
 	} {
 		emu.SetFaults(t, f.faults)
-		annotateAll(t, ns, f.reasons[0], allKinds...)
+		annotateAll(t, ns, f.reasons[0], secretKinds...)
 		steps++
 		// A retried check may be answered differently within a second: every object must have shown the failure
 		// at least once, and each message shown is searched.
@@ -370,17 +370,17 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 				return fmt.Errorf("has not shown Synced=False/%v yet (%s)", f.reasons, conditionSummary(obj))
 			}
 			return nil
-		}, allKinds...)
+		}, secretKinds...)
 		snapshot()
 		emu.ClearFaults(t)
 		waitAll(t, ns, size.recoveryLimit, "Synced after "+f.reasons[0], func(obj object) error {
 			return hasCondition(obj, v1.ConditionSynced, metav1.ConditionTrue, "")
-		}, allKinds...)
+		}, secretKinds...)
 	}
 	snapshot()
 
 	// Delete everything: hookstream must be empty.
-	runs := runsOf(t, ns, allKinds...)
+	runs := runsOf(t, ns, secretKinds...)
 	for _, run := range runs {
 		items, err := listObjects(run.k, ns)
 		must(t, err)

@@ -211,6 +211,13 @@ func RemoteSourcesBySlug(ctx context.Context, hs *hookstream.Client) (map[string
 	return GroupBySlug(hs.AllSources(ctx), "sources", func(s *hookstream.Source) string { return s.Slug })
 }
 
+// RemoteConnectionsBy reads every remote connection of the client's project, grouped by key: a connection has no
+// slug, so the caller says what tells which object a connection belongs to.
+func RemoteConnectionsBy(ctx context.Context, hs *hookstream.Client,
+	key func(*hookstream.Connection) string) (map[string][]*hookstream.Connection, error) {
+	return GroupBySlug(hs.AllConnections(ctx, hookstream.ConnectionListOptions{}), "connections", key)
+}
+
 // GroupBySlug groups the rows of a listing by their slug, keeping the listing's order within a slug: more than
 // one row for a slug is a duplicate. It stops at the listing's first error; what names the rows in it.
 func GroupBySlug[R any](rows iter.Seq2[R, error], what string, slug func(R) string) (map[string][]R, error) {

@@ -151,6 +151,17 @@ func RemoteSourcesBySlug(t testing.TB, hs *hookstream.Client) map[string][]*hook
 	return rows
 }
 
+// RemoteConnectionsBy reads every remote connection of the client's project, grouped by key.
+func RemoteConnectionsBy(t testing.TB, hs *hookstream.Client,
+	key func(*hookstream.Connection) string) map[string][]*hookstream.Connection {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rows, err := harness.RemoteConnectionsBy(ctx, hs, key)
+	Must(t, err)
+	return rows
+}
+
 // WaitUntil polls cond every 100 ms until it returns nil, failing the test with its last error after limit.
 func WaitUntil(t testing.TB, limit time.Duration, what string, cond func() error) {
 	t.Helper()

@@ -1,0 +1,157 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package faults
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hookstream/hookstream-operator/internal/emulator"
+	"github.com/hookstream/hookstream-operator/test/harness"
+	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
+)
+
+// unrecordedLimit bounds the convergence after the restart: it takes a second or two when nothing is wrong, and a
+// Source or Destination whose deletion hookstream refuses is tried again only every 30 s.
+const unrecordedLimit = 10 * time.Second
+
+// TestUnrecordedConnectionCreate SIGKILLs the manager while hookstream holds the answer to a Connection's create:
+// the remote connection exists, and the Connection records neither its id nor anything but the time of the
+// attempt. While the manager is down the user changes the Connection, in a case each, and the manager restarts.
+// The restarted manager must find the connection it created by its source, destination and name, whatever the
+// case: hookstream then holds exactly the connection the Connection describes, or none once it is deleted, and
+// every deleted object is gone.
+func TestUnrecordedConnectionCreate(t *testing.T) {
+	const name = "c00"
+	cases := []struct {
+		name string
+		// change is what the user does while the manager is down.
+		change func(t *testing.T, byKind map[kindOps]*kindRun)
+	}{
+		{"its spec changed", func(t *testing.T, byKind map[kindOps]*kindRun) {
+			must(t, byKind[connections].update(name, 2))
+		}},
+		{"it is deleted", func(t *testing.T, byKind map[kindOps]*kindRun) {
+			must(t, byKind[connections].delete(name))
+		}},
+		{"its route is deleted", func(t *testing.T, byKind map[kindOps]*kindRun) {
+			source, destination := routeEnds(name)
+			must(t, byKind[connections].delete(name))
+			must(t, byKind[sources].delete(source))
+			must(t, byKind[destinations].delete(destination))
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := table.start(t, "kill between a Connection's POST and its status write, then "+c.name)
+			emu := s.StartEmulator(t)
+			ns := s.NewNamespace(t, "unrecorded")
+			hs := emu.Client(t)
+			runs := runsOf(t, ns, allKinds...)
+			byKind := map[kindOps]*kindRun{}
+			for _, run := range runs {
+				byKind[run.k] = run
+			}
+			mgr := s.StartManager(t, emu, ns)
+			managers := []*harness.Process{mgr}
+			waitConverged(t, mgr, runs...)
+			for _, run := range runs {
+				run.baseline()
+			}
+
+			before := emu.Stats(t)
+			emu.SetFaults(t, emulator.Faults{ResponseDelay: 2 * time.Second, Routes: []string{connections.routes().create}})
+			must(t, byKind[connections].create(name, 1))
+			harnesstest.WaitUntil(t, 30*time.Second, "the Connection's create to reach hookstream", func() error {
+				if n := len(connections.remoteBySlug(t, hs)); n == 0 {
+					return fmt.Errorf("no remote connection yet")
+				}
+				return nil
+			})
+			mgr.Kill()
+			// The emulator counts the held create once it answered, to nobody.
+			harnesstest.WaitUntil(t, 10*time.Second, "the held create's answer", func() error {
+				if n := harness.StatsSince(emu.Stats(t), before).Count(connections.routes().create); n == 0 {
+					return fmt.Errorf("not answered yet")
+				}
+				return nil
+			})
+			emu.ClearFaults(t)
+			c.change(t, byKind)
+			mgr = s.StartManager(t, emu, ns)
+			managers = append(managers, mgr)
+
+			convergeWithin(unrecordedLimit, mgr, runs...)
+			checkNoPanic(t, managers...)
+			for _, run := range runs {
+				if !run.converged {
+					t.Error(run.err)
+				}
+				r.Recover = max(r.Recover, run.recover)
+				r.Attempted += run.made.ops()
+				tl := compareRemote(t, hs, run)
+				tl.addTo(r)
+				tl.report(t)
+				checkRepeatedWrites(t, r, harness.StatsSince(emu.Stats(t), before), run)
+			}
+			lines, adopted := adoptions(connections, managers...)
+			r.note("%d Connections found their create by %s after the restart (%d attempts); calls: %s", adopted,
+				connections.key(), lines, describeStats(harness.StatsSince(emu.Stats(t), before)))
+		})
+	}
+}
+
+// TestConnectionChangedDuringCreate creates Connections one after the other while hookstream holds every
+// connection create's answer for 300 ms, and changes each one's spec (its name in hookstream among the rest) 100 to
+// 400 ms after creating it: the change lands while the create is in flight, or just after. No process dies. Each
+// Connection must end with exactly one remote connection, carrying the changed spec.
+func TestConnectionChangedDuringCreate(t *testing.T) {
+	const hold = 300 * time.Millisecond
+	n := size.changedDuringCreate
+	r := table.start(t, fmt.Sprintf("%d Connections changed while their create is in flight", n))
+	emu := s.StartEmulator(t)
+	ns := s.NewNamespace(t, "inflight")
+	hs := emu.Client(t)
+	runs := runsOf(t, ns, allKinds...)
+	mgr := s.StartManager(t, emu, ns)
+	waitConverged(t, mgr, runs...)
+	for _, run := range runs {
+		run.baseline()
+	}
+	conns := runs[slices.Index(allKinds, connections)]
+
+	before := emu.Stats(t)
+	emu.SetFaults(t, emulator.Faults{ResponseDelay: hold, Routes: []string{connections.routes().create}})
+	for i, name := range names("c", n) {
+		must(t, conns.create(name, 1))
+		time.Sleep(hold/3 + time.Duration(i)*hold/time.Duration(n))
+		must(t, conns.update(name, 2))
+	}
+	r.Attempted = conns.made.ops()
+	emu.ClearFaults(t)
+
+	r.Recover = waitConverged(t, mgr, runs...)
+	checkNoPanic(t, mgr)
+	for _, run := range runs {
+		tl := compareRemote(t, hs, run)
+		tl.addTo(r)
+		tl.report(t)
+		checkRepeatedWrites(t, r, harness.StatsSince(emu.Stats(t), before), run)
+	}
+}
