@@ -123,6 +123,10 @@ const (
 	// create sends (see status.appliedSecretsHash), so that a remote resource found after an unrecorded create is
 	// known to hold them and they are not sent again. Written by the operator.
 	AnnotationCreateSecretsHash = "hookstream.io/create-secrets-hash"
+	// AnnotationCreateKey records, with AnnotationCreateRequested, the natural key the create sends when the spec
+	// can change it (a Connection's source, destination and name), so that the remote resource an unrecorded create
+	// made is found by the key it was made with. Written by the operator.
+	AnnotationCreateKey = "hookstream.io/create-key"
 	// AnnotationPaused set to "true" stops every hookstream call for the object, deletion included, until it is
 	// removed.
 	AnnotationPaused = "hookstream.io/paused"

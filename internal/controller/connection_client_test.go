@@ -84,6 +84,15 @@ func TestConnectionFindByKey(t *testing.T) {
 		t.Fatalf("FindByKey = %+v, %v, %v; want connection %s", row, found, err, made.ID)
 	}
 
+	// The key recorded with the create marker wins over a spec changed since: the name the create sent.
+	renamed := byID.DeepCopy()
+	renamed.Spec.DisplayName = "renamed route"
+	renamed.Annotations = map[string]string{v1.AnnotationCreateKey: (&desiredConnection{request: hookstream.ConnectionCreateRequest{
+		SourceID: sourceID, DestinationID: destinationID, Name: "route"}}).RecordedKey()}
+	if row, found, err := cc.FindByKey(ctx, renamed); !found || err != nil || row.ID != made.ID {
+		t.Errorf("renamed after its create: FindByKey = %v, %v; want connection %s", found, err, made.ID)
+	}
+
 	// The end being deleted still has its id: the connection is found, so that its deletion can delete it.
 	now := metav1.Now()
 	src := &v1.Source{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "orders", Finalizers: []string{v1.Finalizer},

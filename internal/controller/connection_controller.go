@@ -18,6 +18,7 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -282,17 +283,22 @@ func (h *connectionClient) List(ctx context.Context) iter.Seq2[*hookstream.Conne
 // FindByKey lists the connections between the Connection's source and destination and picks the one with its
 // name. Two of them are an error: the operator never picks one. Ends that cannot be resolved have nothing to find.
 func (h *connectionClient) FindByKey(ctx context.Context, c *v1.Connection) (*hookstream.Connection, bool, error) {
-	get := func(into client.Object, name string) error {
-		return h.objects.Get(ctx, types.NamespacedName{Namespace: c.Namespace, Name: name}, into)
-	}
-	sourceID, destinationID, err := resolveEnds(c, get, nil)
-	if err != nil {
-		if _, waiting := errors.AsType[*managed.WaitError](err); waiting {
-			return nil, false, nil
+	var key connectionKey
+	if recorded := c.Annotations[v1.AnnotationCreateKey]; recorded == "" || json.Unmarshal([]byte(recorded), &key) != nil {
+		// No key recorded with the create marker (none was marked, or by an earlier version): the spec's.
+		get := func(into client.Object, name string) error {
+			return h.objects.Get(ctx, types.NamespacedName{Namespace: c.Namespace, Name: name}, into)
 		}
-		return nil, false, err
+		var err error
+		if key.SourceID, key.DestinationID, err = resolveEnds(c, get, nil); err != nil {
+			if _, waiting := errors.AsType[*managed.WaitError](err); waiting {
+				return nil, false, nil
+			}
+			return nil, false, err
+		}
+		key.Name = connectionName(c)
 	}
-	name := connectionName(c)
+	sourceID, destinationID, name := key.SourceID, key.DestinationID, key.Name
 	var matches []*hookstream.Connection
 	for row, err := range h.c.AllConnections(ctx, hookstream.ConnectionListOptions{SourceID: sourceID, DestinationID: destinationID}) {
 		if err != nil {

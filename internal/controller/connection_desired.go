@@ -223,5 +223,22 @@ func (want *desiredConnection) KeyDescription() string {
 	return fmt.Sprintf("source %s, destination %s and name %q", want.request.SourceID, want.request.DestinationID, want.request.Name)
 }
 
+// connectionKey is what identifies a remote connection: its ends and its name.
+type connectionKey struct {
+	SourceID      string `json:"sourceID"`
+	DestinationID string `json:"destinationID"`
+	Name          string `json:"name"`
+}
+
+// RecordedKey is the key the create sends, recorded with the create marker: the spec may change the name or an end
+// before the create's answer is recorded.
+func (want *desiredConnection) RecordedKey() string {
+	b, err := json.Marshal(connectionKey{want.request.SourceID, want.request.DestinationID, want.request.Name})
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
 // SecretMaterial is empty: connections carry no secrets.
 func (*desiredConnection) SecretMaterial() []string { return nil }

@@ -122,6 +122,13 @@ type Desired interface {
 	SecretMaterial() []string
 }
 
+// KeyRecorder is a Desired whose natural key the spec can change (a Connection's name and ends). Its key is
+// recorded with the create marker (AnnotationCreateKey), for the kind's FindByKey to look up what the marked create
+// made, even when the spec changed since.
+type KeyRecorder interface {
+	RecordedKey() string
+}
+
 // Names names a kind.
 type Names struct {
 	// Kind is the Kubernetes kind, such as "Destination".

@@ -161,7 +161,7 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 	if observeOnly(obj) {
 		return r.reconcileObserve(ctx, obj, *base, want, remote, found, secretsHash)
 	}
-	markedNow, err := r.ensureFinalizer(ctx, obj, *base, !found, secretsHash)
+	markedNow, err := r.ensureFinalizer(ctx, obj, *base, !found, secretsHash, recordedKey(want))
 	if err != nil {
 		return r.handleError(ctx, obj, "record the finalizer", err)
 	}
@@ -342,7 +342,7 @@ func (r *Reconciler[O, R, D, P]) reconcileObserve(ctx context.Context, obj, base
 	if _, publishes := r.kind.(Publisher[O]); publishes {
 		// Observe never deletes the remote resource, but what the object publishes in the cluster goes with it,
 		// garbage collector or not: the finalizer is what lets the operator remove it.
-		if _, err := r.ensureFinalizer(ctx, obj, base, false, ""); err != nil {
+		if _, err := r.ensureFinalizer(ctx, obj, base, false, "", ""); err != nil {
 			return r.handleError(ctx, obj, "record the finalizer", err)
 		}
 	}
@@ -423,6 +423,14 @@ func createRequestedAt(obj Object) *time.Time {
 	return &t
 }
 
+// recordedKey is the natural key to record with the create marker, for kinds whose spec can change it.
+func recordedKey(want any) string {
+	if k, ok := want.(KeyRecorder); ok {
+		return k.RecordedKey()
+	}
+	return ""
+}
+
 // adoptOwnCreate records, for a remote resource an earlier unrecorded create of this object made, that it holds the
 // secret values that create sent: they are not sent again unless they changed since.
 func adoptOwnCreate(obj Object) {
@@ -446,7 +454,7 @@ func createdByMarkedAttempt(obj Object, row Row) bool {
 // optimistic concurrency: of two writers that raced, one fails here instead of both creating. It reports whether
 // it set the marker, that is whether the coming create is the first attempt.
 func (r *Reconciler[O, R, D, P]) ensureFinalizer(ctx context.Context, obj, base O, creating bool,
-	secretsHash string) (markedNow bool, err error) {
+	secretsHash, key string) (markedNow bool, err error) {
 	needMarker := creating && createRequestedAt(obj) == nil
 	if controllerutil.ContainsFinalizer(obj, v1.Finalizer) && !needMarker {
 		return false, nil
@@ -457,6 +465,9 @@ func (r *Reconciler[O, R, D, P]) ensureFinalizer(ctx context.Context, obj, base 
 			metav1.SetMetaDataAnnotation(objectMeta(o), v1.AnnotationCreateRequested, time.Now().UTC().Format(time.RFC3339))
 			if secretsHash != "" {
 				metav1.SetMetaDataAnnotation(objectMeta(o), v1.AnnotationCreateSecretsHash, secretsHash)
+			}
+			if key != "" {
+				metav1.SetMetaDataAnnotation(objectMeta(o), v1.AnnotationCreateKey, key)
 			}
 		}
 	})
@@ -545,6 +556,7 @@ func (r *Reconciler[O, R, D, P]) dropCreateMarker(ctx context.Context, obj, base
 	return r.patchMetadata(ctx, obj, base, "remove the create marker", false, func(o O) {
 		delete(objectMeta(o).Annotations, v1.AnnotationCreateRequested)
 		delete(objectMeta(o).Annotations, v1.AnnotationCreateSecretsHash)
+		delete(objectMeta(o).Annotations, v1.AnnotationCreateKey)
 	})
 }
 
