@@ -31,9 +31,7 @@ func compareConnection(want *desiredConnection, got *hookstream.Connection, _ bo
 	req := &want.request
 	obs := managed.Observation[*hookstream.ConnectionUpdateRequest]{Patch: &hookstream.ConnectionUpdateRequest{}}
 	p := obs.Patch
-	add := func(field, desired, observed string) {
-		obs.Diffs = append(obs.Diffs, managed.FieldDiff{Field: field, Desired: desired, Observed: observed})
-	}
+	add := obs.Add
 
 	if req.Name != got.Name {
 		p.Name = hookstream.Set(req.Name)

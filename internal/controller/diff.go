@@ -33,9 +33,7 @@ func compareDestination(want *desiredDestination, got *hookstream.Destination, s
 	req := &want.request
 	obs := managed.Observation[*hookstream.UpdateRequest]{Patch: &hookstream.UpdateRequest{}}
 	p := obs.Patch
-	add := func(field, desired, observed string) {
-		obs.Diffs = append(obs.Diffs, managed.FieldDiff{Field: field, Desired: desired, Observed: observed})
-	}
+	add := obs.Add
 
 	if req.Name != got.Name {
 		p.Name = hookstream.Set(req.Name)

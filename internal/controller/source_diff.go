@@ -34,9 +34,7 @@ func compareSource(want *desiredSource, got *hookstream.Source, secretsRotated b
 	req := &want.request
 	obs := managed.Observation[*hookstream.SourceUpdateRequest]{Patch: &hookstream.SourceUpdateRequest{}}
 	p := obs.Patch
-	add := func(field, desired, observed string) {
-		obs.Diffs = append(obs.Diffs, managed.FieldDiff{Field: field, Desired: desired, Observed: observed})
-	}
+	add := obs.Add
 
 	if req.Name != got.Name {
 		p.Name = hookstream.Set(req.Name)

@@ -164,6 +164,11 @@ type Observation[P any] struct {
 	Diffs []FieldDiff
 }
 
+// Add records a differing field that is not secret.
+func (o *Observation[P]) Add(field, desired, observed string) {
+	o.Diffs = append(o.Diffs, FieldDiff{Field: field, Desired: desired, Observed: observed})
+}
+
 // UpToDate reports whether nothing differs.
 func (o Observation[P]) UpToDate() bool { return len(o.Diffs) == 0 }
 
