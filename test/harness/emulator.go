@@ -21,6 +21,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -54,30 +55,49 @@ func (e *Env) StartEmulator(extraArgs ...string) (*Emulator, error) {
 // StartEmulatorWithKey runs the emulator with the given API key and the admin API on a free port, and waits until
 // it answers.
 func (e *Env) StartEmulatorWithKey(apiKey string, extraArgs ...string) (*Emulator, error) {
-	port, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	args := append([]string{"--addr", addr, "--api-key", apiKey, "--admin"}, extraArgs...)
-	p, err := e.Start("emulator", e.EmulatorBin, nil, args...)
-	if err != nil {
-		return nil, err
-	}
-	emu := &Emulator{Process: p, URL: "http://" + addr, Port: port, APIKey: apiKey}
-	if err := WaitFor(10*time.Second, "emulator ready", func() error {
-		resp, err := http.Get(emu.URL + "/healthz")
+	// The port is picked before the emulator binds it, so another process may take it meanwhile: then the emulator
+	// exits at once, and another port is tried.
+	var lastErr error
+	for range 3 {
+		port, err := FreePort()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		resp.Body.Close()
-		return nil
-	}); err != nil {
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		args := append([]string{"--addr", addr, "--api-key", apiKey, "--admin"}, extraArgs...)
+		p, err := e.Start("emulator", e.EmulatorBin, nil, args...)
+		if err != nil {
+			return nil, err
+		}
+		emu := &Emulator{Process: p, URL: "http://" + addr, Port: port, APIKey: apiKey}
+		if lastErr = WaitFor(10*time.Second, "emulator ready", func() error {
+			if p.Exited() {
+				return errEmulatorExited
+			}
+			resp, err := http.Get(emu.URL + "/healthz")
+			if err != nil {
+				return err
+			}
+			_ = resp.Body.Close()
+			if p.Exited() {
+				return errEmulatorExited
+			}
+			return nil
+		}); lastErr == nil {
+			return emu, nil
+		}
+		exitedByItself := p.Exited()
 		p.Stop()
-		return nil, fmt.Errorf("%w\n%s", err, p.Tail(20))
+		lastErr = fmt.Errorf("%w\n%s", lastErr, p.Tail(20))
+		if !exitedByItself {
+			break
+		}
 	}
-	return emu, nil
+	return nil, lastErr
 }
+
+// errEmulatorExited is an emulator process that ended before it answered, such as on a port taken meanwhile.
+var errEmulatorExited = errors.New("the emulator exited")
 
 // Admin calls the emulator's admin API, decoding the answer into out when it is not nil.
 func (emu *Emulator) Admin(ctx context.Context, method, path string, body, out any) error {

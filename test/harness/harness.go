@@ -274,31 +274,24 @@ func (e *Env) Start(name, bin string, env []string, args ...string) (*Process, e
 }
 
 // ManagerArgs are the flags StartManager passes before its extra ones (a later flag overrides an earlier one).
-func ManagerArgs(emu *Emulator) ([]string, error) {
-	port, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
+func ManagerArgs(emu *Emulator) []string {
 	return []string{
 		"--hookstream-url", emu.URL + "/v1",
 		"--metrics-bind-address", "0",
-		"--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", port),
+		// Nothing here reads the probes; a port picked in advance could be taken by another process meanwhile.
+		"--health-probe-bind-address", "0",
 		"--drift-interval", "10m",
 		"--hookstream-rate-limit", "200", "--hookstream-rate-burst", "200",
-	}, nil
+	}
 }
 
-// StartManager runs the manager binary as the ServiceAccount, against the emulator, for the Destinations of one
+// StartManager runs the manager binary as the ServiceAccount, against the emulator, for the objects of one
 // namespace (so that tests sharing the control plane do not see each other's).
 func (e *Env) StartManager(emu *Emulator, namespace string, extraArgs ...string) (*Process, error) {
 	if e.SAKubeconfig == "" {
 		return nil, errors.New("the environment has no ServiceAccount for the manager (Options.ServiceAccount)")
 	}
-	args, err := ManagerArgs(emu)
-	if err != nil {
-		return nil, err
-	}
-	args = append(append(args, "--watch-namespaces", namespace), extraArgs...)
+	args := append(append(ManagerArgs(emu), "--watch-namespaces", namespace), extraArgs...)
 	return e.Start("manager", e.ManagerBin, []string{"KUBECONFIG=" + e.SAKubeconfig}, args...)
 }
 
