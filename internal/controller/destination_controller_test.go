@@ -256,6 +256,9 @@ func resolveFrom(namespace string) managed.SecretResolver {
 
 func TestUnchangedObjectMakesNoWrites(t *testing.T) {
 	ns := newNamespace(t)
+	// A project of its own: with the key every other test uses, another test's periodic check may have left a list
+	// snapshot that this Destination's create is added to, and the check below would then read no hookstream at all.
+	updateSecret(t, ns, "hookstream-credentials", map[string]string{v1.CredentialsKey: otherAPIKey})
 	createSecret(t, ns, "hdr", map[string]string{"v": "value-1", "unused": "x"})
 	key := createDestination(t, ns, "quiet", v1.DestinationSpec{HTTP: &v1.HTTPDestination{
 		URL: "https://receiver.example.com/q", HeadersFrom: []v1.HeaderFromSecret{{Name: "X-V", ValueFrom: v1.SecretKeySelector{Name: "hdr", Key: "v"}}},
