@@ -53,7 +53,7 @@ func connectionName(c *v1.Connection) string {
 
 // buildConnectionDesired maps a Connection's spec to the remote connection it asks for.
 func buildConnectionDesired(c *v1.Connection, refs managed.Refs) (*desiredConnection, error) {
-	sourceID, destinationID, err := resolveEnds(c, refs.Object, refs.APIKey)
+	sourceID, destinationID, err := resolveEnds(c, refs.Object, refs.SameProject)
 	if err != nil {
 		return nil, err
 	}
@@ -157,20 +157,20 @@ func (k valueKind) String() string { return string(k) }
 
 // resolveEnds returns the ids of the connection's source and destination: the spec's ids, or the status.id of
 // the referenced objects. An object without an id is waited for; one of another hookstream project (another API
-// key) stalls. apiKey is nil for a lookup of the remote connection by its key, where only the ids matter: an end
-// being deleted still has its id then, and the connection an unrecorded create made must be found with it.
+// key) stalls. sameProject is nil for a lookup of the remote connection by its key, where only the ids matter: an
+// end being deleted still has its id then, and the connection an unrecorded create made must be found with it.
 func resolveEnds(c *v1.Connection, get func(into client.Object, name string) error,
-	apiKey func(managed.Object) (string, error)) (sourceID, destinationID string, err error) {
+	sameProject func(managed.Object) (bool, error)) (sourceID, destinationID string, err error) {
 	sourceID, destinationID = c.Spec.SourceID, c.Spec.DestinationID
 	if ref := c.Spec.SourceRef; ref != nil {
 		src := &v1.Source{}
-		if sourceID, err = referencedID(c, src, ref.Name, get, apiKey, v1.ReasonWaitingForSource); err != nil {
+		if sourceID, err = referencedID(c, src, ref.Name, get, sameProject, v1.ReasonWaitingForSource); err != nil {
 			return "", "", err
 		}
 	}
 	if ref := c.Spec.DestinationRef; ref != nil {
 		dst := &v1.Destination{}
-		if destinationID, err = referencedID(c, dst, ref.Name, get, apiKey, v1.ReasonWaitingForDestination); err != nil {
+		if destinationID, err = referencedID(c, dst, ref.Name, get, sameProject, v1.ReasonWaitingForDestination); err != nil {
 			return "", "", err
 		}
 	}
@@ -179,7 +179,7 @@ func resolveEnds(c *v1.Connection, get func(into client.Object, name string) err
 
 // referencedID reads the referenced object into obj and returns its hookstream id.
 func referencedID(c *v1.Connection, obj managed.Object, name string, get func(client.Object, string) error,
-	apiKey func(managed.Object) (string, error), waitReason string) (string, error) {
+	sameProject func(managed.Object) (bool, error), waitReason string) (string, error) {
 	kind := kindSource
 	if _, ok := obj.(*v1.Destination); ok {
 		kind = kindDestination
@@ -191,7 +191,7 @@ func referencedID(c *v1.Connection, obj managed.Object, name string, get func(cl
 		return "", err
 	}
 	id := obj.GetManagedStatus().ID
-	lookup := apiKey == nil
+	lookup := sameProject == nil
 	switch {
 	case !obj.GetDeletionTimestamp().IsZero() && !lookup:
 		// The remote connection still routes until its end goes: Ready keeps what the last check saw.
@@ -201,15 +201,11 @@ func referencedID(c *v1.Connection, obj managed.Object, name string, get func(cl
 		return "", managed.Wait(waitReason, "Waiting for %s %q to have a hookstream id (it is not Ready yet)", kind, name)
 	}
 	if !lookup {
-		mine, err := apiKey(c)
+		same, err := sameProject(obj)
 		if err != nil {
 			return "", err
 		}
-		theirs, err := apiKey(obj)
-		if err != nil {
-			return "", err
-		}
-		if mine != theirs {
+		if !same {
 			return "", managed.Stall(v1.ReasonProjectMismatch, "%s %q uses another hookstream API key than this Connection, "+
 				"so it may be in another project, and a connection links a source and a destination of its own project only: "+
 				"give both the same credentials Secret (spec.credentialsRef)", kind, name)

@@ -229,13 +229,14 @@ func TestResolveEnds(t *testing.T) {
 				}
 				return nil
 			}
-			apiKey := func(o managed.Object) (string, error) {
+			apiKey := func(o managed.Object) string {
 				if ref := o.GetManagedSpec().CredentialsRef; ref != nil {
-					return "key of " + ref.Name, nil
+					return "key of " + ref.Name
 				}
-				return "key of the default Secret", nil
+				return "key of the default Secret"
 			}
-			src, dst, err := resolveEnds(c, get, apiKey)
+			sameProject := func(o managed.Object) (bool, error) { return apiKey(o) == apiKey(c), nil }
+			src, dst, err := resolveEnds(c, get, sameProject)
 			if tc.reason == "" {
 				if err != nil || src != testSourceID || dst != testDestinationID {
 					t.Errorf("resolveEnds = %q, %q, %v", src, dst, err)

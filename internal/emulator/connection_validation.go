@@ -140,12 +140,9 @@ func finishConnection(d *connectionDraft, fields map[string]json.RawMessage, mod
 // in a fixed order. Checks run rule by rule: the keys of a rule first (additionalProperties is false), then
 // field, op and value.
 func applyFilterRules(field string, raw json.RawMessage, target **string) error {
-	var items []json.RawMessage
-	if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &items) != nil {
-		return invalidField("'%s' must be an array of rules", field)
-	}
-	if len(items) > maxFilterRules {
-		return invalidField("'%s' must have at most %d rules", field, maxFilterRules)
+	items, err := boundedArray(field, raw, maxFilterRules, "rules", "rules")
+	if err != nil {
+		return err
 	}
 	rules := make([]filterRule, len(items))
 	for i, item := range items {

@@ -365,12 +365,9 @@ func applyVerificationConfig(d *sourceDraft, field string, raw json.RawMessage) 
 
 // applyIPList accepts an array of at most maxIPListEntries IPv4 addresses or CIDRs and stores it as sent.
 func applyIPList(field string, raw json.RawMessage, target **string) error {
-	var items []json.RawMessage
-	if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &items) != nil {
-		return invalidField("'%s' must be an array of IPv4 addresses or CIDRs", field)
-	}
-	if len(items) > maxIPListEntries {
-		return invalidField("'%s' must have at most %d entries", field, maxIPListEntries)
+	items, err := boundedArray(field, raw, maxIPListEntries, "IPv4 addresses or CIDRs", "entries")
+	if err != nil {
+		return err
 	}
 	entries := make([]string, len(items))
 	for i, item := range items {

@@ -329,3 +329,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// boundedArray splits a JSON array of at most limit items: "'field' must be an array of <of>" when it is not one,
+// "'field' must have at most <limit> <unit>" when it is longer.
+func boundedArray(field string, raw json.RawMessage, limit int, of, unit string) ([]json.RawMessage, error) {
+	var items []json.RawMessage
+	if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &items) != nil {
+		return nil, invalidField("'%s' must be an array of %s", field, of)
+	}
+	if len(items) > limit {
+		return nil, invalidField("'%s' must have at most %d %s", field, limit, unit)
+	}
+	return items, nil
+}

@@ -530,21 +530,30 @@ func (d *rowDecoder) encodedObject(field string) map[string]string {
 	return v
 }
 
-// retryIntervals reads the retry_intervals column: an array of integers encoded in a JSON string, the same array
-// as native JSON (which the contract says some deployments answer), or null.
-func (d *rowDecoder) retryIntervals(field string) []int {
+// arrayItems reads an array column: the array encoded in a JSON string, the same array as native JSON, or null
+// (ok false, as for a decoding failure, which d records).
+func (d *rowDecoder) arrayItems(field string) (items []json.RawMessage, ok bool) {
 	raw, ok := d.optional(field)
 	if !ok {
-		return nil
+		return nil, false
 	}
 	raw, err := nativeOrEncoded(raw, '[', "array")
 	if err != nil {
 		d.fail(field, err)
-		return nil
+		return nil, false
 	}
-	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
 		d.fail(field, errors.New("expected an array"))
+		return nil, false
+	}
+	return items, true
+}
+
+// retryIntervals reads the retry_intervals column: an array of integers encoded in a JSON string, the same array
+// as native JSON (which the contract says some deployments answer), or null.
+func (d *rowDecoder) retryIntervals(field string) []int {
+	items, ok := d.arrayItems(field)
+	if !ok {
 		return nil
 	}
 	out := make([]int, 0, len(items))
@@ -564,18 +573,8 @@ func (d *rowDecoder) retryIntervals(field string) []int {
 // stringList reads a list column: an array of strings encoded in a JSON string, the same array as native JSON,
 // or null (nil).
 func (d *rowDecoder) stringList(field string) []string {
-	raw, ok := d.optional(field)
+	items, ok := d.arrayItems(field)
 	if !ok {
-		return nil
-	}
-	raw, err := nativeOrEncoded(raw, '[', "array")
-	if err != nil {
-		d.fail(field, err)
-		return nil
-	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		d.fail(field, errors.New("expected an array"))
 		return nil
 	}
 	out := make([]string, 0, len(items))
@@ -594,18 +593,8 @@ func (d *rowDecoder) stringList(field string) []string {
 // string, the same array as native JSON, or null (nil). Each value is returned as compact JSON text; members other
 // than the three are ignored, as unknown columns are.
 func (d *rowDecoder) filterRules(field string) []FilterRule {
-	raw, ok := d.optional(field)
+	items, ok := d.arrayItems(field)
 	if !ok {
-		return nil
-	}
-	raw, err := nativeOrEncoded(raw, '[', "array")
-	if err != nil {
-		d.fail(field, err)
-		return nil
-	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		d.fail(field, errors.New("expected an array"))
 		return nil
 	}
 	out := make([]FilterRule, 0, len(items))

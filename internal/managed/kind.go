@@ -101,8 +101,8 @@ type Refs struct {
 	// Object reads an object of the namespace, such as a Source a Connection references, from the manager's
 	// cache into into.
 	Object func(into client.Object, name string) error
-	// APIKey returns the hookstream API key another object uses, to tell whether it is in the same project.
-	APIKey func(obj Object) (string, error)
+	// SameProject tells whether another object uses the object's own hookstream API key, and so its project.
+	SameProject func(other Object) (bool, error)
 }
 
 // Referenced is implemented by kinds whose remote resources other remote resources reference, so that hookstream

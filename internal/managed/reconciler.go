@@ -131,12 +131,12 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 	if err != nil {
 		return r.handleError(ctx, obj, "read the credentials", err)
 	}
-	want, err := r.kind.Desired(obj, r.refs(ctx, obj))
+	want, err := r.kind.Desired(obj, r.refs(ctx, obj, apiKey))
 	if err != nil {
 		if _, secret := errors.AsType[*errMissingSecret](err); secret {
 			return r.handleError(ctx, obj, "read the referenced Secrets", err)
 		}
-		if _, passOn := asAny[*WaitError, *StalledError, *errKubernetes](err); passOn {
+		if resolvesLater(err) {
 			return r.handleError(ctx, obj, "resolve the spec's references", err)
 		}
 		// Anything else the mapping finds wrong is the spec's to fix.
@@ -209,30 +209,28 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 	return r.checkResult(r.checkAfter()), nil
 }
 
-// refs reads what obj's spec references, in its namespace only.
-func (r *Reconciler[O, R, D, P]) refs(ctx context.Context, obj O) Refs {
+// refs reads what obj's spec references, in its namespace only; apiKey is obj's own.
+func (r *Reconciler[O, R, D, P]) refs(ctx context.Context, obj O, apiKey string) Refs {
 	return Refs{
 		Secret:    r.creds.resolver(ctx, obj.GetNamespace()),
 		ConfigMap: configMapResolver(ctx, r.api, r.names.Kind, obj.GetNamespace()),
 		Object: func(into client.Object, name string) error {
 			return kubeErr("read "+name, r.client.Get(ctx, types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}, into))
 		},
-		APIKey: func(other Object) (string, error) { return r.creds.apiKey(ctx, other, false) },
+		SameProject: func(other Object) (bool, error) {
+			theirs, err := r.creds.apiKey(ctx, other, false)
+			return theirs == apiKey, err
+		},
 	}
 }
 
-// asAny reports whether err matches any of the three error types.
-func asAny[A, B, C error](err error) (error, bool) {
-	if a, ok := errors.AsType[A](err); ok {
-		return a, true
-	}
-	if b, ok := errors.AsType[B](err); ok {
-		return b, true
-	}
-	if c, ok := errors.AsType[C](err); ok {
-		return c, true
-	}
-	return nil, false
+// resolvesLater reports an error of the spec's references that is not the spec's to fix: a wait for another
+// object, a stall the kind explains, or a failed read of the operator's own.
+func resolvesLater(err error) bool {
+	_, waiting := errors.AsType[*WaitError](err)
+	_, stalled := errors.AsType[*StalledError](err)
+	_, kube := errors.AsType[*errKubernetes](err)
+	return waiting || stalled || kube
 }
 
 func (r *Reconciler[O, R, D, P]) connect(obj O, apiKey string) (External[O, R, D, P], error) {
