@@ -66,6 +66,7 @@ type options struct {
 	rateLimit                float64
 	rateBurst                int
 	driftInterval            time.Duration
+	statusRefreshInterval    time.Duration
 	defaultCredentialsSecret string
 	maxConcurrentReconciles  int
 	observation              string
@@ -113,6 +114,10 @@ func main() {
 	flag.DurationVar(&o.driftInterval, "drift-interval", 10*time.Minute,
 		"How often each object (Destination, Source) is compared with hookstream to revert changes made elsewhere "+
 			"(jittered by 10%).")
+	flag.DurationVar(&o.statusRefreshInterval, "status-refresh-interval", time.Minute,
+		"How often the counters in status (events, last delivery or event, state) and each Destination's circuit "+
+			"breaker are refreshed between drift checks: one list per API key and kind, and one circuit read per "+
+			"Destination whose counters moved or whose circuit is not closed. 0 leaves them to the drift checks.")
 	flag.StringVar(&o.defaultCredentialsSecret, "default-credentials-secret", "hookstream-credentials",
 		"Secret, in each object's namespace, holding the API key of objects without spec.credentialsRef.")
 	flag.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "Objects of each kind reconciled in parallel.")
@@ -136,6 +141,9 @@ func main() {
 func run(o options) error {
 	if o.observation != managed.ObserveByList && o.observation != managed.ObserveByGet {
 		return fmt.Errorf("--observation must be %q or %q", managed.ObserveByList, managed.ObserveByGet)
+	}
+	if o.statusRefreshInterval < 0 {
+		return fmt.Errorf("--status-refresh-interval must not be negative")
 	}
 	httpClient, err := hookstreamHTTPClient(o.caFile)
 	if err != nil {
@@ -198,6 +206,7 @@ func run(o options) error {
 		DriftInterval:            o.driftInterval,
 		MaxConcurrentReconciles:  o.maxConcurrentReconciles,
 		Observation:              o.observation,
+		StatusRefreshInterval:    o.statusRefreshInterval,
 	}); err != nil {
 		return err
 	}

@@ -27,6 +27,10 @@ const (
 	ConditionReconciling = "Reconciling"
 	// ConditionStalled is True when no progress is possible until the spec, a Secret or hookstream changes.
 	ConditionStalled = "Stalled"
+	// ConditionDelivering is a Destination's delivery health: True while its circuit breaker is closed and it is
+	// active, False while the circuit is open or half-open or the destination is not active, Unknown until the
+	// circuit was read. It does not change Ready, which says that the remote destination matches the spec.
+	ConditionDelivering = "Delivering"
 )
 
 // Condition reasons. Each names a cause a person can act on; the condition message says how.
@@ -105,6 +109,18 @@ const (
 	ReasonSlugMismatch = "SlugMismatch"
 	// ReasonTemplateMismatch: the adopted remote source has another template than spec.template.
 	ReasonTemplateMismatch = "TemplateMismatch"
+	// ReasonCircuitClosed: the destination's circuit breaker is closed; hookstream delivers.
+	ReasonCircuitClosed = "CircuitClosed"
+	// ReasonCircuitOpen: deliveries failed often enough in a row to open the circuit breaker; hookstream holds
+	// the destination's events until a probe delivery succeeds after the reset time, or the circuit is reset.
+	ReasonCircuitOpen = "CircuitOpen"
+	// ReasonCircuitHalfOpen: the circuit breaker's reset time has passed; the next delivery is a probe that closes
+	// it on success and opens it again on failure.
+	ReasonCircuitHalfOpen = "CircuitHalfOpen"
+	// ReasonNotActive: the destination's state is paused or disabled, so hookstream does not deliver to it.
+	ReasonNotActive = "NotActive"
+	// ReasonCircuitUnknown: the circuit breaker has not been read yet, or the last read failed.
+	ReasonCircuitUnknown = "CircuitUnknown"
 	// ReasonTypeMismatch: the remote resource has another type than the spec asks for (a Destination's provider
 	// block; http for a Source).
 	ReasonTypeMismatch = "TypeMismatch"
@@ -127,6 +143,10 @@ const (
 	// can change it (a Connection's source, destination and name), so that the remote resource an unrecorded create
 	// made is found by the key it was made with. Written by the operator.
 	AnnotationCreateKey = "hookstream.io/create-key"
+	// AnnotationResetCircuitRequestedAt asks for a reset of a Destination's circuit breaker in hookstream, once per
+	// value (any string, a timestamp by convention). The value handled last is echoed in
+	// status.lastHandledCircuitResetAt.
+	AnnotationResetCircuitRequestedAt = "hookstream.io/reset-circuit-requested-at"
 	// AnnotationPaused set to "true" stops every hookstream call for the object, deletion included, until it is
 	// removed.
 	AnnotationPaused = "hookstream.io/paused"

@@ -497,6 +497,44 @@ type DestinationStatus struct {
 	// updatedAt is when hookstream last changed the destination.
 	// +optional
 	UpdatedAt *metav1.Time `json:"updatedAt,omitempty"`
+
+	// circuit is the destination's circuit breaker in hookstream, read again when its counters move or while it
+	// is not closed. The Delivering condition summarises it.
+	// +optional
+	Circuit *CircuitStatus `json:"circuit,omitempty"`
+
+	// lastHandledCircuitResetAt is the value of the hookstream.io/reset-circuit-requested-at annotation handled
+	// last: the circuit was reset for it.
+	// +optional
+	LastHandledCircuitResetAt string `json:"lastHandledCircuitResetAt,omitempty"`
+}
+
+// CircuitState is the state of a destination's circuit breaker.
+// +kubebuilder:validation:Enum=closed;open;half-open
+type CircuitState string
+
+// Circuit breaker states. A closed circuit delivers; an open one refuses deliveries until its reset time has
+// passed; a half-open one lets one probe delivery through and closes when it succeeds.
+const (
+	CircuitClosed   CircuitState = "closed"
+	CircuitOpen     CircuitState = "open"
+	CircuitHalfOpen CircuitState = "half-open"
+)
+
+// CircuitStatus is a destination's circuit breaker as hookstream reports it.
+type CircuitStatus struct {
+	// state is closed (delivering), open (deliveries refused after failureCount consecutive failures) or
+	// half-open (one probe delivery decides).
+	// +required
+	State CircuitState `json:"state"`
+
+	// failureCount is the number of consecutive failed delivery attempts.
+	// +optional
+	FailureCount int64 `json:"failureCount,omitempty"`
+
+	// lastTransitionAt is when the circuit last changed state; absent when it never did.
+	// +optional
+	LastTransitionAt *metav1.Time `json:"lastTransitionAt,omitempty"`
 }
 
 // +kubebuilder:object:root=true
@@ -506,6 +544,7 @@ type DestinationStatus struct {
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.state`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Synced",type=string,JSONPath=`.status.conditions[?(@.type=="Synced")].status`
+// +kubebuilder:printcolumn:name="Circuit",type=string,JSONPath=`.status.circuit.state`
 // +kubebuilder:printcolumn:name="Last Delivery",type=date,JSONPath=`.status.lastDeliveryAt`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="Slug",type=string,JSONPath=`.status.slug`,priority=1

@@ -89,7 +89,8 @@ type ManagedStatus struct {
 	LastHandledReconcileAt string `json:"lastHandledReconcileAt,omitempty"`
 
 	// conditions: Ready (the remote resource exists and matches the spec), Synced (the last attempt to reach
-	// hookstream worked), Reconciling (a change is in progress) and Stalled (progress needs a change by you).
+	// hookstream worked), Reconciling (a change is in progress) and Stalled (progress needs a change by you);
+	// a Destination also has Delivering (its circuit breaker is closed and it is active).
 	// +optional
 	// +listType=map
 	// +listMapKey=type

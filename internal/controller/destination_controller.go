@@ -194,6 +194,14 @@ func (h *destinationClient) Update(ctx context.Context, id string, patch *hookst
 	return h.c.UpdateDestination(ctx, id, patch)
 }
 
+func (h *destinationClient) GetCircuit(ctx context.Context, id string) (*hookstream.Circuit, error) {
+	return h.c.GetCircuit(ctx, id)
+}
+
+func (h *destinationClient) ResetCircuit(ctx context.Context, id string) (*hookstream.Circuit, error) {
+	return h.c.ResetCircuit(ctx, id)
+}
+
 func (h *destinationClient) Delete(ctx context.Context, id string) error {
 	return h.c.DeleteDestination(ctx, id)
 }

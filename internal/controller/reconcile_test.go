@@ -50,7 +50,11 @@ type fakeHookstream[O managed.Object, R any, D managed.Desired, P fielder] struc
 	create    func(want D) (R, error)
 	update    func(id string, patch P) (R, error)
 	delete    func(id string) error
-	calls     []string
+	list      func() ([]R, error)
+	// circuit and reset answer a Destination's circuit breaker calls.
+	circuit func(id string) (*hookstream.Circuit, error)
+	reset   func(id string) (*hookstream.Circuit, error)
+	calls   []string
 }
 
 // fielder is an update request: it names the fields it carries.
@@ -96,8 +100,42 @@ func (f *fakeHookstream[O, R, D, P]) List(context.Context) iter.Seq2[R, error] {
 	f.calls = append(f.calls, "List")
 	return func(yield func(R, error) bool) {
 		var zero R
-		yield(zero, errUnexpectedCall)
+		if f.list == nil {
+			yield(zero, errUnexpectedCall)
+			return
+		}
+		rows, err := f.list()
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		for _, row := range rows {
+			if !yield(row, nil) {
+				return
+			}
+		}
 	}
+}
+
+func (f *fakeHookstream[O, R, D, P]) GetCircuit(_ context.Context, id string) (*hookstream.Circuit, error) {
+	f.calls = append(f.calls, "GetCircuit "+id)
+	if f.circuit == nil {
+		return nil, errUnexpectedCall
+	}
+	return f.circuit(id)
+}
+
+func (f *fakeHookstream[O, R, D, P]) ResetCircuit(_ context.Context, id string) (*hookstream.Circuit, error) {
+	f.calls = append(f.calls, "ResetCircuit "+id)
+	if f.reset == nil {
+		return nil, errUnexpectedCall
+	}
+	return f.reset(id)
+}
+
+// closedCircuit answers a circuit read with a closed circuit.
+func closedCircuit(string) (*hookstream.Circuit, error) {
+	return &hookstream.Circuit{State: hookstream.CircuitClosed}, nil
 }
 
 func (f *fakeHookstream[O, R, D, P]) FindByKey(_ context.Context, obj O) (R, bool, error) {
@@ -176,6 +214,7 @@ func TestReconcileBranches(t *testing.T) {
 	withStatusID := func(d *v1.Destination) {
 		d.Finalizers = []string{v1.Finalizer}
 		d.Status.ID = tableID
+		d.Status.Circuit = &v1.CircuitStatus{State: v1.CircuitClosed}
 	}
 	deleting := func(d *v1.Destination) {
 		withStatusID(d)
@@ -216,8 +255,9 @@ func TestReconcileBranches(t *testing.T) {
 		},
 		"adopt by id": {
 			object: func(d *v1.Destination) { d.Spec.AdoptID = tableID },
-			fake:   fakeDestinations{get: func(string) (*hookstream.Destination, error) { return tableRow(tableURL, now), nil }},
-			calls:  []string{"Get " + tableID}, ready: "True", reason: v1.ReasonAvailable,
+			fake: fakeDestinations{get: func(string) (*hookstream.Destination, error) { return tableRow(tableURL, now), nil },
+				circuit: closedCircuit},
+			calls: []string{"Get " + tableID, "GetCircuit " + tableID}, ready: "True", reason: v1.ReasonAvailable,
 		},
 		"adoptID naming nothing": {
 			object: func(d *v1.Destination) { d.Spec.AdoptID = tableID },
@@ -250,8 +290,10 @@ func TestReconcileBranches(t *testing.T) {
 				findByKey: func(string) (*hookstream.Destination, bool, error) {
 					return tableRow(tableURL, now.Add(-time.Hour)), true, nil
 				},
+				circuit: closedCircuit,
 			},
-			calls: []string{"Create " + tableSlug, "FindByKey " + tableSlug}, ready: "True", reason: v1.ReasonAvailable,
+			calls: []string{"Create " + tableSlug, "FindByKey " + tableSlug, "GetCircuit " + tableID},
+			ready: "True", reason: v1.ReasonAvailable,
 			events: []string{"Normal Adopted"},
 		},
 		"unrecorded create found after a crash": {
@@ -259,15 +301,17 @@ func TestReconcileBranches(t *testing.T) {
 				d.Finalizers = []string{v1.Finalizer}
 				d.Annotations = map[string]string{v1.AnnotationCreateRequested: now.UTC().Format(time.RFC3339)}
 			},
-			fake:  fakeDestinations{findByKey: func(string) (*hookstream.Destination, bool, error) { return tableRow(tableURL, now), true, nil }},
-			calls: []string{"FindByKey " + tableSlug}, ready: "True", reason: v1.ReasonAvailable, events: []string{"Normal Adopted"},
+			fake: fakeDestinations{findByKey: func(string) (*hookstream.Destination, bool, error) { return tableRow(tableURL, now), true, nil },
+				circuit: closedCircuit},
+			calls: []string{"FindByKey " + tableSlug, "GetCircuit " + tableID}, ready: "True", reason: v1.ReasonAvailable,
+			events: []string{"Normal Adopted"},
 		},
 		"observe only, drifted": {
 			object: func(d *v1.Destination) { d.Spec.ManagementPolicy = v1.ManagementObserve },
 			fake: fakeDestinations{findByKey: func(string) (*hookstream.Destination, bool, error) {
 				return tableRow("https://elsewhere.example.com", now), true, nil
-			}},
-			calls: []string{"FindByKey " + tableSlug}, ready: "False", reason: v1.ReasonDriftDetected,
+			}, circuit: closedCircuit},
+			calls: []string{"FindByKey " + tableSlug, "GetCircuit " + tableID}, ready: "False", reason: v1.ReasonDriftDetected,
 			check: func(t *testing.T, d *v1.Destination) {
 				if len(d.Status.Drift) != 1 || d.Status.Drift[0].Field != "url" || hasFinalizer(d) {
 					t.Errorf("drift %+v, finalizers %v; want url and no finalizer", d.Status.Drift, d.Finalizers)
@@ -408,32 +452,14 @@ func runBranch[O managed.Object, R any, D managed.Desired, P fielder](t *testing
 	if apiKey == "" {
 		apiKey = testAPIKey
 	}
-	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: obj.GetNamespace(), Name: "hookstream-credentials"},
-		Data:       map[string][]byte{v1.CredentialsKey: []byte(apiKey)},
-	}
-	builder := fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(secret, obj).WithObjects(tc.objects...).
-		WithStatusSubresource(obj).
-		WithIndex(&v1.Connection{}, connectionEndsIndex, func(o client.Object) []string { return connectionEnds(o.(*v1.Connection)) })
-	if tc.patchErr != nil {
-		builder = builder.WithInterceptorFuncs(interceptor.Funcs{
-			Patch: func(context.Context, client.WithWatch, client.Object, client.Patch, ...client.PatchOption) error {
-				return tc.patchErr
-			},
-		})
-	}
-	cluster := builder.Build()
-	recorder := events.NewFakeRecorder(20)
 	hs := tc.fake
-	kind := newKind(cluster, func(string) (managed.External[O, R, D, P], error) {
-		if tc.connect != nil {
-			return nil, tc.connect
-		}
-		return &hs, nil
-	})
-	r := managed.NewReconciler(cluster, cluster, cluster, recorder, kind, managed.Options{
-		DefaultCredentialsSecret: "hookstream-credentials", DriftInterval: 10 * time.Minute,
-	})
+	cluster, recorder, kind, r := newBranchReconciler(obj.GetNamespace(), apiKey, tc.patchErr,
+		append([]client.Object{obj}, tc.objects...), newKind, func(string) (managed.External[O, R, D, P], error) {
+			if tc.connect != nil {
+				return nil, tc.connect
+			}
+			return &hs, nil
+		})
 	_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(obj)})
 	if (err != nil) != tc.wantErr {
 		t.Errorf("Reconcile error = %v, want an error: %v", err, tc.wantErr)
@@ -471,6 +497,35 @@ func runBranch[O managed.Object, R any, D managed.Desired, P fielder](t *testing
 	if tc.check != nil {
 		tc.check(t, stored)
 	}
+}
+
+// newBranchReconciler returns a reconciler of the kind newKind returns on a fake API server holding objects (the
+// status of the first, and of objects of its kind, a subresource) and the namespace's credentials Secret with apiKey; patchErr fails every patch.
+func newBranchReconciler[O managed.Object, R any, D managed.Desired, P fielder](namespace, apiKey string, patchErr error,
+	objects []client.Object, newKind func(client.Client, func(string) (managed.External[O, R, D, P], error)) managed.Kind[O, R, D, P],
+	connect func(string) (managed.External[O, R, D, P], error)) (client.Client, *events.FakeRecorder, managed.Kind[O, R, D, P],
+	*managed.Reconciler[O, R, D, P]) {
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "hookstream-credentials"},
+		Data:       map[string][]byte{v1.CredentialsKey: []byte(apiKey)},
+	}
+	builder := fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(secret).WithObjects(objects...).
+		WithStatusSubresource(objects[0]).
+		WithIndex(&v1.Connection{}, connectionEndsIndex, func(o client.Object) []string { return connectionEnds(o.(*v1.Connection)) })
+	if patchErr != nil {
+		builder = builder.WithInterceptorFuncs(interceptor.Funcs{
+			Patch: func(context.Context, client.WithWatch, client.Object, client.Patch, ...client.PatchOption) error {
+				return patchErr
+			},
+		})
+	}
+	cluster := builder.Build()
+	recorder := events.NewFakeRecorder(20)
+	kind := newKind(cluster, connect)
+	r := managed.NewReconciler(cluster, cluster, cluster, recorder, kind, managed.Options{
+		DefaultCredentialsSecret: "hookstream-credentials", DriftInterval: 10 * time.Minute,
+	})
+	return cluster, recorder, kind, r
 }
 
 // drain returns the recorded events as "type reason", in order.

@@ -55,6 +55,9 @@ type Settings struct {
 	MaxConcurrentReconciles int
 	// Observation is how periodic checks read hookstream: managed.ObserveByList (default) or ObserveByGet.
 	Observation string
+	// StatusRefreshInterval is how often the counters in status (and a Destination's circuit, where they moved)
+	// are refreshed between drift checks; 0 leaves them to the drift checks.
+	StatusRefreshInterval time.Duration
 }
 
 // SetupWithManager registers the controller of every kind.
@@ -80,6 +83,7 @@ func (s Settings) managedOptions() managed.Options {
 		DefaultCredentialsSecret: s.DefaultCredentialsSecret,
 		DriftInterval:            s.DriftInterval,
 		Observation:              s.Observation,
+		StatusRefreshInterval:    s.StatusRefreshInterval,
 	}
 }
 

@@ -174,6 +174,10 @@ func (s *Server) getCircuit(c *call) {
 }
 
 func (s *Server) resetCircuit(c *call) {
+	// Deliveries to the destination record the circuit they worked with when they end: a reset in their midst
+	// would be lost without the destination's delivery lock.
+	unlock := s.lockDestination(c.id)
+	defer unlock()
 	now := s.now()
 	r, err := s.store.saveCircuit(c.r.Context(), c.project.EnvID, c.id, func(r *record) {
 		r.resetCircuit(now)

@@ -24,6 +24,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 
+// labelKind is the metrics label naming the Kubernetes kind.
+const labelKind = "kind"
+
 var (
 	apiRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "hookstream_api_requests_total",
@@ -37,11 +40,11 @@ var (
 	driftCorrections = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "hookstream_drift_corrections_total",
 		Help: "Remote fields changed outside the operator and reverted to the spec, by kind and API field.",
-	}, []string{"kind", "field"})
+	}, []string{labelKind, "field"})
 	remoteWrites = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "hookstream_remote_writes_total",
 		Help: "Writes to hookstream by the reconciler, by kind and operation (create, update, delete).",
-	}, []string{"kind", "operation"})
+	}, []string{labelKind, "operation"})
 )
 
 func init() {

@@ -53,6 +53,9 @@ type Options struct {
 	DriftInterval time.Duration
 	// Observation is how periodic checks read hookstream: ObserveByList (default) or ObserveByGet.
 	Observation string
+	// StatusRefreshInterval is how often the counters of every object's remote row are read again, with one list
+	// per API key, to refresh the status of the objects whose row changed; 0 leaves it to the drift checks.
+	StatusRefreshInterval time.Duration
 }
 
 // Reconciler keeps one remote resource per object of a kind: the skeleton every kind shares.
@@ -87,6 +90,7 @@ func (r *Reconciler[O, R, D, P]) Reconcile(ctx context.Context, req ctrl.Request
 	obj := r.kind.NewObject()
 	if err := r.client.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
+			r.forget(req.NamespacedName)
 			return ctrl.Result{}, nil
 		}
 		// Nothing to write a condition on: the object itself cannot be read.
@@ -143,7 +147,7 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 		return r.handleError(ctx, obj, "map the spec to a hookstream request", Stall(v1.ReasonInvalidSpec, "%v", err))
 	}
 	secretsHash := SecretsHash(want.SecretMaterial(), apiKey)
-	periodic := isPeriodicCheck(obj, secretsHash)
+	periodic := isPeriodicCheck(obj, secretsHash) && !r.healthRequested(obj)
 	if firstSight := r.firstSight(obj); periodic && firstSight {
 		// After a restart every object shows up at once; spreading their first checks over the interval keeps
 		// hookstream and the API server calm.
@@ -159,8 +163,10 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 		return r.handleError(ctx, obj, "read the remote "+r.names.Remote, err)
 	}
 	if observeOnly(obj) {
-		return r.reconcileObserve(ctx, obj, *base, want, remote, found, secretsHash)
+		return r.reconcileObserve(ctx, obj, *base, want, hs, remote, found, secretsHash)
 	}
+	// What the status said before this reconcile, for the kind's health observation; base changes on the way.
+	before := *base
 	markedNow, err := r.ensureFinalizer(ctx, obj, *base, !found, secretsHash, recordedKey(want))
 	if err != nil {
 		return r.handleError(ctx, obj, "record the finalizer", err)
@@ -203,6 +209,9 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 	r.setObserved(obj, remote)
 	if err := r.publish(ctx, obj); err != nil {
 		return r.handleError(ctx, obj, "publish the "+r.names.Remote+"'s details", err)
+	}
+	if err := r.observeHealth(ctx, obj, before, remote, hs, created, false); err != nil {
+		return r.handleError(ctx, obj, "read the "+r.names.Remote+"'s delivery health", err)
 	}
 	SetAvailable(obj, r.names.Remote)
 	MarkCheckHandled(obj)
@@ -319,8 +328,8 @@ func (r *Reconciler[O, R, D, P]) checkAfter() time.Duration {
 }
 
 // reconcileObserve mirrors the remote resource and publishes what Manage would change, without any write.
-func (r *Reconciler[O, R, D, P]) reconcileObserve(ctx context.Context, obj, base O, want D, remote R, found bool,
-	secretsHash string) (ctrl.Result, error) {
+func (r *Reconciler[O, R, D, P]) reconcileObserve(ctx context.Context, obj, base O, want D, hs External[O, R, D, P],
+	remote R, found bool, secretsHash string) (ctrl.Result, error) {
 	st := obj.GetManagedStatus()
 	if !found {
 		msg := fmt.Sprintf("managementPolicy is Observe and hookstream has no %s with %s%s. "+
@@ -346,6 +355,9 @@ func (r *Reconciler[O, R, D, P]) reconcileObserve(ctx context.Context, obj, base
 	}
 	if err := r.publish(ctx, obj); err != nil {
 		return r.handleError(ctx, obj, "publish the "+r.names.Remote+"'s details", err)
+	}
+	if err := r.observeHealth(ctx, obj, base, remote, hs, false, true); err != nil {
+		return r.handleError(ctx, obj, "read the "+r.names.Remote+"'s delivery health", err)
 	}
 	SetDrift(obj, obs.Diffs)
 	MarkCheckHandled(obj)
@@ -650,6 +662,7 @@ func (r *Reconciler[O, R, D, P]) releaseFinalizer(ctx context.Context, obj O) (c
 		controllerutil.RemoveFinalizer(o, v1.Finalizer)
 	})
 	if err == nil || apierrors.IsNotFound(err) {
+		r.forget(client.ObjectKeyFromObject(obj))
 		return ctrl.Result{}, nil
 	}
 	return r.deleteFailed(ctx, base, obj, err)

@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 )
@@ -72,15 +73,35 @@ func (r *Reconciler[O, R, D, P]) SetupWithManager(mgr ctrl.Manager, maxConcurren
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(r.kind.NewObject(), builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{}, annotationsChanged(v1.AnnotationReconcileRequestedAt, v1.AnnotationPaused), deleting))).
+			predicate.GenerationChangedPredicate{}, annotationsChanged(v1.AnnotationReconcileRequestedAt, v1.AnnotationPaused,
+				v1.AnnotationResetCircuitRequestedAt), deleting))).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(forSecret)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, maxConcurrent), UsePriorityQueue: new(true)}).
 		Named(strings.ToLower(r.names.Kind))
+	if r.opts.StatusRefreshInterval > 0 {
+		changed := make(chan event.GenericEvent, refreshQueue)
+		b = b.WatchesRawSource(source.Channel(changed, &handler.EnqueueRequestForObject{}))
+		if err := mgr.Add(&refresher[O, R, D, P]{r: r, newList: newList, interval: r.opts.StatusRefreshInterval,
+			enqueue: func(ctx context.Context, obj O) bool {
+				select {
+				case changed <- genericEvent(obj):
+					return true
+				case <-ctx.Done():
+					return false
+				}
+			}}); err != nil {
+			return err
+		}
+	}
 	for _, c := range customise {
 		b = c(b)
 	}
 	return b.Complete(r)
 }
+
+// refreshQueue is how many objects a status refresh hands the controller before it waits for the controller to
+// take them.
+const refreshQueue = 1024
 
 // annotationsChanged passes updates that change one of the annotations; the operator's own marker does not
 // trigger a reconcile.

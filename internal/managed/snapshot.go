@@ -19,6 +19,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"iter"
+	"maps"
 	"sync"
 	"time"
 )
@@ -124,6 +125,20 @@ func (s *snapshots[R]) refresh(ctx context.Context, snap *snapshot[R], hs Lister
 	}
 	snap.rows, snap.takenAt = rows, started
 	return nil
+}
+
+// relist lists the key's rows anew, whatever the age of its snapshot, and returns a copy of them.
+func (s *snapshots[R]) relist(ctx context.Context, apiKey string, hs Lister[R]) (map[string]R, error) {
+	snap := s.forKey(apiKey)
+	snap.mu.Lock()
+	snap.refreshing = true
+	snap.mu.Unlock()
+	if err := s.refresh(ctx, snap, hs); err != nil {
+		return nil, err
+	}
+	snap.mu.Lock()
+	defer snap.mu.Unlock()
+	return maps.Clone(snap.rows), nil
 }
 
 // put records a row the operator just wrote or read.

@@ -146,6 +146,11 @@ func isSettled(obj Object) bool {
 	return isStalled(obj) || (ready != nil && ready.Status == metav1.ConditionTrue && ready.ObservedGeneration == obj.GetGeneration())
 }
 
+// SetCondition sets a condition of a kind's own, such as a Destination's Delivering.
+func SetCondition(obj Object, condType string, status metav1.ConditionStatus, reason, message string) {
+	setCondition(obj, condType, status, reason, message)
+}
+
 func setCondition(obj Object, condType string, status metav1.ConditionStatus, reason, message string) {
 	meta.SetStatusCondition(&obj.GetManagedStatus().Conditions, metav1.Condition{
 		Type:               condType,

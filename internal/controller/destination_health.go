@@ -1,0 +1,217 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
+)
+
+var (
+	circuitOpen = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "hookstream_destination_circuit_open",
+		Help: "1 while the Destination's circuit breaker in hookstream is open or half-open (deliveries refused or " +
+			"probing), 0 while it is closed.",
+	}, []string{"namespace", "name"})
+	lastDelivery = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "hookstream_destination_last_delivery_timestamp_seconds",
+		Help: "Unix time of the Destination's latest delivery attempt in hookstream (status.lastDeliveryAt).",
+	}, []string{"namespace", "name"})
+)
+
+func init() {
+	metrics.Registry.MustRegister(circuitOpen, lastDelivery)
+}
+
+// circuitClient is what the Destination kind's health needs of its hookstream client.
+type circuitClient interface {
+	GetCircuit(ctx context.Context, id string) (*hookstream.Circuit, error)
+	ResetCircuit(ctx context.Context, id string) (*hookstream.Circuit, error)
+}
+
+var (
+	_ managed.Health[*v1.Destination, *hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest] = (*destinationKind)(nil)
+	_ circuitClient                                                                                            = (*destinationClient)(nil)
+)
+
+// HealthRequested reports a circuit reset asked for by annotation and not handled yet.
+func (*destinationKind) HealthRequested(d *v1.Destination) bool {
+	req := d.Annotations[v1.AnnotationResetCircuitRequestedAt]
+	return req != "" && req != d.Status.LastHandledCircuitResetAt
+}
+
+// RefreshWanted reports a circuit that is not known to be closed: an open circuit turns half-open with time alone,
+// without any counter moving.
+func (*destinationKind) RefreshWanted(d *v1.Destination) bool {
+	return d.Status.Circuit == nil || d.Status.Circuit.State != v1.CircuitClosed
+}
+
+// ObserveHealth reads the circuit breaker when something may have moved it (the destination's counters changed
+// since the status was written, or it was not closed), resets it once per value of the reset annotation, and
+// sets the Delivering condition. A destination this reconcile created has a closed circuit: nothing is read.
+func (k *destinationKind) ObserveHealth(ctx context.Context, d *v1.Destination, remote *hookstream.Destination,
+	hs destinationExternal, h managed.HealthObservation[*v1.Destination]) ([]managed.Event, error) {
+	before := h.Before.Status.Circuit
+	var events []managed.Event
+	circuits, ok := hs.(circuitClient)
+	if !ok {
+		return nil, fmt.Errorf("the hookstream client cannot read circuit breakers")
+	}
+	var (
+		circuit *hookstream.Circuit
+		err     error
+	)
+	switch {
+	case k.HealthRequested(d) && h.ReadOnly:
+		req := d.Annotations[v1.AnnotationResetCircuitRequestedAt]
+		d.Status.LastHandledCircuitResetAt = req
+		events = append(events, managed.Event{Type: corev1.EventTypeWarning, Reason: "CircuitResetRefused", Action: "ResetCircuit",
+			Note: fmt.Sprintf("Did not reset the circuit breaker for %s=%q: managementPolicy is Observe, which writes nothing "+
+				"to hookstream.", v1.AnnotationResetCircuitRequestedAt, req)})
+		circuit, err = circuits.GetCircuit(ctx, remote.ID)
+	case k.HealthRequested(d):
+		req := d.Annotations[v1.AnnotationResetCircuitRequestedAt]
+		if circuit, err = circuits.ResetCircuit(ctx, remote.ID); err != nil {
+			markCircuitUnknown(d, err)
+			return events, err
+		}
+		d.Status.LastHandledCircuitResetAt = req
+		events = append(events, managed.Event{Type: corev1.EventTypeNormal, Reason: "CircuitReset", Action: "ResetCircuit",
+			Note: fmt.Sprintf("Reset the circuit breaker of hookstream destination %s for %s=%q (it was %s).", remote.ID,
+				v1.AnnotationResetCircuitRequestedAt, req, circuitStateOf(before))})
+	case h.Created:
+		// hookstream creates destinations with a closed circuit and no failures.
+		circuit = &hookstream.Circuit{State: hookstream.CircuitClosed}
+	case circuitMayHaveMoved(h.Before, d):
+		circuit, err = circuits.GetCircuit(ctx, remote.ID)
+	}
+	if err != nil {
+		markCircuitUnknown(d, err)
+		return events, err
+	}
+	if circuit != nil {
+		d.Status.Circuit = circuitStatus(circuit)
+		events = append(events, circuitEvents(before, d.Status.Circuit)...)
+	}
+	setDelivering(d)
+	return events, nil
+}
+
+// circuitMayHaveMoved reports whether the circuit must be read: never read, not closed, or the counters moved since
+// the status was last written (a delivery happened, and may have failed).
+func circuitMayHaveMoved(before, now *v1.Destination) bool {
+	b, n := &before.Status, &now.Status
+	return b.Circuit == nil || b.Circuit.State != v1.CircuitClosed || b.EventCount != n.EventCount ||
+		!b.LastDeliveryAt.Equal(n.LastDeliveryAt) || b.ID != n.ID
+}
+
+func circuitStatus(c *hookstream.Circuit) *v1.CircuitStatus {
+	return &v1.CircuitStatus{State: v1.CircuitState(c.State), FailureCount: int64(c.FailureCount),
+		LastTransitionAt: managed.Time(c.LastTransitionAt)}
+}
+
+func circuitStateOf(c *v1.CircuitStatus) string {
+	if c == nil {
+		return "not read yet"
+	}
+	return string(c.State)
+}
+
+// circuitEvents are the events of a circuit's change: a Warning when it opens, a Normal one when it closes.
+func circuitEvents(before, now *v1.CircuitStatus) []managed.Event {
+	was := v1.CircuitState("")
+	if before != nil {
+		was = before.State
+	}
+	switch {
+	case now.State == was:
+		return nil
+	case now.State == v1.CircuitOpen:
+		return []managed.Event{{Type: corev1.EventTypeWarning, Reason: "CircuitOpened", Action: "Observe",
+			Note: fmt.Sprintf("The circuit breaker opened after %d consecutive failed deliveries; hookstream holds the "+
+				"destination's events until a probe delivery succeeds.", now.FailureCount)}}
+	case now.State == v1.CircuitClosed && was != "":
+		return []managed.Event{{Type: corev1.EventTypeNormal, Reason: "CircuitClosed", Action: "Observe",
+			Note: fmt.Sprintf("The circuit breaker closed (it was %s); hookstream delivers again.", was)}}
+	}
+	return nil
+}
+
+// setDelivering sets the Delivering condition from the destination's state and circuit.
+func setDelivering(d *v1.Destination) {
+	c := d.Status.Circuit
+	status, reason, msg := metav1.ConditionUnknown, v1.ReasonCircuitUnknown, "The circuit breaker has not been read yet."
+	switch {
+	case d.Status.State != "" && d.Status.State != string(v1.StateActive):
+		status, reason = metav1.ConditionFalse, v1.ReasonNotActive
+		msg = fmt.Sprintf("The destination's state is %s: hookstream does not deliver to it.", d.Status.State)
+	case c == nil:
+	case c.State == v1.CircuitClosed:
+		status, reason, msg = metav1.ConditionTrue, v1.ReasonCircuitClosed, "The circuit breaker is closed; hookstream delivers."
+	case c.State == v1.CircuitOpen:
+		status, reason = metav1.ConditionFalse, v1.ReasonCircuitOpen
+		msg = fmt.Sprintf("The circuit breaker is open after %d consecutive failed deliveries: hookstream holds the "+
+			"destination's events and sends one probe delivery once the reset time has passed. Fix the receiver, or "+
+			"set the annotation %s to a new value to reset the circuit.", c.FailureCount, v1.AnnotationResetCircuitRequestedAt)
+	case c.State == v1.CircuitHalfOpen:
+		status, reason = metav1.ConditionFalse, v1.ReasonCircuitHalfOpen
+		msg = fmt.Sprintf("The circuit breaker is half-open after %d consecutive failed deliveries: the next delivery "+
+			"is a probe that closes it on success and opens it again on failure.", c.FailureCount)
+	}
+	managed.SetCondition(d, v1.ConditionDelivering, status, reason, msg)
+}
+
+// markCircuitUnknown records a failed read or reset of the circuit breaker in the Delivering condition.
+func markCircuitUnknown(d *v1.Destination, err error) {
+	if c := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionDelivering); c != nil && c.Status != metav1.ConditionUnknown {
+		// The last reading stands until a new one succeeds; the Synced condition says why none did.
+		return
+	}
+	managed.SetCondition(d, v1.ConditionDelivering, metav1.ConditionUnknown, v1.ReasonCircuitUnknown,
+		"The circuit breaker could not be read: "+err.Error())
+}
+
+// Report sets the Destination's gauges from its status.
+func (*destinationKind) Report(d *v1.Destination) {
+	open := 0.0
+	if c := d.Status.Circuit; c != nil && c.State != v1.CircuitClosed {
+		open = 1
+	}
+	if d.Status.Circuit != nil {
+		circuitOpen.WithLabelValues(d.Namespace, d.Name).Set(open)
+	}
+	if t := d.Status.LastDeliveryAt; t != nil {
+		lastDelivery.WithLabelValues(d.Namespace, d.Name).Set(float64(t.Unix()))
+	}
+}
+
+// Forget drops the gauges of a Destination that is gone.
+func (*destinationKind) Forget(key types.NamespacedName) {
+	circuitOpen.DeleteLabelValues(key.Namespace, key.Name)
+	lastDelivery.DeleteLabelValues(key.Namespace, key.Name)
+}

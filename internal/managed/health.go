@@ -1,0 +1,97 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package managed
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Health is implemented by kinds whose status shows how the remote resource is doing besides its settings, read
+// with calls of their own: a Destination's circuit breaker. The machinery calls it after every observation of the
+// remote row, and the status refresh asks it which objects to observe again although their row did not change.
+type Health[O Object, R any, D Desired, P any] interface {
+	// HealthRequested reports an annotation asking for an action the kind has not handled yet (a circuit reset):
+	// the reconcile is then no periodic check.
+	HealthRequested(obj O) bool
+	// ObserveHealth brings obj's health status up to date once its row was mirrored into obj, and handles what
+	// HealthRequested reports. It returns the events of the changes it saw.
+	ObserveHealth(ctx context.Context, obj O, remote R, hs External[O, R, D, P], h HealthObservation[O]) ([]Event, error)
+	// RefreshWanted reports that the next status refresh must observe obj even if its row did not change (an open
+	// circuit turns half-open with time alone).
+	RefreshWanted(obj O) bool
+	// Report publishes obj's health in the kind's metrics.
+	Report(obj O)
+	// Forget drops the metrics of an object that is gone.
+	Forget(key types.NamespacedName)
+}
+
+// HealthObservation tells ObserveHealth how the object came to this observation.
+type HealthObservation[O Object] struct {
+	// Before is the object before this reconcile mirrored the remote row: its previous counters.
+	Before O
+	// Created says that this reconcile created the remote resource.
+	Created bool
+	// ReadOnly says that nothing may be written to hookstream (managementPolicy Observe).
+	ReadOnly bool
+}
+
+// Event is an event a kind asks the machinery to record on the object.
+type Event struct {
+	// Type is corev1.EventTypeNormal or corev1.EventTypeWarning.
+	Type   string
+	Reason string
+	// Action is what the operator did or observed, such as "Observe".
+	Action string
+	Note   string
+}
+
+// health returns the kind's Health, if it has one.
+func (r *Reconciler[O, R, D, P]) health() (Health[O, R, D, P], bool) {
+	h, ok := r.kind.(Health[O, R, D, P])
+	return h, ok
+}
+
+// healthRequested reports a pending health action of obj.
+func (r *Reconciler[O, R, D, P]) healthRequested(obj O) bool {
+	h, ok := r.health()
+	return ok && h.HealthRequested(obj)
+}
+
+// observeHealth lets the kind observe the remote resource's health after the row was mirrored into obj; before
+// is obj as it was read. A failure is the reconcile's like any failed hookstream call.
+func (r *Reconciler[O, R, D, P]) observeHealth(ctx context.Context, obj, before O, remote R, hs External[O, R, D, P],
+	created, readOnly bool) error {
+	h, ok := r.health()
+	if !ok {
+		return nil
+	}
+	events, err := h.ObserveHealth(ctx, obj, remote, hs, HealthObservation[O]{Before: before, Created: created, ReadOnly: readOnly})
+	for _, e := range events {
+		r.event(obj, e.Type, e.Reason, e.Action, e.Note)
+	}
+	h.Report(obj)
+	return err
+}
+
+// forget drops what the kind publishes of an object that is gone.
+func (r *Reconciler[O, R, D, P]) forget(key types.NamespacedName) {
+	if h, ok := r.health(); ok {
+		h.Forget(key)
+	}
+}
