@@ -54,6 +54,7 @@ manifests: controller-gen ## Generate the CRD and ClusterRole, and refresh the c
 	cp config/crd/bases/*.yaml charts/hookstream-operator/crds/
 	cp config/rbac/role.yaml charts/hookstream-operator/files/manager-role.yaml
 	cp config/argocd/health.lua charts/hookstream-operator/files/argocd-health.lua
+	cp config/prometheus/alert-rules.yaml charts/hookstream-operator/files/prometheus-alert-rules.yaml
 	{ sed -n '1,/^data:$$/p' config/argocd/argocd-cm-patch.yaml; \
 	  for kind in $(ARGOCD_HEALTH_KINDS); do \
 	    echo "  resource.customizations.health.hookstream.io_$$kind: |"; \

@@ -124,6 +124,16 @@ if isTrue(ready) then
     hs.message = "The " .. noun .. " is disabled in hookstream: " .. disabledMeans
     return hs
   end
+  -- A Destination whose circuit breaker is open or half-open matches the spec: hookstream holds its events because
+  -- the receiver fails. It stays Healthy, so that sync waves and hooks are not blocked by a receiver's outage (the
+  -- fix may be the very sync waiting behind it); the message says so, and the operator's
+  -- hookstream_destination_circuit_open gauge is what to alert on.
+  local delivering = condition(conditions, "Delivering")
+  if delivering ~= nil and (delivering.reason == "CircuitOpen" or delivering.reason == "CircuitHalfOpen") then
+    hs.status = "Healthy"
+    hs.message = "The " .. noun .. " matches the spec but is not delivering: " .. messageOf(delivering, delivering.reason)
+    return hs
+  end
   hs.status = "Healthy"
   hs.message = messageOf(ready, "The " .. noun .. " exists in hookstream and matches the spec")
   return hs

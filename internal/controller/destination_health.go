@@ -118,7 +118,7 @@ func (k *destinationKind) ObserveHealth(ctx context.Context, d *v1.Destination, 
 		d.Status.Circuit = circuitStatus(circuit)
 		events = append(events, circuitEvents(before, d.Status.Circuit)...)
 	}
-	setDelivering(d)
+	SetDelivering(d)
 	return events, nil
 }
 
@@ -162,8 +162,9 @@ func circuitEvents(before, now *v1.CircuitStatus) []managed.Event {
 	return nil
 }
 
-// setDelivering sets the Delivering condition from the destination's state and circuit.
-func setDelivering(d *v1.Destination) {
+// SetDelivering sets the Delivering condition from the destination's state and circuit. It is exported so that the
+// tests of what GitOps tools read use the condition the operator really writes.
+func SetDelivering(d *v1.Destination) {
 	c := d.Status.Circuit
 	status, reason, msg := metav1.ConditionUnknown, v1.ReasonCircuitUnknown, "The circuit breaker has not been read yet."
 	switch {

@@ -79,6 +79,8 @@ func (r *Reconciler[O, R, D, P]) SetupWithManager(mgr ctrl.Manager, maxConcurren
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, maxConcurrent), UsePriorityQueue: new(true)}).
 		Named(strings.ToLower(r.names.Kind))
 	if r.opts.StatusRefreshInterval > 0 {
+		// A series from the start, so that alerts on its increase see the first failure.
+		refreshFailures.WithLabelValues(r.names.Kind)
 		changed := make(chan event.GenericEvent, refreshQueue)
 		b = b.WatchesRawSource(source.Channel(changed, &handler.EnqueueRequestForObject{}))
 		if err := mgr.Add(&refresher[O, R, D, P]{r: r, newList: newList, interval: r.opts.StatusRefreshInterval,

@@ -323,6 +323,19 @@ func argocdHealthRows(k testKind) map[string]argocdHealthRow {
 			wantMessage: "Waiting for the operator to observe generation 1: " + message,
 		}
 	}
+	// A Destination whose circuit is open or half-open stays Healthy and says why it is not delivering; a closed one
+	// is plainly Healthy. Other kinds have no circuit: only Ready.
+	for _, state := range []v1.CircuitState{v1.CircuitOpen, v1.CircuitHalfOpen, v1.CircuitClosed} {
+		want := k.msgAvailable()
+		if k.kind == "Destination" && state != v1.CircuitClosed {
+			want = "The destination matches the spec but is not delivering: " + deliveringMessage(state)
+		}
+		tests["ready, circuit "+string(state)] = argocdHealthRow{
+			situation:   situation{status: circuitStatus(state)},
+			wantStatus:  healthHealthy,
+			wantMessage: want,
+		}
+	}
 	// A Source or Destination whose deletion hookstream refuses while a Connection uses it. Argo CD itself reports
 	// every object being deleted as Progressing ("Pending deletion") without running the script; run on such an
 	// object, the script agrees, and says why the deletion waits.

@@ -29,6 +29,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 )
 
 const chartDir = "charts/hookstream-operator"
@@ -37,8 +38,9 @@ const chartDir = "charts/hookstream-operator"
 // its source, and says how to refresh it.
 func TestChartCopies(t *testing.T) {
 	tests := map[string]struct{ source, chartCopy string }{
-		"manager ClusterRole":  {"config/rbac/role.yaml", chartDir + "/files/manager-role.yaml"},
-		"Argo CD health check": {"config/argocd/health.lua", chartDir + "/files/argocd-health.lua"},
+		"manager ClusterRole":    {"config/rbac/role.yaml", chartDir + "/files/manager-role.yaml"},
+		"Argo CD health check":   {"config/argocd/health.lua", chartDir + "/files/argocd-health.lua"},
+		"Prometheus alert rules": {"config/prometheus/alert-rules.yaml", chartDir + "/files/prometheus-alert-rules.yaml"},
 	}
 	crds := projectCRDs(t)
 	for _, crd := range crds {
@@ -130,10 +132,13 @@ var allOptions = []string{
 	"credentials.apiKey=hs_test_1111111111111111111111111111111111111111111111111111111111111111",
 	"credentials.defaultSecretName=team-hookstream",
 	"driftInterval=2m",
+	"statusRefreshInterval=30s",
 	"maxConcurrentReconciles=8",
 	"leaderElection.enabled=false",
 	"metrics.port=9443",
 	"metrics.serviceMonitor.enabled=true",
+	"prometheusRule.enabled=true",
+	"prometheusRule.labels.release=prometheus",
 	"argocd.healthCheck.configMap=true",
 	"replicaCount=2",
 	"extraArgs={--zap-log-level=debug}",
@@ -158,7 +163,7 @@ func TestHelmTemplate(t *testing.T) {
 			set: allOptions,
 			kinds: map[string]int{
 				kindServiceAccount: 1, kindDeployment: 1, kindService: 1, kindClusterRole: 3, kindClusterRoleBinding: 2,
-				"Secret": 1, "ConfigMap": 2, "ServiceMonitor": 1,
+				"Secret": 1, "ConfigMap": 2, "ServiceMonitor": 1, "PrometheusRule": 1,
 			},
 			check: checkChartAllOptions,
 		},
@@ -214,7 +219,7 @@ func TestHelmTemplate(t *testing.T) {
 			}
 			tc.check(t, ns, objs)
 			// The test control plane has no Prometheus Operator CRDs.
-			dryRunAll(t, objs, "ServiceMonitor")
+			dryRunAll(t, objs, "ServiceMonitor", "PrometheusRule")
 		})
 	}
 }
@@ -268,7 +273,29 @@ func checkChartDefaults(t *testing.T, ns string, objs []*unstructured.Unstructur
 }
 
 // checkChartAllOptions checks the rendering with every optional part turned on.
+// checkPrometheusRule checks that the chart's PrometheusRule holds the groups of config/prometheus/alert-rules.yaml
+// as they are, and the labels asked for.
+func checkPrometheusRule(t *testing.T, rule *unstructured.Unstructured) {
+	t.Helper()
+	data, err := os.ReadFile(repoPath("config", "prometheus", "alert-rules.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file map[string]any
+	if err := yaml.Unmarshal(data, &file); err != nil {
+		t.Fatal(err)
+	}
+	groups, _, _ := unstructured.NestedSlice(rule.Object, "spec", "groups")
+	if diff := cmp.Diff(file["groups"], any(groups)); diff != "" {
+		t.Errorf("the PrometheusRule's groups differ from config/prometheus/alert-rules.yaml (-want +got):\n%s", diff)
+	}
+	if rule.GetLabels()["release"] != "prometheus" {
+		t.Errorf("PrometheusRule labels %v, want release=prometheus among them", rule.GetLabels())
+	}
+}
+
 func checkChartAllOptions(t *testing.T, ns string, objs []*unstructured.Unstructured) {
+	checkPrometheusRule(t, objectsOfKind(objs, "PrometheusRule")[0])
 	d := onlyDeployment(t, objs)
 	checkHardened(t, d)
 	c := managerContainer(t, d)
@@ -277,6 +304,7 @@ func checkChartAllOptions(t *testing.T, ns string, objs []*unstructured.Unstruct
 		"--hookstream-url=https://hookstream.internal.example.com/v1",
 		"--hookstream-ca-file=/etc/hookstream-ca/ca.crt",
 		"--drift-interval=2m",
+		"--status-refresh-interval=30s",
 		"--default-credentials-secret=team-hookstream",
 		"--max-concurrent-reconciles=8",
 		"--zap-log-level=debug",

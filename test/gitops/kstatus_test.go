@@ -130,6 +130,15 @@ func TestKstatus(t *testing.T) {
 			situation: situation{status: readyStatus("active"), deleting: deletionInUse},
 			want:      status.TerminatingStatus,
 		},
+		// Delivery health is not Ready: an open circuit leaves what Flux and kstatus read unchanged.
+		"ready, circuit open (a Destination)": {
+			situation: situation{status: circuitStatus(v1.CircuitOpen)},
+			want:      status.CurrentStatus,
+		},
+		"ready, circuit half-open (a Destination)": {
+			situation: situation{status: circuitStatus(v1.CircuitHalfOpen)},
+			want:      status.CurrentStatus,
+		},
 	}
 	for _, k := range testKinds {
 		t.Run(k.kind, func(t *testing.T) {

@@ -29,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/controller"
 	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
@@ -191,6 +192,25 @@ func readyStatus(state string) func(obj managed.Object) {
 		managed.SetAvailable(obj, mirrorRemote(obj, state))
 		obj.GetManagedStatus().ObservedGeneration = obj.GetGeneration()
 	}
+}
+
+// circuitStatus is the status of a Ready object whose Destination circuit breaker is in the state: Delivering as
+// the operator writes it. Other kinds have no circuit and are only Ready.
+func circuitStatus(state v1.CircuitState) func(obj managed.Object) {
+	return func(obj managed.Object) {
+		readyStatus("active")(obj)
+		if d, ok := obj.(*v1.Destination); ok {
+			d.Status.Circuit = &v1.CircuitStatus{State: state, FailureCount: 5}
+			controller.SetDelivering(d)
+		}
+	}
+}
+
+// deliveringMessage is the Delivering condition's message of a Destination whose circuit is in the state.
+func deliveringMessage(state v1.CircuitState) string {
+	d := &v1.Destination{}
+	circuitStatus(state)(d)
+	return meta.FindStatusCondition(d.Status.Conditions, v1.ConditionDelivering).Message
 }
 
 // stalledStatus is the status after a failure that retrying cannot fix.
