@@ -283,6 +283,10 @@ fuzz: ## Run every fuzz target for FUZZTIME (default 30s) and print how long eac
 bench: setup-envtest ## Scale benchmark: BENCH_N Destinations (default 1000) against the raw limits and the per-object GET mode.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" BENCH_N=$(or $(BENCH_N),1000) go test ./test/bench -run '^$$' -bench BenchmarkScale -benchtime 1x -timeout 90m
 
+.PHONY: bench-refresh
+bench-refresh: setup-envtest ## Status refresh cost: BENCH_N Destinations (default 5000), 1 % receiving deliveries, some failing; calls and writes per refresh.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" BENCH_N=$(or $(BENCH_N),5000) go test ./test/bench -run '^$$' -bench BenchmarkStatusRefresh -benchtime 1x -timeout 60m
+
 .PHONY: test-faults
 test-faults: setup-envtest ## Fault-injection suite at full size; prints the results table (a CI-sized subset runs in make test).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HOOKSTREAM_FAULTS_FULL=1 go test ./test/faults -count=1 -v -timeout 60m

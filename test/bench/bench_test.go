@@ -171,14 +171,12 @@ type bench struct {
 	start    time.Time
 	// cpu names the processes whose CPU time is accounted for in every phase.
 	cpu cpuComponents
+	// destinationURL is the http URL of the i-th Destination; nil for an address nothing listens on.
+	destinationURL func(i int) string
 }
 
-// BenchmarkScale is `make bench`. Run it once: -benchtime 1x.
-func BenchmarkScale(b *testing.B) {
-	cfg := loadConfig(b)
-	started := time.Now()
-	fmt.Printf("hookstream-operator scale benchmark: N=%d, modes %s; rerun with: %s\n",
-		cfg.N, strings.Join(cfg.Modes, ","), cfg.command())
+// newBench builds the binaries and starts the control plane every benchmark of the package runs on.
+func newBench(b *testing.B, cfg config) *bench {
 	fmt.Println("setting up: building the manager and emulator binaries, starting kube-apiserver and etcd ...")
 	env, cleanup, err := harness.Setup()
 	if err != nil {
@@ -201,11 +199,20 @@ func BenchmarkScale(b *testing.B) {
 	if err != nil {
 		fmt.Printf("note: %v; the CPU time of the kube-apiserver or etcd counts as other\n", err)
 	}
-	bn := &bench{b: b, env: harnesstest.Env{Env: env}, cfg: cfg, kube: kube, kubeHTTP: kubeHTTP, cl: cl, start: time.Now(),
+	return &bench{b: b, env: harnesstest.Env{Env: env}, cfg: cfg, kube: kube, kubeHTTP: kubeHTTP, cl: cl, start: time.Now(),
 		cpu: cpuComponents{"kube-apiserver": apiserverPID, "etcd": etcdPID, "benchmark": os.Getpid()}}
+}
+
+// BenchmarkScale is `make bench`. Run it once: -benchtime 1x.
+func BenchmarkScale(b *testing.B) {
+	cfg := loadConfig(b)
+	started := time.Now()
+	fmt.Printf("hookstream-operator scale benchmark: N=%d, modes %s; rerun with: %s\n",
+		cfg.N, strings.Join(cfg.Modes, ","), cfg.command())
+	bn := newBench(b, cfg)
 	res := &results{
 		N: cfg.N, Command: cfg.command(), GoTestCommand: goTestCommand(cfg), Started: started.UTC().Format(time.RFC3339),
-		CPUs: runtime.NumCPU(), LoadAvgStart: loadAvg(), Settings: settingsOf(cfg), Revision: revision(env.Root),
+		CPUs: runtime.NumCPU(), LoadAvgStart: loadAvg(), Settings: settingsOf(cfg), Revision: revision(bn.env.Root),
 	}
 	ctx := context.Background()
 	if err := bn.warmUp(ctx); err != nil {

@@ -41,12 +41,14 @@ const readyPollInterval = 500 * time.Millisecond
 func destinationName(i int) string { return fmt.Sprintf("d%05d", i) }
 
 // newDestination is the Destination every mode creates: the smallest spec, one http URL.
-func newDestination(namespace string, i int) *v1.Destination {
+func (bn *bench) newDestination(namespace string, i int) *v1.Destination {
+	url := fmt.Sprintf("https://receiver.example.com/hooks/%d", i)
+	if bn.destinationURL != nil {
+		url = bn.destinationURL(i)
+	}
 	return &v1.Destination{
 		ObjectMeta: metav1.ObjectMeta{Name: destinationName(i), Namespace: namespace},
-		Spec: v1.DestinationSpec{
-			HTTP: &v1.HTTPDestination{URL: fmt.Sprintf("https://receiver.example.com/hooks/%d", i)},
-		},
+		Spec:       v1.DestinationSpec{HTTP: &v1.HTTPDestination{URL: url}},
 	}
 }
 
@@ -71,6 +73,12 @@ func (d *readyItem) isReady() bool {
 
 // listReady lists the namespace's Destinations from the API server's watch cache (resourceVersion 0: no etcd read).
 func (bn *bench) listReady(ctx context.Context, namespace string) ([]readyItem, error) {
+	return listItems[readyItem](ctx, bn, namespace)
+}
+
+// listItems lists the namespace's Destinations from the API server's watch cache, decoding into T only the part of
+// each the caller reads.
+func listItems[T any](ctx context.Context, bn *bench, namespace string) ([]T, error) {
 	gv := v1.GroupVersion
 	u := fmt.Sprintf("%s/apis/%s/%s/namespaces/%s/destinations?resourceVersion=0", strings.TrimRight(bn.kube.Host, "/"),
 		gv.Group, gv.Version, namespace)
@@ -89,7 +97,7 @@ func (bn *bench) listReady(ctx context.Context, namespace string) ([]readyItem, 
 		return nil, fmt.Errorf("listing Destinations: %d %s", resp.StatusCode, b)
 	}
 	var list struct {
-		Items []readyItem `json:"items"`
+		Items []T `json:"items"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
 		return nil, fmt.Errorf("listing Destinations: %w", err)
@@ -119,7 +127,7 @@ func (bn *bench) createAndWait(ctx context.Context, namespace string,
 	for range bn.cfg.Creators {
 		wg.Go(func() {
 			for i := range jobs {
-				d := newDestination(namespace, i)
+				d := bn.newDestination(namespace, i)
 				if err := bn.cl.Create(ctx, d); err != nil {
 					createErr <- fmt.Errorf("creating %s: %w", d.Name, err)
 					for range jobs {
@@ -210,7 +218,7 @@ func notReadySummary(items []readyItem) string {
 func (bn *bench) warmUp(ctx context.Context) error {
 	ns := bn.env.NewNamespace(bn.b, "bench-warmup")
 	for i := range 20 {
-		d := newDestination(ns, i)
+		d := bn.newDestination(ns, i)
 		if err := bn.cl.Create(ctx, d); err != nil {
 			return fmt.Errorf("warming up: %w", err)
 		}
