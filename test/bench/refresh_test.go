@@ -65,6 +65,9 @@ func BenchmarkStatusRefresh(b *testing.B) {
 		"refresh every %s; rerun with: %s\n", n, busy, failing, interval, command)
 	bn := newBench(b, cfg)
 	ctx := context.Background()
+	if err := bn.warmUp(ctx); err != nil {
+		b.Fatal(err)
+	}
 
 	ok := harnesstest.NewReceiver(b)
 	refusing := harnesstest.NewReceiver(b)
