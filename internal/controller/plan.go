@@ -108,8 +108,7 @@ func plan[O managed.Object, R any, D managed.Desired, P any](ctx context.Context
 
 	remote, found, err := planFindRemote(ctx, hs, obj)
 	if err != nil {
-		var stalled *managed.StalledError
-		if errors.As(err, &stalled) {
+		if _, stalled := errors.AsType[*managed.StalledError](err); stalled {
 			return blockedPlan(err, ""), nil
 		}
 		return out, err
@@ -137,8 +136,7 @@ func plan[O managed.Object, R any, D managed.Desired, P any](ctx context.Context
 		return out, nil
 	}
 	if err := kind.CheckIdentity(obj, want, remote); err != nil {
-		var replace *managed.ReplaceError
-		if errors.As(err, &replace) && spec.AdoptID == "" && !observe {
+		if replace, ok := errors.AsType[*managed.ReplaceError](err); ok && spec.AdoptID == "" && !observe {
 			out.Action, out.Reason, out.Message = PlanReplace, v1.ReasonReplacing, replace.Message
 			return out, nil
 		}
@@ -190,14 +188,10 @@ func planFindRemote[O managed.Object, R any, D managed.Desired, P any](ctx conte
 
 // blockedPlan turns an error of the mapping or of the identity check into a Plan.
 func blockedPlan(err error, fallbackReason string) Plan {
-	var (
-		waiting *managed.WaitError
-		stalled *managed.StalledError
-	)
-	switch {
-	case errors.As(err, &waiting):
+	if waiting, ok := errors.AsType[*managed.WaitError](err); ok {
 		return Plan{Action: PlanWait, Reason: waiting.Reason, Message: waiting.Message}
-	case errors.As(err, &stalled):
+	}
+	if stalled, ok := errors.AsType[*managed.StalledError](err); ok {
 		return Plan{Action: PlanBlocked, Reason: stalled.Reason, Message: stalled.Message}
 	}
 	return Plan{Action: PlanBlocked, Reason: fallbackReason, Message: err.Error()}

@@ -124,7 +124,7 @@ func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, con
 		}
 		e.warn("Destination "+name, warnings)
 		obj := &v1.Destination{ObjectMeta: meta(name), Spec: spec}
-		obj.SetGroupVersionKind(v1.GroupVersion.WithKind("Destination"))
+		obj.SetGroupVersionKind(v1.GroupVersion.WithKind(kindDestination))
 		e.Destinations = append(e.Destinations, obj)
 	}
 
@@ -146,7 +146,7 @@ func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, con
 			secrets[secret] = keys
 		}
 		obj := &v1.Source{ObjectMeta: meta(name), Spec: spec}
-		obj.SetGroupVersionKind(v1.GroupVersion.WithKind("Source"))
+		obj.SetGroupVersionKind(v1.GroupVersion.WithKind(kindSource))
 		e.Sources = append(e.Sources, obj)
 	}
 
@@ -159,7 +159,7 @@ func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, con
 		spec.CredentialsRef = credentialsRef
 		e.warn("Connection "+name, warnings)
 		obj := &v1.Connection{ObjectMeta: meta(name), Spec: spec}
-		obj.SetGroupVersionKind(v1.GroupVersion.WithKind("Connection"))
+		obj.SetGroupVersionKind(v1.GroupVersion.WithKind(kindConnection))
 		e.Connections = append(e.Connections, obj)
 	}
 

@@ -64,8 +64,6 @@ func secretValue(secretName, key string) string {
 	return base64.StdEncoding.EncodeToString([]byte("value-of-" + secretName + "-" + key))
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // createFixtures creates, through the API, rows covering every destination type and auth, the retry and circuit
 // settings, sources with a template, verification, deduplication, IP lists and a schema, and connections with
 // filters, a transform and a state.
@@ -75,10 +73,10 @@ func createFixtures(t *testing.T, hs *hookstream.Client) {
 	dsec := func(slug, key string) string { return secretValue(slug+"-destination-secrets", key) }
 	dests := []hookstream.CreateRequest{
 		{Name: "Orders API", Slug: "orders", Type: "http", URL: "https://orders.example.com/hooks", Method: "PUT",
-			Headers: map[string]string{"X-Team": "orders"}, TimeoutMS: ptr(15000), AuthType: "bearer",
+			Headers: map[string]string{"X-Team": "orders"}, TimeoutMS: new(15000), AuthType: "bearer",
 			AuthConfig:   map[string]string{"token": dsec("orders", "token")},
-			RetryEnabled: ptr(true), RetryMaxAttempts: ptr(3), RetryBackoffType: ptr("linear"), RetryIntervals: []int{10, 20},
-			CircuitBreakerEnabled: ptr(true), CircuitBreakerThreshold: ptr(7), CircuitBreakerResetMS: ptr(120000)},
+			RetryEnabled: new(true), RetryMaxAttempts: new(3), RetryBackoffType: new("linear"), RetryIntervals: []int{10, 20},
+			CircuitBreakerEnabled: new(true), CircuitBreakerThreshold: new(7), CircuitBreakerResetMS: new(120000)},
 		{Name: "Billing", Slug: "billing", Type: "http", URL: "https://billing.example.com/", AuthType: "basic",
 			AuthConfig: map[string]string{"username": "hook", "password": dsec("billing", "password")}},
 		{Name: "Audit", Slug: "audit", Type: "http", URL: "https://audit.example.com/", AuthType: "api_key",
@@ -111,11 +109,11 @@ func createFixtures(t *testing.T, hs *hookstream.Client) {
 	}
 	schema := json.RawMessage(`{"type":"object","required":["id"]}`)
 	srcs := []hookstream.SourceCreateRequest{
-		{Name: "GitHub", Slug: "github", Template: "github", VerificationSecret: ptr(secretValue("github-source-secrets", "verification_secret")),
-			Description: ptr("pushes"), DedupStrategy: ptr("body_field"), DedupField: ptr("delivery.id"), DedupWindowSeconds: ptr(600),
+		{Name: "GitHub", Slug: "github", Template: "github", VerificationSecret: new(secretValue("github-source-secrets", "verification_secret")),
+			Description: new("pushes"), DedupStrategy: new("body_field"), DedupField: new("delivery.id"), DedupWindowSeconds: new(600),
 			IPAllowlist: []string{"203.0.113.0/24", "198.51.100.7"}, IPDenylist: []string{"203.0.113.9"}},
-		{Name: "Shop", Slug: "shop", VerificationType: ptr("standard_webhooks"), VerificationSecret: ptr(secretValue("shop-source-secrets", "verification_secret")),
-			SchemaValidationEnabled: ptr(true), JSONSchema: schema, SchemaAction: ptr("reject"), DedupStrategy: ptr("payload_hash")},
+		{Name: "Shop", Slug: "shop", VerificationType: new("standard_webhooks"), VerificationSecret: new(secretValue("shop-source-secrets", "verification_secret")),
+			SchemaValidationEnabled: new(true), JSONSchema: schema, SchemaAction: new("reject"), DedupStrategy: new("payload_hash")},
 		{Name: "Open", Slug: "open"},
 	}
 	srcIDs := map[string]string{}
@@ -130,13 +128,13 @@ func createFixtures(t *testing.T, hs *hookstream.Client) {
 		t.Fatal(err)
 	}
 	conns := []hookstream.ConnectionCreateRequest{
-		{SourceID: srcIDs["github"], DestinationID: ids["orders"], Name: "GitHub to orders", Description: ptr("pushes only"),
+		{SourceID: srcIDs["github"], DestinationID: ids["orders"], Name: "GitHub to orders", Description: new("pushes only"),
 			FilterRules: []hookstream.FilterRule{
 				{Field: "headers.x-github-event", Op: "eq", Value: json.RawMessage(`"push"`)},
 				{Field: "payload.size", Op: "gte", Value: json.RawMessage(`3`)},
 				{Field: "payload.repo", Op: "in", Value: json.RawMessage(`["a","b"]`)},
 			},
-			TransformExpression: ptr(`{"id": id}`)},
+			TransformExpression: new(`{"id": id}`)},
 		{SourceID: srcIDs["shop"], DestinationID: ids["queue"], Name: "Shop to queue"},
 		// The same name again: the names of the objects must still be unique.
 		{SourceID: srcIDs["shop"], DestinationID: ids["live"], Name: "Shop to queue"},

@@ -97,11 +97,11 @@ func (m *Manifests) add(source string, data []byte, namespace string) error {
 		gvk := u.GroupVersionKind()
 		var obj runtime.Object
 		switch {
-		case gvk.Group == v1.GroupVersion.Group && gvk.Kind == "Destination":
+		case gvk.Group == v1.GroupVersion.Group && gvk.Kind == kindDestination:
 			obj = &v1.Destination{}
-		case gvk.Group == v1.GroupVersion.Group && gvk.Kind == "Source":
+		case gvk.Group == v1.GroupVersion.Group && gvk.Kind == kindSource:
 			obj = &v1.Source{}
-		case gvk.Group == v1.GroupVersion.Group && gvk.Kind == "Connection":
+		case gvk.Group == v1.GroupVersion.Group && gvk.Kind == kindConnection:
 			obj = &v1.Connection{}
 		case gvk.Group == "" && gvk.Kind == "Secret":
 			obj = &corev1.Secret{}

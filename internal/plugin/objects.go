@@ -40,16 +40,23 @@ func newObjectSet(fallback client.Reader) *objectSet {
 	return &objectSet{objects: map[string]client.Object{}, fallback: fallback}
 }
 
+// The kinds of the hookstream objects.
+const (
+	kindDestination = "Destination"
+	kindSource      = "Source"
+	kindConnection  = "Connection"
+)
+
 func objectKey(kind, namespace, name string) string { return kind + "/" + namespace + "/" + name }
 
 func kindOf(obj client.Object) string {
 	switch obj.(type) {
 	case *v1.Destination:
-		return "Destination"
+		return kindDestination
 	case *v1.Source:
-		return "Source"
+		return kindSource
 	case *v1.Connection:
-		return "Connection"
+		return kindConnection
 	}
 	return fmt.Sprintf("%T", obj)
 }
