@@ -242,3 +242,46 @@ func TestDiffSecrets(t *testing.T) {
 		t.Errorf("a secret value is printed:\n%s", out.String())
 	}
 }
+
+// TestDiffReplace reports a Connection whose source or destination changed as a replacement: hookstream cannot
+// re-point a connection, so the operator deletes it and creates another.
+func TestDiffReplace(t *testing.T) {
+	dir, opts := exportDir(t)
+	m, err := LoadManifests([]string{filepath.Join(dir, "connection-github-to-orders.yaml")}, "team", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := m.Objects[0].DeepCopyObject().(*v1.Connection)
+	live.Spec.AdoptID = ""
+	live.Status.ID = m.Objects[0].GetManagedSpec().AdoptID
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = v1.AddToScheme(scheme)
+	opts.Cluster = fake.NewClientBuilder().WithScheme(scheme).WithObjects(live).WithStatusSubresource(live).Build()
+
+	hand := filepath.Join(t.TempDir(), "moved.yaml")
+	manifest := strings.Replace(strings.Replace(string(mustRead(t, filepath.Join(dir, "connection-github-to-orders.yaml"))),
+		"name: orders", "name: plain", 1), "  adoptID: "+live.Status.ID+"\n", "", 1)
+	if err := os.WriteFile(hand, []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	diffs, out, differs := runDiff(t, opts, hand, filepath.Join(dir, "source-github.yaml"), filepath.Join(dir, "destination-plain.yaml"))
+	var conn ObjectDiff
+	for _, d := range diffs {
+		if d.Kind == kindConnection {
+			conn = d
+		}
+	}
+	if !differs || conn.Plan.Action != controller.PlanReplace || !strings.Contains(out, "would delete it and create it anew: its destination changed") {
+		t.Errorf("plan %+v\n%s", conn.Plan, out)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
