@@ -113,12 +113,13 @@ lint-config: ## Verify golangci-lint linter configuration
 ##@ Build
 
 .PHONY: build
-build: manifests generate fmt vet build-binaries ## Regenerate, format and vet, then build the manager and emulator binaries.
+build: manifests generate fmt vet build-binaries ## Regenerate, format and vet, then build the manager, the emulator and the kubectl plugin.
 
 .PHONY: build-binaries
-build-binaries: ## Build bin/manager and bin/hookstream-emulator only: no code generation, formatting or vet.
+build-binaries: ## Build bin/manager, bin/hookstream-emulator and bin/kubectl-hookstream only: no code generation, formatting or vet.
 	go build -ldflags "$(LDFLAGS)" -o bin/manager ./cmd
 	go build -o bin/hookstream-emulator ./cmd/hookstream-emulator
+	go build -ldflags "$(LDFLAGS)" -o bin/kubectl-hookstream ./cmd/kubectl-hookstream
 
 .PHONY: run
 run: manifests generate fmt vet ## Run a controller from your host against the cluster of your KUBECONFIG.
@@ -155,10 +156,11 @@ docker-buildx: ## Build and push docker image for the manager for cross-platform
 	rm Dockerfile.cross
 
 .PHONY: build-installer
-build-installer: manifests generate kustomize ## Generate a consolidated YAML with CRDs and deployment.
+build-installer: manifests generate kustomize ## Generate a consolidated YAML with CRDs and deployment, and the kubectl plugin dist/kubectl-hookstream.
 	mkdir -p dist
 	cd config/manager && "$(KUSTOMIZE)" edit set image controller=${IMG}
 	"$(KUSTOMIZE)" build config/default > dist/install.yaml
+	CGO_ENABLED=0 go build -ldflags "$(LDFLAGS)" -o dist/kubectl-hookstream ./cmd/kubectl-hookstream
 
 ##@ Deployment
 

@@ -1,0 +1,88 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+// TestHelpDocumentsEveryFlag checks that every flag's help carries an example.
+func TestHelpDocumentsEveryFlag(t *testing.T) {
+	root := NewCommand(nil, &bytes.Buffer{}, &bytes.Buffer{})
+	for _, cmd := range append(root.Commands(), root) {
+		check := func(f *pflag.Flag) {
+			if f.Name != "help" && !strings.Contains(f.Usage, "e.g.") {
+				t.Errorf("%s --%s: usage %q has no example", cmd.Name(), f.Name, f.Usage)
+			}
+		}
+		cmd.LocalFlags().VisitAll(check)
+		if cmd != root && cmd.Example == "" {
+			t.Errorf("%s has no examples", cmd.Name())
+		}
+	}
+}
+
+func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Execute(context.Background(), args, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// TestCommands runs export and diff as the binary does, with the key from the environment and no cluster.
+func TestCommands(t *testing.T) {
+	_, hs := newEmulator(t)
+	createFixtures(t, hs)
+	noCluster := filepath.Join(t.TempDir(), "missing-kubeconfig")
+	base := []string{"--url", hs.BaseURL(), "--kubeconfig", noCluster, "-n", "team"}
+
+	t.Setenv(APIKeyEnv, "")
+	if code, _, stderr := run(t, append([]string{"export"}, base...)...); code != ExitError || !strings.Contains(stderr, APIKeyEnv) {
+		t.Errorf("export without a key: exit %d, %s", code, stderr)
+	}
+	t.Setenv(APIKeyEnv, testAPIKey)
+
+	code, stream, stderr := run(t, append([]string{"export"}, base...)...)
+	if code != 0 || strings.Count(stream, "\n---\n") != 16 || strings.Contains(stream, testAPIKey) {
+		t.Fatalf("export: exit %d, stderr %s, stream:\n%s", code, stderr, stream)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := run(t, append([]string{"export", "--output", dir}, base...)...); code != 0 {
+		t.Fatalf("export --output: exit %d, %s", code, stderr)
+	}
+	if code, out, stderr := run(t, append([]string{"diff", "-f", dir}, base...)...); code != 0 {
+		t.Errorf("diff of the export: exit %d\n%s\n%s", code, out, stderr)
+	}
+	edit(t, filepath.Join(dir, "destination-plain.yaml"), "displayName: Plain", "displayName: Plainer")
+	code, out, _ := run(t, append([]string{"diff", "-f", dir}, base...)...)
+	if code != ExitDifferences || !strings.Contains(out, `~ name: hookstream "Plain" -> manifest "Plainer"`) {
+		t.Errorf("diff of an edit: exit %d\n%s", code, out)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte("kind: Destination\napiVersion: hookstream.io/v1alpha1\nspec: {nope: 1}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, append([]string{"diff", "-f", dir}, base...)...); code != ExitError || !strings.Contains(stderr, "nope") {
+		t.Errorf("diff of a broken manifest: exit %d, %s", code, stderr)
+	}
+}

@@ -1,0 +1,241 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/controller"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
+)
+
+// DiffOptions configure a diff.
+type DiffOptions struct {
+	Namespace string
+	// Hookstream reads the project of APIKey.
+	Hookstream *hookstream.Client
+	APIKey     string
+	// Cluster reads the objects as the cluster holds them (their status.id and status.appliedSecretsHash) and the
+	// Secrets and ConfigMaps the manifests do not carry; nil when there is no cluster to read.
+	Cluster client.Reader
+}
+
+// ObjectDiff is what the operator would do to hookstream for one object of the manifests.
+type ObjectDiff struct {
+	Kind, Name string
+	Plan       controller.Plan
+	// Unavailable lists the Secret keys the spec reads that neither the manifests nor the cluster hold: the
+	// differences of secret fields cannot be told without them.
+	Unavailable []string
+}
+
+// Differs reports whether the operator would change something, or cannot proceed: a secret field that only
+// differs because its value is unavailable does not count.
+func (d ObjectDiff) Differs() bool {
+	switch d.Plan.Action {
+	case controller.PlanUnchanged:
+		return false
+	case controller.PlanUpdate, controller.PlanDrift:
+		return slices.ContainsFunc(d.Plan.Diffs, func(f managed.FieldDiff) bool { return !d.unknown(f) })
+	}
+	return true
+}
+
+// unknown reports a differing field whose wanted value depends on an unavailable Secret.
+func (d ObjectDiff) unknown(f managed.FieldDiff) bool {
+	return len(d.Unavailable) > 0 && (f.Secret || f.Field == "headers")
+}
+
+// Diff computes, for every object of the manifests, what the operator would do to hookstream, with the
+// controllers' own mapping and comparison (controller.Planner). It writes nothing anywhere.
+func Diff(ctx context.Context, m *Manifests, opts DiffOptions) ([]ObjectDiff, error) {
+	objects := newObjectSet(opts.Cluster)
+	planner := controller.Planner{Client: opts.Hookstream, APIKey: opts.APIKey, Objects: objects}
+	var out []ObjectDiff
+	for _, manifest := range sortObjects(m.Objects) {
+		obj := manifest.DeepCopyObject().(managed.Object)
+		if err := withClusterStatus(ctx, opts.Cluster, obj); err != nil {
+			return nil, err
+		}
+		var unavailable []string
+		refs := diffRefs(ctx, m, opts, obj, objects, &unavailable)
+		plan, err := planner.Plan(ctx, obj, refs)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", kindOf(obj), obj.GetName(), err)
+		}
+		// Connections read the id the plan found for their Source and Destination, as they will once it is Ready.
+		planned := obj.DeepCopyObject().(managed.Object)
+		planned.GetManagedStatus().ID = plan.RemoteID
+		objects.put(planned)
+		slices.Sort(unavailable)
+		out = append(out, ObjectDiff{Kind: kindOf(obj), Name: obj.GetName(), Plan: plan, Unavailable: slices.Compact(unavailable)})
+	}
+	return out, nil
+}
+
+// withClusterStatus copies the status the cluster holds for obj into it: the recorded id and applied secrets hash
+// decide what the operator does.
+func withClusterStatus(ctx context.Context, cluster client.Reader, obj managed.Object) error {
+	if cluster == nil {
+		return nil
+	}
+	live := obj.DeepCopyObject().(managed.Object)
+	err := cluster.Get(ctx, client.ObjectKeyFromObject(obj), live)
+	switch {
+	case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
+		return nil
+	case err != nil:
+		return fmt.Errorf("reading %s %s from the cluster: %w", kindOf(obj), obj.GetName(), err)
+	}
+	*obj.GetManagedStatus() = *live.GetManagedStatus().DeepCopy()
+	return nil
+}
+
+// diffRefs reads what obj's spec references: Secrets and ConfigMaps from the manifests, else the cluster; the
+// objects of the manifests, else the cluster. A Secret key that is nowhere is recorded in unavailable and reads
+// as empty, so that the rest of the spec can still be compared.
+func diffRefs(ctx context.Context, m *Manifests, opts DiffOptions, obj managed.Object, objects *objectSet,
+	unavailable *[]string) managed.Refs {
+	ns := obj.GetNamespace()
+	secret := func(name string) *corev1.Secret {
+		if s, ok := m.Secrets[name]; ok {
+			return s
+		}
+		if opts.Cluster == nil {
+			return nil
+		}
+		s := &corev1.Secret{}
+		if err := opts.Cluster.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, s); err != nil {
+			return nil
+		}
+		return s
+	}
+	secretValue := func(name, key string) (string, bool) {
+		s := secret(name)
+		if s == nil {
+			return "", false
+		}
+		if v, ok := s.StringData[key]; ok && strings.TrimSpace(v) != "" {
+			return v, true
+		}
+		if v, ok := s.Data[key]; ok && strings.TrimSpace(string(v)) != "" {
+			return string(v), true
+		}
+		return "", false
+	}
+	credentials := func(o managed.Object) string {
+		if ref := o.GetManagedSpec().CredentialsRef; ref != nil {
+			return ref.Name
+		}
+		return DefaultCredentialsSecret
+	}
+	return managed.Refs{
+		Secret: func(ref v1.SecretKeySelector) (string, error) {
+			v, ok := secretValue(ref.Name, ref.Key)
+			if !ok {
+				*unavailable = append(*unavailable, fmt.Sprintf("Secret %s key %s", ref.Name, ref.Key))
+			}
+			return strings.TrimSpace(v), nil
+		},
+		ConfigMap: func(ref v1.ConfigMapKeySelector) (string, error) {
+			cm, ok := m.ConfigMaps[ref.Name]
+			if !ok && opts.Cluster != nil {
+				cm = &corev1.ConfigMap{}
+				ok = opts.Cluster.Get(ctx, client.ObjectKey{Namespace: ns, Name: ref.Name}, cm) == nil
+			}
+			if !ok {
+				return "", managed.Stall(v1.ReasonConfigMapNotFound, "ConfigMap %q is neither in the manifests nor in the cluster", ref.Name)
+			}
+			v, ok := cm.Data[ref.Key]
+			if !ok {
+				return "", managed.Stall(v1.ReasonConfigMapNotFound, "ConfigMap %q has no key %q", ref.Name, ref.Key)
+			}
+			return v, nil
+		},
+		Object: func(into client.Object, name string) error {
+			return objects.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, into)
+		},
+		SameProject: func(other managed.Object) (bool, error) {
+			mine, theirs := credentials(obj), credentials(other)
+			if mine == theirs {
+				return true, nil
+			}
+			a, okA := secretValue(mine, v1.CredentialsKey)
+			b, okB := secretValue(theirs, v1.CredentialsKey)
+			if !okA || !okB {
+				return false, fmt.Errorf("cannot tell whether credentials Secrets %q and %q hold the same API key: one is unavailable", mine, theirs)
+			}
+			return strings.TrimSpace(a) == strings.TrimSpace(b), nil
+		},
+	}
+}
+
+// PrintDiff writes the objects that differ, one block each: the action, then one line per field with hookstream's
+// value and the manifest's. Unchanged objects print nothing. It returns whether any object differs.
+func PrintDiff(w io.Writer, diffs []ObjectDiff) bool {
+	differs := false
+	for _, d := range diffs {
+		p := d.Plan
+		if p.Action == controller.PlanUnchanged && len(d.Unavailable) == 0 {
+			continue
+		}
+		differs = differs || d.Differs()
+		head := fmt.Sprintf("%s %s", d.Kind, d.Name)
+		if p.RemoteID != "" {
+			head += fmt.Sprintf(" (hookstream id %s)", p.RemoteID)
+		}
+		switch p.Action {
+		case controller.PlanCreate:
+			fmt.Fprintf(w, "%s: would create a %s with %s\n", head, strings.ToLower(d.Kind), p.Key)
+		case controller.PlanReplace:
+			fmt.Fprintf(w, "%s: would delete it and create it anew: %s\n", head, p.Message)
+		case controller.PlanWait, controller.PlanBlocked:
+			fmt.Fprintf(w, "%s: %s (%s): %s\n", head, p.Action, p.Reason, p.Message)
+		case controller.PlanDrift:
+			fmt.Fprintf(w, "%s: differs; managementPolicy Observe writes nothing\n", head)
+		case controller.PlanUpdate:
+			fmt.Fprintf(w, "%s: would update\n", head)
+		default:
+			fmt.Fprintf(w, "%s: unchanged\n", head)
+		}
+		for _, f := range p.Diffs {
+			switch {
+			case d.unknown(f):
+				fmt.Fprintf(w, "  ? %s: cannot be compared without its value (%s)\n", f.Field, strings.Join(d.Unavailable, ", "))
+			case f.Secret:
+				fmt.Fprintf(w, "  ~ %s: (secret) -> (secret)\n", f.Field)
+			default:
+				fmt.Fprintf(w, "  ~ %s: hookstream %q -> manifest %q\n", f.Field, f.Observed, f.Desired)
+			}
+		}
+		if len(d.Unavailable) > 0 && len(p.Diffs) == 0 {
+			fmt.Fprintf(w, "  ? unavailable: %s\n", strings.Join(d.Unavailable, ", "))
+		}
+	}
+	return differs
+}

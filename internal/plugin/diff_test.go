@@ -1,0 +1,287 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/controller"
+)
+
+// exportDir exports the fixtures' project into a folder, as `kubectl hookstream export --output` does.
+func exportDir(t *testing.T) (string, *DiffOptions) {
+	t.Helper()
+	emu, hs := newEmulator(t)
+	createFixtures(t, hs)
+	exp, err := ExportProject(context.Background(), hs, ExportOptions{Namespace: "team"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := exp.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := WriteFiles(dir, files); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if w := emu.Stats().Writes(); w != int64(11+3+3+3) {
+			// The fixtures' creates and state changes only: diff never writes.
+			t.Errorf("hookstream saw %d writes, want the fixtures' 20", w)
+		}
+	})
+	return dir, &DiffOptions{Namespace: "team", Hookstream: hs, APIKey: testAPIKey}
+}
+
+func runDiff(t *testing.T, opts *DiffOptions, paths ...string) ([]ObjectDiff, string, bool) {
+	t.Helper()
+	m, err := LoadManifests(paths, opts.Namespace, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := Diff(context.Background(), m, *opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	differs := PrintDiff(&out, diffs)
+	return diffs, out.String(), differs
+}
+
+func edit(t *testing.T, path, old, replacement string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(old)) {
+		t.Fatalf("%s lacks %q:\n%s", path, old, b)
+	}
+	if err := os.WriteFile(path, bytes.Replace(b, []byte(old), []byte(replacement), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDiffOfExportedFiles(t *testing.T) {
+	dir, opts := exportDir(t)
+	diffs, out, differs := runDiff(t, opts, dir)
+	if differs {
+		t.Errorf("the exported files differ:\n%s", out)
+	}
+	if len(diffs) != 17 {
+		t.Errorf("%d objects compared, want 17", len(diffs))
+	}
+	// secrets.example.yaml holds no values: the secret fields are reported as not comparable, never as changes.
+	if !strings.Contains(out, "? auth_config.token: cannot be compared without its value (Secret orders-destination-secrets key token)") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+func TestDiffReportsEdits(t *testing.T) {
+	dir, opts := exportDir(t)
+	edit(t, filepath.Join(dir, "destination-plain.yaml"), "url: http://plain.example.com/in", "url: https://plain.example.com/v2")
+	edit(t, filepath.Join(dir, "connection-github-to-orders.yaml"), "state: active", "state: paused")
+	diffs, out, differs := runDiff(t, opts, dir)
+	if !differs {
+		t.Fatalf("no difference reported:\n%s", out)
+	}
+	for _, want := range []string{
+		`Destination plain (hookstream id `,
+		`  ~ url: hookstream "http://plain.example.com/in" -> manifest "https://plain.example.com/v2"`,
+		`  ~ status: hookstream "active" -> manifest "paused"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	updates := 0
+	for _, d := range diffs {
+		if d.Plan.Action == controller.PlanUpdate && d.Differs() {
+			updates++
+		}
+	}
+	if updates != 2 {
+		t.Errorf("%d objects to update, want 2:\n%s", updates, out)
+	}
+}
+
+// TestDiffPlans covers what the operator would do besides updates, from manifests written by hand.
+func TestDiffPlans(t *testing.T) {
+	_, opts := exportDir(t)
+	manifest := `apiVersion: hookstream.io/v1alpha1
+kind: Destination
+metadata: {name: fresh}
+spec: {slug: fresh, http: {url: "https://fresh.example.com/"}}
+---
+apiVersion: hookstream.io/v1alpha1
+kind: Destination
+metadata: {name: taken}
+spec: {slug: orders, http: {url: "https://orders.example.com/hooks"}}
+---
+apiVersion: hookstream.io/v1alpha1
+kind: Destination
+metadata: {name: by-slug}
+spec: {slug: plain, adoptionPolicy: BySlug, displayName: Plain, http: {url: "http://plain.example.com/in"}}
+---
+apiVersion: hookstream.io/v1alpha1
+kind: Destination
+metadata: {name: gone}
+spec: {adoptID: 0123456789abcdef0123456789abcdef, http: {url: "https://gone.example.com/"}}
+---
+apiVersion: hookstream.io/v1alpha1
+kind: Source
+metadata: {name: new-source}
+spec: {slug: new-source}
+---
+apiVersion: hookstream.io/v1alpha1
+kind: Connection
+metadata: {name: waits}
+spec: {sourceRef: {name: new-source}, destinationRef: {name: fresh}}
+`
+	path := filepath.Join(t.TempDir(), "hand.yaml")
+	if err := os.WriteFile(path, []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	diffs, out, differs := runDiff(t, opts, path)
+	if !differs {
+		t.Errorf("no difference reported:\n%s", out)
+	}
+	want := map[string]controller.PlanAction{
+		"Destination/fresh": controller.PlanCreate, "Destination/taken": controller.PlanBlocked,
+		"Destination/by-slug": controller.PlanUnchanged, "Destination/gone": controller.PlanBlocked,
+		"Source/new-source": controller.PlanCreate, "Connection/waits": controller.PlanWait,
+	}
+	for _, d := range diffs {
+		if got := d.Plan.Action; got != want[d.Kind+"/"+d.Name] {
+			t.Errorf("%s %s: %s (%s), want %s", d.Kind, d.Name, got, d.Plan.Message, want[d.Kind+"/"+d.Name])
+		}
+	}
+	for _, line := range []string{"Destination taken (hookstream id", "blocked (SlugConflict)", "blocked (RemoteNotFound)",
+		`would create a destination with slug "fresh"`, "wait (WaitingForSource)"} {
+		if !strings.Contains(out, line) {
+			t.Errorf("output lacks %q:\n%s", line, out)
+		}
+	}
+}
+
+// TestDiffSecrets compares secret fields by what the operator records: the values of the manifests' Secrets, and
+// the hash of the values last applied, which the cluster's status holds.
+func TestDiffSecrets(t *testing.T) {
+	dir, opts := exportDir(t)
+	m, err := LoadManifests([]string{filepath.Join(dir, "destination-orders.yaml")}, "team", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := func(value string) *corev1.Secret {
+		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "orders-destination-secrets", Namespace: "team"},
+			Data: map[string][]byte{"token": []byte(value)}}
+	}
+	plan := func(cluster client.Reader, value string) ObjectDiff {
+		t.Helper()
+		m.Secrets = map[string]*corev1.Secret{"orders-destination-secrets": secret(value)}
+		o := *opts
+		o.Cluster = cluster
+		diffs, err := Diff(context.Background(), m, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return diffs[0]
+	}
+	right := secretValue("orders-destination-secrets", "token")
+	// Not yet applied by the operator: the adoption sends the secret once.
+	if d := plan(nil, right); d.Plan.Action != controller.PlanUpdate || len(d.Plan.Diffs) != 1 || !d.Plan.Diffs[0].Secret {
+		t.Errorf("before the operator applied it: %+v", d.Plan)
+	}
+	applied := plan(nil, right).Plan.SecretsHash
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = v1.AddToScheme(scheme)
+	live := m.Objects[0].DeepCopyObject().(*v1.Destination)
+	live.Status.ID = live.Spec.AdoptID
+	live.Status.AppliedSecretsHash = applied
+	cluster := fake.NewClientBuilder().WithScheme(scheme).WithObjects(live).WithStatusSubresource(live).Build()
+	if d := plan(cluster, right); d.Plan.Action != controller.PlanUnchanged {
+		t.Errorf("applied and unchanged: %+v", d.Plan)
+	}
+	// A rotated value in the Secret is sent again: the masked remote value cannot show it, the hash does.
+	d := plan(cluster, "another-secret-value")
+	var out bytes.Buffer
+	PrintDiff(&out, []ObjectDiff{d})
+	if d.Plan.Action != controller.PlanUpdate || !strings.Contains(out.String(), "~ auth_config.token: (secret) -> (secret)") {
+		t.Errorf("rotated: %+v\n%s", d.Plan, out.String())
+	}
+	if strings.Contains(out.String(), "another-secret-value") || strings.Contains(out.String(), right) {
+		t.Errorf("a secret value is printed:\n%s", out.String())
+	}
+}
+
+// TestDiffReplace reports a Connection whose source or destination changed as a replacement: hookstream cannot
+// re-point a connection, so the operator deletes it and creates another.
+func TestDiffReplace(t *testing.T) {
+	dir, opts := exportDir(t)
+	m, err := LoadManifests([]string{filepath.Join(dir, "connection-github-to-orders.yaml")}, "team", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := m.Objects[0].DeepCopyObject().(*v1.Connection)
+	live.Spec.AdoptID = ""
+	live.Status.ID = m.Objects[0].GetManagedSpec().AdoptID
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = v1.AddToScheme(scheme)
+	opts.Cluster = fake.NewClientBuilder().WithScheme(scheme).WithObjects(live).WithStatusSubresource(live).Build()
+
+	hand := filepath.Join(t.TempDir(), "moved.yaml")
+	manifest := strings.Replace(strings.Replace(string(mustRead(t, filepath.Join(dir, "connection-github-to-orders.yaml"))),
+		"name: orders", "name: plain", 1), "  adoptID: "+live.Status.ID+"\n", "", 1)
+	if err := os.WriteFile(hand, []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	diffs, out, differs := runDiff(t, opts, hand, filepath.Join(dir, "source-github.yaml"), filepath.Join(dir, "destination-plain.yaml"))
+	var conn ObjectDiff
+	for _, d := range diffs {
+		if d.Kind == kindConnection {
+			conn = d
+		}
+	}
+	if !differs || conn.Plan.Action != controller.PlanReplace || !strings.Contains(out, "would delete it and create it anew: its destination changed") {
+		t.Errorf("plan %+v\n%s", conn.Plan, out)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

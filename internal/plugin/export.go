@@ -1,0 +1,531 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package plugin is the kubectl-hookstream plugin: export an existing hookstream project to manifests that adopt
+// it, show what the operator would change for a set of manifests, and one status table over every hookstream
+// object. It compares through the controllers' own mapping and comparison (controller.Planner), never a copy.
+package plugin
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+)
+
+// Export is a hookstream project as manifests: one object per remote resource, each adopting it by id.
+type Export struct {
+	Namespace string
+	// Destinations, Sources and Connections are sorted by name.
+	Destinations []*v1.Destination
+	Sources      []*v1.Source
+	Connections  []*v1.Connection
+	// Secrets are the Secrets the manifests reference, the credentials Secret included, sorted by name.
+	Secrets []SecretKeys
+	// Warnings name what the manifests cannot express, sorted.
+	Warnings []string
+}
+
+// SecretKeys is a Secret the manifests reference and the keys they read from it.
+type SecretKeys struct {
+	Name string
+	Keys []string
+}
+
+// ExportOptions say how remote resources become manifests.
+type ExportOptions struct {
+	// Namespace of every exported object.
+	Namespace string
+	// CredentialsSecret is the Secret holding the API key in Namespace; it becomes spec.credentialsRef unless it is
+	// the operator's default.
+	CredentialsSecret string
+}
+
+// DefaultCredentialsSecret is the credentials Secret the operator reads for objects without spec.credentialsRef.
+const DefaultCredentialsSecret = "hookstream-credentials"
+
+// ExportProject reads every destination, source and connection of the client's project and maps each to a
+// manifest that adopts it and describes every field it has.
+func ExportProject(ctx context.Context, hs *hookstream.Client, opts ExportOptions) (*Export, error) {
+	var (
+		dests []*hookstream.Destination
+		srcs  []*hookstream.Source
+		conns []*hookstream.Connection
+	)
+	for d, err := range hs.AllDestinations(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("listing destinations: %w", err)
+		}
+		dests = append(dests, d)
+	}
+	for s, err := range hs.AllSources(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("listing sources: %w", err)
+		}
+		srcs = append(srcs, s)
+	}
+	for c, err := range hs.AllConnections(ctx, hookstream.ConnectionListOptions{}) {
+		if err != nil {
+			return nil, fmt.Errorf("listing connections: %w", err)
+		}
+		conns = append(conns, c)
+	}
+	return BuildExport(dests, srcs, conns, opts), nil
+}
+
+// BuildExport maps remote rows to manifests. It is a pure function of the rows: the same rows give the same
+// manifests, in the same order.
+func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, conns []*hookstream.Connection,
+	opts ExportOptions) *Export {
+	e := &Export{Namespace: opts.Namespace}
+	secrets := map[string][]string{}
+	var credentialsRef *v1.LocalObjectReference
+	credentials := cmp.Or(opts.CredentialsSecret, DefaultCredentialsSecret)
+	if credentials != DefaultCredentialsSecret {
+		credentialsRef = &v1.LocalObjectReference{Name: credentials}
+	}
+	secrets[credentials] = []string{v1.CredentialsKey}
+	meta := func(name string) metav1.ObjectMeta { return metav1.ObjectMeta{Name: name, Namespace: opts.Namespace} }
+
+	destNames := uniqueNames(dests, func(d *hookstream.Destination) nameKey {
+		return nameKey{base: ObjectName(d.Slug, "destination"), id: d.ID, created: d.CreatedAt}
+	})
+	for _, d := range dests {
+		name := destNames[d.ID]
+		secret := name + "-destination-secrets"
+		spec, keys, warnings := DestinationSpec(d, secret)
+		spec.CredentialsRef = credentialsRef
+		if len(keys) > 0 {
+			secrets[secret] = keys
+		}
+		e.warn("Destination "+name, warnings)
+		obj := &v1.Destination{ObjectMeta: meta(name), Spec: spec}
+		obj.SetGroupVersionKind(v1.GroupVersion.WithKind(kindDestination))
+		e.Destinations = append(e.Destinations, obj)
+	}
+
+	srcNames := uniqueNames(srcs, func(s *hookstream.Source) nameKey {
+		return nameKey{base: ObjectName(s.Slug, "source"), id: s.ID, created: s.CreatedAt}
+	})
+	exportedSources := map[string]string{}
+	for _, s := range srcs {
+		name := srcNames[s.ID]
+		secret := name + "-source-secrets"
+		spec, keys, warnings, ok := SourceSpec(s, secret)
+		e.warn("Source "+name, warnings)
+		if !ok {
+			continue
+		}
+		exportedSources[s.ID] = name
+		spec.CredentialsRef = credentialsRef
+		if len(keys) > 0 {
+			secrets[secret] = keys
+		}
+		obj := &v1.Source{ObjectMeta: meta(name), Spec: spec}
+		obj.SetGroupVersionKind(v1.GroupVersion.WithKind(kindSource))
+		e.Sources = append(e.Sources, obj)
+	}
+
+	connNames := uniqueNames(conns, func(c *hookstream.Connection) nameKey {
+		return nameKey{base: ObjectName(c.Name, "connection"), id: c.ID, created: c.CreatedAt}
+	})
+	for _, c := range conns {
+		name := connNames[c.ID]
+		spec, warnings := ConnectionSpec(c, exportedSources[c.SourceID], destNames[c.DestinationID])
+		spec.CredentialsRef = credentialsRef
+		e.warn("Connection "+name, warnings)
+		obj := &v1.Connection{ObjectMeta: meta(name), Spec: spec}
+		obj.SetGroupVersionKind(v1.GroupVersion.WithKind(kindConnection))
+		e.Connections = append(e.Connections, obj)
+	}
+
+	byName := func(a, b client.Object) int { return strings.Compare(a.GetName(), b.GetName()) }
+	slices.SortFunc(e.Destinations, func(a, b *v1.Destination) int { return byName(a, b) })
+	slices.SortFunc(e.Sources, func(a, b *v1.Source) int { return byName(a, b) })
+	slices.SortFunc(e.Connections, func(a, b *v1.Connection) int { return byName(a, b) })
+	for _, name := range slices.Sorted(maps.Keys(secrets)) {
+		e.Secrets = append(e.Secrets, SecretKeys{Name: name, Keys: slices.Sorted(slices.Values(secrets[name]))})
+	}
+	slices.Sort(e.Warnings)
+	return e
+}
+
+func (e *Export) warn(object string, warnings []string) {
+	for _, w := range warnings {
+		e.Warnings = append(e.Warnings, object+": "+w)
+	}
+}
+
+// Objects returns every exported object: Destinations, Sources, then Connections.
+func (e *Export) Objects() []client.Object {
+	out := make([]client.Object, 0, len(e.Destinations)+len(e.Sources)+len(e.Connections))
+	for _, d := range e.Destinations {
+		out = append(out, d)
+	}
+	for _, s := range e.Sources {
+		out = append(out, s)
+	}
+	for _, c := range e.Connections {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Secret keys of the exported manifests: hookstream's own field names.
+const (
+	keyToken              = "token"
+	keyPassword           = "password"
+	keyValue              = "value"
+	keySecretAccessKey    = "secret_access_key"
+	keyServiceAccountJSON = "service_account_json"
+	keyAPISecret          = "api_secret"
+	keyVerificationSecret = "verification_secret"
+)
+
+// DestinationSpec maps a remote destination to the spec that adopts it (spec.adoptID) and sets every field it has,
+// so that the controller's comparison finds nothing to change. Secret values, which hookstream masks, become keys of
+// the Secret secretName; keys lists them. warnings name what the spec cannot express.
+func DestinationSpec(d *hookstream.Destination, secretName string) (spec v1.DestinationSpec, keys, warnings []string) {
+	spec = v1.DestinationSpec{
+		ManagedSpec: v1.ManagedSpec{AdoptID: d.ID},
+		DisplayName: d.Name,
+		Slug:        d.Slug,
+		State:       v1.ResourceState(d.Status),
+	}
+	ref := func(key string) v1.SecretKeySelector {
+		keys = append(keys, key)
+		return v1.SecretKeySelector{Name: secretName, Key: key}
+	}
+	pc := d.ProviderConfig
+	used := map[string]bool{}
+	get := func(key string) string {
+		used[key] = true
+		return pc[key]
+	}
+	aws := func() v1.AWSCredentials {
+		return v1.AWSCredentials{AccessKeyID: get("access_key_id"), SecretAccessKeySecretRef: secretRef(get, ref, keySecretAccessKey)}
+	}
+	switch t := hookstream.NormalizeType(d.Type); t {
+	case hookstream.TypeHTTP:
+		var w []string
+		spec.HTTP, w = httpDestination(d, ref)
+		warnings = append(warnings, w...)
+	case hookstream.TypeAWSSQS:
+		spec.AWSSQS = &v1.AWSSQSDestination{QueueURL: get("queue_url"), Region: get("region"),
+			MessageGroupID: get("message_group_id"), AWSCredentials: aws()}
+	case hookstream.TypeAWSS3:
+		spec.AWSS3 = &v1.AWSS3Destination{Bucket: get("bucket"), Region: get("region"), Prefix: get("prefix"),
+			Format: v1.S3Format(get("format")), AWSCredentials: aws()}
+	case hookstream.TypeAWSEventBridge:
+		spec.AWSEventBridge = &v1.AWSEventBridgeDestination{EventBusARN: get("event_bus_arn"), Region: get("region"),
+			Source: get("source"), DetailType: get("detail_type"), AWSCredentials: aws()}
+	case hookstream.TypeGCPPubSub:
+		spec.GCPPubSub = &v1.GCPPubSubDestination{ProjectID: get("project_id"), TopicID: get("topic_id"),
+			ServiceAccountJSONSecretRef: secretRef(get, ref, keyServiceAccountJSON)}
+	case hookstream.TypeKafka:
+		spec.Kafka = &v1.KafkaDestination{BootstrapServers: get("bootstrap_servers"), ClusterID: get("cluster_id"),
+			Topic: get("topic"), APIKey: get("api_key"), APISecretSecretRef: secretRef(get, ref, keyAPISecret)}
+	case hookstream.TypeRabbitMQ:
+		spec.RabbitMQ = &v1.RabbitMQDestination{URL: get("url"), VHost: get("vhost"), Exchange: get("exchange"),
+			RoutingKey: get("routing_key"), Username: get("username"), PasswordSecretRef: secretRef(get, ref, keyPassword)}
+	case hookstream.TypeWebSocket:
+		spec.WebSocket = &v1.WebSocketDestination{ChannelName: get("channel_name")}
+	default:
+		warnings = append(warnings, fmt.Sprintf("type %q has no provider block in the Destination API", t))
+	}
+	for _, key := range slices.Sorted(maps.Keys(pc)) {
+		if !used[key] && hookstream.NormalizeType(d.Type) != hookstream.TypeHTTP {
+			warnings = append(warnings, fmt.Sprintf("provider_config.%s has no field in the Destination API and is not managed", key))
+		}
+	}
+	spec.Retry = retryPolicy(d)
+	var w string
+	spec.CircuitBreaker, w = circuitBreaker(d)
+	if w != "" {
+		warnings = append(warnings, w)
+	}
+	return spec, keys, warnings
+}
+
+// secretRef marks the provider key as read and returns the reference to its Secret key.
+func secretRef(get func(string) string, ref func(string) v1.SecretKeySelector, key string) v1.SecretKeySelector {
+	get(key)
+	return ref(key)
+}
+
+func httpDestination(d *hookstream.Destination, ref func(string) v1.SecretKeySelector) (*v1.HTTPDestination, []string) {
+	var warnings []string
+	h := &v1.HTTPDestination{URL: d.URL, Method: v1.HTTPMethod(strings.ToUpper(d.Method))}
+	if len(d.Headers) > 0 {
+		h.Headers = maps.Clone(d.Headers)
+	}
+	switch {
+	case d.TimeoutMS > 0 && d.TimeoutMS%1000 == 0:
+		h.TimeoutSeconds = new(int32(d.TimeoutMS / 1000))
+	case d.TimeoutMS > 0:
+		warnings = append(warnings, fmt.Sprintf("timeout_ms %d is not whole seconds: spec.http.timeoutSeconds is left unset (not managed)", d.TimeoutMS))
+	}
+	switch d.AuthType {
+	case "bearer":
+		h.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: ref(keyToken)}}
+	case "basic":
+		h.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBasic, Basic: &v1.BasicAuth{Username: d.AuthConfig["username"], PasswordSecretRef: ref(keyPassword)}}
+	case "api_key":
+		h.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthAPIKey, APIKey: &v1.APIKeyAuth{Header: d.AuthConfig["header"], ValueSecretRef: ref(keyValue)}}
+	case "", "none":
+		// hookstream's default; managing it would only add a block that changes nothing.
+	default:
+		warnings = append(warnings, fmt.Sprintf("auth_type %q has no field in the Destination API and is not managed", d.AuthType))
+	}
+	return h, warnings
+}
+
+func retryPolicy(d *hookstream.Destination) *v1.RetryPolicy {
+	r := &v1.RetryPolicy{Enabled: d.RetryEnabled, MaxAttempts: int32Ptr(d.RetryMaxAttempts)}
+	if d.RetryBackoffType != nil {
+		r.Backoff = v1.BackoffType(*d.RetryBackoffType)
+	}
+	for _, s := range d.RetryIntervals {
+		r.IntervalsSeconds = append(r.IntervalsSeconds, int32(s))
+	}
+	if r.Enabled == nil && r.MaxAttempts == nil && r.Backoff == "" && r.IntervalsSeconds == nil {
+		return nil
+	}
+	return r
+}
+
+func circuitBreaker(d *hookstream.Destination) (*v1.CircuitBreakerPolicy, string) {
+	c := &v1.CircuitBreakerPolicy{Enabled: d.CircuitBreakerEnabled, Threshold: int32Ptr(d.CircuitBreakerThreshold)}
+	var warning string
+	if ms := d.CircuitBreakerResetMS; ms != nil {
+		if *ms%1000 == 0 {
+			c.ResetSeconds = new(int32(*ms / 1000))
+		} else {
+			warning = fmt.Sprintf("circuit_breaker_reset_ms %d is not whole seconds: spec.circuitBreaker.resetSeconds is left unset (not managed)", *ms)
+		}
+	}
+	if c.Enabled == nil && c.Threshold == nil && c.ResetSeconds == nil {
+		return nil, warning
+	}
+	return c, warning
+}
+
+func int32Ptr(p *int) *int32 {
+	if p == nil {
+		return nil
+	}
+	return new(int32(*p))
+}
+
+// SourceSpec maps a remote source to the spec that adopts it and sets every field it has. ok is false for a
+// source the Source API cannot manage (a websocket source).
+func SourceSpec(s *hookstream.Source, secretName string) (spec v1.SourceSpec, keys, warnings []string, ok bool) {
+	if s.Type != "" && s.Type != hookstream.SourceTypeHTTP {
+		return spec, nil, []string{fmt.Sprintf("type %q: a Source manages http sources only; not exported", s.Type)}, false
+	}
+	spec = v1.SourceSpec{
+		ManagedSpec: v1.ManagedSpec{AdoptID: s.ID},
+		DisplayName: s.Name,
+		Slug:        s.Slug,
+		State:       v1.ResourceState(s.Status),
+	}
+	if s.Description != nil {
+		spec.Description = *s.Description
+	}
+	if s.Template != nil {
+		spec.Template = v1.SourceTemplate(*s.Template)
+	}
+	if s.VerificationEnabled {
+		v := &v1.SourceVerification{SecretRef: v1.SecretKeySelector{Name: secretName, Key: keyVerificationSecret}}
+		keys = append(keys, keyVerificationSecret)
+		if s.VerificationType != nil {
+			v.Type = v1.VerificationType(hookstream.NormalizeVerificationType(*s.VerificationType))
+		}
+		if s.VerificationHeader != nil {
+			v.Header = *s.VerificationHeader
+		}
+		spec.Verification = v
+	}
+	if len(s.VerificationConfig) > 0 {
+		warnings = append(warnings, "verification_config has no field in the Source API and is not managed")
+	}
+	if len(s.SourceConfig) > 0 {
+		warnings = append(warnings, "source_config has no field in the Source API and is not managed")
+	}
+	if s.DedupEnabled && s.DedupStrategy != nil {
+		d := &v1.SourceDeduplication{Strategy: v1.DeduplicationStrategy(*s.DedupStrategy)}
+		if s.DedupField != nil && d.Strategy != "payload_hash" {
+			d.Field = *s.DedupField
+		}
+		d.WindowSeconds = int32Ptr(s.DedupWindowSeconds)
+		spec.Deduplication = d
+	}
+	spec.IPAllowlist = ipList(s.IPAllowlist)
+	spec.IPDenylist = ipList(s.IPDenylist)
+	if s.SchemaValidationEnabled && len(s.JSONSchema) > 0 {
+		sv := &v1.SourceSchemaValidation{Schema: &runtime.RawExtension{Raw: s.JSONSchema}}
+		if s.SchemaAction != nil {
+			sv.Action = v1.SchemaAction(*s.SchemaAction)
+		} else {
+			// hookstream treats a null action as warn; the spec needs the value, so the first check writes it.
+			sv.Action = "warn"
+			warnings = append(warnings, "schema_action is null (hookstream applies warn): spec.schemaValidation.action warn is written once")
+		}
+		spec.SchemaValidation = sv
+	}
+	return spec, keys, warnings, true
+}
+
+func ipList(entries []string) []v1.IPv4OrCIDR {
+	if len(entries) == 0 {
+		return nil
+	}
+	out := make([]v1.IPv4OrCIDR, len(entries))
+	for i, e := range entries {
+		out[i] = v1.IPv4OrCIDR(e)
+	}
+	return out
+}
+
+// ConnectionSpec maps a remote connection to the spec that adopts it and sets every field it has. Its ends refer
+// to the exported Source and Destination by name (sourceName, destinationName), or by id when they were not
+// exported.
+func ConnectionSpec(c *hookstream.Connection, sourceName, destinationName string) (spec v1.ConnectionSpec, warnings []string) {
+	spec = v1.ConnectionSpec{ManagedSpec: v1.ManagedSpec{AdoptID: c.ID}, DisplayName: c.Name}
+	if c.Description != nil {
+		spec.Description = *c.Description
+	}
+	if sourceName != "" {
+		spec.SourceRef = &v1.LocalObjectReference{Name: sourceName}
+	} else {
+		spec.SourceID = c.SourceID
+		warnings = append(warnings, fmt.Sprintf("source %s is not exported: spec.sourceID names it", c.SourceID))
+	}
+	if destinationName != "" {
+		spec.DestinationRef = &v1.LocalObjectReference{Name: destinationName}
+	} else {
+		spec.DestinationID = c.DestinationID
+		warnings = append(warnings, fmt.Sprintf("destination %s is not exported: spec.destinationID names it", c.DestinationID))
+	}
+	// spec.state sets status and enabled together: only a consistent pair can be described.
+	if c.Status != "" && (c.Status == string(v1.StateDisabled)) == !c.Enabled {
+		spec.State = v1.ResourceState(c.Status)
+	} else if c.Status != "" {
+		warnings = append(warnings, fmt.Sprintf("status %q with enabled %t cannot be described by spec.state; it is not managed", c.Status, c.Enabled))
+	}
+	if len(c.FilterRules) > 0 {
+		spec.Filters = make([]v1.FilterRule, len(c.FilterRules))
+		for i, r := range c.FilterRules {
+			spec.Filters[i] = v1.FilterRule{Field: r.Field, Op: v1.FilterOperator(r.Op), Value: &apiextensionsv1.JSON{Raw: r.Value}}
+		}
+	}
+	switch {
+	case c.TransformEnabled && c.TransformExpression != nil && *c.TransformExpression != "":
+		spec.Transform = new(*c.TransformExpression)
+	case c.TransformExpression != nil && *c.TransformExpression != "":
+		warnings = append(warnings, "a disabled transform expression cannot be described by spec.transform; it is not managed")
+	}
+	return spec, warnings
+}
+
+// nameKey is what an object's name is derived from.
+type nameKey struct {
+	base    string
+	id      string
+	created time.Time
+}
+
+// uniqueNames names rows by id: their base name, and for rows sharing one, all but the oldest get a part of their
+// id appended. A row keeps its name when others are added later.
+func uniqueNames[R any](rows []R, key func(R) nameKey) map[string]string {
+	groups := map[string][]nameKey{}
+	for _, r := range rows {
+		k := key(r)
+		groups[k.base] = append(groups[k.base], k)
+	}
+	taken := map[string]bool{}
+	for base := range groups {
+		taken[base] = true
+	}
+	names := map[string]string{}
+	for _, base := range slices.Sorted(maps.Keys(groups)) {
+		group := groups[base]
+		slices.SortFunc(group, func(a, b nameKey) int {
+			return cmp.Or(a.created.Compare(b.created), strings.Compare(a.id, b.id))
+		})
+		names[group[0].id] = base
+		for _, k := range group[1:] {
+			name := suffixed(base, ObjectName(k.id, "x"))
+			for n := 2; taken[name]; n++ {
+				name = suffixed(base, fmt.Sprintf("%s-%d", ObjectName(k.id, "x"), n))
+			}
+			taken[name] = true
+			names[k.id] = name
+		}
+	}
+	return names
+}
+
+// maxNameLength keeps names valid as label values and DNS labels too.
+const maxNameLength = 63
+
+// suffixed appends a suffix to a name, shortening the name to keep within maxNameLength.
+func suffixed(base, suffix string) string {
+	if len(suffix) > 12 {
+		suffix = strings.Trim(suffix[:12], "-")
+	}
+	if keep := maxNameLength - len(suffix) - 1; len(base) > keep {
+		base = strings.TrimRight(base[:keep], "-")
+	}
+	return base + "-" + suffix
+}
+
+// ObjectName turns a slug or a display name into a Kubernetes object name (a DNS-1123 label): lowercase letters,
+// digits and dashes, starting and ending with a letter or digit, at most 63 characters. fallback is used when
+// nothing of s remains.
+func ObjectName(s, fallback string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	name := strings.Trim(b.String(), "-")
+	if len(name) > maxNameLength {
+		name = strings.TrimRight(name[:maxNameLength], "-")
+	}
+	if name == "" {
+		return fallback
+	}
+	return name
+}

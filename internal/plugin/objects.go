@@ -1,0 +1,92 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+)
+
+// objectSet serves Gets of hookstream objects from memory (the manifests, with the remote ids a plan found), then
+// from fallback (the cluster) when set. It is the Reader the controllers' references and lookups read through.
+type objectSet struct {
+	objects  map[string]client.Object
+	fallback client.Reader
+}
+
+func newObjectSet(fallback client.Reader) *objectSet {
+	return &objectSet{objects: map[string]client.Object{}, fallback: fallback}
+}
+
+// The kinds of the hookstream objects.
+const (
+	kindDestination = "Destination"
+	kindSource      = "Source"
+	kindConnection  = "Connection"
+)
+
+func objectKey(kind, namespace, name string) string { return kind + "/" + namespace + "/" + name }
+
+func kindOf(obj client.Object) string {
+	switch obj.(type) {
+	case *v1.Destination:
+		return kindDestination
+	case *v1.Source:
+		return kindSource
+	case *v1.Connection:
+		return kindConnection
+	}
+	return fmt.Sprintf("%T", obj)
+}
+
+func (s *objectSet) put(obj client.Object) {
+	s.objects[objectKey(kindOf(obj), obj.GetNamespace(), obj.GetName())] = obj
+}
+
+// Get copies the object into into.
+func (s *objectSet) Get(ctx context.Context, key client.ObjectKey, into client.Object, opts ...client.GetOption) error {
+	kind := kindOf(into)
+	obj, ok := s.objects[objectKey(kind, key.Namespace, key.Name)]
+	if !ok {
+		if s.fallback != nil {
+			return s.fallback.Get(ctx, key, into, opts...)
+		}
+		return apierrors.NewNotFound(schema.GroupResource{Group: v1.GroupVersion.Group, Resource: strings.ToLower(kind) + "s"}, key.Name)
+	}
+	switch dst := into.(type) {
+	case *v1.Destination:
+		*dst = *obj.(*v1.Destination).DeepCopy()
+	case *v1.Source:
+		*dst = *obj.(*v1.Source).DeepCopy()
+	case *v1.Connection:
+		*dst = *obj.(*v1.Connection).DeepCopy()
+	}
+	return nil
+}
+
+// List is not needed by the lookups that read through an objectSet.
+func (s *objectSet) List(context.Context, client.ObjectList, ...client.ListOption) error {
+	return errors.New("listing is not supported here")
+}
