@@ -33,10 +33,6 @@ import (
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 )
 
-// ConditionDelivering is the Destination condition that tells delivery health (for example reason CircuitOpen),
-// read from status.conditions when the operator sets it.
-const ConditionDelivering = "Delivering"
-
 // StatusRow is one hookstream object as `kubectl hookstream status` shows it.
 type StatusRow struct {
 	Kind      string `json:"kind"`
@@ -109,7 +105,7 @@ func statusRow(kind, lastActivity string, u *unstructured.Unstructured) StatusRo
 		row.Ready, row.Reason, row.Message = ready.Status, ready.Reason, ready.Message
 	}
 	if kind == kindDestination {
-		row.Delivering = condition(u, ConditionDelivering)
+		row.Delivering = condition(u, v1.ConditionDelivering)
 	}
 	drift, _, _ := unstructured.NestedSlice(u.Object, "status", "drift")
 	for _, d := range drift {

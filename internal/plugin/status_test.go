@@ -22,13 +22,17 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/controller"
+	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
 func object(kind, namespace, name string, status map[string]any) *unstructured.Unstructured {
@@ -39,9 +43,23 @@ func object(kind, namespace, name string, status map[string]any) *unstructured.U
 	return u
 }
 
+// openCircuitDestination is a Destination with the status the operator writes for an open circuit.
+func openCircuitDestination(t *testing.T, namespace, name string) *unstructured.Unstructured {
+	t.Helper()
+	d := &v1.Destination{}
+	d.Status.ID, d.Status.State, d.Status.LastDeliveryAt = "d1", "active", &metav1.Time{Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	d.Status.Circuit = &v1.CircuitStatus{State: v1.CircuitOpen, FailureCount: 5}
+	managed.SetAvailable(d, "destination")
+	controller.SetDelivering(d)
+	status, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&d.Status)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return object("Destination", namespace, name, status)
+}
+
 func TestStatus(t *testing.T) {
-	// The scheme knows no hookstream type: the objects stay unstructured, with fields this version's types lack
-	// (status.circuit), as the API server keeps them when its CRD has them.
+	// The scheme knows no hookstream type: the objects stay unstructured, as the plugin reads them.
 	scheme := runtime.NewScheme()
 	ready := func(status, reason string) map[string]any {
 		return map[string]any{"type": "Ready", "status": status, "reason": reason, "message": "m"}
@@ -49,10 +67,7 @@ func TestStatus(t *testing.T) {
 	objs := []*unstructured.Unstructured{
 		object("Connection", "b", "route", map[string]any{"id": "c1", "state": "active", "lastEventAt": "2026-01-02T03:04:05Z",
 			"conditions": []any{ready("True", "Available")}}),
-		object("Destination", "b", "orders", map[string]any{"id": "d1", "state": "active", "lastDeliveryAt": "2026-01-02T03:04:05Z",
-			"circuit": map[string]any{"state": "open"},
-			"conditions": []any{ready("True", "Available"),
-				map[string]any{"type": "Delivering", "status": "False", "reason": "CircuitOpen", "message": "open"}}}),
+		openCircuitDestination(t, "b", "orders"),
 		object("Destination", "a", "watched", map[string]any{"id": "d2", "state": "paused",
 			"drift":      []any{map[string]any{"field": "url", "desired": "https://a", "observed": "https://b"}},
 			"conditions": []any{ready("False", "DriftDetected")}}),
