@@ -122,7 +122,7 @@ func (e *localEnv) start() error {
 	}
 	mgr, err := e.Start("manager", e.ManagerBin, []string{"KUBECONFIG=" + e.AdminKubeconfig},
 		"--hookstream-url", e.emu.URL+"/v1", "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
-		"--drift-interval", "10m")
+		"--drift-interval", "10m", "--status-refresh-interval", demoRefresh.String())
 	if err != nil {
 		return err
 	}
@@ -193,6 +193,9 @@ func (e *localEnv) requestReconcile(kind, name string) error {
 		"hookstream.io/reconcile-requested-at="+time.Now().Format(time.RFC3339Nano))
 	return err
 }
+
+// demoRefresh is the manager's --status-refresh-interval here: short, so that counters and circuits show at once.
+const demoRefresh = 2 * time.Second
 
 // tour shows the operator at work and checks each step.
 //
@@ -268,13 +271,14 @@ func (e *localEnv) tour() error {
 		say("receiver got %s %s  Authorization: %s  X-Shared-Key: %s  X-hookstream-Event-Id: %s", r.Method, r.URL.Path,
 			redact(r.Header.Get("Authorization")), redact(r.Header.Get("X-Shared-Key")), r.Header.Get("X-hookstream-Event-Id"))
 	}
-	if err := e.requestReconcile("destination", "orders-http"); err != nil {
-		return err
-	}
+	say("the status refresh (every %s in this demo, --status-refresh-interval) brings the counts into status", demoRefresh)
 	if err := e.waitForValue("destination", "orders-http", "{.status.eventCount}", "3"); err != nil {
 		return err
 	}
 	if _, err := e.show("get", "destinations", "-n", namespace, "-o", "wide"); err != nil {
+		return err
+	}
+	if err := e.circuitTour(id); err != nil {
 		return err
 	}
 
@@ -328,6 +332,57 @@ func (e *localEnv) tour() error {
 	}
 	fmt.Printf("\n\033[1;32mThe tour completed: every step happened as shown.\033[0m\n")
 	return nil
+}
+
+// circuitTour shows delivery health: the receiver refuses deliveries until hookstream opens the circuit breaker,
+// which the status, the Delivering condition and an event show while Ready stays True; then the receiver is fixed
+// and the reset annotation closes the circuit.
+func (e *localEnv) circuitTour(id string) error {
+	e.heading("Delivery health: the receiver refuses deliveries (503) until hookstream opens the circuit breaker")
+	e.receiver.SetStatus(http.StatusServiceUnavailable)
+	// The sample's policy: 5 attempts per event and a circuit that opens after 10 consecutive failures.
+	var result emulator.DeliveryResult
+	if err := e.emu.Admin(context.Background(), http.MethodPost, "/_emulator/destinations/"+id+"/deliveries",
+		map[string]int{"count": 2}, &result); err != nil {
+		return err
+	}
+	say("hookstream: %d failed attempts, circuit %s", result.Attempts, result.CircuitState)
+	if err := e.waitForValue("destination", "orders-http", "{.status.circuit.state}", "open"); err != nil {
+		return err
+	}
+	if _, err := e.show("get", "destination", "orders-http", "-n", namespace); err != nil {
+		return err
+	}
+	delivering, err := e.jsonpath("destination", "orders-http",
+		`{.status.conditions[?(@.type=="Delivering")].reason}: {.status.conditions[?(@.type=="Delivering")].message}`)
+	if err != nil {
+		return err
+	}
+	ready, err := e.jsonpath("destination", "orders-http", `{.status.conditions[?(@.type=="Ready")].status}`)
+	if err != nil {
+		return err
+	}
+	say("Delivering: %s\nReady stays %s: the remote destination still matches the spec", delivering, ready)
+	if ready != "True" || !strings.HasPrefix(delivering, "CircuitOpen") {
+		return fmt.Errorf("with the circuit open: Ready %q, Delivering %q", ready, delivering)
+	}
+	if err := e.showEvents("orders-http", "CircuitOpened"); err != nil {
+		return err
+	}
+
+	e.heading("The receiver is fixed; the reset annotation closes the circuit at once")
+	e.receiver.SetStatus(http.StatusNoContent)
+	if _, err := e.show("annotate", "destination", "orders-http", "-n", namespace, "--overwrite",
+		"hookstream.io/reset-circuit-requested-at="+time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return err
+	}
+	if err := e.waitForValue("destination", "orders-http", "{.status.circuit.state}", "closed"); err != nil {
+		return err
+	}
+	if _, err := e.show("get", "destination", "orders-http", "-n", namespace); err != nil {
+		return err
+	}
+	return e.showEvents("orders-http", "CircuitReset")
 }
 
 // gatewayTour shows the whole gateway: the Sources with their ingest URL in status and in a ConfigMap, the
