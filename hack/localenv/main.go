@@ -254,7 +254,7 @@ func (e *localEnv) tour() error {
 	if patches != 1 {
 		return fmt.Errorf("expected exactly one PATCH, saw %d", patches)
 	}
-	if err := e.showEvents("orders-http", "Updated"); err != nil {
+	if err := e.showEvents("Updated"); err != nil {
 		return err
 	}
 
@@ -305,7 +305,7 @@ func (e *localEnv) tour() error {
 		return err
 	}
 	say("hookstream has the spec's url and timeout again")
-	if err := e.showEvents("orders-http", "DriftCorrected"); err != nil {
+	if err := e.showEvents("DriftCorrected"); err != nil {
 		return err
 	}
 	if _, err := e.show("describe", "destination", "orders-http", "-n", namespace); err != nil {
@@ -366,7 +366,7 @@ func (e *localEnv) circuitTour(id string) error {
 	if ready != "True" || !strings.HasPrefix(delivering, "CircuitOpen") {
 		return fmt.Errorf("with the circuit open: Ready %q, Delivering %q", ready, delivering)
 	}
-	if err := e.showEvents("orders-http", "CircuitOpened"); err != nil {
+	if err := e.showEvents("CircuitOpened"); err != nil {
 		return err
 	}
 
@@ -382,7 +382,7 @@ func (e *localEnv) circuitTour(id string) error {
 	if _, err := e.show("get", "destination", "orders-http", "-n", namespace); err != nil {
 		return err
 	}
-	return e.showEvents("orders-http", "CircuitReset")
+	return e.showEvents("CircuitReset")
 }
 
 // gatewayTour shows the whole gateway: the Sources with their ingest URL in status and in a ConfigMap, the
@@ -498,10 +498,11 @@ func (e *localEnv) gatewayTour(hs *hookstream.Client) error {
 	return nil
 }
 
-// showEvents prints an object's events and fails unless one has the reason.
-func (e *localEnv) showEvents(name, reason string) error {
+// showEvents prints the events of orders-http, the destination the tour works on, and fails unless one has the
+// reason.
+func (e *localEnv) showEvents(reason string) error {
 	return harness.WaitFor(30*time.Second, "a "+reason+" event", func() error {
-		out, err := e.Kubectl("get", "events", "-n", namespace, "--field-selector", "involvedObject.name="+name,
+		out, err := e.Kubectl("get", "events", "-n", namespace, "--field-selector", "involvedObject.name=orders-http",
 			"-o", "custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message", "--sort-by=.metadata.creationTimestamp")
 		if err != nil {
 			return err
