@@ -149,7 +149,7 @@ func BenchmarkStatusRefresh(b *testing.B) {
 
 	phases := []refreshPhase{measure("quiet (no delivery since the last refresh)", nil)}
 	phases = append(phases, measure(fmt.Sprintf("%d Destinations received an event, %d of them failing", busy, failing), func() {
-		for i := 0; i < n; i++ {
+		for i := range n {
 			if !isBusy(i) {
 				continue
 			}
