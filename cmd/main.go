@@ -71,6 +71,7 @@ type options struct {
 	maxConcurrentReconciles  int
 	observation              string
 	watchNamespaces          string
+	watchSelector            string
 	leaseDuration            time.Duration
 	renewDeadline            time.Duration
 	retryPeriod              time.Duration
@@ -85,8 +86,9 @@ func main() {
 	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
 	flag.BoolVar(&o.leaderElect, "leader-elect", false,
 		"Enable leader election, so that only one of several manager replicas reconciles at a time.")
-	flag.StringVar(&o.leaderElectionID, "leader-election-id", "hookstream-operator.hookstream.io",
-		"Name of the Lease used for leader election.")
+	flag.StringVar(&o.leaderElectionID, "leader-election-id", "",
+		"Name of the Lease used for leader election (default: "+defaultLeaderElectionID+", or with --watch-selector "+
+			"hookstream-operator-<selector>-<hash>, one per shard).")
 	flag.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "",
 		"Namespace of the leader election Lease (default: the manager's own namespace).")
 	flag.DurationVar(&o.leaseDuration, "leader-elect-lease-duration", 15*time.Second,
@@ -127,6 +129,10 @@ func main() {
 	flag.StringVar(&o.watchNamespaces, "watch-namespaces", "",
 		"Comma-separated namespaces whose objects this manager handles (default: all). Lets several managers "+
 			"share a cluster by namespace.")
+	flag.StringVar(&o.watchSelector, "watch-selector", "",
+		"Label selector of the Destinations, Sources and Connections this manager handles, such as "+
+			"hookstream.io/shard=a (default: all). Lets several managers share a cluster by label; each shard has its "+
+			"own leader election lease.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -145,6 +151,11 @@ func run(o options) error {
 	if o.statusRefreshInterval < 0 {
 		return fmt.Errorf("--status-refresh-interval must not be negative")
 	}
+	shard, err := parseShard(o.watchSelector)
+	if err != nil {
+		return err
+	}
+	leaseName := leaderElectionID(o.leaderElectionID, shard)
 	httpClient, err := hookstreamHTTPClient(o.caFile)
 	if err != nil {
 		return err
@@ -174,7 +185,7 @@ func run(o options) error {
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        o.probeAddr,
 		LeaderElection:                o.leaderElect,
-		LeaderElectionID:              o.leaderElectionID,
+		LeaderElectionID:              leaseName,
 		LeaderElectionNamespace:       o.leaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		LeaseDuration:                 &o.leaseDuration,
@@ -184,6 +195,7 @@ func run(o options) error {
 			// managedFields are never read here; dropping them keeps the informer caches small.
 			DefaultTransform:  cache.TransformStripManagedFields(),
 			DefaultNamespaces: namespaceConfigs(o.watchNamespaces),
+			ByObject:          shardCache(shard),
 		},
 	})
 	if err != nil {
@@ -207,6 +219,7 @@ func run(o options) error {
 		MaxConcurrentReconciles:  o.maxConcurrentReconciles,
 		Observation:              o.observation,
 		StatusRefreshInterval:    o.statusRefreshInterval,
+		Shard:                    shard,
 	}); err != nil {
 		return err
 	}
@@ -217,8 +230,15 @@ func run(o options) error {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return err
 	}
-	setupLog.Info("Starting manager", "hookstreamURL", o.hookstreamURL, "driftInterval", o.driftInterval,
+	log := setupLog.WithValues("hookstreamURL", o.hookstreamURL, "driftInterval", o.driftInterval,
 		"version", hookstream.Version)
+	if shard != nil {
+		log = log.WithValues("watchSelector", shard.String())
+	}
+	if o.leaderElect {
+		log = log.WithValues("leaderElectionID", leaseName)
+	}
+	log.Info("Starting manager")
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 

@@ -22,8 +22,10 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
@@ -92,25 +94,63 @@ func connectionsOf(ctx context.Context, c client.Reader, namespace string, keys 
 	return found, nil
 }
 
-// referrersOf names the Connections of the namespace that route from or to the object of the kind ("Source",
+// referrersFunc names the Connections of the namespace that route from or to the object of the kind ("Source",
 // "Destination") with the name and hookstream id.
-func referrersOf(c client.Reader) func(ctx context.Context, kind, namespace, name, id string) ([]string, error) {
-	return func(ctx context.Context, kind, namespace, name, id string) ([]string, error) {
-		keys := []string{kind + "/" + name}
-		if id != "" {
-			prefix := "source-id/"
-			if kind == kindDestination {
-				prefix = "destination-id/"
-			}
-			keys = append(keys, prefix+id)
+type referrersFunc func(ctx context.Context, kind, namespace, name, id string) ([]string, error)
+
+// endKeys are the index keys of the Connections that route from or to the object.
+func endKeys(kind, name, id string) []string {
+	keys := []string{kind + "/" + name}
+	if id != "" {
+		prefix := "source-id/"
+		if kind == kindDestination {
+			prefix = "destination-id/"
 		}
-		conns, err := connectionsOf(ctx, c, namespace, keys...)
+		keys = append(keys, prefix+id)
+	}
+	return keys
+}
+
+// referrersOf names the referring Connections that c, an indexed reader, holds.
+func referrersOf(c client.Reader) referrersFunc {
+	return func(ctx context.Context, kind, namespace, name, id string) ([]string, error) {
+		conns, err := connectionsOf(ctx, c, namespace, endKeys(kind, name, id)...)
 		if err != nil {
 			return nil, err
 		}
 		names := make([]string, 0, len(conns))
 		for _, conn := range conns {
 			names = append(names, kindConnection+" "+conn.Name)
+		}
+		return names, nil
+	}
+}
+
+// referrers names the referring Connections. In a shard the cache holds the shard's alone, so those of other
+// shards are read from the API server (this happens only when hookstream refused a deletion).
+func (s Settings) referrers(mgr ctrl.Manager) referrersFunc {
+	inShard := referrersOf(mgr.GetClient())
+	if s.Shard == nil {
+		return inShard
+	}
+	api := mgr.GetAPIReader()
+	return func(ctx context.Context, kind, namespace, name, id string) ([]string, error) {
+		names, err := inShard(ctx, kind, namespace, name, id)
+		if err != nil {
+			return nil, err
+		}
+		var list v1.ConnectionList
+		if err := api.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+			return nil, err
+		}
+		keys := endKeys(kind, name, id)
+		for _, c := range list.Items {
+			if s.Shard.Matches(labels.Set(c.Labels)) {
+				continue
+			}
+			if slices.ContainsFunc(connectionEnds(&c), func(k string) bool { return slices.Contains(keys, k) }) {
+				names = append(names, fmt.Sprintf("%s %s (outside this manager's shard)", kindConnection, c.Name))
+			}
 		}
 		return names, nil
 	}
@@ -176,7 +216,15 @@ func setupConnections(mgr ctrl.Manager, s Settings) error {
 				before.GetDeletionTimestamp().IsZero() != after.GetDeletionTimestamp().IsZero()
 		},
 	}
-	toConnections := func(kind string) handler.EventHandler {
+	// An object that appears with an id was moved into this manager's shard (relabelled): it starts the
+	// Connections that wait for it. At start-up no Connection of those seen is waiting for an end that has an id.
+	arrivedWithID := predicate.Funcs{
+		CreateFunc:  func(e event.CreateEvent) bool { return e.Object.(managed.Object).GetManagedStatus().ID != "" },
+		UpdateFunc:  func(event.UpdateEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+	}
+	toConnections := func(kind string, waitingOnly bool) handler.EventHandler {
 		return handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []ctrl.Request {
 			conns, err := connectionsOf(ctx, reader, o.GetNamespace(), kind+"/"+o.GetName())
 			if err != nil {
@@ -185,6 +233,9 @@ func setupConnections(mgr ctrl.Manager, s Settings) error {
 			}
 			reqs := make([]ctrl.Request, 0, len(conns))
 			for _, c := range conns {
+				if waitingOnly && !waitingForEnd(&c) {
+					continue
+				}
 				reqs = append(reqs, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: c.Name}})
 			}
 			return reqs
@@ -194,9 +245,17 @@ func setupConnections(mgr ctrl.Manager, s Settings) error {
 	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.ConnectionList{} },
 		func(b *builder.Builder) *builder.Builder {
 			return b.
-				Watches(&v1.Source{}, toConnections(kindSource), builder.WithPredicates(endChanged)).
-				Watches(&v1.Destination{}, toConnections(kindDestination), builder.WithPredicates(endChanged))
+				Watches(&v1.Source{}, toConnections(kindSource, false), builder.WithPredicates(endChanged)).
+				Watches(&v1.Destination{}, toConnections(kindDestination, false), builder.WithPredicates(endChanged)).
+				Watches(&v1.Source{}, toConnections(kindSource, true), builder.WithPredicates(arrivedWithID)).
+				Watches(&v1.Destination{}, toConnections(kindDestination, true), builder.WithPredicates(arrivedWithID))
 		})
+}
+
+// waitingForEnd reports a Connection whose last reconcile waited for its Source or Destination.
+func waitingForEnd(c *v1.Connection) bool {
+	synced := meta.FindStatusCondition(c.Status.Conditions, v1.ConditionSynced)
+	return synced != nil && (synced.Reason == v1.ReasonWaitingForSource || synced.Reason == v1.ReasonWaitingForDestination)
 }
 
 // connectionKind answers the machinery's questions for Connections.

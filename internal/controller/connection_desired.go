@@ -19,6 +19,7 @@ package controller
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	jsonata "github.com/blues/jsonata-go"
@@ -187,6 +188,11 @@ func referencedID(c *v1.Connection, obj managed.Object, name string, get func(cl
 	if err := get(obj, name); err != nil {
 		if apierrors.IsNotFound(err) {
 			return "", managed.Wait(waitReason, "Waiting for %s %q, which does not exist in namespace %q", kind, name, c.Namespace)
+		}
+		if shard, ok := errors.AsType[*managed.OutsideShardError](err); ok {
+			// A remote connection that exists keeps routing: Ready stays what the last check saw.
+			return "", managed.WaitKeepingReady(waitReason, "Waiting for %s %q: %v. A Connection and the Source and "+
+				"Destination it references must be in the same shard: give them the same shard label", kind, name, shard)
 		}
 		return "", err
 	}

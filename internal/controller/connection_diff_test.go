@@ -200,18 +200,25 @@ func TestResolveEnds(t *testing.T) {
 	now := metav1.Now()
 	tests := map[string]struct {
 		source  *v1.Source
+		getErr  error             // what reading the Source returns instead
 		keys    map[string]string // credentials Secret name -> API key
 		reason  string
 		waiting bool
+		// message is part of the message the error must carry; keepReady, that the wait leaves Ready alone.
+		message   string
+		keepReady bool
 	}{
 		"both resolved":     {source: source(nil)},
 		"source missing":    {reason: v1.ReasonWaitingForSource, waiting: true},
 		"source without id": {source: source(func(s *v1.Source) { s.Status.ID = "" }), reason: v1.ReasonWaitingForSource, waiting: true},
 		"source being deleted": {source: source(func(s *v1.Source) { s.DeletionTimestamp = &now; s.Finalizers = []string{v1.Finalizer} }),
-			reason: v1.ReasonWaitingForSource, waiting: true},
+			reason: v1.ReasonWaitingForSource, waiting: true, keepReady: true},
 		"source of another project": {source: source(func(s *v1.Source) {
 			s.Spec.CredentialsRef = &v1.LocalObjectReference{Name: "other-project"}
 		}), reason: v1.ReasonProjectMismatch},
+		"source in another shard": {getErr: &managed.OutsideShardError{Shard: "hookstream.io/shard=a", Labels: "hookstream.io/shard=b"},
+			reason: v1.ReasonWaitingForSource, waiting: true, keepReady: true,
+			message: "outside this manager's shard (--watch-selector hookstream.io/shard=a; its labels: hookstream.io/shard=b)"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -220,6 +227,9 @@ func TestResolveEnds(t *testing.T) {
 			get := func(into client.Object, name string) error {
 				switch obj := into.(type) {
 				case *v1.Source:
+					if tc.getErr != nil {
+						return tc.getErr
+					}
 					if tc.source == nil {
 						return apierrors.NewNotFound(v1.GroupVersion.WithResource("sources").GroupResource(), name)
 					}
@@ -252,6 +262,10 @@ func TestResolveEnds(t *testing.T) {
 				t.Errorf("error = %v, want a stall with reason %s", err, tc.reason)
 			case !strings.Contains(err.Error(), `"orders"`):
 				t.Errorf("message %q does not name the Source", err)
+			case !strings.Contains(err.Error(), tc.message):
+				t.Errorf("message %q does not say %q", err, tc.message)
+			case tc.waiting && wait.KeepReady != tc.keepReady:
+				t.Errorf("KeepReady = %v, want %v", wait.KeepReady, tc.keepReady)
 			}
 		})
 	}

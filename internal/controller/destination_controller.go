@@ -46,7 +46,7 @@ func setupDestinations(mgr ctrl.Manager, s Settings) error {
 			}
 			return &destinationClient{c}, nil
 		},
-		referrers: referrersOf(mgr.GetClient()),
+		referrers: s.referrers(mgr),
 	}
 	rec := managed.NewReconciler(s.Client, mgr.GetClient(), mgr.GetAPIReader(), s.Recorder, kind, s.managedOptions())
 	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.DestinationList{} },
@@ -57,7 +57,7 @@ func setupDestinations(mgr ctrl.Manager, s Settings) error {
 type destinationKind struct {
 	connect func(apiKey string) (destinationExternal, error)
 	// referrers names the Connections that route to a Destination; nil when none are known.
-	referrers func(ctx context.Context, kind, namespace, name, id string) ([]string, error)
+	referrers referrersFunc
 }
 
 var (

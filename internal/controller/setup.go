@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -58,6 +59,9 @@ type Settings struct {
 	// StatusRefreshInterval is how often the counters in status (and a Destination's circuit, where they moved)
 	// are refreshed between drift checks; 0 leaves them to the drift checks.
 	StatusRefreshInterval time.Duration
+	// Shard is the label selector that restricts the manager's cache of Destinations, Sources and Connections
+	// (--watch-selector); nil when it handles all of them.
+	Shard labels.Selector
 }
 
 // SetupWithManager registers the controller of every kind.
@@ -84,6 +88,7 @@ func (s Settings) managedOptions() managed.Options {
 		DriftInterval:            s.DriftInterval,
 		Observation:              s.Observation,
 		StatusRefreshInterval:    s.StatusRefreshInterval,
+		Shard:                    s.Shard,
 	}
 }
 

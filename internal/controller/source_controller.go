@@ -52,7 +52,7 @@ func setupSources(mgr ctrl.Manager, s Settings) error {
 	kind := &sourceKind{
 		ingestBaseURL: s.ingestBaseURL(),
 		configMaps:    &configMapPublisher{client: s.Client, api: mgr.GetAPIReader()},
-		referrers:     referrersOf(mgr.GetClient()),
+		referrers:     s.referrers(mgr),
 		connect: func(apiKey string) (sourceExternal, error) {
 			c, err := s.Clients(apiKey)
 			if err != nil {
@@ -110,7 +110,7 @@ type sourceKind struct {
 	ingestBaseURL string
 	configMaps    *configMapPublisher
 	// referrers names the Connections that route from a Source; nil when none are known.
-	referrers func(ctx context.Context, kind, namespace, name, id string) ([]string, error)
+	referrers referrersFunc
 }
 
 var (

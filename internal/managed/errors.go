@@ -77,6 +77,21 @@ func WaitKeepingReady(reason, format string, args ...any) error {
 	return &WaitError{Reason: reason, Message: fmt.Sprintf(format, args...), KeepReady: true}
 }
 
+// OutsideShardError is a referenced object that exists but is not in the manager's shard (--watch-selector): the
+// manager neither reads nor watches it.
+type OutsideShardError struct {
+	// Shard is the manager's label selector, Labels the object's labels, both as text.
+	Shard, Labels string
+}
+
+func (e *OutsideShardError) Error() string {
+	labels := e.Labels
+	if labels == "" {
+		labels = "none"
+	}
+	return fmt.Sprintf("it exists but is outside this manager's shard (--watch-selector %s; its labels: %s)", e.Shard, labels)
+}
+
 // ReplaceError, returned by CheckIdentity, says that the remote resource can no longer become what the spec asks
 // for but a new one can: the machinery deletes it and creates another, such as a connection whose source changed.
 type ReplaceError struct {

@@ -30,6 +30,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
@@ -56,6 +57,9 @@ type Options struct {
 	// StatusRefreshInterval is how often the counters of every object's remote row are read again, with one list
 	// per API key, to refresh the status of the objects whose row changed; 0 leaves it to the drift checks.
 	StatusRefreshInterval time.Duration
+	// Shard is the label selector the manager's cache of the managed kinds is restricted to; nil for none. A
+	// referenced object the cache does not hold may then exist outside the shard.
+	Shard labels.Selector
 }
 
 // Reconciler keeps one remote resource per object of a kind: the skeleton every kind shares.
@@ -224,13 +228,32 @@ func (r *Reconciler[O, R, D, P]) refs(ctx context.Context, obj O, apiKey string)
 		Secret:    r.creds.resolver(ctx, obj.GetNamespace()),
 		ConfigMap: configMapResolver(ctx, r.api, r.names.Kind, obj.GetNamespace()),
 		Object: func(into client.Object, name string) error {
-			return kubeErr("read "+name, r.client.Get(ctx, types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}, into))
+			key := types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}
+			err := r.client.Get(ctx, key, into)
+			if apierrors.IsNotFound(err) && r.opts.Shard != nil {
+				return r.outsideShard(ctx, key, into, err)
+			}
+			return kubeErr("read "+name, err)
 		},
 		SameProject: func(other Object) (bool, error) {
 			theirs, err := r.creds.apiKey(ctx, other, false)
 			return theirs == apiKey, err
 		},
 	}
+}
+
+// outsideShard tells a referenced object that exists outside the shard from one that does not exist: the cache
+// holds the shard's objects only. notFound is the cache's answer, returned when the API server has none either.
+func (r *Reconciler[O, R, D, P]) outsideShard(ctx context.Context, key types.NamespacedName, into client.Object,
+	notFound error) error {
+	found := into.DeepCopyObject().(client.Object)
+	switch err := r.api.Get(ctx, key, found); {
+	case apierrors.IsNotFound(err):
+		return notFound
+	case err != nil:
+		return kubeErr("read "+key.Name, err)
+	}
+	return &OutsideShardError{Shard: r.opts.Shard.String(), Labels: labels.Set(found.GetLabels()).String()}
 }
 
 // resolvesLater reports an error of the spec's references that is not the spec's to fix: a wait for another

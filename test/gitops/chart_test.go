@@ -26,9 +26,13 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 )
 
@@ -106,6 +110,7 @@ func TestHelmLint(t *testing.T) {
 	for name, set := range map[string][]string{
 		"defaults":    nil,
 		"all options": allOptions,
+		"two shards":  twoShards,
 	} {
 		t.Run(name, func(t *testing.T) {
 			out, stderr, err := run(withValues([]string{"lint", "--strict", chartDir}, set)...)
@@ -123,6 +128,11 @@ const (
 )
 
 const testCA = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----"
+
+// twoShards splits the objects between a shard of those labelled a and one of the unlabelled ones.
+var twoShards = []string{"shards[0].name=a", "shards[0].selector=hookstream.io/shard=a",
+	"shards[1].name=rest", "shards[1].selector=!hookstream.io/shard", "shards[1].replicaCount=2",
+	"shards[1].extraArgs={--hookstream-rate-limit=5}"}
 
 // allOptions turns on every optional part of the chart.
 var allOptions = []string{
@@ -194,6 +204,14 @@ func TestHelmTemplate(t *testing.T) {
 				}
 			},
 		},
+		"two shards": {
+			set: twoShards,
+			kinds: map[string]int{
+				kindServiceAccount: 1, kindDeployment: 2, kindService: 1, kindRole: 1, kindRoleBinding: 1,
+				kindClusterRole: 3, kindClusterRoleBinding: 2,
+			},
+			check: checkChartShards,
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -224,6 +242,30 @@ func TestHelmTemplate(t *testing.T) {
 	}
 }
 
+func TestHelmTemplateRejectsBadShards(t *testing.T) {
+	run := helm(t)
+	tests := map[string]struct {
+		set  []string
+		want string
+	}{
+		"no name":        {set: []string{"shards[0].selector=hookstream.io/shard=a"}, want: "shards[0].name is required"},
+		"no selector":    {set: []string{"shards[0].name=a"}, want: "shards[0].selector is required"},
+		"upper case":     {set: []string{"shards[0].name=A", "shards[0].selector=x=a"}, want: `shards[0].name "A" must be`},
+		"duplicate name": {set: []string{"shards[0].name=a", "shards[0].selector=x=a", "shards[1].name=a", "shards[1].selector=x=b"}, want: `shards[1].name "a" is used by another shard`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, stderr, err := run(withValues([]string{"template", helmRelease, chartDir}, tc.set)...)
+			if err == nil {
+				t.Fatal("helm template succeeded")
+			}
+			if !strings.Contains(string(stderr), tc.want) {
+				t.Errorf("helm template failed with %q, want it to say %q", stderr, tc.want)
+			}
+		})
+	}
+}
+
 func TestHelmTemplateRejectsCreateWithoutKey(t *testing.T) {
 	run := helm(t)
 	_, stderr, err := run("template", "hs", chartDir, "--set", "credentials.create=true")
@@ -247,7 +289,7 @@ func checkChartDefaults(t *testing.T, ns string, objs []*unstructured.Unstructur
 		"--drift-interval=10m",
 		"--default-credentials-secret=hookstream-credentials",
 		"--max-concurrent-reconciles=4",
-	}, []string{"--hookstream-ca-file", "--watch-namespaces"})
+	}, []string{"--hookstream-ca-file", "--watch-namespaces", "--watch-selector", "--leader-election-id"})
 	if got := managerContainer(t, d).Image; got != "ghcr.io/hookstream/hookstream-operator:0.1.0" {
 		t.Errorf("image %s, want the appVersion tag", got)
 	}
@@ -267,6 +309,60 @@ func checkChartDefaults(t *testing.T, ns string, objs []*unstructured.Unstructur
 			}}
 			if diff := cmp.Diff(want, subjects); diff != "" {
 				t.Errorf("%s binds someone else than the manager (-want +got):\n%s", describe(o), diff)
+			}
+		}
+	}
+}
+
+// checkChartShards checks a rendering with two shards: a Deployment each, with the shard's selector, its own
+// lease and pods no other Deployment selects, sharing the ServiceAccount and the metrics Service.
+func checkChartShards(t *testing.T, _ string, objs []*unstructured.Unstructured) {
+	deps := map[string]*appsv1.Deployment{}
+	for _, o := range objectsOfKind(objs, kindDeployment) {
+		d := &appsv1.Deployment{}
+		fromUnstructured(t, o, d)
+		deps[d.Name] = d
+	}
+	tests := map[string]struct {
+		selector, lease string
+		replicas        int32
+		extra           []string
+		unwanted        []string
+	}{
+		helmFullname + "-a": {selector: "hookstream.io/shard=a", lease: helmFullname + "-a", replicas: 1,
+			unwanted: []string{"--hookstream-rate-limit"}},
+		helmFullname + "-rest": {selector: "!hookstream.io/shard", lease: helmFullname + "-rest", replicas: 2,
+			extra: []string{"--hookstream-rate-limit=5"}},
+	}
+	svc := &corev1.Service{}
+	fromUnstructured(t, objectsOfKind(objs, kindService)[0], svc)
+	for name, want := range tests {
+		d, ok := deps[name]
+		if !ok {
+			t.Errorf("no Deployment %s among %v", name, slices.Collect(maps.Keys(deps)))
+			continue
+		}
+		checkHardened(t, d)
+		args := managerContainer(t, d).Args
+		checkArgs(t, args, append([]string{argLeaderElect, "--watch-selector=" + want.selector,
+			"--leader-election-id=" + want.lease}, want.extra...), want.unwanted)
+		if got := ptr.Deref(d.Spec.Replicas, 0); got != want.replicas {
+			t.Errorf("%s: %d replicas, want %d", name, got, want.replicas)
+		}
+		if d.Spec.Template.Spec.ServiceAccountName != helmFullname {
+			t.Errorf("%s runs as %s, want the shared ServiceAccount", name, d.Spec.Template.Spec.ServiceAccountName)
+		}
+		pods := labels.Set(d.Spec.Template.Labels)
+		if !labels.SelectorFromSet(svc.Spec.Selector).Matches(pods) {
+			t.Errorf("the metrics Service does not select the pods of %s", name)
+		}
+		for other, o := range deps {
+			sel, err := metav1.LabelSelectorAsSelector(o.Spec.Selector)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sel.Matches(pods) != (other == name) {
+				t.Errorf("the selector of %s matches the pods of %s: %v", other, name, sel.Matches(pods))
 			}
 		}
 	}

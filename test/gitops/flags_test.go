@@ -23,6 +23,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
 )
 
 // TestManifestFlagsKnownToManager fails when a manifest passes the manager a flag it does not define: the flag
@@ -56,6 +58,14 @@ func TestManifestFlagsKnownToManager(t *testing.T) {
 			}
 			return out
 		},
+		"helm chart, two shards": func(t *testing.T) []byte {
+			run := helm(t)
+			out, stderr, err := run(withValues([]string{"template", helmRelease, chartDir}, twoShards)...)
+			if err != nil {
+				t.Fatalf("helm template: %v\n%s", err, stderr)
+			}
+			return out
+		},
 	}
 	for name, render := range renderings {
 		t.Run(name, func(t *testing.T) {
@@ -63,10 +73,18 @@ func TestManifestFlagsKnownToManager(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, arg := range managerContainer(t, onlyDeployment(t, objs)).Args {
-				flagName, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-				if !known[flagName] {
-					t.Errorf("the manager has no flag --%s (argument %q)", flagName, arg)
+			deps := objectsOfKind(objs, kindDeployment)
+			if len(deps) == 0 {
+				t.Fatal("no Deployment rendered")
+			}
+			for _, o := range deps {
+				d := &appsv1.Deployment{}
+				fromUnstructured(t, o, d)
+				for _, arg := range managerContainer(t, d).Args {
+					flagName, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+					if !known[flagName] {
+						t.Errorf("the manager has no flag --%s (argument %q)", flagName, arg)
+					}
 				}
 			}
 		})
