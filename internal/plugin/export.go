@@ -94,13 +94,13 @@ func ExportProject(ctx context.Context, hs *hookstream.Client, opts ExportOption
 		}
 		conns = append(conns, c)
 	}
-	return BuildExport(dests, srcs, conns, opts), nil
+	return BuildExport(dests, srcs, conns, opts)
 }
 
 // BuildExport maps remote rows to manifests. It is a pure function of the rows: the same rows give the same
-// manifests, in the same order.
+// manifests, in the same order, whatever the order of the rows.
 func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, conns []*hookstream.Connection,
-	opts ExportOptions) *Export {
+	opts ExportOptions) (*Export, error) {
 	e := &Export{Namespace: opts.Namespace}
 	secrets := map[string][]string{}
 	var credentialsRef *v1.LocalObjectReference
@@ -111,9 +111,12 @@ func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, con
 	secrets[credentials] = []string{v1.CredentialsKey}
 	meta := func(name string) metav1.ObjectMeta { return metav1.ObjectMeta{Name: name, Namespace: opts.Namespace} }
 
-	destNames := uniqueNames(dests, func(d *hookstream.Destination) nameKey {
+	destNames, err := uniqueNames(dests, func(d *hookstream.Destination) nameKey {
 		return nameKey{base: ObjectName(d.Slug, "destination"), id: d.ID, created: d.CreatedAt}
 	})
+	if err != nil {
+		return nil, err
+	}
 	for _, d := range dests {
 		name := destNames[d.ID]
 		secret := name + "-destination-secrets"
@@ -128,9 +131,12 @@ func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, con
 		e.Destinations = append(e.Destinations, obj)
 	}
 
-	srcNames := uniqueNames(srcs, func(s *hookstream.Source) nameKey {
+	srcNames, err := uniqueNames(srcs, func(s *hookstream.Source) nameKey {
 		return nameKey{base: ObjectName(s.Slug, "source"), id: s.ID, created: s.CreatedAt}
 	})
+	if err != nil {
+		return nil, err
+	}
 	exportedSources := map[string]string{}
 	for _, s := range srcs {
 		name := srcNames[s.ID]
@@ -150,9 +156,12 @@ func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, con
 		e.Sources = append(e.Sources, obj)
 	}
 
-	connNames := uniqueNames(conns, func(c *hookstream.Connection) nameKey {
+	connNames, err := uniqueNames(conns, func(c *hookstream.Connection) nameKey {
 		return nameKey{base: ObjectName(c.Name, "connection"), id: c.ID, created: c.CreatedAt}
 	})
+	if err != nil {
+		return nil, err
+	}
 	for _, c := range conns {
 		name := connNames[c.ID]
 		spec, warnings := ConnectionSpec(c, exportedSources[c.SourceID], destNames[c.DestinationID])
@@ -171,7 +180,7 @@ func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, con
 		e.Secrets = append(e.Secrets, SecretKeys{Name: name, Keys: slices.Sorted(slices.Values(secrets[name]))})
 	}
 	slices.Sort(e.Warnings)
-	return e
+	return e, nil
 }
 
 func (e *Export) warn(object string, warnings []string) {
@@ -460,8 +469,8 @@ type nameKey struct {
 }
 
 // uniqueNames names rows by id: their base name, and for rows sharing one, all but the oldest get a part of their
-// id appended. A row keeps its name when others are added later.
-func uniqueNames[R any](rows []R, key func(R) nameKey) map[string]string {
+// id appended, and a counter when that name is taken too. A row keeps its name when others are added later.
+func uniqueNames[R any](rows []R, key func(R) nameKey) (map[string]string, error) {
 	groups := map[string][]nameKey{}
 	for _, r := range rows {
 		k := key(r)
@@ -479,27 +488,46 @@ func uniqueNames[R any](rows []R, key func(R) nameKey) map[string]string {
 		})
 		names[group[0].id] = base
 		for _, k := range group[1:] {
-			name := suffixed(base, ObjectName(k.id, "x"))
-			for n := 2; taken[name]; n++ {
-				name = suffixed(base, fmt.Sprintf("%s-%d", ObjectName(k.id, "x"), n))
+			name, err := freeName(base, ObjectName(k.id, "x"), taken)
+			if err != nil {
+				return nil, err
 			}
 			taken[name] = true
 			names[k.id] = name
 		}
 	}
-	return names
+	return names, nil
 }
 
 // maxNameLength keeps names valid as label values and DNS labels too.
 const maxNameLength = 63
 
-// suffixed appends a suffix to a name, shortening the name to keep within maxNameLength.
-func suffixed(base, suffix string) string {
-	if len(suffix) > 12 {
-		suffix = strings.Trim(suffix[:12], "-")
+// maxIDPart is how much of an id a name carries to tell it from another with the same base.
+const maxIDPart = 12
+
+// freeName returns base with a part of id appended, and a counter after it while the name is taken. Names with
+// different counters differ in their last segment, so of len(taken)+1 counters one is free.
+func freeName(base, id string, taken map[string]bool) (string, error) {
+	if len(id) > maxIDPart {
+		id = strings.Trim(id[:maxIDPart], "-")
 	}
+	name := suffixed(base, id)
+	for n := 2; taken[name]; n++ {
+		if n > len(taken)+2 {
+			return "", fmt.Errorf("no free object name for %q with id part %q", base, id)
+		}
+		name = suffixed(base, fmt.Sprintf("%s-%d", id, n))
+	}
+	return name, nil
+}
+
+// suffixed appends a suffix to a name, shortening the name, never the suffix, to keep within maxNameLength.
+func suffixed(base, suffix string) string {
 	if keep := maxNameLength - len(suffix) - 1; len(base) > keep {
 		base = strings.TrimRight(base[:keep], "-")
+	}
+	if base == "" {
+		return suffix
 	}
 	return base + "-" + suffix
 }

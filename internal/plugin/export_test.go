@@ -21,9 +21,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"math/rand/v2"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -310,5 +313,125 @@ func TestObjectName(t *testing.T) {
 				t.Errorf("ObjectName(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+// exportWithin runs BuildExport, failing the test if it does not return in time (a name search that never ends).
+func exportWithin(t *testing.T, dests []*hookstream.Destination, srcs []*hookstream.Source, conns []*hookstream.Connection,
+	opts ExportOptions) *Export {
+	t.Helper()
+	type result struct {
+		exp *Export
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		exp, err := BuildExport(dests, srcs, conns, opts)
+		done <- result{exp, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return r.exp
+	case <-time.After(5 * time.Second):
+		t.Fatal("BuildExport did not return")
+		return nil
+	}
+}
+
+// TestExportNameCollisions names colliding rows uniquely, in a bounded search: ids sharing their first characters,
+// and an appended id part that is another row's slug.
+func TestExportNameCollisions(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	dest := func(id, slug string, age int) *hookstream.Destination {
+		return &hookstream.Destination{ID: id, Slug: slug, Name: slug, Type: "http", URL: "https://x.example.com/",
+			CreatedAt: at.Add(time.Duration(age) * time.Minute)}
+	}
+	cases := map[string]struct {
+		rows []*hookstream.Destination
+		want []string
+	}{
+		"ids share their first 12 characters": {
+			rows: []*hookstream.Destination{dest("abcdef012345aaaa", "foo", 0), dest("abcdef012345bbbb", "foo", 1),
+				dest("abcdef012345cccc", "foo", 2)},
+			want: []string{"foo", "foo-abcdef012345", "foo-abcdef012345-2"},
+		},
+		"the id part is another slug": {
+			rows: []*hookstream.Destination{dest("0123456789abcdef", "foo", 0), dest("fedcba9876543210", "foo", 1),
+				dest("1111111111111111", "foo-fedcba987654", 2)},
+			want: []string{"foo", "foo-fedcba987654", "foo-fedcba987654-2"},
+		},
+		"long slugs keep the counter": {
+			rows: []*hookstream.Destination{dest("abcdef012345aaaa", strings.Repeat("a", 63), 0),
+				dest("abcdef012345bbbb", strings.Repeat("a", 63), 1), dest("abcdef012345cccc", strings.Repeat("a", 63), 2)},
+			want: []string{strings.Repeat("a", 63), strings.Repeat("a", 50) + "-abcdef012345",
+				strings.Repeat("a", 48) + "-abcdef012345-2"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			exp := exportWithin(t, tc.rows, nil, nil, ExportOptions{Namespace: "team"})
+			var got []string
+			for _, d := range exp.Destinations {
+				got = append(got, d.Name)
+				if len(d.Name) > maxNameLength {
+					t.Errorf("name %q is longer than %d", d.Name, maxNameLength)
+				}
+			}
+			slices.Sort(got)
+			want := slices.Sorted(slices.Values(tc.want))
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("names (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestExportDeterministic exports the same rows in shuffled orders: the files are the same bytes.
+func TestExportDeterministic(t *testing.T) {
+	ctx := context.Background()
+	_, hs := newEmulator(t)
+	createFixtures(t, hs)
+	var (
+		dests []*hookstream.Destination
+		srcs  []*hookstream.Source
+		conns []*hookstream.Connection
+	)
+	for d, err := range hs.AllDestinations(ctx) {
+		noErr(t, err)
+		dests = append(dests, d)
+	}
+	for s, err := range hs.AllSources(ctx) {
+		noErr(t, err)
+		srcs = append(srcs, s)
+	}
+	for c, err := range hs.AllConnections(ctx, hookstream.ConnectionListOptions{}) {
+		noErr(t, err)
+		conns = append(conns, c)
+	}
+	render := func() []File {
+		exp := exportWithin(t, dests, srcs, conns, ExportOptions{Namespace: "team"})
+		files, err := exp.Files()
+		noErr(t, err)
+		return files
+	}
+	first := render()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 5 {
+		rng.Shuffle(len(dests), func(i, j int) { dests[i], dests[j] = dests[j], dests[i] })
+		rng.Shuffle(len(srcs), func(i, j int) { srcs[i], srcs[j] = srcs[j], srcs[i] })
+		rng.Shuffle(len(conns), func(i, j int) { conns[i], conns[j] = conns[j], conns[i] })
+		if diff := cmp.Diff(first, render()); diff != "" {
+			t.Fatalf("an export of shuffled rows differs (-first +shuffled):\n%s", diff)
+		}
+	}
+}
+
+func noErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
