@@ -58,6 +58,9 @@ type Plan struct {
 	Action PlanAction
 	// RemoteID is the id of the remote resource the object maps to; "" when there is none.
 	RemoteID string
+	// Remote is that remote resource as read (a *hookstream.Destination, *hookstream.Source or
+	// *hookstream.Connection); nil when there is none.
+	Remote any
 	// Key describes the object's natural key, such as `slug "orders"`.
 	Key string
 	// Diffs are the fields that differ (PlanUpdate, PlanDrift), secret values hidden.
@@ -122,7 +125,7 @@ func plan[O managed.Object, R any, D managed.Desired, P any](ctx context.Context
 		out.Action = PlanCreate
 		return out, nil
 	}
-	out.RemoteID = kind.Row(remote).ID
+	out.RemoteID, out.Remote = kind.Row(remote).ID, remote
 	if st.ID == "" && spec.AdoptID == "" && !observe && !kind.Names().NoSlug && spec.AdoptionPolicy != v1.AdoptBySlug {
 		// The create would answer 409 and, with adoptionPolicy Never, the object stalls without touching it.
 		out.Action, out.Reason = PlanBlocked, v1.ReasonConflict
@@ -132,7 +135,7 @@ func plan[O managed.Object, R any, D managed.Desired, P any](ctx context.Context
 	}
 	if st.ID == "" && spec.AdoptID == "" && !observe && kind.Names().NoSlug {
 		// A key without a conflict on create: the operator creates another remote resource beside this one.
-		out.Action, out.RemoteID = PlanCreate, ""
+		out.Action, out.RemoteID, out.Remote = PlanCreate, "", nil
 		return out, nil
 	}
 	if err := kind.CheckIdentity(obj, want, remote); err != nil {
@@ -141,7 +144,7 @@ func plan[O managed.Object, R any, D managed.Desired, P any](ctx context.Context
 			return out, nil
 		}
 		b := blockedPlan(err, v1.ReasonReplacementRequired)
-		b.RemoteID, b.Key, b.SecretsHash = out.RemoteID, out.Key, out.SecretsHash
+		b.RemoteID, b.Remote, b.Key, b.SecretsHash = out.RemoteID, out.Remote, out.Key, out.SecretsHash
 		return b, nil
 	}
 	rotated := st.AppliedSecretsHash != out.SecretsHash

@@ -52,6 +52,8 @@ type ObjectDiff struct {
 	// Unavailable lists the Secret keys the spec reads that neither the manifests nor the cluster hold: the
 	// differences of secret fields cannot be told without them.
 	Unavailable []string
+	// headersUnknown reports a headers difference that only headers read from unavailable Secrets may explain.
+	headersUnknown bool
 }
 
 // Differs reports whether the operator would change something, or cannot proceed: a secret field that only
@@ -68,8 +70,14 @@ func (d ObjectDiff) Differs() bool {
 
 // unknown reports a differing field whose wanted value depends on an unavailable Secret.
 func (d ObjectDiff) unknown(f managed.FieldDiff) bool {
-	return len(d.Unavailable) > 0 && (f.Secret || f.Field == "headers")
+	if f.Field == fieldHeaders {
+		return d.headersUnknown
+	}
+	return len(d.Unavailable) > 0 && f.Secret
 }
+
+// fieldHeaders is the field of a Destination's delivery headers in a plan's differences.
+const fieldHeaders = "headers"
 
 // Diff computes, for every object of the manifests, what the operator would do to hookstream, with the
 // controllers' own mapping and comparison (controller.Planner). It writes nothing anywhere.
@@ -88,14 +96,61 @@ func Diff(ctx context.Context, m *Manifests, opts DiffOptions) ([]ObjectDiff, er
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", kindOf(obj), obj.GetName(), err)
 		}
+		headersUnknown, err := headersUnknown(ctx, planner, obj, refs, plan, unavailable)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", kindOf(obj), obj.GetName(), err)
+		}
 		// Connections read the id the plan found for their Source and Destination, as they will once it is Ready.
 		planned := obj.DeepCopyObject().(managed.Object)
 		planned.GetManagedStatus().ID = plan.RemoteID
 		objects.put(planned)
 		slices.Sort(unavailable)
-		out = append(out, ObjectDiff{Kind: kindOf(obj), Name: obj.GetName(), Plan: plan, Unavailable: slices.Compact(unavailable)})
+		out = append(out, ObjectDiff{Kind: kindOf(obj), Name: obj.GetName(), Plan: plan, Unavailable: slices.Compact(unavailable),
+			headersUnknown: headersUnknown})
 	}
 	return out, nil
+}
+
+// headersUnknown reports whether a Destination's headers differ only by headers read from unavailable Secrets:
+// planned again with hookstream's values for those headers, the controller's comparison finds the headers equal.
+// A header hookstream lacks differs whatever its value.
+func headersUnknown(ctx context.Context, planner controller.Planner, obj managed.Object, refs managed.Refs,
+	plan controller.Plan, unavailable []string) (bool, error) {
+	d, ok := obj.(*v1.Destination)
+	remote, found := plan.Remote.(*hookstream.Destination)
+	if !ok || !found || d.Spec.HTTP == nil || !slices.ContainsFunc(plan.Diffs, func(f managed.FieldDiff) bool { return f.Field == fieldHeaders }) {
+		return false, nil
+	}
+	remoteValue := map[v1.SecretKeySelector]string{}
+	for _, hf := range d.Spec.HTTP.HeadersFrom {
+		if !slices.Contains(unavailable, unavailableKey(hf.ValueFrom)) {
+			continue
+		}
+		v, ok := remote.Headers[hf.Name]
+		if !ok {
+			return false, nil
+		}
+		remoteValue[hf.ValueFrom] = v
+	}
+	if len(remoteValue) == 0 {
+		return false, nil
+	}
+	withRemote := refs
+	withRemote.Secret = func(ref v1.SecretKeySelector) (string, error) {
+		if v, ok := remoteValue[ref]; ok {
+			return v, nil
+		}
+		return refs.Secret(ref)
+	}
+	again, err := planner.Plan(ctx, obj, withRemote)
+	if err != nil {
+		return false, err
+	}
+	return !slices.ContainsFunc(again.Diffs, func(f managed.FieldDiff) bool { return f.Field == fieldHeaders }), nil
+}
+
+func unavailableKey(ref v1.SecretKeySelector) string {
+	return fmt.Sprintf("Secret %s key %s", ref.Name, ref.Key)
 }
 
 // withClusterStatus copies the status the cluster holds for obj into it: the recorded id and applied secrets hash
@@ -158,7 +213,7 @@ func diffRefs(ctx context.Context, m *Manifests, opts DiffOptions, obj managed.O
 		Secret: func(ref v1.SecretKeySelector) (string, error) {
 			v, ok := secretValue(ref.Name, ref.Key)
 			if !ok {
-				*unavailable = append(*unavailable, fmt.Sprintf("Secret %s key %s", ref.Name, ref.Key))
+				*unavailable = append(*unavailable, unavailableKey(ref))
 			}
 			return strings.TrimSpace(v), nil
 		},

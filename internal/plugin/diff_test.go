@@ -285,3 +285,40 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestDiffHeaders compares the headers that can be compared: a changed plain header is a difference even when a
+// Secret of the object is unavailable; only a header read from an unavailable Secret is not comparable.
+func TestDiffHeaders(t *testing.T) {
+	dir, opts := exportDir(t)
+	path := filepath.Join(dir, "destination-orders.yaml")
+	original := string(mustRead(t, path))
+	cases := map[string]struct {
+		old, replacement string
+		differs          bool
+		line             string
+	}{
+		// The bearer token's Secret is unavailable (secrets.example.yaml is empty), the header is plain.
+		"plain header changed": {"X-Team: orders", "X-Team: orders-v2", true, "  ~ headers: hookstream"},
+		"header from an unavailable Secret": {"headers:\n      X-Team: orders\n",
+			"headersFrom:\n    - name: X-Team\n      valueFrom: {name: missing, key: team}\n", false,
+			"  ? headers: cannot be compared without its value"},
+		"header from an unavailable Secret and a plain one changed": {"headers:\n      X-Team: orders\n",
+			"headers:\n      X-Extra: \"1\"\n    headersFrom:\n    - name: X-Team\n      valueFrom: {name: missing, key: team}\n",
+			true, "  ~ headers: hookstream"},
+		"header from an unavailable Secret that hookstream lacks": {"headers:\n      X-Team: orders\n",
+			"headers:\n      X-Team: orders\n    headersFrom:\n    - name: X-Other\n      valueFrom: {name: missing, key: other}\n",
+			true, "  ~ headers: hookstream"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if err := os.WriteFile(path, []byte(original), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			edit(t, path, tc.old, tc.replacement)
+			_, out, differs := runDiff(t, opts, path, filepath.Join(dir, SecretsExampleFile))
+			if differs != tc.differs || !strings.Contains(out, tc.line) {
+				t.Errorf("differs %t, want %t and a line %q:\n%s", differs, tc.differs, tc.line, out)
+			}
+		})
+	}
+}
