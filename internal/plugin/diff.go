@@ -101,8 +101,14 @@ func Diff(ctx context.Context, m *Manifests, opts DiffOptions) ([]ObjectDiff, er
 			return nil, fmt.Errorf("%s %s: %w", kindOf(obj), obj.GetName(), err)
 		}
 		// Connections read the id the plan found for their Source and Destination, as they will once it is Ready.
+		// An object that would be created, replaced or stop has no id to give yet (a conflict's id is someone
+		// else's): its Connections wait for it.
 		planned := obj.DeepCopyObject().(managed.Object)
-		planned.GetManagedStatus().ID = plan.RemoteID
+		planned.GetManagedStatus().ID = ""
+		switch plan.Action {
+		case controller.PlanUnchanged, controller.PlanUpdate, controller.PlanDrift:
+			planned.GetManagedStatus().ID = plan.RemoteID
+		}
 		objects.put(planned)
 		slices.Sort(unavailable)
 		out = append(out, ObjectDiff{Kind: kindOf(obj), Name: obj.GetName(), Plan: plan, Unavailable: slices.Compact(unavailable),

@@ -322,3 +322,45 @@ func TestDiffHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestDiffConnectionWaitsForBlockedEnd: a Connection whose Destination would be created or stops on a conflict
+// waits for it; it never takes the id of the resource the conflict names, which is someone else's.
+func TestDiffConnectionWaitsForBlockedEnd(t *testing.T) {
+	dir, opts := exportDir(t)
+	manifest := `apiVersion: hookstream.io/v1alpha1
+kind: Destination
+metadata: {name: taken}
+spec: {slug: orders, http: {url: "https://orders.example.com/hooks"}}
+---
+apiVersion: hookstream.io/v1alpha1
+kind: Destination
+metadata: {name: fresh}
+spec: {slug: fresh, http: {url: "https://fresh.example.com/"}}
+---
+apiVersion: hookstream.io/v1alpha1
+kind: Connection
+metadata: {name: to-taken}
+spec: {sourceRef: {name: github}, destinationRef: {name: taken}}
+---
+apiVersion: hookstream.io/v1alpha1
+kind: Connection
+metadata: {name: to-fresh}
+spec: {sourceRef: {name: github}, destinationRef: {name: fresh}}
+`
+	path := filepath.Join(t.TempDir(), "hand.yaml")
+	if err := os.WriteFile(path, []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	diffs, out, _ := runDiff(t, opts, path, filepath.Join(dir, "source-github.yaml"))
+	for _, d := range diffs {
+		if d.Kind != kindConnection {
+			continue
+		}
+		if d.Plan.Action != controller.PlanWait || d.Plan.Reason != v1.ReasonWaitingForDestination || d.Plan.RemoteID != "" {
+			t.Errorf("Connection %s: %+v, want a wait for its Destination", d.Name, d.Plan)
+		}
+	}
+	if strings.Count(out, "wait (WaitingForDestination)") != 2 {
+		t.Errorf("output:\n%s", out)
+	}
+}
