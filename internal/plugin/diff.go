@@ -60,7 +60,7 @@ type ObjectDiff struct {
 // differs because its value is unavailable does not count.
 func (d ObjectDiff) Differs() bool {
 	switch d.Plan.Action {
-	case controller.PlanUnchanged:
+	case controller.PlanUnchanged, controller.PlanPaused:
 		return false
 	case controller.PlanUpdate, controller.PlanDrift:
 		return slices.ContainsFunc(d.Plan.Diffs, func(f managed.FieldDiff) bool { return !d.unknown(f) })
@@ -159,8 +159,14 @@ func unavailableKey(ref v1.SecretKeySelector) string {
 	return fmt.Sprintf("Secret %s key %s", ref.Name, ref.Key)
 }
 
-// withClusterStatus copies the status the cluster holds for obj into it: the recorded id and applied secrets hash
-// decide what the operator does.
+// clusterAnnotations are the annotations of the cluster's object that decide what the operator does besides its
+// status: the create marker (a create may have happened unrecorded) and the pause.
+var clusterAnnotations = []string{v1.AnnotationCreateRequested, v1.AnnotationCreateSecretsHash, v1.AnnotationCreateKey,
+	v1.AnnotationPaused}
+
+// withClusterStatus copies the status the cluster holds for obj into it, and the annotations of clusterAnnotations
+// (which the operator or a person set on the cluster's object, not in the manifests): the recorded id, applied
+// secrets hash, create marker and pause decide what the operator does.
 func withClusterStatus(ctx context.Context, cluster client.Reader, obj managed.Object) error {
 	if cluster == nil {
 		return nil
@@ -174,6 +180,16 @@ func withClusterStatus(ctx context.Context, cluster client.Reader, obj managed.O
 		return fmt.Errorf("reading %s %s from the cluster: %w", kindOf(obj), obj.GetName(), err)
 	}
 	*obj.GetManagedStatus() = *live.GetManagedStatus().DeepCopy()
+	annotations := obj.GetAnnotations()
+	for _, key := range clusterAnnotations {
+		if v, ok := live.GetAnnotations()[key]; ok {
+			if annotations == nil {
+				annotations = map[string]string{}
+			}
+			annotations[key] = v
+		}
+	}
+	obj.SetAnnotations(annotations)
 	return nil
 }
 
@@ -275,7 +291,7 @@ func PrintDiff(w io.Writer, diffs []ObjectDiff) bool {
 			fmt.Fprintf(w, "%s: would create a %s with %s\n", head, strings.ToLower(d.Kind), p.Key)
 		case controller.PlanReplace:
 			fmt.Fprintf(w, "%s: would delete it and create it anew: %s\n", head, p.Message)
-		case controller.PlanWait, controller.PlanBlocked:
+		case controller.PlanWait, controller.PlanBlocked, controller.PlanPaused:
 			fmt.Fprintf(w, "%s: %s (%s): %s\n", head, p.Action, p.Reason, p.Message)
 		case controller.PlanDrift:
 			fmt.Fprintf(w, "%s: differs; managementPolicy Observe writes nothing\n", head)

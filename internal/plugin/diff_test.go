@@ -364,3 +364,26 @@ spec: {sourceRef: {name: github}, destinationRef: {name: fresh}}
 		t.Errorf("output:\n%s", out)
 	}
 }
+
+// TestDiffReadsClusterAnnotations: the pause and the create marker of the cluster's object, which the manifests do
+// not carry, decide the plan as they decide the reconcile.
+func TestDiffReadsClusterAnnotations(t *testing.T) {
+	dir, opts := exportDir(t)
+	m, err := LoadManifests([]string{filepath.Join(dir, "destination-plain.yaml")}, "team", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = v1.AddToScheme(scheme)
+	live := m.Objects[0].DeepCopyObject().(*v1.Destination)
+	live.Annotations = map[string]string{v1.AnnotationPaused: "true"}
+	opts.Cluster = fake.NewClientBuilder().WithScheme(scheme).WithObjects(live).Build()
+	diffs, err := Diff(context.Background(), m, *opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diffs[0]; d.Plan.Action != controller.PlanPaused || d.Differs() {
+		t.Errorf("paused in the cluster: %+v", d.Plan)
+	}
+}
