@@ -64,7 +64,7 @@ func TestCommands(t *testing.T) {
 	t.Setenv(APIKeyEnv, testAPIKey)
 
 	code, stream, stderr := run(t, append([]string{"export"}, base...)...)
-	if code != 0 || strings.Count(stream, "\n---\n") != 16 || strings.Contains(stream, testAPIKey) {
+	if code != 0 || strings.Count(stream, "\n---\n") != 17 || strings.Contains(stream, testAPIKey) {
 		t.Fatalf("export: exit %d, stderr %s, stream:\n%s", code, stderr, stream)
 	}
 	dir := filepath.Join(t.TempDir(), "out")

@@ -53,9 +53,9 @@ func exportDir(t *testing.T) (string, *DiffOptions) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if w := emu.Stats().Writes(); w != int64(11+3+3+3) {
+		if w := emu.Stats().Writes(); w != int64(11+4+3+3) {
 			// The fixtures' creates and state changes only: diff never writes.
-			t.Errorf("hookstream saw %d writes, want the fixtures' 20", w)
+			t.Errorf("hookstream saw %d writes, want the fixtures' 21", w)
 		}
 	})
 	return dir, &DiffOptions{Namespace: "team", Hookstream: hs, APIKey: testAPIKey}
@@ -96,8 +96,8 @@ func TestDiffOfExportedFiles(t *testing.T) {
 	if differs {
 		t.Errorf("the exported files differ:\n%s", out)
 	}
-	if len(diffs) != 17 {
-		t.Errorf("%d objects compared, want 17", len(diffs))
+	if len(diffs) != 18 {
+		t.Errorf("%d objects compared, want 18", len(diffs))
 	}
 	// secrets.example.yaml holds no values: the secret fields are reported as not comparable, never as changes.
 	if !strings.Contains(out, "? auth_config.token: cannot be compared without its value (Secret orders-destination-secrets key token)") {

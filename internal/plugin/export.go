@@ -397,12 +397,10 @@ func SourceSpec(s *hookstream.Source, secretName string) (spec v1.SourceSpec, ke
 	spec.IPDenylist = ipList(s.IPDenylist)
 	if s.SchemaValidationEnabled && len(s.JSONSchema) > 0 {
 		sv := &v1.SourceSchemaValidation{Schema: &runtime.RawExtension{Raw: s.JSONSchema}}
+		// hookstream applies warn for a null action, and the controller's comparison takes null for warn.
+		sv.Action = hookstream.SchemaActionWarn
 		if s.SchemaAction != nil {
 			sv.Action = v1.SchemaAction(*s.SchemaAction)
-		} else {
-			// hookstream treats a null action as warn; the spec needs the value, so the first check writes it.
-			sv.Action = "warn"
-			warnings = append(warnings, "schema_action is null (hookstream applies warn): spec.schemaValidation.action warn is written once")
 		}
 		spec.SchemaValidation = sv
 	}

@@ -118,6 +118,8 @@ func createFixtures(t *testing.T, hs *hookstream.Client) {
 		{Name: "Shop", Slug: "shop", VerificationType: new("standard_webhooks"), VerificationSecret: new(secretValue("shop-source-secrets", "verification_secret")),
 			SchemaValidationEnabled: new(true), JSONSchema: schema, SchemaAction: new("reject"), DedupStrategy: new("payload_hash")},
 		{Name: "Open", Slug: "open"},
+		// A schema without an action: hookstream stores null and applies warn.
+		{Name: "Loose", Slug: "loose", SchemaValidationEnabled: new(true), JSONSchema: schema},
 	}
 	srcIDs := map[string]string{}
 	for i := range srcs {
@@ -179,8 +181,8 @@ func TestExportRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(exp.Destinations) + len(exp.Sources) + len(exp.Connections); got != 11+3+3 {
-		t.Fatalf("exported %d objects, want 17; warnings: %v", got, exp.Warnings)
+	if got := len(exp.Destinations) + len(exp.Sources) + len(exp.Connections); got != 11+4+3 {
+		t.Fatalf("exported %d objects, want 18; warnings: %v", got, exp.Warnings)
 	}
 	objects := newObjectSet(nil)
 	for _, obj := range exp.Objects() {
@@ -258,7 +260,7 @@ func TestExportShape(t *testing.T) {
 		"destination-audit.yaml", "destination-billing.yaml", "destination-bucket.yaml", "destination-bus.yaml",
 		"destination-live.yaml", "destination-orders.yaml", "destination-plain.yaml", "destination-queue.yaml",
 		"destination-rabbit.yaml", "destination-stream.yaml", "destination-topic.yaml",
-		"source-github.yaml", "source-open.yaml", "source-shop.yaml",
+		"source-github.yaml", "source-loose.yaml", "source-open.yaml", "source-shop.yaml",
 		"connection-github-to-orders.yaml", "connection-shop-to-queue.yaml", "connection-shop-to-queue-",
 		KustomizationFile, SecretsExampleFile,
 	}
