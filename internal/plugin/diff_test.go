@@ -100,8 +100,11 @@ func TestDiffOfExportedFiles(t *testing.T) {
 		t.Errorf("%d objects compared, want 18", len(diffs))
 	}
 	// secrets.example.yaml holds no values: the secret fields are reported as not comparable, never as changes.
-	if !strings.Contains(out, "? auth_config.token: cannot be compared without its value (Secret orders-destination-secrets key token)") {
-		t.Errorf("output:\n%s", out)
+	for _, want := range []string{"? auth_config.token: cannot be compared without its value (", "Secret orders-destination-secrets key token)",
+		"? headers: cannot be compared without its value (Secret orders-destination-secrets key header-authorization, "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }
 
@@ -202,7 +205,9 @@ func TestDiffSecrets(t *testing.T) {
 	}
 	secret := func(value string) *corev1.Secret {
 		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "orders-destination-secrets", Namespace: "team"},
-			Data: map[string][]byte{"token": []byte(value)}}
+			Data: map[string][]byte{"token": []byte(value),
+				"header-authorization":           []byte(secretValue("orders-destination-secrets", "header-authorization")),
+				"header-x-webhook-signature-key": []byte(secretValue("orders-destination-secrets", "header-x-webhook-signature-key"))}}
 	}
 	plan := func(cluster client.Reader, value string) ObjectDiff {
 		t.Helper()
@@ -292,22 +297,27 @@ func TestDiffHeaders(t *testing.T) {
 	dir, opts := exportDir(t)
 	path := filepath.Join(dir, "destination-orders.yaml")
 	original := string(mustRead(t, path))
+	// The exported secret headers' values; the bearer token stays unavailable.
+	secrets := filepath.Join(t.TempDir(), "secrets.yaml")
+	value := func(key string) string { return secretValue("orders-destination-secrets", key) }
+	if err := os.WriteFile(secrets, []byte("apiVersion: v1\nkind: Secret\nmetadata: {name: orders-destination-secrets}\nstringData:\n"+
+		"  header-authorization: "+value("header-authorization")+"\n"+
+		"  header-x-webhook-signature-key: "+value("header-x-webhook-signature-key")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := "    - name: X-Team\n      valueFrom: {name: missing, key: team}\n"
 	cases := map[string]struct {
 		old, replacement string
 		differs          bool
 		line             string
 	}{
-		// The bearer token's Secret is unavailable (secrets.example.yaml is empty), the header is plain.
 		"plain header changed": {"X-Team: orders", "X-Team: orders-v2", true, "  ~ headers: hookstream"},
-		"header from an unavailable Secret": {"headers:\n      X-Team: orders\n",
-			"headersFrom:\n    - name: X-Team\n      valueFrom: {name: missing, key: team}\n", false,
-			"  ? headers: cannot be compared without its value"},
-		"header from an unavailable Secret and a plain one changed": {"headers:\n      X-Team: orders\n",
-			"headers:\n      X-Extra: \"1\"\n    headersFrom:\n    - name: X-Team\n      valueFrom: {name: missing, key: team}\n",
-			true, "  ~ headers: hookstream"},
-		"header from an unavailable Secret that hookstream lacks": {"headers:\n      X-Team: orders\n",
-			"headers:\n      X-Team: orders\n    headersFrom:\n    - name: X-Other\n      valueFrom: {name: missing, key: other}\n",
-			true, "  ~ headers: hookstream"},
+		"header from an unavailable Secret": {"    headers:\n      X-Team: orders\n    headersFrom:\n",
+			"    headersFrom:\n" + missing, false, "  ? headers: cannot be compared without its value"},
+		"header from an unavailable Secret and a plain one changed": {"    headers:\n      X-Team: orders\n    headersFrom:\n",
+			"    headers:\n      X-Extra: \"1\"\n    headersFrom:\n" + missing, true, "  ~ headers: hookstream"},
+		"header from an unavailable Secret that hookstream lacks": {"    headersFrom:\n",
+			"    headersFrom:\n    - name: X-Other\n      valueFrom: {name: missing, key: other}\n", true, "  ~ headers: hookstream"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -315,7 +325,7 @@ func TestDiffHeaders(t *testing.T) {
 				t.Fatal(err)
 			}
 			edit(t, path, tc.old, tc.replacement)
-			_, out, differs := runDiff(t, opts, path, filepath.Join(dir, SecretsExampleFile))
+			_, out, differs := runDiff(t, opts, path, secrets)
 			if differs != tc.differs || !strings.Contains(out, tc.line) {
 				t.Errorf("differs %t, want %t and a line %q:\n%s", differs, tc.differs, tc.line, out)
 			}

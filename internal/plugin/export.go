@@ -280,6 +280,41 @@ func DestinationSpec(d *hookstream.Destination, secretName string) (spec v1.Dest
 	return spec, keys, warnings
 }
 
+// sensitiveHeaderParts are the parts of a header name that mark its value as secret.
+var sensitiveHeaderParts = []string{"token", "key", "secret", "signature", "password", "auth"}
+
+// SensitiveHeader reports a header whose value is likely secret, by its name: Authorization, Proxy-Authorization,
+// Cookie, and names containing token, key, secret, signature, password or auth.
+func SensitiveHeader(name string) bool {
+	n := strings.ToLower(name)
+	switch n {
+	case "authorization", "proxy-authorization", "cookie":
+		return true
+	}
+	return slices.ContainsFunc(sensitiveHeaderParts, func(part string) bool { return strings.Contains(n, part) })
+}
+
+// headerKey is the Secret key a secret header's value is exported under: header-<name>, lowercase, with the
+// characters a Secret key cannot hold replaced; unique among used.
+func headerKey(name string, used map[string]bool) string {
+	var b strings.Builder
+	b.WriteString("header-")
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '.', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	key := b.String()
+	for n := 2; used[key]; n++ {
+		key = fmt.Sprintf("%s-%d", b.String(), n)
+	}
+	used[key] = true
+	return key
+}
+
 // secretRef marks the provider key as read and returns the reference to its Secret key.
 func secretRef(get func(string) string, ref func(string) v1.SecretKeySelector, key string) v1.SecretKeySelector {
 	get(key)
@@ -289,8 +324,19 @@ func secretRef(get func(string) string, ref func(string) v1.SecretKeySelector, k
 func httpDestination(d *hookstream.Destination, ref func(string) v1.SecretKeySelector) (*v1.HTTPDestination, []string) {
 	var warnings []string
 	h := &v1.HTTPDestination{URL: d.URL, Method: v1.HTTPMethod(strings.ToUpper(d.Method))}
-	if len(d.Headers) > 0 {
-		h.Headers = maps.Clone(d.Headers)
+	usedKeys := map[string]bool{}
+	for _, name := range slices.Sorted(maps.Keys(d.Headers)) {
+		if !SensitiveHeader(name) {
+			if h.Headers == nil {
+				h.Headers = map[string]string{}
+			}
+			h.Headers[name] = d.Headers[name]
+			continue
+		}
+		// hookstream does not mask header values: a secret one goes into the Secret, never into the manifest.
+		key := headerKey(name, usedKeys)
+		h.HeadersFrom = append(h.HeadersFrom, v1.HeaderFromSecret{Name: name, ValueFrom: ref(key)})
+		warnings = append(warnings, fmt.Sprintf("header %s looks secret: spec.http.headersFrom reads it from Secret key %s; put its value there", name, key))
 	}
 	switch {
 	case d.TimeoutMS > 0 && d.TimeoutMS%1000 == 0:

@@ -76,7 +76,9 @@ func createFixtures(t *testing.T, hs *hookstream.Client) {
 	dsec := func(slug, key string) string { return secretValue(slug+"-destination-secrets", key) }
 	dests := []hookstream.CreateRequest{
 		{Name: "Orders API", Slug: "orders", Type: "http", URL: "https://orders.example.com/hooks", Method: "PUT",
-			Headers: map[string]string{"X-Team": "orders"}, TimeoutMS: new(15000), AuthType: "bearer",
+			Headers: map[string]string{"X-Team": "orders", "Authorization": dsec("orders", "header-authorization"),
+				"X-Webhook-Signature-Key": dsec("orders", "header-x-webhook-signature-key")},
+			TimeoutMS: new(15000), AuthType: "bearer",
 			AuthConfig:   map[string]string{"token": dsec("orders", "token")},
 			RetryEnabled: new(true), RetryMaxAttempts: new(3), RetryBackoffType: new("linear"), RetryIntervals: []int{10, 20},
 			CircuitBreakerEnabled: new(true), CircuitBreakerThreshold: new(7), CircuitBreakerResetMS: new(120000)},
