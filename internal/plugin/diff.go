@@ -199,31 +199,8 @@ func withClusterStatus(ctx context.Context, cluster client.Reader, obj managed.O
 func diffRefs(ctx context.Context, m *Manifests, opts DiffOptions, obj managed.Object, objects *objectSet,
 	unavailable *[]string) managed.Refs {
 	ns := obj.GetNamespace()
-	secret := func(name string) *corev1.Secret {
-		if s, ok := m.Secrets[name]; ok {
-			return s
-		}
-		if opts.Cluster == nil {
-			return nil
-		}
-		s := &corev1.Secret{}
-		if err := opts.Cluster.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, s); err != nil {
-			return nil
-		}
-		return s
-	}
 	secretValue := func(name, key string) (string, bool) {
-		s := secret(name)
-		if s == nil {
-			return "", false
-		}
-		if v, ok := s.StringData[key]; ok && strings.TrimSpace(v) != "" {
-			return v, true
-		}
-		if v, ok := s.Data[key]; ok && strings.TrimSpace(string(v)) != "" {
-			return string(v), true
-		}
-		return "", false
+		return secretKeyValue(ctx, m, opts.Cluster, ns, name, key)
 	}
 	credentials := func(o managed.Object) string {
 		if ref := o.GetManagedSpec().CredentialsRef; ref != nil {
@@ -270,6 +247,34 @@ func diffRefs(ctx context.Context, m *Manifests, opts DiffOptions, obj managed.O
 			return strings.TrimSpace(a) == strings.TrimSpace(b), nil
 		},
 	}
+}
+
+// secretKeyValue reads a Secret key's value from the manifests, else from the cluster: a key the manifests leave
+// empty (an unfilled secrets.example.yaml) does not hide the value the cluster holds. ok is false when neither has
+// a value.
+func secretKeyValue(ctx context.Context, m *Manifests, cluster client.Reader, namespace, name, key string) (string, bool) {
+	value := func(s *corev1.Secret) (string, bool) {
+		if v, ok := s.StringData[key]; ok && strings.TrimSpace(v) != "" {
+			return v, true
+		}
+		if v, ok := s.Data[key]; ok && strings.TrimSpace(string(v)) != "" {
+			return string(v), true
+		}
+		return "", false
+	}
+	if s, ok := m.Secrets[name]; ok {
+		if v, ok := value(s); ok {
+			return v, true
+		}
+	}
+	if cluster == nil {
+		return "", false
+	}
+	s := &corev1.Secret{}
+	if err := cluster.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, s); err != nil {
+		return "", false
+	}
+	return value(s)
 }
 
 // PrintDiff writes the objects that differ, one block each: the action, then one line per field with hookstream's

@@ -397,3 +397,19 @@ func TestDiffReadsClusterAnnotations(t *testing.T) {
 		t.Errorf("paused in the cluster: %+v", d.Plan)
 	}
 }
+
+// TestDiffEmptyManifestSecretFallsBackToCluster: a key an unfilled Secret manifest leaves empty is read from the
+// cluster's Secret.
+func TestDiffEmptyManifestSecretFallsBackToCluster(t *testing.T) {
+	dir, opts := exportDir(t)
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = v1.AddToScheme(scheme)
+	inCluster := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "billing-destination-secrets", Namespace: "team"},
+		Data: map[string][]byte{"password": []byte(secretValue("billing-destination-secrets", "password"))}}
+	opts.Cluster = fake.NewClientBuilder().WithScheme(scheme).WithObjects(inCluster).Build()
+	diffs, out, _ := runDiff(t, opts, filepath.Join(dir, "destination-billing.yaml"), filepath.Join(dir, SecretsExampleFile))
+	if d := diffs[0]; len(d.Unavailable) != 0 {
+		t.Errorf("the cluster's value is hidden by the empty manifest one: unavailable %v\n%s", d.Unavailable, out)
+	}
+}
