@@ -282,7 +282,8 @@ Exit status, as kubectl diff: 0 no differences, 1 differences, 2 an error.`,
 			if err != nil {
 				return err
 			}
-			opts := DiffOptions{Namespace: ns, Hookstream: hs, APIKey: key}
+			opts := DiffOptions{Namespace: ns, Hookstream: hs, APIKey: key, Connect: o.hookstream,
+				Warn: func(w string) { fmt.Fprintln(o.stderr, "Warning:", w) }}
 			if clusterErr == nil {
 				opts.Cluster = cluster
 			} else {

@@ -17,6 +17,7 @@ limitations under the License.
 package plugin
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -37,9 +38,18 @@ import (
 // DiffOptions configure a diff.
 type DiffOptions struct {
 	Namespace string
-	// Hookstream reads the project of APIKey.
+	// Hookstream reads the project of APIKey, the plugin's own key: for the objects whose credentials Secret holds
+	// no key to read.
 	Hookstream *hookstream.Client
 	APIKey     string
+	// Connect returns a client of another API key's project: each object is read with the key of its own
+	// credentials Secret, as the operator reads it. nil reads every object with Hookstream and APIKey.
+	Connect func(apiKey string) (*hookstream.Client, error)
+	// DefaultCredentialsSecret is the credentials Secret of objects without spec.credentialsRef, as the operator's
+	// --default-credentials-secret; "" for hookstream-credentials.
+	DefaultCredentialsSecret string
+	// Warn receives what diff had to assume, once per message; nil discards it.
+	Warn func(string)
 	// Cluster reads the objects as the cluster holds them (their status.id and status.appliedSecretsHash) and the
 	// Secrets and ConfigMaps the manifests do not carry; nil when there is no cluster to read.
 	Cluster client.Reader
@@ -83,13 +93,18 @@ const fieldHeaders = "headers"
 // controllers' own mapping and comparison (controller.Planner). It writes nothing anywhere.
 func Diff(ctx context.Context, m *Manifests, opts DiffOptions) ([]ObjectDiff, error) {
 	objects := newObjectSet(opts.Cluster)
-	planner := controller.Planner{Client: opts.Hookstream, APIKey: opts.APIKey, Objects: objects}
+	projects := newProjects(m, opts)
 	var out []ObjectDiff
 	for _, manifest := range sortObjects(m.Objects) {
 		obj := manifest.DeepCopyObject().(managed.Object)
 		if err := withClusterStatus(ctx, opts.Cluster, obj); err != nil {
 			return nil, err
 		}
+		hs, apiKey, err := projects.of(ctx, obj)
+		if err != nil {
+			return nil, err
+		}
+		planner := controller.Planner{Client: hs, APIKey: apiKey, Objects: objects}
 		var unavailable []string
 		refs := diffRefs(ctx, m, opts, obj, objects, &unavailable)
 		plan, err := planner.Plan(ctx, obj, refs)
@@ -115,6 +130,51 @@ func Diff(ctx context.Context, m *Manifests, opts DiffOptions) ([]ObjectDiff, er
 			headersUnknown: headersUnknown})
 	}
 	return out, nil
+}
+
+// projects hands each object the hookstream client and API key of its own credentials Secret.
+type projects struct {
+	m       *Manifests
+	opts    DiffOptions
+	clients map[string]*hookstream.Client
+	warned  map[string]bool
+}
+
+func newProjects(m *Manifests, opts DiffOptions) *projects {
+	return &projects{m: m, opts: opts, clients: map[string]*hookstream.Client{opts.APIKey: opts.Hookstream}, warned: map[string]bool{}}
+}
+
+// of returns the client and API key obj is read with: those of its credentials Secret (the manifests', else the
+// cluster's), else the plugin's own, with a warning. The secrets hash is keyed with the same key.
+func (p *projects) of(ctx context.Context, obj managed.Object) (*hookstream.Client, string, error) {
+	name := credentialsSecret(obj, p.opts.DefaultCredentialsSecret)
+	key, ok := secretKeyValue(ctx, p.m, p.opts.Cluster, obj.GetNamespace(), name, v1.CredentialsKey)
+	key = strings.TrimSpace(key)
+	if !ok || p.opts.Connect == nil {
+		if !ok && !p.warned[name] && p.opts.Warn != nil {
+			p.warned[name] = true
+			p.opts.Warn(fmt.Sprintf("credentials Secret %s (key %s) is neither in the manifests nor in the cluster: "+
+				"the objects that use it are compared with the plugin's API key", name, v1.CredentialsKey))
+		}
+		return p.opts.Hookstream, p.opts.APIKey, nil
+	}
+	if hs, ok := p.clients[key]; ok {
+		return hs, key, nil
+	}
+	hs, err := p.opts.Connect(key)
+	if err != nil {
+		return nil, "", fmt.Errorf("connecting with the API key of Secret %s: %w", name, err)
+	}
+	p.clients[key] = hs
+	return hs, key, nil
+}
+
+// credentialsSecret is the credentials Secret obj uses: spec.credentialsRef, else the default.
+func credentialsSecret(obj managed.Object, defaultSecret string) string {
+	if ref := obj.GetManagedSpec().CredentialsRef; ref != nil {
+		return ref.Name
+	}
+	return cmp.Or(defaultSecret, DefaultCredentialsSecret)
 }
 
 // headersUnknown reports whether a Destination's headers differ only by headers read from unavailable Secrets:
@@ -202,12 +262,7 @@ func diffRefs(ctx context.Context, m *Manifests, opts DiffOptions, obj managed.O
 	secretValue := func(name, key string) (string, bool) {
 		return secretKeyValue(ctx, m, opts.Cluster, ns, name, key)
 	}
-	credentials := func(o managed.Object) string {
-		if ref := o.GetManagedSpec().CredentialsRef; ref != nil {
-			return ref.Name
-		}
-		return DefaultCredentialsSecret
-	}
+	credentials := func(o managed.Object) string { return credentialsSecret(o, opts.DefaultCredentialsSecret) }
 	return managed.Refs{
 		Secret: func(ref v1.SecretKeySelector) (string, error) {
 			v, ok := secretValue(ref.Name, ref.Key)

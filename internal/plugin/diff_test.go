@@ -19,6 +19,7 @@ package plugin
 import (
 	"bytes"
 	"context"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +34,9 @@ import (
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/controller"
+	"github.com/hookstream/hookstream-operator/internal/emulator"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
 // exportDir exports the fixtures' project into a folder, as `kubectl hookstream export --output` does.
@@ -411,5 +415,83 @@ func TestDiffEmptyManifestSecretFallsBackToCluster(t *testing.T) {
 	diffs, out, _ := runDiff(t, opts, filepath.Join(dir, "destination-billing.yaml"), filepath.Join(dir, SecretsExampleFile))
 	if d := diffs[0]; len(d.Unavailable) != 0 {
 		t.Errorf("the cluster's value is hidden by the empty manifest one: unavailable %v\n%s", d.Unavailable, out)
+	}
+}
+
+// TestDiffPerObjectCredentials reads each object with the API key of its own credentials Secret: an object of
+// another project is found there, and the plugin's key neither reads it nor keys its secrets hash.
+func TestDiffPerObjectCredentials(t *testing.T) {
+	const otherKey = "hs_test_plugin000000000000000000000000000000000000000000000000000002"
+	emu, err := emulator.New(emulator.Options{APIKeys: []string{testAPIKey, otherKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(emu)
+	t.Cleanup(func() {
+		srv.Close()
+		_ = emu.Close()
+	})
+	connect := func(key string) (*hookstream.Client, error) {
+		return hookstream.New(hookstream.Options{BaseURL: srv.URL + "/v1", APIKey: key})
+	}
+	mine, _ := connect(testAPIKey)
+	other, _ := connect(otherKey)
+	token := "a-bearer-token-of-the-other-project"
+	d, err := other.CreateDestination(context.Background(), &hookstream.CreateRequest{Name: "Other", Slug: "other", Type: "http",
+		URL: "https://other.example.com/", AuthType: "bearer", AuthConfig: map[string]string{"token": token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest := `apiVersion: v1
+kind: Secret
+metadata: {name: other-project}
+stringData: {apiKey: ` + otherKey + `}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: other-token}
+stringData: {token: ` + token + `}
+---
+apiVersion: hookstream.io/v1alpha1
+kind: Destination
+metadata: {name: other}
+spec:
+  adoptID: ` + d.ID + `
+  credentialsRef: {name: other-project}
+  displayName: Other
+  slug: other
+  http:
+    url: https://other.example.com/
+    auth: {type: bearer, bearer: {tokenSecretRef: {name: other-token, key: token}}}
+`
+	path := filepath.Join(t.TempDir(), "other.yaml")
+	if err := os.WriteFile(path, []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadManifests([]string{path}, "team", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The cluster recorded the id and the hash of the token as applied with the other project's key.
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = v1.AddToScheme(scheme)
+	live := m.Objects[0].DeepCopyObject().(*v1.Destination)
+	live.Status.ID = d.ID
+	live.Status.AppliedSecretsHash = managed.SecretsHash([]string{"auth_config.token=" + token}, otherKey)
+	cluster := fake.NewClientBuilder().WithScheme(scheme).WithObjects(live).WithStatusSubresource(live).Build()
+
+	opts := DiffOptions{Namespace: "team", Hookstream: mine, APIKey: testAPIKey, Connect: connect, Cluster: cluster}
+	plan, err := controller.Planner{Client: other, APIKey: otherKey}.Plan(context.Background(), live.DeepCopy(), managed.Refs{
+		Secret: func(v1.SecretKeySelector) (string, error) { return token, nil }})
+	if err != nil || plan.Action != controller.PlanUnchanged {
+		t.Fatalf("the fixture's recorded hash is not the operator's: %+v, %v", plan, err)
+	}
+	diffs, err := Diff(context.Background(), m, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := diffs[0].Plan; got.Action != controller.PlanUnchanged || got.RemoteID != d.ID {
+		t.Errorf("the other project's Destination: %+v, want unchanged", got)
 	}
 }
