@@ -50,11 +50,12 @@ var ErrDifferences = errors.New("differences found")
 
 // options are the flags every command shares.
 type options struct {
-	kube              *genericclioptions.ConfigFlags
-	url               string
-	credentialsSecret string
-	stdin             io.Reader
-	stdout, stderr    io.Writer
+	kube                     *genericclioptions.ConfigFlags
+	url                      string
+	credentialsSecret        string
+	defaultCredentialsSecret string
+	stdin                    io.Reader
+	stdout, stderr           io.Writer
 }
 
 // NewCommand returns the kubectl-hookstream command with its subcommands.
@@ -102,6 +103,10 @@ never printed.`,
 		"hookstream API base URL, e.g. --url https://hookstream.io/v1")
 	root.PersistentFlags().StringVar(&o.credentialsSecret, "credentials-secret", "",
 		"read the API key from this Secret's key \"apiKey\" in the namespace of -n, e.g. --credentials-secret hookstream-credentials")
+	root.PersistentFlags().StringVar(&o.defaultCredentialsSecret, "default-credentials-secret", DefaultCredentialsSecret,
+		"the credentials Secret the operator reads for objects without spec.credentialsRef (the manager's flag of the "+
+			"same name); export writes spec.credentialsRef for any other, diff reads it for objects without one, "+
+			"e.g. --default-credentials-secret hookstream-api-key")
 	root.AddCommand(o.exportCommand(), o.diffCommand(), o.statusCommand())
 	return root
 }
@@ -198,7 +203,10 @@ it, prints the manifests as one YAML stream. Exports of the same project are byt
   kubectl hookstream export -n webhooks --credentials-secret hookstream-credentials > hookstream.yaml
 
   # Against another API base URL
-  kubectl hookstream export -n webhooks --url http://127.0.0.1:8080/v1`,
+  kubectl hookstream export -n webhooks --url http://127.0.0.1:8080/v1
+
+  # The operator runs with --default-credentials-secret hookstream-api-key: objects using it need no credentialsRef
+  kubectl hookstream export -n webhooks --default-credentials-secret hookstream-api-key --output ./hookstream`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -210,7 +218,8 @@ it, prints the manifests as one YAML stream. Exports of the same project are byt
 			if err != nil {
 				return err
 			}
-			exp, err := ExportProject(ctx, hs, ExportOptions{Namespace: o.namespace(), CredentialsSecret: o.credentialsSecret})
+			exp, err := ExportProject(ctx, hs, ExportOptions{Namespace: o.namespace(), CredentialsSecret: o.credentialsSecret,
+				DefaultCredentialsSecret: o.defaultCredentialsSecret, CredentialsInCluster: o.credentialsSecret != ""})
 			if err != nil {
 				return err
 			}
@@ -283,7 +292,8 @@ Exit status, as kubectl diff: 0 no differences, 1 differences, 2 an error.`,
 				return err
 			}
 			opts := DiffOptions{Namespace: ns, Hookstream: hs, APIKey: key, Connect: o.hookstream,
-				Warn: func(w string) { fmt.Fprintln(o.stderr, "Warning:", w) }}
+				DefaultCredentialsSecret: o.defaultCredentialsSecret,
+				Warn:                     func(w string) { fmt.Fprintln(o.stderr, "Warning:", w) }}
 			if clusterErr == nil {
 				opts.Cluster = cluster
 			} else {

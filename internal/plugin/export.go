@@ -61,11 +61,18 @@ type ExportOptions struct {
 	// Namespace of every exported object.
 	Namespace string
 	// CredentialsSecret is the Secret holding the API key in Namespace; it becomes spec.credentialsRef unless it is
-	// the operator's default.
+	// the operator's default. "" for the default.
 	CredentialsSecret string
+	// DefaultCredentialsSecret is the credentials Secret the operator reads for objects without
+	// spec.credentialsRef (its --default-credentials-secret); "" for hookstream-credentials.
+	DefaultCredentialsSecret string
+	// CredentialsInCluster reports that the credentials Secret exists already (the key was read from it): it is
+	// then left out of secrets.example.yaml, which would blank its key if applied unfilled.
+	CredentialsInCluster bool
 }
 
-// DefaultCredentialsSecret is the credentials Secret the operator reads for objects without spec.credentialsRef.
+// DefaultCredentialsSecret is the credentials Secret the operator reads for objects without spec.credentialsRef,
+// unless its --default-credentials-secret names another.
 const DefaultCredentialsSecret = "hookstream-credentials"
 
 // ExportProject reads every destination, source and connection of the client's project and maps each to a
@@ -104,11 +111,14 @@ func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, con
 	e := &Export{Namespace: opts.Namespace}
 	secrets := map[string][]string{}
 	var credentialsRef *v1.LocalObjectReference
-	credentials := cmp.Or(opts.CredentialsSecret, DefaultCredentialsSecret)
-	if credentials != DefaultCredentialsSecret {
+	defaultCredentials := cmp.Or(opts.DefaultCredentialsSecret, DefaultCredentialsSecret)
+	credentials := cmp.Or(opts.CredentialsSecret, defaultCredentials)
+	if credentials != defaultCredentials {
 		credentialsRef = &v1.LocalObjectReference{Name: credentials}
 	}
-	secrets[credentials] = []string{v1.CredentialsKey}
+	if !opts.CredentialsInCluster {
+		secrets[credentials] = []string{v1.CredentialsKey}
+	}
 	meta := func(name string) metav1.ObjectMeta { return metav1.ObjectMeta{Name: name, Namespace: opts.Namespace} }
 
 	destNames, err := uniqueNames(dests, func(d *hookstream.Destination) nameKey {

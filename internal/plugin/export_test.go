@@ -439,3 +439,45 @@ func noErr(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestExportCredentials: spec.credentialsRef is written for a credentials Secret other than the operator's
+// default (--default-credentials-secret), and a Secret the key was read from is not in secrets.example.yaml.
+func TestExportCredentials(t *testing.T) {
+	rows := []*hookstream.Destination{{ID: "0123456789abcdef", Slug: "plain", Name: "Plain", Type: "http", URL: "https://x.example.com/"}}
+	cases := map[string]struct {
+		opts        ExportOptions
+		ref         string
+		listed, not []string
+	}{
+		"the default":                   {opts: ExportOptions{}, listed: []string{"name: hookstream-credentials\n"}},
+		"another default":               {opts: ExportOptions{DefaultCredentialsSecret: "hs-default"}, listed: []string{"name: hs-default\n"}},
+		"another Secret":                {opts: ExportOptions{CredentialsSecret: "hs-key"}, ref: "hs-key", listed: []string{"name: hs-key\n"}},
+		"the usual name, not default":   {opts: ExportOptions{CredentialsSecret: "hookstream-credentials", DefaultCredentialsSecret: "hs-default"}, ref: "hookstream-credentials"},
+		"read from the cluster":         {opts: ExportOptions{CredentialsSecret: "hs-key", CredentialsInCluster: true}, ref: "hs-key", not: []string{"hs-key", "apiKey"}},
+		"default read from the cluster": {opts: ExportOptions{CredentialsSecret: "hookstream-credentials", CredentialsInCluster: true}, not: []string{"hookstream-credentials", "apiKey"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			tc.opts.Namespace = "team"
+			exp := exportWithin(t, rows, nil, nil, tc.opts)
+			ref := ""
+			if r := exp.Destinations[0].Spec.CredentialsRef; r != nil {
+				ref = r.Name
+			}
+			if ref != tc.ref {
+				t.Errorf("credentialsRef %q, want %q", ref, tc.ref)
+			}
+			secrets := string(exp.SecretsExample())
+			for _, want := range tc.listed {
+				if !strings.Contains(secrets, want) || !strings.Contains(secrets, "  apiKey: \"\"\n") {
+					t.Errorf("%s lacks %q and its apiKey:\n%s", SecretsExampleFile, want, secrets)
+				}
+			}
+			for _, unwanted := range tc.not {
+				if strings.Contains(secrets, unwanted) {
+					t.Errorf("%s holds %q:\n%s", SecretsExampleFile, unwanted, secrets)
+				}
+			}
+		})
+	}
+}
