@@ -127,15 +127,20 @@ func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, con
 	if err != nil {
 		return nil, err
 	}
+	exportedDests := map[string]string{}
 	for _, d := range dests {
 		name := destNames[d.ID]
 		secret := name + "-destination-secrets"
-		spec, keys, warnings := DestinationSpec(d, secret)
+		spec, keys, warnings, ok := DestinationSpec(d, secret)
+		e.warn("Destination "+name, warnings)
+		if !ok {
+			continue
+		}
+		exportedDests[d.ID] = name
 		spec.CredentialsRef = credentialsRef
 		if len(keys) > 0 {
 			secrets[secret] = keys
 		}
-		e.warn("Destination "+name, warnings)
 		obj := &v1.Destination{ObjectMeta: meta(name), Spec: spec}
 		obj.SetGroupVersionKind(v1.GroupVersion.WithKind(kindDestination))
 		e.Destinations = append(e.Destinations, obj)
@@ -174,7 +179,7 @@ func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, con
 	}
 	for _, c := range conns {
 		name := connNames[c.ID]
-		spec, warnings := ConnectionSpec(c, exportedSources[c.SourceID], destNames[c.DestinationID])
+		spec, warnings := ConnectionSpec(c, exportedSources[c.SourceID], exportedDests[c.DestinationID])
 		spec.CredentialsRef = credentialsRef
 		e.warn("Connection "+name, warnings)
 		obj := &v1.Connection{ObjectMeta: meta(name), Spec: spec}
@@ -227,8 +232,9 @@ const (
 
 // DestinationSpec maps a remote destination to the spec that adopts it (spec.adoptID) and sets every field it has,
 // so that the controller's comparison finds nothing to change. Secret values, which hookstream masks, become keys of
-// the Secret secretName; keys lists them. warnings name what the spec cannot express.
-func DestinationSpec(d *hookstream.Destination, secretName string) (spec v1.DestinationSpec, keys, warnings []string) {
+// the Secret secretName; keys lists them. warnings name what the spec cannot express. ok is false for a type the
+// Destination API has no provider block for: such a destination is not exported.
+func DestinationSpec(d *hookstream.Destination, secretName string) (spec v1.DestinationSpec, keys, warnings []string, ok bool) {
 	spec = v1.DestinationSpec{
 		ManagedSpec: v1.ManagedSpec{AdoptID: d.ID},
 		DisplayName: d.Name,
@@ -274,7 +280,7 @@ func DestinationSpec(d *hookstream.Destination, secretName string) (spec v1.Dest
 	case hookstream.TypeWebSocket:
 		spec.WebSocket = &v1.WebSocketDestination{ChannelName: get("channel_name")}
 	default:
-		warnings = append(warnings, fmt.Sprintf("type %q has no provider block in the Destination API", t))
+		return spec, nil, []string{fmt.Sprintf("type %q has no provider block in the Destination API; not exported", t)}, false
 	}
 	for _, key := range slices.Sorted(maps.Keys(pc)) {
 		if !used[key] && hookstream.NormalizeType(d.Type) != hookstream.TypeHTTP {
@@ -287,7 +293,7 @@ func DestinationSpec(d *hookstream.Destination, secretName string) (spec v1.Dest
 	if w != "" {
 		warnings = append(warnings, w)
 	}
-	return spec, keys, warnings
+	return spec, keys, warnings, true
 }
 
 // sensitiveHeaderParts are the parts of a header name that mark its value as secret.

@@ -481,3 +481,28 @@ func TestExportCredentials(t *testing.T) {
 		})
 	}
 }
+
+// TestExportSkipsUnknownDestinationTypes: a destination of a type the Destination API cannot describe is not
+// exported (the CRD would reject its manifest); its connections name it by id.
+func TestExportSkipsUnknownDestinationTypes(t *testing.T) {
+	dests := []*hookstream.Destination{
+		{ID: "0123456789abcdef", Slug: "plain", Name: "Plain", Type: "http", URL: "https://x.example.com/"},
+		{ID: "fedcba9876543210", Slug: "mystery", Name: "Mystery", Type: "carrier_pigeon"},
+	}
+	srcs := []*hookstream.Source{{ID: "5555555555555555", Slug: "in", Name: "In", Type: hookstream.SourceTypeHTTP}}
+	conns := []*hookstream.Connection{{ID: "7777777777777777", Name: "In to mystery", SourceID: "5555555555555555",
+		DestinationID: "fedcba9876543210", Status: "active", Enabled: true}}
+	exp := exportWithin(t, dests, srcs, conns, ExportOptions{Namespace: "team"})
+	if len(exp.Destinations) != 1 || exp.Destinations[0].Name != "plain" {
+		t.Errorf("exported destinations %v, want plain only", exp.Objects())
+	}
+	c := exp.Connections[0].Spec
+	if c.DestinationRef != nil || c.DestinationID != "fedcba9876543210" || c.SourceRef == nil || c.SourceRef.Name != "in" {
+		t.Errorf("connection ends: %+v %q %+v", c.DestinationRef, c.DestinationID, c.SourceRef)
+	}
+	if !slices.ContainsFunc(exp.Warnings, func(w string) bool {
+		return strings.Contains(w, `Destination mystery: type "carrier_pigeon" has no provider block`)
+	}) {
+		t.Errorf("warnings %v", exp.Warnings)
+	}
+}
