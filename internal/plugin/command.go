@@ -191,10 +191,11 @@ slugs (connections: their names), made valid and unique.
 
 hookstream masks secret values: the manifests read them from Secrets (one per object, e.g.
 orders-destination-secrets), which secrets.example.yaml lists with empty values, together with the credentials
-Secret. Fill it in and apply it first; an object whose spec reads a Secret gets one PATCH of its secret fields once
+Secret. Copy it to secrets.yaml (kept out of Git by the .gitignore export writes; export never writes
+secrets.yaml), fill that in and apply it first; an object whose spec reads a Secret gets one PATCH of its secret fields once
 the operator sends the values it was given.
 
-With --output, writes one file per object, kustomization.yaml and secrets.example.yaml into the folder; without
+With --output, writes one file per object, kustomization.yaml, secrets.example.yaml and .gitignore into the folder; without
 it, prints the manifests as one YAML stream. Exports of the same project are byte for byte the same.`,
 		Example: `  # Into a folder, for Git
   kubectl hookstream export -n webhooks --output ./hookstream
@@ -241,8 +242,8 @@ it, prints the manifests as one YAML stream. Exports of the same project are byt
 			if err := WriteFiles(output, files); err != nil {
 				return err
 			}
-			fmt.Fprintf(o.stderr, "Wrote %d destinations, %d sources and %d connections to %s; fill in %s before applying.\n",
-				len(exp.Destinations), len(exp.Sources), len(exp.Connections), output, SecretsExampleFile)
+			fmt.Fprintf(o.stderr, "Wrote %d destinations, %d sources and %d connections to %s; copy %s to %s, fill it in and apply it first.\n",
+				len(exp.Destinations), len(exp.Sources), len(exp.Connections), output, SecretsExampleFile, SecretsFile)
 			return nil
 		},
 	}

@@ -98,6 +98,32 @@ func TestCommands(t *testing.T) {
 	if code, out, stderr := run(t, append([]string{"diff", "-f", dir}, base...)...); code != 0 {
 		t.Errorf("diff of the export: exit %d\n%s\n%s", code, out, stderr)
 	}
+
+	// The filled-in copy of the Secrets survives a second export, which writes the same bytes, and diff reads it.
+	if ignore := outputs[GitignoreFile]; !strings.Contains(ignore, "\n"+SecretsFile+"\n") {
+		t.Errorf("%s does not keep %s out of Git:\n%s", GitignoreFile, SecretsFile, ignore)
+	}
+	filled := strings.Replace(outputs[SecretsExampleFile], "  password: \"\"", "  password: "+secretValue("billing-destination-secrets", "password"), 1)
+	if err := os.WriteFile(filepath.Join(dir, SecretsFile), []byte(filled), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, append([]string{"export", "--output", dir}, base...)...); code != 0 {
+		t.Fatalf("second export --output: exit %d, %s", code, stderr)
+	}
+	if got := string(mustRead(t, filepath.Join(dir, SecretsFile))); got != filled {
+		t.Errorf("a second export changed %s:\n%s", SecretsFile, got)
+	}
+	for name, first := range outputs {
+		if name == "the stream" || name == "standard error" {
+			continue
+		}
+		if got := string(mustRead(t, filepath.Join(dir, name))); got != first {
+			t.Errorf("a second export wrote another %s", name)
+		}
+	}
+	if _, out, _ := run(t, append([]string{"diff", "-f", dir}, base...)...); strings.Contains(out, "billing-destination-secrets key password") {
+		t.Errorf("diff does not read the value of %s:\n%s", SecretsFile, out)
+	}
 	edit(t, filepath.Join(dir, "destination-plain.yaml"), "displayName: Plain", "displayName: Plainer")
 	code, out, _ := run(t, append([]string{"diff", "-f", dir}, base...)...)
 	if code != ExitDifferences || !strings.Contains(out, `~ name: hookstream "Plain" -> manifest "Plainer"`) {
