@@ -49,6 +49,8 @@ const (
 	PlanWait PlanAction = "wait"
 	// PlanBlocked: the operator would stop with a condition that needs a change by you (Plan.Reason says which).
 	PlanBlocked PlanAction = "blocked"
+	// PlanPaused: the paused annotation is set; the operator makes no hookstream call until it is removed.
+	PlanPaused PlanAction = "paused"
 )
 
 // Plan is what the operator's controller would do to hookstream for one object, computed without writing: the
@@ -58,6 +60,9 @@ type Plan struct {
 	Action PlanAction
 	// RemoteID is the id of the remote resource the object maps to; "" when there is none.
 	RemoteID string
+	// Remote is that remote resource as read (a *hookstream.Destination, *hookstream.Source or
+	// *hookstream.Connection); nil when there is none.
+	Remote any
 	// Key describes the object's natural key, such as `slug "orders"`.
 	Key string
 	// Diffs are the fields that differ (PlanUpdate, PlanDrift), secret values hidden.
@@ -95,9 +100,16 @@ func (p Planner) Plan(ctx context.Context, obj managed.Object, refs managed.Refs
 	return Plan{}, fmt.Errorf("%T is not a hookstream kind", obj)
 }
 
-// plan follows the decisions of the managed reconciler (reconcileNormal, findRemote, createOrAdopt), reading only.
+// plan follows the decisions of the managed reconciler (reconcileNormal, findRemote, createOrAdopt), reading only:
+// the remote lookup and the take-over of a taken key are the reconciler's own functions (managed.LocateRemote,
+// managed.TakeOver). Where the reconciler would create, the plan looks the natural key up to tell the conflict
+// hookstream would answer.
 func plan[O managed.Object, R any, D managed.Desired, P any](ctx context.Context, kind managed.Kind[O, R, D, P],
 	hs managed.External[O, R, D, P], obj O, refs managed.Refs, apiKey string) (Plan, error) {
+	if managed.IsPaused(obj) {
+		return Plan{Action: PlanPaused, Reason: v1.ReasonPaused,
+			Message: "the hookstream.io/paused annotation stops every hookstream call; nothing is written until it is removed"}, nil
+	}
 	want, err := kind.Desired(obj, refs)
 	if err != nil {
 		return blockedPlan(err, v1.ReasonInvalidSpec), nil
@@ -105,43 +117,54 @@ func plan[O managed.Object, R any, D managed.Desired, P any](ctx context.Context
 	out := Plan{Key: want.KeyDescription(), SecretsHash: managed.SecretsHash(want.SecretMaterial(), apiKey)}
 	spec, st := obj.GetManagedSpec(), obj.GetManagedStatus()
 	observe := spec.ManagementPolicy == v1.ManagementObserve
+	names := kind.Names()
 
-	remote, found, err := planFindRemote(ctx, hs, obj)
+	lookup, err := managed.LocateRemote(ctx, obj, names.Remote, kind.Row, hs.Get, hs.FindByKey)
 	if err != nil {
 		if _, stalled := errors.AsType[*managed.StalledError](err); stalled {
-			return blockedPlan(err, ""), nil
+			b := blockedPlan(err, "")
+			b.Key, b.SecretsHash = out.Key, out.SecretsHash
+			return b, nil
 		}
 		return out, err
 	}
+	remote, found := lookup.Remote, lookup.Found
 	switch {
 	case !found && observe:
 		out.Action, out.Reason = PlanBlocked, v1.ReasonNotFound
-		out.Message = fmt.Sprintf("managementPolicy is Observe and hookstream has no %s with %s", kind.Names().Remote, out.Key)
+		out.Message = fmt.Sprintf("managementPolicy is Observe and hookstream has no %s with %s", names.Remote, out.Key)
 		return out, nil
-	case !found:
+	case !found && names.NoSlug:
+		// hookstream takes any natural key of this kind: the create succeeds, beside any resource with the same key.
 		out.Action = PlanCreate
 		return out, nil
+	case !found:
+		taken, isTaken, err := hs.FindByKey(ctx, obj)
+		if err != nil {
+			return out, err
+		}
+		if !isTaken {
+			out.Action = PlanCreate
+			return out, nil
+		}
+		// hookstream answers the create with a conflict; the reconciler then decides as here.
+		row := kind.Row(taken)
+		if adopt, _ := managed.TakeOver(obj, row, managed.FirstCreateAttempt(obj)); !adopt {
+			out.Action, out.Reason, out.RemoteID, out.Remote = PlanBlocked, v1.ReasonConflict, row.ID, taken
+			out.Message = fmt.Sprintf("%s is already used by %s %s; set spec.adoptID or spec.adoptionPolicy BySlug to take it over",
+				out.Key, names.Remote, row.ID)
+			return out, nil
+		}
+		remote = taken
 	}
-	out.RemoteID = kind.Row(remote).ID
-	if st.ID == "" && spec.AdoptID == "" && !observe && !kind.Names().NoSlug && spec.AdoptionPolicy != v1.AdoptBySlug {
-		// The create would answer 409 and, with adoptionPolicy Never, the object stalls without touching it.
-		out.Action, out.Reason = PlanBlocked, v1.ReasonConflict
-		out.Message = fmt.Sprintf("%s is already used by %s %s; set spec.adoptID or spec.adoptionPolicy BySlug to take it over",
-			out.Key, kind.Names().Remote, out.RemoteID)
-		return out, nil
-	}
-	if st.ID == "" && spec.AdoptID == "" && !observe && kind.Names().NoSlug {
-		// A key without a conflict on create: the operator creates another remote resource beside this one.
-		out.Action, out.RemoteID = PlanCreate, ""
-		return out, nil
-	}
+	out.RemoteID, out.Remote = kind.Row(remote).ID, remote
 	if err := kind.CheckIdentity(obj, want, remote); err != nil {
 		if replace, ok := errors.AsType[*managed.ReplaceError](err); ok && spec.AdoptID == "" && !observe {
 			out.Action, out.Reason, out.Message = PlanReplace, v1.ReasonReplacing, replace.Message
 			return out, nil
 		}
 		b := blockedPlan(err, v1.ReasonReplacementRequired)
-		b.RemoteID, b.Key, b.SecretsHash = out.RemoteID, out.Key, out.SecretsHash
+		b.RemoteID, b.Remote, b.Key, b.SecretsHash = out.RemoteID, out.Remote, out.Key, out.SecretsHash
 		return b, nil
 	}
 	rotated := st.AppliedSecretsHash != out.SecretsHash
@@ -159,31 +182,6 @@ func plan[O managed.Object, R any, D managed.Desired, P any](ctx context.Context
 		out.Action = PlanUpdate
 	}
 	return out, nil
-}
-
-// planFindRemote finds the remote resource as the reconciler would: by status.id, else spec.adoptID, else the
-// natural key (which a create would hit as a conflict, or Observe looks up).
-func planFindRemote[O managed.Object, R any, D managed.Desired, P any](ctx context.Context, hs managed.External[O, R, D, P],
-	obj O) (remote R, found bool, err error) {
-	st, spec := obj.GetManagedStatus(), obj.GetManagedSpec()
-	for _, id := range []string{st.ID, spec.AdoptID} {
-		if id == "" {
-			continue
-		}
-		remote, err = hs.Get(ctx, id)
-		switch {
-		case err == nil:
-			return remote, true, nil
-		case !hookstream.IsNotFound(err):
-			return remote, false, err
-		case id == spec.AdoptID && st.ID == "":
-			return remote, false, managed.Stall(v1.ReasonNotFound,
-				"spec.adoptID %q names no resource in the hookstream project of the credentials", id)
-		}
-		// The recorded remote resource is gone: the reconciler looks for it again as for a new object.
-		st.ID = ""
-	}
-	return hs.FindByKey(ctx, obj)
 }
 
 // blockedPlan turns an error of the mapping or of the identity check into a Plan.

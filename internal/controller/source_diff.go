@@ -86,7 +86,12 @@ func compareSource(want *desiredSource, got *hookstream.Source, secretsRotated b
 			p.SchemaValidationEnabled = hookstream.Set(true)
 			add("schema_validation_enabled", "true", "false")
 		}
-		if !ptrEqual(req.SchemaAction, got.SchemaAction) {
+		// A null schema_action behaves as warn (the API contract): a spec asking for warn matches it.
+		gotAction := got.SchemaAction
+		if gotAction == nil {
+			gotAction = new(hookstream.SchemaActionWarn)
+		}
+		if !ptrEqual(req.SchemaAction, gotAction) {
 			p.SchemaAction = hookstream.Set(*req.SchemaAction)
 			add("schema_action", *req.SchemaAction, ptrString(got.SchemaAction))
 		}

@@ -217,3 +217,22 @@ func TestSecretChanged(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceNullSchemaActionIsWarn: hookstream applies warn for a null schema_action, so a spec asking for warn
+// matches it, and one asking for reject does not.
+func TestSourceNullSchemaActionIsWarn(t *testing.T) {
+	secret, _ := resolveTestSecret(v1.SecretKeySelector{Name: "creds", Key: "token"})
+	for action, differs := range map[v1.SchemaAction]bool{"warn": false, "reject": true} {
+		s := fullSource()
+		s.Spec.SchemaValidation.Action = action
+		want, err := buildSourceDesired(s, testSourceRefs())
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := convergedRow(secret)
+		row.SchemaAction = nil
+		if obs := compareSource(want, row, false); obs.UpToDate() == differs {
+			t.Errorf("spec action %s against a null one: differing fields %v, want a difference: %t", action, obs.Fields(), differs)
+		}
+	}
+}

@@ -102,7 +102,7 @@ func (r *Reconciler[O, R, D, P]) Reconcile(ctx context.Context, req ctrl.Request
 	}
 	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues(strings.ToLower(r.names.Kind), klog.KObj(obj)))
 
-	if isPaused(obj) {
+	if IsPaused(obj) {
 		// No hookstream call at all, deletion included, until the annotation goes.
 		base := r.snapshot(obj)
 		SetPaused(obj)
@@ -392,53 +392,31 @@ func (r *Reconciler[O, R, D, P]) reconcileObserve(ctx context.Context, obj, base
 	return r.checkResult(r.checkAfter()), nil
 }
 
-// findRemote returns the remote resource of obj, found false when there is none: by the recorded id, else by
-// spec.adoptID, else by natural key when a create may have happened unrecorded or when only observing. Periodic
+// findRemote returns the remote resource of obj, found false when there is none (see LocateRemote). Periodic
 // checks read the recorded id from the key's list snapshot.
 func (r *Reconciler[O, R, D, P]) findRemote(ctx context.Context, obj O, apiKey string, hs External[O, R, D, P],
 	periodic bool) (remote R, found bool, err error) {
-	st := obj.GetManagedStatus()
-	id := st.ID
-	if id == "" {
-		id = obj.GetManagedSpec().AdoptID
+	get := hs.Get
+	if periodic && r.opts.Observation != ObserveByGet {
+		get = func(ctx context.Context, id string) (R, error) { return r.snapshots.get(ctx, apiKey, hs, id) }
 	}
-	if id != "" {
-		if periodic && r.opts.Observation != ObserveByGet {
-			remote, err = r.snapshots.get(ctx, apiKey, hs, id)
-		} else {
-			remote, err = hs.Get(ctx, id)
-		}
-		switch {
-		case err == nil:
-			return remote, true, nil
-		case !hookstream.IsNotFound(err):
-			return remote, false, err
-		case st.ID == "":
-			return remote, false, Stall(v1.ReasonNotFound, "spec.adoptID %q names no %s in the hookstream project of the credentials",
-				id, r.names.Remote)
-		}
+	lookup, err := LocateRemote(ctx, obj, r.names.Remote, r.kind.Row, get, hs.FindByKey)
+	if id := lookup.GoneID; id != "" {
 		r.snapshots.forget(apiKey, id)
 		logf.FromContext(ctx).Info("Remote resource is gone", "id", id)
 		r.event(obj, corev1.EventTypeWarning, "RemoteDeleted", "Observe",
 			fmt.Sprintf("%s %s was deleted outside the operator.", capitalise(r.names.Remote), id))
-		st.ID = ""
 	}
-	if observeOnly(obj) {
-		return hs.FindByKey(ctx, obj)
+	if err != nil {
+		return lookup.Remote, false, err
 	}
-	if createRequestedAt(obj) == nil {
-		return remote, false, nil
+	if lookup.OwnCreate {
+		row := r.kind.Row(lookup.Remote)
+		logf.FromContext(ctx).Info("Found the remote resource of an unrecorded create", "id", row.ID, "key", row.Key)
+		r.event(obj, corev1.EventTypeNormal, "Adopted", "Adopt", fmt.Sprintf("Found hookstream %s %s (%s), created by an earlier "+
+			"attempt whose result was not recorded; using it instead of creating another.", r.names.Remote, row.ID, row.Key))
 	}
-	remote, found, err = hs.FindByKey(ctx, obj)
-	if err != nil || !found || !createdByMarkedAttempt(obj, r.kind.Row(remote)) {
-		return remote, false, err
-	}
-	row := r.kind.Row(remote)
-	adoptOwnCreate(obj)
-	logf.FromContext(ctx).Info("Found the remote resource of an unrecorded create", "id", row.ID, "key", row.Key)
-	r.event(obj, corev1.EventTypeNormal, "Adopted", "Adopt", fmt.Sprintf("Found hookstream %s %s (%s), created by an earlier "+
-		"attempt whose result was not recorded; using it instead of creating another.", r.names.Remote, row.ID, row.Key))
-	return remote, true, nil
+	return lookup.Remote, lookup.Found, nil
 }
 
 // createRequestedAt returns when the operator first tried to create the remote resource, from the marker
@@ -562,7 +540,7 @@ func (r *Reconciler[O, R, D, P]) createOrAdopt(ctx context.Context, obj, base O,
 		return remote, false, fmt.Errorf("%s is taken but no %s has it: %w", want.KeyDescription(), r.names.Remote, errRetry)
 	}
 	row := r.kind.Row(existing)
-	if obj.GetManagedSpec().AdoptionPolicy != v1.AdoptBySlug && (firstAttempt || !createdByMarkedAttempt(obj, row)) {
+	if adopt, _ := TakeOver(obj, row, firstAttempt); !adopt {
 		if err := r.dropCreateMarker(ctx, obj, base); err != nil {
 			return remote, false, err
 		}
@@ -573,9 +551,6 @@ func (r *Reconciler[O, R, D, P]) createOrAdopt(ctx context.Context, obj, base O,
 		return remote, false, Stall(v1.ReasonConflict, "%s is already used by another %s in the hookstream project. "+
 			"It was left untouched. To take it over, set %s; otherwise choose a free value", want.KeyDescription(),
 			r.names.Remote, takeOver)
-	}
-	if !firstAttempt && createdByMarkedAttempt(obj, row) {
-		adoptOwnCreate(obj)
 	}
 	log.Info("Adopted existing remote resource", "id", row.ID, "key", row.Key)
 	r.event(obj, corev1.EventTypeNormal, "Adopted", "Adopt", fmt.Sprintf("Took over hookstream %s %s (%s).", r.names.Remote, row.ID, row.Key))
@@ -612,8 +587,6 @@ func (r *Reconciler[O, R, D, P]) recordUpdate(ctx context.Context, obj O, diffs 
 func observeOnly(obj Object) bool {
 	return obj.GetManagedSpec().ManagementPolicy == v1.ManagementObserve
 }
-
-func isPaused(obj Object) bool { return obj.GetAnnotations()[v1.AnnotationPaused] == "true" }
 
 func adoptIDNote(obj Object) string {
 	if id := obj.GetManagedSpec().AdoptID; id != "" {

@@ -101,7 +101,7 @@ func (r *Reconciler[O, R, D, P]) RefreshStatus(ctx context.Context, newList func
 		if h, ok := f.r.health(); ok {
 			h.Report(obj)
 		}
-		if obj.GetManagedStatus().ID == "" || isPaused(obj) || !obj.GetDeletionTimestamp().IsZero() {
+		if obj.GetManagedStatus().ID == "" || IsPaused(obj) || !obj.GetDeletionTimestamp().IsZero() {
 			res.Skipped++
 			return nil
 		}

@@ -50,11 +50,12 @@ var ErrDifferences = errors.New("differences found")
 
 // options are the flags every command shares.
 type options struct {
-	kube              *genericclioptions.ConfigFlags
-	url               string
-	credentialsSecret string
-	stdin             io.Reader
-	stdout, stderr    io.Writer
+	kube                     *genericclioptions.ConfigFlags
+	url                      string
+	credentialsSecret        string
+	defaultCredentialsSecret string
+	stdin                    io.Reader
+	stdout, stderr           io.Writer
 }
 
 // NewCommand returns the kubectl-hookstream command with its subcommands.
@@ -102,6 +103,10 @@ never printed.`,
 		"hookstream API base URL, e.g. --url https://hookstream.io/v1")
 	root.PersistentFlags().StringVar(&o.credentialsSecret, "credentials-secret", "",
 		"read the API key from this Secret's key \"apiKey\" in the namespace of -n, e.g. --credentials-secret hookstream-credentials")
+	root.PersistentFlags().StringVar(&o.defaultCredentialsSecret, "default-credentials-secret", DefaultCredentialsSecret,
+		"the credentials Secret the operator reads for objects without spec.credentialsRef (the manager's flag of the "+
+			"same name); export writes spec.credentialsRef for any other, diff reads it for objects without one, "+
+			"e.g. --default-credentials-secret hookstream-api-key")
 	root.AddCommand(o.exportCommand(), o.diffCommand(), o.statusCommand())
 	return root
 }
@@ -186,10 +191,11 @@ slugs (connections: their names), made valid and unique.
 
 hookstream masks secret values: the manifests read them from Secrets (one per object, e.g.
 orders-destination-secrets), which secrets.example.yaml lists with empty values, together with the credentials
-Secret. Fill it in and apply it first; an object whose spec reads a Secret gets one PATCH of its secret fields once
+Secret. Copy it to secrets.yaml (kept out of Git by the .gitignore export writes; export never writes
+secrets.yaml), fill that in and apply it first; an object whose spec reads a Secret gets one PATCH of its secret fields once
 the operator sends the values it was given.
 
-With --output, writes one file per object, kustomization.yaml and secrets.example.yaml into the folder; without
+With --output, writes one file per object, kustomization.yaml, secrets.example.yaml and .gitignore into the folder; without
 it, prints the manifests as one YAML stream. Exports of the same project are byte for byte the same.`,
 		Example: `  # Into a folder, for Git
   kubectl hookstream export -n webhooks --output ./hookstream
@@ -198,7 +204,10 @@ it, prints the manifests as one YAML stream. Exports of the same project are byt
   kubectl hookstream export -n webhooks --credentials-secret hookstream-credentials > hookstream.yaml
 
   # Against another API base URL
-  kubectl hookstream export -n webhooks --url http://127.0.0.1:8080/v1`,
+  kubectl hookstream export -n webhooks --url http://127.0.0.1:8080/v1
+
+  # The operator runs with --default-credentials-secret hookstream-api-key: objects using it need no credentialsRef
+  kubectl hookstream export -n webhooks --default-credentials-secret hookstream-api-key --output ./hookstream`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -210,7 +219,8 @@ it, prints the manifests as one YAML stream. Exports of the same project are byt
 			if err != nil {
 				return err
 			}
-			exp, err := ExportProject(ctx, hs, ExportOptions{Namespace: o.namespace(), CredentialsSecret: o.credentialsSecret})
+			exp, err := ExportProject(ctx, hs, ExportOptions{Namespace: o.namespace(), CredentialsSecret: o.credentialsSecret,
+				DefaultCredentialsSecret: o.defaultCredentialsSecret, CredentialsInCluster: o.credentialsSecret != ""})
 			if err != nil {
 				return err
 			}
@@ -232,8 +242,8 @@ it, prints the manifests as one YAML stream. Exports of the same project are byt
 			if err := WriteFiles(output, files); err != nil {
 				return err
 			}
-			fmt.Fprintf(o.stderr, "Wrote %d destinations, %d sources and %d connections to %s; fill in %s before applying.\n",
-				len(exp.Destinations), len(exp.Sources), len(exp.Connections), output, SecretsExampleFile)
+			fmt.Fprintf(o.stderr, "Wrote %d destinations, %d sources and %d connections to %s; copy %s to %s, fill it in and apply it first.\n",
+				len(exp.Destinations), len(exp.Sources), len(exp.Connections), output, SecretsExampleFile, SecretsFile)
 			return nil
 		},
 	}
@@ -282,7 +292,9 @@ Exit status, as kubectl diff: 0 no differences, 1 differences, 2 an error.`,
 			if err != nil {
 				return err
 			}
-			opts := DiffOptions{Namespace: ns, Hookstream: hs, APIKey: key}
+			opts := DiffOptions{Namespace: ns, Hookstream: hs, APIKey: key, Connect: o.hookstream,
+				DefaultCredentialsSecret: o.defaultCredentialsSecret,
+				Warn:                     func(w string) { fmt.Fprintln(o.stderr, "Warning:", w) }}
 			if clusterErr == nil {
 				opts.Cluster = cluster
 			} else {

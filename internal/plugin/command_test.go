@@ -64,15 +64,65 @@ func TestCommands(t *testing.T) {
 	t.Setenv(APIKeyEnv, testAPIKey)
 
 	code, stream, stderr := run(t, append([]string{"export"}, base...)...)
-	if code != 0 || strings.Count(stream, "\n---\n") != 16 || strings.Contains(stream, testAPIKey) {
+	if code != 0 || strings.Count(stream, "\n---\n") != 17 || strings.Contains(stream, testAPIKey) {
 		t.Fatalf("export: exit %d, stderr %s, stream:\n%s", code, stderr, stream)
 	}
+	if !strings.Contains(stderr, "Warning: Destination orders: header Authorization looks secret") {
+		t.Errorf("export does not warn about the secret header:\n%s", stderr)
+	}
 	dir := filepath.Join(t.TempDir(), "out")
-	if code, _, stderr := run(t, append([]string{"export", "--output", dir}, base...)...); code != 0 {
-		t.Fatalf("export --output: exit %d, %s", code, stderr)
+	code, _, stderrFiles := run(t, append([]string{"export", "--output", dir}, base...)...)
+	if code != 0 {
+		t.Fatalf("export --output: exit %d, %s", code, stderrFiles)
+	}
+	// hookstream does not mask header values: the secret ones must be in no output.
+	outputs := map[string]string{"the stream": stream, "standard error": stderr + stderrFiles}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		outputs[e.Name()] = string(mustRead(t, filepath.Join(dir, e.Name())))
+	}
+	for _, key := range []string{"header-authorization", "header-x-webhook-signature-key"} {
+		value := secretValue("orders-destination-secrets", key)
+		for name, out := range outputs {
+			if strings.Contains(out, value) {
+				t.Errorf("%s holds the value of the secret header %s", name, key)
+			}
+		}
+		if !strings.Contains(outputs[SecretsExampleFile], "  "+key+": \"\"\n") {
+			t.Errorf("%s does not list %s:\n%s", SecretsExampleFile, key, outputs[SecretsExampleFile])
+		}
 	}
 	if code, out, stderr := run(t, append([]string{"diff", "-f", dir}, base...)...); code != 0 {
 		t.Errorf("diff of the export: exit %d\n%s\n%s", code, out, stderr)
+	}
+
+	// The filled-in copy of the Secrets survives a second export, which writes the same bytes, and diff reads it.
+	if ignore := outputs[GitignoreFile]; !strings.Contains(ignore, "\n"+SecretsFile+"\n") {
+		t.Errorf("%s does not keep %s out of Git:\n%s", GitignoreFile, SecretsFile, ignore)
+	}
+	filled := strings.Replace(outputs[SecretsExampleFile], "  password: \"\"", "  password: "+secretValue("billing-destination-secrets", "password"), 1)
+	if err := os.WriteFile(filepath.Join(dir, SecretsFile), []byte(filled), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, append([]string{"export", "--output", dir}, base...)...); code != 0 {
+		t.Fatalf("second export --output: exit %d, %s", code, stderr)
+	}
+	if got := string(mustRead(t, filepath.Join(dir, SecretsFile))); got != filled {
+		t.Errorf("a second export changed %s:\n%s", SecretsFile, got)
+	}
+	for name, first := range outputs {
+		if name == "the stream" || name == "standard error" {
+			continue
+		}
+		if got := string(mustRead(t, filepath.Join(dir, name))); got != first {
+			t.Errorf("a second export wrote another %s", name)
+		}
+	}
+	if _, out, _ := run(t, append([]string{"diff", "-f", dir}, base...)...); strings.Contains(out, "billing-destination-secrets key password") {
+		t.Errorf("diff does not read the value of %s:\n%s", SecretsFile, out)
 	}
 	edit(t, filepath.Join(dir, "destination-plain.yaml"), "displayName: Plain", "displayName: Plainer")
 	code, out, _ := run(t, append([]string{"diff", "-f", dir}, base...)...)

@@ -19,6 +19,7 @@ package plugin
 import (
 	"bytes"
 	"context"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +34,9 @@ import (
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/controller"
+	"github.com/hookstream/hookstream-operator/internal/emulator"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
 // exportDir exports the fixtures' project into a folder, as `kubectl hookstream export --output` does.
@@ -53,9 +57,9 @@ func exportDir(t *testing.T) (string, *DiffOptions) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if w := emu.Stats().Writes(); w != int64(11+3+3+3) {
+		if w := emu.Stats().Writes(); w != int64(11+4+3+3) {
 			// The fixtures' creates and state changes only: diff never writes.
-			t.Errorf("hookstream saw %d writes, want the fixtures' 20", w)
+			t.Errorf("hookstream saw %d writes, want the fixtures' 21", w)
 		}
 	})
 	return dir, &DiffOptions{Namespace: "team", Hookstream: hs, APIKey: testAPIKey}
@@ -96,12 +100,15 @@ func TestDiffOfExportedFiles(t *testing.T) {
 	if differs {
 		t.Errorf("the exported files differ:\n%s", out)
 	}
-	if len(diffs) != 17 {
-		t.Errorf("%d objects compared, want 17", len(diffs))
+	if len(diffs) != 18 {
+		t.Errorf("%d objects compared, want 18", len(diffs))
 	}
 	// secrets.example.yaml holds no values: the secret fields are reported as not comparable, never as changes.
-	if !strings.Contains(out, "? auth_config.token: cannot be compared without its value (Secret orders-destination-secrets key token)") {
-		t.Errorf("output:\n%s", out)
+	for _, want := range []string{"? auth_config.token: cannot be compared without its value (", "Secret orders-destination-secrets key token)",
+		"? headers: cannot be compared without its value (Secret orders-destination-secrets key header-authorization, "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }
 
@@ -202,7 +209,9 @@ func TestDiffSecrets(t *testing.T) {
 	}
 	secret := func(value string) *corev1.Secret {
 		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "orders-destination-secrets", Namespace: "team"},
-			Data: map[string][]byte{"token": []byte(value)}}
+			Data: map[string][]byte{"token": []byte(value),
+				"header-authorization":           []byte(secretValue("orders-destination-secrets", "header-authorization")),
+				"header-x-webhook-signature-key": []byte(secretValue("orders-destination-secrets", "header-x-webhook-signature-key"))}}
 	}
 	plan := func(cluster client.Reader, value string) ObjectDiff {
 		t.Helper()
@@ -284,4 +293,205 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestDiffHeaders compares the headers that can be compared: a changed plain header is a difference even when a
+// Secret of the object is unavailable; only a header read from an unavailable Secret is not comparable.
+func TestDiffHeaders(t *testing.T) {
+	dir, opts := exportDir(t)
+	path := filepath.Join(dir, "destination-orders.yaml")
+	original := string(mustRead(t, path))
+	// The exported secret headers' values; the bearer token stays unavailable.
+	secrets := filepath.Join(t.TempDir(), "secrets.yaml")
+	value := func(key string) string { return secretValue("orders-destination-secrets", key) }
+	if err := os.WriteFile(secrets, []byte("apiVersion: v1\nkind: Secret\nmetadata: {name: orders-destination-secrets}\nstringData:\n"+
+		"  header-authorization: "+value("header-authorization")+"\n"+
+		"  header-x-webhook-signature-key: "+value("header-x-webhook-signature-key")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := "    - name: X-Team\n      valueFrom: {name: missing, key: team}\n"
+	cases := map[string]struct {
+		old, replacement string
+		differs          bool
+		line             string
+	}{
+		"plain header changed": {"X-Team: orders", "X-Team: orders-v2", true, "  ~ headers: hookstream"},
+		"header from an unavailable Secret": {"    headers:\n      X-Team: orders\n    headersFrom:\n",
+			"    headersFrom:\n" + missing, false, "  ? headers: cannot be compared without its value"},
+		"header from an unavailable Secret and a plain one changed": {"    headers:\n      X-Team: orders\n    headersFrom:\n",
+			"    headers:\n      X-Extra: \"1\"\n    headersFrom:\n" + missing, true, "  ~ headers: hookstream"},
+		"header from an unavailable Secret that hookstream lacks": {"    headersFrom:\n",
+			"    headersFrom:\n    - name: X-Other\n      valueFrom: {name: missing, key: other}\n", true, "  ~ headers: hookstream"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if err := os.WriteFile(path, []byte(original), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			edit(t, path, tc.old, tc.replacement)
+			_, out, differs := runDiff(t, opts, path, secrets)
+			if differs != tc.differs || !strings.Contains(out, tc.line) {
+				t.Errorf("differs %t, want %t and a line %q:\n%s", differs, tc.differs, tc.line, out)
+			}
+		})
+	}
+}
+
+// TestDiffConnectionWaitsForBlockedEnd: a Connection whose Destination would be created or stops on a conflict
+// waits for it; it never takes the id of the resource the conflict names, which is someone else's.
+func TestDiffConnectionWaitsForBlockedEnd(t *testing.T) {
+	dir, opts := exportDir(t)
+	manifest := `apiVersion: hookstream.io/v1alpha1
+kind: Destination
+metadata: {name: taken}
+spec: {slug: orders, http: {url: "https://orders.example.com/hooks"}}
+---
+apiVersion: hookstream.io/v1alpha1
+kind: Destination
+metadata: {name: fresh}
+spec: {slug: fresh, http: {url: "https://fresh.example.com/"}}
+---
+apiVersion: hookstream.io/v1alpha1
+kind: Connection
+metadata: {name: to-taken}
+spec: {sourceRef: {name: github}, destinationRef: {name: taken}}
+---
+apiVersion: hookstream.io/v1alpha1
+kind: Connection
+metadata: {name: to-fresh}
+spec: {sourceRef: {name: github}, destinationRef: {name: fresh}}
+`
+	path := filepath.Join(t.TempDir(), "hand.yaml")
+	if err := os.WriteFile(path, []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	diffs, out, _ := runDiff(t, opts, path, filepath.Join(dir, "source-github.yaml"))
+	for _, d := range diffs {
+		if d.Kind != kindConnection {
+			continue
+		}
+		if d.Plan.Action != controller.PlanWait || d.Plan.Reason != v1.ReasonWaitingForDestination || d.Plan.RemoteID != "" {
+			t.Errorf("Connection %s: %+v, want a wait for its Destination", d.Name, d.Plan)
+		}
+	}
+	if strings.Count(out, "wait (WaitingForDestination)") != 2 {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+// TestDiffReadsClusterAnnotations: the pause and the create marker of the cluster's object, which the manifests do
+// not carry, decide the plan as they decide the reconcile.
+func TestDiffReadsClusterAnnotations(t *testing.T) {
+	dir, opts := exportDir(t)
+	m, err := LoadManifests([]string{filepath.Join(dir, "destination-plain.yaml")}, "team", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = v1.AddToScheme(scheme)
+	live := m.Objects[0].DeepCopyObject().(*v1.Destination)
+	live.Annotations = map[string]string{v1.AnnotationPaused: "true"}
+	opts.Cluster = fake.NewClientBuilder().WithScheme(scheme).WithObjects(live).Build()
+	diffs, err := Diff(context.Background(), m, *opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diffs[0]; d.Plan.Action != controller.PlanPaused || d.Differs() {
+		t.Errorf("paused in the cluster: %+v", d.Plan)
+	}
+}
+
+// TestDiffEmptyManifestSecretFallsBackToCluster: a key an unfilled Secret manifest leaves empty is read from the
+// cluster's Secret.
+func TestDiffEmptyManifestSecretFallsBackToCluster(t *testing.T) {
+	dir, opts := exportDir(t)
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = v1.AddToScheme(scheme)
+	inCluster := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "billing-destination-secrets", Namespace: "team"},
+		Data: map[string][]byte{"password": []byte(secretValue("billing-destination-secrets", "password"))}}
+	opts.Cluster = fake.NewClientBuilder().WithScheme(scheme).WithObjects(inCluster).Build()
+	diffs, out, _ := runDiff(t, opts, filepath.Join(dir, "destination-billing.yaml"), filepath.Join(dir, SecretsExampleFile))
+	if d := diffs[0]; len(d.Unavailable) != 0 {
+		t.Errorf("the cluster's value is hidden by the empty manifest one: unavailable %v\n%s", d.Unavailable, out)
+	}
+}
+
+// TestDiffPerObjectCredentials reads each object with the API key of its own credentials Secret: an object of
+// another project is found there, and the plugin's key neither reads it nor keys its secrets hash.
+func TestDiffPerObjectCredentials(t *testing.T) {
+	const otherKey = "hs_test_plugin000000000000000000000000000000000000000000000000000002"
+	emu, err := emulator.New(emulator.Options{APIKeys: []string{testAPIKey, otherKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(emu)
+	t.Cleanup(func() {
+		srv.Close()
+		_ = emu.Close()
+	})
+	connect := func(key string) (*hookstream.Client, error) {
+		return hookstream.New(hookstream.Options{BaseURL: srv.URL + "/v1", APIKey: key})
+	}
+	mine, _ := connect(testAPIKey)
+	other, _ := connect(otherKey)
+	token := "a-bearer-token-of-the-other-project"
+	d, err := other.CreateDestination(context.Background(), &hookstream.CreateRequest{Name: "Other", Slug: "other", Type: "http",
+		URL: "https://other.example.com/", AuthType: "bearer", AuthConfig: map[string]string{"token": token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest := `apiVersion: v1
+kind: Secret
+metadata: {name: other-project}
+stringData: {apiKey: ` + otherKey + `}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: other-token}
+stringData: {token: ` + token + `}
+---
+apiVersion: hookstream.io/v1alpha1
+kind: Destination
+metadata: {name: other}
+spec:
+  adoptID: ` + d.ID + `
+  credentialsRef: {name: other-project}
+  displayName: Other
+  slug: other
+  http:
+    url: https://other.example.com/
+    auth: {type: bearer, bearer: {tokenSecretRef: {name: other-token, key: token}}}
+`
+	path := filepath.Join(t.TempDir(), "other.yaml")
+	if err := os.WriteFile(path, []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadManifests([]string{path}, "team", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The cluster recorded the id and the hash of the token as applied with the other project's key.
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = v1.AddToScheme(scheme)
+	live := m.Objects[0].DeepCopyObject().(*v1.Destination)
+	live.Status.ID = d.ID
+	live.Status.AppliedSecretsHash = managed.SecretsHash([]string{"auth_config.token=" + token}, otherKey)
+	cluster := fake.NewClientBuilder().WithScheme(scheme).WithObjects(live).WithStatusSubresource(live).Build()
+
+	opts := DiffOptions{Namespace: "team", Hookstream: mine, APIKey: testAPIKey, Connect: connect, Cluster: cluster}
+	plan, err := controller.Planner{Client: other, APIKey: otherKey}.Plan(context.Background(), live.DeepCopy(), managed.Refs{
+		Secret: func(v1.SecretKeySelector) (string, error) { return token, nil }})
+	if err != nil || plan.Action != controller.PlanUnchanged {
+		t.Fatalf("the fixture's recorded hash is not the operator's: %+v, %v", plan, err)
+	}
+	diffs, err := Diff(context.Background(), m, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := diffs[0].Plan; got.Action != controller.PlanUnchanged || got.RemoteID != d.ID {
+		t.Errorf("the other project's Destination: %+v, want unchanged", got)
+	}
 }

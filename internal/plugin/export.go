@@ -61,11 +61,18 @@ type ExportOptions struct {
 	// Namespace of every exported object.
 	Namespace string
 	// CredentialsSecret is the Secret holding the API key in Namespace; it becomes spec.credentialsRef unless it is
-	// the operator's default.
+	// the operator's default. "" for the default.
 	CredentialsSecret string
+	// DefaultCredentialsSecret is the credentials Secret the operator reads for objects without
+	// spec.credentialsRef (its --default-credentials-secret); "" for hookstream-credentials.
+	DefaultCredentialsSecret string
+	// CredentialsInCluster reports that the credentials Secret exists already (the key was read from it): it is
+	// then left out of secrets.example.yaml, which would blank its key if applied unfilled.
+	CredentialsInCluster bool
 }
 
-// DefaultCredentialsSecret is the credentials Secret the operator reads for objects without spec.credentialsRef.
+// DefaultCredentialsSecret is the credentials Secret the operator reads for objects without spec.credentialsRef,
+// unless its --default-credentials-secret names another.
 const DefaultCredentialsSecret = "hookstream-credentials"
 
 // ExportProject reads every destination, source and connection of the client's project and maps each to a
@@ -94,43 +101,57 @@ func ExportProject(ctx context.Context, hs *hookstream.Client, opts ExportOption
 		}
 		conns = append(conns, c)
 	}
-	return BuildExport(dests, srcs, conns, opts), nil
+	return BuildExport(dests, srcs, conns, opts)
 }
 
 // BuildExport maps remote rows to manifests. It is a pure function of the rows: the same rows give the same
-// manifests, in the same order.
+// manifests, in the same order, whatever the order of the rows.
 func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, conns []*hookstream.Connection,
-	opts ExportOptions) *Export {
+	opts ExportOptions) (*Export, error) {
 	e := &Export{Namespace: opts.Namespace}
 	secrets := map[string][]string{}
 	var credentialsRef *v1.LocalObjectReference
-	credentials := cmp.Or(opts.CredentialsSecret, DefaultCredentialsSecret)
-	if credentials != DefaultCredentialsSecret {
+	defaultCredentials := cmp.Or(opts.DefaultCredentialsSecret, DefaultCredentialsSecret)
+	credentials := cmp.Or(opts.CredentialsSecret, defaultCredentials)
+	if credentials != defaultCredentials {
 		credentialsRef = &v1.LocalObjectReference{Name: credentials}
 	}
-	secrets[credentials] = []string{v1.CredentialsKey}
+	if !opts.CredentialsInCluster {
+		secrets[credentials] = []string{v1.CredentialsKey}
+	}
 	meta := func(name string) metav1.ObjectMeta { return metav1.ObjectMeta{Name: name, Namespace: opts.Namespace} }
 
-	destNames := uniqueNames(dests, func(d *hookstream.Destination) nameKey {
+	destNames, err := uniqueNames(dests, func(d *hookstream.Destination) nameKey {
 		return nameKey{base: ObjectName(d.Slug, "destination"), id: d.ID, created: d.CreatedAt}
 	})
+	if err != nil {
+		return nil, err
+	}
+	exportedDests := map[string]string{}
 	for _, d := range dests {
 		name := destNames[d.ID]
 		secret := name + "-destination-secrets"
-		spec, keys, warnings := DestinationSpec(d, secret)
+		spec, keys, warnings, ok := DestinationSpec(d, secret)
+		e.warn("Destination "+name, warnings)
+		if !ok {
+			continue
+		}
+		exportedDests[d.ID] = name
 		spec.CredentialsRef = credentialsRef
 		if len(keys) > 0 {
 			secrets[secret] = keys
 		}
-		e.warn("Destination "+name, warnings)
 		obj := &v1.Destination{ObjectMeta: meta(name), Spec: spec}
 		obj.SetGroupVersionKind(v1.GroupVersion.WithKind(kindDestination))
 		e.Destinations = append(e.Destinations, obj)
 	}
 
-	srcNames := uniqueNames(srcs, func(s *hookstream.Source) nameKey {
+	srcNames, err := uniqueNames(srcs, func(s *hookstream.Source) nameKey {
 		return nameKey{base: ObjectName(s.Slug, "source"), id: s.ID, created: s.CreatedAt}
 	})
+	if err != nil {
+		return nil, err
+	}
 	exportedSources := map[string]string{}
 	for _, s := range srcs {
 		name := srcNames[s.ID]
@@ -150,12 +171,15 @@ func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, con
 		e.Sources = append(e.Sources, obj)
 	}
 
-	connNames := uniqueNames(conns, func(c *hookstream.Connection) nameKey {
+	connNames, err := uniqueNames(conns, func(c *hookstream.Connection) nameKey {
 		return nameKey{base: ObjectName(c.Name, "connection"), id: c.ID, created: c.CreatedAt}
 	})
+	if err != nil {
+		return nil, err
+	}
 	for _, c := range conns {
 		name := connNames[c.ID]
-		spec, warnings := ConnectionSpec(c, exportedSources[c.SourceID], destNames[c.DestinationID])
+		spec, warnings := ConnectionSpec(c, exportedSources[c.SourceID], exportedDests[c.DestinationID])
 		spec.CredentialsRef = credentialsRef
 		e.warn("Connection "+name, warnings)
 		obj := &v1.Connection{ObjectMeta: meta(name), Spec: spec}
@@ -171,7 +195,7 @@ func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, con
 		e.Secrets = append(e.Secrets, SecretKeys{Name: name, Keys: slices.Sorted(slices.Values(secrets[name]))})
 	}
 	slices.Sort(e.Warnings)
-	return e
+	return e, nil
 }
 
 func (e *Export) warn(object string, warnings []string) {
@@ -208,8 +232,9 @@ const (
 
 // DestinationSpec maps a remote destination to the spec that adopts it (spec.adoptID) and sets every field it has,
 // so that the controller's comparison finds nothing to change. Secret values, which hookstream masks, become keys of
-// the Secret secretName; keys lists them. warnings name what the spec cannot express.
-func DestinationSpec(d *hookstream.Destination, secretName string) (spec v1.DestinationSpec, keys, warnings []string) {
+// the Secret secretName; keys lists them. warnings name what the spec cannot express. ok is false for a type the
+// Destination API has no provider block for: such a destination is not exported.
+func DestinationSpec(d *hookstream.Destination, secretName string) (spec v1.DestinationSpec, keys, warnings []string, ok bool) {
 	spec = v1.DestinationSpec{
 		ManagedSpec: v1.ManagedSpec{AdoptID: d.ID},
 		DisplayName: d.Name,
@@ -255,7 +280,7 @@ func DestinationSpec(d *hookstream.Destination, secretName string) (spec v1.Dest
 	case hookstream.TypeWebSocket:
 		spec.WebSocket = &v1.WebSocketDestination{ChannelName: get("channel_name")}
 	default:
-		warnings = append(warnings, fmt.Sprintf("type %q has no provider block in the Destination API", t))
+		return spec, nil, []string{fmt.Sprintf("type %q has no provider block in the Destination API; not exported", t)}, false
 	}
 	for _, key := range slices.Sorted(maps.Keys(pc)) {
 		if !used[key] && hookstream.NormalizeType(d.Type) != hookstream.TypeHTTP {
@@ -268,7 +293,42 @@ func DestinationSpec(d *hookstream.Destination, secretName string) (spec v1.Dest
 	if w != "" {
 		warnings = append(warnings, w)
 	}
-	return spec, keys, warnings
+	return spec, keys, warnings, true
+}
+
+// sensitiveHeaderParts are the parts of a header name that mark its value as secret.
+var sensitiveHeaderParts = []string{"token", "key", "secret", "signature", "password", "auth"}
+
+// SensitiveHeader reports a header whose value is likely secret, by its name: Authorization, Proxy-Authorization,
+// Cookie, and names containing token, key, secret, signature, password or auth.
+func SensitiveHeader(name string) bool {
+	n := strings.ToLower(name)
+	switch n {
+	case "authorization", "proxy-authorization", "cookie":
+		return true
+	}
+	return slices.ContainsFunc(sensitiveHeaderParts, func(part string) bool { return strings.Contains(n, part) })
+}
+
+// headerKey is the Secret key a secret header's value is exported under: header-<name>, lowercase, with the
+// characters a Secret key cannot hold replaced; unique among used.
+func headerKey(name string, used map[string]bool) string {
+	var b strings.Builder
+	b.WriteString("header-")
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '.', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	key := b.String()
+	for n := 2; used[key]; n++ {
+		key = fmt.Sprintf("%s-%d", b.String(), n)
+	}
+	used[key] = true
+	return key
 }
 
 // secretRef marks the provider key as read and returns the reference to its Secret key.
@@ -280,8 +340,19 @@ func secretRef(get func(string) string, ref func(string) v1.SecretKeySelector, k
 func httpDestination(d *hookstream.Destination, ref func(string) v1.SecretKeySelector) (*v1.HTTPDestination, []string) {
 	var warnings []string
 	h := &v1.HTTPDestination{URL: d.URL, Method: v1.HTTPMethod(strings.ToUpper(d.Method))}
-	if len(d.Headers) > 0 {
-		h.Headers = maps.Clone(d.Headers)
+	usedKeys := map[string]bool{}
+	for _, name := range slices.Sorted(maps.Keys(d.Headers)) {
+		if !SensitiveHeader(name) {
+			if h.Headers == nil {
+				h.Headers = map[string]string{}
+			}
+			h.Headers[name] = d.Headers[name]
+			continue
+		}
+		// hookstream does not mask header values: a secret one goes into the Secret, never into the manifest.
+		key := headerKey(name, usedKeys)
+		h.HeadersFrom = append(h.HeadersFrom, v1.HeaderFromSecret{Name: name, ValueFrom: ref(key)})
+		warnings = append(warnings, fmt.Sprintf("header %s looks secret: spec.http.headersFrom reads it from Secret key %s; put its value there", name, key))
 	}
 	switch {
 	case d.TimeoutMS > 0 && d.TimeoutMS%1000 == 0:
@@ -388,12 +459,10 @@ func SourceSpec(s *hookstream.Source, secretName string) (spec v1.SourceSpec, ke
 	spec.IPDenylist = ipList(s.IPDenylist)
 	if s.SchemaValidationEnabled && len(s.JSONSchema) > 0 {
 		sv := &v1.SourceSchemaValidation{Schema: &runtime.RawExtension{Raw: s.JSONSchema}}
+		// hookstream applies warn for a null action, and the controller's comparison takes null for warn.
+		sv.Action = hookstream.SchemaActionWarn
 		if s.SchemaAction != nil {
 			sv.Action = v1.SchemaAction(*s.SchemaAction)
-		} else {
-			// hookstream treats a null action as warn; the spec needs the value, so the first check writes it.
-			sv.Action = "warn"
-			warnings = append(warnings, "schema_action is null (hookstream applies warn): spec.schemaValidation.action warn is written once")
 		}
 		spec.SchemaValidation = sv
 	}
@@ -460,8 +529,8 @@ type nameKey struct {
 }
 
 // uniqueNames names rows by id: their base name, and for rows sharing one, all but the oldest get a part of their
-// id appended. A row keeps its name when others are added later.
-func uniqueNames[R any](rows []R, key func(R) nameKey) map[string]string {
+// id appended, and a counter when that name is taken too. A row keeps its name when others are added later.
+func uniqueNames[R any](rows []R, key func(R) nameKey) (map[string]string, error) {
 	groups := map[string][]nameKey{}
 	for _, r := range rows {
 		k := key(r)
@@ -479,27 +548,46 @@ func uniqueNames[R any](rows []R, key func(R) nameKey) map[string]string {
 		})
 		names[group[0].id] = base
 		for _, k := range group[1:] {
-			name := suffixed(base, ObjectName(k.id, "x"))
-			for n := 2; taken[name]; n++ {
-				name = suffixed(base, fmt.Sprintf("%s-%d", ObjectName(k.id, "x"), n))
+			name, err := freeName(base, ObjectName(k.id, "x"), taken)
+			if err != nil {
+				return nil, err
 			}
 			taken[name] = true
 			names[k.id] = name
 		}
 	}
-	return names
+	return names, nil
 }
 
 // maxNameLength keeps names valid as label values and DNS labels too.
 const maxNameLength = 63
 
-// suffixed appends a suffix to a name, shortening the name to keep within maxNameLength.
-func suffixed(base, suffix string) string {
-	if len(suffix) > 12 {
-		suffix = strings.Trim(suffix[:12], "-")
+// maxIDPart is how much of an id a name carries to tell it from another with the same base.
+const maxIDPart = 12
+
+// freeName returns base with a part of id appended, and a counter after it while the name is taken. Names with
+// different counters differ in their last segment, so of len(taken)+1 counters one is free.
+func freeName(base, id string, taken map[string]bool) (string, error) {
+	if len(id) > maxIDPart {
+		id = strings.Trim(id[:maxIDPart], "-")
 	}
+	name := suffixed(base, id)
+	for n := 2; taken[name]; n++ {
+		if n > len(taken)+2 {
+			return "", fmt.Errorf("no free object name for %q with id part %q", base, id)
+		}
+		name = suffixed(base, fmt.Sprintf("%s-%d", id, n))
+	}
+	return name, nil
+}
+
+// suffixed appends a suffix to a name, shortening the name, never the suffix, to keep within maxNameLength.
+func suffixed(base, suffix string) string {
 	if keep := maxNameLength - len(suffix) - 1; len(base) > keep {
 		base = strings.TrimRight(base[:keep], "-")
+	}
+	if base == "" {
+		return suffix
 	}
 	return base + "-" + suffix
 }

@@ -21,9 +21,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"math/rand/v2"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -73,7 +76,9 @@ func createFixtures(t *testing.T, hs *hookstream.Client) {
 	dsec := func(slug, key string) string { return secretValue(slug+"-destination-secrets", key) }
 	dests := []hookstream.CreateRequest{
 		{Name: "Orders API", Slug: "orders", Type: "http", URL: "https://orders.example.com/hooks", Method: "PUT",
-			Headers: map[string]string{"X-Team": "orders"}, TimeoutMS: new(15000), AuthType: "bearer",
+			Headers: map[string]string{"X-Team": "orders", "Authorization": dsec("orders", "header-authorization"),
+				"X-Webhook-Signature-Key": dsec("orders", "header-x-webhook-signature-key")},
+			TimeoutMS: new(15000), AuthType: "bearer",
 			AuthConfig:   map[string]string{"token": dsec("orders", "token")},
 			RetryEnabled: new(true), RetryMaxAttempts: new(3), RetryBackoffType: new("linear"), RetryIntervals: []int{10, 20},
 			CircuitBreakerEnabled: new(true), CircuitBreakerThreshold: new(7), CircuitBreakerResetMS: new(120000)},
@@ -115,6 +120,8 @@ func createFixtures(t *testing.T, hs *hookstream.Client) {
 		{Name: "Shop", Slug: "shop", VerificationType: new("standard_webhooks"), VerificationSecret: new(secretValue("shop-source-secrets", "verification_secret")),
 			SchemaValidationEnabled: new(true), JSONSchema: schema, SchemaAction: new("reject"), DedupStrategy: new("payload_hash")},
 		{Name: "Open", Slug: "open"},
+		// A schema without an action: hookstream stores null and applies warn.
+		{Name: "Loose", Slug: "loose", SchemaValidationEnabled: new(true), JSONSchema: schema},
 	}
 	srcIDs := map[string]string{}
 	for i := range srcs {
@@ -176,8 +183,8 @@ func TestExportRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(exp.Destinations) + len(exp.Sources) + len(exp.Connections); got != 11+3+3 {
-		t.Fatalf("exported %d objects, want 17; warnings: %v", got, exp.Warnings)
+	if got := len(exp.Destinations) + len(exp.Sources) + len(exp.Connections); got != 11+4+3 {
+		t.Fatalf("exported %d objects, want 18; warnings: %v", got, exp.Warnings)
 	}
 	objects := newObjectSet(nil)
 	for _, obj := range exp.Objects() {
@@ -255,7 +262,7 @@ func TestExportShape(t *testing.T) {
 		"destination-audit.yaml", "destination-billing.yaml", "destination-bucket.yaml", "destination-bus.yaml",
 		"destination-live.yaml", "destination-orders.yaml", "destination-plain.yaml", "destination-queue.yaml",
 		"destination-rabbit.yaml", "destination-stream.yaml", "destination-topic.yaml",
-		"source-github.yaml", "source-open.yaml", "source-shop.yaml",
+		"source-github.yaml", "source-loose.yaml", "source-open.yaml", "source-shop.yaml",
 		"connection-github-to-orders.yaml", "connection-shop-to-queue.yaml", "connection-shop-to-queue-",
 		KustomizationFile, SecretsExampleFile,
 	}
@@ -310,5 +317,192 @@ func TestObjectName(t *testing.T) {
 				t.Errorf("ObjectName(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+// exportWithin runs BuildExport, failing the test if it does not return in time (a name search that never ends).
+func exportWithin(t *testing.T, dests []*hookstream.Destination, srcs []*hookstream.Source, conns []*hookstream.Connection,
+	opts ExportOptions) *Export {
+	t.Helper()
+	type result struct {
+		exp *Export
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		exp, err := BuildExport(dests, srcs, conns, opts)
+		done <- result{exp, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return r.exp
+	case <-time.After(5 * time.Second):
+		t.Fatal("BuildExport did not return")
+		return nil
+	}
+}
+
+// TestExportNameCollisions names colliding rows uniquely, in a bounded search: ids sharing their first characters,
+// and an appended id part that is another row's slug.
+func TestExportNameCollisions(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	dest := func(id, slug string, age int) *hookstream.Destination {
+		return &hookstream.Destination{ID: id, Slug: slug, Name: slug, Type: "http", URL: "https://x.example.com/",
+			CreatedAt: at.Add(time.Duration(age) * time.Minute)}
+	}
+	cases := map[string]struct {
+		rows []*hookstream.Destination
+		want []string
+	}{
+		"ids share their first 12 characters": {
+			rows: []*hookstream.Destination{dest("abcdef012345aaaa", "foo", 0), dest("abcdef012345bbbb", "foo", 1),
+				dest("abcdef012345cccc", "foo", 2)},
+			want: []string{"foo", "foo-abcdef012345", "foo-abcdef012345-2"},
+		},
+		"the id part is another slug": {
+			rows: []*hookstream.Destination{dest("0123456789abcdef", "foo", 0), dest("fedcba9876543210", "foo", 1),
+				dest("1111111111111111", "foo-fedcba987654", 2)},
+			want: []string{"foo", "foo-fedcba987654", "foo-fedcba987654-2"},
+		},
+		"long slugs keep the counter": {
+			rows: []*hookstream.Destination{dest("abcdef012345aaaa", strings.Repeat("a", 63), 0),
+				dest("abcdef012345bbbb", strings.Repeat("a", 63), 1), dest("abcdef012345cccc", strings.Repeat("a", 63), 2)},
+			want: []string{strings.Repeat("a", 63), strings.Repeat("a", 50) + "-abcdef012345",
+				strings.Repeat("a", 48) + "-abcdef012345-2"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			exp := exportWithin(t, tc.rows, nil, nil, ExportOptions{Namespace: "team"})
+			var got []string
+			for _, d := range exp.Destinations {
+				got = append(got, d.Name)
+				if len(d.Name) > maxNameLength {
+					t.Errorf("name %q is longer than %d", d.Name, maxNameLength)
+				}
+			}
+			slices.Sort(got)
+			want := slices.Sorted(slices.Values(tc.want))
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("names (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestExportDeterministic exports the same rows in shuffled orders: the files are the same bytes.
+func TestExportDeterministic(t *testing.T) {
+	ctx := context.Background()
+	_, hs := newEmulator(t)
+	createFixtures(t, hs)
+	var (
+		dests []*hookstream.Destination
+		srcs  []*hookstream.Source
+		conns []*hookstream.Connection
+	)
+	for d, err := range hs.AllDestinations(ctx) {
+		noErr(t, err)
+		dests = append(dests, d)
+	}
+	for s, err := range hs.AllSources(ctx) {
+		noErr(t, err)
+		srcs = append(srcs, s)
+	}
+	for c, err := range hs.AllConnections(ctx, hookstream.ConnectionListOptions{}) {
+		noErr(t, err)
+		conns = append(conns, c)
+	}
+	render := func() []File {
+		exp := exportWithin(t, dests, srcs, conns, ExportOptions{Namespace: "team"})
+		files, err := exp.Files()
+		noErr(t, err)
+		return files
+	}
+	first := render()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 5 {
+		rng.Shuffle(len(dests), func(i, j int) { dests[i], dests[j] = dests[j], dests[i] })
+		rng.Shuffle(len(srcs), func(i, j int) { srcs[i], srcs[j] = srcs[j], srcs[i] })
+		rng.Shuffle(len(conns), func(i, j int) { conns[i], conns[j] = conns[j], conns[i] })
+		if diff := cmp.Diff(first, render()); diff != "" {
+			t.Fatalf("an export of shuffled rows differs (-first +shuffled):\n%s", diff)
+		}
+	}
+}
+
+func noErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestExportCredentials: spec.credentialsRef is written for a credentials Secret other than the operator's
+// default (--default-credentials-secret), and a Secret the key was read from is not in secrets.example.yaml.
+func TestExportCredentials(t *testing.T) {
+	rows := []*hookstream.Destination{{ID: "0123456789abcdef", Slug: "plain", Name: "Plain", Type: "http", URL: "https://x.example.com/"}}
+	cases := map[string]struct {
+		opts        ExportOptions
+		ref         string
+		listed, not []string
+	}{
+		"the default":                   {opts: ExportOptions{}, listed: []string{"name: hookstream-credentials\n"}},
+		"another default":               {opts: ExportOptions{DefaultCredentialsSecret: "hs-default"}, listed: []string{"name: hs-default\n"}},
+		"another Secret":                {opts: ExportOptions{CredentialsSecret: "hs-key"}, ref: "hs-key", listed: []string{"name: hs-key\n"}},
+		"the usual name, not default":   {opts: ExportOptions{CredentialsSecret: "hookstream-credentials", DefaultCredentialsSecret: "hs-default"}, ref: "hookstream-credentials"},
+		"read from the cluster":         {opts: ExportOptions{CredentialsSecret: "hs-key", CredentialsInCluster: true}, ref: "hs-key", not: []string{"hs-key", "apiKey"}},
+		"default read from the cluster": {opts: ExportOptions{CredentialsSecret: "hookstream-credentials", CredentialsInCluster: true}, not: []string{"hookstream-credentials", "apiKey"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			tc.opts.Namespace = "team"
+			exp := exportWithin(t, rows, nil, nil, tc.opts)
+			ref := ""
+			if r := exp.Destinations[0].Spec.CredentialsRef; r != nil {
+				ref = r.Name
+			}
+			if ref != tc.ref {
+				t.Errorf("credentialsRef %q, want %q", ref, tc.ref)
+			}
+			secrets := string(exp.SecretsExample())
+			for _, want := range tc.listed {
+				if !strings.Contains(secrets, want) || !strings.Contains(secrets, "  apiKey: \"\"\n") {
+					t.Errorf("%s lacks %q and its apiKey:\n%s", SecretsExampleFile, want, secrets)
+				}
+			}
+			for _, unwanted := range tc.not {
+				if strings.Contains(secrets, unwanted) {
+					t.Errorf("%s holds %q:\n%s", SecretsExampleFile, unwanted, secrets)
+				}
+			}
+		})
+	}
+}
+
+// TestExportSkipsUnknownDestinationTypes: a destination of a type the Destination API cannot describe is not
+// exported (the CRD would reject its manifest); its connections name it by id.
+func TestExportSkipsUnknownDestinationTypes(t *testing.T) {
+	dests := []*hookstream.Destination{
+		{ID: "0123456789abcdef", Slug: "plain", Name: "Plain", Type: "http", URL: "https://x.example.com/"},
+		{ID: "fedcba9876543210", Slug: "mystery", Name: "Mystery", Type: "carrier_pigeon"},
+	}
+	srcs := []*hookstream.Source{{ID: "5555555555555555", Slug: "in", Name: "In", Type: hookstream.SourceTypeHTTP}}
+	conns := []*hookstream.Connection{{ID: "7777777777777777", Name: "In to mystery", SourceID: "5555555555555555",
+		DestinationID: "fedcba9876543210", Status: "active", Enabled: true}}
+	exp := exportWithin(t, dests, srcs, conns, ExportOptions{Namespace: "team"})
+	if len(exp.Destinations) != 1 || exp.Destinations[0].Name != "plain" {
+		t.Errorf("exported destinations %v, want plain only", exp.Objects())
+	}
+	c := exp.Connections[0].Spec
+	if c.DestinationRef != nil || c.DestinationID != "fedcba9876543210" || c.SourceRef == nil || c.SourceRef.Name != "in" {
+		t.Errorf("connection ends: %+v %q %+v", c.DestinationRef, c.DestinationID, c.SourceRef)
+	}
+	if !slices.ContainsFunc(exp.Warnings, func(w string) bool {
+		return strings.Contains(w, `Destination mystery: type "carrier_pigeon" has no provider block`)
+	}) {
+		t.Errorf("warnings %v", exp.Warnings)
 	}
 }

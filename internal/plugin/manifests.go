@@ -119,7 +119,7 @@ func (m *Manifests) add(source string, data []byte, namespace string) error {
 		}
 		switch o := obj.(type) {
 		case *corev1.Secret:
-			m.Secrets[o.Name] = o
+			m.addSecret(o)
 		case *corev1.ConfigMap:
 			m.ConfigMaps[o.Name] = o
 		case managed.Object:
@@ -148,4 +148,32 @@ func sortObjects(objs []managed.Object) []managed.Object {
 		return strings.Compare(a.GetName(), b.GetName())
 	})
 	return out
+}
+
+// addSecret records a Secret; one met again (secrets.example.yaml and its filled-in copy secrets.yaml) keeps the
+// values either holds, the later one's where both do.
+func (m *Manifests) addSecret(s *corev1.Secret) {
+	old, ok := m.Secrets[s.Name]
+	if !ok {
+		m.Secrets[s.Name] = s
+		return
+	}
+	for k, v := range s.StringData {
+		if strings.TrimSpace(v) != "" {
+			if old.StringData == nil {
+				old.StringData = map[string]string{}
+			}
+			old.StringData[k] = v
+			delete(old.Data, k)
+		}
+	}
+	for k, v := range s.Data {
+		if strings.TrimSpace(string(v)) != "" {
+			if old.Data == nil {
+				old.Data = map[string][]byte{}
+			}
+			old.Data[k] = v
+			delete(old.StringData, k)
+		}
+	}
 }

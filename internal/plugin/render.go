@@ -38,6 +38,10 @@ type File struct {
 const (
 	KustomizationFile  = "kustomization.yaml"
 	SecretsExampleFile = "secrets.example.yaml"
+	// SecretsFile is the filled-in copy of SecretsExampleFile: export never writes it, and the GitignoreFile it
+	// writes keeps it out of Git.
+	SecretsFile   = "secrets.yaml"
+	GitignoreFile = ".gitignore"
 )
 
 // Manifest renders one object as YAML: apiVersion, kind, metadata (name and namespace) and spec; no status and
@@ -59,8 +63,9 @@ func FileName(obj client.Object) string {
 	return strings.ToLower(obj.GetObjectKind().GroupVersionKind().Kind) + "-" + obj.GetName() + ".yaml"
 }
 
-// Files renders the export as files: one manifest per object, a kustomization.yaml listing them, and
-// secrets.example.yaml with every Secret and key the manifests read, without values. Sorted by name.
+// Files renders the export as files: one manifest per object, a kustomization.yaml listing them,
+// secrets.example.yaml with every Secret and key the manifests read, without values, and a .gitignore that keeps
+// its filled-in copy, secrets.yaml, out of Git. Never secrets.yaml itself: a second export keeps the values.
 func (e *Export) Files() ([]File, error) {
 	var files []File
 	var resources []string
@@ -73,8 +78,8 @@ func (e *Export) Files() ([]File, error) {
 		resources = append(resources, FileName(obj))
 	}
 	var k bytes.Buffer
-	k.WriteString("# The hookstream objects exported by kubectl hookstream export. Apply the Secrets of " + SecretsExampleFile +
-		",\n# filled in, first.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
+	k.WriteString("# The hookstream objects exported by kubectl hookstream export. Apply " + SecretsFile + ", a filled-in copy of\n# " +
+		SecretsExampleFile + ", first.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
 	if e.Namespace != "" {
 		fmt.Fprintf(&k, "namespace: %s\n", e.Namespace)
 	}
@@ -82,7 +87,8 @@ func (e *Export) Files() ([]File, error) {
 	for _, r := range resources {
 		fmt.Fprintf(&k, "- %s\n", r)
 	}
-	files = append(files, File{Name: KustomizationFile, Content: k.Bytes()}, File{Name: SecretsExampleFile, Content: e.SecretsExample()})
+	files = append(files, File{Name: KustomizationFile, Content: k.Bytes()}, File{Name: SecretsExampleFile, Content: e.SecretsExample()},
+		File{Name: GitignoreFile, Content: []byte("# The filled-in Secrets (a copy of " + SecretsExampleFile + "): never in Git.\n" + SecretsFile + "\n")})
 	return files, nil
 }
 
@@ -90,8 +96,9 @@ func (e *Export) Files() ([]File, error) {
 // values, so they must come from where they are kept.
 func (e *Export) SecretsExample() []byte {
 	var b bytes.Buffer
-	b.WriteString("# The Secrets the exported manifests read. hookstream masks secret values, so none is filled in:\n" +
-		"# put each value in (from where it is kept), apply, and keep the filled-in file out of Git.\n" +
+	b.WriteString("# The Secrets the exported manifests read. hookstream masks secret values, so none is filled in.\n" +
+		"# Copy this file to " + SecretsFile + " (which .gitignore keeps out of Git), put each value in (from where it is\n" +
+		"# kept) and apply it. A new export rewrites this file, never " + SecretsFile + ".\n" +
 		"# An object whose spec reads a Secret gets one PATCH of its secret fields once the values are applied.\n")
 	for i, s := range e.Secrets {
 		if i > 0 {

@@ -36,8 +36,9 @@ import (
 
 // TestKubectlPlugin migrates a project made through the API to manifests with the plugin, invoked by the real
 // kubectl from PATH: the export applied with the manager running becomes Ready without a single write to
-// hookstream, the Connection refers to the exported objects by name, diff exits 0 on the export and 1 on an edit,
-// and status lists every object.
+// hookstream, the Connection refers to the exported objects by name, diff exits 0 on the export (with the key from the
+// credentials Secret) and 1 on an edit, an export after the apply writes the same bytes, and status lists every
+// object.
 func TestKubectlPlugin(t *testing.T) {
 	ctx := context.Background()
 	binDir := t.TempDir()
@@ -110,8 +111,24 @@ func TestKubectlPlugin(t *testing.T) {
 		t.Errorf("adopting the export wrote to hookstream: %v", writes.Routes)
 	}
 
-	if out, stderr, code := plugin("diff", "-f", dir, "-n", ns, "--url", url); code != 0 {
-		t.Errorf("diff of the export: exit %d\n%s%s", code, out, stderr)
+	// The key from the namespace's credentials Secret this time, not the environment.
+	if out, stderr, code := plugin("diff", "-f", dir, "-n", ns, "--url", url, "--credentials-secret", "hookstream-credentials"); code != 0 {
+		t.Errorf("diff of the export, key from the credentials Secret: exit %d\n%s%s", code, out, stderr)
+	}
+	// Adopting changed nothing an export shows: a second export writes the same bytes.
+	again := filepath.Join(t.TempDir(), "again")
+	if _, stderr, code := plugin("export", "-n", ns, "--url", url, "--output", again); code != 0 {
+		t.Fatalf("export after the apply: exit %d: %s", code, stderr)
+	}
+	entries, err := os.ReadDir(dir)
+	harnesstest.Must(t, err)
+	for _, e := range entries {
+		first, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		harnesstest.Must(t, err)
+		second, err := os.ReadFile(filepath.Join(again, e.Name()))
+		if err != nil || !bytes.Equal(first, second) {
+			t.Errorf("the export after the apply differs in %s (%v):\n%s", e.Name(), err, second)
+		}
 	}
 	edit := filepath.Join(dir, "destination-orders.yaml")
 	manifest, err := os.ReadFile(edit)

@@ -1,0 +1,101 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package managed
+
+import (
+	"context"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+)
+
+// The decisions of a reconcile that do not write: where an object's remote resource is, and whether a taken
+// natural key is taken over. The Reconciler acts on them; a read-only planner (kubectl hookstream diff) reports
+// them. Both call these functions, so that they cannot disagree.
+
+// RemoteLookup is what LocateRemote found.
+type RemoteLookup[R any] struct {
+	Remote R
+	Found  bool
+	// GoneID is the recorded status.id whose remote resource was deleted outside the operator; "" otherwise. The
+	// object is then looked for as a new one.
+	GoneID string
+	// OwnCreate reports a remote resource found by natural key that an earlier create of this object made without
+	// its result being recorded.
+	OwnCreate bool
+}
+
+// LocateRemote finds obj's remote resource: by the recorded id (status.id), else by spec.adoptID, with get; else
+// by natural key (findByKey) when only observing, or when the create marker says a create may have happened
+// unrecorded and the row found is not older than it. A recorded id that is gone is cleared from obj's status; an
+// own create's applied secrets hash is taken from the marker. Events, logs and caches are the caller's.
+func LocateRemote[O Object, R any](ctx context.Context, obj O, remoteName string, row func(R) Row,
+	get func(ctx context.Context, id string) (R, error),
+	findByKey func(ctx context.Context, obj O) (R, bool, error)) (out RemoteLookup[R], err error) {
+	st := obj.GetManagedStatus()
+	id := st.ID
+	if id == "" {
+		id = obj.GetManagedSpec().AdoptID
+	}
+	if id != "" {
+		out.Remote, err = get(ctx, id)
+		switch {
+		case err == nil:
+			out.Found = true
+			return out, nil
+		case !hookstream.IsNotFound(err):
+			return out, err
+		case st.ID == "":
+			return out, Stall(v1.ReasonNotFound, "spec.adoptID %q names no %s in the hookstream project of the credentials",
+				id, remoteName)
+		}
+		out.GoneID = id
+		st.ID = ""
+	}
+	if observeOnly(obj) {
+		out.Remote, out.Found, err = findByKey(ctx, obj)
+		return out, err
+	}
+	if createRequestedAt(obj) == nil {
+		return out, nil
+	}
+	remote, found, err := findByKey(ctx, obj)
+	if err != nil || !found || !createdByMarkedAttempt(obj, row(remote)) {
+		return out, err
+	}
+	adoptOwnCreate(obj)
+	out.Remote, out.Found, out.OwnCreate = remote, true, true
+	return out, nil
+}
+
+// TakeOver decides, when obj's create finds its natural key taken by row, whether the operator takes row over
+// (adopt), and whether row is the one an earlier, unrecorded create of obj made (own; its applied secrets hash is
+// then taken from the marker). firstAttempt reports that this create is the first since the create marker was
+// set: the row can then only be someone else's. A row that is not adopted stops the object on a conflict.
+func TakeOver(obj Object, row Row, firstAttempt bool) (adopt, own bool) {
+	own = !firstAttempt && createdByMarkedAttempt(obj, row)
+	if own {
+		adoptOwnCreate(obj)
+	}
+	return own || obj.GetManagedSpec().AdoptionPolicy == v1.AdoptBySlug, own
+}
+
+// FirstCreateAttempt reports whether a create of obj now would be the first: no create marker is recorded yet.
+func FirstCreateAttempt(obj Object) bool { return createRequestedAt(obj) == nil }
+
+// IsPaused reports the paused annotation: no hookstream call at all for the object while it is set.
+func IsPaused(obj Object) bool { return obj.GetAnnotations()[v1.AnnotationPaused] == "true" }
