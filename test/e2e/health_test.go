@@ -33,6 +33,21 @@ import (
 	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
 
+// conditionsJSON is status.conditions as kubectl prints it in JSON.
+type conditionsJSON []struct {
+	Type, Status, Reason, Message string
+}
+
+// get returns the status, reason and message of the condition of the type; all empty when there is none.
+func (cs conditionsJSON) get(condType string) (status, reason, message string) {
+	for _, c := range cs {
+		if c.Type == condType {
+			return c.Status, c.Reason, c.Message
+		}
+	}
+	return "", "", ""
+}
+
 // healthJSON is the part of a Destination the delivery health test reads through kubectl.
 type healthJSON struct {
 	Status struct {
@@ -41,20 +56,13 @@ type healthJSON struct {
 			State        string `json:"state"`
 			FailureCount int64  `json:"failureCount"`
 		} `json:"circuit"`
-		LastHandledCircuitResetAt string `json:"lastHandledCircuitResetAt"`
-		Conditions                []struct {
-			Type, Status, Reason, Message string
-		} `json:"conditions"`
+		LastHandledCircuitResetAt string         `json:"lastHandledCircuitResetAt"`
+		Conditions                conditionsJSON `json:"conditions"`
 	} `json:"status"`
 }
 
 func (h healthJSON) condition(condType string) (status, reason, message string) {
-	for _, c := range h.Status.Conditions {
-		if c.Type == condType {
-			return c.Status, c.Reason, c.Message
-		}
-	}
-	return "", "", ""
+	return h.Status.Conditions.get(condType)
 }
 
 func (h healthJSON) circuit() string {

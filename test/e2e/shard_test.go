@@ -36,21 +36,14 @@ type shardObject struct {
 		Finalizers []string          `json:"finalizers"`
 	} `json:"metadata"`
 	Status struct {
-		ID                     string `json:"id"`
-		LastHandledReconcileAt string `json:"lastHandledReconcileAt"`
-		Conditions             []struct {
-			Type, Status, Reason, Message string
-		} `json:"conditions"`
+		ID                     string         `json:"id"`
+		LastHandledReconcileAt string         `json:"lastHandledReconcileAt"`
+		Conditions             conditionsJSON `json:"conditions"`
 	} `json:"status"`
 }
 
 func (o shardObject) condition(condType string) (status, reason, message string) {
-	for _, c := range o.Status.Conditions {
-		if c.Type == condType {
-			return c.Status, c.Reason, c.Message
-		}
-	}
-	return "", "", ""
+	return o.Status.Conditions.get(condType)
 }
 
 // shardManager is one shard's manager process.
