@@ -21,7 +21,8 @@ limitations under the License.
 //
 // Environment: BENCH_N (Destinations, default 1000), BENCH_DRIFT_INTERVAL (the manager's interval from the
 // restart on; default 30s up to N=1000, 60s above), BENCH_SAMPLES (spec-change samples per phase, default 50),
-// BENCH_HOOKSTREAM_RATE (the manager's --hookstream-rate-limit, default 1000), BENCH_MODES (any of raw,list,get;
+// BENCH_HOOKSTREAM_RATE (the manager's --hookstream-rate-limit, default 1000), BENCH_CONCURRENCY (the manager's
+// --max-concurrent-reconciles and the raw loop's workers, default 4), BENCH_MODES (any of raw,list,get;
 // default all) and BENCH_OUT (the JSON file; default $TMPDIR/hookstream-bench-N<N>-<time>.json, with the
 // processes' logs in a folder of the same name ending in -logs).
 package bench
@@ -100,6 +101,13 @@ func loadConfig(b *testing.B) config {
 		}
 		c.DriftInterval = d
 	}
+	if v := os.Getenv("BENCH_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("BENCH_CONCURRENCY=%q: want a positive number", v)
+		}
+		c.Concurrency = n
+	}
 	if v := os.Getenv("BENCH_HOOKSTREAM_RATE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f <= 0 {
@@ -153,6 +161,9 @@ func (c config) command() string {
 	}
 	if v := os.Getenv("BENCH_HOOKSTREAM_RATE"); v != "" {
 		env = append(env, "BENCH_HOOKSTREAM_RATE="+v)
+	}
+	if v := os.Getenv("BENCH_CONCURRENCY"); v != "" {
+		env = append(env, "BENCH_CONCURRENCY="+v)
 	}
 	if v := os.Getenv("BENCH_MODES"); v != "" {
 		env = append(env, "BENCH_MODES="+v)
