@@ -88,24 +88,23 @@ func (f *refresher[O, R, D, P]) Start(ctx context.Context) error {
 // change; enqueue returns false when ctx ended first. It writes nothing.
 func (r *Reconciler[O, R, D, P]) RefreshStatus(ctx context.Context, newList func() client.ObjectList,
 	enqueue func(context.Context, O) bool) RefreshResult {
-	f := refresher[O, R, D, P]{r: r}
 	var res RefreshResult
 	list := newList()
-	if err := f.r.client.List(ctx, list); err != nil {
-		logf.FromContext(ctx).Error(err, "Status refresh cannot list the objects", "kind", f.r.names.Kind)
+	if err := r.client.List(ctx, list); err != nil {
+		logf.FromContext(ctx).Error(err, "Status refresh cannot list the objects", "kind", r.names.Kind)
 		return res
 	}
 	byKey := map[string][]O{}
 	_ = meta.EachListItem(list, func(item runtime.Object) error {
 		obj := item.(O)
-		if h, ok := f.r.health(); ok {
+		if h, ok := r.health(); ok {
 			h.Report(obj)
 		}
 		if obj.GetManagedStatus().ID == "" || IsPaused(obj) || !obj.GetDeletionTimestamp().IsZero() {
 			res.Skipped++
 			return nil
 		}
-		apiKey, err := f.r.creds.apiKey(ctx, obj, false)
+		apiKey, err := r.creds.apiKey(ctx, obj, false)
 		if err != nil {
 			// The object's own reconcile reports a missing or empty credentials Secret.
 			res.Skipped++
@@ -116,52 +115,53 @@ func (r *Reconciler[O, R, D, P]) RefreshStatus(ctx context.Context, newList func
 	})
 	for apiKey, objs := range byKey {
 		res.Keys++
-		rows, err := f.rows(ctx, apiKey)
+		rows, err := r.relist(ctx, apiKey)
 		if err != nil {
 			res.Failed++
-			refreshFailures.WithLabelValues(f.r.names.Kind).Inc()
+			refreshFailures.WithLabelValues(r.names.Kind).Inc()
 			logf.FromContext(ctx).Info("Status refresh cannot list the remote rows of an API key; the objects wait "+
-				"for their next check", "kind", f.r.names.Kind, "objects", len(objs), "error", errorSummary(err))
+				"for their next check", "kind", r.names.Kind, "objects", len(objs), "error", errorSummary(err))
 			continue
 		}
 		for _, obj := range objs {
 			row, listed := rows[obj.GetManagedStatus().ID]
 			// A row missing from the list was deleted outside the operator: the reconcile finds out and says so.
-			if listed && !f.moved(obj, row) {
+			if listed && !r.statusMoves(obj, row) {
 				res.Unchanged++
 				continue
 			}
 			res.Changed++
 			// A reconcile the refresh asks for is no first sight to spread over the interval: it reads the list
 			// just taken.
-			f.r.seen.Store(obj.GetUID(), struct{}{})
+			r.seen.Store(obj.GetUID(), struct{}{})
 			if !enqueue(ctx, obj) {
 				return res
 			}
 		}
 	}
-	refreshListed.WithLabelValues(f.r.names.Kind, "changed").Add(float64(res.Changed))
-	refreshListed.WithLabelValues(f.r.names.Kind, "unchanged").Add(float64(res.Unchanged))
-	refreshListed.WithLabelValues(f.r.names.Kind, "skipped").Add(float64(res.Skipped))
+	refreshListed.WithLabelValues(r.names.Kind, "changed").Add(float64(res.Changed))
+	refreshListed.WithLabelValues(r.names.Kind, "unchanged").Add(float64(res.Unchanged))
+	refreshListed.WithLabelValues(r.names.Kind, "skipped").Add(float64(res.Skipped))
 	return res
 }
 
-// rows lists the rows of an API key anew into its snapshot, which the drift checks read too.
-func (f *refresher[O, R, D, P]) rows(ctx context.Context, apiKey string) (map[string]R, error) {
-	hs, err := f.r.kind.Connect(apiKey)
+// relist lists the rows of an API key anew into its snapshot, which the drift checks read too.
+func (r *Reconciler[O, R, D, P]) relist(ctx context.Context, apiKey string) (map[string]R, error) {
+	hs, err := r.kind.Connect(apiKey)
 	if err != nil {
 		return nil, err
 	}
-	return f.r.snapshots.relist(ctx, apiKey, hs)
+	return r.snapshots.relist(ctx, apiKey, hs)
 }
 
-// moved reports whether mirroring the row would change obj's status, or the kind wants its health read anyway.
-func (f *refresher[O, R, D, P]) moved(obj O, row R) bool {
-	if h, ok := f.r.health(); ok && h.RefreshWanted(obj) {
+// statusMoves reports whether mirroring the row would change obj's status, or the kind wants its health read
+// anyway.
+func (r *Reconciler[O, R, D, P]) statusMoves(obj O, row R) bool {
+	if h, ok := r.health(); ok && h.RefreshWanted(obj) {
 		return true
 	}
-	probe := f.r.snapshot(obj)
-	f.r.setObserved(probe, row)
+	probe := r.snapshot(obj)
+	r.setObserved(probe, row)
 	return !equality.Semantic.DeepEqual(probe, obj)
 }
 

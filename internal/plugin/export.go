@@ -121,54 +121,35 @@ func BuildExport(dests []*hookstream.Destination, srcs []*hookstream.Source, con
 	}
 	meta := func(name string) metav1.ObjectMeta { return metav1.ObjectMeta{Name: name, Namespace: opts.Namespace} }
 
-	destNames, err := uniqueNames(dests, func(d *hookstream.Destination) nameKey {
-		return nameKey{base: ObjectName(d.Slug, "destination"), id: d.ID, created: d.CreatedAt}
-	})
+	var err error
+	var exportedDests, exportedSources map[string]string
+	e.Destinations, exportedDests, err = exportSlugged(e, dests, secrets, kindDestination,
+		func(d *hookstream.Destination) nameKey {
+			return nameKey{base: ObjectName(d.Slug, "destination"), id: d.ID, created: d.CreatedAt}
+		},
+		func(d *hookstream.Destination, name, secret string) (*v1.Destination, []string, []string, bool) {
+			spec, keys, warnings, ok := DestinationSpec(d, secret)
+			spec.CredentialsRef = credentialsRef
+			obj := &v1.Destination{ObjectMeta: meta(name), Spec: spec}
+			obj.SetGroupVersionKind(v1.GroupVersion.WithKind(kindDestination))
+			return obj, keys, warnings, ok
+		})
 	if err != nil {
 		return nil, err
 	}
-	exportedDests := map[string]string{}
-	for _, d := range dests {
-		name := destNames[d.ID]
-		secret := name + "-destination-secrets"
-		spec, keys, warnings, ok := DestinationSpec(d, secret)
-		e.warn("Destination "+name, warnings)
-		if !ok {
-			continue
-		}
-		exportedDests[d.ID] = name
-		spec.CredentialsRef = credentialsRef
-		if len(keys) > 0 {
-			secrets[secret] = keys
-		}
-		obj := &v1.Destination{ObjectMeta: meta(name), Spec: spec}
-		obj.SetGroupVersionKind(v1.GroupVersion.WithKind(kindDestination))
-		e.Destinations = append(e.Destinations, obj)
-	}
-
-	srcNames, err := uniqueNames(srcs, func(s *hookstream.Source) nameKey {
-		return nameKey{base: ObjectName(s.Slug, "source"), id: s.ID, created: s.CreatedAt}
-	})
+	e.Sources, exportedSources, err = exportSlugged(e, srcs, secrets, kindSource,
+		func(s *hookstream.Source) nameKey {
+			return nameKey{base: ObjectName(s.Slug, "source"), id: s.ID, created: s.CreatedAt}
+		},
+		func(s *hookstream.Source, name, secret string) (*v1.Source, []string, []string, bool) {
+			spec, keys, warnings, ok := SourceSpec(s, secret)
+			spec.CredentialsRef = credentialsRef
+			obj := &v1.Source{ObjectMeta: meta(name), Spec: spec}
+			obj.SetGroupVersionKind(v1.GroupVersion.WithKind(kindSource))
+			return obj, keys, warnings, ok
+		})
 	if err != nil {
 		return nil, err
-	}
-	exportedSources := map[string]string{}
-	for _, s := range srcs {
-		name := srcNames[s.ID]
-		secret := name + "-source-secrets"
-		spec, keys, warnings, ok := SourceSpec(s, secret)
-		e.warn("Source "+name, warnings)
-		if !ok {
-			continue
-		}
-		exportedSources[s.ID] = name
-		spec.CredentialsRef = credentialsRef
-		if len(keys) > 0 {
-			secrets[secret] = keys
-		}
-		obj := &v1.Source{ObjectMeta: meta(name), Spec: spec}
-		obj.SetGroupVersionKind(v1.GroupVersion.WithKind(kindSource))
-		e.Sources = append(e.Sources, obj)
 	}
 
 	connNames, err := uniqueNames(conns, func(c *hookstream.Connection) nameKey {
@@ -526,6 +507,37 @@ type nameKey struct {
 	base    string
 	id      string
 	created time.Time
+}
+
+// exportSlugged builds the objects of a kind whose remote resources have slugs (Destinations, Sources): names them
+// with uniqueNames, builds each with build (ok false: not exportable, with the reason among the warnings), and
+// records the keys of the Secret each reads (`<name>-<kind>-secrets`). It returns the objects and, by remote id, the
+// names of those exported.
+func exportSlugged[R any, O client.Object](e *Export, rows []R, secrets map[string][]string, kind string,
+	key func(R) nameKey, build func(row R, name, secret string) (obj O, keys, warnings []string, ok bool)) ([]O,
+	map[string]string, error) {
+	names, err := uniqueNames(rows, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	var objs []O
+	exported := map[string]string{}
+	for _, row := range rows {
+		id := key(row).id
+		name := names[id]
+		secret := name + "-" + strings.ToLower(kind) + "-secrets"
+		obj, keys, warnings, ok := build(row, name, secret)
+		e.warn(kind+" "+name, warnings)
+		if !ok {
+			continue
+		}
+		exported[id] = name
+		if len(keys) > 0 {
+			secrets[secret] = keys
+		}
+		objs = append(objs, obj)
+	}
+	return objs, exported, nil
 }
 
 // uniqueNames names rows by id: their base name, and for rows sharing one, all but the oldest get a part of their
