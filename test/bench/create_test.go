@@ -17,6 +17,7 @@ limitations under the License.
 package bench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -29,16 +30,14 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
-// readyPollInterval is the pause between two lists of the Destinations while waiting for Ready.
-const readyPollInterval = 500 * time.Millisecond
-
-func destinationName(i int) string { return fmt.Sprintf("d%05d", i) }
+func destinationName(i int) string { return objectName(destinationPrefix, i) }
 
 // newDestination is the Destination every mode creates: the smallest spec, one http URL.
 func (bn *bench) newDestination(namespace string, i int) *v1.Destination {
@@ -52,12 +51,13 @@ func (bn *bench) newDestination(namespace string, i int) *v1.Destination {
 	}
 }
 
-// readyItem is the part of a Destination the Ready poll decodes: decoding whole objects every 500 ms would make the
-// benchmark itself a noticeable load on two cores at N=5000.
+// readyItem is the part of an object the Ready watch and the final list decode: decoding whole objects would make
+// the benchmark itself a noticeable load on two cores.
 type readyItem struct {
 	Metadata struct {
-		Name       string `json:"name"`
-		Generation int64  `json:"generation"`
+		Name            string `json:"name"`
+		Generation      int64  `json:"generation"`
+		ResourceVersion string `json:"resourceVersion"`
 	} `json:"metadata"`
 	Status struct {
 		ID                 string             `json:"id"`
@@ -66,7 +66,7 @@ type readyItem struct {
 	} `json:"status"`
 }
 
-// isReady reports a Destination whose Ready condition is True for its current generation.
+// isReady reports an object whose Ready condition is True for its current generation.
 func (d *readyItem) isReady() bool {
 	return harness.ReadyForGeneration(d.Metadata.Generation, d.Status.ObservedGeneration, d.Status.Conditions)
 }
@@ -76,26 +76,21 @@ func (bn *bench) listReady(ctx context.Context, namespace string) ([]readyItem, 
 	return listItems[readyItem](ctx, bn, namespace)
 }
 
+// kindURL is the URL of a kind's objects in a namespace.
+func (bn *bench) kindURL(namespace, resource string) string {
+	gv := v1.GroupVersion
+	return fmt.Sprintf("%s/apis/%s/%s/namespaces/%s/%s", strings.TrimRight(bn.kube.Host, "/"), gv.Group, gv.Version,
+		namespace, resource)
+}
+
 // listItems lists the namespace's Destinations from the API server's watch cache, decoding into T only the part of
 // each the caller reads.
 func listItems[T any](ctx context.Context, bn *bench, namespace string) ([]T, error) {
-	gv := v1.GroupVersion
-	u := fmt.Sprintf("%s/apis/%s/%s/namespaces/%s/destinations?resourceVersion=0", strings.TrimRight(bn.kube.Host, "/"),
-		gv.Group, gv.Version, namespace)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := bn.kubeGet(ctx, bn.kindURL(namespace, destinationKind.Resource)+"?resourceVersion=0")
 	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := bn.kubeHTTP.Do(req)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("listing Destinations: %w", err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		return nil, fmt.Errorf("listing Destinations: %d %s", resp.StatusCode, b)
-	}
 	var list struct {
 		Items []T `json:"items"`
 	}
@@ -105,45 +100,174 @@ func listItems[T any](ctx context.Context, bn *bench, namespace string) ([]T, er
 	return list.Items, nil
 }
 
-// createOutcome is what creating N Destinations and waiting for all of them to be Ready took.
-type createOutcome struct {
-	CreatesDone time.Duration // the last create answered, from the first create sent
-	AllReady    time.Duration // a list showed every Destination Ready, from the first create sent
-	Lists       int           // lists made while waiting
-	ListTime    time.Duration // their total duration
-	Items       []readyItem
+// kubeGet sends a GET to the API server as the cluster admin, asking for JSON; an answer other than 200 is an error.
+func (bn *bench) kubeGet(ctx context.Context, url string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := bn.kubeHTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		return nil, fmt.Errorf("%d %s", resp.StatusCode, b)
+	}
+	return resp, nil
 }
 
-// createAndWait creates N Destinations with cfg.Creators workers and lists them every readyPollInterval until all
-// are Ready. Each created object is sent on created, when not nil, which is closed after the last create.
+// readyWatch follows one kind's objects in a namespace through a watch and counts those Ready for their
+// generation. A watch costs the API server one encoding per change, shared with the manager's own watch, where
+// polling lists of all N would cost it N encodings per poll: at N=5000, 0.4 s of API server CPU per list on two
+// cores, enough to slow what is measured.
+type readyWatch struct {
+	mu     sync.Mutex
+	ready  map[string]bool
+	count  int
+	events int
+	err    error
+}
+
+func (bn *bench) watchReady(ctx context.Context, namespace string, kind *benchKind) *readyWatch {
+	w := &readyWatch{ready: map[string]bool{}}
+	go w.run(ctx, bn.kindURL(namespace, kind.Resource), bn)
+	return w
+}
+
+// run watches from resourceVersion 0 (the current objects first, as ADDED events), and again from the last
+// resourceVersion seen whenever the API server ends the watch.
+func (w *readyWatch) run(ctx context.Context, url string, bn *bench) {
+	rv := "0"
+	for ctx.Err() == nil {
+		next, err := w.watchOnce(ctx, url+"?watch=1&timeoutSeconds=3600&resourceVersion="+rv, bn)
+		if err != nil && ctx.Err() == nil {
+			w.mu.Lock()
+			w.err = err
+			w.mu.Unlock()
+			return
+		}
+		rv = next
+	}
+}
+
+func (w *readyWatch) watchOnce(ctx context.Context, url string, bn *bench) (string, error) {
+	resp, err := bn.kubeGet(ctx, url)
+	if err != nil {
+		return "", fmt.Errorf("watching: %w", err)
+	}
+	defer resp.Body.Close()
+	dec := json.NewDecoder(resp.Body)
+	rv := "0"
+	for {
+		var ev struct {
+			Type   string    `json:"type"`
+			Object readyItem `json:"object"`
+		}
+		if err := dec.Decode(&ev); err != nil {
+			// The API server ended the watch (its timeout), or the context did: go on from the last change.
+			return rv, nil
+		}
+		if ev.Type == "ERROR" {
+			// Most likely 410 Gone: start again from the current objects.
+			return "0", nil
+		}
+		rv = ev.Object.Metadata.ResourceVersion
+		now := ev.Type != "DELETED" && ev.Object.isReady()
+		w.mu.Lock()
+		w.events++
+		if was := w.ready[ev.Object.Metadata.Name]; was != now {
+			w.ready[ev.Object.Metadata.Name] = now
+			if now {
+				w.count++
+			} else {
+				w.count--
+			}
+		}
+		w.mu.Unlock()
+	}
+}
+
+func (w *readyWatch) state() (ready, events int, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.count, w.events, w.err
+}
+
+// createOutcome is what creating the objects and waiting for all of them to be Ready took.
+type createOutcome struct {
+	CreatesDone time.Duration // the last create answered, from the first create sent
+	AllReady    time.Duration // every object Ready for its generation, from the first create sent
+	// WatchEvents is how many changes the Ready watches received.
+	WatchEvents int
+	// Items are the Destinations once all are Ready, sorted by name.
+	Items []readyItem
+}
+
+// createJob is one object to create: the index-th of a kind.
+type createJob struct {
+	kind  *benchKind
+	index int
+}
+
+// createdObject is an object the creators created, handed to the raw loop.
+type createdObject struct {
+	createJob
+	obj client.Object
+}
+
+// createAndWait creates N objects of each of the configured kinds with cfg.Creators workers (for each index, its
+// kinds in order) and waits until all are Ready. Each created object is sent on created, when not nil, which is
+// closed after the last create.
 func (bn *bench) createAndWait(ctx context.Context, namespace string,
-	created chan<- *v1.Destination) (*createOutcome, error) {
+	created chan<- createdObject) (*createOutcome, error) {
 	n := bn.cfg.N
+	kinds := kindsOf(bn.cfg.Kinds)
+	total := n * len(kinds)
+	watchCtx, stopWatches := context.WithCancel(ctx)
+	defer stopWatches()
+	watches := make([]*readyWatch, len(kinds))
+	for i, k := range kinds {
+		watches[i] = bn.watchReady(watchCtx, namespace, k)
+	}
+	readyNow := func() (ready, events int, err error) {
+		for _, w := range watches {
+			r, e, werr := w.state()
+			ready, events = ready+r, events+e
+			err = cmp.Or(err, werr)
+		}
+		return ready, events, err
+	}
+
 	start := time.Now()
-	jobs := make(chan int)
+	jobs := make(chan createJob)
 	createErr := make(chan error, bn.cfg.Creators)
 	createsDone := make(chan time.Duration, 1)
 	var wg sync.WaitGroup
 	for range bn.cfg.Creators {
 		wg.Go(func() {
-			for i := range jobs {
-				d := bn.newDestination(namespace, i)
-				if err := bn.cl.Create(ctx, d); err != nil {
-					createErr <- fmt.Errorf("creating %s: %w", d.Name, err)
+			for j := range jobs {
+				obj := j.kind.newObject(bn, namespace, j.index)
+				if err := bn.cl.Create(ctx, obj); err != nil {
+					createErr <- fmt.Errorf("creating %s %s: %w", j.kind.Kind, obj.GetName(), err)
 					for range jobs {
 						// Drained, so that the feeder never blocks on a worker that gave up.
 					}
 					return
 				}
 				if created != nil {
-					created <- d
+					created <- createdObject{createJob: j, obj: obj}
 				}
 			}
 		})
 	}
 	go func() {
 		for i := range n {
-			jobs <- i
+			for _, k := range kinds {
+				jobs <- createJob{kind: k, index: i}
+			}
 		}
 		close(jobs)
 		wg.Wait()
@@ -154,46 +278,45 @@ func (bn *bench) createAndWait(ctx context.Context, namespace string,
 	}()
 
 	out := &createOutcome{CreatesDone: -1}
-	limit := max(10*time.Minute, time.Duration(n)*200*time.Millisecond)
+	limit := max(10*time.Minute, time.Duration(total)*200*time.Millisecond)
 	lastReport := time.Now()
 	for {
 		select {
 		case err := <-createErr:
 			return nil, err
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		case d := <-createsDone:
 			out.CreatesDone = d
-			bn.logf("  all %d creates answered after %.1fs", n, d.Seconds())
-		default:
+			bn.logf("  all %d creates answered after %.1fs", total, d.Seconds())
+		case <-time.After(20 * time.Millisecond):
 		}
-		listStart := time.Now()
-		items, err := bn.listReady(ctx, namespace)
+		ready, events, err := readyNow()
 		if err != nil {
 			return nil, err
 		}
-		out.Lists++
-		out.ListTime += time.Since(listStart)
-		ready := 0
-		for i := range items {
-			if items[i].isReady() {
-				ready++
-			}
-		}
-		if ready == n && out.CreatesDone >= 0 {
+		if ready == total && out.CreatesDone >= 0 {
 			out.AllReady = time.Since(start)
-			out.Items = items
-			slices.SortFunc(out.Items, func(a, b readyItem) int { return strings.Compare(a.Metadata.Name, b.Metadata.Name) })
-			return out, nil
+			out.WatchEvents = events
+			break
 		}
 		if time.Since(lastReport) >= 10*time.Second {
-			bn.logf("  %d of %d Ready after %.0fs", ready, n, time.Since(start).Seconds())
+			bn.logf("  %d of %d Ready after %.0fs", ready, total, time.Since(start).Seconds())
 			lastReport = time.Now()
 		}
 		if time.Since(start) > limit {
-			return nil, fmt.Errorf("only %d of %d Destinations Ready after %s; not Ready: %s",
-				ready, n, limit, notReadySummary(items))
+			items, _ := bn.listReady(ctx, namespace)
+			return nil, fmt.Errorf("only %d of %d objects Ready after %s; Destinations not Ready: %s",
+				ready, total, limit, notReadySummary(items))
 		}
-		time.Sleep(readyPollInterval)
 	}
+	items, err := bn.listReady(ctx, namespace)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(items, func(a, b readyItem) int { return strings.Compare(a.Metadata.Name, b.Metadata.Name) })
+	out.Items = items
+	return out, nil
 }
 
 // notReadySummary counts the Destinations that are not Ready by their Ready reason.
@@ -212,25 +335,35 @@ func notReadySummary(items []readyItem) string {
 	return fmt.Sprint(reasons)
 }
 
-// warmUp creates, status-patches, lists and deletes a few Destinations before anything is measured, so that the
-// first mode does not pay for the API server's and the client's first use of the resource (discovery, the CRD's
-// handler and watch cache).
+// warmUp creates, status-patches, lists and deletes a few objects of each kind before anything is measured, so
+// that the first mode does not pay for the API server's and the client's first use of the resources (discovery,
+// the CRDs' handlers and watch caches).
 func (bn *bench) warmUp(ctx context.Context) error {
 	ns := bn.env.NewNamespace(bn.b, "bench-warmup")
-	for i := range 20 {
-		d := bn.newDestination(ns, i)
-		if err := bn.cl.Create(ctx, d); err != nil {
+	for _, k := range kindsOf(bn.cfg.Kinds) {
+		for i := range 20 {
+			obj := k.newObject(bn, ns, i)
+			if err := bn.cl.Create(ctx, obj); err != nil {
+				return fmt.Errorf("warming up: %w", err)
+			}
+			patch, err := rawStatusPatch(obj, map[string]any{"id": fmt.Sprintf("warm-up-%d", i)})
+			if err != nil {
+				return err
+			}
+			if err := bn.cl.Status().Patch(ctx, obj, patch); err != nil {
+				return fmt.Errorf("warming up: %w", err)
+			}
+		}
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(v1.GroupVersion.WithKind(k.Kind + "List"))
+		if err := bn.cl.List(ctx, list, client.InNamespace(ns)); err != nil {
 			return fmt.Errorf("warming up: %w", err)
 		}
-		base := d.DeepCopy()
-		d.Status.State = "active"
-		if err := bn.cl.Status().Patch(ctx, d, client.MergeFrom(base)); err != nil {
+		obj := &unstructured.Unstructured{}
+		obj.SetGroupVersionKind(v1.GroupVersion.WithKind(k.Kind))
+		if err := bn.cl.DeleteAllOf(ctx, obj, client.InNamespace(ns)); err != nil {
 			return fmt.Errorf("warming up: %w", err)
 		}
 	}
-	list := &v1.DestinationList{}
-	if err := bn.cl.List(ctx, list, client.InNamespace(ns)); err != nil {
-		return fmt.Errorf("warming up: %w", err)
-	}
-	return bn.cl.DeleteAllOf(ctx, &v1.Destination{}, client.InNamespace(ns))
+	return nil
 }

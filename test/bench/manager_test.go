@@ -37,12 +37,11 @@ type modeResult struct {
 	Mode               string  `json:"mode"`
 	CreatesDoneSeconds float64 `json:"createsDoneSeconds"`
 	AllReadySeconds    float64 `json:"allReadySeconds"`
-	ReadyLists         int     `json:"readyLists"`
-	MeanReadyListMs    float64 `json:"meanReadyListMs"`
+	WatchEvents        int     `json:"watchEvents"`
 
 	// Create is the window from the first create until all are Ready (plus a short settle for events).
 	Create window `json:"create"`
-	// CallsPerDestination and WritesPerDestination divide Create by N.
+	// CallsPerDestination and WritesPerDestination divide Create by the number of objects created.
 	CallsPerDestination  map[string]float64 `json:"hookstreamCallsPerDestination"`
 	WritesPerDestination map[string]float64 `json:"kubeWritesPerDestination"`
 	CreateMemory         memoryPeaks        `json:"createMemory"`
@@ -72,10 +71,10 @@ type window struct {
 	CPU               cpuUse           `json:"cpu"`
 	HookstreamCalls   map[string]int64 `json:"hookstreamCalls"`
 	HookstreamTotal   int64            `json:"hookstreamTotal"`
-	KubeWrites        []writeCount     `json:"kubeWrites"`
-	DestinationWrites float64          `json:"destinationWrites"`
-	EventWrites       float64          `json:"eventWrites"`
-	Reconciles        float64          `json:"reconciles"`
+	KubeWrites      []writeCount     `json:"kubeWrites"`
+	ObjectWrites    float64          `json:"objectWrites"`
+	EventWrites     float64          `json:"eventWrites"`
+	Reconciles      float64          `json:"reconciles"`
 }
 
 // snapshot is the state of every counter at one moment.
@@ -126,8 +125,7 @@ func (bn *bench) snap(ctx context.Context, emu *harnesstest.Emulator, m *manager
 	if m != nil {
 		components = bn.components(emu, m.proc)
 		if s.manager, err = managerMetrics(ctx, m.metricsURL); err == nil {
-			s.reconciles, _ = s.manager.Sum("controller_runtime_reconcile_total",
-				map[string]string{"controller": "destination"})
+			s.reconciles, _ = s.manager.Sum("controller_runtime_reconcile_total", nil)
 		}
 	}
 	s.cpu = readCPU(components)
@@ -144,19 +142,20 @@ func (bn *bench) components(emu *harnesstest.Emulator, manager *harness.Process)
 	return c
 }
 
-// between returns the window from a to b, less ownPatches spec patches and ownCreates creates of the benchmark.
-func between(a, b snapshot, ownCreates, ownPatches int) window {
+// between returns the window from a to b, less the benchmark's own creates (createsPerKind of each of kinds) and
+// ownPatches spec patches of Destinations.
+func between(a, b snapshot, kinds []*benchKind, createsPerKind, ownPatches int) window {
 	writes := b.kube.writes.minus(a.kube.writes)
-	group := v1.GroupVersion.Group
-	writes.subtract(writeKey{Group: group, Resource: "destinations", Verb: "POST", Code: "201"}, float64(ownCreates))
-	writes.subtract(writeKey{Group: group, Resource: "destinations", Verb: "PATCH", Code: "200"}, float64(ownPatches))
+	writes.subtractCreates(kinds, createsPerKind)
+	writes.subtract(writeKey{Group: v1.GroupVersion.Group, Resource: "destinations", Verb: "PATCH", Code: "200"},
+		float64(ownPatches))
 	calls := harness.StatsSince(b.stats, a.stats)
 	return window{
 		Seconds:           b.at.Sub(a.at).Seconds(),
 		HookstreamCalls:   byRoute(calls),
 		HookstreamTotal:   calls.Total(),
 		KubeWrites:        writes.rows(),
-		DestinationWrites: writes.total("destinations"),
+		ObjectWrites:      writes.objects(),
 		EventWrites:       writes.total("events"),
 		Reconciles:        b.reconciles - a.reconciles,
 		CPU:               b.cpu.since(a.cpu),
@@ -167,14 +166,16 @@ func between(a, b snapshot, ownCreates, ownPatches int) window {
 func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, error) {
 	cfg := bn.cfg
 	n := cfg.N
+	kinds := kindsOf(cfg.Kinds)
+	total := n * len(kinds)
 	res := &modeResult{Mode: mode}
 	emu := bn.env.StartEmulator(bn.b, emulatorArgs(cfg)...)
 	defer emu.Stop()
 	ns := bn.env.NewNamespace(bn.b, "bench-"+mode)
 
 	// Create: the manager with a drift interval that no phase reaches, so that only the create path runs.
-	bn.logf("%s: creating %d Destinations (manager --observation=%s --drift-interval=%s)",
-		mode, n, mode, cfg.CreateDriftInterval)
+	bn.logf("%s: creating %d objects (%s) (manager --observation=%s --drift-interval=%s)",
+		mode, total, kindNames(kinds), mode, cfg.CreateDriftInterval)
 	m1 := bn.startManager(emu, ns, mode, cfg.CreateDriftInterval)
 	mem1 := startMemorySampler(m1.proc.Cmd.Process.Pid, m1.metricsURL)
 	s0 := bn.snap(ctx, emu, m1)
@@ -186,20 +187,20 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 	}
 	cpuAtReady := readCPU(bn.components(emu, m1.proc))
 	res.CreatesDoneSeconds, res.AllReadySeconds = out.CreatesDone.Seconds(), out.AllReady.Seconds()
-	res.ReadyLists, res.MeanReadyListMs = out.Lists, ms(out.ListTime)/float64(max(1, out.Lists))
-	bn.logf("%s: all %d Ready after %.1fs (creates done %.1fs)", mode, n, res.AllReadySeconds, res.CreatesDoneSeconds)
+	res.WatchEvents = out.WatchEvents
+	bn.logf("%s: all %d Ready after %.1fs (creates done %.1fs)", mode, total, res.AllReadySeconds, res.CreatesDoneSeconds)
 	// Events are sent asynchronously by the manager's broadcaster; give the last ones time to land.
 	time.Sleep(3 * time.Second)
 	s1 := bn.snap(ctx, emu, m1)
-	res.Create = between(s0, s1, n, 0)
+	res.Create = between(s0, s1, kinds, n, 0)
 	res.Create.Seconds = res.AllReadySeconds
 	// CPU up to the moment all were Ready, not through the wait for the last events.
 	res.Create.CPU = cpuAtReady.since(s0.cpu)
-	res.CallsPerDestination = perDestination(res.Create.HookstreamCalls, n)
+	res.CallsPerDestination = perDestination(res.Create.HookstreamCalls, total)
 	res.CreatePath = append(managerCreatePath(s0.manager, s1.manager), serverTimes(s0.kube, s1.kube)...)
 	res.WritesPerDestination = map[string]float64{}
 	for _, w := range res.Create.KubeWrites {
-		res.WritesPerDestination[w.String()] = w.Count / float64(n)
+		res.WritesPerDestination[w.String()] = w.Count / float64(total)
 	}
 
 	targets := newTargetPicker(out.Items)
@@ -210,7 +211,7 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 	// The status write follows the PATCH the sample waited for; let the last one land inside the window.
 	time.Sleep(time.Second)
 	s2 := bn.snap(ctx, emu, m1)
-	res.Idle = between(s1, s2, 0, cfg.Samples)
+	res.Idle = between(s1, s2, nil, 0, cfg.Samples)
 	res.CreateMemory = mem1.finish()
 	m1.proc.Stop()
 	bn.keepLog(m1.proc, mode+"-manager-create")
@@ -228,16 +229,16 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 	lists := startListWatcher(emu.Emulator)
 	sleepUntil(restartAt.Add(interval + time.Second + margin))
 	s4 := bn.snap(ctx, emu, m2)
-	res.Restart = between(s3, s4, 0, 0)
+	res.Restart = between(s3, s4, nil, 0, 0)
 	bn.logf("%s: restart window: hookstream %s; Kubernetes writes %.0f",
-		mode, formatCalls(res.Restart.HookstreamCalls), res.Restart.DestinationWrites+res.Restart.EventWrites)
+		mode, formatCalls(res.Restart.HookstreamCalls), res.Restart.ObjectWrites+res.Restart.EventWrites)
 
 	bn.logf("%s: steady state for one interval (%s)", mode, interval)
 	sleepUntil(s4.at.Add(interval))
 	s5 := bn.snap(ctx, emu, m2)
-	res.Steady = between(s4, s5, 0, 0)
+	res.Steady = between(s4, s5, nil, 0, 0)
 	bn.logf("%s: steady: hookstream %s; Kubernetes writes %.0f; %.0f reconciles",
-		mode, formatCalls(res.Steady.HookstreamCalls), res.Steady.DestinationWrites+res.Steady.EventWrites,
+		mode, formatCalls(res.Steady.HookstreamCalls), res.Steady.ObjectWrites+res.Steady.EventWrites,
 		res.Steady.Reconciles)
 
 	// The sweep: spec changes spread evenly over the next interval, while every Destination gets its periodic
@@ -259,7 +260,7 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 	res.ListLatency = summarize(sweep, func(s sample) bool { return s.burst })
 	sleepUntil(s5.at.Add(interval))
 	s6 := bn.snap(ctx, emu, m2)
-	res.Sweep = between(s5, s6, 0, len(plan))
+	res.Sweep = between(s5, s6, nil, 0, len(plan))
 	res.SteadyMemory = mem2.finish()
 	for _, st := range lists.finish() {
 		res.ListStarts = append(res.ListStarts, st.start.Sub(restartAt).Seconds())
@@ -276,6 +277,9 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 // keepLog copies a process's log next to the JSON results: the harness's folder goes away with the control plane.
 func (bn *bench) keepLog(p *harness.Process, name string) {
 	dir := bn.logDir()
+	if bn.run > 0 {
+		name = fmt.Sprintf("run%d-%s", bn.run, name)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		bn.logf("keeping the log of %s: %v", name, err)
 		return

@@ -28,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/test/harness"
 )
@@ -52,15 +53,18 @@ func (k writeKey) String() string {
 	return fmt.Sprintf("%s %s %s", r, k.Verb, k.Code)
 }
 
+// writeResources are the resources whose writes are counted.
+var writeResources = map[string]bool{"destinations": true, "sources": true, "connections": true, "events": true}
+
 // mutatingVerbs are the verbs apiserver_request_total uses for writes (PUT is an update, APPLY a server-side apply).
 var mutatingVerbs = map[string]bool{
 	"POST": true, "PUT": true, "PATCH": true, "APPLY": true, "DELETE": true, "DELETECOLLECTION": true,
 }
 
-// kubeWrites counts writes to Destinations and Events, by kind.
+// kubeWrites counts writes to the operator's objects (Destinations, Sources, Connections) and to Events, by kind.
 type kubeWrites map[writeKey]float64
 
-// kubeScrape is what the API server's /metrics says about writes to Destinations and Events.
+// kubeScrape is what the API server's /metrics says about writes to the operator's objects and Events.
 type kubeScrape struct {
 	writes kubeWrites
 	// durations holds apiserver_request_duration_seconds of the same writes, code left out: sum and count.
@@ -79,7 +83,7 @@ func scrapeKubeWrites(ctx context.Context, hc *http.Client, host string) (kubeSc
 		if !mutatingVerbs[s.Labels["verb"]] {
 			continue
 		}
-		if r := s.Labels["resource"]; r != "destinations" && r != "events" {
+		if r := s.Labels["resource"]; !writeResources[r] {
 			continue
 		}
 		k := writeKey{Group: s.Labels["group"], Resource: s.Labels["resource"], Subresource: s.Labels["subresource"],
@@ -123,7 +127,7 @@ func (w kubeWrites) minus(before kubeWrites) kubeWrites {
 	return out
 }
 
-// total returns all writes, of Destinations (any subresource) or of Events.
+// total returns all writes to one resource (any subresource), such as destinations or events.
 func (w kubeWrites) total(resource string) float64 {
 	var n float64
 	for k, v := range w {
@@ -132,6 +136,24 @@ func (w kubeWrites) total(resource string) float64 {
 		}
 	}
 	return n
+}
+
+// objects returns all writes to the operator's objects: every counted resource but events.
+func (w kubeWrites) objects() float64 {
+	var n float64
+	for k, v := range w {
+		if k.Resource != "events" {
+			n += v
+		}
+	}
+	return n
+}
+
+// subtractCreates removes the benchmark's own creates of n objects of each kind.
+func (w kubeWrites) subtractCreates(kinds []*benchKind, n int) {
+	for _, k := range kinds {
+		w.subtract(writeKey{Group: v1.GroupVersion.Group, Resource: k.Resource, Verb: "POST", Code: "201"}, float64(n))
+	}
 }
 
 // subtract removes the benchmark's own writes, which the API server cannot tell from the manager's.
@@ -307,10 +329,14 @@ func managerCreatePath(before, after harness.Samples) []pathTime {
 		step, name string
 		match      map[string]string
 	}{
-		{"reconcile (whole)", "controller_runtime_reconcile_time_seconds", map[string]string{"controller": "destination"}},
-		{"wait in the work queue", "workqueue_queue_duration_seconds", map[string]string{"name": "destination"}},
+		{"reconcile (whole, every kind)", "controller_runtime_reconcile_time_seconds", nil},
+		{"wait in the work queue (every kind)", "workqueue_queue_duration_seconds", nil},
 		{"hookstream POST /destinations", "hookstream_api_request_duration_seconds",
 			map[string]string{"route": "POST /destinations"}},
+		{"hookstream POST /sources", "hookstream_api_request_duration_seconds",
+			map[string]string{"route": "POST /sources"}},
+		{"hookstream POST /connections", "hookstream_api_request_duration_seconds",
+			map[string]string{"route": "POST /connections"}},
 		{"Kubernetes PATCH (metadata, status)", "rest_client_request_duration_seconds", map[string]string{"verb": "PATCH"}},
 		{"Kubernetes POST (events)", "rest_client_request_duration_seconds", map[string]string{"verb": "POST"}},
 	} {

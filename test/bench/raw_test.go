@@ -19,25 +19,22 @@ package bench
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
 	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
 // rawDefinition says what the raw-limit reference does; it is printed with the figures.
-const rawDefinition = "raw limit: the same %d creators create the same N Destinations; as each create answers, " +
-	"one of %d workers (the manager's --max-concurrent-reconciles) sends hookstream POST /destinations {name, slug, " +
-	"type http, url} to a fresh emulator with a client without rate limit, then one merge patch of the object's " +
-	"status subresource (id, slug, type, state, createdAt, updatedAt, observedGeneration, Ready and Synced True). " +
-	"Nothing else: no finalizer, no create marker, no event. Timed like the manager: from the first create until a " +
-	"list (every 500 ms) shows all N Ready for their generation."
+const rawDefinition = "raw limit: the same %d creators create the same objects; as each create answers, one of %d " +
+	"workers (the manager's --max-concurrent-reconciles) sends hookstream its POST (Destination {name, slug, type " +
+	"http, url}; Source {name, slug}; Connection {source_id, destination_id, name}, once both ends have an id) to a " +
+	"fresh emulator with a client without rate limit, then one merge patch of the object's status subresource (id " +
+	"and the remote fields, observedGeneration, Ready and Synced True). Nothing else: no finalizer, no create " +
+	"marker, no event. Timed like the manager: from the first create until a watch of each kind shows every object " +
+	"Ready for its generation."
 
 type rawResult struct {
 	Definition         string           `json:"definition"`
@@ -46,20 +43,9 @@ type rawResult struct {
 	AllReadySeconds    float64          `json:"allReadySeconds"`
 	HookstreamCalls    map[string]int64 `json:"hookstreamCalls"`
 	KubeWrites         []writeCount     `json:"kubeWritesBesidesCreates"`
-	ReadyLists         int              `json:"readyLists"`
-	MeanReadyListMs    float64          `json:"meanReadyListMs"`
+	WatchEvents        int              `json:"watchEvents"`
 	CreatePath         []pathTime       `json:"createPath"`
 	CPU                cpuUse           `json:"cpu"`
-	// ReadyPollCost is the CPU one Ready poll of all N costs, measured on the idle control plane afterwards.
-	ReadyPollCost readyPollCost `json:"readyPollCost"`
-}
-
-// readyPollCost is the CPU time of one list of the N Destinations.
-type readyPollCost struct {
-	Lists              int     `json:"lists"`
-	APIServerMsPerList float64 `json:"apiserverCPUMsPerList"`
-	BenchmarkMsPerList float64 `json:"benchmarkCPUMsPerList"`
-	WallMsPerList      float64 `json:"wallMsPerList"`
 }
 
 // rawTimes adds up how long the raw loop's two steps took.
@@ -80,17 +66,68 @@ func (t *rawTimes) add(post, status time.Duration) {
 func (t *rawTimes) path() []pathTime {
 	n := float64(max(1, t.n))
 	return []pathTime{
-		{Step: "hookstream POST /destinations", MeanMs: ms(t.post) / n, Count: float64(t.n)},
+		{Step: "hookstream POST", MeanMs: ms(t.post) / n, Count: float64(t.n)},
 		{Step: "Kubernetes PATCH (status)", MeanMs: ms(t.status) / n, Count: float64(t.n)},
 		{Step: "both (one object)", MeanMs: ms(t.post+t.status) / n, Count: float64(t.n)},
 	}
 }
 
-// runRaw measures the raw limit: the least work that turns N created Destinations into N remote destinations with
-// their status recorded, at the manager's concurrency.
+// rawQueue hands the raw loop's workers the created objects, holding back a Connection until the raw loop has
+// recorded the ids of both its ends.
+type rawQueue struct {
+	mu      sync.Mutex
+	ids     map[*benchKind]map[int]string
+	pending map[int]createdObject
+	work    chan createdObject
+	left    int
+}
+
+func newRawQueue(total int) *rawQueue {
+	return &rawQueue{ids: map[*benchKind]map[int]string{}, pending: map[int]createdObject{},
+		work: make(chan createdObject, total), left: total}
+}
+
+func (q *rawQueue) id(k *benchKind, i int) string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.ids[k][i]
+}
+
+// offer queues a created object, or holds it back while it is a Connection with an end without id.
+func (q *rawQueue) offer(c createdObject) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if c.kind == connectionKind && (q.ids[sourceKind][c.index] == "" || q.ids[destinationKind][c.index] == "") {
+		q.pending[c.index] = c
+		return
+	}
+	q.work <- c
+}
+
+// done records an object's id; the last one closes the queue.
+func (q *rawQueue) done(c createdObject, id string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.ids[c.kind] == nil {
+		q.ids[c.kind] = map[int]string{}
+	}
+	q.ids[c.kind][c.index] = id
+	if held, ok := q.pending[c.index]; ok && q.ids[sourceKind][c.index] != "" && q.ids[destinationKind][c.index] != "" {
+		delete(q.pending, c.index)
+		q.work <- held
+	}
+	if q.left--; q.left == 0 {
+		close(q.work)
+	}
+}
+
+// runRaw measures the raw limit: the least work that turns the created objects into remote resources with their
+// status recorded, at the manager's concurrency.
 func (bn *bench) runRaw(ctx context.Context) (*rawResult, error) {
 	cfg := bn.cfg
-	bn.logf("raw limit: %d Destinations, %d workers doing POST + status patch", cfg.N, cfg.Concurrency)
+	kinds := kindsOf(cfg.Kinds)
+	total := cfg.N * len(kinds)
+	bn.logf("raw limit: %d objects (%s), %d workers doing POST + status patch", total, kindNames(kinds), cfg.Concurrency)
 	emu := bn.env.StartEmulator(bn.b, emulatorArgs(cfg)...)
 	defer emu.Stop()
 	ns := bn.env.NewNamespace(bn.b, "bench-raw")
@@ -105,7 +142,16 @@ func (bn *bench) runRaw(ctx context.Context) (*rawResult, error) {
 	cpuBefore := readCPU(components)
 	var times rawTimes
 
-	created := make(chan *v1.Destination, cfg.N)
+	// A failed raw create stops the loop and the wait.
+	loopCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	created := make(chan createdObject, total)
+	q := newRawQueue(total)
+	go func() {
+		for c := range created {
+			q.offer(c)
+		}
+	}()
 	start := time.Now()
 	var (
 		wg       sync.WaitGroup
@@ -115,18 +161,24 @@ func (bn *bench) runRaw(ctx context.Context) (*rawResult, error) {
 	)
 	for range cfg.Concurrency {
 		wg.Go(func() {
-			for d := range created {
-				err := bn.rawCreate(ctx, hs, d, &times)
+			for c := range q.work {
+				id, err := bn.rawCreate(loopCtx, hs, c, q.id, &times)
 				mu.Lock()
 				if err != nil && loopErr == nil {
 					loopErr = err
+					cancel()
 				}
 				loopDone = max(loopDone, time.Since(start))
 				mu.Unlock()
+				if err != nil {
+					return
+				}
+				q.done(c, id)
 			}
 		})
 	}
-	out, err := bn.createAndWait(ctx, ns, created)
+	out, err := bn.createAndWait(loopCtx, ns, created)
+	cancel()
 	wg.Wait()
 	if loopErr != nil {
 		return nil, loopErr
@@ -140,8 +192,7 @@ func (bn *bench) runRaw(ctx context.Context) (*rawResult, error) {
 		return nil, err
 	}
 	writes := kubeAfter.writes.minus(kubeBefore.writes)
-	ownCreates := writeKey{Group: v1.GroupVersion.Group, Resource: "destinations", Verb: "POST", Code: "201"}
-	writes.subtract(ownCreates, float64(cfg.N))
+	writes.subtractCreates(kinds, cfg.N)
 	r := &rawResult{
 		Definition:         fmt.Sprintf(rawDefinition, cfg.Creators, cfg.Concurrency),
 		CreatesDoneSeconds: out.CreatesDone.Seconds(),
@@ -149,68 +200,41 @@ func (bn *bench) runRaw(ctx context.Context) (*rawResult, error) {
 		AllReadySeconds:    out.AllReady.Seconds(),
 		HookstreamCalls:    byRoute(harness.StatsSince(emu.Stats(bn.b), statsBefore)),
 		KubeWrites:         writes.rows(),
-		ReadyLists:         out.Lists,
-		MeanReadyListMs:    ms(out.ListTime) / float64(max(1, out.Lists)),
+		WatchEvents:        out.WatchEvents,
 		CreatePath:         append(times.path(), serverTimes(kubeBefore, kubeAfter)...),
 		CPU:                cpu,
 	}
 	bn.logf("raw limit: all Ready after %.1fs (loop done %.1fs, creates done %.1fs)",
 		r.AllReadySeconds, r.LoopDoneSeconds, r.CreatesDoneSeconds)
-	if r.ReadyPollCost, err = bn.measureReadyPoll(ctx, ns, components); err != nil {
-		return nil, err
-	}
-	bn.logf("raw limit: one Ready poll of %d Destinations costs %.0f ms of API server CPU", cfg.N,
-		r.ReadyPollCost.APIServerMsPerList)
 	return r, nil
 }
 
-func (bn *bench) rawCreate(ctx context.Context, hs *hookstream.Client, d *v1.Destination, times *rawTimes) error {
+// rawCreate posts one object's remote resource and patches its status once; it returns the remote id.
+func (bn *bench) rawCreate(ctx context.Context, hs *hookstream.Client, c createdObject,
+	ids func(*benchKind, int) string, times *rawTimes) (string, error) {
 	start := time.Now()
-	remote, err := hs.CreateDestination(ctx, &hookstream.CreateRequest{
-		Name: d.Name, Slug: d.Namespace + "-" + d.Name, Type: hookstream.TypeHTTP, URL: d.Spec.HTTP.URL,
-	})
+	status, err := c.kind.rawPost(ctx, hs, c.obj, c.index, ids)
 	if err != nil {
-		return fmt.Errorf("raw POST for %s: %w", d.Name, err)
+		return "", fmt.Errorf("raw POST for %s %s: %w", c.kind.Kind, c.obj.GetName(), err)
 	}
 	posted := time.Now()
-	base := d.DeepCopy()
-	s := &d.Status
-	s.ID, s.Slug, s.Type, s.State = remote.ID, remote.Slug, remote.Type, remote.Status
-	created, updated := metav1.NewTime(remote.CreatedAt), metav1.NewTime(remote.UpdatedAt)
-	s.CreatedAt, s.UpdatedAt = &created, &updated
-	s.ObservedGeneration = d.Generation
-	meta.SetStatusCondition(&s.Conditions, metav1.Condition{Type: v1.ConditionReady, Status: metav1.ConditionTrue,
-		Reason: v1.ReasonAvailable, Message: "The destination exists in hookstream and matches the spec.",
-		ObservedGeneration: d.Generation})
-	meta.SetStatusCondition(&s.Conditions, metav1.Condition{Type: v1.ConditionSynced, Status: metav1.ConditionTrue,
-		Reason: v1.ReasonReconcileSuccess, Message: "The last reconcile reached hookstream.",
-		ObservedGeneration: d.Generation})
-	if err := bn.cl.Status().Patch(ctx, d, client.MergeFrom(base)); err != nil {
-		return fmt.Errorf("raw status patch of %s: %w", d.Name, err)
+	patch, err := rawStatusPatch(c.obj, status)
+	if err != nil {
+		return "", err
+	}
+	if err := bn.cl.Status().Patch(ctx, c.obj, patch); err != nil {
+		return "", fmt.Errorf("raw status patch of %s %s: %w", c.kind.Kind, c.obj.GetName(), err)
 	}
 	times.add(posted.Sub(start), time.Since(posted))
-	return nil
+	return status["id"].(string), nil
 }
 
-// measureReadyPoll lists the namespace a few times with nothing else running, to tell how much of the API server's
-// CPU the benchmark's own Ready poll takes in the create phases.
-func (bn *bench) measureReadyPoll(ctx context.Context, namespace string,
-	components cpuComponents) (readyPollCost, error) {
-	const lists = 5
-	time.Sleep(time.Second)
-	before := readCPU(components)
-	for range lists {
-		if _, err := bn.listReady(ctx, namespace); err != nil {
-			return readyPollCost{}, err
-		}
+func kindNames(kinds []*benchKind) string {
+	var names []string
+	for _, k := range kinds {
+		names = append(names, k.Resource)
 	}
-	used := readCPU(components).since(before)
-	return readyPollCost{
-		Lists:              lists,
-		APIServerMsPerList: used.ByName["kube-apiserver"] * 1000 / lists,
-		BenchmarkMsPerList: used.ByName["benchmark"] * 1000 / lists,
-		WallMsPerList:      used.Seconds * 1000 / lists,
-	}, nil
+	return strings.Join(names, ", ")
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -137,11 +137,11 @@ func BenchmarkStatusRefresh(b *testing.B) {
 		}
 		nextRefresh()
 		after := bn.snap(ctx, emu, m)
-		w := between(before, after, 0, 0)
+		w := between(before, after, nil, 0, 0)
 		calls := harness.StatsSince(after.stats, before.stats)
 		p := refreshPhase{Name: name, Changed: changed() - changedBefore, window: w,
 			Lists: calls.Count(emulator.RouteListDestinations), CircuitGets: calls.Count(emulator.RouteGetCircuit),
-			EventWrites: w.EventWrites, StatusWrite: w.DestinationWrites}
+			EventWrites: w.EventWrites, StatusWrite: w.ObjectWrites}
 		p.OtherCalls = calls.Total() - p.Lists - p.CircuitGets
 		bn.logf("%s: %s", name, formatCalls(w.HookstreamCalls))
 		return p
