@@ -67,10 +67,10 @@ type modeResult struct {
 
 // window is what hookstream and the API server saw during one phase, the benchmark's own writes removed.
 type window struct {
-	Seconds           float64          `json:"seconds"`
-	CPU               cpuUse           `json:"cpu"`
-	HookstreamCalls   map[string]int64 `json:"hookstreamCalls"`
-	HookstreamTotal   int64            `json:"hookstreamTotal"`
+	Seconds         float64          `json:"seconds"`
+	CPU             cpuUse           `json:"cpu"`
+	HookstreamCalls map[string]int64 `json:"hookstreamCalls"`
+	HookstreamTotal int64            `json:"hookstreamTotal"`
 	KubeWrites      []writeCount     `json:"kubeWrites"`
 	ObjectWrites    float64          `json:"objectWrites"`
 	EventWrites     float64          `json:"eventWrites"`
@@ -151,14 +151,14 @@ func between(a, b snapshot, kinds []*benchKind, createsPerKind, ownPatches int) 
 		float64(ownPatches))
 	calls := harness.StatsSince(b.stats, a.stats)
 	return window{
-		Seconds:           b.at.Sub(a.at).Seconds(),
-		HookstreamCalls:   byRoute(calls),
-		HookstreamTotal:   calls.Total(),
-		KubeWrites:        writes.rows(),
-		ObjectWrites:      writes.objects(),
-		EventWrites:       writes.total("events"),
-		Reconciles:        b.reconciles - a.reconciles,
-		CPU:               b.cpu.since(a.cpu),
+		Seconds:         b.at.Sub(a.at).Seconds(),
+		HookstreamCalls: byRoute(calls),
+		HookstreamTotal: calls.Total(),
+		KubeWrites:      writes.rows(),
+		ObjectWrites:    writes.objects(),
+		EventWrites:     writes.total("events"),
+		Reconciles:      b.reconciles - a.reconciles,
+		CPU:             b.cpu.since(a.cpu),
 	}
 }
 
