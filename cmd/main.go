@@ -58,7 +58,7 @@ func init() {
 
 type options struct {
 	metricsAddr, metricsCertPath, metricsCertName, metricsCertKey string
-	probeAddr                                                     string
+	probeAddr, pprofAddr                                          string
 	leaderElect, secureMetrics, enableHTTP2                       bool
 
 	hookstreamURL, caFile    string
@@ -84,6 +84,9 @@ func main() {
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", "0", "The address the metrics endpoint binds to. "+
 		"Use :8443 for HTTPS or :8080 for HTTP, or leave as 0 to disable the metrics service.")
 	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
+	flag.StringVar(&o.pprofAddr, "pprof-bind-address", "0",
+		"The address the pprof endpoint (/debug/pprof/) binds to, such as 127.0.0.1:8082, or 0 to disable it. "+
+			"It serves profiles without authentication: bind it to localhost or a port-forward only.")
 	flag.BoolVar(&o.leaderElect, "leader-elect", false,
 		"Enable leader election, so that only one of several manager replicas reconciles at a time.")
 	flag.StringVar(&o.leaderElectionID, "leader-election-id", "",
@@ -184,6 +187,7 @@ func run(o options) error {
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        o.probeAddr,
+		PprofBindAddress:              o.pprofAddr,
 		LeaderElection:                o.leaderElect,
 		LeaderElectionID:              leaseName,
 		LeaderElectionNamespace:       o.leaderElectionNamespace,
