@@ -206,6 +206,13 @@ func run(o options) error {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
 
+	recorder, stopEvents, err := newEventRecorder(mgr.GetConfig(), mgr.GetHTTPClient(), scheme)
+	if err != nil {
+		return err
+	}
+	// After mgr.Start has returned, that is once the controllers have stopped.
+	defer stopEvents()
+
 	clients := managed.CachedClientFactory(hookstream.Options{
 		BaseURL:    o.hookstreamURL,
 		HTTPClient: httpClient,
@@ -215,7 +222,7 @@ func run(o options) error {
 
 	if err := controller.SetupWithManager(mgr, controller.Settings{
 		Client:                   mgr.GetClient(),
-		Recorder:                 mgr.GetEventRecorder("hookstream-operator"),
+		Recorder:                 recorder,
 		Clients:                  clients,
 		HookstreamURL:            o.hookstreamURL,
 		DefaultCredentialsSecret: o.defaultCredentialsSecret,
