@@ -125,7 +125,9 @@ func main() {
 			"Destination whose counters moved or whose circuit is not closed. 0 leaves them to the drift checks.")
 	flag.StringVar(&o.defaultCredentialsSecret, "default-credentials-secret", "hookstream-credentials",
 		"Secret, in each object's namespace, holding the API key of objects without spec.credentialsRef.")
-	flag.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "Objects of each kind reconciled in parallel.")
+	flag.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 0,
+		"Objects of each kind reconciled in parallel. 0 follows --hookstream-rate-limit: as many as its budget keeps "+
+			"busy, ceil(rate x 250ms), at least 4 and at most 32 (4 at the default rate).")
 	flag.StringVar(&o.observation, "observation", managed.ObserveByList,
 		"How periodic drift checks read hookstream: \"list\" (one paginated list per API key and interval, shared by "+
 			"all its objects of a kind) or \"get\" (one read per object).")
@@ -153,6 +155,10 @@ func run(o options) error {
 	}
 	if o.statusRefreshInterval < 0 {
 		return fmt.Errorf("--status-refresh-interval must not be negative")
+	}
+	workers, err := managed.Workers(o.rateLimit, o.maxConcurrentReconciles)
+	if err != nil {
+		return err
 	}
 	shard, err := parseShard(o.watchSelector)
 	if err != nil {
@@ -206,6 +212,13 @@ func run(o options) error {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
 
+	recorder, stopEvents, err := newEventRecorder(mgr.GetConfig(), mgr.GetHTTPClient(), scheme)
+	if err != nil {
+		return err
+	}
+	// After mgr.Start has returned, that is once the controllers have stopped.
+	defer stopEvents()
+
 	clients := managed.CachedClientFactory(hookstream.Options{
 		BaseURL:    o.hookstreamURL,
 		HTTPClient: httpClient,
@@ -215,12 +228,12 @@ func run(o options) error {
 
 	if err := controller.SetupWithManager(mgr, controller.Settings{
 		Client:                   mgr.GetClient(),
-		Recorder:                 mgr.GetEventRecorder("hookstream-operator"),
+		Recorder:                 recorder,
 		Clients:                  clients,
 		HookstreamURL:            o.hookstreamURL,
 		DefaultCredentialsSecret: o.defaultCredentialsSecret,
 		DriftInterval:            o.driftInterval,
-		MaxConcurrentReconciles:  o.maxConcurrentReconciles,
+		MaxConcurrentReconciles:  workers,
 		Observation:              o.observation,
 		StatusRefreshInterval:    o.statusRefreshInterval,
 		Shard:                    shard,
@@ -235,7 +248,7 @@ func run(o options) error {
 		return err
 	}
 	log := setupLog.WithValues("hookstreamURL", o.hookstreamURL, "driftInterval", o.driftInterval,
-		"version", hookstream.Version)
+		"maxConcurrentReconciles", workers, "version", hookstream.Version)
 	if shard != nil {
 		log = log.WithValues("watchSelector", shard.String())
 	}

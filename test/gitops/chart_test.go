@@ -288,7 +288,7 @@ func checkChartDefaults(t *testing.T, ns string, objs []*unstructured.Unstructur
 		"--hookstream-url=https://hookstream.io/v1",
 		"--drift-interval=10m",
 		"--default-credentials-secret=hookstream-credentials",
-		"--max-concurrent-reconciles=4",
+		"--max-concurrent-reconciles=0",
 	}, []string{"--hookstream-ca-file", "--watch-namespaces", "--watch-selector", "--leader-election-id"})
 	if got := managerContainer(t, d).Image; got != "ghcr.io/hookstream/hookstream-operator:0.1.0" {
 		t.Errorf("image %s, want the appVersion tag", got)

@@ -1,0 +1,75 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	eventsv1client "k8s.io/client-go/kubernetes/typed/events/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+)
+
+// eventReporter is the reporting controller of the Events the controllers emit.
+const eventReporter = "hookstream-operator"
+
+// newEventRecorder returns the recorder of the controllers' Events (events.k8s.io/v1), already sending them to the
+// API server, and the function that stops it.
+//
+// The Events are written in protobuf rather than the JSON of the manager's own recorder: the API server decodes
+// protobuf for less CPU, and Events are the writes a busy manager makes most after status. The manager's rest
+// config cannot be switched to protobuf itself, as its clients also read and write the custom resources, which
+// only speak JSON; so this recorder has a copy of the config, sharing the manager's HTTP client (connections).
+//
+// Recording starts at once, not when the manager starts or wins leadership, so that no Event is lost in between.
+// Call stop once the manager has stopped, so that the reconciles finishing during its shutdown still have their
+// Events sent; stop ends every goroutine of the recorder, including the writes still in flight, and Events emitted
+// after it are dropped.
+func newEventRecorder(cfg *rest.Config, httpClient *http.Client, scheme *runtime.Scheme) (
+	rec events.EventRecorder, stop func(), err error) {
+	cfg = rest.CopyConfig(cfg)
+	cfg.ContentType = runtime.ContentTypeProtobuf
+	cfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
+	cl, err := eventsv1client.NewForConfigAndClient(cfg, httpClient)
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating the events client: %w", err)
+	}
+	broadcaster := events.NewBroadcaster(&events.EventSinkImpl{Interface: cl})
+	// The context ends retries of Events the API server refused, and the broadcaster's series upkeep.
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := broadcaster.StartRecordingToSinkWithContext(ctx); err != nil {
+		cancel()
+		broadcaster.Shutdown()
+		return nil, nil, fmt.Errorf("starting to record events: %w", err)
+	}
+	// Each Event in the log at V(1), as the manager's own recorder does.
+	if _, err := broadcaster.StartLogging(ctrl.Log.WithName("events").V(1)); err != nil {
+		cancel()
+		broadcaster.Shutdown()
+		return nil, nil, fmt.Errorf("starting to log events: %w", err)
+	}
+	stop = func() {
+		// Shutdown hands the queued Events to the sink and the log, then closes them; cancel ends the rest.
+		broadcaster.Shutdown()
+		cancel()
+	}
+	return broadcaster.NewRecorder(scheme, eventReporter), stop, nil
+}

@@ -1,0 +1,99 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+)
+
+// The recorder POSTs events.k8s.io/v1 Events in protobuf, as hookstream-operator.
+func TestEventRecorderWritesProtobuf(t *testing.T) {
+	type post struct {
+		path, contentType string
+		event             *eventsv1.Event
+		err               error
+	}
+	posts := make(chan post, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		p := post{path: r.Method + " " + r.URL.Path, contentType: r.Header.Get("Content-Type"), err: err}
+		if err == nil {
+			var obj runtime.Object
+			if obj, _, p.err = clientgoscheme.Codecs.UniversalDeserializer().Decode(body, nil, nil); p.err == nil {
+				p.event, _ = obj.(*eventsv1.Event)
+			}
+		}
+		posts <- p
+		w.Header().Set("Content-Type", runtime.ContentTypeProtobuf)
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+
+	cfg := &rest.Config{Host: srv.URL}
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, stop, err := newEventRecorder(cfg, httpClient, scheme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if cfg.ContentType != "" {
+		t.Errorf("the manager's config was changed to %q", cfg.ContentType)
+	}
+	obj := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "orders"}}
+	rec.Eventf(obj, nil, corev1.EventTypeNormal, "Created", "Create", "created %s", "dst_1")
+
+	select {
+	case p := <-posts:
+		if p.path != "POST /apis/events.k8s.io/v1/namespaces/team-a/events" {
+			t.Errorf("request %s, want a POST of an Event in team-a", p.path)
+		}
+		if p.contentType != runtime.ContentTypeProtobuf {
+			t.Errorf("Content-Type %q, want %q", p.contentType, runtime.ContentTypeProtobuf)
+		}
+		switch {
+		case p.err != nil:
+			t.Errorf("decoding the body: %v", p.err)
+		case p.event == nil:
+			t.Error("the body is not an events.k8s.io/v1 Event")
+		case p.event.Reason != "Created" || p.event.Note != "created dst_1" ||
+			p.event.ReportingController != eventReporter || p.event.Regarding.Name != "orders":
+			t.Errorf("event reason %q note %q reporter %q regarding %q", p.event.Reason, p.event.Note,
+				p.event.ReportingController, p.event.Regarding.Name)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no Event was written within 10s")
+	}
+
+	stop()
+	// Dropped, without a panic.
+	rec.Eventf(obj, nil, corev1.EventTypeNormal, "Deleted", "Delete", "deleted")
+}
