@@ -22,10 +22,11 @@ limitations under the License.
 //
 // Environment: BENCH_N (objects of each kind, default 1000), BENCH_KINDS (destinations, or all: N Sources, N
 // Destinations and N Connections, the i-th joining Source i to Destination i; default destinations), BENCH_RUNS
-// (runs of every mode, default 3), BENCH_DRIFT_INTERVAL (the manager's interval from the
+// (runs of every mode, default 3), BENCH_PROFILE (seconds of CPU profile of the manager and the API server taken
+// while creating, with the manager's --pprof-bind-address; default none), BENCH_DRIFT_INTERVAL (the manager's interval from the
 // restart on; default 30s up to N=1000, 60s above), BENCH_SAMPLES (spec-change samples per phase, default 50),
 // BENCH_HOOKSTREAM_RATE (the manager's --hookstream-rate-limit, default 1000), BENCH_CONCURRENCY (the manager's
-// --max-concurrent-reconciles and the raw loop's workers, default 4), BENCH_MODES (any of raw,list,get;
+// --max-concurrent-reconciles and the raw loop's workers; default what the manager chooses for the rate, 32), BENCH_MODES (any of raw,list,get;
 // default all) and BENCH_OUT (the JSON file; default $TMPDIR/hookstream-bench-N<N>-<time>.json, with the
 // processes' logs in a folder of the same name ending in -logs).
 package bench
@@ -46,6 +47,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/hookstream/hookstream-operator/internal/managed"
 	"github.com/hookstream/hookstream-operator/test/harness"
 	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
@@ -64,6 +66,8 @@ type config struct {
 	Kinds string
 	// Runs is how many times every mode runs; the summary gives the median and spread of each figure.
 	Runs int
+	// ProfileSeconds, when positive, takes CPU profiles of the manager and the API server while creating.
+	ProfileSeconds int
 	// DriftInterval is the manager's --drift-interval for the restart, steady-state and sweep phases.
 	DriftInterval time.Duration
 	// CreateDriftInterval is the --drift-interval while creating: long enough that no periodic check runs
@@ -91,8 +95,8 @@ func loadConfig(b *testing.B) config {
 		N:                   envInt(b, "BENCH_N", 1000),
 		Kinds:               kindsDestinations,
 		Runs:                envInt(b, "BENCH_RUNS", 3),
+		ProfileSeconds:      envInt(b, "BENCH_PROFILE", 0),
 		CreateDriftInterval: 30 * time.Minute,
-		Concurrency:         4,
 		Creators:            16,
 		HookstreamRate:      1000,
 		HookstreamBurst:     100,
@@ -111,19 +115,21 @@ func loadConfig(b *testing.B) config {
 		}
 		c.DriftInterval = d
 	}
-	if v := os.Getenv("BENCH_CONCURRENCY"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			b.Fatalf("BENCH_CONCURRENCY=%q: want a positive number", v)
-		}
-		c.Concurrency = n
-	}
 	if v := os.Getenv("BENCH_HOOKSTREAM_RATE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f <= 0 {
 			b.Fatalf("BENCH_HOOKSTREAM_RATE=%q: want a positive number", v)
 		}
 		c.HookstreamRate = f
+	}
+	// The manager's own choice for the rate unless BENCH_CONCURRENCY says otherwise.
+	c.Concurrency, _ = managed.Workers(c.HookstreamRate, 0)
+	if v := os.Getenv("BENCH_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("BENCH_CONCURRENCY=%q: want a positive number", v)
+		}
+		c.Concurrency = n
 	}
 	if v := os.Getenv("BENCH_MODES"); v != "" {
 		c.Modes = nil
@@ -169,7 +175,7 @@ func envInt(b *testing.B, name string, def int) int {
 func (c config) command() string {
 	var env []string
 	env = append(env, fmt.Sprintf("BENCH_N=%d", c.N))
-	for _, name := range []string{"BENCH_KINDS", "BENCH_RUNS"} {
+	for _, name := range []string{"BENCH_KINDS", "BENCH_RUNS", "BENCH_PROFILE"} {
 		if v := os.Getenv(name); v != "" {
 			env = append(env, name+"="+v)
 		}

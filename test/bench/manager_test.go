@@ -91,18 +91,26 @@ type snapshot struct {
 type managerRun struct {
 	proc       *harness.Process
 	metricsURL string
+	// pprofURL is the manager's profiling endpoint, when BENCH_PROFILE asks for profiles.
+	pprofURL string
 }
 
 func (bn *bench) startManager(emu *harnesstest.Emulator, namespace, mode string, interval time.Duration) *managerRun {
 	port := harnesstest.FreePort(bn.b)
 	cfg := bn.cfg
-	p := bn.env.StartManager(bn.b, emu, namespace,
-		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
+	args := []string{"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
 		"--drift-interval", interval.String(),
 		"--max-concurrent-reconciles", fmt.Sprint(cfg.Concurrency),
 		"--hookstream-rate-limit", fmt.Sprint(cfg.HookstreamRate), "--hookstream-rate-burst", fmt.Sprint(cfg.HookstreamBurst),
-		"--observation", mode)
-	m := &managerRun{proc: p, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", port)}
+		"--observation", mode}
+	pprofURL := ""
+	if cfg.ProfileSeconds > 0 {
+		pprofPort := harnesstest.FreePort(bn.b)
+		args = append(args, "--pprof-bind-address", fmt.Sprintf("127.0.0.1:%d", pprofPort))
+		pprofURL = fmt.Sprintf("http://127.0.0.1:%d", pprofPort)
+	}
+	p := bn.env.StartManager(bn.b, emu, namespace, args...)
+	m := &managerRun{proc: p, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", port), pprofURL: pprofURL}
 	harnesstest.WaitUntil(bn.b, 60*time.Second, "the manager's workers", func() error {
 		if p.Exited() {
 			bn.b.Fatalf("the manager exited:\n%s", p.Logs())
@@ -179,7 +187,9 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 	m1 := bn.startManager(emu, ns, mode, cfg.CreateDriftInterval)
 	mem1 := startMemorySampler(m1.proc.Cmd.Process.Pid, m1.metricsURL)
 	s0 := bn.snap(ctx, emu, m1)
+	prof := bn.startProfiles(ctx, m1, mode)
 	out, err := bn.createAndWait(ctx, ns, nil)
+	prof.finish(bn)
 	if err != nil {
 		mem1.finish()
 		bn.keepLog(m1.proc, mode+"-manager-create")
