@@ -145,13 +145,15 @@ func (r *Reconciler[O, R, D, P]) RefreshStatus(ctx context.Context, newList func
 	return res
 }
 
-// relist lists the rows of an API key anew into its snapshot, which the drift checks read too.
+// relist lists the rows of an API key into its snapshot, which the drift checks read too. A list the drift checks
+// began less than half a refresh interval ago (or still run) serves instead: the rows are as fresh as the refresh
+// needs, and the key is listed once, not twice, when its snapshot expires as a refresh is due.
 func (r *Reconciler[O, R, D, P]) relist(ctx context.Context, apiKey string) (map[string]R, error) {
 	hs, err := r.kind.Connect(apiKey)
 	if err != nil {
 		return nil, err
 	}
-	return r.snapshots.relist(ctx, apiKey, hs)
+	return r.snapshots.relist(ctx, apiKey, hs, r.opts.StatusRefreshInterval/2)
 }
 
 // statusMoves reports whether mirroring the row would change obj's status, or the kind wants its health read

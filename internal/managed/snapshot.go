@@ -48,10 +48,11 @@ type snapshots[R any] struct {
 }
 
 type snapshot[R any] struct {
-	mu         sync.Mutex
-	rows       map[string]R
-	takenAt    time.Time
-	refreshing bool
+	mu      sync.Mutex
+	rows    map[string]R
+	takenAt time.Time
+	// listing is closed when the list in flight ends; nil while none is.
+	listing chan struct{}
 }
 
 func newSnapshots[R any](maxAge time.Duration, row func(R) Row) *snapshots[R] {
@@ -76,9 +77,9 @@ func (s *snapshots[R]) forKey(apiKey string) *snapshot[R] {
 func (s *snapshots[R]) get(ctx context.Context, apiKey string, hs Lister[R], id string) (R, error) {
 	snap := s.forKey(apiKey)
 	snap.mu.Lock()
-	refresh := !snap.refreshing && time.Since(snap.takenAt) >= s.maxAge
+	refresh := snap.listing == nil && time.Since(snap.takenAt) >= s.maxAge
 	if refresh {
-		snap.refreshing = true
+		snap.listing = make(chan struct{})
 	}
 	snap.mu.Unlock()
 	if refresh {
@@ -100,6 +101,7 @@ func (s *snapshots[R]) get(ctx context.Context, apiKey string, hs Lister[R], id 
 	return row, err
 }
 
+// refresh lists the rows into snap; the caller set snap.listing, which refresh closes.
 func (s *snapshots[R]) refresh(ctx context.Context, snap *snapshot[R], hs Lister[R]) error {
 	started := time.Now()
 	rows := map[string]R{}
@@ -113,7 +115,8 @@ func (s *snapshots[R]) refresh(ctx context.Context, snap *snapshot[R], hs Lister
 	}
 	snap.mu.Lock()
 	defer snap.mu.Unlock()
-	snap.refreshing = false
+	close(snap.listing)
+	snap.listing = nil
 	if listErr != nil {
 		return listErr
 	}
@@ -127,11 +130,30 @@ func (s *snapshots[R]) refresh(ctx context.Context, snap *snapshot[R], hs Lister
 	return nil
 }
 
-// relist lists the key's rows anew, whatever the age of its snapshot, and returns a copy of them.
-func (s *snapshots[R]) relist(ctx context.Context, apiKey string, hs Lister[R]) (map[string]R, error) {
+// relist returns a copy of the key's rows as listed less than fresh ago: it waits for a list in flight (a drift
+// check's) and takes its rows, or takes those of a list begun less than fresh ago, and lists anew only when neither
+// is there. Without it, a status refresh and the drift checks whose snapshot expires at the same moment would each
+// list the key within the same interval.
+func (s *snapshots[R]) relist(ctx context.Context, apiKey string, hs Lister[R], fresh time.Duration) (map[string]R, error) {
 	snap := s.forKey(apiKey)
-	snap.mu.Lock()
-	snap.refreshing = true
+	for {
+		snap.mu.Lock()
+		inFlight := snap.listing
+		if inFlight == nil {
+			break
+		}
+		snap.mu.Unlock()
+		select {
+		case <-inFlight:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if snap.rows != nil && time.Since(snap.takenAt) < fresh {
+		defer snap.mu.Unlock()
+		return maps.Clone(snap.rows), nil
+	}
+	snap.listing = make(chan struct{})
 	snap.mu.Unlock()
 	if err := s.refresh(ctx, snap, hs); err != nil {
 		return nil, err

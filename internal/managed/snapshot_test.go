@@ -161,3 +161,51 @@ func TestChecksDoNotWaitForAnotherCallersSweep(t *testing.T) {
 		t.Errorf("after the sweep: err %v, %d GETs, %d lists; want the row from the snapshot", err, c.getCalls, c.listCalls)
 	}
 }
+
+// TestRefreshTakesAListInFlightOrJustTaken: a status refresh that comes while a drift check lists, or just after,
+// takes that list's rows instead of listing the key a second time; an older snapshot is listed anew.
+func TestRefreshTakesAListInFlightOrJustTaken(t *testing.T) {
+	c := &blockingClient{
+		countingClient: countingClient{rows: map[string]*hookstream.Destination{"a": {ID: "a"}, "b": {ID: "b"}}},
+		listing:        make(chan struct{}), release: make(chan struct{}),
+	}
+	snaps := newSnapshots(time.Hour, destinationRow)
+	ctx := context.Background()
+	checked := make(chan error)
+	go func() { _, err := snaps.get(ctx, "key", c, "a"); checked <- err }()
+	<-c.listing
+	refreshed := make(chan map[string]*hookstream.Destination)
+	go func() {
+		rows, err := snaps.relist(ctx, "key", c, time.Minute)
+		if err != nil {
+			t.Error(err)
+		}
+		refreshed <- rows
+	}()
+	select {
+	case <-refreshed:
+		t.Fatal("the refresh returned while the drift check's list was still running")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(c.release)
+	if err := <-checked; err != nil {
+		t.Fatal(err)
+	}
+	if rows := <-refreshed; len(rows) != 2 {
+		t.Errorf("the refresh got %d rows, want the 2 the drift check listed", len(rows))
+	}
+	if c.listCalls != 1 {
+		t.Errorf("list calls = %d, want 1: the refresh took the list in flight", c.listCalls)
+	}
+
+	// Just after: the snapshot is fresh enough.
+	if _, err := snaps.relist(ctx, "key", c, time.Minute); err != nil || c.listCalls != 1 {
+		t.Errorf("refresh after a fresh list: err %v, %d list calls; want 1", err, c.listCalls)
+	}
+	// An older snapshot than the refresh accepts is listed anew.
+	c.rows["c"] = &hookstream.Destination{ID: "c"}
+	rows, err := snaps.relist(ctx, "key", &c.countingClient, 0)
+	if err != nil || c.listCalls != 2 || len(rows) != 3 {
+		t.Errorf("refresh of an old snapshot: err %v, %d list calls, %d rows; want 2 and 3", err, c.listCalls, len(rows))
+	}
+}
