@@ -20,7 +20,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
+	"time"
 
+	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	eventsv1client "k8s.io/client-go/kubernetes/typed/events/v1"
 	"k8s.io/client-go/rest"
@@ -41,8 +44,8 @@ const eventReporter = "hookstream-operator"
 //
 // Recording starts at once, not when the manager starts or wins leadership, so that no Event is lost in between.
 // Call stop once the manager has stopped, so that the reconciles finishing during its shutdown still have their
-// Events sent; stop ends every goroutine of the recorder, including the writes still in flight, and Events emitted
-// after it are dropped.
+// Events sent: stop hands the Events emitted until then to the API server and waits for those writes, at most
+// eventsDrainTimeout, then ends every goroutine of the recorder. Events emitted after it are dropped.
 func newEventRecorder(cfg *rest.Config, httpClient *http.Client, scheme *runtime.Scheme) (
 	rec events.EventRecorder, stop func(), err error) {
 	cfg = rest.CopyConfig(cfg)
@@ -52,7 +55,8 @@ func newEventRecorder(cfg *rest.Config, httpClient *http.Client, scheme *runtime
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating the events client: %w", err)
 	}
-	broadcaster := events.NewBroadcaster(&events.EventSinkImpl{Interface: cl})
+	sink := &drainingSink{EventSink: &events.EventSinkImpl{Interface: cl}}
+	broadcaster := events.NewBroadcaster(sink)
 	// The context ends retries of Events the API server refused, and the broadcaster's series upkeep.
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := broadcaster.StartRecordingToSinkWithContext(ctx); err != nil {
@@ -67,9 +71,84 @@ func newEventRecorder(cfg *rest.Config, httpClient *http.Client, scheme *runtime
 		return nil, nil, fmt.Errorf("starting to log events: %w", err)
 	}
 	stop = func() {
-		// Shutdown hands the queued Events to the sink and the log, then closes them; cancel ends the rest.
+		// The recorder hands each Event to the broadcaster from a goroutine of its own: the last ones get a moment
+		// to arrive. Shutdown then hands the queued Events to the sink and the log, which write each in a
+		// goroutine of its own; cancel ends the rest, writes included, so the writes are waited for first.
+		time.Sleep(eventsSettle)
 		broadcaster.Shutdown()
+		sink.drain(eventsDrainTimeout)
 		cancel()
 	}
 	return broadcaster.NewRecorder(scheme, eventReporter), stop, nil
+}
+
+const (
+	// eventsSettle is how long stopping the recorder lets Events just emitted reach the broadcaster.
+	eventsSettle = 100 * time.Millisecond
+	// eventsDrainTimeout bounds how long stopping the recorder waits for the last Events to be written.
+	eventsDrainTimeout = 5 * time.Second
+)
+
+// drainingSink counts the writes in flight, so that stopping the recorder can wait for them.
+type drainingSink struct {
+	events.EventSink
+	mu       sync.Mutex
+	inFlight int
+	// lastStart is when the last write began.
+	lastStart time.Time
+}
+
+func (s *drainingSink) begin() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inFlight++
+	s.lastStart = time.Now()
+}
+
+func (s *drainingSink) end() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inFlight--
+}
+
+func (s *drainingSink) Create(ctx context.Context, event *eventsv1.Event) (*eventsv1.Event, error) {
+	s.begin()
+	defer s.end()
+	return s.EventSink.Create(ctx, event)
+}
+
+func (s *drainingSink) Update(ctx context.Context, event *eventsv1.Event) (*eventsv1.Event, error) {
+	s.begin()
+	defer s.end()
+	return s.EventSink.Update(ctx, event)
+}
+
+func (s *drainingSink) Patch(ctx context.Context, old *eventsv1.Event, data []byte) (*eventsv1.Event, error) {
+	s.begin()
+	defer s.end()
+	return s.EventSink.Patch(ctx, old, data)
+}
+
+// drain waits, at most limit, until no write is in flight and none began for a moment: the broadcaster hands each
+// Event to the sink in a goroutine of its own, so the last ones may start just after its Shutdown returned.
+func (s *drainingSink) drain(limit time.Duration) {
+	const quiet = 100 * time.Millisecond
+	started := time.Now()
+	deadline := started.Add(limit)
+	for time.Now().Before(deadline) {
+		s.mu.Lock()
+		idle := s.inFlight == 0 && time.Since(later(s.lastStart, started)) >= quiet
+		s.mu.Unlock()
+		if idle {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -17,9 +17,11 @@ limitations under the License.
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,4 +98,40 @@ func TestEventRecorderWritesProtobuf(t *testing.T) {
 	stop()
 	// Dropped, without a panic.
 	rec.Eventf(obj, nil, corev1.EventTypeNormal, "Deleted", "Delete", "deleted")
+}
+
+// Stopping the recorder right after an Event waits for its write instead of cutting it off.
+func TestEventRecorderStopWaitsForTheLastWrites(t *testing.T) {
+	var mu sync.Mutex
+	written := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		time.Sleep(300 * time.Millisecond) // a slow API server
+		mu.Lock()
+		written++
+		mu.Unlock()
+		w.Header().Set("Content-Type", runtime.ContentTypeProtobuf)
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	cfg := &rest.Config{Host: srv.URL}
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, stop, err := newEventRecorder(cfg, httpClient, scheme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		obj := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: fmt.Sprintf("orders-%d", i)}}
+		rec.Eventf(obj, nil, corev1.EventTypeNormal, "Created", "Create", "created")
+	}
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if written != 3 {
+		t.Errorf("%d of 3 Events written when stop returned", written)
+	}
 }

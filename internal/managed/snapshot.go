@@ -53,6 +53,8 @@ type snapshot[R any] struct {
 	takenAt time.Time
 	// listing is closed when the list in flight ends; nil while none is.
 	listing chan struct{}
+	// lists counts the lists that succeeded.
+	lists int
 }
 
 func newSnapshots[R any](maxAge time.Duration, row func(R) Row) *snapshots[R] {
@@ -101,52 +103,57 @@ func (s *snapshots[R]) get(ctx context.Context, apiKey string, hs Lister[R], id 
 	return row, err
 }
 
-// refresh lists the rows into snap; the caller set snap.listing, which refresh closes.
+// refresh lists the rows into snap; the caller set snap.listing, which refresh closes however the list ends.
 func (s *snapshots[R]) refresh(ctx context.Context, snap *snapshot[R], hs Lister[R]) error {
 	started := time.Now()
 	rows := map[string]R{}
-	var listErr error
+	complete := false
+	defer func() {
+		snap.mu.Lock()
+		defer snap.mu.Unlock()
+		close(snap.listing)
+		snap.listing = nil
+		if !complete {
+			return
+		}
+		// Rows the operator wrote while the list ran are newer than what the list saw.
+		for id, row := range snap.rows {
+			if listed, ok := rows[id]; ok && s.row(row).UpdatedAt.After(s.row(listed).UpdatedAt) {
+				rows[id] = row
+			}
+		}
+		snap.rows, snap.takenAt = rows, started
+		snap.lists++
+	}()
 	for row, err := range hs.List(ctx) {
 		if err != nil {
-			listErr = err
-			break
+			return err
 		}
 		rows[s.row(row).ID] = row
 	}
-	snap.mu.Lock()
-	defer snap.mu.Unlock()
-	close(snap.listing)
-	snap.listing = nil
-	if listErr != nil {
-		return listErr
-	}
-	// Rows the operator wrote while the list ran are newer than what the list saw.
-	for id, row := range snap.rows {
-		if listed, ok := rows[id]; ok && s.row(row).UpdatedAt.After(s.row(listed).UpdatedAt) {
-			rows[id] = row
-		}
-	}
-	snap.rows, snap.takenAt = rows, started
+	complete = true
 	return nil
 }
 
-// relist returns a copy of the key's rows as listed less than fresh ago: it waits for a list in flight (a drift
-// check's) and takes its rows, or takes those of a list begun less than fresh ago, and lists anew only when neither
-// is there. Without it, a status refresh and the drift checks whose snapshot expires at the same moment would each
-// list the key within the same interval.
+// relist returns a copy of the key's rows as freshly listed: it waits for a list in flight (a drift check's) and
+// takes its rows when it succeeds, however long it took, or takes those of a list begun less than fresh ago, and
+// lists anew only when neither is there. Without it, a status refresh and the drift checks whose snapshot expires
+// at the same moment would each list the key within the same interval.
 func (s *snapshots[R]) relist(ctx context.Context, apiKey string, hs Lister[R], fresh time.Duration) (map[string]R, error) {
 	snap := s.forKey(apiKey)
-	for {
-		snap.mu.Lock()
-		inFlight := snap.listing
-		if inFlight == nil {
-			break
-		}
+	snap.mu.Lock()
+	for snap.listing != nil {
+		inFlight, lists := snap.listing, snap.lists
 		snap.mu.Unlock()
 		select {
 		case <-inFlight:
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		}
+		snap.mu.Lock()
+		if snap.lists > lists {
+			defer snap.mu.Unlock()
+			return maps.Clone(snap.rows), nil
 		}
 	}
 	if snap.rows != nil && time.Since(snap.takenAt) < fresh {

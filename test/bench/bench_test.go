@@ -58,7 +58,7 @@ const (
 	modeGet  = "get"
 )
 
-// config is what BENCH_* environment variables choose; the defaults are the issue's.
+// config is what BENCH_* environment variables choose.
 type config struct {
 	// N is the number of objects of each kind.
 	N int
@@ -75,7 +75,7 @@ type config struct {
 	CreateDriftInterval time.Duration
 	// Concurrency is --max-concurrent-reconciles, and the raw loop's workers.
 	Concurrency int
-	// Creators create the Destinations in parallel; the same in every mode.
+	// Creators create the objects in parallel; the same in every mode.
 	Creators int
 	// HookstreamRate and HookstreamBurst are the manager's --hookstream-rate-limit and --hookstream-rate-burst.
 	HookstreamRate  float64
@@ -262,8 +262,8 @@ func BenchmarkScale(b *testing.B) {
 		all.Runs = append(all.Runs, res)
 	}
 	all.TotalSeconds = time.Since(started).Seconds()
-	all.Summary = summarize3(all.Runs)
-	all.Summary.print(os.Stdout, all.Runs[0])
+	all.Summary = summarizeRuns(all.Runs)
+	all.Summary.print(os.Stdout, cfg.command())
 	if err := writeJSON(cfg.Out, all); err != nil {
 		b.Errorf("writing %s: %v", cfg.Out, err)
 	} else {

@@ -73,7 +73,7 @@ func (d *readyItem) isReady() bool {
 
 // listReady lists the namespace's Destinations from the API server's watch cache (resourceVersion 0: no etcd read).
 func (bn *bench) listReady(ctx context.Context, namespace string) ([]readyItem, error) {
-	return listItems[readyItem](ctx, bn, namespace)
+	return listItems[readyItem](ctx, bn, namespace, destinationKind)
 }
 
 // kindURL is the URL of a kind's objects in a namespace.
@@ -83,19 +83,19 @@ func (bn *bench) kindURL(namespace, resource string) string {
 		namespace, resource)
 }
 
-// listItems lists the namespace's Destinations from the API server's watch cache, decoding into T only the part of
-// each the caller reads.
-func listItems[T any](ctx context.Context, bn *bench, namespace string) ([]T, error) {
-	resp, err := bn.kubeGet(ctx, bn.kindURL(namespace, destinationKind.Resource)+"?resourceVersion=0")
+// listItems lists the namespace's objects of a kind from the API server's watch cache, decoding into T only the
+// part of each the caller reads.
+func listItems[T any](ctx context.Context, bn *bench, namespace string, kind *benchKind) ([]T, error) {
+	resp, err := bn.kubeGet(ctx, bn.kindURL(namespace, kind.Resource)+"?resourceVersion=0")
 	if err != nil {
-		return nil, fmt.Errorf("listing Destinations: %w", err)
+		return nil, fmt.Errorf("listing %s: %w", kind.Resource, err)
 	}
 	defer resp.Body.Close()
 	var list struct {
 		Items []T `json:"items"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
-		return nil, fmt.Errorf("listing Destinations: %w", err)
+		return nil, fmt.Errorf("listing %s: %w", kind.Resource, err)
 	}
 	return list.Items, nil
 }
@@ -150,6 +150,10 @@ func (w *readyWatch) run(ctx context.Context, url string, bn *bench) {
 			return
 		}
 		rv = next
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
 
@@ -163,23 +167,27 @@ func (w *readyWatch) watchOnce(ctx context.Context, url string, bn *bench) (stri
 	rv := "0"
 	for {
 		var ev struct {
-			Type   string    `json:"type"`
-			Object readyItem `json:"object"`
+			Type   string          `json:"type"`
+			Object json.RawMessage `json:"object"`
 		}
 		if err := dec.Decode(&ev); err != nil {
 			// The API server ended the watch (its timeout), or the context did: go on from the last change.
 			return rv, nil
 		}
 		if ev.Type == "ERROR" {
-			// Most likely 410 Gone: start again from the current objects.
+			// Most likely 410 Gone (a metav1.Status): start again from the current objects.
 			return "0", nil
 		}
-		rv = ev.Object.Metadata.ResourceVersion
-		now := ev.Type != "DELETED" && ev.Object.isReady()
+		var item readyItem
+		if err := json.Unmarshal(ev.Object, &item); err != nil {
+			return rv, fmt.Errorf("decoding a watch event: %w", err)
+		}
+		rv = item.Metadata.ResourceVersion
+		now := ev.Type != "DELETED" && item.isReady()
 		w.mu.Lock()
 		w.events++
-		if was := w.ready[ev.Object.Metadata.Name]; was != now {
-			w.ready[ev.Object.Metadata.Name] = now
+		if was := w.ready[item.Metadata.Name]; was != now {
+			w.ready[item.Metadata.Name] = now
 			if now {
 				w.count++
 			} else {
@@ -305,9 +313,17 @@ func (bn *bench) createAndWait(ctx context.Context, namespace string,
 			lastReport = time.Now()
 		}
 		if time.Since(start) > limit {
-			items, _ := bn.listReady(ctx, namespace)
-			return nil, fmt.Errorf("only %d of %d objects Ready after %s; Destinations not Ready: %s",
-				ready, total, limit, notReadySummary(items))
+			var notReady []string
+			for _, k := range kinds {
+				items, err := listItems[readyItem](ctx, bn, namespace, k)
+				if err != nil {
+					notReady = append(notReady, err.Error())
+					continue
+				}
+				notReady = append(notReady, k.Resource+" "+notReadySummary(items))
+			}
+			return nil, fmt.Errorf("only %d of %d objects Ready after %s; not Ready: %s",
+				ready, total, limit, strings.Join(notReady, "; "))
 		}
 	}
 	items, err := bn.listReady(ctx, namespace)
@@ -319,7 +335,7 @@ func (bn *bench) createAndWait(ctx context.Context, namespace string,
 	return out, nil
 }
 
-// notReadySummary counts the Destinations that are not Ready by their Ready reason.
+// notReadySummary counts the objects that are not Ready by their Ready reason.
 func notReadySummary(items []readyItem) string {
 	reasons := map[string]int{}
 	for i := range items {

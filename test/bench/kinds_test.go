@@ -53,8 +53,6 @@ type benchKind struct {
 		ids func(kind *benchKind, i int) string) (map[string]any, error)
 }
 
-func (k *benchKind) name(i int) string { return objectName(k.prefix, i) }
-
 // objectName is the name of the i-th object of the kind with the prefix.
 func objectName(prefix string, i int) string { return fmt.Sprintf("%s%05d", prefix, i) }
 

@@ -41,11 +41,11 @@ type modeResult struct {
 
 	// Create is the window from the first create until all are Ready (plus a short settle for events).
 	Create window `json:"create"`
-	// CallsPerDestination and WritesPerDestination divide Create by the number of objects created.
-	CallsPerDestination  map[string]float64 `json:"hookstreamCallsPerDestination"`
-	WritesPerDestination map[string]float64 `json:"kubeWritesPerDestination"`
-	CreateMemory         memoryPeaks        `json:"createMemory"`
-	CreatePath           []pathTime         `json:"createPath"`
+	// CallsPerObject and WritesPerObject divide Create by the number of objects created.
+	CallsPerObject  map[string]float64 `json:"hookstreamCallsPerObject"`
+	WritesPerObject map[string]float64 `json:"kubeWritesPerObject"`
+	CreateMemory    memoryPeaks        `json:"createMemory"`
+	CreatePath      []pathTime         `json:"createPath"`
 
 	IdleLatency latencySummary `json:"idleLatency"`
 	Idle        window         `json:"idle"`
@@ -189,13 +189,14 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 	s0 := bn.snap(ctx, emu, m1)
 	prof := bn.startProfiles(ctx, m1, mode)
 	out, err := bn.createAndWait(ctx, ns, nil)
-	prof.finish(bn)
 	if err != nil {
+		prof.finish(bn)
 		mem1.finish()
 		bn.keepLog(m1.proc, mode+"-manager-create")
 		return nil, fmt.Errorf("%s: %w\nmanager log tail:\n%s", mode, err, m1.proc.Tail(40))
 	}
 	cpuAtReady := readCPU(bn.components(emu, m1.proc))
+	prof.finish(bn)
 	res.CreatesDoneSeconds, res.AllReadySeconds = out.CreatesDone.Seconds(), out.AllReady.Seconds()
 	res.WatchEvents = out.WatchEvents
 	bn.logf("%s: all %d Ready after %.1fs (creates done %.1fs)", mode, total, res.AllReadySeconds, res.CreatesDoneSeconds)
@@ -206,11 +207,11 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 	res.Create.Seconds = res.AllReadySeconds
 	// CPU up to the moment all were Ready, not through the wait for the last events.
 	res.Create.CPU = cpuAtReady.since(s0.cpu)
-	res.CallsPerDestination = perDestination(res.Create.HookstreamCalls, total)
+	res.CallsPerObject = perObject(res.Create.HookstreamCalls, total)
 	res.CreatePath = append(managerCreatePath(s0.manager, s1.manager), serverTimes(s0.kube, s1.kube)...)
-	res.WritesPerDestination = map[string]float64{}
+	res.WritesPerObject = map[string]float64{}
 	for _, w := range res.Create.KubeWrites {
-		res.WritesPerDestination[w.String()] = w.Count / float64(total)
+		res.WritesPerObject[w.String()] = w.Count / float64(total)
 	}
 
 	targets := newTargetPicker(out.Items)
@@ -301,7 +302,7 @@ func (bn *bench) keepLog(p *harness.Process, name string) {
 
 func (bn *bench) logDir() string { return strings.TrimSuffix(bn.cfg.Out, ".json") + "-logs" }
 
-func perDestination(calls map[string]int64, n int) map[string]float64 {
+func perObject(calls map[string]int64, n int) map[string]float64 {
 	out := map[string]float64{}
 	for k, v := range calls {
 		out[k] = float64(v) / float64(n)

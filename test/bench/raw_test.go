@@ -161,7 +161,18 @@ func (bn *bench) runRaw(ctx context.Context) (*rawResult, error) {
 	)
 	for range cfg.Concurrency {
 		wg.Go(func() {
-			for c := range q.work {
+			for {
+				var c createdObject
+				select {
+				case <-loopCtx.Done():
+					// A failure stopped the loop, or the wait ended: objects may never come.
+					return
+				case next, ok := <-q.work:
+					if !ok {
+						return
+					}
+					c = next
+				}
 				id, err := bn.rawCreate(loopCtx, hs, c, q.id, &times)
 				mu.Lock()
 				if err != nil && loopErr == nil {

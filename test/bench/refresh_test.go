@@ -166,7 +166,7 @@ func BenchmarkStatusRefresh(b *testing.B) {
 
 	// What status shows after the refreshes: every busy Destination counted its event, the failing ones are open.
 	counted, open := 0, 0
-	items, err := listItems[healthItem](ctx, bn, ns)
+	items, err := listItems[healthItem](ctx, bn, ns, destinationKind)
 	if err != nil {
 		b.Fatal(err)
 	}
