@@ -29,13 +29,15 @@ import (
 )
 
 // profiles takes CPU profiles of the manager and the API server while the objects are created (BENCH_PROFILE
-// seconds long, from two seconds after the first create), so that where a create's time goes can be read with
-// `go tool pprof`.
+// seconds long, from two seconds after the first create), and a heap profile of the manager once all are Ready, so
+// that where a create's time and the manager's memory go can be read with `go tool pprof`.
 type profiles struct {
 	wg    sync.WaitGroup
 	mu    sync.Mutex
 	files []string
 	errs  []string
+	// heap is where the manager's heap profile goes, from heapURL.
+	heap, heapURL string
 }
 
 // startProfiles starts both profiles in the background; nil when BENCH_PROFILE is not set.
@@ -44,7 +46,8 @@ func (bn *bench) startProfiles(ctx context.Context, m *managerRun, mode string) 
 	if secs <= 0 || m.pprofURL == "" {
 		return nil
 	}
-	p := &profiles{}
+	p := &profiles{heapURL: m.pprofURL + "/debug/pprof/heap",
+		heap: filepath.Join(bn.logDir(), fmt.Sprintf("run%d-%s-manager-heap.pprof", bn.run, mode))}
 	take := func(name, url string, hc *http.Client) {
 		defer p.wg.Done()
 		time.Sleep(2 * time.Second)
@@ -71,6 +74,11 @@ func (p *profiles) finish(bn *bench) {
 		return
 	}
 	p.wg.Wait()
+	if err := fetchProfile(context.Background(), http.DefaultClient, p.heapURL, p.heap); err != nil {
+		p.errs = append(p.errs, fmt.Sprintf("manager heap: %v", err))
+	} else {
+		p.files = append(p.files, p.heap)
+	}
 	for _, e := range p.errs {
 		bn.logf("profile not taken: %s", e)
 	}
