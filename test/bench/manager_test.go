@@ -278,6 +278,9 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 		res.ListDurations = append(res.ListDurations, ms(st.duration))
 	}
 	m2.proc.Stop()
+	if err := bn.cleanUp(ctx, ns); err != nil {
+		return nil, err
+	}
 	bn.keepLog(m2.proc, mode+"-manager-restart")
 	emu.Stop()
 	bn.keepLog(emu.Process, mode+"-emulator")

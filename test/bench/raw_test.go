@@ -217,6 +217,9 @@ func (bn *bench) runRaw(ctx context.Context) (*rawResult, error) {
 	}
 	bn.logf("raw limit: all Ready after %.1fs (loop done %.1fs, creates done %.1fs)",
 		r.AllReadySeconds, r.LoopDoneSeconds, r.CreatesDoneSeconds)
+	if err := bn.cleanUp(ctx, ns); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

@@ -1,0 +1,101 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+)
+
+// cleanUp removes a mode's objects and Events once it is measured, its manager stopped, so that every mode starts
+// on the same control plane: objects left behind grow etcd and the API server's watch cache, which slows every later
+// write and would favour whichever mode runs first. The finalizers the manager added are removed first (the remote
+// resources go with the emulator).
+func (bn *bench) cleanUp(ctx context.Context, namespace string) error {
+	start := time.Now()
+	removed := 0
+	for _, k := range kindsOf(bn.cfg.Kinds) {
+		items, err := listItems[finalizedItem](ctx, bn, namespace, k)
+		if err != nil {
+			return err
+		}
+		if err := bn.dropFinalizers(ctx, namespace, k, items); err != nil {
+			return err
+		}
+		obj := &unstructured.Unstructured{}
+		obj.SetGroupVersionKind(v1.GroupVersion.WithKind(k.Kind))
+		if err := bn.cl.DeleteAllOf(ctx, obj, client.InNamespace(namespace)); err != nil {
+			return fmt.Errorf("deleting the %s: %w", k.Resource, err)
+		}
+		removed += len(items)
+	}
+	if err := bn.cl.DeleteAllOf(ctx, &corev1.Event{}, client.InNamespace(namespace)); err != nil {
+		return fmt.Errorf("deleting the Events: %w", err)
+	}
+	bn.logf("  cleaned up: %d objects and their Events deleted in %.1fs", removed, time.Since(start).Seconds())
+	return nil
+}
+
+// finalizedItem is the part of an object cleanUp reads.
+type finalizedItem struct {
+	Metadata struct {
+		Name       string   `json:"name"`
+		Finalizers []string `json:"finalizers"`
+	} `json:"metadata"`
+}
+
+func (bn *bench) dropFinalizers(ctx context.Context, namespace string, k *benchKind, items []finalizedItem) error {
+	jobs := make(chan string)
+	errs := make(chan error, bn.cfg.Creators)
+	var wg sync.WaitGroup
+	for range bn.cfg.Creators {
+		wg.Go(func() {
+			for name := range jobs {
+				obj := &unstructured.Unstructured{}
+				obj.SetGroupVersionKind(v1.GroupVersion.WithKind(k.Kind))
+				obj.SetNamespace(namespace)
+				obj.SetName(name)
+				patch := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`))
+				if err := bn.cl.Patch(ctx, obj, patch); err != nil {
+					errs <- fmt.Errorf("removing the finalizers of %s %s: %w", k.Kind, name, err)
+					for range jobs {
+						// Drained, so that the feeder never blocks.
+					}
+					return
+				}
+			}
+		})
+	}
+	for _, it := range items {
+		if len(it.Metadata.Finalizers) > 0 {
+			jobs <- it.Metadata.Name
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
