@@ -23,6 +23,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -48,7 +49,13 @@ func (bn *bench) cleanUp(ctx context.Context, namespace string) error {
 		obj := &unstructured.Unstructured{}
 		obj.SetGroupVersionKind(v1.GroupVersion.WithKind(k.Kind))
 		if err := bn.cl.DeleteAllOf(ctx, obj, client.InNamespace(namespace)); err != nil {
-			return fmt.Errorf("deleting the %s: %w", k.Resource, err)
+			// At N=20000 a collection delete outlasts the API server's request timeout, which goes on with it.
+			if !apierrors.IsTimeout(err) && !apierrors.IsServerTimeout(err) {
+				return fmt.Errorf("deleting the %s: %w", k.Resource, err)
+			}
+			if err := bn.waitGone(ctx, namespace, k); err != nil {
+				return err
+			}
 		}
 		removed += len(items)
 	}
@@ -57,6 +64,24 @@ func (bn *bench) cleanUp(ctx context.Context, namespace string) error {
 	}
 	bn.logf("  cleaned up: %d objects and their Events deleted in %.1fs", removed, time.Since(start).Seconds())
 	return nil
+}
+
+// waitGone waits, at most ten minutes, until the namespace holds no object of the kind.
+func (bn *bench) waitGone(ctx context.Context, namespace string, k *benchKind) error {
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		items, err := listItems[finalizedItem](ctx, bn, namespace, k)
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d %s still there 10 minutes after their deletion", len(items), k.Resource)
+		}
+		time.Sleep(2 * time.Second)
+	}
 }
 
 // finalizedItem is the part of an object cleanUp reads.
