@@ -31,6 +31,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/events"
 )
 
 // The recorder POSTs events.k8s.io/v1 Events in protobuf, as hookstream-operator.
@@ -58,14 +59,7 @@ func TestEventRecorderWritesProtobuf(t *testing.T) {
 	defer srv.Close()
 
 	cfg := &rest.Config{Host: srv.URL}
-	httpClient, err := rest.HTTPClientFor(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, stop, err := newEventRecorder(cfg, httpClient, scheme)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec, stop := startRecorder(t, cfg)
 	defer stop()
 	if cfg.ContentType != "" {
 		t.Errorf("the manager's config was changed to %q", cfg.ContentType)
@@ -115,15 +109,7 @@ func TestEventRecorderStopWaitsForTheLastWrites(t *testing.T) {
 		_, _ = w.Write(body)
 	}))
 	defer srv.Close()
-	cfg := &rest.Config{Host: srv.URL}
-	httpClient, err := rest.HTTPClientFor(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, stop, err := newEventRecorder(cfg, httpClient, scheme)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec, stop := startRecorder(t, &rest.Config{Host: srv.URL})
 	for i := range 3 {
 		obj := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: fmt.Sprintf("orders-%d", i)}}
 		rec.Eventf(obj, nil, corev1.EventTypeNormal, "Created", "Create", "created")
@@ -134,4 +120,18 @@ func TestEventRecorderStopWaitsForTheLastWrites(t *testing.T) {
 	if written != 3 {
 		t.Errorf("%d of 3 Events written when stop returned", written)
 	}
+}
+
+// startRecorder starts the manager's event recorder against the API server of cfg.
+func startRecorder(t *testing.T, cfg *rest.Config) (events.EventRecorder, func()) {
+	t.Helper()
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, stop, err := newEventRecorder(cfg, httpClient, scheme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec, stop
 }

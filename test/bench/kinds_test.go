@@ -40,12 +40,9 @@ const (
 // benchKind is one kind the benchmark creates: what its i-th object looks like, and what the raw loop sends
 // hookstream for it.
 type benchKind struct {
-	Kind     string // Destination
-	Resource string // destinations
-	// Controller is the controller's name in controller_runtime_reconcile_total.
-	Controller string
-	prefix     string
-	newObject  func(bn *bench, namespace string, i int) client.Object
+	Kind      string // Destination
+	Resource  string // destinations
+	newObject func(bn *bench, namespace string, i int) client.Object
 	// rawPost creates the remote resource of the i-th object and returns the status the raw loop records, besides
 	// the conditions and observedGeneration every kind has; ids gives the remote ids the raw loop recorded for the
 	// i-th object of another kind.
@@ -63,15 +60,15 @@ const (
 )
 
 var (
-	destinationKind = &benchKind{Kind: "Destination", Resource: "destinations", Controller: "destination", prefix: destinationPrefix,
+	destinationKind = &benchKind{Kind: "Destination", Resource: "destinations",
 		newObject: func(bn *bench, namespace string, i int) client.Object { return bn.newDestination(namespace, i) },
 		rawPost:   rawPostDestination}
-	sourceKind = &benchKind{Kind: "Source", Resource: "sources", Controller: "source", prefix: sourcePrefix,
+	sourceKind = &benchKind{Kind: "Source", Resource: "sources",
 		newObject: func(_ *bench, namespace string, i int) client.Object {
 			return &v1.Source{ObjectMeta: metav1.ObjectMeta{Name: objectName(sourcePrefix, i), Namespace: namespace}}
 		},
 		rawPost: rawPostSource}
-	connectionKind = &benchKind{Kind: "Connection", Resource: "connections", Controller: "connection", prefix: connectionPrefix,
+	connectionKind = &benchKind{Kind: "Connection", Resource: "connections",
 		newObject: func(_ *bench, namespace string, i int) client.Object {
 			return &v1.Connection{ObjectMeta: metav1.ObjectMeta{Name: objectName(connectionPrefix, i), Namespace: namespace},
 				Spec: v1.ConnectionSpec{
