@@ -23,10 +23,12 @@ limitations under the License.
 // Environment: BENCH_N (objects of each kind, default 1000), BENCH_KINDS (destinations, or all: N Sources, N
 // Destinations and N Connections, the i-th joining Source i to Destination i; default destinations), BENCH_RUNS
 // (runs of every mode, default 3), BENCH_PROFILE (seconds of CPU profile of the manager and the API server taken
-// while creating, with the manager's --pprof-bind-address; default none), BENCH_DRIFT_INTERVAL (the manager's interval from the
+// while creating, with the manager's --pprof-bind-address; default none; BENCH_PROFILE_DELAY seconds after the
+// first create, default 2), BENCH_DRIFT_INTERVAL (the manager's interval from the
 // restart on; default 30s up to N=1000, 60s above), BENCH_SAMPLES (spec-change samples per phase, default 50),
 // BENCH_HOOKSTREAM_RATE (the manager's --hookstream-rate-limit, default 1000), BENCH_CONCURRENCY (the manager's
-// --max-concurrent-reconciles and the raw loop's workers; default what the manager chooses for the rate, 32), BENCH_MODES (any of raw,list,get;
+// --max-concurrent-reconciles and the raw loop's workers; default what the manager chooses for the rate, 32),
+// BENCH_MEMORY_LIMIT (the manager's --memory-limit, as the chart passes a container's limit; default none), BENCH_MODES (any of raw,list,get;
 // default all) and BENCH_OUT (the JSON file; default $TMPDIR/hookstream-bench-N<N>-<time>.json, with the
 // processes' logs in a folder of the same name ending in -logs).
 package bench
@@ -66,8 +68,10 @@ type config struct {
 	Kinds string
 	// Runs is how many times every mode runs; the summary gives the median and spread of each figure.
 	Runs int
-	// ProfileSeconds, when positive, takes CPU profiles of the manager and the API server while creating.
+	// ProfileSeconds, when positive, takes CPU profiles of the manager and the API server while creating,
+	// ProfileDelay after the first create.
 	ProfileSeconds int
+	ProfileDelay   time.Duration
 	// DriftInterval is the manager's --drift-interval for the restart, steady-state and sweep phases.
 	DriftInterval time.Duration
 	// CreateDriftInterval is the --drift-interval while creating: long enough that no periodic check runs
@@ -84,6 +88,9 @@ type config struct {
 	// so that the emulator never asks to slow down. Without it the emulator advertises a 1000-per-60s window in
 	// RateLimit-Remaining, which the client obeys (about 16 calls per second).
 	EmulatorRate int
+	// MemoryLimit is the manager's --memory-limit (BENCH_MEMORY_LIMIT), as the chart passes the container's limit;
+	// empty for none.
+	MemoryLimit string
 	// Samples is the number of spec-change latency samples per phase.
 	Samples int
 	Modes   []string
@@ -96,6 +103,7 @@ func loadConfig(b *testing.B) config {
 		Kinds:               kindsDestinations,
 		Runs:                envInt(b, "BENCH_RUNS", 3),
 		ProfileSeconds:      envInt(b, "BENCH_PROFILE", 0),
+		ProfileDelay:        time.Duration(envInt(b, "BENCH_PROFILE_DELAY", 2)) * time.Second,
 		CreateDriftInterval: 30 * time.Minute,
 		Creators:            16,
 		HookstreamRate:      1000,
@@ -149,6 +157,7 @@ func loadConfig(b *testing.B) config {
 		c.Kinds = v
 	}
 	c.Out = os.Getenv("BENCH_OUT")
+	c.MemoryLimit = os.Getenv("BENCH_MEMORY_LIMIT")
 	if c.Out == "" {
 		name := fmt.Sprintf("hookstream-bench-%s-N%d-%s.json", c.Kinds, c.N, time.Now().Format("20060102-150405"))
 		c.Out = filepath.Join(os.TempDir(), name)
@@ -175,7 +184,7 @@ func envInt(b *testing.B, name string, def int) int {
 func (c config) command() string {
 	var env []string
 	env = append(env, fmt.Sprintf("BENCH_N=%d", c.N))
-	for _, name := range []string{"BENCH_KINDS", "BENCH_RUNS", "BENCH_PROFILE"} {
+	for _, name := range []string{"BENCH_KINDS", "BENCH_RUNS", "BENCH_PROFILE", "BENCH_PROFILE_DELAY"} {
 		if v := os.Getenv(name); v != "" {
 			env = append(env, name+"="+v)
 		}
@@ -191,6 +200,9 @@ func (c config) command() string {
 	}
 	if v := os.Getenv("BENCH_CONCURRENCY"); v != "" {
 		env = append(env, "BENCH_CONCURRENCY="+v)
+	}
+	if v := os.Getenv("BENCH_MEMORY_LIMIT"); v != "" {
+		env = append(env, "BENCH_MEMORY_LIMIT="+v)
 	}
 	if v := os.Getenv("BENCH_MODES"); v != "" {
 		env = append(env, "BENCH_MODES="+v)
@@ -231,7 +243,12 @@ func newBench(b *testing.B, cfg config) *bench {
 	if err != nil {
 		b.Fatal(err)
 	}
-	kubeHTTP, err := rest.HTTPClientFor(kube)
+	// The Ready watches, lists and metrics scrapes go over their own HTTP/1.1 connections: sharing the creators'
+	// (and the raw workers') HTTP/2 connection, a watch's frames queue behind their answers until the API server
+	// closes it as too slow.
+	own := rest.CopyConfig(kube)
+	own.NextProtos = []string{"http/1.1"}
+	kubeHTTP, err := rest.HTTPClientFor(own)
 	if err != nil {
 		b.Fatal(err)
 	}

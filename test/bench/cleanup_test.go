@@ -23,7 +23,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -48,39 +48,42 @@ func (bn *bench) cleanUp(ctx context.Context, namespace string) error {
 		}
 		obj := &unstructured.Unstructured{}
 		obj.SetGroupVersionKind(v1.GroupVersion.WithKind(k.Kind))
-		if err := bn.cl.DeleteAllOf(ctx, obj, client.InNamespace(namespace)); err != nil {
-			// At N=20000 a collection delete outlasts the API server's request timeout, which goes on with it.
-			if !apierrors.IsTimeout(err) && !apierrors.IsServerTimeout(err) {
-				return fmt.Errorf("deleting the %s: %w", k.Resource, err)
-			}
-			if err := bn.waitGone(ctx, namespace, k); err != nil {
-				return err
-			}
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(v1.GroupVersion.WithKind(k.Kind + "List"))
+		if err := bn.deleteAll(ctx, namespace, obj, list); err != nil {
+			return fmt.Errorf("deleting the %s: %w", k.Resource, err)
 		}
 		removed += len(items)
 	}
-	if err := bn.cl.DeleteAllOf(ctx, &corev1.Event{}, client.InNamespace(namespace)); err != nil {
+	if err := bn.deleteAll(ctx, namespace, &corev1.Event{}, &corev1.EventList{}); err != nil {
 		return fmt.Errorf("deleting the Events: %w", err)
 	}
 	bn.logf("  cleaned up: %d objects and their Events deleted in %.1fs", removed, time.Since(start).Seconds())
 	return nil
 }
 
-// waitGone waits, at most ten minutes, until the namespace holds no object of the kind.
-func (bn *bench) waitGone(ctx context.Context, namespace string, k *benchKind) error {
+// deleteAll deletes every object of obj's kind in the namespace and waits, at most ten minutes, until list finds
+// none. At N=20000 a collection delete outlasts the API server's request timeout (the delete goes on, the answer
+// is a timeout or a reset stream): it is sent again every 30 seconds while objects remain.
+func (bn *bench) deleteAll(ctx context.Context, namespace string, obj client.Object, list client.ObjectList) error {
 	deadline := time.Now().Add(10 * time.Minute)
 	for {
-		items, err := listItems[finalizedItem](ctx, bn, namespace, k)
-		if err != nil {
-			return err
+		deleteErr := bn.cl.DeleteAllOf(ctx, obj, client.InNamespace(namespace))
+		for wait := time.Now().Add(30 * time.Second); ; {
+			if err := bn.cl.List(ctx, list, client.InNamespace(namespace), client.Limit(1)); err != nil {
+				return err
+			}
+			if meta.LenList(list) == 0 {
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("objects still there 10 minutes after their deletion (last delete: %v)", deleteErr)
+			}
+			if time.Now().After(wait) {
+				break
+			}
+			time.Sleep(2 * time.Second)
 		}
-		if len(items) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%d %s still there 10 minutes after their deletion", len(items), k.Resource)
-		}
-		time.Sleep(2 * time.Second)
 	}
 }
 

@@ -38,6 +38,10 @@ type modeResult struct {
 	CreatesDoneSeconds float64 `json:"createsDoneSeconds"`
 	AllReadySeconds    float64 `json:"allReadySeconds"`
 	WatchEvents        int     `json:"watchEvents"`
+	// WatchRestarts counts the benchmark's Ready watches the API server ended while creating; ClosedWatches the
+	// watches of the operator's kinds and Events it closed as too slow in the same window, any client's.
+	WatchRestarts int     `json:"watchRestarts"`
+	ClosedWatches float64 `json:"closedWatches"`
 
 	// Create is the window from the first create until all are Ready (plus a short settle for events).
 	Create window `json:"create"`
@@ -103,6 +107,9 @@ func (bn *bench) startManager(emu *harnesstest.Emulator, namespace, mode string,
 		"--max-concurrent-reconciles", fmt.Sprint(cfg.Concurrency),
 		"--hookstream-rate-limit", fmt.Sprint(cfg.HookstreamRate), "--hookstream-rate-burst", fmt.Sprint(cfg.HookstreamBurst),
 		"--observation", mode}
+	if cfg.MemoryLimit != "" {
+		args = append(args, "--memory-limit", cfg.MemoryLimit)
+	}
 	pprofURL := ""
 	if cfg.ProfileSeconds > 0 {
 		pprofPort := harnesstest.FreePort(bn.b)
@@ -207,6 +214,9 @@ func (bn *bench) runManager(ctx context.Context, mode string) (*modeResult, erro
 	res.Create.Seconds = res.AllReadySeconds
 	// CPU up to the moment all were Ready, not through the wait for the last events.
 	res.Create.CPU = cpuAtReady.since(s0.cpu)
+	res.WatchRestarts, res.ClosedWatches = out.WatchRestarts, s1.kube.closedWatches-s0.kube.closedWatches
+	bn.logf("%s: watches the API server closed as too slow: %.0f (the benchmark's Ready watch restarted %d times)",
+		mode, res.ClosedWatches, res.WatchRestarts)
 	res.CallsPerObject = perObject(res.Create.HookstreamCalls, total)
 	res.CreatePath = append(managerCreatePath(s0.manager, s1.manager), serverTimes(s0.kube, s1.kube)...)
 	res.WritesPerObject = map[string]float64{}

@@ -29,7 +29,7 @@ import (
 )
 
 // profiles takes CPU profiles of the manager and the API server while the objects are created (BENCH_PROFILE
-// seconds long, from two seconds after the first create), and a heap profile of the manager once all are Ready, so
+// seconds long, from BENCH_PROFILE_DELAY after the first create), and a heap profile of the manager once all are Ready, so
 // that where a create's time and the manager's memory go can be read with `go tool pprof`.
 type profiles struct {
 	wg    sync.WaitGroup
@@ -50,7 +50,7 @@ func (bn *bench) startProfiles(ctx context.Context, m *managerRun, mode string) 
 		heap: filepath.Join(bn.logDir(), fmt.Sprintf("run%d-%s-manager-heap.pprof", bn.run, mode))}
 	take := func(name, url string, hc *http.Client) {
 		defer p.wg.Done()
-		time.Sleep(2 * time.Second)
+		time.Sleep(bn.cfg.ProfileDelay)
 		file := filepath.Join(bn.logDir(), fmt.Sprintf("run%d-%s-%s.pprof", bn.run, mode, name))
 		if err := fetchProfile(ctx, hc, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", url, secs), file); err != nil {
 			p.mu.Lock()

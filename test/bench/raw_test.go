@@ -44,6 +44,8 @@ type rawResult struct {
 	HookstreamCalls    map[string]int64 `json:"hookstreamCalls"`
 	KubeWrites         []writeCount     `json:"kubeWritesBesidesCreates"`
 	WatchEvents        int              `json:"watchEvents"`
+	WatchRestarts      int              `json:"watchRestarts"`
+	ClosedWatches      float64          `json:"closedWatches"`
 	CreatePath         []pathTime       `json:"createPath"`
 	CPU                cpuUse           `json:"cpu"`
 }
@@ -212,11 +214,14 @@ func (bn *bench) runRaw(ctx context.Context) (*rawResult, error) {
 		HookstreamCalls:    byRoute(harness.StatsSince(emu.Stats(bn.b), statsBefore)),
 		KubeWrites:         writes.rows(),
 		WatchEvents:        out.WatchEvents,
+		WatchRestarts:      out.WatchRestarts,
+		ClosedWatches:      kubeAfter.closedWatches - kubeBefore.closedWatches,
 		CreatePath:         append(times.path(), serverTimes(kubeBefore, kubeAfter)...),
 		CPU:                cpu,
 	}
-	bn.logf("raw limit: all Ready after %.1fs (loop done %.1fs, creates done %.1fs)",
-		r.AllReadySeconds, r.LoopDoneSeconds, r.CreatesDoneSeconds)
+	bn.logf("raw limit: all Ready after %.1fs (loop done %.1fs, creates done %.1fs); watches the API server closed as "+
+		"too slow: %.0f (the benchmark's Ready watch restarted %d times)",
+		r.AllReadySeconds, r.LoopDoneSeconds, r.CreatesDoneSeconds, r.ClosedWatches, r.WatchRestarts)
 	if err := bn.cleanUp(ctx, ns); err != nil {
 		return nil, err
 	}

@@ -43,6 +43,8 @@ type settings struct {
 	SamplesPerPhase         int     `json:"samplesPerPhase"`
 	// ProfileSeconds is the length of the CPU profiles taken while creating (0: none), which cost some CPU.
 	ProfileSeconds int `json:"profileSeconds"`
+	// MemoryLimit is the manager's --memory-limit (empty: none).
+	MemoryLimit string `json:"memoryLimit,omitempty"`
 }
 
 func settingsOf(c config) settings {
@@ -51,7 +53,7 @@ func settingsOf(c config) settings {
 		MaxConcurrentReconciles: c.Concurrency, Creators: c.Creators,
 		HookstreamRateLimit: c.HookstreamRate, HookstreamRateBurst: c.HookstreamBurst, EmulatorRateLimit: c.EmulatorRate,
 		BenchClientQPS: 500, BenchClientBurst: 1000, SamplesPerPhase: c.Samples,
-		ProfileSeconds: c.ProfileSeconds,
+		ProfileSeconds: c.ProfileSeconds, MemoryLimit: c.MemoryLimit,
 	}
 }
 
@@ -477,6 +479,9 @@ func (r *results) print(out io.Writer) {
 	})
 	row("watch events the benchmark received", rawOr(func(x *rawResult) string { return fmt.Sprint(x.WatchEvents) }),
 		func(m *modeResult) string { return fmt.Sprint(m.WatchEvents) })
+	row("watches closed as too slow by the API server (of them, the benchmark's)",
+		rawOr(func(x *rawResult) string { return fmt.Sprintf("%.0f (%d)", x.ClosedWatches, x.WatchRestarts) }),
+		func(m *modeResult) string { return fmt.Sprintf("%.0f (%d)", m.ClosedWatches, m.WatchRestarts) })
 	_ = tw.Flush()
 
 	if l, g := r.mode(modeList), r.mode(modeGet); l != nil && g != nil {
