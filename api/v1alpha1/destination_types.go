@@ -21,12 +21,15 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
+// The provider-type rule below looks at the block the new spec sets and asks whether the old spec set it too: the
+// first rule makes it exactly one, and the API server evaluates two has() on each update instead of sixteen.
+
 // DestinationSpec is the desired state of a hookstream destination. Fields left unset are not managed: hookstream
 // keeps its own value (the platform default, or whatever was set elsewhere).
 //
 // +kubebuilder:validation:XValidation:rule="[has(self.http), has(self.awsSqs), has(self.awsS3), has(self.awsEventBridge), has(self.gcpPubSub), has(self.kafka), has(self.rabbitmq), has(self.websocket)].filter(x, x).size() == 1",message="set exactly one provider block: http, awsSqs, awsS3, awsEventBridge, gcpPubSub, kafka, rabbitmq or websocket"
 // +kubebuilder:validation:XValidation:rule="has(self.slug) == has(oldSelf.slug) && (!has(self.slug) || self.slug == oldSelf.slug)",message="spec.slug is immutable (it is the destination's key in hookstream): to use another slug, create a new Destination and delete this one"
-// +kubebuilder:validation:XValidation:rule="has(self.http) == has(oldSelf.http) && has(self.awsSqs) == has(oldSelf.awsSqs) && has(self.awsS3) == has(oldSelf.awsS3) && has(self.awsEventBridge) == has(oldSelf.awsEventBridge) && has(self.gcpPubSub) == has(oldSelf.gcpPubSub) && has(self.kafka) == has(oldSelf.kafka) && has(self.rabbitmq) == has(oldSelf.rabbitmq) && has(self.websocket) == has(oldSelf.websocket)",message="the provider type is immutable (the provider block decides the hookstream type): to change it, create a new Destination and delete this one"
+// +kubebuilder:validation:XValidation:rule="has(self.http) ? has(oldSelf.http) : has(self.awsSqs) ? has(oldSelf.awsSqs) : has(self.awsS3) ? has(oldSelf.awsS3) : has(self.awsEventBridge) ? has(oldSelf.awsEventBridge) : has(self.gcpPubSub) ? has(oldSelf.gcpPubSub) : has(self.kafka) ? has(oldSelf.kafka) : has(self.rabbitmq) ? has(oldSelf.rabbitmq) : !has(self.websocket) || has(oldSelf.websocket)",message="the provider type is immutable (the provider block decides the hookstream type): to change it, create a new Destination and delete this one"
 // +kubebuilder:validation:XValidation:rule="has(self.adoptID) == has(oldSelf.adoptID) && (!has(self.adoptID) || self.adoptID == oldSelf.adoptID)",message="spec.adoptID cannot be added, changed or removed after creation: create a new Destination to take over another remote destination"
 type DestinationSpec struct {
 	// The lifecycle fields every kind has: managementPolicy, deletionPolicy, adoptionPolicy, adoptID and

@@ -206,5 +206,16 @@ func TestImmutableDestinationFieldsRejectedOnUpdate(t *testing.T) {
 			},
 			message: "the provider type is immutable",
 		},
+		"provider type changed back to http": {
+			initial: func(d *v1.Destination) {
+				d.Spec.HTTP = nil
+				d.Spec.WebSocket = &v1.WebSocketDestination{ChannelName: "orders"}
+			},
+			change: func(d *v1.Destination) {
+				d.Spec.WebSocket = nil
+				d.Spec.HTTP = &v1.HTTPDestination{URL: "https://example.com/hooks"}
+			},
+			message: "the provider type is immutable",
+		},
 	})
 }
