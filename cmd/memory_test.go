@@ -1,0 +1,47 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import "testing"
+
+func TestSoftMemoryLimit(t *testing.T) {
+	tests := map[string]struct {
+		flag       string
+		gomemlimit bool
+		want       int64
+		wantErr    bool
+	}{
+		"no flag":                    {flag: "", want: 0},
+		"zero":                       {flag: "0", want: 0},
+		"256Mi":                      {flag: "256Mi", want: 256 << 20 * 9 / 10},
+		"bytes, as the Downward API": {flag: "268435456", want: 256 << 20 * 9 / 10},
+		"GOMEMLIMIT wins":            {flag: "256Mi", gomemlimit: true, want: 0},
+		"not a quantity":             {flag: "lots", wantErr: true},
+		"negative":                   {flag: "-1Gi", wantErr: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := softMemoryLimit(tc.flag, tc.gomemlimit)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("softMemoryLimit(%q) error = %v, want error %v", tc.flag, err, tc.wantErr)
+			}
+			if got != tc.want {
+				t.Errorf("softMemoryLimit(%q) = %d, want %d", tc.flag, got, tc.want)
+			}
+		})
+	}
+}
