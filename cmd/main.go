@@ -162,8 +162,8 @@ func run(o options) error {
 	if o.statusRefreshInterval < 0 {
 		return fmt.Errorf("--status-refresh-interval must not be negative")
 	}
-	_, gomemlimitSet := os.LookupEnv("GOMEMLIMIT")
-	softLimit, err := softMemoryLimit(o.memoryLimit, gomemlimitSet)
+	// An empty GOMEMLIMIT is no limit to the runtime, so it does not stand in the way of the flag either.
+	softLimit, err := softMemoryLimit(o.memoryLimit, os.Getenv("GOMEMLIMIT") != "")
 	if err != nil {
 		return err
 	}

@@ -21,8 +21,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// The provider-type rule below looks at the block the new spec sets and asks whether the old spec set it too: the
-// first rule makes it exactly one, and the API server evaluates two has() on each update instead of sixteen.
+// The provider-type rule below looks at the block the new spec sets and asks whether the old spec set it too, which
+// is enough because the first rule makes it exactly one (relax that rule and this one must compare every block
+// again). It stops at the first block set: two has() for an http Destination where comparing every block took
+// sixteen on each update.
 
 // DestinationSpec is the desired state of a hookstream destination. Fields left unset are not managed: hookstream
 // keeps its own value (the platform default, or whatever was set elsewhere).

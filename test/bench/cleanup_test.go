@@ -18,11 +18,13 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
@@ -63,13 +65,17 @@ func (bn *bench) cleanUp(ctx context.Context, namespace string) error {
 }
 
 // deleteAll deletes every object of obj's kind in the namespace and waits, at most ten minutes, until list finds
-// none. At N=20000 a collection delete outlasts the API server's request timeout (the delete goes on, the answer
-// is a timeout or a reset stream): it is sent again every 30 seconds while objects remain.
+// none. At N=20000 a collection delete outlasts the API server's request timeout: the delete goes on, and the
+// answer is a timeout or a reset stream. The delete is then sent again every 30 seconds while objects remain; any
+// other refusal is returned at once.
 func (bn *bench) deleteAll(ctx context.Context, namespace string, obj client.Object, list client.ObjectList) error {
 	deadline := time.Now().Add(10 * time.Minute)
 	for {
 		deleteErr := bn.cl.DeleteAllOf(ctx, obj, client.InNamespace(namespace))
-		for wait := time.Now().Add(30 * time.Second); ; {
+		if deleteErr != nil && !outlasted(deleteErr) {
+			return deleteErr
+		}
+		for resend := time.Now().Add(30 * time.Second); ; {
 			if err := bn.cl.List(ctx, list, client.InNamespace(namespace), client.Limit(1)); err != nil {
 				return err
 			}
@@ -79,12 +85,22 @@ func (bn *bench) deleteAll(ctx context.Context, namespace string, obj client.Obj
 			if time.Now().After(deadline) {
 				return fmt.Errorf("objects still there 10 minutes after their deletion (last delete: %v)", deleteErr)
 			}
-			if time.Now().After(wait) {
+			if deleteErr != nil && time.Now().After(resend) {
 				break
 			}
 			time.Sleep(2 * time.Second)
 		}
 	}
+}
+
+// outlasted reports an error of a request the API server may still be carrying out: its timeout, or a transport
+// error (a reset stream) rather than an answer.
+func outlasted(err error) bool {
+	if apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) {
+		return true
+	}
+	var answer apierrors.APIStatus
+	return !errors.As(err, &answer)
 }
 
 // finalizedItem is the part of an object cleanUp reads.

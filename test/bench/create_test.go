@@ -128,7 +128,8 @@ type readyWatch struct {
 	ready  map[string]bool
 	count  int
 	events int
-	// restarts counts the watches the API server ended (its timeout, or the reader falling behind).
+	// restarts counts the watches the API server ended: its timeout, a reader that fell behind, or a resource
+	// version too old to resume from.
 	restarts int
 	err      error
 }
@@ -358,10 +359,11 @@ func notReadySummary(items []readyItem) string {
 }
 
 // warmCacheCapacity is the watch cache capacity (events of history) warmUp grows each kind's cache to. The API
-// server sizes a new watch's buffer from its cache's capacity at that moment (capacity/75, between 10 and 1000
-// events): a watch opened on a cold cache gets 10, and under a burst of writes it is closed as too slow again and
-// again, each time replaying what it missed, work that would weigh on whichever mode runs first.
-const warmCacheCapacity = 16384
+// server sizes a new watch's buffer from its cache's capacity at that moment (capacity/75 events, between 10 and
+// 100 for a custom resource) and doubles the capacity from 100 as events come: a watch opened on a cold cache gets
+// 10 events of buffer where later ones get 100, and falls behind sooner, to be closed and replay what it missed.
+// 12800 is the first capacity the doubling reaches that gives 100.
+const warmCacheCapacity = 12800
 
 // warmUp creates, status-patches, lists and deletes a few objects of each kind before anything is measured, so
 // that the first mode does not pay for the API server's and the client's first use of the resources (discovery,
@@ -401,12 +403,14 @@ func (bn *bench) warmUp(ctx context.Context) error {
 func (bn *bench) growWatchCache(ctx context.Context, k *benchKind, objs []client.Object) (float64, error) {
 	deadline := time.Now().Add(2 * time.Minute)
 	for round := 0; ; round++ {
-		samples, err := harness.ScrapeMetrics(ctx, bn.kubeHTTP, strings.TrimRight(bn.kube.Host, "/")+"/metrics")
+		scrape, err := scrapeKubeWrites(ctx, bn.kubeHTTP, bn.kube.Host)
 		if err != nil {
-			return 0, fmt.Errorf("the API server's metrics: %w", err)
+			return 0, err
 		}
-		capacity, _ := samples.Sum("watch_cache_capacity",
-			map[string]string{"group": v1.GroupVersion.Group, "resource": k.Resource})
+		capacity, ok := scrape.cacheCapacity[k.Resource]
+		if !ok {
+			return 0, fmt.Errorf("the API server reports no watch_cache_capacity of %s", k.Resource)
+		}
 		if capacity >= warmCacheCapacity || time.Now().After(deadline) {
 			return capacity, nil
 		}

@@ -70,24 +70,33 @@ type kubeScrape struct {
 	writes kubeWrites
 	// durations holds apiserver_request_duration_seconds of the same writes, code left out: sum and count.
 	durationSum, durationCount map[writeKey]float64
-	// closedWatches is apiserver_terminated_watchers_total of the same resources: watches the API server ended
+	// closedWatches is apiserver_terminated_watchers_total of the operator's kinds: watches the API server ended
 	// because their reader fell behind. Each one is resumed by its client, and the API server replays the
 	// events it missed from its watch cache.
 	closedWatches float64
+	// cacheCapacity is watch_cache_capacity of each of the operator's kinds, by resource.
+	cacheCapacity map[string]float64
 }
 
-// scrapeKubeWrites reads apiserver_request_total, apiserver_request_duration_seconds and
-// apiserver_terminated_watchers_total from the API server's /metrics as the cluster admin.
+// scrapeKubeWrites reads apiserver_request_total, apiserver_request_duration_seconds,
+// apiserver_terminated_watchers_total and watch_cache_capacity from the API server's /metrics as the cluster admin.
 func scrapeKubeWrites(ctx context.Context, hc *http.Client, host string) (kubeScrape, error) {
-	out := kubeScrape{writes: kubeWrites{}, durationSum: map[writeKey]float64{}, durationCount: map[writeKey]float64{}}
+	out := kubeScrape{writes: kubeWrites{}, durationSum: map[writeKey]float64{}, durationCount: map[writeKey]float64{},
+		cacheCapacity: map[string]float64{}}
 	samples, err := harness.ScrapeMetrics(ctx, hc, strings.TrimRight(host, "/")+"/metrics")
 	if err != nil {
 		return out, fmt.Errorf("the API server's metrics: %w", err)
 	}
 	for _, s := range samples {
-		if s.Name == "apiserver_terminated_watchers_total" && writeResources[s.Labels["resource"]] {
-			out.closedWatches += s.Value
-			continue
+		if s.Labels["group"] == v1.GroupVersion.Group {
+			switch s.Name {
+			case "apiserver_terminated_watchers_total":
+				out.closedWatches += s.Value
+				continue
+			case "watch_cache_capacity":
+				out.cacheCapacity[s.Labels["resource"]] = s.Value
+				continue
+			}
 		}
 		if !mutatingVerbs[s.Labels["verb"]] {
 			continue

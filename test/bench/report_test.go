@@ -479,7 +479,7 @@ func (r *results) print(out io.Writer) {
 	})
 	row("watch events the benchmark received", rawOr(func(x *rawResult) string { return fmt.Sprint(x.WatchEvents) }),
 		func(m *modeResult) string { return fmt.Sprint(m.WatchEvents) })
-	row("watches closed as too slow by the API server (of them, the benchmark's)",
+	row("watches the API server closed as too slow (the benchmark's Ready watch restarts)",
 		rawOr(func(x *rawResult) string { return fmt.Sprintf("%.0f (%d)", x.ClosedWatches, x.WatchRestarts) }),
 		func(m *modeResult) string { return fmt.Sprintf("%.0f (%d)", m.ClosedWatches, m.WatchRestarts) })
 	_ = tw.Flush()

@@ -206,6 +206,20 @@ func TestImmutableDestinationFieldsRejectedOnUpdate(t *testing.T) {
 			},
 			message: "the provider type is immutable",
 		},
+		"provider type changed from websocket to rabbitmq": {
+			initial: func(d *v1.Destination) {
+				d.Spec.HTTP = nil
+				d.Spec.WebSocket = &v1.WebSocketDestination{ChannelName: "orders"}
+			},
+			change: func(d *v1.Destination) {
+				d.Spec.WebSocket = nil
+				d.Spec.RabbitMQ = &v1.RabbitMQDestination{
+					URL: "amqps://rabbit.example.com", Exchange: "x", Username: "u",
+					PasswordSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"},
+				}
+			},
+			message: "the provider type is immutable",
+		},
 		"provider type changed back to http": {
 			initial: func(d *v1.Destination) {
 				d.Spec.HTTP = nil
