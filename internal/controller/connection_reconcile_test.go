@@ -126,6 +126,32 @@ func TestConnectionReconcileBranches(t *testing.T) {
 				}
 			},
 		},
+		"a key recorded by an attempt that created nothing is replaced before the next create": func() connectionCase {
+			var sent string
+			return connectionCase{
+				object: func(c *v1.Connection) {
+					c.Finalizers = []string{v1.Finalizer}
+					c.Annotations = map[string]string{v1.AnnotationCreateRequested: now.UTC().Format(time.RFC3339),
+						v1.AnnotationCreateKey: (&desiredConnection{request: hookstream.ConnectionCreateRequest{
+							SourceID: testSourceID, DestinationID: testDestinationID, Name: "before the rename"}}).RecordedKey()}
+				},
+				objects: connectionEndsInCluster(testSourceID),
+				fake: fakeConnections{
+					findByKey: func(string) (*hookstream.Connection, bool, error) { return nil, false, nil },
+					create: func(want *desiredConnection) (*hookstream.Connection, error) {
+						sent = want.RecordedKey()
+						return connectionTableRow(now), nil
+					},
+				},
+				calls: []string{"FindByKey " + connectionTableName, "Create " + connectionTableName}, ready: "True",
+				reason: v1.ReasonAvailable, events: []string{"Normal Created"},
+				check: func(t *testing.T, c *v1.Connection) {
+					if got := c.Annotations[v1.AnnotationCreateKey]; sent == "" || got != sent {
+						t.Errorf("recorded create key = %q, want the one the create sent, %q", got, sent)
+					}
+				},
+			}
+		}(),
 		"two remote connections with the key": {
 			object: func(c *v1.Connection) {
 				c.Finalizers = []string{v1.Finalizer}

@@ -467,7 +467,11 @@ func createdByMarkedAttempt(obj Object, row Row) bool {
 func (r *Reconciler[O, R, D, P]) ensureFinalizer(ctx context.Context, obj, base O, creating bool,
 	secretsHash, key string) (markedNow bool, err error) {
 	needMarker := creating && createRequestedAt(obj) == nil
-	if controllerutil.ContainsFinalizer(obj, v1.Finalizer) && !needMarker {
+	// An earlier attempt that created nothing (its key was just looked up) may have recorded another key: a
+	// Connection renamed or re-pointed since. The key recorded must be the one the coming create sends, or a lookup
+	// after a crash between this POST and the status write would miss what it made.
+	needKey := creating && key != "" && obj.GetAnnotations()[v1.AnnotationCreateKey] != key
+	if controllerutil.ContainsFinalizer(obj, v1.Finalizer) && !needMarker && !needKey {
 		return false, nil
 	}
 	err = r.patchMetadata(ctx, obj, base, "add the finalizer", true, func(o O) {
@@ -477,9 +481,9 @@ func (r *Reconciler[O, R, D, P]) ensureFinalizer(ctx context.Context, obj, base 
 			if secretsHash != "" {
 				metav1.SetMetaDataAnnotation(objectMeta(o), v1.AnnotationCreateSecretsHash, secretsHash)
 			}
-			if key != "" {
-				metav1.SetMetaDataAnnotation(objectMeta(o), v1.AnnotationCreateKey, key)
-			}
+		}
+		if needMarker || needKey {
+			metav1.SetMetaDataAnnotation(objectMeta(o), v1.AnnotationCreateKey, key)
 		}
 	})
 	return needMarker && err == nil, err
