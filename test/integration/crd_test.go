@@ -169,10 +169,7 @@ func TestInvalidDestinationsRejected(t *testing.T) {
 		"rabbitmq url with password": {
 			mutate: func(d *v1.Destination) {
 				d.Spec.HTTP = nil
-				d.Spec.RabbitMQ = &v1.RabbitMQDestination{
-					URL: "amqps://user:secret@rabbit.example.com", Exchange: "x", Username: "u",
-					PasswordSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"},
-				}
+				d.Spec.RabbitMQ = rabbitMQ("amqps://user:secret@rabbit.example.com")
 			},
 			message: "url must not carry a password",
 		},
@@ -200,31 +197,19 @@ func TestImmutableDestinationFieldsRejectedOnUpdate(t *testing.T) {
 		},
 		"provider type changed": {
 			initial: func(d *v1.Destination) {},
-			change: func(d *v1.Destination) {
-				d.Spec.HTTP = nil
-				d.Spec.WebSocket = &v1.WebSocketDestination{ChannelName: "orders"}
-			},
+			change:  toWebSocket,
 			message: "the provider type is immutable",
 		},
 		"provider type changed from websocket to rabbitmq": {
-			initial: func(d *v1.Destination) {
-				d.Spec.HTTP = nil
-				d.Spec.WebSocket = &v1.WebSocketDestination{ChannelName: "orders"}
-			},
+			initial: toWebSocket,
 			change: func(d *v1.Destination) {
 				d.Spec.WebSocket = nil
-				d.Spec.RabbitMQ = &v1.RabbitMQDestination{
-					URL: "amqps://rabbit.example.com", Exchange: "x", Username: "u",
-					PasswordSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"},
-				}
+				d.Spec.RabbitMQ = rabbitMQ("amqps://rabbit.example.com")
 			},
 			message: "the provider type is immutable",
 		},
 		"provider type changed back to http": {
-			initial: func(d *v1.Destination) {
-				d.Spec.HTTP = nil
-				d.Spec.WebSocket = &v1.WebSocketDestination{ChannelName: "orders"}
-			},
+			initial: toWebSocket,
 			change: func(d *v1.Destination) {
 				d.Spec.WebSocket = nil
 				d.Spec.HTTP = &v1.HTTPDestination{URL: "https://example.com/hooks"}
@@ -232,4 +217,16 @@ func TestImmutableDestinationFieldsRejectedOnUpdate(t *testing.T) {
 			message: "the provider type is immutable",
 		},
 	})
+}
+
+// toWebSocket makes an http Destination a websocket one.
+func toWebSocket(d *v1.Destination) {
+	d.Spec.HTTP = nil
+	d.Spec.WebSocket = &v1.WebSocketDestination{ChannelName: "orders"}
+}
+
+// rabbitMQ is a RabbitMQ provider block, valid but for what url may carry.
+func rabbitMQ(url string) *v1.RabbitMQDestination {
+	return &v1.RabbitMQDestination{URL: url, Exchange: "x", Username: "u",
+		PasswordSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"}}
 }
