@@ -152,6 +152,30 @@ func TestConnectionReconcileBranches(t *testing.T) {
 				},
 			}
 		}(),
+		"found after an unrecorded create: its id is recorded before the PATCH that renames it": {
+			// The rename changes what the recorded key matches: were the PATCH answered but its status lost, only
+			// the id would still find the connection, for the next reconcile and for a deletion alike.
+			object: func(c *v1.Connection) {
+				c.Finalizers = []string{v1.Finalizer}
+				c.Annotations = map[string]string{v1.AnnotationCreateRequested: now.UTC().Format(time.RFC3339)}
+				c.Spec.DisplayName = "renamed before the create was recorded"
+			},
+			objects: connectionEndsInCluster(testSourceID),
+			fake: fakeConnections{
+				findByKey: func(string) (*hookstream.Connection, bool, error) { return connectionTableRow(now), true, nil },
+				update: func(string, *hookstream.ConnectionUpdateRequest) (*hookstream.Connection, error) {
+					return nil, apiError(502, "Bad Gateway")
+				},
+			},
+			calls: []string{"FindByKey renamed before the create was recorded", "Update " + tableID + " name"},
+			ready: "False", reason: v1.ReasonAPIUnavailable,
+			events: []string{"Normal Adopted", "Warning APIUnavailable"}, wantErr: true,
+			check: func(t *testing.T, c *v1.Connection) {
+				if c.Status.ID != tableID {
+					t.Errorf("status.id = %q after a failed PATCH of the connection found by its key, want %s", c.Status.ID, tableID)
+				}
+			},
+		},
 		"two remote connections with the key": {
 			object: func(c *v1.Connection) {
 				c.Finalizers = []string{v1.Finalizer}

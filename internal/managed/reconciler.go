@@ -192,9 +192,11 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 
 	obs := r.kind.Compare(want, remote, st.AppliedSecretsHash != secretsHash)
 	if !obs.UpToDate() {
-		if created {
-			// Persist the new id before the next remote call: if it fails, the next reconcile must find this
-			// remote resource, not create another one.
+		if id := r.kind.Row(remote).ID; (*base).GetManagedStatus().ID != id {
+			// Persist the id before the next remote call when the stored status lacks it (created, or found by its
+			// natural key or adopted): if the call fails, or changes what the key lookup matches (a Connection's
+			// name), the next reconcile and a deletion must still find this remote resource by its id.
+			obj.GetManagedStatus().ID = id
 			if err := r.patchStatus(ctx, *base, obj); err != nil {
 				return r.handleError(ctx, obj, fmt.Sprintf("record the new %s's id", r.names.Remote), err)
 			}
