@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/hookstream/hookstream-operator/internal/emulator"
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
 	"github.com/hookstream/hookstream-operator/test/harness"
 	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
@@ -36,25 +37,35 @@ const unrecordedLimit = 10 * time.Second
 // attempt. While the manager is down the user changes the Connection, in a case each, and the manager restarts.
 // The restarted manager must find the connection it created by its source, destination and name, whatever the
 // case: hookstream then holds exactly the connection the Connection describes, or none once it is deleted, and
-// every deleted object is gone.
+// every deleted object is gone. In the last case the restarted manager is killed again while hookstream holds the
+// answer to the PATCH that renames the connection it found: only the id, recorded before that PATCH, still finds it
+// once the Connection is deleted.
 func TestUnrecordedConnectionCreate(t *testing.T) {
 	const name = "c00"
 	cases := []struct {
 		name string
 		// change is what the user does while the manager is down.
 		change func(t *testing.T, byKind map[kindOps]*kindRun)
+		// afterPatch, when set, is what the user does after a second kill: the restarted manager is killed while
+		// hookstream holds the answer to the PATCH that brings the connection it found to the changed spec.
+		afterPatch func(t *testing.T, byKind map[kindOps]*kindRun)
 	}{
 		{"its spec changed", func(t *testing.T, byKind map[kindOps]*kindRun) {
 			must(t, byKind[connections].update(name, 2))
-		}},
+		}, nil},
 		{"it is deleted", func(t *testing.T, byKind map[kindOps]*kindRun) {
 			must(t, byKind[connections].delete(name))
-		}},
+		}, nil},
 		{"its route is deleted", func(t *testing.T, byKind map[kindOps]*kindRun) {
 			source, destination := routeEnds(name)
 			must(t, byKind[connections].delete(name))
 			must(t, byKind[sources].delete(source))
 			must(t, byKind[destinations].delete(destination))
+		}, nil},
+		{"its spec changed, killed in the PATCH, then it is deleted", func(t *testing.T, byKind map[kindOps]*kindRun) {
+			must(t, byKind[connections].update(name, 2))
+		}, func(t *testing.T, byKind map[kindOps]*kindRun) {
+			must(t, byKind[connections].delete(name))
 		}},
 	}
 	for _, c := range cases {
@@ -94,6 +105,14 @@ func TestUnrecordedConnectionCreate(t *testing.T) {
 			})
 			emu.ClearFaults(t)
 			c.change(t, byKind)
+			if c.afterPatch != nil {
+				killDuringPatch(t, emu, hs, byKind[connections], name, func() *harness.Process {
+					mgr = s.StartManager(t, emu, ns)
+					managers = append(managers, mgr)
+					return mgr
+				})
+				c.afterPatch(t, byKind)
+			}
 			mgr = s.StartManager(t, emu, ns)
 			managers = append(managers, mgr)
 
@@ -115,6 +134,35 @@ func TestUnrecordedConnectionCreate(t *testing.T) {
 				connections.key(), lines, describeStats(harness.StatsSince(emu.Stats(t), before)))
 		})
 	}
+}
+
+// killDuringPatch starts a manager with start while hookstream holds the answer to every connection PATCH, waits
+// until the remote connection of name has the spec its run wants, and kills the manager before it can record the
+// outcome.
+func killDuringPatch(t *testing.T, emu *harnesstest.Emulator, hs *hookstream.Client, run *kindRun, name string,
+	start func() *harness.Process) {
+	t.Helper()
+	before := emu.Stats(t)
+	emu.SetFaults(t, emulator.Faults{ResponseDelay: 2 * time.Second, Routes: []string{run.k.routes().update}})
+	mgr := start()
+	want := run.want[name]
+	harnesstest.WaitUntil(t, 30*time.Second, "the PATCH of the connection found by its key", func() error {
+		for _, row := range run.k.remoteBySlug(t, hs)[slugOf(run.ns, name)] {
+			if diffs := row.diffs(want); len(diffs) > 0 {
+				return fmt.Errorf("connection %s: %v", row.ID, diffs)
+			}
+			return nil
+		}
+		return fmt.Errorf("no remote connection")
+	})
+	mgr.Kill()
+	harnesstest.WaitUntil(t, 10*time.Second, "the held PATCH's answer", func() error {
+		if n := harness.StatsSince(emu.Stats(t), before).Count(run.k.routes().update); n == 0 {
+			return fmt.Errorf("not answered yet")
+		}
+		return nil
+	})
+	emu.ClearFaults(t)
 }
 
 // TestConnectionChangedDuringCreate creates Connections one after the other while hookstream holds every
