@@ -62,7 +62,7 @@ func TestUnrecordedConnectionCreate(t *testing.T) {
 			must(t, byKind[sources].delete(source))
 			must(t, byKind[destinations].delete(destination))
 		}, nil},
-		{"its spec changed, killed in the PATCH, then it is deleted", func(t *testing.T, byKind map[kindOps]*kindRun) {
+		{"renamed, killed in its PATCH, deleted", func(t *testing.T, byKind map[kindOps]*kindRun) {
 			must(t, byKind[connections].update(name, 2))
 		}, func(t *testing.T, byKind map[kindOps]*kindRun) {
 			must(t, byKind[connections].delete(name))
