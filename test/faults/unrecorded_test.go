@@ -147,13 +147,14 @@ func killDuringPatch(t *testing.T, emu *harnesstest.Emulator, hs *hookstream.Cli
 	mgr := start()
 	want := run.want[name]
 	harnesstest.WaitUntil(t, 30*time.Second, "the PATCH of the connection found by its key", func() error {
-		for _, row := range run.k.remoteBySlug(t, hs)[slugOf(run.ns, name)] {
-			if diffs := row.diffs(want); len(diffs) > 0 {
-				return fmt.Errorf("connection %s: %v", row.ID, diffs)
-			}
-			return nil
+		rows := run.k.remoteBySlug(t, hs)[slugOf(run.ns, name)]
+		if len(rows) == 0 {
+			return fmt.Errorf("no remote connection")
 		}
-		return fmt.Errorf("no remote connection")
+		if diffs := rows[0].diffs(want); len(diffs) > 0 {
+			return fmt.Errorf("connection %s: %v", rows[0].ID, diffs)
+		}
+		return nil
 	})
 	mgr.Kill()
 	harnesstest.WaitUntil(t, 10*time.Second, "the held PATCH's answer", func() error {
