@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/hookstream/hookstream-operator/internal/emulator"
-	"github.com/hookstream/hookstream-operator/internal/hookstream"
 	"github.com/hookstream/hookstream-operator/test/harness"
 	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
@@ -87,29 +86,31 @@ func TestUnrecordedConnectionCreate(t *testing.T) {
 			}
 
 			before := emu.Stats(t)
-			emu.SetFaults(t, emulator.Faults{ResponseDelay: 2 * time.Second, Routes: []string{connections.routes().create}})
-			must(t, byKind[connections].create(name, 1))
-			harnesstest.WaitUntil(t, 30*time.Second, "the Connection's create to reach hookstream", func() error {
+			killWhileHeld(t, emu, connections.routes().create, "the Connection's create", func() *harness.Process {
+				must(t, byKind[connections].create(name, 1))
+				return mgr
+			}, func() error {
 				if n := len(connections.remoteBySlug(t, hs)); n == 0 {
 					return fmt.Errorf("no remote connection yet")
 				}
 				return nil
 			})
-			mgr.Kill()
-			// The emulator counts the held create once it answered, to nobody.
-			harnesstest.WaitUntil(t, 10*time.Second, "the held create's answer", func() error {
-				if n := harness.StatsSince(emu.Stats(t), before).Count(connections.routes().create); n == 0 {
-					return fmt.Errorf("not answered yet")
-				}
-				return nil
-			})
-			emu.ClearFaults(t)
 			c.change(t, byKind)
 			if c.afterPatch != nil {
-				killDuringPatch(t, emu, hs, byKind[connections], name, func() *harness.Process {
+				run := byKind[connections]
+				killWhileHeld(t, emu, connections.routes().update, "the PATCH of the connection found by its key", func() *harness.Process {
 					mgr = s.StartManager(t, emu, ns)
 					managers = append(managers, mgr)
 					return mgr
+				}, func() error {
+					rows := connections.remoteBySlug(t, hs)[slugOf(ns, name)]
+					if len(rows) == 0 {
+						return fmt.Errorf("no remote connection")
+					}
+					if diffs := rows[0].diffs(run.want[name]); len(diffs) > 0 {
+						return fmt.Errorf("connection %s: %v", rows[0].ID, diffs)
+					}
+					return nil
 				})
 				c.afterPatch(t, byKind)
 			}
@@ -136,29 +137,19 @@ func TestUnrecordedConnectionCreate(t *testing.T) {
 	}
 }
 
-// killDuringPatch starts a manager with start while hookstream holds the answer to every connection PATCH, waits
-// until the remote connection of name has the spec its run wants, and kills the manager before it can record the
-// outcome.
-func killDuringPatch(t *testing.T, emu *harnesstest.Emulator, hs *hookstream.Client, run *kindRun, name string,
-	start func() *harness.Process) {
+// killWhileHeld holds hookstream's answers on route for 2 s, runs act, which makes the manager it returns call the
+// route, waits until reached reports the call applied in hookstream, kills that manager before it can record the
+// outcome, and waits until hookstream has answered the call, to nobody.
+func killWhileHeld(t *testing.T, emu *harnesstest.Emulator, route, what string, act func() *harness.Process, reached func() error) {
 	t.Helper()
 	before := emu.Stats(t)
-	emu.SetFaults(t, emulator.Faults{ResponseDelay: 2 * time.Second, Routes: []string{run.k.routes().update}})
-	mgr := start()
-	want := run.want[name]
-	harnesstest.WaitUntil(t, 30*time.Second, "the PATCH of the connection found by its key", func() error {
-		rows := run.k.remoteBySlug(t, hs)[slugOf(run.ns, name)]
-		if len(rows) == 0 {
-			return fmt.Errorf("no remote connection")
-		}
-		if diffs := rows[0].diffs(want); len(diffs) > 0 {
-			return fmt.Errorf("connection %s: %v", rows[0].ID, diffs)
-		}
-		return nil
-	})
+	emu.SetFaults(t, emulator.Faults{ResponseDelay: 2 * time.Second, Routes: []string{route}})
+	mgr := act()
+	harnesstest.WaitUntil(t, 30*time.Second, what+" to reach hookstream", reached)
 	mgr.Kill()
-	harnesstest.WaitUntil(t, 10*time.Second, "the held PATCH's answer", func() error {
-		if n := harness.StatsSince(emu.Stats(t), before).Count(run.k.routes().update); n == 0 {
+	// The emulator counts the held call once it answered.
+	harnesstest.WaitUntil(t, 10*time.Second, "the held answer of "+what, func() error {
+		if n := harness.StatsSince(emu.Stats(t), before).Count(route); n == 0 {
 			return fmt.Errorf("not answered yet")
 		}
 		return nil
