@@ -73,6 +73,8 @@ type options struct {
 	observation              string
 	watchNamespaces          string
 	watchSelector            string
+	destinationURLPolicy     string
+	secretReferenceLabel     string
 	memoryLimit              string
 	leaseDuration            time.Duration
 	renewDeadline            time.Duration
@@ -140,6 +142,14 @@ func main() {
 		"Label selector of the Destinations, Sources and Connections this manager handles, such as "+
 			"hookstream.io/shard=a (default: all). Lets several managers share a cluster by label; each shard has its "+
 			"own leader election lease.")
+	flag.StringVar(&o.destinationURLPolicy, "destination-url-policy", controller.URLPolicyAllowAll,
+		"Which hosts a Destination may deliver to: \"allow-all\" (a URL naming a loopback, link-local, private or "+
+			"metadata address only gets a Warning event) or \"deny-internal\" (such URLs, given literally or found "+
+			"through DNS, are refused with URLNotAllowed; recommended where teams share a cluster).")
+	flag.StringVar(&o.secretReferenceLabel, "secret-reference-label", "",
+		"KEY=VALUE: only Secrets carrying this label may be referenced for values sent to hookstream (headers, "+
+			"tokens, passwords, signing secrets), so that creating a Destination does not give read access to every "+
+			"Secret of the namespace. Empty: any Secret but a credentials Secret.")
 	flag.StringVar(&o.memoryLimit, "memory-limit", "",
 		"The container's memory limit (a quantity such as 256Mi; the chart passes it from the Downward API). The Go "+
 			"runtime is asked to stay under 90% of it, collecting garbage more often near it. Empty or 0: no limit; "+
@@ -176,6 +186,14 @@ func run(o options) error {
 		return err
 	}
 	shard, err := parseShard(o.watchSelector)
+	if err != nil {
+		return err
+	}
+	urlPolicy, err := controller.NewURLPolicy(o.destinationURLPolicy)
+	if err != nil {
+		return fmt.Errorf("--destination-url-policy: %w", err)
+	}
+	sendable, err := parseSecretReferenceLabel(o.secretReferenceLabel)
 	if err != nil {
 		return err
 	}
@@ -252,6 +270,8 @@ func run(o options) error {
 		Observation:              o.observation,
 		StatusRefreshInterval:    o.statusRefreshInterval,
 		Shard:                    shard,
+		DestinationURLs:          urlPolicy,
+		SendableSecrets:          sendable,
 	}); err != nil {
 		return err
 	}

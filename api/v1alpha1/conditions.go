@@ -103,7 +103,9 @@ const (
 	ReasonObserved = "Observed"
 	// ReasonDriftDetected: managementPolicy Observe found fields that differ from the spec (see status.drift).
 	ReasonDriftDetected = "DriftDetected"
-	// ReasonNotFound: managementPolicy Observe, or spec.adoptID, names a remote resource that does not exist.
+	// ReasonNotFound: managementPolicy Observe, or spec.adoptID, names a remote resource that does not exist, or
+	// the remote resource taken over with spec.adoptID was deleted outside the operator (it is never created
+	// anew while spec.adoptID names it).
 	ReasonNotFound = "RemoteNotFound"
 	// ReasonSlugMismatch: the adopted remote destination has another slug than spec.slug.
 	ReasonSlugMismatch = "SlugMismatch"
@@ -121,6 +123,16 @@ const (
 	ReasonNotActive = "NotActive"
 	// ReasonCircuitUnknown: the circuit breaker has not been read yet, or the last read failed.
 	ReasonCircuitUnknown = "CircuitUnknown"
+	// ReasonSecretNotAllowed: the spec references a Secret that this object may not send to hookstream: a credentials
+	// Secret (one holding a hookstream API key under "apiKey"), or, when the manager runs with
+	// --secret-reference-label, a Secret without that label.
+	ReasonSecretNotAllowed = "SecretNotAllowed"
+	// ReasonURLNotAllowed: under --destination-url-policy=deny-internal, a Destination's URL names a loopback,
+	// link-local, private, or cloud metadata address, literally or through DNS.
+	ReasonURLNotAllowed = "URLNotAllowed"
+	// ReasonTooLarge: hookstream refused the request as too large (413), or the spec exceeds a size limit of the
+	// contract that the operator checks before the call.
+	ReasonTooLarge = "TooLarge"
 	// ReasonTypeMismatch: the remote resource has another type than the spec asks for (a Destination's provider
 	// block; http for a Source).
 	ReasonTypeMismatch = "TypeMismatch"

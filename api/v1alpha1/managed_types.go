@@ -71,6 +71,13 @@ type ManagedStatus struct {
 	// +optional
 	AppliedSecretsHash string `json:"appliedSecretsHash,omitempty"`
 
+	// refusedInputHash is a keyed hash of the request that was refused for good (by hookstream with a 4xx that no
+	// retry can cure, or by the operator before the call) together with the spec's generation. While the spec,
+	// its Secrets and ConfigMaps hash the same and hookstream.io/reconcile-requested-at is unchanged, the operator
+	// does not call hookstream again for it. It reveals nothing of the values.
+	// +optional
+	RefusedInputHash string `json:"refusedInputHash,omitempty"`
+
 	// drift lists the remote fields that differ from the spec. With managementPolicy Observe: what Manage would
 	// change now. With Manage: what the last correction of changes made outside the operator reverted. Secret
 	// values are never shown.

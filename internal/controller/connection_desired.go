@@ -220,6 +220,15 @@ func referencedID(c *v1.Connection, obj managed.Object, name string, get func(cl
 	return id, nil
 }
 
+// Request is the remote connection the spec asks for, as one JSON value.
+func (want *desiredConnection) Request() any {
+	return struct {
+		Request hookstream.ConnectionCreateRequest `json:"request"`
+		Status  string                             `json:"status"`
+		Enabled bool                               `json:"enabled"`
+	}{want.request, want.status, want.enabled}
+}
+
 // KeyDescription names the natural key for messages.
 func (want *desiredConnection) KeyDescription() string {
 	return fmt.Sprintf("source %s, destination %s and name %q", want.request.SourceID, want.request.DestinationID, want.request.Name)

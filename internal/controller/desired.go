@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
@@ -92,7 +93,7 @@ func buildDesired(d *v1.Destination, resolve managed.SecretResolver) (*desiredDe
 		secretFields: map[string][]string{},
 	}
 	if want.request.Name == "" {
-		want.request.Name = d.Name
+		want.request.Name = defaultDisplayName(d.Name)
 	}
 	if want.request.Type == "" {
 		return nil, fmt.Errorf("the spec has no provider block")
@@ -214,6 +215,9 @@ func (want *desiredDestination) mapHTTP(h *v1.HTTPDestination, resolve managed.S
 		for _, hf := range h.HeadersFrom {
 			// hookstream does not mask header values, so drift in them is visible without a hash.
 			v, err := resolve(hf.ValueFrom)
+			if err == nil {
+				err = headerSafe(hf.ValueFrom, v)
+			}
 			if err != nil {
 				return err
 			}
@@ -226,6 +230,15 @@ func (want *desiredDestination) mapHTTP(h *v1.HTTPDestination, resolve managed.S
 	}
 	want.manageAuth = true
 	want.request.AuthType = authTypes[h.Auth.Type]
+	// Every auth value ends up in a request header of each delivery.
+	sent := secret
+	secret = func(object, key string, ref v1.SecretKeySelector) (string, error) {
+		v, err := sent(object, key, ref)
+		if err == nil {
+			err = headerSafe(ref, v)
+		}
+		return v, err
+	}
 	var err error
 	switch h.Auth.Type {
 	case v1.HTTPAuthBearer:
@@ -242,6 +255,26 @@ func (want *desiredDestination) mapHTTP(h *v1.HTTPDestination, resolve managed.S
 		want.request.AuthConfig = map[string]string{"header": h.Auth.APIKey.Header, "value": value}
 	}
 	return err
+}
+
+// headerSafe refuses a Secret value that an HTTP header cannot carry: a control character other than a tab (CR
+// and LF split the header; hookstream would store it and every delivery would fail). The message names the Secret
+// and key, never the value.
+func headerSafe(ref v1.SecretKeySelector, value string) error {
+	if i := strings.IndexFunc(value, func(r rune) bool { return (r < 0x20 && r != '\t') || r == 0x7f }); i >= 0 {
+		return managed.Refuse(v1.ReasonInvalidSpec, "key %q of Secret %q holds a control character (such as CR or "+
+			"LF) at byte %d, which an HTTP header cannot carry; store the value without it (no trailing newline)",
+			ref.Key, ref.Name, i)
+	}
+	return nil
+}
+
+// Request is the remote destination the spec asks for, as one JSON value.
+func (want *desiredDestination) Request() any {
+	return struct {
+		Request hookstream.CreateRequest `json:"request"`
+		Status  string                   `json:"status"`
+	}{want.request, want.status}
 }
 
 // KeyDescription names the slug, the destination's natural key, for messages.

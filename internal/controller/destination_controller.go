@@ -18,8 +18,11 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"iter"
+	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -47,6 +50,12 @@ func setupDestinations(mgr ctrl.Manager, s Settings) error {
 			return &destinationClient{c}, nil
 		},
 		referrers: s.referrers(mgr),
+		urls:      s.DestinationURLs,
+		warn: func(d *v1.Destination, reason, note string) {
+			if s.Recorder != nil {
+				s.Recorder.Eventf(d, nil, corev1.EventTypeWarning, reason, "Check", "%s", note)
+			}
+		},
 	}
 	rec := managed.NewReconciler(s.Client, mgr.GetClient(), mgr.GetAPIReader(), s.Recorder, kind, s.managedOptions())
 	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.DestinationList{} },
@@ -58,6 +67,10 @@ type destinationKind struct {
 	connect func(apiKey string) (destinationExternal, error)
 	// referrers names the Connections that route to a Destination; nil when none are known.
 	referrers referrersFunc
+	// urls is the policy of the hosts a Destination may deliver to (--destination-url-policy).
+	urls URLPolicy
+	// warn records a Warning event on the object; nil records none.
+	warn func(d *v1.Destination, reason, note string)
 }
 
 var (
@@ -83,7 +96,16 @@ func (k *destinationKind) Connect(apiKey string) (destinationExternal, error) {
 	return k.connect(apiKey)
 }
 
-func (*destinationKind) Desired(d *v1.Destination, refs managed.Refs) (*desiredDestination, error) {
+func (k *destinationKind) Desired(d *v1.Destination, refs managed.Refs) (*desiredDestination, error) {
+	warnings, err := k.urls.check(context.Background(), &d.Spec)
+	if err != nil {
+		return nil, err
+	}
+	if len(warnings) > 0 && k.warn != nil && d.Generation != d.Status.ObservedGeneration {
+		// Once per change of the spec, not at every check.
+		k.warn(d, "InternalURL", fmt.Sprintf("%s: hookstream delivers there from its own network, where it may "+
+			"reach its own services; --destination-url-policy=deny-internal refuses such URLs.", strings.Join(warnings, "; ")))
+	}
 	return buildDesired(d, refs.Secret)
 }
 

@@ -62,6 +62,11 @@ type Settings struct {
 	// Shard is the label selector that restricts the manager's cache of Destinations, Sources and Connections
 	// (--watch-selector); nil when it handles all of them.
 	Shard labels.Selector
+	// DestinationURLs decides which hosts a Destination may deliver to (--destination-url-policy; see NewURLPolicy).
+	DestinationURLs URLPolicy
+	// SendableSecrets, when set, is the label selector every Secret a spec references (credentials aside) must
+	// match for its values to be sent (--secret-reference-label).
+	SendableSecrets labels.Selector
 }
 
 // SetupWithManager registers the controller of every kind.
@@ -89,6 +94,7 @@ func (s Settings) managedOptions() managed.Options {
 		Observation:              s.Observation,
 		StatusRefreshInterval:    s.StatusRefreshInterval,
 		Shard:                    s.Shard,
+		SendableSecrets:          s.SendableSecrets,
 	}
 }
 

@@ -28,6 +28,8 @@ import (
 const (
 	maxSlugLength  = 64
 	slugHashLength = 8
+	// maxNameLength is the contract's limit of a remote resource's display name.
+	maxNameLength = 128
 )
 
 var slugInvalidRun = regexp.MustCompile(`[^a-z0-9-]+`)
@@ -57,4 +59,16 @@ func defaultSlug(namespace, name string) string {
 		slug = strings.TrimRight(slug[:keep], "-")
 	}
 	return slug + "-" + suffix
+}
+
+// defaultDisplayName is the remote name of an object without spec.displayName: its Kubernetes name, which may be up
+// to 253 characters, shortened deterministically to the contract's 128 with a hash of the whole name, so that two
+// long names that share a beginning stay apart.
+func defaultDisplayName(name string) string {
+	if len(name) <= maxNameLength {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	suffix := hex.EncodeToString(sum[:])[:slugHashLength]
+	return strings.TrimRight(name[:maxNameLength-len(suffix)-1], "-.") + "-" + suffix
 }

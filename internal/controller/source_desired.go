@@ -66,7 +66,7 @@ func buildSourceDesired(s *v1.Source, refs managed.Refs) (*desiredSource, error)
 	}
 	req := &want.request
 	if req.Name == "" {
-		req.Name = s.Name
+		req.Name = defaultDisplayName(s.Name)
 	}
 	if spec.Description != "" {
 		req.Description = new(spec.Description)
@@ -154,6 +154,14 @@ func ipList(entries []v1.IPv4OrCIDR) []string {
 		out[i] = string(e)
 	}
 	return out
+}
+
+// Request is the remote source the spec asks for, as one JSON value.
+func (want *desiredSource) Request() any {
+	return struct {
+		Request hookstream.SourceCreateRequest `json:"request"`
+		Status  string                         `json:"status"`
+	}{want.request, want.status}
 }
 
 // KeyDescription names the slug, the source's natural key, for messages.

@@ -34,13 +34,14 @@ import (
 // Sentinels matched by *APIError.Is, by status class. The service has no machine-readable error codes, so the
 // status is all a caller can branch on.
 var (
-	ErrInvalid      = errors.New("hookstream: invalid request") // 400, 422
-	ErrUnauthorized = errors.New("hookstream: unauthorized")    // 401
-	ErrForbidden    = errors.New("hookstream: forbidden")       // 403, including the plan's resource limits
-	ErrNotFound     = errors.New("hookstream: not found")       // 404, including another project's id
-	ErrConflict     = errors.New("hookstream: conflict")        // 409, a slug or name taken, or a delete refused
-	ErrRateLimited  = errors.New("hookstream: rate limited")    // 429, or a server pause that outlasts the deadline
-	ErrServer       = errors.New("hookstream: server error")    // 5xx
+	ErrInvalid      = errors.New("hookstream: invalid request")   // 400, 422
+	ErrUnauthorized = errors.New("hookstream: unauthorized")      // 401
+	ErrForbidden    = errors.New("hookstream: forbidden")         // 403, including the plan's resource limits
+	ErrNotFound     = errors.New("hookstream: not found")         // 404, including another project's id
+	ErrConflict     = errors.New("hookstream: conflict")          // 409, a slug or name taken, or a delete refused
+	ErrTooLarge     = errors.New("hookstream: request too large") // 413
+	ErrRateLimited  = errors.New("hookstream: rate limited")      // 429, or a server pause that outlasts the deadline
+	ErrServer       = errors.New("hookstream: server error")      // 5xx
 )
 
 const (
@@ -99,6 +100,8 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusNotFound
 	case ErrConflict:
 		return e.StatusCode == http.StatusConflict
+	case ErrTooLarge:
+		return e.StatusCode == http.StatusRequestEntityTooLarge
 	case ErrRateLimited:
 		return e.StatusCode == http.StatusTooManyRequests
 	case ErrServer:
@@ -140,6 +143,9 @@ func IsUnauthorized(err error) bool { return errors.Is(err, ErrUnauthorized) }
 
 // IsForbidden reports a 403: no permission, or the plan's destination or source limit reached.
 func IsForbidden(err error) bool { return errors.Is(err, ErrForbidden) }
+
+// IsTooLarge reports a request hookstream refused as too large (413): no retry can cure it.
+func IsTooLarge(err error) bool { return errors.Is(err, ErrTooLarge) }
 
 // IsInvalid reports a request the server rejected as invalid (400), or one the client refused to send.
 func IsInvalid(err error) bool { return errors.Is(err, ErrInvalid) }

@@ -23,9 +23,11 @@ import (
 	"encoding/hex"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -44,8 +46,10 @@ type credentials struct {
 	secrets *secretStore
 	// defaultSecret is the credentials Secret of objects without spec.credentialsRef.
 	defaultSecret string
-	kind          string
-	lastKnown     sync.Map // types.NamespacedName -> string
+	// sendable, when set, is the label selector a Secret must match for its values to be sent (--secret-reference-label).
+	sendable  labels.Selector
+	kind      string
+	lastKnown sync.Map // types.NamespacedName -> string
 }
 
 // secretName is the name of the Secret holding an object's API key.
@@ -88,7 +92,8 @@ func (c *credentials) apiKey(ctx context.Context, obj Object, deleting bool) (st
 	return "", missing
 }
 
-// resolver reads Secret keys from one namespace, and nowhere else.
+// resolver reads Secret keys from one namespace, and nowhere else. It refuses the Secrets the object may not send
+// (see sendableSecret) and values that are not text.
 func (c *credentials) resolver(ctx context.Context, namespace string) SecretResolver {
 	cache := map[string]*corev1.Secret{}
 	return func(ref v1.SecretKeySelector) (string, error) {
@@ -103,12 +108,38 @@ func (c *credentials) resolver(ctx context.Context, namespace string) SecretReso
 			}
 			cache[ref.Name] = s
 		}
+		if err := c.sendableSecret(s); err != nil {
+			return "", err
+		}
 		v, ok := s.Data[ref.Key]
 		if !ok {
 			return "", &errMissingSecret{kind: c.kind, name: ref.Name, key: ref.Key}
 		}
+		if !utf8.Valid(v) {
+			// hookstream takes text; replacement characters would send another value than the Secret's.
+			return "", Refuse(v1.ReasonInvalidSpec, "key %q of Secret %q is not valid UTF-8 text; hookstream takes "+
+				"secret values as text, so store the value as text (for binary material, its base64 or hex form)",
+				ref.Key, ref.Name)
+		}
 		return string(v), nil
 	}
+}
+
+// sendableSecret refuses a Secret whose values the object may not send to hookstream, and through it to a URL of
+// the spec's choosing: a credentials Secret, recognised by the key that holds an API key for any object that
+// names it in spec.credentialsRef, and, with --secret-reference-label, a Secret without that label.
+func (c *credentials) sendableSecret(s *corev1.Secret) error {
+	if _, holdsKey := s.Data[v1.CredentialsKey]; holdsKey || s.Name == c.defaultSecret {
+		return Refuse(v1.ReasonSecretNotAllowed, "Secret %q is a credentials Secret (it holds a hookstream API key under "+
+			"%q, or is the manager's default credentials Secret); its values are never sent anywhere. Reference a "+
+			"Secret that holds only the value to send", s.Name, v1.CredentialsKey)
+	}
+	if c.sendable != nil && !c.sendable.Matches(labels.Set(s.Labels)) {
+		return Refuse(v1.ReasonSecretNotAllowed, "Secret %q lacks the label %s that this manager requires of every "+
+			"Secret whose values it sends (--secret-reference-label); ask whoever may read it to label it", s.Name,
+			c.sendable.String())
+	}
+	return nil
 }
 
 // configMapResolver reads ConfigMap keys from one namespace, and nowhere else, straight from the API server: the
@@ -131,6 +162,10 @@ func configMapResolver(ctx context.Context, api client.Reader, kind, namespace s
 			return v, nil
 		}
 		if v, ok := cm.BinaryData[ref.Key]; ok {
+			if !utf8.Valid(v) {
+				return "", Refuse(v1.ReasonInvalidSpec, "key %q of ConfigMap %q is binary data that is not valid "+
+					"UTF-8 text; hookstream takes it as text", ref.Key, ref.Name)
+			}
 			return string(v), nil
 		}
 		return "", &errMissingSecret{configMap: true, kind: kind, name: ref.Name, key: ref.Key}

@@ -60,8 +60,14 @@ func LocateRemote[O Object, R any](ctx context.Context, obj O, remoteName string
 		case !hookstream.IsNotFound(err):
 			return out, err
 		case st.ID == "":
-			return out, Stall(v1.ReasonNotFound, "spec.adoptID %q names no %s in the hookstream project of the credentials",
+			return out, Refuse(v1.ReasonNotFound, "spec.adoptID %q names no %s in the hookstream project of the credentials",
 				id, remoteName)
+		case obj.GetManagedSpec().AdoptID != "":
+			// The one the user named is gone: creating another would break the promise of adoptID.
+			return out, Refuse(v1.ReasonNotFound, "the %s %s taken over with spec.adoptID %q was deleted outside the "+
+				"operator. Nothing is created in its place while spec.adoptID names it (spec.adoptID cannot change): to create "+
+				"a new %s, replace this object with one without spec.adoptID", remoteName, id, obj.GetManagedSpec().AdoptID,
+				remoteName)
 		}
 		out.GoneID = id
 		st.ID = ""

@@ -46,13 +46,22 @@ const (
 type StalledError struct {
 	Reason  string
 	Message string
+	// Final says that nothing but a change of the object's inputs (spec, Secrets, ConfigMaps, the
+	// reconcile-requested annotation) can resolve it: the object is not checked again until one changes. Without
+	// it, the periodic check looks again, for a change in hookstream.
+	Final bool
 }
 
 func (e *StalledError) Error() string { return e.Message }
 
-// Stall returns a StalledError.
+// Stall returns a StalledError that the periodic check looks at again.
 func Stall(reason, format string, args ...any) error {
 	return &StalledError{Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// Refuse returns a final StalledError: only a change of the object's inputs can resolve it.
+func Refuse(reason, format string, args ...any) error {
+	return &StalledError{Reason: reason, Message: fmt.Sprintf(format, args...), Final: true}
 }
 
 // WaitError is a reconcile that cannot go on until another object gets somewhere, such as a Connection whose
@@ -273,9 +282,15 @@ func classify(err error, action, credentialsSecret string, recheck time.Duration
 			result:  ctrl.Result{RequeueAfter: credentialsRetryInterval}}
 
 	case errors.As(err, &stalled):
+		o := outcome{reason: stalled.Reason, message: "Cannot " + action + ": " + stalled.Message + ".", stalled: true}
+		if stalled.Final {
+			// The spec, Secret and ConfigMap watches and the reconcile-requested annotation start the next attempt.
+			o.err = reconcile.TerminalError(err)
+			return o
+		}
 		// Only a change of the spec, or of hookstream found by the periodic check, can resolve these.
-		return outcome{reason: stalled.Reason, message: "Cannot " + action + ": " + stalled.Message + ".",
-			stalled: true, result: ctrl.Result{RequeueAfter: recheck}}
+		o.result = ctrl.Result{RequeueAfter: recheck}
+		return o
 
 	case errors.As(err, &kube):
 		return kubernetesOutcome(kube.err, action, kube.what)
@@ -284,6 +299,12 @@ func classify(err error, action, credentialsSecret string, recheck time.Duration
 		return outcome{reason: v1.ReasonInvalidSpec, stalled: true,
 			message: fmt.Sprintf("hookstream rejected the spec: %s. Fix the spec; nothing is retried until it changes.", apiMessage(err)),
 			err:     reconcile.TerminalError(err)}
+
+	case hookstream.IsTooLarge(err):
+		return outcome{reason: v1.ReasonTooLarge, stalled: true,
+			message: fmt.Sprintf("hookstream refused the request as too large (413): %s. Make the spec smaller (headers, "+
+				"schemas, filter rules, transforms); nothing is retried until it changes.", apiMessage(err)),
+			err: reconcile.TerminalError(err)}
 
 	case hookstream.IsUnauthorized(err):
 		return outcome{reason: v1.ReasonUnauthorized, stalled: true,

@@ -87,6 +87,15 @@ func TestEveryFailureHasAReason(t *testing.T) {
 		"hookstream rejects the spec (400)": {
 			err: wrap(&hookstream.APIError{StatusCode: 400, Message: "url must be https"}), reason: v1.ReasonInvalidSpec,
 			stalled: true, terminal: true, inMessage: "url must be https"},
+		"hookstream rejects the body as too large (413)": {
+			err: wrap(&hookstream.APIError{StatusCode: 413, Message: "Payload Too Large"}), reason: v1.ReasonTooLarge,
+			stalled: true, terminal: true, inMessage: "too large (413): Payload Too Large"},
+		"hookstream finds the spec unprocessable (422)": {
+			err: &hookstream.APIError{StatusCode: 422, Message: "bad filter"}, reason: v1.ReasonInvalidSpec,
+			stalled: true, terminal: true, inMessage: "bad filter"},
+		"refused for good until the inputs change": {
+			err: wrap(Refuse(v1.ReasonConflict, "slug %q is taken", "orders")), reason: v1.ReasonConflict,
+			stalled: true, terminal: true, inMessage: `slug "orders" is taken`},
 		"hookstream rejects the key (401)": {
 			err: &hookstream.APIError{StatusCode: 401, Message: "Invalid API key"}, reason: v1.ReasonUnauthorized,
 			stalled: true, inMessage: `Secret "creds" (401)`},

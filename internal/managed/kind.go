@@ -120,6 +120,9 @@ type Desired interface {
 	// SecretMaterial lists every secret value the request carries, each prefixed with its field, sorted; its
 	// keyed hash tells a rotated Secret.
 	SecretMaterial() []string
+	// Request is everything the remote resource is asked to be, as a value that encodes to JSON the same way for
+	// the same spec, Secrets and ConfigMaps: its keyed hash tells whether a request refused for good changed.
+	Request() any
 }
 
 // KeyRecorder is a Desired whose natural key the spec can change (a Connection's name and ends). Its key is

@@ -18,9 +18,11 @@ package managed
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +43,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
@@ -60,6 +63,9 @@ type Options struct {
 	// Shard is the label selector the manager's cache of the managed kinds is restricted to; nil for none. A
 	// referenced object the cache does not hold may then exist outside the shard.
 	Shard labels.Selector
+	// SendableSecrets, when set, is the label selector every Secret a spec references (credentials aside) must
+	// match for its values to be sent (--secret-reference-label).
+	SendableSecrets labels.Selector
 }
 
 // Reconciler keeps one remote resource per object of a kind: the skeleton every kind shares.
@@ -84,7 +90,8 @@ func NewReconciler[O Object, R any, D Desired, P any](c client.Client, metadata,
 	names := kind.Names()
 	return &Reconciler[O, R, D, P]{
 		client: c, api: api, recorder: recorder, kind: kind, names: names, opts: opts,
-		creds:     &credentials{secrets: newSecretStore(metadata, api), defaultSecret: opts.DefaultCredentialsSecret, kind: names.Kind},
+		creds: &credentials{secrets: newSecretStore(metadata, api), defaultSecret: opts.DefaultCredentialsSecret,
+			sendable: opts.SendableSecrets, kind: names.Kind},
 		snapshots: newSnapshots(opts.DriftInterval, kind.Row),
 	}
 }
@@ -133,7 +140,7 @@ func (r *Reconciler[O, R, D, P]) snapshot(obj O) O { return obj.DeepCopyObject()
 
 // reconcileNormal observes the remote resource, then creates, adopts or updates it as the policies allow.
 // base is replaced when an intermediate status write (the new id) makes it stale.
-func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, base *O) (ctrl.Result, error) {
+func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, base *O) (result ctrl.Result, err error) {
 	st := obj.GetManagedStatus()
 	apiKey, err := r.creds.apiKey(ctx, obj, false)
 	if err != nil {
@@ -148,8 +155,22 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 			return r.handleError(ctx, obj, "resolve the spec's references", err)
 		}
 		// Anything else the mapping finds wrong is the spec's to fix.
-		return r.handleError(ctx, obj, "map the spec to a hookstream request", Stall(v1.ReasonInvalidSpec, "%v", err))
+		return r.handleError(ctx, obj, "map the spec to a hookstream request", Refuse(v1.ReasonInvalidSpec, "%v", err))
 	}
+	inputHash := refusedInputHash(obj, want, apiKey)
+	if st.RefusedInputHash == inputHash && !checkRequested(obj) {
+		// Refused for good with these very inputs: calling hookstream again could only be refused again.
+		return ctrl.Result{}, nil
+	}
+	defer func() {
+		switch {
+		case errors.Is(err, reconcile.TerminalError(nil)):
+			st.RefusedInputHash = inputHash
+			MarkCheckHandled(obj)
+		case err == nil && !isStalled(obj):
+			st.RefusedInputHash = ""
+		}
+	}()
 	secretsHash := SecretsHash(want.SecretMaterial(), apiKey)
 	periodic := isPeriodicCheck(obj, secretsHash) && !r.healthRequested(obj)
 	if firstSight := r.firstSight(obj); periodic && firstSight {
@@ -326,6 +347,23 @@ func (r *Reconciler[O, R, D, P]) replace(ctx context.Context, obj O, base *O, hs
 	return ctrl.Result{RequeueAfter: time.Millisecond}, nil
 }
 
+// refusedInputHash is the keyed hash of everything a create or update of obj would send, and of its generation:
+// status.refusedInputHash holds it while hookstream, or the operator, refuses that request for good.
+func refusedInputHash(obj Object, want Desired, apiKey string) string {
+	request, err := json.Marshal(want.Request())
+	if err != nil {
+		// Nothing to compare with: every attempt is then a new one.
+		return ""
+	}
+	return SecretsHash(append([]string{"generation=" + strconv.FormatInt(obj.GetGeneration(), 10), string(request)},
+		want.SecretMaterial()...), apiKey)
+}
+
+// checkRequested reports a hookstream.io/reconcile-requested-at value that was not handled yet.
+func checkRequested(obj Object) bool {
+	return obj.GetAnnotations()[v1.AnnotationReconcileRequestedAt] != obj.GetManagedStatus().LastHandledReconcileAt
+}
+
 // isPeriodicCheck reports a reconcile that nothing but time asked for: the generation, the Secrets and the
 // requested-check annotation were all handled already, and the last outcome was Ready.
 func isPeriodicCheck(obj Object, secretsHash string) bool {
@@ -333,8 +371,7 @@ func isPeriodicCheck(obj Object, secretsHash string) bool {
 	ready := meta.FindStatusCondition(st.Conditions, v1.ConditionReady)
 	return st.ID != "" && ready != nil && ready.Status == metav1.ConditionTrue &&
 		st.ObservedGeneration == obj.GetGeneration() &&
-		st.AppliedSecretsHash == secretsHash &&
-		obj.GetAnnotations()[v1.AnnotationReconcileRequestedAt] == st.LastHandledReconcileAt
+		st.AppliedSecretsHash == secretsHash && !checkRequested(obj)
 }
 
 // firstSight reports whether this process sees the object for the first time.
@@ -532,6 +569,10 @@ func (r *Reconciler[O, R, D, P]) createOrAdopt(ctx context.Context, obj, base O,
 		obj.GetManagedStatus().AppliedSecretsHash = secretsHash
 		r.setObserved(obj, remote)
 		return remote, true, nil
+	case hookstream.IsNotFound(err):
+		// Only a resource the request names can be missing (a connection's source or destination id).
+		return remote, false, Refuse(v1.ReasonInvalidSpec, "hookstream refused the create (404): %s; the spec names "+
+			"a remote resource that does not exist in the project of the credentials", apiMessage(err))
 	case !hookstream.IsConflict(err):
 		// The create may have happened anyway (a timeout, a lost answer): the marker stays, so the next attempt
 		// looks the natural key up first.
@@ -554,7 +595,7 @@ func (r *Reconciler[O, R, D, P]) createOrAdopt(ctx context.Context, obj, base O,
 		if r.names.NoSlug {
 			takeOver = "spec.adoptID (its fields are then changed to match the spec)"
 		}
-		return remote, false, Stall(v1.ReasonConflict, "%s is already used by another %s in the hookstream project. "+
+		return remote, false, Refuse(v1.ReasonConflict, "%s is already used by another %s in the hookstream project. "+
 			"It was left untouched. To take it over, set %s; otherwise choose a free value", want.KeyDescription(),
 			r.names.Remote, takeOver)
 	}
@@ -738,6 +779,8 @@ func (r *Reconciler[O, R, D, P]) handleError(ctx context.Context, obj O, action 
 		logf.FromContext(ctx).V(1).Info("Retrying on a newer version of the object", "action", action, "reason", o.reason)
 		return o.result, o.err
 	}
+	// One event per distinct cause: a stall that only repeats the one the object already shows says nothing new.
+	repeated := o.stalled && isStalledBy(obj, o.reason, o.message)
 	switch {
 	case o.stalled:
 		SetStalled(obj, o.reason, o.message)
@@ -748,7 +791,7 @@ func (r *Reconciler[O, R, D, P]) handleError(ctx context.Context, obj O, action 
 		}
 	}
 	switch {
-	case o.noEvent:
+	case o.noEvent || repeated:
 	case o.normal:
 		r.event(obj, corev1.EventTypeNormal, o.reason, action, o.message)
 	default:

@@ -61,9 +61,9 @@ func (s *secretStore) get(ctx context.Context, key types.NamespacedName) (*corev
 	if err := s.api.Get(ctx, key, secret); err != nil {
 		return nil, err
 	}
-	// Only the data is used; the rest would only take memory.
+	// Only the data and the labels (--secret-reference-label) are used; the rest would only take memory.
 	slim := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
-		Namespace: secret.Namespace, Name: secret.Name, ResourceVersion: secret.ResourceVersion,
+		Namespace: secret.Namespace, Name: secret.Name, ResourceVersion: secret.ResourceVersion, Labels: secret.Labels,
 	}, Data: secret.Data}
 	s.mu.Lock()
 	s.data[key] = slim

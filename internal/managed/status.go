@@ -134,6 +134,12 @@ func MarkCheckHandled(obj Object) {
 	}
 }
 
+// isStalledBy reports a Stalled condition that is True with this reason and message.
+func isStalledBy(obj Object, reason, message string) bool {
+	c := meta.FindStatusCondition(obj.GetManagedStatus().Conditions, v1.ConditionStalled)
+	return c != nil && c.Status == metav1.ConditionTrue && c.Reason == reason && c.Message == message
+}
+
 // isStalled reports a Stalled condition that is True.
 func isStalled(obj Object) bool {
 	return meta.IsStatusConditionTrue(obj.GetManagedStatus().Conditions, v1.ConditionStalled)
