@@ -60,13 +60,22 @@ func TestPlanAgreesWithReconciler(t *testing.T) {
 		fake   fakeDestinations
 		want   string
 	}{
-		"adopted resource gone": {
+		"recorded resource gone: created anew": {
+			object: func(d *v1.Destination) {
+				d.Finalizers = []string{v1.Finalizer}
+				d.Status.ID = tableID
+			},
+			fake: fakeDestinations{get: notFound, findByKey: nothing, create: created},
+			want: "create",
+		},
+		"adopted resource gone: never created anew": {
 			object: func(d *v1.Destination) {
 				d.Finalizers = []string{v1.Finalizer}
 				d.Spec.AdoptID, d.Status.ID = tableID, tableID
 			},
-			fake: fakeDestinations{get: notFound, findByKey: nothing, create: created},
-			want: "create",
+			// spec.adoptID names the one to manage: nothing is created in its place.
+			fake: fakeDestinations{get: notFound},
+			want: "blocked " + v1.ReasonNotFound,
 		},
 		"slug taken": {
 			fake: fakeDestinations{findByKey: older, create: taken},

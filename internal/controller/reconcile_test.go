@@ -263,6 +263,59 @@ func TestReconcileBranches(t *testing.T) {
 			object: func(d *v1.Destination) { d.Spec.AdoptID = tableID },
 			fake:   fakeDestinations{get: func(string) (*hookstream.Destination, error) { return nil, apiError(404, "Destination not found") }},
 			calls:  []string{"Get " + tableID}, ready: "False", reason: v1.ReasonNotFound, events: []string{"Warning RemoteNotFound"},
+			wantErr: true,
+		},
+		"adopted by id, then deleted outside the operator: never created anew": {
+			object: func(d *v1.Destination) { withStatusID(d); d.Spec.AdoptID = tableID },
+			fake:   fakeDestinations{get: func(string) (*hookstream.Destination, error) { return nil, apiError(404, "Destination not found") }},
+			calls:  []string{"Get " + tableID}, ready: "False", reason: v1.ReasonNotFound, events: []string{"Warning RemoteNotFound"},
+			wantErr: true,
+			check: func(t *testing.T, d *v1.Destination) {
+				if c := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionStalled); c == nil || !strings.Contains(c.Message, "was deleted outside the operator") {
+					t.Errorf("Stalled = %+v, want the adopted remote reported gone", c)
+				}
+			},
+		},
+		"hookstream refuses the create as too large": {
+			fake: fakeDestinations{create: func(*desiredDestination) (*hookstream.Destination, error) {
+				return nil, apiError(413, "Payload Too Large")
+			}},
+			calls: []string{"Create " + tableSlug}, ready: "False", reason: v1.ReasonTooLarge, events: []string{"Warning TooLarge"},
+			wantErr: true, check: refusedInputRecorded,
+		},
+		"hookstream answers 404 to a create": {
+			fake: fakeDestinations{create: func(*desiredDestination) (*hookstream.Destination, error) {
+				return nil, apiError(404, "Not found")
+			}},
+			calls: []string{"Create " + tableSlug}, ready: "False", reason: v1.ReasonInvalidSpec, events: []string{"Warning InvalidSpec"},
+			wantErr: true, check: refusedInputRecorded,
+		},
+		"a header from the credentials Secret: nothing sent": {
+			object: func(d *v1.Destination) {
+				d.Spec.HTTP.HeadersFrom = []v1.HeaderFromSecret{{Name: "X-Leak", ValueFrom: v1.SecretKeySelector{Name: "hookstream-credentials", Key: v1.CredentialsKey}}}
+			},
+			ready: "False", reason: v1.ReasonSecretNotAllowed, events: []string{"Warning SecretNotAllowed"}, wantErr: true,
+		},
+		"a bearer token from a Secret with a line break: nothing sent": {
+			object: func(d *v1.Destination) {
+				d.Spec.HTTP.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{
+					TokenSecretRef: v1.SecretKeySelector{Name: "receiver-token", Key: "token"}}}
+			},
+			objects: []client.Object{&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "receiver-token"},
+				Data: map[string][]byte{"token": []byte("abc\r\nX-Injected: 1")}}},
+			ready: "False", reason: v1.ReasonInvalidSpec, events: []string{"Warning InvalidSpec"}, wantErr: true,
+		},
+		"a long object name: the default display name fits": {
+			object: func(d *v1.Destination) { d.Name = strings.Repeat("orders-", 30) },
+			fake: fakeDestinations{create: func(want *desiredDestination) (*hookstream.Destination, error) {
+				if len(want.request.Name) > 128 {
+					return nil, apiError(400, "name must be at most 128 characters")
+				}
+				row := tableRow(tableURL, now)
+				row.Name = want.request.Name
+				return row, nil
+			}},
+			calls: []string{"Create " + tableSlug}, ready: "True", reason: v1.ReasonAvailable, events: []string{"Normal Created"},
 		},
 		"slug taken by someone else": {
 			fake: fakeDestinations{
@@ -274,11 +327,12 @@ func TestReconcileBranches(t *testing.T) {
 				},
 			},
 			calls: []string{"Create " + tableSlug, "FindByKey " + tableSlug}, ready: "False", reason: v1.ReasonConflict,
-			events: []string{"Warning SlugConflict"},
+			events: []string{"Warning SlugConflict"}, wantErr: true,
 			check: func(t *testing.T, d *v1.Destination) {
 				if _, marked := d.Annotations[v1.AnnotationCreateRequested]; marked || d.Status.ID != "" {
 					t.Errorf("a conflict left the marker (%v) or an id (%q)", marked, d.Status.ID)
 				}
+				refusedInputRecorded(t, d)
 			},
 		},
 		"slug taken, adoption allowed": {
@@ -362,7 +416,7 @@ func TestReconcileBranches(t *testing.T) {
 		},
 		"spec the mapping rejects (no provider block)": {
 			object: func(d *v1.Destination) { d.Spec.HTTP = nil },
-			ready:  "False", reason: v1.ReasonInvalidSpec, events: []string{"Warning InvalidSpec"},
+			ready:  "False", reason: v1.ReasonInvalidSpec, events: []string{"Warning InvalidSpec"}, wantErr: true,
 		},
 		"referenced Secret missing": {
 			object: func(d *v1.Destination) {
@@ -388,7 +442,7 @@ func TestReconcileBranches(t *testing.T) {
 				return nil, apiError(400, "url must be https")
 			}},
 			calls: []string{"Create " + tableSlug}, ready: "False", reason: v1.ReasonInvalidSpec, events: []string{"Warning InvalidSpec"},
-			wantErr: true,
+			wantErr: true, check: refusedInputRecorded,
 		},
 		"hookstream rate limit": {
 			object: withStatusID,
@@ -410,6 +464,77 @@ func TestReconcileBranches(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) { runBranch(t, tc, tableDestination(tc.object), newDestinationKind) })
+	}
+}
+
+// refusedInputRecorded checks that a request refused for good is remembered, so that it is not sent again.
+func refusedInputRecorded(t *testing.T, d *v1.Destination) {
+	t.Helper()
+	if d.Status.RefusedInputHash == "" {
+		t.Errorf("status.refusedInputHash is empty after a refusal for good")
+	}
+}
+
+// TestRefusedInputIsNotSentAgain: a request hookstream refused for good is not sent again, however often the
+// object is reconciled (a restart, a status refresh), until the reconcile-requested annotation or the spec changes.
+func TestRefusedInputIsNotSentAgain(t *testing.T) {
+	ctx := context.Background()
+	hs := fakeDestinations{
+		create: func(*desiredDestination) (*hookstream.Destination, error) { return nil, apiError(400, "url must be https") },
+		// A retry looks up what the marked attempt may have made first.
+		findByKey: func(string) (*hookstream.Destination, bool, error) { return nil, false, nil },
+	}
+	obj := tableDestination(nil)
+	cluster, recorder, _, r := newBranchReconciler(obj.Namespace, testAPIKey, nil, []client.Object{obj}, newDestinationKind,
+		func(string) (destinationExternal, error) { return &hs, nil })
+	key := client.ObjectKeyFromObject(obj)
+	reconcile := func() {
+		t.Helper()
+		if _, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: key}); err != nil && errors.Is(err, errUnexpectedCall) {
+			t.Fatal(err)
+		}
+	}
+	change := func(mutate func(*v1.Destination)) {
+		t.Helper()
+		stored := &v1.Destination{}
+		if err := cluster.Get(ctx, key, stored); err != nil {
+			t.Fatal(err)
+		}
+		mutate(stored)
+		if err := cluster.Update(ctx, stored); err != nil {
+			t.Fatal(err)
+		}
+	}
+	creates := func() int {
+		n := 0
+		for _, c := range hs.calls {
+			if strings.HasPrefix(c, "Create ") {
+				n++
+			}
+		}
+		return n
+	}
+	for range 3 {
+		reconcile()
+	}
+	if got := creates(); got != 1 {
+		t.Fatalf("%d creates over 3 reconciles of one refused spec, want 1 (calls %v)", got, hs.calls)
+	}
+	if got := drain(recorder); !cmp.Equal(got, []string{"Warning InvalidSpec"}) {
+		t.Errorf("events %q, want one Warning InvalidSpec", got)
+	}
+	change(func(d *v1.Destination) {
+		d.Annotations = map[string]string{v1.AnnotationReconcileRequestedAt: "now"}
+	})
+	reconcile()
+	reconcile()
+	if got := creates(); got != 2 {
+		t.Fatalf("%d creates after a requested check, want 2 (calls %v)", got, hs.calls)
+	}
+	change(func(d *v1.Destination) { d.Spec.HTTP.URL = "https://receiver.example.com/v2"; d.Generation++ })
+	reconcile()
+	if got := creates(); got != 3 {
+		t.Fatalf("%d creates after a spec change, want 3 (calls %v)", got, hs.calls)
 	}
 }
 

@@ -347,7 +347,7 @@ func TestSourceReconcileBranches(t *testing.T) {
 				ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "orders-schema"},
 				Data:       map[string]string{"schema.json": `["not", "a", "schema"]`},
 			}},
-			ready: "False", reason: v1.ReasonInvalidSpec, events: []string{"Warning InvalidSpec"},
+			ready: "False", reason: v1.ReasonInvalidSpec, events: []string{"Warning InvalidSpec"}, wantErr: true,
 		},
 	}
 	for name, tc := range tests {
