@@ -32,7 +32,8 @@ func parseSecretReferenceLabel(flag string) (labels.Selector, error) {
 	}
 	key, value, ok := strings.Cut(flag, "=")
 	if !ok {
-		return nil, fmt.Errorf("invalid --secret-reference-label %q: want KEY=VALUE, such as hookstream.io/sendable=true", flag)
+		return nil, fmt.Errorf("invalid --secret-reference-label %q: want KEY=VALUE, such as hookstream.io/sendable=true",
+			flag)
 	}
 	req, err := labels.NewRequirement(key, selection.Equals, []string{value})
 	if err != nil {

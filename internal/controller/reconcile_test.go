@@ -480,7 +480,9 @@ func refusedInputRecorded(t *testing.T, d *v1.Destination) {
 func TestRefusedInputIsNotSentAgain(t *testing.T) {
 	ctx := context.Background()
 	hs := fakeDestinations{
-		create: func(*desiredDestination) (*hookstream.Destination, error) { return nil, apiError(400, "url must be https") },
+		create: func(*desiredDestination) (*hookstream.Destination, error) {
+			return nil, apiError(400, "url must be https")
+		},
 		// A retry looks up what the marked attempt may have made first.
 		findByKey: func(string) (*hookstream.Destination, bool, error) { return nil, false, nil },
 	}

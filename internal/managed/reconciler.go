@@ -162,15 +162,7 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 		// Refused for good with these very inputs: calling hookstream again could only be refused again.
 		return ctrl.Result{}, nil
 	}
-	defer func() {
-		switch {
-		case errors.Is(err, reconcile.TerminalError(nil)):
-			st.RefusedInputHash = inputHash
-			MarkCheckHandled(obj)
-		case err == nil && !isStalled(obj):
-			st.RefusedInputHash = ""
-		}
-	}()
+	defer func() { recordRefusal(obj, inputHash, err) }()
 	secretsHash := SecretsHash(want.SecretMaterial(), apiKey)
 	periodic := isPeriodicCheck(obj, secretsHash) && !r.healthRequested(obj)
 	if firstSight := r.firstSight(obj); periodic && firstSight {
@@ -357,6 +349,19 @@ func refusedInputHash(obj Object, want Desired, apiKey string) string {
 	}
 	return SecretsHash(append([]string{"generation=" + strconv.FormatInt(obj.GetGeneration(), 10), string(request)},
 		want.SecretMaterial()...), apiKey)
+}
+
+// recordRefusal keeps, in status.refusedInputHash, the inputs of a reconcile that ended refused for good (a
+// terminal error), and forgets them once a reconcile succeeds.
+func recordRefusal(obj Object, inputHash string, err error) {
+	st := obj.GetManagedStatus()
+	switch {
+	case errors.Is(err, reconcile.TerminalError(nil)):
+		st.RefusedInputHash = inputHash
+		MarkCheckHandled(obj)
+	case err == nil && !isStalled(obj):
+		st.RefusedInputHash = ""
+	}
 }
 
 // checkRequested reports a hookstream.io/reconcile-requested-at value that was not handled yet.

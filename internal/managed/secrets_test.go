@@ -98,8 +98,8 @@ func TestSecretStoreReadsDataOncePerVersion(t *testing.T) {
 func TestResolverRefusesWhatMayNotBeSent(t *testing.T) {
 	ctx := context.Background()
 	const value = "s3cr3t-value"
-	secret := func(name string, labels map[string]string, data map[string]string) *corev1.Secret {
-		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: name, Labels: labels}, Data: map[string][]byte{}}
+	secret := func(name string, labelled map[string]string, data map[string]string) *corev1.Secret {
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: name, Labels: labelled}, Data: map[string][]byte{}}
 		for k, v := range data {
 			s.Data[k] = []byte(v)
 		}
