@@ -111,7 +111,8 @@ func TestConnectionFindByKey(t *testing.T) {
 	}
 }
 
-// TestConnectionCreateNamesTheMissingEnd reads both ends when hookstream's 404 does not say which is missing.
+// TestConnectionCreateNamesTheMissingEnd reads both ends when hookstream's 404 does not say which is missing, and
+// stops for good: no retry can create a route from or to nothing.
 func TestConnectionCreateNamesTheMissingEnd(t *testing.T) {
 	ctx := context.Background()
 	hs, sourceID, destinationID := emulatedProject(t)
@@ -125,6 +126,9 @@ func TestConnectionCreateNamesTheMissingEnd(t *testing.T) {
 		stall, ok := errors.AsType[*managed.StalledError](err)
 		if !ok || stall.Reason != v1.ReasonNotFound || !strings.Contains(stall.Message, "no "+name+" "+missing) {
 			t.Errorf("missing %s: err = %v, want a stall naming it", name, err)
+		}
+		if ok && !stall.Final {
+			t.Errorf("missing %s: the stall is retried at every check; only a change of the spec can cure it", name)
 		}
 	}
 }

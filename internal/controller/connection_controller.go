@@ -391,10 +391,10 @@ func (h *connectionClient) Create(ctx context.Context, want *desiredConnection) 
 		return created, err
 	}
 	if _, gerr := h.c.GetSource(ctx, req.SourceID); hookstream.IsNotFound(gerr) {
-		return nil, managed.Stall(v1.ReasonNotFound, "hookstream has no source %s in the credentials' project", req.SourceID)
+		return nil, managed.Refuse(v1.ReasonNotFound, "hookstream has no source %s in the credentials' project", req.SourceID)
 	}
 	if _, gerr := h.c.GetDestination(ctx, req.DestinationID); hookstream.IsNotFound(gerr) {
-		return nil, managed.Stall(v1.ReasonNotFound, "hookstream has no destination %s in the credentials' project", req.DestinationID)
+		return nil, managed.Refuse(v1.ReasonNotFound, "hookstream has no destination %s in the credentials' project", req.DestinationID)
 	}
 	return nil, err
 }
@@ -412,7 +412,7 @@ func (h *connectionClient) nameTaken(ctx context.Context, req *hookstream.Connec
 		if row.SourceID == req.SourceID && row.DestinationID == req.DestinationID {
 			return conflict
 		}
-		return managed.Stall(v1.ReasonConflict, "hookstream refuses the name %q: connection %s (source %s, destination %s) "+
+		return managed.Refuse(v1.ReasonConflict, "hookstream refuses the name %q: connection %s (source %s, destination %s) "+
 			"has it, and this hookstream makes connection names unique; set spec.displayName to a free name",
 			req.Name, row.ID, row.SourceID, row.DestinationID)
 	}
