@@ -142,7 +142,7 @@ type SourceVerification struct {
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
-	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r"^[A-Za-z0-9!#$%&'*+.^_|~\x60-]+$")`,message="header must be an HTTP header name (an RFC 9110 token): letters, digits and !#$%&'*+-.^_`|~ only, at least one, no space, colon or control character, for example X-Api-Token"
 	Header string `json:"header,omitempty"`
 	// secretRef selects the signing secret in a Secret of the Source's namespace. hookstream never shows it
 	// again; the operator sends it again when the Secret changes. For standard_webhooks it is the base64
