@@ -74,6 +74,9 @@ type Project struct {
 	EnvID string `json:"env_id"`
 }
 
+// ProjectForKey is the project the emulator gives an API key: stable ids derived from the key without revealing it.
+func ProjectForKey(key string) Project { return projectForKey(key) }
+
 // projectForKey derives stable ids from the key without revealing it.
 func projectForKey(key string) Project {
 	org := sha256.Sum256([]byte("hookstream-emulator/org/" + key))
@@ -228,12 +231,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
 	rw.Header().Set("X-Request-Id", requestID)
 	defer func() {
-		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		attrs := []slog.Attr{
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", rw.status),
 			slog.Duration("duration", time.Since(start)),
-			slog.String("request_id", requestID))
+			slog.String("request_id", requestID),
+		}
+		if rw.envID != "" {
+			// The project of an authenticated request, so that a test can tell whose requests these were.
+			attrs = append(attrs, slog.String("env_id", rw.envID))
+		}
+		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	}()
 
 	// Routing works on the escaped path so that an encoded "/" inside an id stays inside the id.
@@ -256,6 +265,8 @@ type responseWriter struct {
 	http.ResponseWriter
 	status int
 	delay  time.Duration
+	// envID is the project of an authenticated API request, for the request log.
+	envID string
 }
 
 func (w *responseWriter) hold() {
@@ -367,6 +378,9 @@ func (s *Server) serveAPI(w *responseWriter, r *http.Request, requestID, path st
 	defer func() { s.stats.record(route, w.status) }()
 
 	project, authenticated := s.authenticate(r)
+	if authenticated {
+		w.envID = project.EnvID
+	}
 	if s.injectFault(w, r, requestID, route, project, authenticated) {
 		return
 	}
