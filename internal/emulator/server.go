@@ -59,7 +59,8 @@ type Options struct {
 	TrustedClientIPHeader string
 	// Admin enables the /_emulator/ admin API.
 	Admin bool
-	// Logger receives one line per request (method, path, status, duration, request id); nil is silent.
+	// Logger receives one line per request (method, path, status, duration, request id, and env_id, the project,
+	// when the request carried a known API key); nil is silent.
 	// API keys and bodies are never logged.
 	Logger *slog.Logger
 	// Now is the clock for timestamps, rate limiting and circuit cooldowns; nil means time.Now.
