@@ -158,6 +158,7 @@ type DeduplicationStrategy string
 // SourceDeduplication recognises repeated events.
 // +kubebuilder:validation:XValidation:rule="self.strategy == 'payload_hash' || has(self.field)",message="spec.deduplication.field is required for header_field (a header name) and body_field (a body path such as data.id)"
 // +kubebuilder:validation:XValidation:rule="self.strategy != 'payload_hash' || !has(self.field)",message="spec.deduplication.field is only used by header_field and body_field: remove it for payload_hash"
+// +kubebuilder:validation:XValidation:rule=`self.strategy != 'header_field' || !has(self.field) || self.field.matches(r"^[A-Za-z0-9!#$%&'*+.^_|~\x60-]+$")`,message="spec.deduplication.field must be an HTTP header name (an RFC 9110 token) for header_field: letters, digits and !#$%&'*+-.^_`|~ only, no space, colon or control character, for example X-Request-Id"
 type SourceDeduplication struct {
 	// strategy: `payload_hash` (the whole body), `header_field` (a header's value) or `body_field` (a value in
 	// the JSON body).

@@ -60,6 +60,8 @@ func sourceRows() []row {
 			objects: source("template: evil")},
 		{name: "source: header deduplication without a field", apply: "spec.deduplication.field is required",
 			objects: source("deduplication: {strategy: header_field}")},
+		{name: "source: deduplication header with CR LF", apply: "spec.deduplication.field must be an HTTP header name",
+			objects: source("deduplication: {strategy: header_field, field: \"X-Id\\r\\nX-Injected: 1\"}")},
 		{name: "source: deduplication window over a week", apply: "should be less than or equal to 604800",
 			objects: source("deduplication: {strategy: payload_hash, windowSeconds: 604801}")},
 		{name: "source: ingest URL ConfigMap with a path", apply: "spec.ingestURLConfigMap in body should match",
