@@ -154,13 +154,14 @@ type HTTPDestination struct {
 	Method HTTPMethod `json:"method,omitempty"`
 
 	// headers are added to every delivery, as plain values. Use headersFrom for values that are secret. Names are
-	// HTTP tokens (RFC 9110), distinct without regard to case; values hold no control character but tab.
+	// HTTP tokens (RFC 9110), distinct without regard to case; values are at most 8192 characters and hold no
+	// control character but tab.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=50
 	// +kubebuilder:validation:XValidation:rule=`self.all(k, k.matches(r"^[A-Za-z0-9!#$%&'*+.^_|~\x60-]+$"))`,message="every name in headers must be an HTTP header name (an RFC 9110 token): letters, digits and !#$%&'*+-.^_`|~ only, at least one, no space, colon or control character, for example X-Api-Token"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, self.exists_one(j, j.lowerAscii() == k.lowerAscii()))",message="two names in headers differ only in case, which makes them the same header: keep one"
 	// +kubebuilder:validation:XValidation:rule=`self.all(k, !self[k].matches(r"[\x00-\x08\x0a-\x1f\x7f]"))`,message="a value in headers holds a control character (CR, LF, NUL, DEL or another below space; only tab is allowed): remove it, one header per entry"
-	Headers map[string]string `json:"headers,omitempty"`
+	Headers map[string]HeaderValue `json:"headers,omitempty"`
 
 	// headersFrom adds headers whose values come from Secret keys in the Destination's namespace.
 	// +optional
@@ -181,6 +182,14 @@ type HTTPDestination struct {
 	// +optional
 	Auth *HTTPAuth `json:"auth,omitempty"`
 }
+
+// HeaderValue is the value of a plain delivery header, at most 8192 characters (what common HTTP servers take in
+// one header line).
+// +kubebuilder:validation:MaxLength=8192
+type HeaderValue = string
+
+// HeaderValue is an alias, so that the field stays a map[string]string in Go: the bound gives the values of
+// headers a size in the CRD, which keeps the cost of the check on every value within the API server's budget.
 
 // HeaderFromSecret is a delivery header whose value is read from a Secret.
 type HeaderFromSecret struct {

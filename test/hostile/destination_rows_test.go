@@ -107,6 +107,8 @@ func destinationRows() []row {
 				"  accessKeyId: AKIA\n  secretAccessKeySecretRef: {name: receiver, key: token}")},
 
 		// Sizes, enums and patterns the schema already holds.
+		{name: "destination: header value over 8192 characters", apply: "Too long: may not be more than 8192",
+			objects: httpDestination("headers: {X-Big: " + strings.Repeat("v", 8193) + "}")},
 		{name: "destination: 51 headers", apply: "must have at most 50 items",
 			objects: httpDestination("headers:\n" + indent(repeat(51, func(i int) string { return fmt.Sprintf("X-H%d: v", i) })))},
 		{name: "destination: 51 headersFrom", apply: "must have at most 50 items",

@@ -23,6 +23,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -211,6 +212,10 @@ func TestInvalidDestinationsRejected(t *testing.T) {
 		"plain header value with CR LF": {
 			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X-Team": "a\r\nX-Injected: 1"} },
 			message: "spec.http.headers: Invalid value: \"object\": a value in headers holds a control character",
+		},
+		"plain header value over 8192 characters": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X-Big": strings.Repeat("v", 8193)} },
+			message: "spec.http.headers.X-Big: Too long: may not be more than 8192",
 		},
 		"plain header value with NUL": {
 			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X-Team": "a\x00b"} },
