@@ -137,16 +137,20 @@ type SecretKeySelector struct {
 // +kubebuilder:validation:Enum=POST;PUT;PATCH
 type HTTPMethod string
 
+// The rules on a URL sit on the struct that holds it, with fieldPath naming the URL, not on the URL itself: the
+// API server quotes the value of a string that fails a rule in its answer, and a URL that fails may carry a
+// password.
+
 // HTTPDestination delivers events as HTTP requests.
 // +kubebuilder:validation:XValidation:rule="!has(self.headers) || !has(self.headersFrom) || self.headersFrom.all(h, !self.headers.exists(k, k.lowerAscii() == h.name.lowerAscii()))",message="a header is set both in headers and headersFrom (header names are compared without case, so X-Token and x-token are the same header): keep it in one of them"
 // +kubebuilder:validation:XValidation:rule="!has(self.auth) || self.auth.type == 'none' || [self.auth.type == 'apiKey' && has(self.auth.apiKey) ? self.auth.apiKey.header.lowerAscii() : 'authorization'].all(a, (!has(self.headers) || !self.headers.exists(k, k.lowerAscii() == a)) && (!has(self.headersFrom) || !self.headersFrom.exists(h, h.name.lowerAscii() == a)))",message="a header in headers or headersFrom is the one auth already sets (Authorization for bearer and basic, auth.apiKey.header for apiKey; names are compared without case): remove it from headers or headersFrom, or set auth.type none"
+// +kubebuilder:validation:XValidation:rule=`!has(self.url) || !self.url.matches(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@")`,message="url must not carry a user name or password (user:password@host): set them in spec.http.auth (type basic, with the password in a Secret), or use a bearer token or API key there",fieldPath=".url"
+// +kubebuilder:validation:XValidation:rule=`!has(self.url) || isURL(self.url) && url(self.url).getScheme() in ['http', 'https'] && url(self.url).getHostname() != ""`,message="url must be an absolute http:// or https:// URL, for example https://example.com/webhooks",fieldPath=".url"
 type HTTPDestination struct {
 	// url receives the deliveries: an absolute http or https URL, at most 2048 characters.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['http', 'https'] && url(self).getHostname() != ''",message="url must be an absolute http:// or https:// URL, for example https://example.com/webhooks"
-	// +kubebuilder:validation:XValidation:rule=`!self.matches(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@")`,message="url must not carry a user name or password (user:password@host): set them in spec.http.auth (type basic, with the password in a Secret), or use a bearer token or API key there"
 	URL string `json:"url"`
 
 	// method is the HTTP method of each delivery: POST, PUT or PATCH. Unset keeps hookstream's value (POST).
@@ -284,13 +288,13 @@ type AWSCredentials struct {
 }
 
 // AWSSQSDestination sends events to an Amazon SQS queue.
+// +kubebuilder:validation:XValidation:rule=`!has(self.queueUrl) || !self.queueUrl.matches(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@")`,message="queueUrl must not carry a user name or password (user:password@host): set the AWS access key in accessKeyId and secretAccessKeySecretRef",fieldPath=".queueUrl"
+// +kubebuilder:validation:XValidation:rule="!has(self.queueUrl) || isURL(self.queueUrl) && url(self.queueUrl).getScheme() == 'https'",message="queueUrl must be an https:// URL, for example https://sqs.eu-west-1.amazonaws.com/123456789012/events",fieldPath=".queueUrl"
 type AWSSQSDestination struct {
 	// queueUrl of the SQS queue, for example https://sqs.eu-west-1.amazonaws.com/123456789012/events.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() == 'https'",message="queueUrl must be an https:// URL, for example https://sqs.eu-west-1.amazonaws.com/123456789012/events"
-	// +kubebuilder:validation:XValidation:rule=`!self.matches(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@")`,message="queueUrl must not carry a user name or password (user:password@host): set the AWS access key in accessKeyId and secretAccessKeySecretRef"
 	QueueURL string `json:"queueUrl"`
 	// region of the queue, for example eu-west-1.
 	// +required
@@ -373,12 +377,12 @@ type GCPPubSubDestination struct {
 }
 
 // KafkaDestination produces events to a Kafka topic.
+// +kubebuilder:validation:XValidation:rule="!has(self.bootstrapServers) || !self.bootstrapServers.contains('@')",message="bootstrapServers must not carry credentials (user:password@host): set them in apiKey and apiSecretSecretRef",fieldPath=".bootstrapServers"
 type KafkaDestination struct {
 	// bootstrapServers, comma-separated host:port pairs.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="!self.contains('@')",message="bootstrapServers must not carry credentials (user:password@host): set them in apiKey and apiSecretSecretRef"
 	BootstrapServers string `json:"bootstrapServers"`
 	// clusterId of the Kafka cluster.
 	// +required
@@ -401,13 +405,13 @@ type KafkaDestination struct {
 }
 
 // RabbitMQDestination publishes events to a RabbitMQ exchange.
+// +kubebuilder:validation:XValidation:rule=`!has(self.url) || !self.url.matches(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@")`,message="url must not carry a user name or password (user:password@host): set the user in username and the password in a Secret referenced by passwordSecretRef",fieldPath=".url"
+// +kubebuilder:validation:XValidation:rule="!has(self.url) || isURL(self.url) && url(self.url).getScheme() in ['amqp', 'amqps']",message="url must be an amqp:// or amqps:// URL, for example amqps://rabbit.example.com:5671",fieldPath=".url"
 type RabbitMQDestination struct {
 	// url of the broker, for example amqps://rabbit.example.com:5671. Put no password in it: use passwordSecretRef.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['amqp', 'amqps']",message="url must be an amqp:// or amqps:// URL, for example amqps://rabbit.example.com:5671"
-	// +kubebuilder:validation:XValidation:rule=`!self.matches(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@")`,message="url must not carry a user name or password (user:password@host): set the user in username and the password in a Secret referenced by passwordSecretRef"
 	URL string `json:"url"`
 	// vhost on the broker. Unset keeps hookstream's value (`/`).
 	// +optional

@@ -176,7 +176,7 @@ func TestInvalidDestinationsRejected(t *testing.T) {
 		},
 		"two plain headers differing in case": {
 			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X-Team": "a", "x-team": "b"} },
-			message: "spec.http.headers: Invalid value: \"object\": two names in headers differ only in case",
+			message: "spec.http.headers: Invalid value: two names in headers differ only in case",
 		},
 		"two headersFrom differing in case": {
 			mutate: func(d *v1.Destination) {
@@ -185,7 +185,7 @@ func TestInvalidDestinationsRejected(t *testing.T) {
 					{Name: "x-token", ValueFrom: v1.SecretKeySelector{Name: "s", Key: "b"}},
 				}
 			},
-			message: "spec.http.headersFrom: Invalid value: \"array\": two entries of headersFrom name the same header",
+			message: "spec.http.headersFrom: Invalid value: two entries of headersFrom name the same header",
 		},
 		"plain header name with a space": {
 			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X Team": "a"} },
@@ -207,11 +207,11 @@ func TestInvalidDestinationsRejected(t *testing.T) {
 			mutate: func(d *v1.Destination) {
 				d.Spec.HTTP.HeadersFrom = []v1.HeaderFromSecret{{Name: "X Token", ValueFrom: v1.SecretKeySelector{Name: "s", Key: "k"}}}
 			},
-			message: "spec.http.headersFrom[0].name: Invalid value: \"string\": name must be an HTTP header name",
+			message: "spec.http.headersFrom[0].name: Invalid value: \"X Token\": name must be an HTTP header name",
 		},
 		"plain header value with CR LF": {
 			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X-Team": "a\r\nX-Injected: 1"} },
-			message: "spec.http.headers: Invalid value: \"object\": a value in headers holds a control character",
+			message: "spec.http.headers: Invalid value: a value in headers holds a control character",
 		},
 		"plain header value over 8192 characters": {
 			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X-Big": strings.Repeat("v", 8193)} },
@@ -234,7 +234,7 @@ func TestInvalidDestinationsRejected(t *testing.T) {
 				d.Spec.HTTP.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthAPIKey, APIKey: &v1.APIKeyAuth{Header: "X-Api Key",
 					ValueSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"}}}
 			},
-			message: "spec.http.auth.apiKey.header: Invalid value: \"string\": header must be an HTTP header name",
+			message: "spec.http.auth.apiKey.header: Invalid value: \"X-Api Key\": header must be an HTTP header name",
 		},
 		"authorization header beside bearer auth": {
 			mutate: func(d *v1.Destination) {
@@ -256,7 +256,7 @@ func TestInvalidDestinationsRejected(t *testing.T) {
 				d.Spec.HTTP.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBasic, Basic: &v1.BasicAuth{Username: "ops:admin",
 					PasswordSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"}}}
 			},
-			message: "spec.http.auth.basic.username: Invalid value: \"string\": username must hold no colon",
+			message: "spec.http.auth.basic.username: Invalid value: \"ops:admin\": username must hold no colon",
 		},
 		"basic username with LF": {
 			mutate: func(d *v1.Destination) {
@@ -267,7 +267,13 @@ func TestInvalidDestinationsRejected(t *testing.T) {
 		},
 		"http url with user and password": {
 			mutate:  func(d *v1.Destination) { d.Spec.HTTP.URL = "https://ops:hunter2@receiver.example.com/hooks" },
-			message: "spec.http.url: Invalid value: \"string\": url must not carry a user name or password (user:password@host): set them in spec.http.auth",
+			message: "spec.http.url: Invalid value: url must not carry a user name or password (user:password@host): set them in spec.http.auth",
+			hidden:  "hunter2",
+		},
+		"ftp url with a password": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.URL = "ftp://ops:hunter2@example.com/x" },
+			message: "url must be an absolute http:// or https:// URL",
+			hidden:  "hunter2",
 		},
 		"http url with a user only": {
 			mutate:  func(d *v1.Destination) { d.Spec.HTTP.URL = "http://ops@receiver.example.com/hooks" },
@@ -284,14 +290,16 @@ func TestInvalidDestinationsRejected(t *testing.T) {
 					Region: "eu-west-1", AWSCredentials: v1.AWSCredentials{AccessKeyID: "AKIA",
 						SecretAccessKeySecretRef: v1.SecretKeySelector{Name: "s", Key: "k"}}}
 			},
-			message: "queueUrl must not carry a user name or password (user:password@host): set the AWS access key in accessKeyId",
+			message: "spec.awsSqs.queueUrl: Invalid value: queueUrl must not carry a user name or password (user:password@host): set the AWS access key in accessKeyId",
+			hidden:  "AKIA:secret",
 		},
 		"rabbitmq url with password": {
 			mutate: func(d *v1.Destination) {
 				d.Spec.HTTP = nil
 				d.Spec.RabbitMQ = rabbitMQ("amqps://user:secret@rabbit.example.com")
 			},
-			message: "url must not carry a user name or password (user:password@host): set the user in username and the password in a Secret",
+			message: "spec.rabbitmq.url: Invalid value: url must not carry a user name or password (user:password@host): set the user in username and the password in a Secret",
+			hidden:  "secret@",
 		},
 		"rabbitmq url with a user only": {
 			mutate: func(d *v1.Destination) {
@@ -306,7 +314,8 @@ func TestInvalidDestinationsRejected(t *testing.T) {
 				d.Spec.Kafka = &v1.KafkaDestination{BootstrapServers: "SASL_SSL://key:secret@broker.example.com:9092",
 					ClusterID: "c", Topic: "t", APIKey: "key", APISecretSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"}}
 			},
-			message: "bootstrapServers must not carry credentials (user:password@host): set them in apiKey and apiSecretSecretRef",
+			message: "spec.kafka.bootstrapServers: Invalid value: bootstrapServers must not carry credentials (user:password@host): set them in apiKey and apiSecretSecretRef",
+			hidden:  "key:secret",
 		},
 		"websocket channel pattern": {
 			mutate: func(d *v1.Destination) {

@@ -191,7 +191,7 @@ func TestInvalidSourcesRejected(t *testing.T) {
 		},
 		"verification header not a header name": {
 			mutate:  func(s *v1.Source) { s.Spec.Verification.Header = "X-Hub Signature" },
-			message: "spec.verification.header: Invalid value: \"string\": header must be an HTTP header name (an RFC 9110 token)",
+			message: "spec.verification.header: Invalid value: \"X-Hub Signature\": header must be an HTTP header name (an RFC 9110 token)",
 		},
 		"deduplication body_field without field": {
 			mutate:  func(s *v1.Source) { s.Spec.Deduplication = &v1.SourceDeduplication{Strategy: "body_field"} },
