@@ -79,7 +79,7 @@ func connectionRows() []row {
 			objects: connection("sourceRef: {name: nowhere}\ndestinationID: dst0000")},
 		{name: "connection: Destination that does not exist", reason: v1.ReasonWaitingForDestination,
 			objects: connection("sourceID: src0000\ndestinationRef: {name: nowhere}")},
-		{name: "connection: sourceID naming nothing", reason: v1.ReasonInvalidSpec, remoteCalls: 1,
+		{name: "connection: sourceID naming nothing", reason: v1.ReasonNotFound, remoteCalls: 1,
 			remote: remoteDestinationOnly, objects: connection("sourceID: doesnotexist0000\ndestinationID: ${DESTINATION_ID}")},
 		{name: "connection: adoptID naming nothing", reason: v1.ReasonNotFound, remote: remoteEnds,
 			objects: betweenRemotes("adoptID: doesnotexist0000")},

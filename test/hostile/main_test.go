@@ -27,12 +27,17 @@ import (
 	"os"
 	"testing"
 
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
 	"github.com/hookstream/hookstream-operator/test/harness"
 )
 
 var env *harness.Env
 
 func TestMain(m *testing.M) {
+	// The control plane's start logs through controller-runtime, which is silent here.
+	ctrllog.SetLogger(logr.Discard())
 	e, cleanup, err := harness.Setup()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hostile:", err)

@@ -45,7 +45,7 @@ func sourceRows() []row {
 		{name: "source: CIDR with host bits", apply: "IPv4 CIDR range in network form",
 			objects: source("ipAllowlist: [10.0.0.1/8]")},
 		{name: "source: host name in the denylist", apply: "must be an IPv4 address",
-			objects: source("ipDenylist: [attacker.example.com]")},
+			objects: source("ipDenylist: [evil.example]")},
 		{name: "source: 101 allowlist entries", apply: "must have at most 100 items",
 			objects: source("ipAllowlist:\n" + repeat(101, func(i int) string { return fmt.Sprintf("- 10.0.%d.%d", i/250, i%250) }))},
 		{name: "source: duplicate allowlist entries", apply: "Duplicate value",

@@ -34,6 +34,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
@@ -267,11 +268,18 @@ func runRow(t *testing.T, k8s client.Client, hs *hookstream.Client, emu *harness
 	if r.change != "" {
 		var err error
 		for _, obj := range decode(t, expand(r.change, values), st.namespace) {
-			current := &unstructured.Unstructured{}
-			current.SetGroupVersionKind(obj.GroupVersionKind())
-			must(t, k8s.Get(ctx, client.ObjectKeyFromObject(obj), current))
-			obj.SetResourceVersion(current.GetResourceVersion())
-			if err = k8s.Update(ctx, obj); err != nil {
+			// The spec is replaced on the stored object, whose metadata (the manager's finalizer) stays; an update
+			// that raced with the manager's is made again on the newer object.
+			err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+				current := &unstructured.Unstructured{}
+				current.SetGroupVersionKind(obj.GroupVersionKind())
+				if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), current); err != nil {
+					return err
+				}
+				current.Object["spec"] = obj.Object["spec"]
+				return k8s.Update(ctx, current)
+			})
+			if err != nil {
 				break
 			}
 		}
@@ -356,8 +364,9 @@ func writesOf(reqs []harness.Request, envID string, since time.Time) []string {
 	return out
 }
 
-// waitCondition polls the object until done accepts its Ready and Stalled conditions (of its current
-// generation), and returns its status as JSON, for the checks that follow.
+// waitCondition polls the object until done accepts its Ready and Stalled conditions, and returns its status, for
+// the checks that follow. The rows' objects are never changed after they are created, so any condition is about
+// their one generation (a Connection waiting for its Source leaves observedGeneration at 0).
 func waitCondition(ctx context.Context, t *testing.T, k8s client.Client, target *unstructured.Unstructured,
 	done func(ready, stalled *metav1.Condition) bool, what string) string {
 	t.Helper()
@@ -370,7 +379,7 @@ func waitCondition(ctx context.Context, t *testing.T, k8s client.Client, target 
 			ready, stalled := conditions(status)
 			last = fmt.Sprintf("observedGeneration %d of %d, Ready %s, Stalled %s", observed, obj.GetGeneration(),
 				describe(ready), describe(stalled))
-			if observed == obj.GetGeneration() && done(ready, stalled) {
+			if done(ready, stalled) {
 				return fmt.Sprint(status)
 			}
 		} else if ctx.Err() == nil {
