@@ -137,30 +137,42 @@ type SecretKeySelector struct {
 // +kubebuilder:validation:Enum=POST;PUT;PATCH
 type HTTPMethod string
 
+// The rules on a URL sit on the struct that holds it, with fieldPath naming the URL, not on the URL itself: the
+// API server quotes the value of a string that fails a rule in its answer, and a URL that fails may carry a
+// password.
+
 // HTTPDestination delivers events as HTTP requests.
-// +kubebuilder:validation:XValidation:rule="!has(self.headers) || !has(self.headersFrom) || self.headersFrom.all(h, !(h.name in self.headers))",message="a header is set both in headers and headersFrom: keep it in one of them"
+// +kubebuilder:validation:XValidation:rule="!has(self.headers) || !has(self.headersFrom) || self.headersFrom.all(h, !self.headers.exists(k, k.lowerAscii() == h.name.lowerAscii()))",message="a header is set both in headers and headersFrom (header names are compared without case, so X-Token and x-token are the same header): keep it in one of them"
+// +kubebuilder:validation:XValidation:rule="!has(self.auth) || self.auth.type == 'none' || [self.auth.type == 'apiKey' && has(self.auth.apiKey) ? self.auth.apiKey.header.lowerAscii() : 'authorization'].all(a, (!has(self.headers) || !self.headers.exists(k, k.lowerAscii() == a)) && (!has(self.headersFrom) || !self.headersFrom.exists(h, h.name.lowerAscii() == a)))",message="a header in headers or headersFrom is the one auth already sets (Authorization for bearer and basic, auth.apiKey.header for apiKey; names are compared without case): remove it from headers or headersFrom, or set auth.type none"
+// +kubebuilder:validation:XValidation:rule=`!has(self.url) || !self.url.matches(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@")`,message="url must not carry a user name or password (user:password@host): set them in spec.http.auth (type basic, with the password in a Secret), or use a bearer token or API key there",fieldPath=".url"
+// +kubebuilder:validation:XValidation:rule=`!has(self.url) || isURL(self.url) && url(self.url).getScheme() in ['http', 'https'] && url(self.url).getHostname() != ""`,message="url must be an absolute http:// or https:// URL, for example https://example.com/webhooks",fieldPath=".url"
 type HTTPDestination struct {
 	// url receives the deliveries: an absolute http or https URL, at most 2048 characters.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['http', 'https'] && url(self).getHostname() != ''",message="url must be an absolute http:// or https:// URL, for example https://example.com/webhooks"
 	URL string `json:"url"`
 
 	// method is the HTTP method of each delivery: POST, PUT or PATCH. Unset keeps hookstream's value (POST).
 	// +optional
 	Method HTTPMethod `json:"method,omitempty"`
 
-	// headers are added to every delivery, as plain values. Use headersFrom for values that are secret.
+	// headers are added to every delivery, as plain values. Use headersFrom for values that are secret. Names are
+	// HTTP tokens (RFC 9110), distinct without regard to case; values are at most 8192 characters and hold no
+	// control character but tab.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=50
-	Headers map[string]string `json:"headers,omitempty"`
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, k.matches(r"^[A-Za-z0-9!#$%&'*+.^_|~\x60-]+$"))`,message="every name in headers must be an HTTP header name (an RFC 9110 token): letters, digits and !#$%&'*+-.^_`|~ only, at least one, no space, colon or control character, for example X-Api-Token"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, self.exists_one(j, j.lowerAscii() == k.lowerAscii()))",message="two names in headers differ only in case, which makes them the same header: keep one"
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, !self[k].matches(r"[\x00-\x08\x0a-\x1f\x7f]"))`,message="a value in headers holds a control character (CR, LF, NUL, DEL or another below space; only tab is allowed): remove it, one header per entry"
+	Headers map[string]HeaderValue `json:"headers,omitempty"`
 
 	// headersFrom adds headers whose values come from Secret keys in the Destination's namespace.
 	// +optional
 	// +listType=map
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=50
+	// +kubebuilder:validation:XValidation:rule="self.all(h, self.exists_one(j, j.name.lowerAscii() == h.name.lowerAscii()))",message="two entries of headersFrom name the same header (names are compared without case): keep one"
 	HeadersFrom []HeaderFromSecret `json:"headersFrom,omitempty"`
 
 	// timeoutSeconds is how long hookstream waits for the receiver, 1 to 120 seconds. Unset keeps hookstream's
@@ -175,13 +187,21 @@ type HTTPDestination struct {
 	Auth *HTTPAuth `json:"auth,omitempty"`
 }
 
+// HeaderValue is the value of a plain delivery header, at most 8192 characters (what common HTTP servers take in
+// one header line).
+// +kubebuilder:validation:MaxLength=8192
+type HeaderValue = string
+
+// HeaderValue is an alias, so that the field stays a map[string]string in Go: the bound gives the values of
+// headers a size in the CRD, which keeps the cost of the check on every value within the API server's budget.
+
 // HeaderFromSecret is a delivery header whose value is read from a Secret.
 type HeaderFromSecret struct {
 	// name of the header, for example Authorization or X-Api-Token.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
-	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r"^[A-Za-z0-9!#$%&'*+.^_|~\x60-]+$")`,message="name must be an HTTP header name (an RFC 9110 token): letters, digits and !#$%&'*+-.^_`|~ only, at least one, no space, colon or control character, for example X-Api-Token"
 	Name string `json:"name"`
 	// valueFrom selects the Secret key that holds the header's value.
 	// +required
@@ -235,6 +255,7 @@ type BasicAuth struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r"[:\x00-\x1f\x7f]")`,message="username must hold no colon (basic authentication sends user:password, so the first colon ends the username) and no control character"
 	Username string `json:"username"`
 	// passwordSecretRef selects the Secret key holding the password.
 	// +required
@@ -247,7 +268,7 @@ type APIKeyAuth struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
-	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r"^[A-Za-z0-9!#$%&'*+.^_|~\x60-]+$")`,message="header must be an HTTP header name (an RFC 9110 token): letters, digits and !#$%&'*+-.^_`|~ only, at least one, no space, colon or control character, for example X-Api-Token"
 	Header string `json:"header"`
 	// valueSecretRef selects the Secret key holding the value.
 	// +required
@@ -267,12 +288,13 @@ type AWSCredentials struct {
 }
 
 // AWSSQSDestination sends events to an Amazon SQS queue.
+// +kubebuilder:validation:XValidation:rule=`!has(self.queueUrl) || !self.queueUrl.matches(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@")`,message="queueUrl must not carry a user name or password (user:password@host): set the AWS access key in accessKeyId and secretAccessKeySecretRef",fieldPath=".queueUrl"
+// +kubebuilder:validation:XValidation:rule="!has(self.queueUrl) || isURL(self.queueUrl) && url(self.queueUrl).getScheme() == 'https'",message="queueUrl must be an https:// URL, for example https://sqs.eu-west-1.amazonaws.com/123456789012/events",fieldPath=".queueUrl"
 type AWSSQSDestination struct {
 	// queueUrl of the SQS queue, for example https://sqs.eu-west-1.amazonaws.com/123456789012/events.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() == 'https'",message="queueUrl must be an https:// URL, for example https://sqs.eu-west-1.amazonaws.com/123456789012/events"
 	QueueURL string `json:"queueUrl"`
 	// region of the queue, for example eu-west-1.
 	// +required
@@ -355,6 +377,7 @@ type GCPPubSubDestination struct {
 }
 
 // KafkaDestination produces events to a Kafka topic.
+// +kubebuilder:validation:XValidation:rule="!has(self.bootstrapServers) || !self.bootstrapServers.contains('@')",message="bootstrapServers must not carry credentials (user:password@host): set them in apiKey and apiSecretSecretRef",fieldPath=".bootstrapServers"
 type KafkaDestination struct {
 	// bootstrapServers, comma-separated host:port pairs.
 	// +required
@@ -382,13 +405,13 @@ type KafkaDestination struct {
 }
 
 // RabbitMQDestination publishes events to a RabbitMQ exchange.
+// +kubebuilder:validation:XValidation:rule=`!has(self.url) || !self.url.matches(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@")`,message="url must not carry a user name or password (user:password@host): set the user in username and the password in a Secret referenced by passwordSecretRef",fieldPath=".url"
+// +kubebuilder:validation:XValidation:rule="!has(self.url) || isURL(self.url) && url(self.url).getScheme() in ['amqp', 'amqps']",message="url must be an amqp:// or amqps:// URL, for example amqps://rabbit.example.com:5671",fieldPath=".url"
 type RabbitMQDestination struct {
 	// url of the broker, for example amqps://rabbit.example.com:5671. Put no password in it: use passwordSecretRef.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['amqp', 'amqps']",message="url must be an amqp:// or amqps:// URL, for example amqps://rabbit.example.com:5671"
-	// +kubebuilder:validation:XValidation:rule="!self.matches('^[a-z]+://[^/@]*:[^/@]*@')",message="url must not carry a password: put it in a Secret and reference it with passwordSecretRef"
 	URL string `json:"url"`
 	// vhost on the broker. Unset keeps hookstream's value (`/`).
 	// +optional

@@ -142,7 +142,7 @@ type SourceVerification struct {
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
-	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`
+	// +kubebuilder:validation:XValidation:rule=`self.matches(r"^[A-Za-z0-9!#$%&'*+.^_|~\x60-]+$")`,message="header must be an HTTP header name (an RFC 9110 token): letters, digits and !#$%&'*+-.^_`|~ only, at least one, no space, colon or control character, for example X-Api-Token"
 	Header string `json:"header,omitempty"`
 	// secretRef selects the signing secret in a Secret of the Source's namespace. hookstream never shows it
 	// again; the operator sends it again when the Secret changes. For standard_webhooks it is the base64
@@ -158,6 +158,7 @@ type DeduplicationStrategy string
 // SourceDeduplication recognises repeated events.
 // +kubebuilder:validation:XValidation:rule="self.strategy == 'payload_hash' || has(self.field)",message="spec.deduplication.field is required for header_field (a header name) and body_field (a body path such as data.id)"
 // +kubebuilder:validation:XValidation:rule="self.strategy != 'payload_hash' || !has(self.field)",message="spec.deduplication.field is only used by header_field and body_field: remove it for payload_hash"
+// +kubebuilder:validation:XValidation:rule=`self.strategy != 'header_field' || !has(self.field) || self.field.matches(r"^[A-Za-z0-9!#$%&'*+.^_|~\x60-]+$")`,message="spec.deduplication.field must be an HTTP header name (an RFC 9110 token) for header_field: letters, digits and !#$%&'*+-.^_`|~ only, no space, colon or control character, for example X-Request-Id"
 type SourceDeduplication struct {
 	// strategy: `payload_hash` (the whole body), `header_field` (a header's value) or `body_field` (a value in
 	// the JSON body).

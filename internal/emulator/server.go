@@ -59,7 +59,8 @@ type Options struct {
 	TrustedClientIPHeader string
 	// Admin enables the /_emulator/ admin API.
 	Admin bool
-	// Logger receives one line per request (method, path, status, duration, request id); nil is silent.
+	// Logger receives one line per request (method, path, status, duration, request id, and env_id, the project,
+	// when the request carried a known API key); nil is silent.
 	// API keys and bodies are never logged.
 	Logger *slog.Logger
 	// Now is the clock for timestamps, rate limiting and circuit cooldowns; nil means time.Now.
@@ -73,6 +74,9 @@ type Project struct {
 	OrgID string `json:"org_id"`
 	EnvID string `json:"env_id"`
 }
+
+// ProjectForKey is the project the emulator gives an API key: stable ids derived from the key without revealing it.
+func ProjectForKey(key string) Project { return projectForKey(key) }
 
 // projectForKey derives stable ids from the key without revealing it.
 func projectForKey(key string) Project {
@@ -228,12 +232,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
 	rw.Header().Set("X-Request-Id", requestID)
 	defer func() {
-		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		attrs := []slog.Attr{
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", rw.status),
 			slog.Duration("duration", time.Since(start)),
-			slog.String("request_id", requestID))
+			slog.String("request_id", requestID),
+		}
+		if rw.envID != "" {
+			// The project of an authenticated request, so that a test can tell whose requests these were.
+			attrs = append(attrs, slog.String("env_id", rw.envID))
+		}
+		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	}()
 
 	// Routing works on the escaped path so that an encoded "/" inside an id stays inside the id.
@@ -256,6 +266,8 @@ type responseWriter struct {
 	http.ResponseWriter
 	status int
 	delay  time.Duration
+	// envID is the project of an authenticated API request, for the request log.
+	envID string
 }
 
 func (w *responseWriter) hold() {
@@ -367,6 +379,9 @@ func (s *Server) serveAPI(w *responseWriter, r *http.Request, requestID, path st
 	defer func() { s.stats.record(route, w.status) }()
 
 	project, authenticated := s.authenticate(r)
+	if authenticated {
+		w.envID = project.EnvID
+	}
 	if s.injectFault(w, r, requestID, route, project, authenticated) {
 		return
 	}

@@ -178,6 +178,9 @@ type Request struct {
 	Method     string
 	Path       string
 	Status     int
+	// EnvID is the project of the API key the request carried (emulator.ProjectForKey); empty when it carried
+	// none the emulator knows.
+	EnvID string
 }
 
 // Requests parses the emulator's request log: one line per request, written when it ends, with its duration, so
@@ -212,7 +215,7 @@ func (emu *Emulator) Requests() ([]Request, error) {
 		}
 		status, _ := strconv.Atoi(fields["status"])
 		out = append(out, Request{Start: end.Add(-d), End: end, Method: fields["method"], Path: fields["path"],
-			Status: status})
+			Status: status, EnvID: fields["env_id"]})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err

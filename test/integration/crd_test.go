@@ -23,6 +23,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -166,12 +167,155 @@ func TestInvalidDestinationsRejected(t *testing.T) {
 			},
 			message: "a header is set both in headers and headersFrom",
 		},
+		"header both plain and from secret, in another case": {
+			mutate: func(d *v1.Destination) {
+				d.Spec.HTTP.Headers = map[string]string{"x-shared-key": "plain"}
+				d.Spec.HTTP.HeadersFrom = []v1.HeaderFromSecret{{Name: "X-Shared-Key", ValueFrom: v1.SecretKeySelector{Name: "s", Key: "k"}}}
+			},
+			message: "a header is set both in headers and headersFrom (header names are compared without case",
+		},
+		"two plain headers differing in case": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X-Team": "a", "x-team": "b"} },
+			message: "spec.http.headers: Invalid value: two names in headers differ only in case",
+		},
+		"two headersFrom differing in case": {
+			mutate: func(d *v1.Destination) {
+				d.Spec.HTTP.HeadersFrom = []v1.HeaderFromSecret{
+					{Name: "X-Token", ValueFrom: v1.SecretKeySelector{Name: "s", Key: "a"}},
+					{Name: "x-token", ValueFrom: v1.SecretKeySelector{Name: "s", Key: "b"}},
+				}
+			},
+			message: "spec.http.headersFrom: Invalid value: two entries of headersFrom name the same header",
+		},
+		"plain header name with a space": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X Team": "a"} },
+			message: "every name in headers must be an HTTP header name (an RFC 9110 token)",
+		},
+		"plain header name with a colon": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X-Team:": "a"} },
+			message: "every name in headers must be an HTTP header name",
+		},
+		"empty plain header name": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"": "a"} },
+			message: "every name in headers must be an HTTP header name",
+		},
+		"plain header name with a non-ASCII letter": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X-Équipe": "a"} },
+			message: "every name in headers must be an HTTP header name",
+		},
+		"headersFrom name with a space": {
+			mutate: func(d *v1.Destination) {
+				d.Spec.HTTP.HeadersFrom = []v1.HeaderFromSecret{{Name: "X Token", ValueFrom: v1.SecretKeySelector{Name: "s", Key: "k"}}}
+			},
+			message: "spec.http.headersFrom[0].name: Invalid value: \"X Token\": name must be an HTTP header name",
+		},
+		"plain header value with CR LF": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X-Team": "a\r\nX-Injected: 1"} },
+			message: "spec.http.headers: Invalid value: a value in headers holds a control character",
+		},
+		"plain header value over 8192 characters": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X-Big": strings.Repeat("v", 8193)} },
+			message: "spec.http.headers.X-Big: Too long: may not be more than 8192",
+		},
+		"plain header value with NUL": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X-Team": "a\x00b"} },
+			message: "a value in headers holds a control character",
+		},
+		"plain header value with DEL": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X-Team": "a\x7fb"} },
+			message: "a value in headers holds a control character",
+		},
+		"plain header value with an escape": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.Headers = map[string]string{"X-Team": "\x1b[31m"} },
+			message: "a value in headers holds a control character",
+		},
+		"api key header not a header name": {
+			mutate: func(d *v1.Destination) {
+				d.Spec.HTTP.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthAPIKey, APIKey: &v1.APIKeyAuth{Header: "X-Api Key",
+					ValueSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"}}}
+			},
+			message: "spec.http.auth.apiKey.header: Invalid value: \"X-Api Key\": header must be an HTTP header name",
+		},
+		"authorization header beside bearer auth": {
+			mutate: func(d *v1.Destination) {
+				d.Spec.HTTP.Headers = map[string]string{"authorization": "Bearer plain"}
+				d.Spec.HTTP.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"}}}
+			},
+			message: "a header in headers or headersFrom is the one auth already sets",
+		},
+		"api key header also in headersFrom": {
+			mutate: func(d *v1.Destination) {
+				d.Spec.HTTP.HeadersFrom = []v1.HeaderFromSecret{{Name: "x-api-key", ValueFrom: v1.SecretKeySelector{Name: "s", Key: "a"}}}
+				d.Spec.HTTP.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthAPIKey, APIKey: &v1.APIKeyAuth{Header: "X-Api-Key",
+					ValueSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"}}}
+			},
+			message: "a header in headers or headersFrom is the one auth already sets",
+		},
+		"basic username with a colon": {
+			mutate: func(d *v1.Destination) {
+				d.Spec.HTTP.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBasic, Basic: &v1.BasicAuth{Username: "ops:admin",
+					PasswordSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"}}}
+			},
+			message: "spec.http.auth.basic.username: Invalid value: \"ops:admin\": username must hold no colon",
+		},
+		"basic username with LF": {
+			mutate: func(d *v1.Destination) {
+				d.Spec.HTTP.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBasic, Basic: &v1.BasicAuth{Username: "ops\nX-Injected: 1",
+					PasswordSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"}}}
+			},
+			message: "username must hold no colon (basic authentication sends user:password, so the first colon ends the username) and no control character",
+		},
+		"http url with user and password": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.URL = "https://ops:hunter2@receiver.example.com/hooks" },
+			message: "spec.http.url: Invalid value: url must not carry a user name or password (user:password@host): set them in spec.http.auth",
+			hidden:  "hunter2",
+		},
+		"ftp url with a password": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.URL = "ftp://ops:hunter2@example.com/x" },
+			message: "url must be an absolute http:// or https:// URL",
+			hidden:  "hunter2",
+		},
+		"http url with a user only": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.URL = "http://ops@receiver.example.com/hooks" },
+			message: "url must not carry a user name or password",
+		},
+		"http url with an empty userinfo": {
+			mutate:  func(d *v1.Destination) { d.Spec.HTTP.URL = "https://@receiver.example.com/hooks" },
+			message: "url must not carry a user name or password",
+		},
+		"sqs queue url with userinfo": {
+			mutate: func(d *v1.Destination) {
+				d.Spec.HTTP = nil
+				d.Spec.AWSSQS = &v1.AWSSQSDestination{QueueURL: "https://AKIA:secret@sqs.eu-west-1.amazonaws.com/1/q",
+					Region: "eu-west-1", AWSCredentials: v1.AWSCredentials{AccessKeyID: "AKIA",
+						SecretAccessKeySecretRef: v1.SecretKeySelector{Name: "s", Key: "k"}}}
+			},
+			message: "spec.awsSqs.queueUrl: Invalid value: queueUrl must not carry a user name or password (user:password@host): set the AWS access key in accessKeyId",
+			hidden:  "AKIA:secret",
+		},
 		"rabbitmq url with password": {
 			mutate: func(d *v1.Destination) {
 				d.Spec.HTTP = nil
 				d.Spec.RabbitMQ = rabbitMQ("amqps://user:secret@rabbit.example.com")
 			},
-			message: "url must not carry a password",
+			message: "spec.rabbitmq.url: Invalid value: url must not carry a user name or password (user:password@host): set the user in username and the password in a Secret",
+			hidden:  "secret@",
+		},
+		"rabbitmq url with a user only": {
+			mutate: func(d *v1.Destination) {
+				d.Spec.HTTP = nil
+				d.Spec.RabbitMQ = rabbitMQ("amqps://user@rabbit.example.com")
+			},
+			message: "set the user in username",
+		},
+		"kafka bootstrap servers with credentials": {
+			mutate: func(d *v1.Destination) {
+				d.Spec.HTTP = nil
+				d.Spec.Kafka = &v1.KafkaDestination{BootstrapServers: "SASL_SSL://key:secret@broker.example.com:9092",
+					ClusterID: "c", Topic: "t", APIKey: "key", APISecretSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"}}
+			},
+			message: "spec.kafka.bootstrapServers: Invalid value: bootstrapServers must not carry credentials (user:password@host): set them in apiKey and apiSecretSecretRef",
+			hidden:  "key:secret",
 		},
 		"websocket channel pattern": {
 			mutate: func(d *v1.Destination) {
@@ -179,6 +323,45 @@ func TestInvalidDestinationsRejected(t *testing.T) {
 				d.Spec.WebSocket = &v1.WebSocketDestination{ChannelName: "Orders!"}
 			},
 			message: "spec.websocket.channelName in body should match",
+		},
+	})
+}
+
+func TestValidDestinationsAccepted(t *testing.T) {
+	checkCreateAccepted(t, httpDestination, map[string]func(d *v1.Destination){
+		"header names with every token character": func(d *v1.Destination) {
+			d.Spec.HTTP.Headers = map[string]string{"X-Custom_Header.1": "a", "!#$%&'*+-.^_`|~": "b"}
+			d.Spec.HTTP.HeadersFrom = []v1.HeaderFromSecret{{Name: "X-Token_2.b", ValueFrom: v1.SecretKeySelector{Name: "s", Key: "k"}}}
+		},
+		"header values with a tab, spaces, quotes and non-ASCII text": func(d *v1.Destination) {
+			d.Spec.HTTP.Headers = map[string]string{"X-Note": "a\tb c \"d\" été ✓", "X-Empty": ""}
+		},
+		"the same header name in headers and headersFrom of another name": func(d *v1.Destination) {
+			d.Spec.HTTP.Headers = map[string]string{"X-Token-Id": "a"}
+			d.Spec.HTTP.HeadersFrom = []v1.HeaderFromSecret{{Name: "X-Token", ValueFrom: v1.SecretKeySelector{Name: "s", Key: "k"}}}
+		},
+		"an Authorization header without auth": func(d *v1.Destination) {
+			d.Spec.HTTP.Headers = map[string]string{"Authorization": "Bearer public"}
+		},
+		"an Authorization header beside an api key in another header": func(d *v1.Destination) {
+			d.Spec.HTTP.Headers = map[string]string{"Authorization": "Bearer public"}
+			d.Spec.HTTP.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthAPIKey, APIKey: &v1.APIKeyAuth{Header: "X-Api-Key",
+				ValueSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"}}}
+		},
+		"an @ in the path, query and fragment of the url": func(d *v1.Destination) {
+			d.Spec.HTTP.URL = "https://receiver.example.com/users/@me?by=a@b#@x"
+		},
+		"a basic username with spaces, dots and non-ASCII letters": func(d *v1.Destination) {
+			d.Spec.HTTP.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBasic, Basic: &v1.BasicAuth{Username: "Zoë ops.team@example.com",
+				PasswordSecretRef: v1.SecretKeySelector{Name: "s", Key: "k"}}}
+		},
+		"fifty headers and fifty headersFrom": func(d *v1.Destination) {
+			d.Spec.HTTP.Headers = map[string]string{}
+			for i := range 50 {
+				d.Spec.HTTP.Headers[fmt.Sprintf("X-Plain-%d", i)] = "v"
+				d.Spec.HTTP.HeadersFrom = append(d.Spec.HTTP.HeadersFrom, v1.HeaderFromSecret{Name: fmt.Sprintf("X-Secret-%d", i),
+					ValueFrom: v1.SecretKeySelector{Name: "s", Key: "k"}})
+			}
 		},
 	})
 }

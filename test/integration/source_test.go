@@ -183,9 +183,15 @@ func TestInvalidSourcesRejected(t *testing.T) {
 			unset:   [][]string{{"spec", "verification", "secretRef"}},
 			message: "spec.verification.secretRef: Required value",
 		},
+		"deduplication header not a header name": {
+			mutate: func(s *v1.Source) {
+				s.Spec.Deduplication = &v1.SourceDeduplication{Strategy: "header_field", Field: "X Request Id"}
+			},
+			message: "spec.deduplication.field must be an HTTP header name (an RFC 9110 token) for header_field",
+		},
 		"verification header not a header name": {
 			mutate:  func(s *v1.Source) { s.Spec.Verification.Header = "X-Hub Signature" },
-			message: "spec.verification.header in body should match",
+			message: "spec.verification.header: Invalid value: \"X-Hub Signature\": header must be an HTTP header name (an RFC 9110 token)",
 		},
 		"deduplication body_field without field": {
 			mutate:  func(s *v1.Source) { s.Spec.Deduplication = &v1.SourceDeduplication{Strategy: "body_field"} },
@@ -287,6 +293,12 @@ func TestValidSourcesAccepted(t *testing.T) {
 			s.Spec.Verification.Header = "X-Signature"
 		},
 		"a template that verifies nothing, without verification": func(s *v1.Source) { s.Spec.Template = "sendgrid"; s.Spec.Verification = nil },
+		"body deduplication on a path with spaces and dots": func(s *v1.Source) {
+			s.Spec.Deduplication = &v1.SourceDeduplication{Strategy: "body_field", Field: "$.data.order id"}
+		},
+		"verification header with every token character": func(s *v1.Source) {
+			s.Spec.Verification.Header = "X-Sig_1.a!#$%&'*+^`|~"
+		},
 		"nothing set": func(s *v1.Source) { s.Spec = v1.SourceSpec{} },
 		"addresses and ranges at the limits": func(s *v1.Source) {
 			s.Spec.IPAllowlist = []v1.IPv4OrCIDR{"0.0.0.0/0", "255.255.255.255", "255.255.255.255/32", "1.2.3.4"}

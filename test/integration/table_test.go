@@ -39,6 +39,8 @@ type rejection[T client.Object] struct {
 	// a required struct. A number in a path indexes a list.
 	unset   [][]string
 	message string
+	// hidden is a secret the object carries, which the message must not show.
+	hidden string
 }
 
 // transition is a valid object (initial) and a change to it that the API server must refuse on update.
@@ -67,6 +69,9 @@ func checkCreateRejected[T client.Object](t *testing.T, valid func(name string) 
 				_ = k8s.Delete(context.Background(), u)
 			}
 			checkInvalid(t, "create", err, tc.message)
+			if tc.hidden != "" && err != nil && strings.Contains(err.Error(), tc.hidden) {
+				t.Errorf("error %q shows the secret %q", err.Error(), tc.hidden)
+			}
 		})
 	}
 }
