@@ -100,19 +100,15 @@ func sourceRows() []row {
 			remote: takenSourceSlug, objects: source("slug: taken")},
 
 		// Refusals the manager is to make.
-		{name: "source: signing secret not UTF-8", reason: v1.ReasonInvalidSpec, pending: notBuilt,
-			objects: docs(secretBytes("signing", "secret", []byte(secretValue+"\xc3\x28")), verifying("X-Signature")),
-			secret:  secretValue},
-		{name: "source: signing secret from the credentials Secret", reason: "SecretNotAllowed", pending: notBuilt,
-			objects: source("verification:\n  type: hmac_sha256\n  secretRef: {name: hookstream-credentials, key: apiKey}")},
-		{name: "source: signing Secret without the reference label", reason: "SecretNotAllowed",
-			manager: labelledSecrets, pending: notBuilt, objects: docs(signingSecret, verifying("X-Signature")),
+		{name: "source: signing secret not UTF-8", reason: v1.ReasonInvalidSpec, objects: docs(secretBytes("signing", "secret", []byte(secretValue+"\xc3\x28")), verifying("X-Signature")),
 			secret: secretValue},
-		{name: "source: inline schema over a megabyte", reason: v1.ReasonInvalidSpec, remoteCalls: 1, pending: notBuilt,
-			objects: source("schemaValidation:\n  action: reject\n  schema:\n    description: " +
-				strings.Repeat("s", 1100<<10))},
+		{name: "source: signing secret from the credentials Secret", reason: "SecretNotAllowed", objects: source("verification:\n  type: hmac_sha256\n  secretRef: {name: hookstream-credentials, key: apiKey}")},
+		{name: "source: signing Secret without the reference label", reason: "SecretNotAllowed",
+			manager: labelledSecrets, objects: docs(signingSecret, verifying("X-Signature")),
+			secret: secretValue},
+		{name: "source: inline schema over a megabyte", reason: v1.ReasonTooLarge, remoteCalls: 1, objects: source("schemaValidation:\n  action: reject\n  schema:\n    description: " +
+			strings.Repeat("s", 1100<<10))},
 		{name: "source: default display name over 128 characters", reason: v1.ReasonAvailable, remoteCalls: 1,
-			pending: notBuilt,
 			objects: strings.Replace(source("state: active"), "name: hostile", "name: "+strings.Repeat("s", 200), 1)},
 	}
 }
