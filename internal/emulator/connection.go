@@ -76,17 +76,17 @@ func (s *Server) Connection(ctx context.Context, id string) (Connection, error) 
 // connectionResource serves connections, which hold no secrets, listed by source and destination too.
 func (s *Server) connectionResource() resource[connectionRecord, *connectionDraft] {
 	return resource[connectionRecord, *connectionDraft]{
-		server:  s,
-		rows:    &s.store.connections,
-		name:    "connection",
-		names:   "connections",
+		server: s,
+		rows:   &s.store.connections,
+		name:   "connection",
+		names:  "connections",
 		show: func(_ *call, r connectionRecord) any {
 			if s.variants.rewritesRows() {
 				return s.variants.rewrite(r.Connection, connectionShape)
 			}
 			return r.Connection
 		},
-		finish: s.finishConnectionVariants,
+		finish:  s.finishConnectionVariants,
 		body:    &connectionBody,
 		draftOf: func(r *connectionRecord) *connectionDraft { return newConnectionDraft(&r.Connection) },
 		touch:   func(r *connectionRecord, now string) { r.UpdatedAt = now },

@@ -46,10 +46,10 @@ type circuitEnvelope struct {
 // destinationResource serves destinations: secrets masked, and an updated destination's deliveries kicked.
 func (s *Server) destinationResource() resource[record, *draft] {
 	return resource[record, *draft]{
-		server:  s,
-		rows:    &s.store.destinations,
-		name:    "destination",
-		names:   "destinations",
+		server: s,
+		rows:   &s.store.destinations,
+		name:   "destination",
+		names:  "destinations",
 		show: func(_ *call, r record) any {
 			if s.variants.rewritesRows() || s.variants.secretPlaintext || s.variants.secretOtherMask {
 				return s.variants.rewrite(r.maskedWith(s.secretView), destinationShape)

@@ -137,9 +137,9 @@ func (res *resource[R, D]) envelope(c *call, r R) map[string]any {
 // listEnvelope is the answer of a list call: {"destinations": [...], "cursor": ..., "has_more": ...}, or
 // {"destinations": [...]} alone when it is not paged (single-page).
 type listEnvelope struct {
-	names   string
-	rows    []any
-	cursor  *string
+	names  string
+	rows   []any
+	cursor *string
 	// stale marks a cursor on the last page (stale-cursor): has_more is false all the same.
 	stale bool
 	// unpaged leaves cursor and has_more out (single-page).

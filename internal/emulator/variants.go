@@ -125,7 +125,7 @@ func ParseVariants(list string) ([]string, error) {
 // variantSet is the variants a Server serves.
 type variantSet struct {
 	nativeJSON, boolLiterals, singlePage, staleCursor, prefixedIDs, hyphenated bool
-	secretPlaintext, secretNull, secretOtherMask                              bool
+	secretPlaintext, secretNull, secretOtherMask                               bool
 	cascadeDelete, danglingConnections, uniqueConnectionNames                  bool
 	coupledEnabledStatus, jsonata400, ingestURLField, ingestDuplicate409       bool
 }
