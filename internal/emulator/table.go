@@ -105,7 +105,7 @@ func (t *table[R]) listPage(ctx context.Context, q listQuery) ([]R, error) {
 		return nil, err
 	}
 	defer func() { _ = rows.Close() }()
-	records := make([]R, 0, q.limit)
+	records := make([]R, 0, min(q.limit, maxPageSize+1))
 	for rows.Next() {
 		r, err := t.scan(rows)
 		if err != nil {

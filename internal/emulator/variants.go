@@ -232,7 +232,7 @@ func (v variantSet) rewrite(row any, shape rowShape, extra ...member) any {
 		switch {
 		case v.nativeJSON && slices.Contains(shape.encoded, m.name):
 			var text string
-			if json.Unmarshal(m.value, &text) == nil {
+			if bytes.HasPrefix(m.value, []byte(`"`)) && json.Unmarshal(m.value, &text) == nil {
 				m.value = json.RawMessage(text)
 			}
 		case v.boolLiterals && slices.Contains(shape.flags, m.name):
