@@ -282,7 +282,6 @@ func TestVariantSecrets(t *testing.T) {
 	}
 }
 
-
 func TestVariantDeletesOfReferencedEnds(t *testing.T) {
 	t.Run("default refuses", func(t *testing.T) {
 		e := newEnv(t, emulator.Options{})
