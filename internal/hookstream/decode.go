@@ -460,7 +460,8 @@ func parseInteger(raw json.RawMessage) (int64, error) {
 	return n, nil
 }
 
-// optionalFlag reads a boolean column: 0 or 1, or null.
+// optionalFlag reads a boolean column: 0 or 1, the true and false the contract says some deployments answer,
+// or null.
 func (d *rowDecoder) optionalFlag(field string) *bool {
 	raw, ok := d.optional(field)
 	if !ok {
@@ -468,11 +469,11 @@ func (d *rowDecoder) optionalFlag(field string) *bool {
 	}
 	var v bool
 	switch string(raw) {
-	case "0":
-	case "1":
+	case "0", "false":
+	case "1", "true":
 		v = true
 	default:
-		d.fail(field, errors.New("expected 0 or 1"))
+		d.fail(field, errors.New("expected 0, 1, true or false"))
 		return nil
 	}
 	return &v
@@ -511,13 +512,14 @@ func (d *rowDecoder) boolean(field string) bool {
 	return false
 }
 
-// encodedObject reads an object column: a JSON object of strings, encoded in a JSON string, or null.
+// encodedObject reads an object column: a JSON object of strings, encoded in a JSON string, the same object as
+// native JSON (which the contract says some deployments answer), or null.
 func (d *rowDecoder) encodedObject(field string) map[string]string {
 	raw, ok := d.optional(field)
 	if !ok {
 		return nil
 	}
-	inner, err := encodedJSON(raw, '{', "object")
+	inner, err := nativeOrEncoded(raw, '{', "object")
 	if err != nil {
 		d.fail(field, err)
 		return nil
