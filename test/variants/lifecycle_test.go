@@ -253,6 +253,11 @@ func lifecycle(t *testing.T, variants, order []string) {
 		return nil
 	})
 
+	// A transform hookstream refuses at write time is a spec error, reported once, not retried.
+	if slices.Contains(variants, emulator.VariantJSONata400) {
+		r.refusedTransform()
+	}
+
 	// Delete the route in this row's order, then the adopted objects; hookstream ends empty.
 	objects := map[string]client.Object{"source": src, "destination": dst, "connection": conn}
 	for _, kind := range order {
@@ -276,6 +281,43 @@ func lifecycle(t *testing.T, variants, order []string) {
 		})
 	}
 	r.expectEmpty()
+}
+
+// refusedTransform creates a Connection whose transform does not compile and checks that it stalls with
+// InvalidSpec after one create, then deletes it.
+func (r *lifecycleRow) refusedTransform() {
+	r.t.Helper()
+	broken := "{ broken"
+	c := &v1.Connection{ObjectMeta: metav1.ObjectMeta{Namespace: r.ns, Name: "broken"}, Spec: v1.ConnectionSpec{
+		SourceRef: &v1.LocalObjectReference{Name: "github"}, DestinationRef: &v1.LocalObjectReference{Name: "orders"},
+		Transform: &broken,
+	}}
+	before := r.row.writeCount()
+	r.create(c)
+	key := client.ObjectKeyFromObject(c)
+	eventually(r.t, "InvalidSpec", func() error {
+		got := getObject(r.t, key, &v1.Connection{})
+		ready := meta.FindStatusCondition(got.Status.Conditions, v1.ConditionReady)
+		stalled := meta.FindStatusCondition(got.Status.Conditions, v1.ConditionStalled)
+		if ready == nil || ready.Reason != v1.ReasonInvalidSpec || stalled == nil || stalled.Status != metav1.ConditionTrue ||
+			!strings.Contains(ready.Message, "JSONata") {
+			return fmt.Errorf("conditions %+v", got.Status.Conditions)
+		}
+		return nil
+	})
+	time.Sleep(2 * time.Second)
+	if w := r.row.writesSince(before); len(w) != 1 {
+		r.t.Errorf("a refused transform made %d writes, want the one create: %v", len(w), w)
+	}
+	if err := k8s.Delete(context.Background(), c); err != nil {
+		r.t.Fatal(err)
+	}
+	eventually(r.t, "broken deleted", func() error {
+		if err := k8s.Get(context.Background(), key, &v1.Connection{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("still there (%v)", err)
+		}
+		return nil
+	})
 }
 
 func (r *lifecycleRow) namespace() string {
