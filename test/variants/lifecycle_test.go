@@ -284,7 +284,8 @@ func lifecycle(t *testing.T, variants, order []string) {
 }
 
 // refusedTransform creates a Connection whose transform does not compile and checks that it stalls with
-// InvalidSpec after one create, then deletes it.
+// InvalidSpec after at most one create (the operator compiles transforms itself, so hookstream's 400 is its
+// second line), then deletes it.
 func (r *lifecycleRow) refusedTransform() {
 	r.t.Helper()
 	broken := "{ broken"
@@ -306,8 +307,8 @@ func (r *lifecycleRow) refusedTransform() {
 		return nil
 	})
 	time.Sleep(2 * time.Second)
-	if w := r.row.writesSince(before); len(w) != 1 {
-		r.t.Errorf("a refused transform made %d writes, want the one create: %v", len(w), w)
+	if w := r.row.writesSince(before); len(w) > 1 {
+		r.t.Errorf("a refused transform made %d writes, want at most the one create: %v", len(w), w)
 	}
 	if err := k8s.Delete(context.Background(), c); err != nil {
 		r.t.Fatal(err)
