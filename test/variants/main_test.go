@@ -25,11 +25,14 @@ package variants
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -125,6 +128,13 @@ type row struct {
 // write is one POST, PATCH or DELETE the operator sent.
 type write struct {
 	method, path, body string
+}
+
+// String shows a write without its values, which may be secrets: the method, the path and the body's members.
+func (w write) String() string {
+	var members map[string]json.RawMessage
+	_ = json.Unmarshal([]byte(w.body), &members)
+	return w.method + " " + w.path + " " + strings.Join(slices.Sorted(maps.Keys(members)), ",")
 }
 
 func (r *row) record(w write) {
