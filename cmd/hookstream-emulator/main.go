@@ -81,7 +81,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.BoolVar(&cfg.admin, "admin", false, "serve the /_emulator/ admin API (stats, faults, deliveries, received events)")
 	variantList := fs.String("variant", "",
 		"alternative readings of the contract to serve, comma-separated ("+strings.Join(emulator.VariantNames(), ", ")+
-			");\n"+emulator.VariantAll+" turns on every one that can coexist (default: none, the contract as the emulator decides it)")
+			");\n"+emulator.VariantAll+" turns on every one that can coexist "+
+			"(default: none, the contract as the emulator decides it)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}

@@ -49,8 +49,12 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // alternatives the contract says the real service answers, nothing else. An answer in any other encoding is a
 // DecodeError: guessing what it means could turn a misread column into a PATCH, or a misread page into deletions.
 
-// jsonNull is the JSON null literal.
-const jsonNull = "null"
+// The JSON literals null, true and false.
+const (
+	jsonNull  = "null"
+	jsonTrue  = "true"
+	jsonFalse = "false"
+)
 
 // rawFields is a JSON object split into its members.
 type rawFields map[string]json.RawMessage
@@ -469,8 +473,8 @@ func (d *rowDecoder) optionalFlag(field string) *bool {
 	}
 	var v bool
 	switch string(raw) {
-	case "0", "false":
-	case "1", "true":
+	case "0", jsonFalse:
+	case "1", jsonTrue:
 		v = true
 	default:
 		d.fail(field, errors.New("expected 0, 1, true or false"))
@@ -487,9 +491,9 @@ func (d *rowDecoder) flag(field string) bool {
 		return false
 	}
 	switch string(raw) {
-	case "0", "false":
+	case "0", jsonFalse:
 		return false
-	case "1", "true":
+	case "1", jsonTrue:
 		return true
 	}
 	d.fail(field, errors.New("expected 0, 1, true or false"))
@@ -503,9 +507,9 @@ func (d *rowDecoder) boolean(field string) bool {
 		return false
 	}
 	switch string(raw) {
-	case "true":
+	case jsonTrue:
 		return true
-	case "false":
+	case jsonFalse:
 		return false
 	}
 	d.fail(field, errors.New("expected true or false"))

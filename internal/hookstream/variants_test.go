@@ -71,6 +71,27 @@ func clientLifecycle(t *testing.T, c *Client, emu *emulator.Server, variants []s
 		t.Fatal(err)
 	}
 
+	checkDecoded(t, c, variants, dst, src, conn)
+	if _, err := c.UpdateConnection(ctx, conn.ID, &ConnectionUpdateRequest{Description: Set("d")}); err != nil {
+		t.Fatal(err)
+	}
+	listMoreThanAPage(t, c, emu, variants)
+
+	if err := c.DeleteConnection(ctx, conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteSource(ctx, src.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteDestination(ctx, dst.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkDecoded reads the three rows back and checks that they decode to what was sent.
+func checkDecoded(t *testing.T, c *Client, variants []string, dst *Destination, src *Source, conn *Connection) {
+	t.Helper()
+	ctx := context.Background()
 	gotDst, err := c.GetDestination(ctx, dst.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -105,11 +126,12 @@ func clientLifecycle(t *testing.T, c *Client, emu *emulator.Server, variants []s
 		!gotConn.TransformEnabled || gotConn.Dangling() {
 		t.Errorf("connection decoded as %+v", gotConn)
 	}
-	if _, err := c.UpdateConnection(ctx, conn.ID, &ConnectionUpdateRequest{Description: Set("d")}); err != nil {
-		t.Fatal(err)
-	}
+}
 
-	// More than a page of sources: two list calls, or one when lists are not paged.
+// listMoreThanAPage lists more than a page of sources: two list calls, or one when lists are not paged.
+func listMoreThanAPage(t *testing.T, c *Client, emu *emulator.Server, variants []string) {
+	t.Helper()
+	ctx := context.Background()
 	for i := range MaxPageSize {
 		if _, err := c.CreateSource(ctx, &SourceCreateRequest{Name: "S", Slug: fmt.Sprintf("s-%d", i)}); err != nil {
 			t.Fatal(err)
@@ -129,15 +151,5 @@ func clientLifecycle(t *testing.T, c *Client, emu *emulator.Server, variants []s
 	}
 	if calls := emu.Stats().Count(emulator.RouteListSources); n != MaxPageSize+1 || calls != wantCalls {
 		t.Errorf("listed %d sources in %d calls, want %d in %d", n, calls, MaxPageSize+1, wantCalls)
-	}
-
-	if err := c.DeleteConnection(ctx, conn.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.DeleteSource(ctx, src.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.DeleteDestination(ctx, dst.ID); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -91,7 +91,6 @@ type lifecycleRow struct {
 }
 
 func lifecycle(t *testing.T, variants, order []string) {
-	ctx := context.Background()
 	r := &lifecycleRow{t: t, row: router.newRow(t, variants), variants: variants}
 	r.remote = remoteClient(t, r.row)
 	r.ns = r.namespace()
@@ -101,10 +100,35 @@ func lifecycle(t *testing.T, variants, order []string) {
 	}
 	defer receiver.Close()
 
+	route := r.createRoute(receiver.URL)
+	r.steadyThenEdits(route)
+	r.driftReverted(route)
+	adopted := r.adopt()
+	r.ingest(route, receiver)
+	// A transform hookstream refuses at write time is a spec error, reported once, not retried.
+	if slices.Contains(variants, emulator.VariantJSONata400) {
+		r.refusedTransform()
+	}
+	r.deleteAll(route, order, adopted)
+	r.expectEmpty()
+}
+
+// route is a row's Destination, Source and Connection.
+type route struct {
+	dst                     *v1.Destination
+	src                     *v1.Source
+	conn                    *v1.Connection
+	dstKey, srcKey, connKey client.ObjectKey
+}
+
+// createRoute creates a Destination delivering to receiverURL, a GitHub Source and a Connection between them, and
+// waits until the three are Ready.
+func (r *lifecycleRow) createRoute(receiverURL string) *route {
+	t := r.t
 	// Create.
 	dst := &v1.Destination{ObjectMeta: metav1.ObjectMeta{Namespace: r.ns, Name: "orders"}, Spec: v1.DestinationSpec{
 		DisplayName: "Orders",
-		HTTP: &v1.HTTPDestination{URL: receiver.URL + "/hook", Auth: &v1.HTTPAuth{Type: v1.HTTPAuthBearer,
+		HTTP: &v1.HTTPDestination{URL: receiverURL + "/hook", Auth: &v1.HTTPAuth{Type: v1.HTTPAuthBearer,
 			Bearer: &v1.BearerAuth{TokenSecretRef: v1.SecretKeySelector{Name: "receiver", Key: "token"}}}},
 	}}
 	src := &v1.Source{ObjectMeta: metav1.ObjectMeta{Namespace: r.ns, Name: "github"}, Spec: v1.SourceSpec{
@@ -125,11 +149,21 @@ func lifecycle(t *testing.T, variants, order []string) {
 	for _, obj := range []client.Object{conn, src, dst} {
 		r.create(obj)
 	}
-	dstKey, srcKey, connKey := client.ObjectKeyFromObject(dst), client.ObjectKeyFromObject(src), client.ObjectKeyFromObject(conn)
+	rt := &route{dst: dst, src: src, conn: conn, dstKey: client.ObjectKeyFromObject(dst),
+		srcKey: client.ObjectKeyFromObject(src), connKey: client.ObjectKeyFromObject(conn)}
+	dstKey, srcKey, connKey := rt.dstKey, rt.srcKey, rt.connKey
 	waitReady(t, dstKey, &v1.Destination{})
 	waitReady(t, srcKey, &v1.Source{})
 	waitReady(t, connKey, &v1.Connection{})
 
+	return rt
+}
+
+// steadyThenEdits reconciles the route again and expects no write, then edits one field of each and expects one
+// PATCH of it.
+func (r *lifecycleRow) steadyThenEdits(rt *route) {
+	t := r.t
+	dstKey, srcKey, connKey := rt.dstKey, rt.srcKey, rt.connKey
 	// A steady check writes nothing.
 	before := r.row.writeCount()
 	r.reconcileAgain(dstKey, &v1.Destination{})
@@ -147,6 +181,12 @@ func lifecycle(t *testing.T, variants, order []string) {
 	r.editIsOnePatch(connKey, &v1.Connection{}, func(c *v1.Connection) { c.Spec.Description = "opened ones" },
 		"/connections/", `{"description":"opened ones"}`)
 
+}
+
+// driftReverted changes each remote resource behind the operator's back and expects the change reverted.
+func (r *lifecycleRow) driftReverted(rt *route) {
+	t, ctx := r.t, context.Background()
+	dstKey, srcKey, connKey := rt.dstKey, rt.srcKey, rt.connKey
 	// Drift is reverted.
 	d := getObject(t, dstKey, &v1.Destination{})
 	s := getObject(t, srcKey, &v1.Source{})
@@ -183,6 +223,11 @@ func lifecycle(t *testing.T, variants, order []string) {
 		return nil
 	})
 
+}
+
+// adopt creates a destination and a source in hookstream and objects that adopt them by id; it returns the objects.
+func (r *lifecycleRow) adopt() []client.Object {
+	t, ctx := r.t, context.Background()
 	// Adopt a destination and a source by id.
 	theirs, err := r.remote.CreateDestination(ctx, &hookstream.CreateRequest{Name: "Theirs", Slug: "theirs",
 		URL: "https://theirs.example.com/"})
@@ -223,8 +268,15 @@ func lifecycle(t *testing.T, variants, order []string) {
 		return nil
 	})
 
+	return []client.Object{adoptedDst, adoptedSrc}
+}
+
+// ingest posts two signed webhooks to the Source and expects the one the filter passes delivered, transformed.
+func (r *lifecycleRow) ingest(rt *route, receiver *harness.Receiver) {
+	t, ctx, variants := r.t, context.Background(), r.variants
+	srcKey := rt.srcKey
 	// A signed webhook is routed and transformed; one the filter refuses is not delivered.
-	s = getObject(t, srcKey, &v1.Source{})
+	s := getObject(t, srcKey, &v1.Source{})
 	if slices.Contains(variants, emulator.VariantIngestURLField) && !strings.Contains(s.Status.IngestURL, "/in/") {
 		t.Errorf("status.ingestURL %q is not the URL the source names", s.Status.IngestURL)
 	}
@@ -253,11 +305,13 @@ func lifecycle(t *testing.T, variants, order []string) {
 		return nil
 	})
 
-	// A transform hookstream refuses at write time is a spec error, reported once, not retried.
-	if slices.Contains(variants, emulator.VariantJSONata400) {
-		r.refusedTransform()
-	}
+}
 
+// deleteAll deletes the route's objects in order, then the adopted ones, and waits until all are gone.
+func (r *lifecycleRow) deleteAll(rt *route, order []string, adopted []client.Object) {
+	t, ctx := r.t, context.Background()
+	src, dst, conn := rt.src, rt.dst, rt.conn
+	adoptedDst, adoptedSrc := adopted[0], adopted[1]
 	// Delete the route in this row's order, then the adopted objects; hookstream ends empty.
 	objects := map[string]client.Object{"source": src, "destination": dst, "connection": conn}
 	for _, kind := range order {
@@ -280,7 +334,6 @@ func lifecycle(t *testing.T, variants, order []string) {
 			return fmt.Errorf("still there (%v)", err)
 		})
 	}
-	r.expectEmpty()
 }
 
 // refusedTransform creates a Connection whose transform does not compile and checks that it stalls with
