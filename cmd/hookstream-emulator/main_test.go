@@ -160,3 +160,47 @@ func TestRunServesAndShutsDown(t *testing.T) {
 		t.Errorf("no request log line:\n%s", logs.String())
 	}
 }
+
+// TestRunServesVariants: the variants of the flags reach the server and are announced.
+func TestRunServesVariants(t *testing.T) {
+	const key = "hs_test_0123456789abcdef"
+	var stdout lockedBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	args := []string{"--addr", "127.0.0.1:0", "--api-key", key, "--variant", "single-page"}
+	cfg, err := parseFlags(args, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- run(ctx, cfg, &stdout, slog.New(slog.DiscardHandler)) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	ready := regexp.MustCompile(`hookstream emulator listening on (http://127\.0\.0\.1:\d+)/v1\n`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == ""; time.Sleep(10 * time.Millisecond) {
+		if m := ready.FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no ready line; stdout %q", stdout.String())
+		}
+	}
+	if !strings.Contains(stdout.String(), "variants: single-page\n") {
+		t.Errorf("the variants were not announced:\n%s", stdout.String())
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/v1/destinations", nil)
+	req.Header.Set("X-API-Key", key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	if string(body) != "{\"destinations\":[]}\n" {
+		t.Errorf("list answered %s, want one page without cursor or has_more", body)
+	}
+}
