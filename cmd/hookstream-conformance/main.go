@@ -60,7 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	reportDir := fs.String("report-dir", ".", "folder to write conformance-report.md and conformance-report.json into")
 	cleanupOnly := fs.Bool("cleanup", false, "only delete what earlier runs left: every resource named "+
 		conformance.PrefixRoot+"..., nothing else")
-	variants := fs.String("variant", "", "without HOOKSTREAM_URL: the variants the emulator serves (see hookstream-emulator)")
+	variants := fs.String("variant", "",
+		"without HOOKSTREAM_URL: the variants the emulator serves (see hookstream-emulator)")
 	if err := fs.Parse(args); err != nil {
 		return 2, err
 	}

@@ -216,9 +216,9 @@ func (s *suite) progress(format string, args ...any) {
 const invalidStep = "400 for "
 
 // step runs one named step, unless ctx has ended.
-func (s *suite) step(ctx context.Context, name string, f func() error) bool {
+func (s *suite) step(ctx context.Context, name string, f func() error) {
 	if ctx.Err() != nil {
-		return false
+		return
 	}
 	s.rec.setStep(name, strings.HasPrefix(name, invalidStep))
 	err := f()
@@ -230,7 +230,6 @@ func (s *suite) step(ctx context.Context, name string, f func() error) bool {
 		s.progress("ok   %s", name)
 	}
 	s.report.Steps = append(s.report.Steps, result)
-	return err == nil
 }
 
 // sendSecret remembers a secret the suite sends, to tell a plain-text read-back.

@@ -39,8 +39,8 @@ type recorder struct {
 	next   http.RoundTripper
 	router routers.Router
 
-	mu      sync.Mutex
-	step    string
+	mu   sync.Mutex
+	step string
 	// invalid marks a step whose requests are invalid on purpose: their request differences are not reported.
 	invalid bool
 	secrets map[string]bool
@@ -170,6 +170,9 @@ func oneLine(err error) string {
 	return text
 }
 
+// sourceKind is the member a source row arrives in.
+const sourceKind = "source"
+
 // Columns of the rows by the encoding the variants change.
 var (
 	encodedColumns = []string{"headers", "auth_config", "retry_intervals", "provider_config", "source_config",
@@ -189,7 +192,7 @@ func variantsOf(answer []byte, secrets map[string]bool) []string {
 	var kinds []string
 	for name, raw := range top {
 		switch name {
-		case "destination", "source", "connection":
+		case "destination", sourceKind, "connection":
 			var row map[string]json.RawMessage
 			if json.Unmarshal(raw, &row) == nil {
 				rows = append(rows, row)
@@ -234,7 +237,7 @@ func rowVariants(kind string, row map[string]json.RawMessage, secrets map[string
 			found["prefixed-ids"] = true
 		case name == "verification_type" && strings.Contains(text, "-"):
 			found["hyphenated-verification"] = true
-		case kind == "source" && (name == "url" || name == "ingest_url"):
+		case kind == sourceKind && (name == "url" || name == "ingest_url"):
 			found["ingest-url-field"] = true
 		case name == "verification_secret":
 			secretVariant(raw, row["verification_enabled"], secrets, found)

@@ -28,25 +28,34 @@ import (
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
 )
 
+// Values the provider fixtures share.
+const (
+	fixtureRegion = "eu-west-1"
+	fixtureKeyID  = "AKIACONFORMANCE"
+	fixtureName   = "conformance"
+)
+
 // providerRequests are valid create requests of each destination type; secret values are the run's own.
 func (s *suite) providerRequests() map[string]hookstream.CreateRequest {
 	secret := func(name string) string { return s.sendSecret(s.cfg.Prefix() + name + "-0123456789") }
+	// aws adds the region and the credentials every AWS type has.
+	aws := func(config map[string]string, name string) map[string]string {
+		config["region"], config["access_key_id"], config["secret_access_key"] = fixtureRegion, fixtureKeyID, secret(name)
+		return config
+	}
 	return map[string]hookstream.CreateRequest{
 		hookstream.TypeHTTP: {Type: hookstream.TypeHTTP, URL: "https://conformance.invalid/hook", AuthType: "bearer",
 			AuthConfig: map[string]string{"token": secret("token")}, Headers: map[string]string{"X-Run": s.cfg.RunID},
 			RetryEnabled: new(true), RetryIntervals: []int{30, 300}},
-		hookstream.TypeAWSSQS: {Type: hookstream.TypeAWSSQS, ProviderConfig: map[string]string{
-			"queue_url": "https://sqs.eu-west-1.amazonaws.com/123456789012/conformance", "region": "eu-west-1",
-			"access_key_id": "AKIACONFORMANCE", "secret_access_key": secret("sqs")}},
-		hookstream.TypeAWSS3: {Type: hookstream.TypeAWSS3, ProviderConfig: map[string]string{
-			"bucket": "conformance", "region": "eu-west-1", "access_key_id": "AKIACONFORMANCE",
-			"secret_access_key": secret("s3")}},
-		hookstream.TypeAWSEventBridge: {Type: hookstream.TypeAWSEventBridge, ProviderConfig: map[string]string{
-			"event_bus_arn": "arn:aws:events:eu-west-1:123456789012:event-bus/conformance", "region": "eu-west-1",
-			"source": "conformance", "detail_type": "test", "access_key_id": "AKIACONFORMANCE",
-			"secret_access_key": secret("eventbridge")}},
+		hookstream.TypeAWSSQS: {Type: hookstream.TypeAWSSQS, ProviderConfig: aws(map[string]string{
+			"queue_url": "https://sqs.eu-west-1.amazonaws.com/123456789012/conformance"}, "sqs")},
+		hookstream.TypeAWSS3: {Type: hookstream.TypeAWSS3, ProviderConfig: aws(map[string]string{
+			"bucket": fixtureName}, "s3")},
+		hookstream.TypeAWSEventBridge: {Type: hookstream.TypeAWSEventBridge, ProviderConfig: aws(map[string]string{
+			"event_bus_arn": "arn:aws:events:eu-west-1:123456789012:event-bus/conformance", "source": fixtureName,
+			"detail_type": "test"}, "eventbridge")},
 		hookstream.TypeGCPPubSub: {Type: hookstream.TypeGCPPubSub, ProviderConfig: map[string]string{
-			"project_id": "conformance", "topic_id": "conformance", "service_account_json": secret("pubsub")}},
+			"project_id": fixtureName, "topic_id": fixtureName, "service_account_json": secret("pubsub")}},
 		hookstream.TypeKafka: {Type: hookstream.TypeKafka, ProviderConfig: map[string]string{
 			"bootstrap_servers": "kafka.conformance.invalid:9092", "cluster_id": "c", "topic": "t", "api_key": "k",
 			"api_secret": secret("kafka")}},
