@@ -299,6 +299,18 @@ bench-targets: ## The configurations the README's scale targets are stated for, 
 bench-refresh: setup-envtest ## Status refresh cost: BENCH_N Destinations (default 5000), 1 % receiving deliveries, some failing; calls and writes per refresh.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" BENCH_N=$(or $(BENCH_N),5000) go test ./test/bench -run '^$$' -bench BenchmarkStatusRefresh -benchtime 1x -timeout 60m
 
+.PHONY: test-variants
+test-variants: setup-envtest ## The lifecycle of every kind under each variant of the contract the emulator serves (also part of make test).
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/variants -count=1 -v -timeout 10m
+
+.PHONY: conformance
+conformance: ## Check hookstream and the client agree: an emulator of its own, or HOOKSTREAM_URL + HOOKSTREAM_API_KEY (+ HOOKSTREAM_CA_FILE); writes conformance-report.md/.json.
+	go run ./cmd/hookstream-conformance $(CONFORMANCE_ARGS)
+
+.PHONY: conformance-cleanup
+conformance-cleanup: ## Delete what interrupted conformance runs left in HOOKSTREAM_URL's account (resources named conformance-..., nothing else).
+	go run ./cmd/hookstream-conformance --cleanup
+
 .PHONY: test-faults
 test-faults: setup-envtest ## Fault-injection suite at full size; prints the results table (a CI-sized subset runs in make test).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HOOKSTREAM_FAULTS_FULL=1 go test ./test/faults -count=1 -v -timeout 60m

@@ -21,6 +21,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"runtime/debug"
@@ -63,6 +64,7 @@ type options struct {
 	leaderElect, secureMetrics, enableHTTP2                       bool
 
 	hookstreamURL, caFile    string
+	hookstreamTrace          string
 	requestTimeout           time.Duration
 	rateLimit                float64
 	rateBurst                int
@@ -116,6 +118,9 @@ func main() {
 	flag.StringVar(&o.caFile, "hookstream-ca-file", "",
 		"PEM file of extra certificate authorities trusted for the hookstream URL, added to the system's. "+
 			"TLS verification is always on.")
+	flag.StringVar(&o.hookstreamTrace, "hookstream-trace", "",
+		"Append one JSON line per hookstream API exchange to this file (method, path, status, timing, headers and "+
+			"bodies, every secret replaced by \"(secret)\"), for bug reports. Off when empty.")
 	flag.DurationVar(&o.requestTimeout, "hookstream-timeout", 30*time.Second, "Timeout of one hookstream API call.")
 	flag.Float64Var(&o.rateLimit, "hookstream-rate-limit", 10,
 		"Requests per second to hookstream per API key, shared by all objects (of every kind) using the key.")
@@ -202,6 +207,15 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
+	var trace io.Writer
+	if o.hookstreamTrace != "" {
+		f, err := os.OpenFile(o.hookstreamTrace, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("opening the hookstream trace: %w", err)
+		}
+		defer func() { _ = f.Close() }()
+		trace = f
+	}
 
 	// HTTP/2 stays off unless asked for, against the HTTP/2 Stream Cancellation and Rapid Reset CVEs.
 	var tlsOpts []func(*tls.Config)
@@ -257,6 +271,7 @@ func run(o options) error {
 		HTTPClient: httpClient,
 		Timeout:    o.requestTimeout,
 		Observer:   managed.ObserveAPIRequest,
+		Trace:      trace,
 	}, hookstream.NewLimiterRegistry(o.rateLimit, o.rateBurst))
 
 	if err := controller.SetupWithManager(mgr, controller.Settings{

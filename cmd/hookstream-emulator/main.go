@@ -60,6 +60,7 @@ type config struct {
 	maxSources            int
 	trustedClientIPHeader string
 	admin                 bool
+	variants              []string
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -78,9 +79,18 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		"header whose first entry is the client address the IP lists of sources check at ingest, e.g. X-Forwarded-For;\n"+
 			"set it only behind a proxy that writes it (default: the connection's address)")
 	fs.BoolVar(&cfg.admin, "admin", false, "serve the /_emulator/ admin API (stats, faults, deliveries, received events)")
+	variantList := fs.String("variant", "",
+		"alternative readings of the contract to serve, comma-separated ("+strings.Join(emulator.VariantNames(), ", ")+
+			");\n"+emulator.VariantAll+" turns on every one that can coexist "+
+			"(default: none, the contract as the emulator decides it)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
+	variants, err := emulator.ParseVariants(*variantList)
+	if err != nil {
+		return config{}, fmt.Errorf("--variant: %w", err)
+	}
+	cfg.variants = variants
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
@@ -127,6 +137,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger)
 		TrustedClientIPHeader: cfg.trustedClientIPHeader,
 		Admin:                 cfg.admin,
 		Logger:                logger,
+		Variants:              cfg.variants,
 	})
 	if err != nil {
 		return err
@@ -143,6 +154,9 @@ func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger)
 	}
 	if cfg.admin {
 		_, _ = fmt.Fprintf(stdout, "admin API on http://%s/_emulator/\n", listener.Addr())
+	}
+	if len(cfg.variants) > 0 {
+		_, _ = fmt.Fprintf(stdout, "variants: %s\n", strings.Join(cfg.variants, ", "))
 	}
 	_, _ = fmt.Fprintf(stdout, "hookstream emulator listening on http://%s/v1\n", listener.Addr())
 

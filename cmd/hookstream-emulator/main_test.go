@@ -49,6 +49,14 @@ func TestParseFlags(t *testing.T) {
 			want: config{addr: ":9000", apiKeys: []string{"k1", "k2"}, dbPath: "/tmp/x.db", rateLimit: 2.5, rateLimitBurst: 5, maxDestinations: 5,
 				maxSources: 10, trustedClientIPHeader: "X-Forwarded-For", admin: true},
 		},
+		"variants": {
+			args: []string{"--api-key", "k", "--variant", "single-page, native-json,single-page"},
+			want: config{addr: "127.0.0.1:18080", apiKeys: []string{"k"}, variants: []string{"native-json", "single-page"}},
+		},
+		"unknown variant lists the known ones": {args: []string{"--api-key", "k", "--variant", "native-json,fast-lists"},
+			wantErr: `--variant: unknown variant "fast-lists": known variants are native-json, bool-literals, stale-cursor`},
+		"exclusive variants": {args: []string{"--api-key", "k", "--variant", "cascade-delete,dangling-connections"},
+			wantErr: "exclude each other"},
 		"no key":          {wantErr: "no API key: pass --api-key or set HOOKSTREAM_EMULATOR_API_KEYS"},
 		"only commas":     {env: ",,", wantErr: "no API key"},
 		"bad rate":        {args: []string{"--api-key", "k", "--rate-limit", "fast"}, wantErr: "invalid value"},
@@ -150,5 +158,49 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "path=/v1/destinations status=200") {
 		t.Errorf("no request log line:\n%s", logs.String())
+	}
+}
+
+// TestRunServesVariants: the variants of the flags reach the server and are announced.
+func TestRunServesVariants(t *testing.T) {
+	const key = "hs_test_0123456789abcdef"
+	var stdout lockedBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	args := []string{"--addr", "127.0.0.1:0", "--api-key", key, "--variant", "single-page"}
+	cfg, err := parseFlags(args, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- run(ctx, cfg, &stdout, slog.New(slog.DiscardHandler)) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	ready := regexp.MustCompile(`hookstream emulator listening on (http://127\.0\.0\.1:\d+)/v1\n`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == ""; time.Sleep(10 * time.Millisecond) {
+		if m := ready.FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no ready line; stdout %q", stdout.String())
+		}
+	}
+	if !strings.Contains(stdout.String(), "variants: single-page\n") {
+		t.Errorf("the variants were not announced:\n%s", stdout.String())
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/v1/destinations", nil)
+	req.Header.Set("X-API-Key", key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	if string(body) != "{\"destinations\":[]}\n" {
+		t.Errorf("list answered %s, want one page without cursor or has_more", body)
 	}
 }

@@ -124,15 +124,16 @@ func comparePolicies(req *hookstream.CreateRequest, got *hookstream.Destination,
 }
 
 // compareObject compares the keys the spec sets in one remote JSON object. Secret keys read back masked
-// ("****" + last 4), so they count as different when the masked form does not match, or when the Secret was
-// rotated since the last write.
+// ("****" + last 4), so they count as different when that mask shows other last characters, or when the Secret
+// was rotated since the last write; plain text equal to the secret and masks of another format count as the same
+// (secretChanged).
 func compareObject(object string, want, got map[string]string, secretKeys []string, secretsRotated bool) []managed.FieldDiff {
 	var diffs []managed.FieldDiff
 	for _, key := range slices.Sorted(maps.Keys(want)) {
 		path := object + "." + key
 		observed, present := got[key]
 		if slices.Contains(secretKeys, key) {
-			if !present || observed != maskSecret(want[key]) || secretsRotated {
+			if !present || secretsRotated || secretChanged(want[key], &observed) {
 				diffs = append(diffs, managed.FieldDiff{Field: path, Desired: shownSecret, Observed: shownSecret, Secret: true})
 			}
 			continue

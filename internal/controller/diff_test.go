@@ -220,3 +220,21 @@ func TestSecretsHash(t *testing.T) {
 		t.Errorf("a spec without secrets hashes to %q, want empty", got)
 	}
 }
+
+// TestSecretKeysReadBackInOtherForms: a secret key of a destination object read back in plain text or masked in
+// another format is the same; the contract's mask with other last characters, or no key, differs.
+func TestSecretKeysReadBackInOtherForms(t *testing.T) {
+	const token = "tok-0123456789"
+	want := map[string]string{"token": token}
+	for observed, differs := range map[string]bool{
+		maskSecret(token): false, token: false, "••••••••6789": false, "****0000": true, "": true,
+	} {
+		got := map[string]string{"token": observed}
+		if observed == "" {
+			got = map[string]string{}
+		}
+		if diffs := compareObject("auth_config", want, got, []string{"token"}, false); (len(diffs) > 0) != differs {
+			t.Errorf("read back as %q: diffs %+v, want differing %v", observed, diffs, differs)
+		}
+	}
+}

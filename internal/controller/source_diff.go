@@ -104,8 +104,9 @@ func compareSource(want *desiredSource, got *hookstream.Source, secretsRotated b
 }
 
 // compareVerification compares the signature check. The secret cannot be read back: it differs when the Secret
-// was rotated since it was sent, when hookstream holds none, or when hookstream's mask shows other last
-// characters. A secret read back in a form the operator does not know counts as unchanged.
+// was rotated since it was sent, when hookstream holds none (verification off), or when hookstream's mask shows
+// other last characters. A secret read back in a form the operator does not know, or null with verification on,
+// counts as unchanged.
 func compareVerification(req *hookstream.SourceCreateRequest, got *hookstream.Source, p *hookstream.SourceUpdateRequest,
 	secretsRotated bool, add func(field, desired, observed string), diffs *[]managed.FieldDiff) {
 	if !got.VerificationEnabled {
@@ -121,7 +122,9 @@ func compareVerification(req *hookstream.SourceCreateRequest, got *hookstream.So
 		p.VerificationHeader = hookstream.Set(*req.VerificationHeader)
 		add("verification_header", *req.VerificationHeader, ptrString(got.VerificationHeader))
 	}
-	if secret := *req.VerificationSecret; secretsRotated || secretChanged(secret, got.VerificationSecret) {
+	// A null secret with verification on is how some deployments read every secret back: it tells nothing.
+	unreadable := got.VerificationSecret == nil && got.VerificationEnabled
+	if secret := *req.VerificationSecret; secretsRotated || (!unreadable && secretChanged(secret, got.VerificationSecret)) {
 		p.VerificationSecret = hookstream.Set(secret)
 		*diffs = append(*diffs, managed.FieldDiff{Field: fieldVerificationSecret, Desired: shownSecret, Observed: shownSecret, Secret: true})
 	}

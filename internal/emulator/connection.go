@@ -18,6 +18,7 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -75,11 +76,17 @@ func (s *Server) Connection(ctx context.Context, id string) (Connection, error) 
 // connectionResource serves connections, which hold no secrets, listed by source and destination too.
 func (s *Server) connectionResource() resource[connectionRecord, *connectionDraft] {
 	return resource[connectionRecord, *connectionDraft]{
-		server:  s,
-		rows:    &s.store.connections,
-		name:    "connection",
-		names:   "connections",
-		show:    func(r connectionRecord) any { return r.Connection },
+		server: s,
+		rows:   &s.store.connections,
+		name:   "connection",
+		names:  "connections",
+		show: func(_ *call, r connectionRecord) any {
+			if s.variants.rewritesRows() {
+				return s.variants.rewrite(r.Connection, connectionShape)
+			}
+			return r.Connection
+		},
+		finish:  s.finishConnectionVariants,
 		body:    &connectionBody,
 		draftOf: func(r *connectionRecord) *connectionDraft { return newConnectionDraft(&r.Connection) },
 		touch:   func(r *connectionRecord, now string) { r.UpdatedAt = now },
@@ -97,7 +104,7 @@ func (s *Server) createConnection(c *call) {
 	}
 	now := formatTime(s.now())
 	r := connectionRecord{Connection: Connection{
-		ID:        randomHex(16),
+		ID:        s.newID("conn_"),
 		OrgID:     c.project.OrgID,
 		EnvID:     c.project.EnvID,
 		Enabled:   1,
@@ -109,9 +116,40 @@ func (s *Server) createConnection(c *call) {
 		s.writeFailure(c, err)
 		return
 	}
+	if err := s.finishConnectionVariants(&r, fields); err != nil {
+		s.writeFailure(c, err)
+		return
+	}
 	if err := s.store.createConnection(c.r.Context(), &r); err != nil {
 		s.writeFailure(c, err)
 		return
 	}
-	writeJSON(c.w, http.StatusCreated, s.connections.envelope(r))
+	writeJSON(c.w, http.StatusCreated, s.connections.envelope(c, r))
+}
+
+// finishConnectionVariants applies what the variants change in a connection a create or a PATCH wrote. Under
+// coupled-enabled-status, status and enabled are one setting: a status sent sets enabled (0 for disabled, else
+// 1); enabled sent alone sets status (disabled for 0, active for 1 when it was disabled). Under jsonata-400, a
+// transform_expression that does not compile answers 400.
+func (s *Server) finishConnectionVariants(r *connectionRecord, fields map[string]json.RawMessage) error {
+	c := &r.Connection
+	if s.variants.coupledEnabledStatus {
+		_, statusSent := fields["status"]
+		_, enabledSent := fields["enabled"]
+		switch {
+		case statusSent:
+			c.Enabled = boolInt(c.Status != "disabled")
+		case enabledSent && c.Enabled == 0:
+			c.Status = "disabled"
+		case enabledSent && c.Status == "disabled":
+			c.Status = "active"
+		}
+	}
+	if _, sent := fields["transform_expression"]; sent && s.variants.jsonata400 &&
+		c.TransformExpression != nil && *c.TransformExpression != "" {
+		if _, err := compileTransform(*c.TransformExpression); err != nil {
+			return invalidField("'transform_expression' is not a valid JSONata expression: %v", err)
+		}
+	}
+	return nil
 }

@@ -91,6 +91,9 @@ type connectionStatements struct {
 	insertDelivery, insertAttempt, nextQueued, updateDelivery, listDeliveries *sql.Stmt
 	listAttempts, queuedDestinations, countQueued                             *sql.Stmt
 	removeDestinationAttempts, removeDestinationDeliveries                    *sql.Stmt
+	// removeOfSource and removeOfDestination delete the connections of a deleted end (cascade-delete);
+	// nameTaken tells whether another connection of the project has a name (unique-connection-names).
+	removeOfSource, removeOfDestination, nameTaken *sql.Stmt
 }
 
 func (s *store) connectionStatements() []statement {
@@ -132,6 +135,9 @@ func (s *store) connectionStatements() []statement {
 		{&st.removeDestinationAttempts, `DELETE FROM delivery_attempts
 			WHERE delivery_id IN (SELECT id FROM deliveries WHERE destination_id = ?)`},
 		{&st.removeDestinationDeliveries, `DELETE FROM deliveries WHERE destination_id = ?`},
+		{&st.removeOfSource, `DELETE FROM connections WHERE source_id = ?`},
+		{&st.removeOfDestination, `DELETE FROM connections WHERE destination_id = ?`},
+		{&st.nameTaken, `SELECT EXISTS (SELECT 1 FROM connections WHERE env_id = ? AND name = ? AND id <> ?)`},
 	}
 }
 
@@ -162,7 +168,29 @@ func (s *store) connectionTable() table[connectionRecord] {
 				c.TransformExpression, c.UpdatedAt}
 		},
 		notFound: ErrConnectionNotFound,
+		// A rename checks the name under the store lock, as a create does.
+		check: func(ctx context.Context, r *connectionRecord) error { return s.checkConnectionName(ctx, &r.Connection) },
 	}
+}
+
+// errConnectionNameTaken answers 409 to a connection whose name another connection of the project has, under
+// unique-connection-names.
+var errConnectionNameTaken = errors.New("connection name already exists")
+
+// checkConnectionName refuses a name another connection of the project has, under unique-connection-names. The
+// caller holds the store lock.
+func (s *store) checkConnectionName(ctx context.Context, c *Connection) error {
+	if !s.refs.uniqueConnectionNames {
+		return nil
+	}
+	var taken bool
+	if err := s.conn.nameTaken.QueryRowContext(ctx, c.EnvID, c.Name, c.ID).Scan(&taken); err != nil {
+		return err
+	}
+	if taken {
+		return errConnectionNameTaken
+	}
+	return nil
 }
 
 // createConnection inserts r when its source and destination exist in its project, and reads back the
@@ -185,6 +213,9 @@ func (s *store) createConnection(ctx context.Context, r *connectionRecord) error
 		}
 	}
 	c := &r.Connection
+	if err := s.checkConnectionName(ctx, c); err != nil {
+		return err
+	}
 	_, err := s.conn.insert.ExecContext(ctx, c.ID, c.OrgID, c.EnvID, c.SourceID, c.DestinationID, c.Name,
 		c.Description, c.Enabled, c.Status, c.FilterRules, c.TransformEnabled, c.TransformExpression,
 		c.EventCount, c.LastEventAt, c.CreatedAt, c.UpdatedAt)

@@ -117,13 +117,16 @@ func maskSecret(secret string) string {
 }
 
 // masked returns the row as the API shows it: secret values in auth_config and provider_config masked.
-func (d Destination) masked() Destination {
-	d.AuthConfig = maskObject(d.AuthConfig, authSecretKeys)
-	d.ProviderConfig = maskObject(d.ProviderConfig, providerSecretKeys)
+func (d Destination) masked() Destination { return d.maskedWith(maskSecret) }
+
+// maskedWith returns the row with each secret value in auth_config and provider_config replaced by mask's.
+func (d Destination) maskedWith(mask func(string) string) Destination {
+	d.AuthConfig = maskObject(d.AuthConfig, authSecretKeys, mask)
+	d.ProviderConfig = maskObject(d.ProviderConfig, providerSecretKeys, mask)
 	return d
 }
 
-func maskObject(encoded *string, secretKeys map[string]bool) *string {
+func maskObject(encoded *string, secretKeys map[string]bool, mask func(string) string) *string {
 	if encoded == nil {
 		return nil
 	}
@@ -135,7 +138,7 @@ func maskObject(encoded *string, secretKeys map[string]bool) *string {
 	changed := false
 	for key, value := range fields {
 		if text, ok := value.(string); ok && secretKeys[key] {
-			fields[key] = maskSecret(text)
+			fields[key] = mask(text)
 			changed = true
 		}
 	}

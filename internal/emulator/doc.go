@@ -268,5 +268,12 @@ status queued, succeeded or failed; response_status null when no receiver answer
 	 "attempts":[{"attempt":1,"attempted_at":"2026-02-28T10:00:00Z","succeeded":true,"response_status":200,"error":null}]}
 
 GET /healthz answers 200 {"ok":true} outside the API, for readiness probes.
+
+# Variants
+
+Options.Variants (the binary's --variant) switches the emulator to alternative readings of the contract that the
+real service may serve instead (internal/hookstream/contract/variants.md defines them; ParseVariants reads a list
+with "all"). Without any, the emulator serves the contract as described above. Their answers break the OpenAPI
+document on purpose, so their tests read the raw answers.
 */
 package emulator

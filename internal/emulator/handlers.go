@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -45,11 +46,16 @@ type circuitEnvelope struct {
 // destinationResource serves destinations: secrets masked, and an updated destination's deliveries kicked.
 func (s *Server) destinationResource() resource[record, *draft] {
 	return resource[record, *draft]{
-		server:  s,
-		rows:    &s.store.destinations,
-		name:    "destination",
-		names:   "destinations",
-		show:    func(r record) any { return r.masked() },
+		server: s,
+		rows:   &s.store.destinations,
+		name:   "destination",
+		names:  "destinations",
+		show: func(_ *call, r record) any {
+			if s.variants.rewritesRows() || s.variants.secretPlaintext || s.variants.secretOtherMask {
+				return s.variants.rewrite(r.maskedWith(s.secretView), destinationShape)
+			}
+			return r.masked()
+		},
 		body:    &destinationBody,
 		draftOf: func(r *record) *draft { return newDraft(&r.Destination) },
 		touch:   func(r *record, now string) { r.UpdatedAt = now },
@@ -82,6 +88,10 @@ func (s *Server) parseListQuery(c *call) (listQuery, url.Values, bool) {
 		return listQuery{}, nil, false
 	}
 	q := listQuery{envID: c.project.EnvID, limit: defaultPageSize}
+	if s.variants.singlePage {
+		// One page holds every row: there is no cursor to ask for the next.
+		q.limit = math.MaxInt32
+	}
 	// An empty parameter counts as absent, the way clients that always send every parameter expect.
 	if raw := query.Get("limit"); raw != "" {
 		limit, err := strconv.Atoi(raw)
@@ -90,7 +100,9 @@ func (s *Server) parseListQuery(c *call) (listQuery, url.Values, bool) {
 				fmt.Sprintf("Invalid query: 'limit' must be an integer between 1 and %d", maxPageSize))
 			return listQuery{}, nil, false
 		}
-		q.limit = limit
+		if !s.variants.singlePage {
+			q.limit = limit
+		}
 	}
 	if raw := query.Get("cursor"); raw != "" {
 		seq, ok := decodeCursor(raw)
@@ -134,7 +146,7 @@ func (s *Server) createDestination(c *call) {
 	now := formatTime(s.now())
 	r := record{
 		Destination: Destination{
-			ID:        randomHex(16),
+			ID:        s.newID("dst_"),
 			OrgID:     c.project.OrgID,
 			EnvID:     c.project.EnvID,
 			Method:    http.MethodPost,
@@ -160,7 +172,7 @@ func (s *Server) createDestination(c *call) {
 	case err != nil:
 		s.internalError(c, err)
 	default:
-		writeJSON(c.w, http.StatusCreated, s.destinations.envelope(r))
+		writeJSON(c.w, http.StatusCreated, s.destinations.envelope(c, r))
 	}
 }
 
@@ -234,6 +246,8 @@ func (s *Server) writeFailure(c *call, err error) {
 		writeError(c.w, c.requestID, http.StatusNotFound, "Connection not found")
 	case errors.Is(err, errLinkNotFound):
 		writeError(c.w, c.requestID, http.StatusNotFound, "Source or destination not found")
+	case errors.Is(err, errConnectionNameTaken):
+		writeError(c.w, c.requestID, http.StatusConflict, "Connection name already exists")
 	case errors.Is(err, errSourceInUse):
 		writeError(c.w, c.requestID, http.StatusConflict, "Cannot delete a source that has connections")
 	case errors.Is(err, errDestinationInUse):

@@ -174,6 +174,11 @@ func (s *Server) ingest(c *call) {
 	for _, id := range queuedFor {
 		s.kick(id)
 	}
+	if ev.Duplicate && s.variants.ingestDuplicate409 {
+		// Stored and marked as always, but answered as the errors page has it.
+		writeError(c.w, c.requestID, http.StatusConflict, "Duplicate event")
+		return
+	}
 	writeJSON(c.w, http.StatusOK, ingestAnswer{EventID: ev.ID, SourceID: src.ID})
 }
 

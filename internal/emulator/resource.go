@@ -34,7 +34,7 @@ type resource[R, D any] struct {
 	// list page ("destinations").
 	name, names string
 	// show returns a row as the API shows it: secrets masked.
-	show func(R) any
+	show func(*call, R) any
 	// body holds the rules of the request bodies, which edit draftOf(row).
 	body    *bodyRules[D]
 	draftOf func(*R) D
@@ -43,6 +43,8 @@ type resource[R, D any] struct {
 	// filters, when set, reads the list filters of the resource's own into q; it answers 400 itself when one
 	// is bad.
 	filters func(c *call, query url.Values, q *listQuery) bool
+	// finish, when set, completes a row a PATCH edited, after the body rules: what the variants change.
+	finish func(r *R, fields map[string]json.RawMessage) error
 	// updated, when set, runs after a row was updated.
 	updated func(R)
 }
@@ -61,9 +63,19 @@ func (res *resource[R, D]) list(c *call) {
 		s.internalError(c, err)
 		return
 	}
-	page := listEnvelope{names: res.names, rows: make([]any, 0, len(records)), cursor: cursor}
+	page := listEnvelope{names: res.names, rows: make([]any, 0, len(records)), cursor: cursor,
+		unpaged: s.variants.singlePage}
+	if s.variants.staleCursor && cursor == nil {
+		// The last page still names a cursor: the one after its last row, which lists nothing more.
+		last := int64(1)
+		if len(records) > 0 {
+			last = res.rows.seq(records[len(records)-1])
+		}
+		stale := encodeCursor(last)
+		page.cursor, page.stale = &stale, true
+	}
 	for _, r := range records {
-		page.rows = append(page.rows, res.show(r))
+		page.rows = append(page.rows, res.show(c, r))
 	}
 	writeJSON(c.w, http.StatusOK, page)
 }
@@ -74,7 +86,7 @@ func (res *resource[R, D]) get(c *call) {
 		res.server.writeFailure(c, err)
 		return
 	}
-	writeJSON(c.w, http.StatusOK, res.envelope(r))
+	writeJSON(c.w, http.StatusOK, res.envelope(c, r))
 }
 
 func (res *resource[R, D]) update(c *call) {
@@ -91,6 +103,11 @@ func (res *resource[R, D]) update(c *call) {
 		if err := res.body.apply(res.draftOf(r), fields, patchBody); err != nil {
 			return err
 		}
+		if res.finish != nil {
+			if err := res.finish(r, fields); err != nil {
+				return err
+			}
+		}
 		res.touch(r, formatTime(s.now()))
 		return nil
 	})
@@ -101,7 +118,7 @@ func (res *resource[R, D]) update(c *call) {
 	if res.updated != nil {
 		res.updated(r)
 	}
-	writeJSON(c.w, http.StatusOK, res.envelope(r))
+	writeJSON(c.w, http.StatusOK, res.envelope(c, r))
 }
 
 func (res *resource[R, D]) delete(c *call) {
@@ -113,15 +130,20 @@ func (res *resource[R, D]) delete(c *call) {
 }
 
 // envelope is the answer with one row: {"destination": {...}}.
-func (res *resource[R, D]) envelope(r R) map[string]any {
-	return map[string]any{res.name: res.show(r)}
+func (res *resource[R, D]) envelope(c *call, r R) map[string]any {
+	return map[string]any{res.name: res.show(c, r)}
 }
 
-// listEnvelope is the answer of a list call: {"destinations": [...], "cursor": ..., "has_more": ...}.
+// listEnvelope is the answer of a list call: {"destinations": [...], "cursor": ..., "has_more": ...}, or
+// {"destinations": [...]} alone when it is not paged (single-page).
 type listEnvelope struct {
 	names  string
 	rows   []any
 	cursor *string
+	// stale marks a cursor on the last page (stale-cursor): has_more is false all the same.
+	stale bool
+	// unpaged leaves cursor and has_more out (single-page).
+	unpaged bool
 }
 
 // MarshalJSON writes the members in the order of the contract's list schemas, which a map would sort, and
@@ -135,10 +157,14 @@ func (e listEnvelope) MarshalJSON() ([]byte, error) {
 	if err := enc.Encode(e.rows); err != nil {
 		return nil, err
 	}
+	if e.unpaged {
+		buf.WriteString(`}`)
+		return buf.Bytes(), nil
+	}
 	buf.WriteString(`,"cursor":`)
 	if err := enc.Encode(e.cursor); err != nil {
 		return nil, err
 	}
-	buf.WriteString(`,"has_more":` + strconv.FormatBool(e.cursor != nil) + `}`)
+	buf.WriteString(`,"has_more":` + strconv.FormatBool(e.cursor != nil && !e.stale) + `}`)
 	return buf.Bytes(), nil
 }

@@ -67,6 +67,9 @@ type Options struct {
 	Now func() time.Time
 	// DeliveryClient sends http deliveries; nil means a client that does not follow redirects.
 	DeliveryClient *http.Client
+	// Variants are the alternative readings of the contract to serve (see VariantNames; ParseVariants reads a
+	// list with "all"); none serves the contract as the emulator decides it.
+	Variants []string
 }
 
 // Project is what an API key sees: one environment inside one org.
@@ -97,6 +100,7 @@ type Server struct {
 	schemas  schemaCache
 	stats    statsRecorder
 	faults   atomic.Pointer[Faults]
+	variants variantSet
 
 	// destinations, sources and connections serve the calls the three resources share.
 	destinations resource[record, *draft]
@@ -131,6 +135,10 @@ func New(opts Options) (*Server, error) {
 	if name := opts.TrustedClientIPHeader; name != "" && !isHeaderName(name) {
 		return nil, fmt.Errorf("emulator: trusted client IP header %q is not a header name", name)
 	}
+	variants, err := newVariantSet(opts.Variants)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
 	projects := make(map[string]Project, len(opts.APIKeys))
 	for i, key := range opts.APIKeys {
 		if strings.TrimSpace(key) == "" {
@@ -150,7 +158,10 @@ func New(opts Options) (*Server, error) {
 		store:    st,
 		projects: projects,
 		limiter:  newRateLimiter(opts.RateLimit, opts.RateLimitBurst),
+		variants: variants,
 	}
+	st.refs = referencePolicy{cascade: variants.cascadeDelete, dangle: variants.danglingConnections,
+		uniqueConnectionNames: variants.uniqueConnectionNames}
 	s.destinations, s.sources, s.connections = s.destinationResource(), s.sourceResource(), s.connectionResource()
 	if s.now == nil {
 		s.now = time.Now
@@ -248,6 +259,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// Routing works on the escaped path so that an encoded "/" inside an id stays inside the id.
 	path := r.URL.EscapedPath()
+	if id, ok := strings.CutPrefix(path, ingestAliasPrefix); ok && s.variants.ingestURLField {
+		path = "/v1/ingest/" + id
+	}
 	switch {
 	case path == "/v1" || strings.HasPrefix(path, "/v1/"):
 		s.serveAPI(rw, r, requestID, strings.TrimPrefix(path, "/v1"))

@@ -18,9 +18,11 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 )
 
 // Source is one source row exactly as hookstream's store holds it and its API returns it, encoded as
@@ -95,7 +97,7 @@ func (s *Server) sourceResource() resource[sourceRecord, *sourceDraft] {
 		rows:    &s.store.sources,
 		name:    "source",
 		names:   "sources",
-		show:    func(r sourceRecord) any { return r.masked() },
+		show:    s.showSource,
 		body:    &sourceBody,
 		draftOf: func(r *sourceRecord) *sourceDraft { return newSourceDraft(&r.Source) },
 		touch:   func(r *sourceRecord, now string) { r.UpdatedAt = now },
@@ -109,7 +111,7 @@ func (s *Server) createSource(c *call) {
 	}
 	now := formatTime(s.now())
 	r := sourceRecord{Source: Source{
-		ID:                 randomHex(16),
+		ID:                 s.newID("src_"),
 		OrgID:              c.project.OrgID,
 		EnvID:              c.project.EnvID,
 		Type:               sourceTypeHTTP,
@@ -130,6 +132,38 @@ func (s *Server) createSource(c *call) {
 	case err != nil:
 		s.internalError(c, err)
 	default:
-		writeJSON(c.w, http.StatusCreated, s.sources.envelope(r))
+		writeJSON(c.w, http.StatusCreated, s.sources.envelope(c, r))
 	}
+}
+
+// ingestAliasPrefix is the path of the ingest URL a source names in its url and ingest_url fields under
+// ingest-url-field: another path than the one computed from the API's base URL, so that a client that prefers
+// the field is seen to.
+const ingestAliasPrefix = "/in/"
+
+// showSource returns a source row as the API shows it: verification_secret masked, or as the variants have it.
+func (s *Server) showSource(c *call, r sourceRecord) any {
+	v := s.variants
+	if !v.rewritesRows() && !v.secretPlaintext && !v.secretOtherMask && !v.secretNull {
+		return r.masked()
+	}
+	row := r.Source
+	if row.VerificationSecret != nil {
+		if v.secretNull {
+			row.VerificationSecret = nil
+		} else {
+			secret := s.secretView(*row.VerificationSecret)
+			row.VerificationSecret = &secret
+		}
+	}
+	var extra []member
+	if v.ingestURLField {
+		scheme := "http"
+		if c.r.TLS != nil {
+			scheme = "https"
+		}
+		u, _ := json.Marshal(scheme + "://" + c.r.Host + ingestAliasPrefix + url.PathEscape(row.ID))
+		extra = []member{{name: "url", value: u}, {name: "ingest_url", value: u}}
+	}
+	return v.rewrite(row, sourceShape, extra...)
 }

@@ -158,6 +158,7 @@ func (s *store) sourceTable() table[sourceRecord] {
 		referencedBy: &s.conn.sourceReferenced,
 		inUse:        errSourceInUse,
 		cascade:      []**sql.Stmt{&s.src.removeEvents},
+		referrers:    &s.conn.removeOfSource,
 	}
 }
 

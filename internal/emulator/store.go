@@ -105,6 +105,9 @@ type store struct {
 	mu sync.Mutex
 	db *sql.DB
 
+	// refs is what deleting a referenced source or destination does, and whether connection names are unique.
+	refs referencePolicy
+
 	// destinations, sources and connections are the tables of the three resources.
 	destinations table[record]
 	sources      table[sourceRecord]
@@ -246,6 +249,7 @@ func (s *store) destinationTable() table[record] {
 		referencedBy: &s.conn.destinationReferenced,
 		inUse:        errDestinationInUse,
 		cascade:      []**sql.Stmt{&s.conn.removeDestinationAttempts, &s.conn.removeDestinationDeliveries},
+		referrers:    &s.conn.removeOfDestination,
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"database/sql"
 	"errors"
 	"math"
+	"slices"
 )
 
 // table is the table of one resource (destinations, sources, connections) as the row operations they
@@ -52,6 +53,18 @@ type table[R any] struct {
 	referencedBy **sql.Stmt
 	inUse        error
 	cascade      []**sql.Stmt
+	// referrers, when set, deletes by id the connections that reference the row: under cascade-delete they
+	// go with it instead of refusing the delete.
+	referrers **sql.Stmt
+	// check, when set, runs on a modified row before it is written, under the store lock.
+	check func(context.Context, *R) error
+}
+
+// referencePolicy is what deleting a source or destination that connections reference does: refuse it (the
+// default), delete the connections too (cascade), or leave them dangling; and whether connection names are
+// unique in a project.
+type referencePolicy struct {
+	cascade, dangle, uniqueConnectionNames bool
 }
 
 // lookup finds a row by id within one project, or across all projects when envID is "".
@@ -92,7 +105,7 @@ func (t *table[R]) listPage(ctx context.Context, q listQuery) ([]R, error) {
 		return nil, err
 	}
 	defer func() { _ = rows.Close() }()
-	records := make([]R, 0, q.limit)
+	records := make([]R, 0, min(q.limit, maxPageSize+1))
 	for rows.Next() {
 		r, err := t.scan(rows)
 		if err != nil {
@@ -116,6 +129,11 @@ func (t *table[R]) modify(ctx context.Context, envID, id string, change func(*R)
 	if err := change(&r); err != nil {
 		return none, err
 	}
+	if t.check != nil {
+		if err := t.check(ctx, &r); err != nil {
+			return none, err
+		}
+	}
 	_, err = t.update.ExecContext(ctx, append(t.mutable(&r), envID, id)...)
 	return r, err
 }
@@ -127,7 +145,8 @@ func (t *table[R]) delete(ctx context.Context, envID, id string) error {
 	t.store.mu.Lock()
 	defer t.store.mu.Unlock()
 	return t.store.inTx(ctx, func(tx *sql.Tx) error {
-		if t.referencedBy != nil {
+		refs := t.store.refs
+		if t.referencedBy != nil && !refs.cascade && !refs.dangle {
 			var inUse bool
 			if err := tx.StmtContext(ctx, *t.referencedBy).QueryRowContext(ctx, envID, id).Scan(&inUse); err != nil {
 				return err
@@ -143,7 +162,11 @@ func (t *table[R]) delete(ctx context.Context, envID, id string) error {
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return errOr(err, t.notFound)
 		}
-		for _, stmt := range t.cascade {
+		cascade := t.cascade
+		if t.referrers != nil && refs.cascade {
+			cascade = append(slices.Clone(cascade), t.referrers)
+		}
+		for _, stmt := range cascade {
 			if _, err := tx.StmtContext(ctx, *stmt).ExecContext(ctx, id); err != nil {
 				return err
 			}

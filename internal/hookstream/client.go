@@ -68,6 +68,8 @@ type Options struct {
 	Limiter Limiter
 	// Observer, when set, is called after every request that was sent.
 	Observer Observer
+	// Trace, when set, receives one JSON line per exchange with every secret redacted (TraceTransport).
+	Trace io.Writer
 }
 
 // String describes the options without the API key.
@@ -128,6 +130,9 @@ func New(opts Options) (*Client, error) {
 	}
 	// A copy, so that the caller's client keeps its own redirect policy.
 	noRedirects := *httpClient
+	if opts.Trace != nil {
+		noRedirects.Transport = &TraceTransport{Next: httpClient.Transport, W: opts.Trace}
+	}
 	noRedirects.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.httpClient = &noRedirects
 	return c, nil

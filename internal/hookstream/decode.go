@@ -49,8 +49,12 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // alternatives the contract says the real service answers, nothing else. An answer in any other encoding is a
 // DecodeError: guessing what it means could turn a misread column into a PATCH, or a misread page into deletions.
 
-// jsonNull is the JSON null literal.
-const jsonNull = "null"
+// The JSON literals null, true and false.
+const (
+	jsonNull  = "null"
+	jsonTrue  = "true"
+	jsonFalse = "false"
+)
 
 // rawFields is a JSON object split into its members.
 type rawFields map[string]json.RawMessage
@@ -460,7 +464,8 @@ func parseInteger(raw json.RawMessage) (int64, error) {
 	return n, nil
 }
 
-// optionalFlag reads a boolean column: 0 or 1, or null.
+// optionalFlag reads a boolean column: 0 or 1, the true and false the contract says some deployments answer,
+// or null.
 func (d *rowDecoder) optionalFlag(field string) *bool {
 	raw, ok := d.optional(field)
 	if !ok {
@@ -468,11 +473,11 @@ func (d *rowDecoder) optionalFlag(field string) *bool {
 	}
 	var v bool
 	switch string(raw) {
-	case "0":
-	case "1":
+	case "0", jsonFalse:
+	case "1", jsonTrue:
 		v = true
 	default:
-		d.fail(field, errors.New("expected 0 or 1"))
+		d.fail(field, errors.New("expected 0, 1, true or false"))
 		return nil
 	}
 	return &v
@@ -486,9 +491,9 @@ func (d *rowDecoder) flag(field string) bool {
 		return false
 	}
 	switch string(raw) {
-	case "0", "false":
+	case "0", jsonFalse:
 		return false
-	case "1", "true":
+	case "1", jsonTrue:
 		return true
 	}
 	d.fail(field, errors.New("expected 0, 1, true or false"))
@@ -502,22 +507,23 @@ func (d *rowDecoder) boolean(field string) bool {
 		return false
 	}
 	switch string(raw) {
-	case "true":
+	case jsonTrue:
 		return true
-	case "false":
+	case jsonFalse:
 		return false
 	}
 	d.fail(field, errors.New("expected true or false"))
 	return false
 }
 
-// encodedObject reads an object column: a JSON object of strings, encoded in a JSON string, or null.
+// encodedObject reads an object column: a JSON object of strings, encoded in a JSON string, the same object as
+// native JSON (which the contract says some deployments answer), or null.
 func (d *rowDecoder) encodedObject(field string) map[string]string {
 	raw, ok := d.optional(field)
 	if !ok {
 		return nil
 	}
-	inner, err := encodedJSON(raw, '{', "object")
+	inner, err := nativeOrEncoded(raw, '{', "object")
 	if err != nil {
 		d.fail(field, err)
 		return nil

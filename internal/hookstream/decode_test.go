@@ -106,6 +106,20 @@ func TestDecodeDestination(t *testing.T) {
 		"retry_intervals as a native array, which some deployments answer": {
 			body: envelopeWith(t, func(r map[string]any) { r["retry_intervals"] = []int{30, 300, 1800, 7200, 86400} }),
 		},
+		"objects as native JSON and booleans as true/false, which some deployments answer": {
+			body: envelopeWith(t, func(r map[string]any) {
+				for _, field := range []string{"headers", "auth_config", "provider_config"} {
+					if text, ok := r[field].(string); ok {
+						r[field] = json.RawMessage(text)
+					}
+				}
+				for _, field := range []string{"retry_enabled", "circuit_breaker_enabled"} {
+					if n, ok := r[field].(float64); ok {
+						r[field] = n == 1
+					}
+				}
+			}),
+		},
 		"the long form of the type": {
 			body: envelopeWith(t, func(r map[string]any) { r["type"] = "aws_sqs" }),
 		},
@@ -189,9 +203,9 @@ func TestDecodeDestinationRejects(t *testing.T) {
 			wantField: "retry_intervals", wantErr: "missing",
 		},
 		"null in a column that is never null": {body: envelopeWith(t, set("name", nil)), wantField: "name", wantErr: "never null"},
-		"an object in native JSON": {
-			body:      envelopeWith(t, set("headers", map[string]string{"X-Team": "payments"})),
-			wantField: "headers", wantErr: "expected a JSON-encoded object in a string",
+		"an object column as an array": {
+			body:      envelopeWith(t, set("headers", []string{"X-Team"})),
+			wantField: "headers", wantErr: "expected a JSON-encoded object in a string, or a native one",
 		},
 		"an object encoded twice": {
 			body:      envelopeWith(t, set("headers", `"{\"X-Team\":\"payments\"}"`)),
@@ -203,8 +217,7 @@ func TestDecodeDestinationRejects(t *testing.T) {
 		"comma-separated intervals":     {body: envelopeWith(t, set("retry_intervals", "30,300")), wantField: "retry_intervals", wantErr: "JSON-encoded array"},
 		"intervals with a null":         {body: envelopeWith(t, raw("retry_intervals", `[30,null]`)), wantField: "retry_intervals"},
 		"intervals as strings":          {body: envelopeWith(t, set("retry_intervals", `["30"]`)), wantField: "retry_intervals"},
-		"a boolean as true":             {body: envelopeWith(t, set("retry_enabled", true)), wantField: "retry_enabled", wantErr: "expected 0 or 1"},
-		"a boolean as 2":                {body: envelopeWith(t, set("retry_enabled", 2)), wantField: "retry_enabled", wantErr: "expected 0 or 1"},
+		"a boolean as 2":                {body: envelopeWith(t, set("retry_enabled", 2)), wantField: "retry_enabled", wantErr: "expected 0, 1, true or false"},
 		"a boolean as a string":         {body: envelopeWith(t, set("circuit_breaker_enabled", "1")), wantField: "circuit_breaker_enabled"},
 		"an integer as a string":        {body: envelopeWith(t, set("timeout_ms", "30000")), wantField: "timeout_ms", wantErr: "got a string"},
 		"an integer with a fraction":    {body: envelopeWith(t, raw("timeout_ms", `30000.0`)), wantField: "timeout_ms", wantErr: "expected an integer"},

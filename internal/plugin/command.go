@@ -54,8 +54,11 @@ type options struct {
 	url                      string
 	credentialsSecret        string
 	defaultCredentialsSecret string
-	stdin                    io.Reader
-	stdout, stderr           io.Writer
+	// trace is the file --hookstream-trace names; traceFile is it once opened.
+	trace          string
+	traceFile      *os.File
+	stdin          io.Reader
+	stdout, stderr io.Writer
 }
 
 // NewCommand returns the kubectl-hookstream command with its subcommands.
@@ -107,6 +110,14 @@ never printed.`,
 		"the credentials Secret the operator reads for objects without spec.credentialsRef (the manager's flag of the "+
 			"same name); export writes spec.credentialsRef for any other, diff reads it for objects without one, "+
 			"e.g. --default-credentials-secret hookstream-api-key")
+	root.PersistentFlags().StringVar(&o.trace, "hookstream-trace", "",
+		"append one JSON line per hookstream API exchange to this file, every secret replaced by \"(secret)\", "+
+			"for bug reports, e.g. --hookstream-trace trace.jsonl")
+	root.PersistentPostRun = func(*cobra.Command, []string) {
+		if o.traceFile != nil {
+			_ = o.traceFile.Close()
+		}
+	}
 	root.AddCommand(o.exportCommand(), o.diffCommand(), o.statusCommand())
 	return root
 }
@@ -176,7 +187,18 @@ func (o *options) apiKey(ctx context.Context, cluster func() (client.Client, err
 }
 
 func (o *options) hookstream(apiKey string) (*hookstream.Client, error) {
-	return hookstream.New(hookstream.Options{BaseURL: o.url, APIKey: apiKey})
+	opts := hookstream.Options{BaseURL: o.url, APIKey: apiKey}
+	if o.trace != "" {
+		if o.traceFile == nil {
+			f, err := os.OpenFile(o.trace, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+			if err != nil {
+				return nil, fmt.Errorf("opening the hookstream trace: %w", err)
+			}
+			o.traceFile = f
+		}
+		opts.Trace = o.traceFile
+	}
+	return hookstream.New(opts)
 }
 
 func (o *options) exportCommand() *cobra.Command {

@@ -136,3 +136,28 @@ func TestCommands(t *testing.T) {
 		t.Errorf("diff of a broken manifest: exit %d, %s", code, stderr)
 	}
 }
+
+// TestHookstreamTrace: --hookstream-trace appends one line per exchange of the command, with the key redacted
+// (the redaction of bodies is tested with the transport, in internal/hookstream).
+func TestHookstreamTrace(t *testing.T) {
+	_, hs := newEmulator(t)
+	createFixtures(t, hs)
+	trace := filepath.Join(t.TempDir(), "trace.jsonl")
+	t.Setenv(APIKeyEnv, testAPIKey)
+	args := []string{"export", "--url", hs.BaseURL(), "--kubeconfig", filepath.Join(t.TempDir(), "none"), "-n", "team",
+		"--hookstream-trace", trace}
+	if code, _, stderr := run(t, args...); code != 0 {
+		t.Fatalf("export: exit %d, %s", code, stderr)
+	}
+	data, err := os.ReadFile(trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) < 3 || !strings.Contains(string(data), `"path":"/v1/destinations"`) {
+		t.Errorf("%d trace lines:\n%s", len(lines), data)
+	}
+	if strings.Contains(string(data), testAPIKey) || !strings.Contains(string(data), `"X-Api-Key":["(secret)"]`) {
+		t.Error("the trace holds the API key, or does not show it redacted")
+	}
+}
