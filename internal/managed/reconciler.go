@@ -738,6 +738,7 @@ func (r *Reconciler[O, R, D, P]) handleError(ctx context.Context, obj O, action 
 		logf.FromContext(ctx).V(1).Info("Retrying on a newer version of the object", "action", action, "reason", o.reason)
 		return o.result, o.err
 	}
+	reconcileFailures.WithLabelValues(r.names.Kind, o.reason).Inc()
 	switch {
 	case o.stalled:
 		SetStalled(obj, o.reason, o.message)
