@@ -75,7 +75,7 @@ vet: ## Run go vet against code.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate fmt vet setup-envtest kustomize ## Run all tests (unit, contract, integration on a real control plane).
+test: manifests generate fmt vet setup-envtest kustomize promtool ## Run all tests (unit, contract, integration on a real control plane, alert rule unit tests).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -coverprofile cover.out $(TEST_ARGS)
 
 VERIFY_PATHS = api config cmd internal hack test charts Dockerfile
@@ -89,6 +89,11 @@ verify: manifests generate fmt ## Regenerate code and manifests and fail on any 
 		exit 1; \
 	fi
 	@echo "verify: generated code, manifests and formatting are up to date"
+
+.PHONY: test-rules
+test-rules: ## Check the alert rules and run their unit tests with the pinned promtool (built on first use).
+	$(PROMTOOL) check rules config/prometheus/alert-rules.yaml
+	cd config/prometheus && $(PROMTOOL) test rules alert-rules_test.yaml
 
 .PHONY: helm-lint
 helm-lint: ## Lint the Helm chart with the pinned helm (built from the Go module proxy on first use).
@@ -198,6 +203,9 @@ $(LOCALBIN):
 KUBECTL ?= kubectl
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+# PROMTOOL runs Prometheus's promtool, pinned in hack/promtool.sh (PROMETHEUS_VERSION) and built once per machine
+# into the tools cache; test/alerts runs it through the same script, so `go test` alone builds it too.
+PROMTOOL = $(CURDIR)/hack/promtool.sh
 # GOLANGCI_LINT runs the pinned golangci-lint, built once per machine into TOOLS_DIR (outside the repository).
 GOLANGCI_LINT = GOLANGCI_LINT_VERSION="$(GOLANGCI_LINT_VERSION)" hack/golangci-lint.sh
 
@@ -238,6 +246,10 @@ setup-envtest: ## Build kube-apiserver and etcd from the Go module proxy into a 
 .PHONY: envtest-assets
 envtest-assets: ## Print the absolute path of the folder holding kube-apiserver and etcd (builds them if needed).
 	@K8S_VERSION="$(ENVTEST_K8S_VERSION)" ETCD_VERSION="$(ETCD_VERSION)" ENVTEST_CACHE="$(ENVTEST_CACHE)" hack/setup-envtest.sh --print-path
+
+.PHONY: promtool
+promtool: ## Build the pinned promtool into the tools cache if necessary and print its path.
+	@$(PROMTOOL) --print-path
 
 .PHONY: golangci-lint
 golangci-lint: ## Build the pinned golangci-lint into the tools cache if necessary and print its version.
