@@ -142,8 +142,8 @@ func TestEveryRuleIsDocumentedAndTested(t *testing.T) {
 				t.Errorf("docs/runbooks.md has no section \"## %s\"", r.Alert)
 			}
 			for _, part := range []string{"What it means", "How to confirm", "How to fix"} {
-				if ok && !strings.Contains(body, "**"+part+"**") {
-					t.Errorf("docs/runbooks.md, section %s: no **%s**", r.Alert, part)
+				if ok && !strings.Contains(body, "**"+part+".**") {
+					t.Errorf("docs/runbooks.md, section %s: no **%s.**", r.Alert, part)
 				}
 			}
 			if !fires[r.Alert] {
