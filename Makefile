@@ -55,6 +55,7 @@ manifests: controller-gen ## Generate the CRD and ClusterRole, and refresh the c
 	cp config/rbac/role.yaml charts/hookstream-operator/files/manager-role.yaml
 	cp config/argocd/health.lua charts/hookstream-operator/files/argocd-health.lua
 	cp config/prometheus/alert-rules.yaml charts/hookstream-operator/files/prometheus-alert-rules.yaml
+	cp config/grafana/hookstream-operator-dashboard.json charts/hookstream-operator/files/grafana-dashboard.json
 	{ sed -n '1,/^data:$$/p' config/argocd/argocd-cm-patch.yaml; \
 	  for kind in $(ARGOCD_HEALTH_KINDS); do \
 	    echo "  resource.customizations.health.hookstream.io_$$kind: |"; \
