@@ -155,7 +155,6 @@ var allOptions = []string{
 	"prometheusRule.labels.release=prometheus",
 	"prometheusRule.runbookBaseURL=" + mirrorRunbooks,
 	"grafanaDashboard.enabled=true",
-	"grafanaDashboard.namespace=monitoring",
 	"argocd.healthCheck.configMap=true",
 	"replicaCount=2",
 	"extraArgs={--zap-log-level=debug}",
@@ -454,7 +453,7 @@ func checkChartAllOptions(t *testing.T, ns string, objs []*unstructured.Unstruct
 	if len(argo.Data) != len(wantKeys) {
 		t.Errorf("the Argo CD ConfigMap holds the keys %v, want only %v", slices.Sorted(maps.Keys(argo.Data)), wantKeys)
 	}
-	checkGrafanaDashboard(t, configMaps[helmFullname+"-dashboard"])
+	checkGrafanaDashboard(t, ns, configMaps[helmFullname+"-dashboard"])
 	secret := &corev1.Secret{}
 	fromUnstructured(t, objectsOfKind(objs, "Secret")[0], secret)
 	if secret.Name != "team-hookstream" || secret.Namespace != ns ||
@@ -464,16 +463,16 @@ func checkChartAllOptions(t *testing.T, ns string, objs []*unstructured.Unstruct
 	}
 }
 
-// checkGrafanaDashboard checks the dashboard ConfigMap: in the namespace asked for, labelled for Grafana's sidecar,
+// checkGrafanaDashboard checks the dashboard ConfigMap: in the release's namespace, labelled for Grafana's sidecar,
 // holding config/grafana/hookstream-operator-dashboard.json as it is.
-func checkGrafanaDashboard(t *testing.T, cm *corev1.ConfigMap) {
+func checkGrafanaDashboard(t *testing.T, ns string, cm *corev1.ConfigMap) {
 	t.Helper()
 	if cm == nil {
 		t.Fatal("no Grafana dashboard ConfigMap rendered")
 	}
-	if cm.Namespace != "monitoring" || cm.Labels["grafana_dashboard"] != "1" {
-		t.Errorf("dashboard ConfigMap %s/%s labels %v, want namespace monitoring and grafana_dashboard=1",
-			cm.Namespace, cm.Name, cm.Labels)
+	if cm.Namespace != ns || cm.Labels["grafana_dashboard"] != "1" {
+		t.Errorf("dashboard ConfigMap %s/%s labels %v, want namespace %s and grafana_dashboard=1",
+			cm.Namespace, cm.Name, cm.Labels, ns)
 	}
 	want, err := os.ReadFile(repoPath("config", "grafana", "hookstream-operator-dashboard.json"))
 	if err != nil {
