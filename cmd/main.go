@@ -282,7 +282,8 @@ func run(o options) error {
 
 // registerStateMetrics exports the objects' state from the manager's cache and the rate budget of every API key
 // on the metrics endpoint; the state gauges come from the leader only.
-func registerStateMetrics(mgr ctrl.Manager, limiters *hookstream.LimiterRegistry, leaderElect bool, lease string) error {
+func registerStateMetrics(mgr ctrl.Manager, limiters *hookstream.LimiterRegistry, leaderElect bool,
+	lease string) error {
 	if !leaderElect {
 		lease = ""
 	}

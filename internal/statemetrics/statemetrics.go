@@ -35,6 +35,13 @@ import (
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
 )
 
+// Label names.
+const (
+	labelKind      = "kind"
+	labelNamespace = "namespace"
+	labelKey       = "key"
+)
+
 // listTimeout bounds the cache reads of one scrape; a cache that is not synced yet yields no state series.
 const listTimeout = 10 * time.Second
 
@@ -42,25 +49,25 @@ var (
 	objectsDesc = prometheus.NewDesc("hookstream_objects",
 		"Objects by kind, namespace, status of the Ready condition (True, False, Unknown; Unknown also when it is "+
 			"not set yet) and its reason.",
-		[]string{"kind", "namespace", "ready", "reason"}, nil)
+		[]string{labelKind, labelNamespace, "ready", "reason"}, nil)
 	driftedDesc = prometheus.NewDesc("hookstream_objects_drifted",
 		"Objects whose status.drift lists fields, by kind, namespace and managementPolicy: under Observe what "+
 			"differs from the spec now, under Manage what the last correction reverted.",
-		[]string{"kind", "namespace", "management_policy"}, nil)
+		[]string{labelKind, labelNamespace, "management_policy"}, nil)
 	pausedDesc = prometheus.NewDesc("hookstream_objects_paused",
 		"Objects with the hookstream.io/paused annotation set to \"true\" (no hookstream call), by kind and namespace.",
-		[]string{"kind", "namespace"}, nil)
+		[]string{labelKind, labelNamespace}, nil)
 	observeOnlyDesc = prometheus.NewDesc("hookstream_objects_observe_only",
 		"Objects with managementPolicy Observe (never written to hookstream), by kind and namespace.",
-		[]string{"kind", "namespace"}, nil)
+		[]string{labelKind, labelNamespace}, nil)
 	orphaningDesc = prometheus.NewDesc("hookstream_objects_orphaning",
 		"Objects with deletionPolicy Orphan (their remote resource stays in hookstream when they are deleted), by "+
 			"kind and namespace.",
-		[]string{"kind", "namespace"}, nil)
+		[]string{labelKind, labelNamespace}, nil)
 	circuitsDesc = prometheus.NewDesc("hookstream_destination_circuits",
 		"Destinations by namespace and circuit breaker state in status.circuit (closed, open, half-open; unknown "+
 			"before the first read).",
-		[]string{"namespace", "state"}, nil)
+		[]string{labelNamespace, "state"}, nil)
 	leaderDesc = prometheus.NewDesc("hookstream_manager_leader",
 		"1 on the manager replica that runs the controllers (the leader, or the only replica without leader "+
 			"election), 0 on a standby. The state gauges are exported by the leader only.",
@@ -68,21 +75,21 @@ var (
 	listErrorsDesc = prometheus.NewDesc("hookstream_state_metrics_errors_total",
 		"Scrapes whose read of a kind's objects from the manager's cache failed (that kind's state gauges were "+
 			"left out), by kind.",
-		[]string{"kind"}, nil)
+		[]string{labelKind}, nil)
 
 	rateRequestsDesc = prometheus.NewDesc("hookstream_rate_limit_requests_total",
 		"Requests to hookstream the rate budget of an API key let through, by key hash (see docs/metrics.md).",
-		[]string{"key"}, nil)
+		[]string{labelKey}, nil)
 	rateWaitDesc = prometheus.NewDesc("hookstream_rate_limit_wait_seconds_total",
 		"Time callers spent waiting for the rate budget of an API key (the client's pace and the server's "+
 			"pauses), by key hash.",
-		[]string{"key"}, nil)
+		[]string{labelKey}, nil)
 	rateLimitedDesc = prometheus.NewDesc("hookstream_rate_limited_responses_total",
 		"429 (Too Many Requests) answers from hookstream, by key hash.",
-		[]string{"key"}, nil)
+		[]string{labelKey}, nil)
 	rateBudgetDesc = prometheus.NewDesc("hookstream_rate_limit_budget_requests_per_second",
 		"The rate budget of each API key (--hookstream-rate-limit; 0: unlimited), by key hash.",
-		[]string{"key"}, nil)
+		[]string{labelKey}, nil)
 )
 
 // object is what every kind's type offers.

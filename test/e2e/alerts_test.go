@@ -143,9 +143,7 @@ func scrapeEvery(t *testing.T, store *harness.ScrapeStore, url string, interval 
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
 		for {
@@ -158,7 +156,7 @@ func scrapeEvery(t *testing.T, store *harness.ScrapeStore, url string, interval 
 			case <-tick.C:
 			}
 		}
-	}()
+	})
 	t.Cleanup(func() { cancel(); wg.Wait() })
 }
 

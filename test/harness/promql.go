@@ -68,7 +68,7 @@ func (st *ScrapeStore) Add(ts time.Time, ss Samples, job, instance string) {
 	for _, s := range ss {
 		m := map[string]string{}
 		maps.Copy(m, s.Labels)
-		m[labels.MetricName] = s.Name
+		m[model.MetricNameLabel] = s.Name
 		m["job"], m["instance"] = job, instance
 		lset := labels.FromMap(m)
 		key := lset.String()
@@ -103,7 +103,7 @@ func (st *ScrapeStore) MetricNames() map[string]bool {
 	defer st.mu.Unlock()
 	names := map[string]bool{}
 	for _, ser := range st.series {
-		names[ser.labels.Get(labels.MetricName)] = true
+		names[ser.labels.Get(model.MetricNameLabel)] = true
 	}
 	return names
 }
@@ -130,7 +130,8 @@ func (st *ScrapeStore) Querier(mint, maxt int64) (storage.Querier, error) {
 
 type scrapeQuerier struct{ series []storage.Series }
 
-func (q *scrapeQuerier) Select(_ context.Context, _ bool, _ *storage.SelectHints, ms ...*labels.Matcher) storage.SeriesSet {
+func (q *scrapeQuerier) Select(_ context.Context, _ bool, _ *storage.SelectHints,
+	ms ...*labels.Matcher) storage.SeriesSet {
 	var out []storage.Series
 	for _, s := range q.series {
 		if matchesAll(s.Labels(), ms) {
@@ -149,7 +150,8 @@ func matchesAll(lset labels.Labels, ms []*labels.Matcher) bool {
 	return true
 }
 
-func (q *scrapeQuerier) LabelValues(_ context.Context, name string, _ *storage.LabelHints, ms ...*labels.Matcher) ([]string, annotations.Annotations, error) {
+func (q *scrapeQuerier) LabelValues(_ context.Context, name string, _ *storage.LabelHints,
+	ms ...*labels.Matcher) ([]string, annotations.Annotations, error) {
 	values := map[string]bool{}
 	for _, s := range q.series {
 		if v := s.Labels().Get(name); v != "" && matchesAll(s.Labels(), ms) {
@@ -159,7 +161,8 @@ func (q *scrapeQuerier) LabelValues(_ context.Context, name string, _ *storage.L
 	return slices.Sorted(maps.Keys(values)), nil, nil
 }
 
-func (q *scrapeQuerier) LabelNames(_ context.Context, _ *storage.LabelHints, ms ...*labels.Matcher) ([]string, annotations.Annotations, error) {
+func (q *scrapeQuerier) LabelNames(_ context.Context, _ *storage.LabelHints,
+	ms ...*labels.Matcher) ([]string, annotations.Annotations, error) {
 	names := map[string]bool{}
 	for _, s := range q.series {
 		if matchesAll(s.Labels(), ms) {
@@ -222,7 +225,9 @@ func LoadAlertRules(path string) ([]AlertRule, error) {
 // by alert name, the label sets of the series the expression returns: the alerts that are active (pending until
 // their `for` has passed, then firing).
 func FiringAlerts(ctx context.Context, st *ScrapeStore, rules []AlertRule, ts time.Time) (map[string][]string, error) {
-	engine := promql.NewEngine(promql.EngineOpts{MaxSamples: 1_000_000, Timeout: time.Minute, LookbackDelta: 5 * time.Minute})
+	engine := promql.NewEngine(promql.EngineOpts{
+		MaxSamples: 1_000_000, Timeout: time.Minute, LookbackDelta: 5 * time.Minute,
+	})
 	active := map[string][]string{}
 	for _, r := range rules {
 		q, err := engine.NewInstantQuery(ctx, st, nil, r.Expr, ts)
