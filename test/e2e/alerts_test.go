@@ -118,6 +118,10 @@ spec:
 	})
 	emu.ClearFaults(t)
 
+	// The latency objective of the alerts is a bucket bound the manager's histogram has.
+	if !store.HasSeries("hookstream_api_request_duration_seconds_bucket", map[string]string{"le": "1.28"}) {
+		t.Error(`no hookstream_api_request_duration_seconds_bucket{le="1.28"} scraped: the latency alerts read that bucket`)
+	}
 	// Every metric the dashboard and the alert rules read was in a scrape of the real manager.
 	scraped := store.MetricNames()
 	queries, err := harness.DashboardQueries(filepath.Join(s.Root, "config", "grafana", "hookstream-operator-dashboard.json"))

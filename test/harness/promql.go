@@ -108,6 +108,25 @@ func (st *ScrapeStore) MetricNames() map[string]bool {
 	return names
 }
 
+// HasSeries reports whether any scrape had a series of the metric whose labels include match.
+func (st *ScrapeStore) HasSeries(name string, match map[string]string) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, ser := range st.series {
+		if ser.labels.Get(model.MetricNameLabel) != name {
+			continue
+		}
+		ok := true
+		for k, v := range match {
+			ok = ok && ser.labels.Get(k) == v
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
 // Querier implements storage.Queryable.
 func (st *ScrapeStore) Querier(mint, maxt int64) (storage.Querier, error) {
 	st.mu.Lock()
