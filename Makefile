@@ -55,6 +55,7 @@ manifests: controller-gen ## Generate the CRD and ClusterRole, and refresh the c
 	cp config/rbac/role.yaml charts/hookstream-operator/files/manager-role.yaml
 	cp config/argocd/health.lua charts/hookstream-operator/files/argocd-health.lua
 	cp config/prometheus/alert-rules.yaml charts/hookstream-operator/files/prometheus-alert-rules.yaml
+	cp config/grafana/hookstream-operator-dashboard.json charts/hookstream-operator/files/grafana-dashboard.json
 	{ sed -n '1,/^data:$$/p' config/argocd/argocd-cm-patch.yaml; \
 	  for kind in $(ARGOCD_HEALTH_KINDS); do \
 	    echo "  resource.customizations.health.hookstream.io_$$kind: |"; \
@@ -79,7 +80,7 @@ vet: ## Run go vet against code.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate fmt vet setup-envtest kustomize ## Run all tests (unit, contract, integration on a real control plane).
+test: manifests generate fmt vet setup-envtest kustomize promtool ## Run all tests (unit, contract, integration on a real control plane, alert rule unit tests).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -coverprofile cover.out $(TEST_ARGS)
 
 VERIFY_PATHS = api config cmd internal hack test charts Dockerfile
@@ -93,6 +94,11 @@ verify: manifests generate fmt ## Regenerate code and manifests and fail on any 
 		exit 1; \
 	fi
 	@echo "verify: generated code, manifests and formatting are up to date"
+
+.PHONY: test-rules
+test-rules: ## Check the alert rules and run their unit tests with the pinned promtool (built on first use).
+	$(PROMTOOL) check rules config/prometheus/alert-rules.yaml
+	cd config/prometheus && $(PROMTOOL) test rules alert-rules_test.yaml
 
 .PHONY: helm-lint
 helm-lint: ## Lint the Helm chart with the pinned helm (built from the Go module proxy on first use).
@@ -202,6 +208,9 @@ $(LOCALBIN):
 KUBECTL ?= kubectl
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+# PROMTOOL runs Prometheus's promtool, pinned in hack/promtool.sh (PROMETHEUS_VERSION) and built once per machine
+# into the tools cache; test/alerts runs it through the same script, so `go test` alone builds it too.
+PROMTOOL = $(CURDIR)/hack/promtool.sh
 # GOLANGCI_LINT runs the pinned golangci-lint, built once per machine into TOOLS_DIR (outside the repository).
 GOLANGCI_LINT = GOLANGCI_LINT_VERSION="$(GOLANGCI_LINT_VERSION)" hack/golangci-lint.sh
 
@@ -242,6 +251,10 @@ setup-envtest: ## Build kube-apiserver and etcd from the Go module proxy into a 
 .PHONY: envtest-assets
 envtest-assets: ## Print the absolute path of the folder holding kube-apiserver and etcd (builds them if needed).
 	@K8S_VERSION="$(ENVTEST_K8S_VERSION)" ETCD_VERSION="$(ETCD_VERSION)" ENVTEST_CACHE="$(ENVTEST_CACHE)" hack/setup-envtest.sh --print-path
+
+.PHONY: promtool
+promtool: ## Build the pinned promtool into the tools cache if necessary and print its path.
+	@$(PROMTOOL) --print-path
 
 .PHONY: golangci-lint
 golangci-lint: ## Build the pinned golangci-lint into the tools cache if necessary and print its version.

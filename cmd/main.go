@@ -39,6 +39,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -46,6 +47,7 @@ import (
 	"github.com/hookstream/hookstream-operator/internal/controller"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
 	"github.com/hookstream/hookstream-operator/internal/managed"
+	"github.com/hookstream/hookstream-operator/internal/statemetrics"
 )
 
 var (
@@ -266,13 +268,17 @@ func run(o options) error {
 	// After mgr.Start has returned, that is once the controllers have stopped.
 	defer stopEvents()
 
+	limiters := hookstream.NewLimiterRegistry(o.rateLimit, o.rateBurst)
 	clients := managed.CachedClientFactory(hookstream.Options{
 		BaseURL:    o.hookstreamURL,
 		HTTPClient: httpClient,
 		Timeout:    o.requestTimeout,
 		Observer:   managed.ObserveAPIRequest,
 		Trace:      trace,
-	}, hookstream.NewLimiterRegistry(o.rateLimit, o.rateBurst))
+	}, limiters)
+	if err := registerStateMetrics(mgr, limiters, o.leaderElect, leaseName); err != nil {
+		return err
+	}
 
 	if err := controller.SetupWithManager(mgr, controller.Settings{
 		Client:                   mgr.GetClient(),
@@ -307,6 +313,20 @@ func run(o options) error {
 	}
 	log.Info("Starting manager")
 	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// registerStateMetrics exports the objects' state from the manager's cache and the rate budget of every API key
+// on the metrics endpoint; the state gauges come from the leader only.
+func registerStateMetrics(mgr ctrl.Manager, limiters *hookstream.LimiterRegistry, leaderElect bool,
+	lease string) error {
+	if !leaderElect {
+		lease = ""
+	}
+	state := statemetrics.New(mgr.GetCache(), limiters, lease)
+	if err := metrics.Registry.Register(state); err != nil {
+		return fmt.Errorf("registering the state metrics: %w", err)
+	}
+	return mgr.Add(state)
 }
 
 // namespaceConfigs turns --watch-namespaces into the cache's namespace restriction; nil watches all.

@@ -19,11 +19,13 @@ package hookstream
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -143,6 +145,11 @@ type keyLimiter struct {
 
 	mu          sync.Mutex
 	pausedUntil time.Time
+
+	// Counters for KeyStats, never reset.
+	admitted    atomic.Uint64
+	waitedNanos atomic.Int64
+	rateLimited atomic.Uint64
 }
 
 // newKeyLimiter returns a limiter allowing rps requests per second with bursts of burst; rps <= 0 leaves only
@@ -158,6 +165,16 @@ func newKeyLimiter(rps float64, burst int) *keyLimiter {
 // Wait blocks through any server pause, then for a token. When ctx's deadline falls before the wait would end it
 // returns a *WaitError at once, so that the caller can schedule a retry instead of holding a worker.
 func (l *keyLimiter) Wait(ctx context.Context) error {
+	start := time.Now()
+	err := l.wait(ctx)
+	l.waitedNanos.Add(int64(time.Since(start)))
+	if err == nil {
+		l.admitted.Add(1)
+	}
+	return err
+}
+
+func (l *keyLimiter) wait(ctx context.Context) error {
 	for {
 		if err := l.waitForPause(ctx); err != nil {
 			return err
@@ -211,6 +228,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // Observe pauses every caller of the key for info.RetryAfter. Pauses only ever extend, never shorten.
 func (l *keyLimiter) Observe(info RateLimitInfo) {
+	if info.StatusCode == http.StatusTooManyRequests {
+		l.rateLimited.Add(1)
+	}
 	if info.RetryAfter <= 0 {
 		return
 	}
@@ -232,6 +252,34 @@ func (l *keyLimiter) pauseEnd() time.Time {
 	return l.pausedUntil
 }
 
+// KeyStats is what the limiter of one API key has counted since the registry made it.
+type KeyStats struct {
+	// KeyHash names the key without revealing it: KeyHashLength hexadecimal digits of the SHA-256 of the key.
+	KeyHash string
+	// Admitted is the number of requests the limiter let through.
+	Admitted uint64
+	// Waited is the total time callers spent waiting for the budget (token bucket and server pauses), including
+	// waits that ended with an error.
+	Waited time.Duration
+	// RateLimited is the number of 429 answers.
+	RateLimited uint64
+}
+
+// KeyHashLength is the number of hexadecimal digits of KeyHash: enough to tell a project's keys apart, too few
+// to confirm a guessed key.
+const KeyHashLength = 8
+
+// KeyHash returns the short hash that names apiKey in metrics: the first KeyHashLength hexadecimal digits of the
+// SHA-256 of the key with surrounding whitespace removed (`printf %s "$KEY" | sha256sum | cut -c1-8`).
+func KeyHash(apiKey string) string {
+	digest := sha256.Sum256([]byte(strings.TrimSpace(apiKey)))
+	return hexPrefix(digest)
+}
+
+func hexPrefix(digest [sha256.Size]byte) string {
+	return hex.EncodeToString(digest[:KeyHashLength/2])
+}
+
 // LimiterRegistry hands out one limiter per API key, so that every client of a key shares one budget. Keys are
 // held only as SHA-256 digests. The zero value allows any pace and honours only the server's pauses.
 type LimiterRegistry struct {
@@ -245,6 +293,27 @@ type LimiterRegistry struct {
 // NewLimiterRegistry returns a registry whose limiters allow rps requests per second with bursts of burst.
 func NewLimiterRegistry(rps float64, burst int) *LimiterRegistry {
 	return &LimiterRegistry{rps: rps, burst: burst}
+}
+
+// Rate returns the budget of every key in requests per second (0: unlimited, only the server's pauses apply).
+func (r *LimiterRegistry) Rate() float64 {
+	return max(r.rps, 0)
+}
+
+// Stats returns the counters of every key's limiter, one KeyStats per key used so far.
+func (r *LimiterRegistry) Stats() []KeyStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	stats := make([]KeyStats, 0, len(r.limiters))
+	for digest, l := range r.limiters {
+		stats = append(stats, KeyStats{
+			KeyHash:     hexPrefix(digest),
+			Admitted:    l.admitted.Load(),
+			Waited:      time.Duration(l.waitedNanos.Load()),
+			RateLimited: l.rateLimited.Load(),
+		})
+	}
+	return stats
 }
 
 // For returns the limiter of apiKey, creating it on first use.

@@ -18,6 +18,8 @@ package hookstream
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -217,5 +219,65 @@ func TestPauseDoesNotReleaseHeldCallersAtOnce(t *testing.T) {
 	// The burst (2) plus what 20/s refills in 100 ms (2).
 	if first > 4 {
 		t.Errorf("%d of %d held callers went within 100 ms of the pause's end; the budget allows 4", first, callers)
+	}
+}
+
+// TestLimiterRegistryStats: each key's counters, named by a short hash that is the prefix of the key's SHA-256
+// and never the key.
+func TestLimiterRegistryStats(t *testing.T) {
+	registry := NewLimiterRegistry(50, 1)
+	if got := registry.Rate(); got != 50 {
+		t.Errorf("Rate() = %v, want 50", got)
+	}
+	limiter := registry.For(testAPIKey)
+	other := registry.For("hs_test_other")
+	for range 3 {
+		if err := limiter.Wait(context.Background()); err != nil {
+			t.Fatalf("Wait: %v", err)
+		}
+	}
+	// A wait that cannot end before the deadline fails at once and admits nothing.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
+	defer cancel()
+	if err := limiter.Wait(ctx); err == nil {
+		t.Fatal("Wait with a deadline shorter than the next token: no error")
+	}
+	limiter.Observe(RateLimitInfo{StatusCode: http.StatusTooManyRequests, RetryAfter: time.Millisecond})
+	limiter.Observe(RateLimitInfo{StatusCode: http.StatusServiceUnavailable})
+	limiter.Observe(RateLimitInfo{StatusCode: http.StatusOK})
+	if err := other.Wait(context.Background()); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+
+	byHash := map[string]KeyStats{}
+	for _, s := range registry.Stats() {
+		byHash[s.KeyHash] = s
+	}
+	if len(byHash) != 2 {
+		t.Fatalf("Stats() = %+v, want one entry per key (2)", registry.Stats())
+	}
+	digest := sha256.Sum256([]byte(testAPIKey))
+	wantHash := hex.EncodeToString(digest[:])[:KeyHashLength]
+	if got := KeyHash(testAPIKey + "\n"); got != wantHash {
+		t.Errorf("KeyHash = %q, want %q (the key's SHA-256 prefix, surrounding whitespace ignored)", got, wantHash)
+	}
+	s, ok := byHash[wantHash]
+	if !ok {
+		t.Fatalf("no stats for hash %s in %+v", wantHash, byHash)
+	}
+	if s.Admitted != 3 || s.RateLimited != 1 {
+		t.Errorf("key stats = %+v, want 3 admitted and 1 rate-limited answer", s)
+	}
+	// The burst is 1 at 50 per second: the second and third requests waited for their tokens.
+	if s.Waited <= 0 {
+		t.Errorf("Waited = %v after waiting for tokens, want > 0", s.Waited)
+	}
+	if o := byHash[KeyHash("hs_test_other")]; o.Admitted != 1 || o.RateLimited != 0 {
+		t.Errorf("other key stats = %+v, want 1 admitted, 0 rate-limited", o)
+	}
+	for _, format := range []string{"%v", "%+v"} {
+		if out := fmt.Sprintf(format, registry.Stats()); containsKey(out) {
+			t.Errorf("%s of the stats prints the key", format)
+		}
 	}
 }

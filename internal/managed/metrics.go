@@ -45,10 +45,14 @@ var (
 		Name: "hookstream_remote_writes_total",
 		Help: "Writes to hookstream by the reconciler, by kind and operation (create, update, delete).",
 	}, []string{labelKind, "operation"})
+	reconcileFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hookstream_reconcile_failures_total",
+		Help: "Reconciles that ended in a failure recorded in the object's conditions, by kind and condition reason.",
+	}, []string{labelKind, "reason"})
 )
 
 func init() {
-	metrics.Registry.MustRegister(apiRequests, apiLatency, driftCorrections, remoteWrites)
+	metrics.Registry.MustRegister(apiRequests, apiLatency, driftCorrections, remoteWrites, reconcileFailures)
 }
 
 // ObserveAPIRequest records one hookstream API request; it is the client's hookstream.Observer.

@@ -784,6 +784,7 @@ func (r *Reconciler[O, R, D, P]) handleError(ctx context.Context, obj O, action 
 		logf.FromContext(ctx).V(1).Info("Retrying on a newer version of the object", "action", action, "reason", o.reason)
 		return o.result, o.err
 	}
+	reconcileFailures.WithLabelValues(r.names.Kind, o.reason).Inc()
 	// One event per distinct cause: a stall that only repeats the one the object already shows says nothing new.
 	repeated := o.stalled && isStalledBy(obj, o.reason, o.message)
 	switch {

@@ -45,6 +45,7 @@ func TestChartCopies(t *testing.T) {
 		"manager ClusterRole":    {"config/rbac/role.yaml", chartDir + "/files/manager-role.yaml"},
 		"Argo CD health check":   {"config/argocd/health.lua", chartDir + "/files/argocd-health.lua"},
 		"Prometheus alert rules": {"config/prometheus/alert-rules.yaml", chartDir + "/files/prometheus-alert-rules.yaml"},
+		"Grafana dashboard":      {"config/grafana/hookstream-operator-dashboard.json", chartDir + "/files/grafana-dashboard.json"},
 	}
 	crds := projectCRDs(t)
 	for _, crd := range crds {
@@ -134,6 +135,9 @@ var twoShards = []string{"shards[0].name=a", "shards[0].selector=hookstream.io/s
 	"shards[1].name=rest", "shards[1].selector=!hookstream.io/shard", "shards[1].replicaCount=2",
 	"shards[1].extraArgs={--hookstream-rate-limit=5}"}
 
+// mirrorRunbooks is where a fork keeps docs/runbooks.md in the all-options rendering.
+const mirrorRunbooks = "https://git.example.com/platform/hookstream-operator/-/blob/main/docs/runbooks.md"
+
 // allOptions turns on every optional part of the chart.
 var allOptions = []string{
 	"hookstream.url=https://hookstream.internal.example.com/v1",
@@ -149,6 +153,8 @@ var allOptions = []string{
 	"metrics.serviceMonitor.enabled=true",
 	"prometheusRule.enabled=true",
 	"prometheusRule.labels.release=prometheus",
+	"prometheusRule.runbookBaseURL=" + mirrorRunbooks,
+	"grafanaDashboard.enabled=true",
 	"argocd.healthCheck.configMap=true",
 	"replicaCount=2",
 	"extraArgs={--zap-log-level=debug}",
@@ -173,7 +179,7 @@ func TestHelmTemplate(t *testing.T) {
 			set: allOptions,
 			kinds: map[string]int{
 				kindServiceAccount: 1, kindDeployment: 1, kindService: 1, kindClusterRole: 3, kindClusterRoleBinding: 2,
-				"Secret": 1, "ConfigMap": 2, "ServiceMonitor": 1, "PrometheusRule": 1,
+				"Secret": 1, "ConfigMap": 3, "ServiceMonitor": 1, "PrometheusRule": 1,
 			},
 			check: checkChartAllOptions,
 		},
@@ -370,13 +376,18 @@ func checkChartShards(t *testing.T, _ string, objs []*unstructured.Unstructured)
 
 // checkChartAllOptions checks the rendering with every optional part turned on.
 // checkPrometheusRule checks that the chart's PrometheusRule holds the groups of config/prometheus/alert-rules.yaml
-// as they are, and the labels asked for.
+// as they are, but for the runbook links pointed at the mirror, and the labels asked for.
 func checkPrometheusRule(t *testing.T, rule *unstructured.Unstructured) {
 	t.Helper()
 	data, err := os.ReadFile(repoPath("config", "prometheus", "alert-rules.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	const projectRunbooks = "https://github.com/hookstream/hookstream-operator/blob/main/docs/runbooks.md"
+	if !strings.Contains(string(data), projectRunbooks+"#") {
+		t.Fatalf("config/prometheus/alert-rules.yaml links no runbook at %s", projectRunbooks)
+	}
+	data = []byte(strings.ReplaceAll(string(data), projectRunbooks, mirrorRunbooks))
 	var file map[string]any
 	if err := yaml.Unmarshal(data, &file); err != nil {
 		t.Fatal(err)
@@ -442,11 +453,33 @@ func checkChartAllOptions(t *testing.T, ns string, objs []*unstructured.Unstruct
 	if len(argo.Data) != len(wantKeys) {
 		t.Errorf("the Argo CD ConfigMap holds the keys %v, want only %v", slices.Sorted(maps.Keys(argo.Data)), wantKeys)
 	}
+	checkGrafanaDashboard(t, ns, configMaps[helmFullname+"-dashboard"])
 	secret := &corev1.Secret{}
 	fromUnstructured(t, objectsOfKind(objs, "Secret")[0], secret)
 	if secret.Name != "team-hookstream" || secret.Namespace != ns ||
 		string(secret.Data["apiKey"]) != "hs_test_1111111111111111111111111111111111111111111111111111111111111111" {
 		t.Errorf("credentials Secret %s/%s holds %q, want team-hookstream in the release namespace with the apiKey",
 			secret.Namespace, secret.Name, secret.Data["apiKey"])
+	}
+}
+
+// checkGrafanaDashboard checks the dashboard ConfigMap: in the release's namespace, labelled for Grafana's sidecar,
+// holding config/grafana/hookstream-operator-dashboard.json as it is.
+func checkGrafanaDashboard(t *testing.T, ns string, cm *corev1.ConfigMap) {
+	t.Helper()
+	if cm == nil {
+		t.Fatal("no Grafana dashboard ConfigMap rendered")
+	}
+	if cm.Namespace != ns || cm.Labels["grafana_dashboard"] != "1" {
+		t.Errorf("dashboard ConfigMap %s/%s labels %v, want namespace %s and grafana_dashboard=1",
+			cm.Namespace, cm.Name, cm.Labels, ns)
+	}
+	want, err := os.ReadFile(repoPath("config", "grafana", "hookstream-operator-dashboard.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cm.Data["hookstream-operator.json"]; got != strings.TrimSuffix(string(want), "\n") {
+		t.Errorf("the dashboard ConfigMap does not hold config/grafana/hookstream-operator-dashboard.json (%d bytes, want %d)",
+			len(got), len(want))
 	}
 }

@@ -187,3 +187,27 @@ func TestKustomizeSamples(t *testing.T) {
 	}
 	dryRunAll(t, objs)
 }
+
+// TestKustomizeGrafana renders config/grafana: one ConfigMap, labelled for Grafana's dashboard sidecar, holding the
+// dashboard JSON as it is.
+func TestKustomizeGrafana(t *testing.T) {
+	objs, err := decodeObjects(runTool(t, kustomize(t), "build", "config/grafana"))
+	if err != nil {
+		t.Fatalf("decoding the rendering: %v", err)
+	}
+	if len(objs) != 1 || objs[0].GetKind() != "ConfigMap" {
+		t.Fatalf("config/grafana renders %d objects, want one ConfigMap", len(objs))
+	}
+	cm := &corev1.ConfigMap{}
+	fromUnstructured(t, objs[0], cm)
+	if cm.Labels["grafana_dashboard"] != "1" {
+		t.Errorf("dashboard ConfigMap labels %v, want grafana_dashboard=1", cm.Labels)
+	}
+	want, err := os.ReadFile(repoPath("config", "grafana", "hookstream-operator-dashboard.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cm.Data["hookstream-operator.json"] != string(want) {
+		t.Error("the dashboard ConfigMap does not hold config/grafana/hookstream-operator-dashboard.json as it is")
+	}
+}
