@@ -81,6 +81,9 @@ type Reconciler[O Object, R any, D Desired, P any] struct {
 	snapshots *snapshots[R]
 	// seen holds the UIDs of the objects this process has reconciled, to spread the first checks of a start.
 	seen sync.Map
+	// refused holds, by UID, the status.refusedInputHash this process last wrote: a reconcile that reads the
+	// object from a cache the status write has not reached yet must not send the refused request again.
+	refused sync.Map
 }
 
 // NewReconciler returns the reconciler of a kind. metadata reads Secret metadata from the manager's
@@ -158,11 +161,11 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 		return r.handleError(ctx, obj, "map the spec to a hookstream request", Refuse(v1.ReasonInvalidSpec, "%v", err))
 	}
 	inputHash := refusedInputHash(obj, want, apiKey)
-	if st.RefusedInputHash == inputHash && !checkRequested(obj) {
+	if r.refusedBefore(obj, inputHash) {
 		// Refused for good with these very inputs: calling hookstream again could only be refused again.
 		return ctrl.Result{}, nil
 	}
-	defer func() { recordRefusal(obj, inputHash, err) }()
+	defer func() { r.recordRefusal(obj, inputHash, err) }()
 	secretsHash := SecretsHash(want.SecretMaterial(), apiKey)
 	periodic := isPeriodicCheck(obj, secretsHash) && !r.healthRequested(obj)
 	if firstSight := r.firstSight(obj); periodic && firstSight {
@@ -351,16 +354,28 @@ func refusedInputHash(obj Object, want Desired, apiKey string) string {
 		want.SecretMaterial()...), apiKey)
 }
 
+// refusedBefore reports inputs that were refused for good, as status.refusedInputHash (or this process's own
+// record of what it wrote there) says, with no check requested since.
+func (r *Reconciler[O, R, D, P]) refusedBefore(obj O, inputHash string) bool {
+	if inputHash == "" || checkRequested(obj) {
+		return false
+	}
+	written, _ := r.refused.Load(obj.GetUID())
+	return obj.GetManagedStatus().RefusedInputHash == inputHash || written == inputHash
+}
+
 // recordRefusal keeps, in status.refusedInputHash, the inputs of a reconcile that ended refused for good (a
 // terminal error), and forgets them once a reconcile succeeds.
-func recordRefusal(obj Object, inputHash string, err error) {
+func (r *Reconciler[O, R, D, P]) recordRefusal(obj O, inputHash string, err error) {
 	st := obj.GetManagedStatus()
 	switch {
 	case errors.Is(err, reconcile.TerminalError(nil)):
 		st.RefusedInputHash = inputHash
 		MarkCheckHandled(obj)
+		r.refused.Store(obj.GetUID(), inputHash)
 	case err == nil && !isStalled(obj):
 		st.RefusedInputHash = ""
+		r.refused.Delete(obj.GetUID())
 	}
 }
 
@@ -711,6 +726,7 @@ func (r *Reconciler[O, R, D, P]) releaseFinalizer(ctx context.Context, obj O) (c
 	})
 	if err == nil || apierrors.IsNotFound(err) {
 		r.forget(client.ObjectKeyFromObject(obj))
+		r.refused.Delete(obj.GetUID())
 		return ctrl.Result{}, nil
 	}
 	return r.deleteFailed(ctx, base, obj, err)
