@@ -447,7 +447,7 @@ func checkCredentials(ctx context.Context, c client.Reader, objects []listedObje
 		case apierrors.IsNotFound(err):
 			checks = append(checks, Check{Area: AreaCredentials, Subject: subject, Status: CheckProblem,
 				Detail: "missing, " + usedBy + ": " + strings.Join(use.objects, ", "),
-				Fix: fmt.Sprintf("kubectl -n %s create secret generic %s --from-literal=%s=<API key>", use.namespace, use.name, v1.CredentialsKey)})
+				Fix:    fmt.Sprintf("kubectl -n %s create secret generic %s --from-literal=%s=<API key>", use.namespace, use.name, v1.CredentialsKey)})
 			continue
 		case apierrors.IsForbidden(err):
 			checks = append(checks, Check{Area: AreaCredentials, Subject: subject, Status: CheckUnknown,
