@@ -75,6 +75,10 @@ const (
 	defaultLeaseDuration = 15 * time.Second
 )
 
+// FixStartManager is the fix of a Lease that is absent, released or stale.
+const FixStartManager = "start the manager (the operator's Deployment, or the binary with --leader-elect), or pass " +
+	"--lease-namespace and --lease-name where it keeps its lease"
+
 // managerSelector selects the operator's Deployments (config/manager and the chart).
 var managerSelector = client.MatchingLabels{"control-plane": "controller-manager"}
 
@@ -373,8 +377,7 @@ func judgeDeployment(d *appsv1.Deployment) Check {
 // lease duration.
 func JudgeLease(namespace, name string, lease *coordinationv1.Lease, now time.Time) Check {
 	check := Check{Area: AreaManager, Subject: "lease " + namespace + "/" + name, Status: CheckProblem}
-	start := "start the manager (the operator's Deployment, or the binary with --leader-elect), or pass " +
-		"--lease-namespace and --lease-name where it keeps its lease"
+	start := FixStartManager
 	if lease == nil {
 		check.Detail = "absent: no manager runs with leader election under this name and namespace"
 		check.Fix = start
