@@ -20,6 +20,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -87,5 +88,18 @@ func TestFixFor(t *testing.T) {
 	}
 	if got := FixFor("SomethingNew"); !strings.Contains(got, "upgrade the plugin") {
 		t.Errorf("FixFor of an unknown reason = %q", got)
+	}
+}
+
+// TestDoctorPageListsEveryFix keeps the table of docs/doctor.md the table of the code.
+func TestDoctorPageListsEveryFix(t *testing.T) {
+	page, err := os.ReadFile("../../docs/doctor.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for reason, fix := range Fixes {
+		if row := "| `" + reason + "` | " + fix + " |"; !strings.Contains(string(page), row) {
+			t.Errorf("docs/doctor.md lacks the row %s", row)
+		}
 	}
 }
