@@ -35,6 +35,13 @@ import (
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
 )
 
+// The output formats of status (table, json) and doctor (text, json).
+const (
+	formatTable = "table"
+	formatText  = "text"
+	formatJSON  = "json"
+)
+
 // APIKeyEnv is the environment variable the plugin reads the hookstream API key from.
 const APIKeyEnv = "HOOKSTREAM_API_KEY"
 
@@ -364,7 +371,7 @@ condition and the circuit state) where the status has it. It reads the cluster o
   kubectl hookstream status -n webhooks -o json | jq '.[] | select(.ready != "True")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "table" && format != "json" {
+			if format != formatTable && format != formatJSON {
 				return fmt.Errorf("unknown output format %q: use table or json", format)
 			}
 			c, err := o.cluster()
@@ -379,14 +386,14 @@ condition and the circuit state) where the status has it. It reads the cluster o
 			if err != nil {
 				return err
 			}
-			if format == "json" {
+			if format == formatJSON {
 				return PrintStatusJSON(o.stdout, rows)
 			}
 			return PrintStatus(o.stdout, rows, allNamespaces)
 		},
 	}
 	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "list the objects of every namespace, e.g. -A")
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table or json, e.g. -o json")
+	cmd.Flags().StringVarP(&format, "output", "o", formatTable, "output format: table or json, e.g. -o json")
 	return cmd
 }
 
@@ -421,7 +428,7 @@ check (the API server unreachable, or a check without permission or without an a
   kubectl hookstream doctor -A -o json | jq '.checks[] | select(.status != "ok")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "text" && format != "json" {
+			if format != formatText && format != formatJSON {
 				return fmt.Errorf("unknown output format %q: use text or json", format)
 			}
 			c, err := o.cluster()
@@ -444,7 +451,7 @@ check (the API server unreachable, or a check without permission or without an a
 			if err != nil {
 				return err
 			}
-			if format == "json" {
+			if format == formatJSON {
 				err = PrintDoctorJSON(o.stdout, report)
 			} else {
 				err = PrintDoctor(o.stdout, report)
@@ -456,7 +463,7 @@ check (the API server unreachable, or a check without permission or without an a
 		},
 	}
 	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "check the objects of every namespace, e.g. -A")
-	cmd.Flags().StringVarP(&format, "output", "o", "text", "output format: text or json, e.g. -o json")
+	cmd.Flags().StringVarP(&format, "output", "o", formatText, "output format: text or json, e.g. -o json")
 	cmd.Flags().StringVar(&opts.LeaseNamespace, "lease-namespace", DefaultLeaseNamespace,
 		"namespace of the manager's leader election Lease and Deployment (its --leader-election-namespace), e.g. --lease-namespace ops")
 	cmd.Flags().StringArrayVar(&opts.LeaseNames, "lease-name", nil,

@@ -34,6 +34,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
@@ -244,10 +245,11 @@ func crd(plural string, versions ...string) *unstructured.Unstructured {
 	return u
 }
 
-// TestDoctor runs every check on a fake cluster: a fresh lease, an available Deployment whose args name it, a
-// Stalled object, a credentials Secret per namespace (one blank, one missing, one good and probed once), a CRD
-// that lacks the plugin's version and one that is missing.
-func TestDoctor(t *testing.T) {
+// doctorCluster is a fake cluster: a fresh lease, an available Deployment whose args name it, a Stalled object, a
+// credentials Secret per namespace (a: good, b: blank, c: missing), a CRD that lacks the plugin's version and one
+// that is missing.
+func doctorCluster(t *testing.T) (client.Client, *runtime.Scheme) {
+	t.Helper()
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
@@ -278,6 +280,12 @@ func TestDoctor(t *testing.T) {
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "b", Name: "blank-creds"}, Data: map[string][]byte{"apiKey": []byte(" ")}},
 		deployment, chartLease,
 	).Build()
+	return c, scheme
+}
+
+// TestDoctor runs every check on doctorCluster: each of its faults is a problem, and the good key is probed once.
+func TestDoctor(t *testing.T) {
+	c, _ := doctorCluster(t)
 
 	probed := map[string]int{}
 	report, err := Doctor(context.Background(), c, DoctorOptions{Now: func() time.Time { return doctorNow },
@@ -342,8 +350,12 @@ func TestDoctor(t *testing.T) {
 	if err := json.Unmarshal(js.Bytes(), &parsed); err != nil || len(parsed.Checks) != len(report.Checks) {
 		t.Errorf("json (%v):\n%s", err, js.String())
 	}
+}
 
-	// One namespace only, everything healthy: the probe authenticates and the objects are Ready.
+// TestDoctorOneNamespace checks the Secrets of one namespace only, and finds them healthy when the key
+// authenticates (the CRDs and the Stalled object of doctorCluster stay problems).
+func TestDoctorOneNamespace(t *testing.T) {
+	c, _ := doctorCluster(t)
 	healthy, err := Doctor(context.Background(), c, DoctorOptions{Namespace: "a", Now: func() time.Time { return doctorNow },
 		LeaseNames: []string{"hookstream-operator"},
 		Probe: func(context.Context, string) ProbeResult {
@@ -352,7 +364,11 @@ func TestDoctor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	credentials := 0
 	for _, ch := range healthy.Checks {
+		if ch.Area == AreaCredentials {
+			credentials++
+		}
 		if ch.Area == AreaCredentials && ch.Status != CheckOK && ch.Status != CheckWarning {
 			t.Errorf("namespace a: %+v", ch)
 		}
@@ -360,7 +376,15 @@ func TestDoctor(t *testing.T) {
 			t.Errorf("a Secret of another namespace was checked: %+v", ch)
 		}
 	}
+	if credentials != 4 {
+		t.Errorf("%d credentials checks, want the key, authentication, rate limit and clock of a/%s: %+v",
+			credentials, DefaultCredentialsSecret, healthy.Checks)
+	}
+}
 
+// TestDoctorStaleLease judges a manager without a Deployment by its lease only.
+func TestDoctorStaleLease(t *testing.T) {
+	_, scheme := doctorCluster(t)
 	// The manager stopped: its lease is stale; with no Deployment, only the lease tells.
 	stale := fake.NewClientBuilder().WithScheme(scheme).WithObjects(crd("destinations", "v1alpha1"), crd("sources", "v1alpha1"),
 		crd("connections", "v1alpha1"), lease("pod-a", time.Minute, 15)).Build()
