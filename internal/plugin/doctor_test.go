@@ -21,8 +21,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -395,5 +398,29 @@ func TestDoctorStaleLease(t *testing.T) {
 	if l := byStatus(stopped.Checks, "lease hookstream-system/"+DefaultLeaseName); l == nil || l.Status != CheckProblem ||
 		!errors.Is(stopped.Err(), ErrProblems) {
 		t.Errorf("a stale lease: %+v, %v", l, stopped.Err())
+	}
+}
+
+// TestDoctorCommandUnreachableCluster exits 2 when the API server cannot be reached, and refuses an unknown format.
+func TestDoctorCommandUnreachableCluster(t *testing.T) {
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	// A closed port: nothing listens there.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	cfg := "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"http://" + addr + "\"}\n" +
+		"contexts:\n- name: c\n  context: {cluster: c, user: u}\nusers:\n- name: u\n  user: {}\ncurrent-context: c\n"
+	if err := os.WriteFile(kubeconfig, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, "doctor", "-A", "--kubeconfig", kubeconfig)
+	if code != ExitError || !strings.Contains(stderr, "connection refused") {
+		t.Errorf("doctor against %s: exit %d, want %d\n%s%s", addr, code, ExitError, stdout, stderr)
+	}
+	if code, _, stderr := run(t, "doctor", "-o", "yaml", "--kubeconfig", kubeconfig); code != ExitError || !strings.Contains(stderr, "unknown output format") {
+		t.Errorf("doctor -o yaml: exit %d, %s", code, stderr)
 	}
 }
