@@ -79,7 +79,7 @@ func NewCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 
 	root := &cobra.Command{
 		Use:   "kubectl-hookstream",
-		Short: "Bring a hookstream project under manifests, see what an apply would change, and one status view",
+		Short: "Bring a hookstream project under manifests, see what an apply would change, one status view, and a doctor",
 		Long: `kubectl hookstream works with the hookstream operator's Destinations, Sources and Connections.
 
 The hookstream API key comes from the environment variable ` + APIKeyEnv + `, or from the key "apiKey" of a
@@ -90,6 +90,9 @@ never printed.`,
   kubectl hookstream export -n webhooks --output ./hookstream
   kubectl hookstream diff -f ./hookstream -n webhooks
   kubectl hookstream status -A
+
+  # What is wrong, and what to do: CRDs, manager, credentials, objects not Ready
+  kubectl hookstream doctor -A
 
   # Another cluster of the kubeconfig, or another kubeconfig
   kubectl hookstream status -A --context prod --kubeconfig ~/.kube/prod`,
