@@ -480,9 +480,6 @@ func checkCredentials(ctx context.Context, c client.Reader, objects []listedObje
 func JudgeKey(subject string, s *corev1.Secret) (string, Check) {
 	check := Check{Area: AreaCredentials, Subject: subject, Status: CheckProblem}
 	raw, ok := s.Data[v1.CredentialsKey]
-	if !ok {
-		raw, ok = []byte(s.StringData[v1.CredentialsKey]), s.StringData != nil && s.StringData[v1.CredentialsKey] != ""
-	}
 	key := strings.TrimSpace(string(raw))
 	switch {
 	case !ok:
