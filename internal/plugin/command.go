@@ -35,10 +35,17 @@ import (
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
 )
 
+// The output formats of status (table, json) and doctor (text, json).
+const (
+	formatTable = "table"
+	formatText  = "text"
+	formatJSON  = "json"
+)
+
 // APIKeyEnv is the environment variable the plugin reads the hookstream API key from.
 const APIKeyEnv = "HOOKSTREAM_API_KEY"
 
-// Exit codes, as kubectl diff uses them.
+// Exit codes, as kubectl diff uses them; doctor exits with ExitDifferences when it found problems.
 const (
 	ExitDifferences = 1
 	ExitError       = 2
@@ -72,7 +79,7 @@ func NewCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 
 	root := &cobra.Command{
 		Use:   "kubectl-hookstream",
-		Short: "Bring a hookstream project under manifests, see what an apply would change, and one status view",
+		Short: "Bring a hookstream project under manifests, see what an apply would change, one status view, and a doctor",
 		Long: `kubectl hookstream works with the hookstream operator's Destinations, Sources and Connections.
 
 The hookstream API key comes from the environment variable ` + APIKeyEnv + `, or from the key "apiKey" of a
@@ -83,6 +90,9 @@ never printed.`,
   kubectl hookstream export -n webhooks --output ./hookstream
   kubectl hookstream diff -f ./hookstream -n webhooks
   kubectl hookstream status -A
+
+  # What is wrong, and what to do: CRDs, manager, credentials, objects not Ready
+  kubectl hookstream doctor -A
 
   # Another cluster of the kubeconfig, or another kubeconfig
   kubectl hookstream status -A --context prod --kubeconfig ~/.kube/prod`,
@@ -118,7 +128,7 @@ never printed.`,
 			_ = o.traceFile.Close()
 		}
 	}
-	root.AddCommand(o.exportCommand(), o.diffCommand(), o.statusCommand())
+	root.AddCommand(o.exportCommand(), o.diffCommand(), o.statusCommand(), o.doctorCommand())
 	return root
 }
 
@@ -130,7 +140,7 @@ func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, ErrDifferences):
+	case errors.Is(err, ErrDifferences), errors.Is(err, ErrProblems):
 		return ExitDifferences
 	}
 	fmt.Fprintln(stderr, "Error:", err)
@@ -187,18 +197,27 @@ func (o *options) apiKey(ctx context.Context, cluster func() (client.Client, err
 }
 
 func (o *options) hookstream(apiKey string) (*hookstream.Client, error) {
+	opts, err := o.hookstreamOptions(apiKey)
+	if err != nil {
+		return nil, err
+	}
+	return hookstream.New(opts)
+}
+
+// hookstreamOptions are the client options of the flags: --url, --hookstream-trace.
+func (o *options) hookstreamOptions(apiKey string) (hookstream.Options, error) {
 	opts := hookstream.Options{BaseURL: o.url, APIKey: apiKey}
 	if o.trace != "" {
 		if o.traceFile == nil {
 			f, err := os.OpenFile(o.trace, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 			if err != nil {
-				return nil, fmt.Errorf("opening the hookstream trace: %w", err)
+				return opts, fmt.Errorf("opening the hookstream trace: %w", err)
 			}
 			o.traceFile = f
 		}
 		opts.Trace = o.traceFile
 	}
-	return hookstream.New(opts)
+	return opts, nil
 }
 
 func (o *options) exportCommand() *cobra.Command {
@@ -355,7 +374,7 @@ condition and the circuit state) where the status has it. It reads the cluster o
   kubectl hookstream status -n webhooks -o json | jq '.[] | select(.ready != "True")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "table" && format != "json" {
+			if format != formatTable && format != formatJSON {
 				return fmt.Errorf("unknown output format %q: use table or json", format)
 			}
 			c, err := o.cluster()
@@ -370,13 +389,90 @@ condition and the circuit state) where the status has it. It reads the cluster o
 			if err != nil {
 				return err
 			}
-			if format == "json" {
+			if format == formatJSON {
 				return PrintStatusJSON(o.stdout, rows)
 			}
 			return PrintStatus(o.stdout, rows, allNamespaces)
 		},
 	}
 	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "list the objects of every namespace, e.g. -A")
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table or json, e.g. -o json")
+	cmd.Flags().StringVarP(&format, "output", "o", formatTable, "output format: table or json, e.g. -o json")
+	return cmd
+}
+
+func (o *options) doctorCommand() *cobra.Command {
+	var (
+		allNamespaces bool
+		format        string
+		opts          = DoctorOptions{}
+	)
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the CRDs, the manager, the credentials and the objects, and say what to fix",
+		Long: `doctor checks, in order:
+
+  - the CRDs: installed, and serving the version this plugin knows;
+  - the manager: its leader election Lease in --lease-namespace held and renewed within its lease duration, and
+    the operator's Deployments there available (a manager run outside the cluster has only the Lease);
+  - every credentials Secret an object of the namespace (-A: of every namespace) reads (spec.credentialsRef, else
+    --default-credentials-secret): present, its key "apiKey" not blank, accepted by hookstream in one read
+    (--url), the project it names, the rate-limit headroom and the clock skew the answer shows;
+  - the objects that are not Ready, grouped by kind and reason, each group with its fix.
+
+It writes nothing and never prints a key. Exit status: 0 healthy (warnings allowed), 1 problems found, 2 could not
+check (the API server unreachable, or a check without permission or without an answer from hookstream).`,
+		Example: `  # Every namespace, the manager installed by the chart in hookstream-system
+  kubectl hookstream doctor -A
+
+  # A manager started elsewhere with --leader-election-namespace ops --leader-election-id hookstream-a
+  kubectl hookstream doctor -n webhooks --lease-namespace ops --lease-name hookstream-a
+
+  # As JSON for scripts
+  kubectl hookstream doctor -A -o json | jq '.checks[] | select(.status != "ok")'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != formatText && format != formatJSON {
+				return fmt.Errorf("unknown output format %q: use text or json", format)
+			}
+			c, err := o.cluster()
+			if err != nil {
+				return err
+			}
+			opts.Namespace = o.namespace()
+			if allNamespaces {
+				opts.Namespace = ""
+			}
+			opts.DefaultCredentialsSecret = o.defaultCredentialsSecret
+			opts.Probe = func(ctx context.Context, apiKey string) ProbeResult {
+				hs, err := o.hookstreamOptions(apiKey)
+				if err != nil {
+					return ProbeResult{Err: err}
+				}
+				return ProbeKey(ctx, hs)
+			}
+			report, err := Doctor(cmd.Context(), c, opts)
+			if err != nil {
+				return err
+			}
+			if format == formatJSON {
+				err = PrintDoctorJSON(o.stdout, report)
+			} else {
+				err = PrintDoctor(o.stdout, report)
+			}
+			if err != nil {
+				return err
+			}
+			return report.Err()
+		},
+	}
+	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "check the objects of every namespace, e.g. -A")
+	cmd.Flags().StringVarP(&format, "output", "o", formatText, "output format: text or json, e.g. -o json")
+	cmd.Flags().StringVar(&opts.LeaseNamespace, "lease-namespace", DefaultLeaseNamespace,
+		"namespace of the manager's leader election Lease and Deployment (its --leader-election-namespace), e.g. --lease-namespace ops")
+	cmd.Flags().StringArrayVar(&opts.LeaseNames, "lease-name", nil,
+		"the manager's Lease (its --leader-election-id); repeatable (default: the Deployments' --leader-election-id, "+
+			"else every Lease named hookstream-operator*, else "+DefaultLeaseName+"), e.g. --lease-name hookstream-a")
+	cmd.Flags().DurationVar(&opts.MaxClockSkew, "max-clock-skew", DefaultMaxClockSkew,
+		"clock skew between this machine and hookstream reported as a problem, e.g. --max-clock-skew 10s")
 	return cmd
 }

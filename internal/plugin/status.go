@@ -71,6 +71,21 @@ var statusKinds = []struct{ kind, lastActivity string }{
 // and name. The status is read as stored, field by field, so that fields this version does not know still show.
 func CollectStatus(ctx context.Context, c client.Reader, namespace string) ([]StatusRow, error) {
 	rows := []StatusRow{}
+	err := listObjects(ctx, c, namespace, func(kind string, u *unstructured.Unstructured) {
+		rows = append(rows, statusRow(kind, statusKinds[kindRank(kind)].lastActivity, u))
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(rows, func(a, b StatusRow) int {
+		return cmp.Or(kindRank(a.Kind)-kindRank(b.Kind), strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
+	})
+	return rows, nil
+}
+
+// listObjects calls each for every Destination, Source and Connection of the namespace ("" for all namespaces), as
+// stored; a kind whose CRD is not installed has none.
+func listObjects(ctx context.Context, c client.Reader, namespace string, each func(kind string, u *unstructured.Unstructured)) error {
 	for _, k := range statusKinds {
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(v1.GroupVersion.WithKind(k.kind + "List"))
@@ -78,16 +93,13 @@ func CollectStatus(ctx context.Context, c client.Reader, namespace string) ([]St
 			if meta.IsNoMatchError(err) {
 				continue
 			}
-			return nil, fmt.Errorf("listing %ss: %w", k.kind, err)
+			return fmt.Errorf("listing %ss: %w", k.kind, err)
 		}
-		for _, item := range list.Items {
-			rows = append(rows, statusRow(k.kind, k.lastActivity, &item))
+		for i := range list.Items {
+			each(k.kind, &list.Items[i])
 		}
 	}
-	slices.SortFunc(rows, func(a, b StatusRow) int {
-		return cmp.Or(kindRank(a.Kind)-kindRank(b.Kind), strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.Name, b.Name))
-	})
-	return rows, nil
+	return nil
 }
 
 func kindRank(kind string) int {
