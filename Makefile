@@ -49,7 +49,7 @@ help: ## Display this help.
 ARGOCD_HEALTH_KINDS = Destination Source Connection
 
 .PHONY: manifests
-manifests: controller-gen ## Generate the CRD and ClusterRole, and refresh the copies the Helm chart and argocd-cm patch carry.
+manifests: controller-gen ## Generate the CRD and ClusterRole, refresh the copies the Helm chart and argocd-cm patch carry, and the API reference docs/reference/api.md.
 	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
 	cp config/crd/bases/*.yaml charts/hookstream-operator/crds/
 	cp config/rbac/role.yaml charts/hookstream-operator/files/manager-role.yaml
@@ -61,6 +61,7 @@ manifests: controller-gen ## Generate the CRD and ClusterRole, and refresh the c
 	    sed -e 's/^\(.\)/    \1/' config/argocd/health.lua; \
 	  done; } > config/argocd/argocd-cm-patch.yaml.tmp
 	mv config/argocd/argocd-cm-patch.yaml.tmp config/argocd/argocd-cm-patch.yaml
+	go run ./hack/apidocs -crds config/crd/bases -out docs/reference/api.md
 
 .PHONY: generate
 generate: controller-gen ## Generate code containing DeepCopy, DeepCopyInto, and DeepCopyObject method implementations.
@@ -78,7 +79,7 @@ vet: ## Run go vet against code.
 test: manifests generate fmt vet setup-envtest kustomize ## Run all tests (unit, contract, integration on a real control plane).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -coverprofile cover.out $(TEST_ARGS)
 
-VERIFY_PATHS = api config cmd internal hack test charts Dockerfile
+VERIFY_PATHS = api config cmd internal hack test charts Dockerfile docs/reference/api.md
 
 .PHONY: verify
 verify: manifests generate fmt ## Regenerate code and manifests and fail on any difference from what is committed.
