@@ -119,7 +119,7 @@ build: manifests generate fmt vet build-binaries ## Regenerate, format and vet, 
 .PHONY: build-binaries
 build-binaries: ## Build bin/manager, bin/hookstream-emulator and bin/kubectl-hookstream only: no code generation, formatting or vet.
 	go build -ldflags "$(LDFLAGS)" -o bin/manager ./cmd
-	go build -o bin/hookstream-emulator ./cmd/hookstream-emulator
+	go build -ldflags "-X main.Version=$(VERSION)" -o bin/hookstream-emulator ./cmd/hookstream-emulator
 	go build -ldflags "$(LDFLAGS)" -o bin/kubectl-hookstream ./cmd/kubectl-hookstream
 
 .PHONY: run

@@ -62,7 +62,13 @@ type config struct {
 	admin                 bool
 }
 
-func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+// Version is the emulator's version, printed by --version; release builds set it with ldflags.
+var Version = "dev"
+
+// errVersion tells main that --version was handled.
+var errVersion = errors.New("version printed")
+
+func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Writer) (config, error) {
 	var cfg config
 	var keys stringList
 	fs := flag.NewFlagSet("hookstream-emulator", flag.ContinueOnError)
@@ -78,8 +84,13 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		"header whose first entry is the client address the IP lists of sources check at ingest, e.g. X-Forwarded-For;\n"+
 			"set it only behind a proxy that writes it (default: the connection's address)")
 	fs.BoolVar(&cfg.admin, "admin", false, "serve the /_emulator/ admin API (stats, faults, deliveries, received events)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "hookstream-emulator", Version)
+		return config{}, errVersion
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
@@ -99,8 +110,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 }
 
 func main() {
-	cfg, err := parseFlags(os.Args[1:], os.Getenv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	cfg, err := parseFlags(os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) || errors.Is(err, errVersion) {
 		return
 	}
 	if err != nil {
