@@ -53,6 +53,8 @@ manifests: controller-gen ## Generate the CRD and ClusterRole, refresh the copie
 	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
 	cp config/crd/bases/*.yaml charts/hookstream-operator/crds/
 	cp config/rbac/role.yaml charts/hookstream-operator/files/manager-role.yaml
+	cp config/rbac/aggregate_to_edit_role.yaml charts/hookstream-operator/files/aggregate-to-edit-role.yaml
+	cp config/rbac/aggregate_to_view_role.yaml charts/hookstream-operator/files/aggregate-to-view-role.yaml
 	cp config/argocd/health.lua charts/hookstream-operator/files/argocd-health.lua
 	cp config/prometheus/alert-rules.yaml charts/hookstream-operator/files/prometheus-alert-rules.yaml
 	{ sed -n '1,/^data:$$/p' config/argocd/argocd-cm-patch.yaml; \
@@ -157,11 +159,24 @@ docker-buildx: ## Build and push docker image for the manager for cross-platform
 	rm Dockerfile.cross
 
 .PHONY: build-installer
-build-installer: manifests generate kustomize ## Generate a consolidated YAML with CRDs and deployment, and the kubectl plugin dist/kubectl-hookstream.
+build-installer: manifests generate kustomize ## Generate a consolidated YAML with CRDs and deployment, and the kubectl plugin dist/kubectl-hookstream (tracked files stay as they are).
 	mkdir -p dist
-	cd config/manager && "$(KUSTOMIZE)" edit set image controller=${IMG}
-	"$(KUSTOMIZE)" build config/default > dist/install.yaml
+	hack/install-yaml.sh "$(KUSTOMIZE)" "${IMG}" > dist/install.yaml
 	CGO_ENABLED=0 go build -ldflags "$(LDFLAGS)" -o dist/kubectl-hookstream ./cmd/kubectl-hookstream
+
+##@ Release
+
+# RELEASE_URL is where the release's assets are downloaded from; the krew manifest's URIs point there.
+RELEASE_URL ?= https://github.com/hookstream/hookstream-operator/releases/download/$(VERSION)
+
+.PHONY: release
+release: kustomize ## Write dist/ for VERSION=vX.Y.Z: install.yaml, the chart package, kubectl-hookstream archives, checksums, krew manifest, release notes.
+	@[[ "$(origin VERSION)" == "command line" || "$(origin VERSION)" == "environment" ]] || { echo "make release needs VERSION=vX.Y.Z" >&2; exit 2; }
+	VERSION="$(VERSION)" KUSTOMIZE="$(KUSTOMIZE)" RELEASE_URL="$(RELEASE_URL)" DIST="$(or $(DIST),dist)" hack/release.sh
+
+.PHONY: test-release
+test-release: kustomize ## Run make release in a copy of the repository and check every artifact (a few minutes: four cross-compiles).
+	HOOKSTREAM_TEST_RELEASE=1 LOCALBIN="$(LOCALBIN)" go test ./test/release -count=1 -v -timeout 30m
 
 ##@ Deployment
 
@@ -181,8 +196,7 @@ uninstall: manifests kustomize ## Uninstall CRDs from the K8s cluster specified 
 
 .PHONY: deploy
 deploy: manifests kustomize ## Deploy controller to the K8s cluster specified in ~/.kube/config.
-	cd config/manager && "$(KUSTOMIZE)" edit set image controller=${IMG}
-	"$(KUSTOMIZE)" build config/default | "$(KUBECTL)" apply -f -
+	hack/install-yaml.sh "$(KUSTOMIZE)" "${IMG}" | "$(KUBECTL)" apply -f -
 
 .PHONY: undeploy
 undeploy: kustomize ## Undeploy controller from the K8s cluster specified in ~/.kube/config. Call with ignore-not-found=true to ignore resource not found errors during deletion.
