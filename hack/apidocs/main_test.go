@@ -46,8 +46,8 @@ func TestRenderDescribesFieldsAndRules(t *testing.T) {
 		},
 	}
 	crd.Spec.Versions = []apiextensionsv1.CustomResourceDefinitionVersion{{
-		Name:   "v1",
-		Schema: &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{Type: "object", Properties: map[string]apiextensionsv1.JSONSchemaProps{"spec": spec}}},
+		Name:                     "v1",
+		Schema:                   &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{Type: "object", Properties: map[string]apiextensionsv1.JSONSchemaProps{"spec": spec}}},
 		AdditionalPrinterColumns: []apiextensionsv1.CustomResourceColumnDefinition{{Name: "Size", JSONPath: ".spec.size", Priority: 1}},
 	}}
 	page := string(render([]*apiextensionsv1.CustomResourceDefinition{crd}))
