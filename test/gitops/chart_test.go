@@ -33,6 +33,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 )
 
@@ -272,6 +273,18 @@ func TestHelmTemplateRejectsBadShards(t *testing.T) {
 // key before anything renders, with a message that names the value.
 func TestHelmTemplateRejectsBadValueTypes(t *testing.T) {
 	run := helm(t)
+	admin, err := controlPlane.AddUser(envtest.User{Name: "helm-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfigData, err := admin.KubeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(kubeconfig, kubeconfigData, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := map[string]struct {
 		set  []string
 		want string
@@ -289,7 +302,7 @@ func TestHelmTemplateRejectsBadValueTypes(t *testing.T) {
 			for _, cmd := range []string{"template", "install"} {
 				args := []string{cmd, helmRelease, chartDir}
 				if cmd == "install" {
-					args = append(args, "--dry-run=client")
+					args = append(args, "--dry-run=server", "--kubeconfig", kubeconfig, "--namespace", "default")
 				}
 				_, stderr, err := run(withValues(args, tc.set)...)
 				if err == nil {
