@@ -301,7 +301,7 @@ bench: setup-envtest ## Scale benchmark: BENCH_N objects of each kind of BENCH_K
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" BENCH_N=$(or $(BENCH_N),1000) go test ./test/bench -run '^$$' -bench BenchmarkScale -benchtime 1x -timeout 6h
 
 .PHONY: bench-targets
-bench-targets: ## The configurations the README's scale targets are stated for, 3 runs each (list mode and raw limit, the manager with the chart's 256Mi memory limit; about an hour and a half on 2 cores): 5000 and 20000 Destinations, 2000 of every kind.
+bench-targets: ## The configurations the scale targets of docs/scale.md are stated for, 3 runs each (list mode and raw limit, the manager with the chart's 256Mi memory limit; about an hour and a half on 2 cores): 5000 and 20000 Destinations, 2000 of every kind.
 	$(MAKE) bench BENCH_N=5000 BENCH_MODES=raw,list BENCH_MEMORY_LIMIT=256Mi
 	$(MAKE) bench BENCH_N=20000 BENCH_MODES=raw,list BENCH_MEMORY_LIMIT=256Mi
 	$(MAKE) bench BENCH_N=2000 BENCH_KINDS=all BENCH_MODES=raw,list BENCH_MEMORY_LIMIT=256Mi
