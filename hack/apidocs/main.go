@@ -260,7 +260,7 @@ func validation(s *apiextensionsv1.JSONSchemaProps) string {
 
 // rules lists the messages of the CEL rules of s, which say what they check.
 func rules(s *apiextensionsv1.JSONSchemaProps) string {
-	var msgs []string
+	msgs := make([]string, 0, len(s.XValidations))
 	for _, r := range s.XValidations {
 		m := r.Message
 		if m == "" {

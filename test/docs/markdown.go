@@ -118,7 +118,8 @@ func Parse(file, text string) (Page, error) {
 		var body []string
 		closed := false
 		for i++; i < len(lines); i++ {
-			if closing := strings.TrimSpace(lines[i]); strings.HasPrefix(closing, m[1]) && strings.Trim(closing, m[1][:1]) == "" {
+			closing := strings.TrimSpace(lines[i])
+			if strings.HasPrefix(closing, m[1]) && strings.Trim(closing, m[1][:1]) == "" {
 				closed = true
 				break
 			}
@@ -142,8 +143,9 @@ var (
 
 // Links returns the link targets of a line of prose, outside inline code.
 func Links(line string) []string {
-	var out []string
-	for _, m := range Link.FindAllStringSubmatch(inlineCode.ReplaceAllString(line, ""), -1) {
+	matches := Link.FindAllStringSubmatch(inlineCode.ReplaceAllString(line, ""), -1)
+	out := make([]string, 0, len(matches))
+	for _, m := range matches {
 		out = append(out, m[1])
 	}
 	return out
@@ -154,7 +156,7 @@ func Links(line string) []string {
 func HeadingAnchors(prose string) []string {
 	var out []string
 	count := map[string]int{}
-	for _, line := range strings.Split(prose, "\n") {
+	for line := range strings.SplitSeq(prose, "\n") {
 		m := heading.FindStringSubmatch(line)
 		if m == nil {
 			continue

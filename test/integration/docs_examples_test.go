@@ -112,7 +112,8 @@ func TestDocsYAMLExamplesApply(t *testing.T) {
 			if namespaced && o.GetNamespace() == "" {
 				o.SetNamespace(docsExampleNamespace)
 			}
-			err = k8s.Patch(ctx, o, client.Apply, client.DryRunAll, client.FieldOwner("docs-examples"), client.ForceOwnership)
+			err = k8s.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.DryRunAll, client.FieldOwner("docs-examples"),
+				client.ForceOwnership)
 			if err != nil {
 				t.Errorf("%s: %s %s is refused by the API server: %v", ex.block, o.GetKind(), o.GetName(), err)
 				continue

@@ -115,8 +115,8 @@ func TestRelease(t *testing.T) {
 func copyRepo(t *testing.T, root string) string {
 	t.Helper()
 	repo := filepath.Join(t.TempDir(), "repo")
-	files := strings.Split(strings.TrimRight(sh(t, root, time.Minute, "git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"), "\x00"), "\x00")
-	for _, f := range files {
+	listed := sh(t, root, time.Minute, "git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	for f := range strings.SplitSeq(strings.TrimRight(listed, "\x00"), "\x00") {
 		src := filepath.Join(root, f)
 		info, err := os.Lstat(src)
 		if errors.Is(err, os.ErrNotExist) {
@@ -194,7 +194,7 @@ func sha256Of(t *testing.T, path string) string {
 // checkChecksums checks that checksums.txt lists exactly the files given, each with its sha256, as sha256sum writes.
 func checkChecksums(t *testing.T, dist string, files []string) {
 	listed := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(readFile(t, filepath.Join(dist, "checksums.txt")))), "\n") {
+	for line := range strings.SplitSeq(strings.TrimSpace(string(readFile(t, filepath.Join(dist, "checksums.txt")))), "\n") {
 		sum, name, ok := strings.Cut(line, "  ")
 		if !ok || len(sum) != 64 {
 			t.Errorf("checksums.txt: line %q is not '<sha256>  <file>'", line)
