@@ -49,10 +49,12 @@ help: ## Display this help.
 ARGOCD_HEALTH_KINDS = Destination Source Connection
 
 .PHONY: manifests
-manifests: controller-gen ## Generate the CRD and ClusterRole, and refresh the copies the Helm chart and argocd-cm patch carry.
+manifests: controller-gen ## Generate the CRD and ClusterRole, refresh the copies the Helm chart and argocd-cm patch carry, and the API reference docs/reference/api.md.
 	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
 	cp config/crd/bases/*.yaml charts/hookstream-operator/crds/
 	cp config/rbac/role.yaml charts/hookstream-operator/files/manager-role.yaml
+	cp config/rbac/aggregate_to_edit_role.yaml charts/hookstream-operator/files/aggregate-to-edit-role.yaml
+	cp config/rbac/aggregate_to_view_role.yaml charts/hookstream-operator/files/aggregate-to-view-role.yaml
 	cp config/argocd/health.lua charts/hookstream-operator/files/argocd-health.lua
 	cp config/prometheus/alert-rules.yaml charts/hookstream-operator/files/prometheus-alert-rules.yaml
 	cp config/grafana/hookstream-operator-dashboard.json charts/hookstream-operator/files/grafana-dashboard.json
@@ -62,6 +64,7 @@ manifests: controller-gen ## Generate the CRD and ClusterRole, and refresh the c
 	    sed -e 's/^\(.\)/    \1/' config/argocd/health.lua; \
 	  done; } > config/argocd/argocd-cm-patch.yaml.tmp
 	mv config/argocd/argocd-cm-patch.yaml.tmp config/argocd/argocd-cm-patch.yaml
+	go run ./hack/apidocs -crds config/crd/bases -out docs/reference/api.md
 
 .PHONY: generate
 # The DeepCopy generator of controller-gen copies nothing for a map whose values are of an alias type (such as
@@ -83,7 +86,7 @@ vet: ## Run go vet against code.
 test: manifests generate fmt vet setup-envtest kustomize promtool ## Run all tests (unit, contract, integration on a real control plane, alert rule unit tests).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -coverprofile cover.out $(TEST_ARGS)
 
-VERIFY_PATHS = api config cmd internal hack test charts Dockerfile
+VERIFY_PATHS = api config cmd internal hack test charts Dockerfile docs/reference/api.md
 
 .PHONY: verify
 verify: manifests generate fmt ## Regenerate code and manifests and fail on any difference from what is committed.
@@ -128,7 +131,7 @@ build: manifests generate fmt vet build-binaries ## Regenerate, format and vet, 
 .PHONY: build-binaries
 build-binaries: ## Build bin/manager, bin/hookstream-emulator and bin/kubectl-hookstream only: no code generation, formatting or vet.
 	go build -ldflags "$(LDFLAGS)" -o bin/manager ./cmd
-	go build -o bin/hookstream-emulator ./cmd/hookstream-emulator
+	go build -ldflags "-X main.Version=$(VERSION)" -o bin/hookstream-emulator ./cmd/hookstream-emulator
 	go build -ldflags "$(LDFLAGS)" -o bin/kubectl-hookstream ./cmd/kubectl-hookstream
 
 .PHONY: run
@@ -161,16 +164,29 @@ docker-buildx: ## Build and push docker image for the manager for cross-platform
 	sed -e '1 s/\(^FROM\)/FROM --platform=\$$\{BUILDPLATFORM\}/; t' -e ' 1,// s//FROM --platform=\$$\{BUILDPLATFORM\}/' Dockerfile > Dockerfile.cross
 	- $(CONTAINER_TOOL) buildx create --name hookstream-operator-builder
 	$(CONTAINER_TOOL) buildx use hookstream-operator-builder
-	- $(CONTAINER_TOOL) buildx build --push --platform=$(PLATFORMS) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) --tag ${IMG} -f Dockerfile.cross .
+	- $(CONTAINER_TOOL) buildx build --push --platform=$(PLATFORMS) --build-arg VERSION=$(VERSION) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) --tag ${IMG} -f Dockerfile.cross .
 	- $(CONTAINER_TOOL) buildx rm hookstream-operator-builder
 	rm Dockerfile.cross
 
 .PHONY: build-installer
-build-installer: manifests generate kustomize ## Generate a consolidated YAML with CRDs and deployment, and the kubectl plugin dist/kubectl-hookstream.
+build-installer: manifests generate kustomize ## Generate a consolidated YAML with CRDs and deployment, and the kubectl plugin dist/kubectl-hookstream (tracked files stay as they are).
 	mkdir -p dist
-	cd config/manager && "$(KUSTOMIZE)" edit set image controller=${IMG}
-	"$(KUSTOMIZE)" build config/default > dist/install.yaml
+	hack/install-yaml.sh "$(KUSTOMIZE)" "${IMG}" > dist/install.yaml
 	CGO_ENABLED=0 go build -ldflags "$(LDFLAGS)" -o dist/kubectl-hookstream ./cmd/kubectl-hookstream
+
+##@ Release
+
+# RELEASE_URL is where the release's assets are downloaded from; the krew manifest's URIs point there.
+RELEASE_URL ?= https://github.com/hookstream/hookstream-operator/releases/download/$(VERSION)
+
+.PHONY: release
+release: kustomize ## Write dist/ for VERSION=vX.Y.Z: install.yaml, the chart package, kubectl-hookstream archives, checksums, krew manifest, release notes.
+	@[[ "$(origin VERSION)" == "command line" || "$(origin VERSION)" == "environment" ]] || { echo "make release needs VERSION=vX.Y.Z" >&2; exit 2; }
+	VERSION="$(VERSION)" KUSTOMIZE="$(KUSTOMIZE)" RELEASE_URL="$(RELEASE_URL)" DIST="$(or $(DIST),dist)" hack/release.sh
+
+.PHONY: test-release
+test-release: kustomize ## Run make release in a copy of the repository and check every artifact (not in make test: four cross-compiles, about 25 CPU-minutes with a cold build cache).
+	HOOKSTREAM_TEST_RELEASE=1 LOCALBIN="$(LOCALBIN)" go test ./test/release -count=1 -v -timeout 30m
 
 ##@ Deployment
 
@@ -190,8 +206,7 @@ uninstall: manifests kustomize ## Uninstall CRDs from the K8s cluster specified 
 
 .PHONY: deploy
 deploy: manifests kustomize ## Deploy controller to the K8s cluster specified in ~/.kube/config.
-	cd config/manager && "$(KUSTOMIZE)" edit set image controller=${IMG}
-	"$(KUSTOMIZE)" build config/default | "$(KUBECTL)" apply -f -
+	hack/install-yaml.sh "$(KUSTOMIZE)" "${IMG}" | "$(KUBECTL)" apply -f -
 
 .PHONY: undeploy
 undeploy: kustomize ## Undeploy controller from the K8s cluster specified in ~/.kube/config. Call with ignore-not-found=true to ignore resource not found errors during deletion.
@@ -303,7 +318,7 @@ bench: setup-envtest ## Scale benchmark: BENCH_N objects of each kind of BENCH_K
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" BENCH_N=$(or $(BENCH_N),1000) go test ./test/bench -run '^$$' -bench BenchmarkScale -benchtime 1x -timeout 6h
 
 .PHONY: bench-targets
-bench-targets: ## The configurations the README's scale targets are stated for, 3 runs each (list mode and raw limit, the manager with the chart's 256Mi memory limit; about an hour and a half on 2 cores): 5000 and 20000 Destinations, 2000 of every kind.
+bench-targets: ## The configurations the scale targets of docs/scale.md are stated for, 3 runs each (list mode and raw limit, the manager with the chart's 256Mi memory limit; about an hour and a half on 2 cores): 5000 and 20000 Destinations, 2000 of every kind.
 	$(MAKE) bench BENCH_N=5000 BENCH_MODES=raw,list BENCH_MEMORY_LIMIT=256Mi
 	$(MAKE) bench BENCH_N=20000 BENCH_MODES=raw,list BENCH_MEMORY_LIMIT=256Mi
 	$(MAKE) bench BENCH_N=2000 BENCH_KINDS=all BENCH_MODES=raw,list BENCH_MEMORY_LIMIT=256Mi

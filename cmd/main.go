@@ -161,9 +161,14 @@ func main() {
 		"The container's memory limit (a quantity such as 256Mi; the chart passes it from the Downward API). The Go "+
 			"runtime is asked to stay under 90% of it, collecting garbage more often near it. Empty or 0: no limit; "+
 			"GOMEMLIMIT, when set, wins.")
+	showVersion := flag.Bool("version", false, "Print the version and exit.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	if *showVersion {
+		fmt.Println("hookstream-operator", hookstream.Version)
+		return
+	}
 
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	if err := run(o); err != nil {

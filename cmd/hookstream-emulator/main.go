@@ -63,7 +63,13 @@ type config struct {
 	variants              []string
 }
 
-func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+// Version is the emulator's version, printed by --version; release builds set it with ldflags.
+var Version = "dev"
+
+// errVersion tells main that --version was handled.
+var errVersion = errors.New("version printed")
+
+func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Writer) (config, error) {
 	var cfg config
 	var keys stringList
 	fs := flag.NewFlagSet("hookstream-emulator", flag.ContinueOnError)
@@ -83,8 +89,13 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		"alternative readings of the contract to serve, comma-separated ("+strings.Join(emulator.VariantNames(), ", ")+
 			");\n"+emulator.VariantAll+" turns on every one that can coexist "+
 			"(default: none, the contract as the emulator decides it)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "hookstream-emulator", Version)
+		return config{}, errVersion
 	}
 	variants, err := emulator.ParseVariants(*variantList)
 	if err != nil {
@@ -109,8 +120,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 }
 
 func main() {
-	cfg, err := parseFlags(os.Args[1:], os.Getenv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	cfg, err := parseFlags(os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) || errors.Is(err, errVersion) {
 		return
 	}
 	if err != nil {

@@ -19,6 +19,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -72,7 +73,7 @@ func TestParseFlags(t *testing.T) {
 				}
 				return ""
 			}
-			got, err := parseFlags(tc.args, getenv, io.Discard)
+			got, err := parseFlags(tc.args, getenv, io.Discard, io.Discard)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
@@ -86,6 +87,20 @@ func TestParseFlags(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestVersionFlag(t *testing.T) {
+	old := Version
+	Version = "v9.8.7"
+	defer func() { Version = old }()
+	var out bytes.Buffer
+	_, err := parseFlags([]string{"--version"}, func(string) string { return "" }, &out, io.Discard)
+	if !errors.Is(err, errVersion) {
+		t.Fatalf("error %v, want errVersion (and no complaint about a missing API key)", err)
+	}
+	if got := out.String(); got != "hookstream-emulator v9.8.7\n" {
+		t.Errorf("printed %q", got)
 	}
 }
 
@@ -168,7 +183,7 @@ func TestRunServesVariants(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	args := []string{"--addr", "127.0.0.1:0", "--api-key", key, "--variant", "single-page"}
-	cfg, err := parseFlags(args, func(string) string { return "" }, io.Discard)
+	cfg, err := parseFlags(args, func(string) string { return "" }, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,8 +78,9 @@ func NewCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	k.CAFile, k.Timeout, k.DisableCompression, k.ImpersonateUserExtra, k.ProxyURL = nil, nil, nil, nil, nil
 
 	root := &cobra.Command{
-		Use:   "kubectl-hookstream",
-		Short: "Bring a hookstream project under manifests, see what an apply would change, one status view, and a doctor",
+		Use:     "kubectl-hookstream",
+		Version: hookstream.Version,
+		Short:   "Bring a hookstream project under manifests, see what an apply would change, one status view, and a doctor",
 		Long: `kubectl hookstream works with the hookstream operator's Destinations, Sources and Connections.
 
 The hookstream API key comes from the environment variable ` + APIKeyEnv + `, or from the key "apiKey" of a

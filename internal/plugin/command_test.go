@@ -25,6 +25,8 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
 )
 
 // TestHelpDocumentsEveryFlag checks that every flag's help carries an example.
@@ -159,5 +161,17 @@ func TestHookstreamTrace(t *testing.T) {
 	}
 	if strings.Contains(string(data), testAPIKey) || !strings.Contains(string(data), `"X-Api-Key":["(secret)"]`) {
 		t.Error("the trace holds the API key, or does not show it redacted")
+	}
+}
+
+// TestVersion checks that --version prints the version the release build stamps into the hookstream client, which
+// also sends it in its User-Agent.
+func TestVersion(t *testing.T) {
+	old := hookstream.Version
+	hookstream.Version = "v1.2.3"
+	defer func() { hookstream.Version = old }()
+	code, out, errOut := run(t, "--version")
+	if code != 0 || !strings.Contains(out, "v1.2.3") {
+		t.Errorf("--version: exit %d, output %q (%s); want the version", code, out, errOut)
 	}
 }

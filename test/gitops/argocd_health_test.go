@@ -365,7 +365,8 @@ func argocdHealthRows(k testKind) map[string]argocdHealthRow {
 }
 
 // TestArgoCDConfigMapPatch merges config/argocd/argocd-cm-patch.yaml into an argocd-cm on the API server, as the
-// README tells users to, and checks that Argo CD would then find exactly health.lua under the key of every kind.
+// Argo CD guide (docs/how-to/argocd.md) tells users to, and checks that Argo CD would then find exactly health.lua
+// under the key of every kind.
 func TestArgoCDConfigMapPatch(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t, "argocd")

@@ -33,6 +33,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 )
 
@@ -46,6 +47,8 @@ func TestChartCopies(t *testing.T) {
 		"Argo CD health check":   {"config/argocd/health.lua", chartDir + "/files/argocd-health.lua"},
 		"Prometheus alert rules": {"config/prometheus/alert-rules.yaml", chartDir + "/files/prometheus-alert-rules.yaml"},
 		"Grafana dashboard":      {"config/grafana/hookstream-operator-dashboard.json", chartDir + "/files/grafana-dashboard.json"},
+		"aggregate-to-edit role": {"config/rbac/aggregate_to_edit_role.yaml", chartDir + "/files/aggregate-to-edit-role.yaml"},
+		"aggregate-to-view role": {"config/rbac/aggregate_to_view_role.yaml", chartDir + "/files/aggregate-to-view-role.yaml"},
 	}
 	crds := projectCRDs(t)
 	for _, crd := range crds {
@@ -171,14 +174,14 @@ func TestHelmTemplate(t *testing.T) {
 		"defaults": {
 			kinds: map[string]int{
 				kindServiceAccount: 1, kindDeployment: 1, kindService: 1, kindRole: 1, kindRoleBinding: 1,
-				kindClusterRole: 3, kindClusterRoleBinding: 2,
+				kindClusterRole: 5, kindClusterRoleBinding: 2,
 			},
 			check: checkChartDefaults,
 		},
 		"all options": {
 			set: allOptions,
 			kinds: map[string]int{
-				kindServiceAccount: 1, kindDeployment: 1, kindService: 1, kindClusterRole: 3, kindClusterRoleBinding: 2,
+				kindServiceAccount: 1, kindDeployment: 1, kindService: 1, kindClusterRole: 5, kindClusterRoleBinding: 2,
 				"Secret": 1, "ConfigMap": 3, "ServiceMonitor": 1, "PrometheusRule": 1,
 			},
 			check: checkChartAllOptions,
@@ -187,7 +190,7 @@ func TestHelmTemplate(t *testing.T) {
 			set: []string{"metrics.enabled=false", "metrics.serviceMonitor.enabled=true"},
 			kinds: map[string]int{
 				kindServiceAccount: 1, kindDeployment: 1, kindRole: 1, kindRoleBinding: 1,
-				kindClusterRole: 1, kindClusterRoleBinding: 1,
+				kindClusterRole: 3, kindClusterRoleBinding: 1,
 			},
 			check: func(t *testing.T, ns string, objs []*unstructured.Unstructured) {
 				checkArgs(t, managerContainer(t, onlyDeployment(t, objs)).Args,
@@ -198,7 +201,7 @@ func TestHelmTemplate(t *testing.T) {
 			set: []string{"metrics.secure=false", "metrics.port=8080"},
 			kinds: map[string]int{
 				kindServiceAccount: 1, kindDeployment: 1, kindService: 1, kindRole: 1, kindRoleBinding: 1,
-				kindClusterRole: 1, kindClusterRoleBinding: 1,
+				kindClusterRole: 3, kindClusterRoleBinding: 1,
 			},
 			check: func(t *testing.T, ns string, objs []*unstructured.Unstructured) {
 				checkArgs(t, managerContainer(t, onlyDeployment(t, objs)).Args,
@@ -214,7 +217,7 @@ func TestHelmTemplate(t *testing.T) {
 			set: twoShards,
 			kinds: map[string]int{
 				kindServiceAccount: 1, kindDeployment: 2, kindService: 1, kindRole: 1, kindRoleBinding: 1,
-				kindClusterRole: 3, kindClusterRoleBinding: 2,
+				kindClusterRole: 5, kindClusterRoleBinding: 2,
 			},
 			check: checkChartShards,
 		},
@@ -269,6 +272,129 @@ func TestHelmTemplateRejectsBadShards(t *testing.T) {
 				t.Errorf("helm template failed with %q, want it to say %q", stderr, tc.want)
 			}
 		})
+	}
+}
+
+// TestHelmTemplateRejectsBadValueTypes checks that values.schema.json stops a value of the wrong type or an unknown
+// key before anything renders, with a message that names the value.
+func TestHelmTemplateRejectsBadValueTypes(t *testing.T) {
+	run := helm(t)
+	admin, err := controlPlane.AddUser(envtest.User{Name: "helm-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfigData, err := admin.KubeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(kubeconfig, kubeconfigData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		set  []string
+		want string
+	}{
+		"string for an integer":   {set: []string{"replicaCount=two"}, want: "/replicaCount"},
+		"number for a duration":   {set: []string{"driftInterval=10"}, want: "/driftInterval"},
+		"not a duration":          {set: []string{"statusRefreshInterval=soon"}, want: "/statusRefreshInterval"},
+		"port out of range":       {set: []string{"metrics.port=70000"}, want: "/metrics/port"},
+		"misspelt key":            {set: []string{"metrics.prot=8443"}, want: "prot"},
+		"string for a boolean":    {set: []string{"rbac.aggregateToDefaultRoles=yes"}, want: "/rbac/aggregateToDefaultRoles"},
+		"shard replicas a string": {set: []string{"shards[0].name=a", "shards[0].selector=x=a", "shards[0].replicaCount=x"}, want: "/shards/0/replicaCount"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			for _, cmd := range []string{"template", "install"} {
+				args := []string{cmd, helmRelease, chartDir}
+				if cmd == "install" {
+					args = append(args, "--dry-run=server", "--kubeconfig", kubeconfig, "--namespace", "default")
+				}
+				_, stderr, err := run(withValues(args, tc.set)...)
+				if err == nil {
+					t.Fatalf("helm %s succeeded", cmd)
+				}
+				if !strings.Contains(string(stderr), "schema") || !strings.Contains(string(stderr), tc.want) {
+					t.Errorf("helm %s failed with %q, want a schema error naming %q", cmd, stderr, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestChartAggregatedRoles checks the ClusterRoles that give the default admin, edit and view roles access to the
+// three kinds: the rules of config/rbac, the aggregation labels, every kind of config/crd/bases, and none with
+// aggregation turned off.
+func TestChartAggregatedRoles(t *testing.T) {
+	run := helm(t)
+	out, stderr, err := run("template", helmRelease, chartDir)
+	if err != nil {
+		t.Fatalf("helm template: %v\n%s", err, stderr)
+	}
+	objs, err := decodeObjects(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		suffix, source string
+		labels         []string
+		verbs          []string
+	}{
+		{"-aggregate-to-edit", "config/rbac/aggregate_to_edit_role.yaml",
+			[]string{"rbac.authorization.k8s.io/aggregate-to-admin", "rbac.authorization.k8s.io/aggregate-to-edit"},
+			[]string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}},
+		{"-aggregate-to-view", "config/rbac/aggregate_to_view_role.yaml",
+			[]string{"rbac.authorization.k8s.io/aggregate-to-view"}, []string{"get", "list", "watch"}},
+	} {
+		name := helmFullname + tc.suffix
+		var role *unstructured.Unstructured
+		for _, o := range objectsOfKind(objs, kindClusterRole) {
+			if o.GetName() == name {
+				role = o
+			}
+		}
+		if role == nil {
+			t.Errorf("no ClusterRole %s rendered", name)
+			continue
+		}
+		for _, l := range tc.labels {
+			if role.GetLabels()[l] != "true" {
+				t.Errorf("%s lacks the label %s: \"true\"", name, l)
+			}
+		}
+		source := &rbacv1.ClusterRole{}
+		data, err := os.ReadFile(repoPath(tc.source))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.UnmarshalStrict(data, source); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(source.Rules, clusterRoleRules(t, objs, name)); diff != "" {
+			t.Errorf("%s rules differ from %s (-want +got):\n%s", name, tc.source, diff)
+		}
+		if len(source.Rules) == 0 || !slices.Equal(source.Rules[0].Verbs, tc.verbs) {
+			t.Errorf("%s grants %v on the kinds, want %v", tc.source, source.Rules, tc.verbs)
+			continue
+		}
+		for _, crd := range projectCRDs(t) {
+			if !slices.Contains(source.Rules[0].Resources, crd.plural) {
+				t.Errorf("%s does not cover %s", tc.source, crd.plural)
+			}
+		}
+	}
+	out, stderr, err = run("template", helmRelease, chartDir, "--set", "rbac.aggregateToDefaultRoles=false")
+	if err != nil {
+		t.Fatalf("helm template: %v\n%s", err, stderr)
+	}
+	objs, err = decodeObjects(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objectsOfKind(objs, kindClusterRole) {
+		if strings.Contains(o.GetName(), "aggregate-to") {
+			t.Errorf("%s rendered with rbac.aggregateToDefaultRoles=false", o.GetName())
+		}
 	}
 }
 

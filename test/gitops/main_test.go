@@ -36,6 +36,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/hookstream/hookstream-operator/test/testenv"
 )
@@ -50,6 +51,9 @@ func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
 
+// controlPlane is the test's API server, for tools that need a kubeconfig of their own (helm install).
+var controlPlane *envtest.Environment
+
 func run(m *testing.M) int {
 	var err error
 	if repoRoot, err = testenv.RepoRoot(); err != nil {
@@ -61,6 +65,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	controlPlane = env
 	defer func() {
 		if err := env.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
