@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -36,12 +35,7 @@ import (
 // on a healthy namespace, and 1 with the fix printed for a Stalled object, a blank key, a key hookstream rejects
 // (401) and a stopped manager (its Lease released).
 func TestKubectlDoctor(t *testing.T) {
-	binDir := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "kubectl-hookstream"), "./cmd/kubectl-hookstream")
-	build.Dir = s.Root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the plugin: %v\n%s", err, out)
-	}
+	binDir := buildPlugin(t)
 	emu := s.StartEmulator(t)
 	url := emu.URL + "/v1"
 	ns := s.NewNamespace(t, "doctor")

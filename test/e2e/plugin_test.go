@@ -32,21 +32,27 @@ import (
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
 	"github.com/hookstream/hookstream-operator/test/harness"
 	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
+	"github.com/hookstream/hookstream-operator/test/testenv"
 )
 
 // TestKubectlPlugin migrates a project made through the API to manifests with the plugin, invoked by the real
 // kubectl from PATH: the export applied with the manager running becomes Ready without a single write to
 // hookstream, the Connection refers to the exported objects by name, diff exits 0 on the export (with the key from the
 // credentials Secret) and 1 on an edit, an export after the apply writes the same bytes, and status lists every
+// buildPlugin builds kubectl-hookstream into a folder of its own, for kubectl to find on the PATH.
+func buildPlugin(t *testing.T) (binDir string) {
+	t.Helper()
+	binDir = t.TempDir()
+	if err := testenv.GoBuild(s.Root, filepath.Join(binDir, "kubectl-hookstream"), "./cmd/kubectl-hookstream"); err != nil {
+		t.Fatal(err)
+	}
+	return binDir
+}
+
 // object.
 func TestKubectlPlugin(t *testing.T) {
 	ctx := context.Background()
-	binDir := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "kubectl-hookstream"), "./cmd/kubectl-hookstream")
-	build.Dir = s.Root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the plugin: %v\n%s", err, out)
-	}
+	binDir := buildPlugin(t)
 	emu := s.StartEmulator(t)
 	hs := emu.Client(t)
 	ns := s.NewNamespace(t, "plugin")

@@ -25,13 +25,17 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+
+	"github.com/hookstream/hookstream-operator/test/testenv"
 )
 
 // TestManifestFlagsKnownToManager fails when a manifest passes the manager a flag it does not define: the flag
 // package exits on an unknown flag, so the pod would crash-loop on a renamed or removed flag.
 func TestManifestFlagsKnownToManager(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "manager")
-	runTool(t, "go", "build", "-o", bin, "./cmd")
+	if err := testenv.GoBuild(repoRoot, bin, "./cmd"); err != nil {
+		t.Fatal(err)
+	}
 	// -help prints every defined flag as "  -name ..." and exits.
 	usage, _ := exec.Command(bin, "-help").CombinedOutput()
 	known := map[string]bool{}

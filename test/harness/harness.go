@@ -131,10 +131,8 @@ func (e *Env) start(opts Options) error {
 		e.ManagerBin = filepath.Join(e.Dir, "manager")
 		e.EmulatorBin = filepath.Join(e.Dir, "hookstream-emulator")
 		for bin, pkg := range map[string]string{e.ManagerBin: "./cmd", e.EmulatorBin: "./cmd/hookstream-emulator"} {
-			cmd := exec.Command("go", "build", "-o", bin, pkg)
-			cmd.Dir = e.Root
-			if out, err := cmd.CombinedOutput(); err != nil {
-				return fmt.Errorf("building %s: %v\n%s", pkg, err, out)
+			if err := testenv.GoBuild(e.Root, bin, pkg); err != nil {
+				return err
 			}
 		}
 	}
