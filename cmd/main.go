@@ -274,7 +274,7 @@ func run(o options) error {
 	defer stopEvents()
 
 	limiters := hookstream.NewLimiterRegistry(o.rateLimit, o.rateBurst)
-	clients := managed.CachedClientFactory(hookstream.Options{
+	clients := controller.CachedClientFactory(hookstream.Options{
 		BaseURL:    o.hookstreamURL,
 		HTTPClient: httpClient,
 		Timeout:    o.requestTimeout,

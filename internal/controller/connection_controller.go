@@ -22,11 +22,8 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"slices"
 
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -49,161 +46,10 @@ type connectionExternal = managed.External[*v1.Connection, *hookstream.Connectio
 // +kubebuilder:rbac:groups=hookstream.io,resources=connections/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=hookstream.io,resources=connections/finalizers,verbs=update
 
-// connectionEndsIndex indexes Connections by what they route between: "Source/<name>" and "Destination/<name>"
-// for references, "source-id/<id>" and "destination-id/<id>" for ids.
-const connectionEndsIndex = "hookstream.io/connection-ends"
-
-func connectionEnds(c *v1.Connection) []string {
-	var keys []string
-	if ref := c.Spec.SourceRef; ref != nil {
-		keys = append(keys, "Source/"+ref.Name)
-	}
-	if c.Spec.SourceID != "" {
-		keys = append(keys, "source-id/"+c.Spec.SourceID)
-	}
-	if ref := c.Spec.DestinationRef; ref != nil {
-		keys = append(keys, "Destination/"+ref.Name)
-	}
-	if c.Spec.DestinationID != "" {
-		keys = append(keys, "destination-id/"+c.Spec.DestinationID)
-	}
-	return keys
-}
-
-func indexConnectionEnds(mgr ctrl.Manager) error {
-	return mgr.GetFieldIndexer().IndexField(context.Background(), &v1.Connection{}, connectionEndsIndex,
-		func(o client.Object) []string { return connectionEnds(o.(*v1.Connection)) })
-}
-
-// connectionsOf lists the Connections of a namespace that match any of the index keys.
-func connectionsOf(ctx context.Context, c client.Reader, namespace string, keys ...string) ([]v1.Connection, error) {
-	var found []v1.Connection
-	seen := map[string]bool{}
-	for _, key := range keys {
-		var list v1.ConnectionList
-		if err := c.List(ctx, &list, client.InNamespace(namespace), client.MatchingFields{connectionEndsIndex: key}); err != nil {
-			return nil, err
-		}
-		for _, item := range list.Items {
-			if !seen[item.Name] {
-				seen[item.Name] = true
-				found = append(found, item)
-			}
-		}
-	}
-	return found, nil
-}
-
-// referrersFunc names the Connections of the namespace that route from or to the object of the kind ("Source",
-// "Destination") with the name and hookstream id.
-type referrersFunc func(ctx context.Context, kind, namespace, name, id string) ([]string, error)
-
-// endKeys are the index keys of the Connections that route from or to the object.
-func endKeys(kind, name, id string) []string {
-	keys := []string{kind + "/" + name}
-	if id != "" {
-		prefix := "source-id/"
-		if kind == kindDestination {
-			prefix = "destination-id/"
-		}
-		keys = append(keys, prefix+id)
-	}
-	return keys
-}
-
-// referrersOf names the referring Connections that c, an indexed reader, holds.
-func referrersOf(c client.Reader) referrersFunc {
-	return func(ctx context.Context, kind, namespace, name, id string) ([]string, error) {
-		conns, err := connectionsOf(ctx, c, namespace, endKeys(kind, name, id)...)
-		if err != nil {
-			return nil, err
-		}
-		names := make([]string, 0, len(conns))
-		for _, conn := range conns {
-			names = append(names, kindConnection+" "+conn.Name)
-		}
-		return names, nil
-	}
-}
-
-// referrers names the referring Connections. In a shard the cache holds the shard's alone, so those of other
-// shards are read from the API server (this happens only when hookstream refused a deletion).
-func (s Settings) referrers(mgr ctrl.Manager) referrersFunc {
-	inShard := referrersOf(mgr.GetClient())
-	if s.Shard == nil {
-		return inShard
-	}
-	api := mgr.GetAPIReader()
-	return func(ctx context.Context, kind, namespace, name, id string) ([]string, error) {
-		names, err := inShard(ctx, kind, namespace, name, id)
-		if err != nil {
-			return nil, err
-		}
-		var list v1.ConnectionList
-		if err := api.List(ctx, &list, client.InNamespace(namespace)); err != nil {
-			return nil, err
-		}
-		keys := endKeys(kind, name, id)
-		for _, c := range list.Items {
-			if s.Shard.Matches(labels.Set(c.Labels)) {
-				continue
-			}
-			if slices.ContainsFunc(connectionEnds(&c), func(k string) bool { return slices.Contains(keys, k) }) {
-				names = append(names, fmt.Sprintf("%s %s (outside this manager's shard)", kindConnection, c.Name))
-			}
-		}
-		return names, nil
-	}
-}
-
-// watchConnectionsOf makes the Source or Destination controller retry a deletion that connections blocked as
-// soon as a Connection that referenced the object is gone.
-func watchConnectionsOf(kind string, objects client.Reader, newList func() client.ObjectList) func(*builder.Builder) *builder.Builder {
-	return func(b *builder.Builder) *builder.Builder {
-		toReferenced := func(ctx context.Context, o client.Object) []ctrl.Request {
-			c := o.(*v1.Connection)
-			ref, id := c.Spec.SourceRef, c.Spec.SourceID
-			if kind == kindDestination {
-				ref, id = c.Spec.DestinationRef, c.Spec.DestinationID
-			}
-			if ref != nil {
-				return []ctrl.Request{{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: ref.Name}}}
-			}
-			// An end named by id: the objects of the namespace that have that id.
-			list := newList()
-			if err := objects.List(ctx, list, client.InNamespace(c.Namespace)); err != nil {
-				logf.FromContext(ctx).Error(err, "Cannot list the objects a Connection names by id", "kind", kind)
-				return nil
-			}
-			var reqs []ctrl.Request
-			_ = meta.EachListItem(list, func(item runtime.Object) error {
-				if obj := item.(managed.Object); obj.GetManagedStatus().ID == id {
-					reqs = append(reqs, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(obj)})
-				}
-				return nil
-			})
-			return reqs
-		}
-		onlyDeletes := predicate.Funcs{
-			CreateFunc:  func(event.CreateEvent) bool { return false },
-			UpdateFunc:  func(event.UpdateEvent) bool { return false },
-			GenericFunc: func(event.GenericEvent) bool { return false },
-		}
-		return b.Watches(&v1.Connection{}, handler.EnqueueRequestsFromMapFunc(toReferenced), builder.WithPredicates(onlyDeletes))
-	}
-}
-
 // setupConnections registers the Connection controller: one hookstream connection per Connection object, between
 // the ids of the Source and Destination it references (or the ids it names).
 func setupConnections(mgr ctrl.Manager, s Settings) error {
 	reader := mgr.GetClient()
-	kind := &connectionKind{connect: func(apiKey string) (connectionExternal, error) {
-		c, err := s.Clients(apiKey)
-		if err != nil {
-			return nil, err
-		}
-		return &connectionClient{c: c, objects: reader}, nil
-	}}
 	// A referenced object that gets an id, changes it, starts or ends its deletion starts the Connections that
 	// use it at once.
 	// A new object has no id yet, and the Connections of those seen at start-up have their own first reconcile.
@@ -241,7 +87,8 @@ func setupConnections(mgr ctrl.Manager, s Settings) error {
 			return reqs
 		})
 	}
-	rec := managed.NewReconciler(s.Client, mgr.GetClient(), mgr.GetAPIReader(), s.Recorder, kind, s.managedOptions())
+	rec := managed.NewReconciler(s.Client, mgr.GetClient(), mgr.GetAPIReader(), s.Recorder, connectionDefinition(newKindEnv(mgr, s), s),
+		s.managedOptions())
 	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.ConnectionList{} },
 		func(b *builder.Builder) *builder.Builder {
 			return b.
@@ -258,6 +105,22 @@ func waitingForEnd(c *v1.Connection) bool {
 	return synced != nil && (synced.Reason == v1.ReasonWaitingForSource || synced.Reason == v1.ReasonWaitingForDestination)
 }
 
+// connectionDefinition registers the Connection kind with the machinery of package managed: one hookstream
+// connection per Connection object, between the ids of the Source and Destination it references (or the ids it
+// names).
+func connectionDefinition(env kindEnv, s Settings) *managed.Definition[*v1.Connection, *hookstream.Connection,
+	*desiredConnection, *hookstream.ConnectionUpdateRequest] {
+	return &managed.Definition[*v1.Connection, *hookstream.Connection, *desiredConnection, *hookstream.ConnectionUpdateRequest]{
+		Names: managed.Names{Kind: kindConnection, Remote: "connection", NoSlug: true},
+		Kind: &connectionKind{connect: connectWith(s.Clients, func(c *hookstream.Client) connectionExternal {
+			return &connectionClient{c: c, objects: env.objects}
+		})},
+		Row:         connectionRow,
+		SecretRefs:  connectionSecretRefs,
+		RecordedKey: (*desiredConnection).RecordedKey,
+	}
+}
+
 // connectionKind answers the machinery's questions for Connections.
 type connectionKind struct {
 	connect func(apiKey string) (connectionExternal, error)
@@ -265,25 +128,25 @@ type connectionKind struct {
 
 var _ managed.Kind[*v1.Connection, *hookstream.Connection, *desiredConnection, *hookstream.ConnectionUpdateRequest] = (*connectionKind)(nil)
 
-func (*connectionKind) Names() managed.Names {
-	return managed.Names{Kind: kindConnection, Remote: "connection", NoSlug: true}
-}
-
-func (*connectionKind) NewObject() *v1.Connection { return &v1.Connection{} }
-
 func (k *connectionKind) Connect(apiKey string) (connectionExternal, error) { return k.connect(apiKey) }
 
 func (*connectionKind) Desired(c *v1.Connection, refs managed.Refs) (*desiredConnection, error) {
 	return buildConnectionDesired(c, refs)
 }
 
-func (*connectionKind) Compare(want *desiredConnection, remote *hookstream.Connection, rotated bool) managed.Observation[*hookstream.ConnectionUpdateRequest] {
-	return compareConnection(want, remote, rotated)
+// Compare replaces a remote connection whose source or destination is no longer the spec's (hookstream cannot
+// re-point one), stops on one whose source or destination is gone from hookstream, else lists the fields that
+// differ.
+func (*connectionKind) Compare(_ *v1.Connection, want *desiredConnection, remote *hookstream.Connection,
+	rotated bool) (managed.Observation[*hookstream.ConnectionUpdateRequest], error) {
+	if err := connectionIdentity(want, remote); err != nil {
+		return managed.Observation[*hookstream.ConnectionUpdateRequest]{}, err
+	}
+	return compareConnection(want, remote, rotated), nil
 }
 
-// CheckIdentity replaces a remote connection whose source or destination is no longer the spec's (hookstream
-// cannot re-point one), and stops on one whose source or destination is gone from hookstream.
-func (*connectionKind) CheckIdentity(_ *v1.Connection, want *desiredConnection, remote *hookstream.Connection) error {
+// connectionIdentity rejects a remote connection that cannot become what the spec asks for.
+func connectionIdentity(want *desiredConnection, remote *hookstream.Connection) error {
 	req := &want.request
 	switch {
 	case remote.SourceID != req.SourceID:
@@ -298,7 +161,8 @@ func (*connectionKind) CheckIdentity(_ *v1.Connection, want *desiredConnection, 
 	return nil
 }
 
-func (*connectionKind) Row(remote *hookstream.Connection) managed.Row {
+// connectionRow tells the machinery the generic facts of a remote connection.
+func connectionRow(remote *hookstream.Connection) managed.Row {
 	return managed.Row{ID: remote.ID, CreatedAt: remote.CreatedAt, UpdatedAt: remote.UpdatedAt,
 		Key: fmt.Sprintf("source %s, destination %s, name %q", remote.SourceID, remote.DestinationID, remote.Name)}
 }
@@ -319,8 +183,8 @@ func (*connectionKind) SetObserved(c *v1.Connection, remote *hookstream.Connecti
 	st.UpdatedAt = managed.Time(&remote.UpdatedAt)
 }
 
-// SecretRefs is empty: connections read no Secret besides their credentials.
-func (*connectionKind) SecretRefs(*v1.Connection) []string { return nil }
+// connectionSecretRefs is empty: connections read no Secret besides their credentials.
+func connectionSecretRefs(*v1.Connection) []string { return nil }
 
 // connectionClient is the hookstream client seen through the machinery's calls.
 type connectionClient struct {
@@ -331,7 +195,7 @@ type connectionClient struct {
 
 var _ connectionExternal = (*connectionClient)(nil)
 
-func (h *connectionClient) Get(ctx context.Context, id string) (*hookstream.Connection, error) {
+func (h *connectionClient) Observe(ctx context.Context, id string) (*hookstream.Connection, error) {
 	return h.c.GetConnection(ctx, id)
 }
 

@@ -64,9 +64,11 @@ func connectionTableRow(created time.Time) *hookstream.Connection {
 	}
 }
 
-func newConnectionKind(_ client.Client, connect func(string) (connectionExternal, error)) managed.Kind[*v1.Connection,
+func newConnectionKind(c client.Client, connect func(string) (connectionExternal, error)) *managed.Definition[*v1.Connection,
 	*hookstream.Connection, *desiredConnection, *hookstream.ConnectionUpdateRequest] {
-	return &connectionKind{connect: connect}
+	def := connectionDefinition(testKindEnv(c), Settings{Clients: noClients})
+	def.Kind.(*connectionKind).connect = connect
+	return def
 }
 
 type connectionCase = branchCase[*v1.Connection, *hookstream.Connection, *desiredConnection, *hookstream.ConnectionUpdateRequest]

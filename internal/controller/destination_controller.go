@@ -38,59 +38,47 @@ type destinationExternal = managed.External[*v1.Destination, *hookstream.Destina
 // +kubebuilder:rbac:groups=hookstream.io,resources=destinations/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=hookstream.io,resources=destinations/finalizers,verbs=update
 
-// setupDestinations registers the Destination controller: one hookstream destination per Destination object, on
-// the shared machinery of package managed.
+// setupDestinations registers the Destination controller.
 func setupDestinations(mgr ctrl.Manager, s Settings) error {
+	rec := managed.NewReconciler(s.Client, mgr.GetClient(), mgr.GetAPIReader(), s.Recorder, destinationDefinition(newKindEnv(mgr, s), s),
+		s.managedOptions())
+	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.DestinationList{} },
+		watchConnectionsOf(kindDestination, mgr.GetClient(), func() client.ObjectList { return &v1.DestinationList{} }))
+}
+
+// destinationDefinition registers the Destination kind with the machinery of package managed: one hookstream
+// destination per Destination object.
+func destinationDefinition(env kindEnv, s Settings) *managed.Definition[*v1.Destination, *hookstream.Destination,
+	*desiredDestination, *hookstream.UpdateRequest] {
 	kind := &destinationKind{
-		connect: func(apiKey string) (destinationExternal, error) {
-			c, err := s.Clients(apiKey)
-			if err != nil {
-				return nil, err
-			}
-			return &destinationClient{c}, nil
-		},
-		referrers: s.referrers(mgr),
-		urls:      s.DestinationURLs,
+		connect: connectWith(s.Clients, func(c *hookstream.Client) destinationExternal { return &destinationClient{c} }),
+		urls:    s.DestinationURLs,
 		warn: func(d *v1.Destination, reason, note string) {
 			if s.Recorder != nil {
 				s.Recorder.Eventf(d, nil, corev1.EventTypeWarning, reason, "Check", "%s", note)
 			}
 		},
 	}
-	rec := managed.NewReconciler(s.Client, mgr.GetClient(), mgr.GetAPIReader(), s.Recorder, kind, s.managedOptions())
-	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.DestinationList{} },
-		watchConnectionsOf(kindDestination, mgr.GetClient(), func() client.ObjectList { return &v1.DestinationList{} }))
+	return &managed.Definition[*v1.Destination, *hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest]{
+		Names:      managed.Names{Kind: kindDestination, Remote: "destination"},
+		Kind:       kind,
+		Row:        destinationRow,
+		SecretRefs: destinationSecretRefs,
+		Referrers:  referrersOption[*v1.Destination](env.referrers, kindDestination),
+		Health:     &destinationHealth{circuits: circuitsOf(s.Clients)},
+	}
 }
 
 // destinationKind answers the machinery's questions for Destinations.
 type destinationKind struct {
 	connect func(apiKey string) (destinationExternal, error)
-	// referrers names the Connections that route to a Destination; nil when none are known.
-	referrers referrersFunc
 	// urls is the policy of the hosts a Destination may deliver to (--destination-url-policy).
 	urls URLPolicy
 	// warn records a Warning event on the object; nil records none.
 	warn func(d *v1.Destination, reason, note string)
 }
 
-var (
-	_ managed.Kind[*v1.Destination, *hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest] = (*destinationKind)(nil)
-	_ managed.Referenced[*v1.Destination]                                                                    = (*destinationKind)(nil)
-)
-
-// Referrers names the Connections that route to the Destination.
-func (k *destinationKind) Referrers(ctx context.Context, d *v1.Destination) ([]string, error) {
-	if k.referrers == nil {
-		return nil, nil
-	}
-	return k.referrers(ctx, kindDestination, d.Namespace, d.Name, d.Status.ID)
-}
-
-func (*destinationKind) Names() managed.Names {
-	return managed.Names{Kind: kindDestination, Remote: "destination"}
-}
-
-func (*destinationKind) NewObject() *v1.Destination { return &v1.Destination{} }
+var _ managed.Kind[*v1.Destination, *hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest] = (*destinationKind)(nil)
 
 func (k *destinationKind) Connect(apiKey string) (destinationExternal, error) {
 	return k.connect(apiKey)
@@ -109,12 +97,18 @@ func (k *destinationKind) Desired(d *v1.Destination, refs managed.Refs) (*desire
 	return buildDesired(d, refs.Secret)
 }
 
-func (*destinationKind) Compare(want *desiredDestination, remote *hookstream.Destination, secretsRotated bool) managed.Observation[*hookstream.UpdateRequest] {
-	return compareDestination(want, remote, secretsRotated)
+// Compare rejects a remote destination whose immutable fields (type, slug) do not match the spec, else lists the
+// fields that differ.
+func (*destinationKind) Compare(d *v1.Destination, want *desiredDestination, remote *hookstream.Destination,
+	secretsRotated bool) (managed.Observation[*hookstream.UpdateRequest], error) {
+	if err := destinationIdentity(d, want, remote); err != nil {
+		return managed.Observation[*hookstream.UpdateRequest]{}, err
+	}
+	return compareDestination(want, remote, secretsRotated), nil
 }
 
-// CheckIdentity rejects a remote destination whose immutable fields do not match the spec.
-func (*destinationKind) CheckIdentity(d *v1.Destination, want *desiredDestination, remote *hookstream.Destination) error {
+// destinationIdentity rejects a remote destination whose immutable fields do not match the spec.
+func destinationIdentity(d *v1.Destination, want *desiredDestination, remote *hookstream.Destination) error {
 	if got := hookstream.NormalizeType(remote.Type); got != want.request.Type {
 		return managed.Stall(v1.ReasonTypeMismatch, "remote destination %s has type %q but the spec asks for %q; the type cannot change: "+
 			"create a new Destination for the new type", remote.ID, got, want.request.Type)
@@ -126,7 +120,8 @@ func (*destinationKind) CheckIdentity(d *v1.Destination, want *desiredDestinatio
 	return nil
 }
 
-func (*destinationKind) Row(remote *hookstream.Destination) managed.Row {
+// destinationRow tells the machinery the generic facts of a remote destination.
+func destinationRow(remote *hookstream.Destination) managed.Row {
 	return managed.Row{ID: remote.ID, Key: "slug " + remote.Slug, CreatedAt: remote.CreatedAt, UpdatedAt: remote.UpdatedAt}
 }
 
@@ -142,8 +137,8 @@ func (*destinationKind) SetObserved(d *v1.Destination, remote *hookstream.Destin
 	s.UpdatedAt = managed.Time(&remote.UpdatedAt)
 }
 
-// SecretRefs lists the Secrets a Destination's spec reads.
-func (*destinationKind) SecretRefs(d *v1.Destination) []string {
+// destinationSecretRefs lists the Secrets a Destination's spec reads.
+func destinationSecretRefs(d *v1.Destination) []string {
 	var names []string
 	add := func(ref v1.SecretKeySelector) { names = append(names, ref.Name) }
 	s := &d.Spec
@@ -194,7 +189,7 @@ type destinationClient struct{ c *hookstream.Client }
 
 var _ destinationExternal = (*destinationClient)(nil)
 
-func (h *destinationClient) Get(ctx context.Context, id string) (*hookstream.Destination, error) {
+func (h *destinationClient) Observe(ctx context.Context, id string) (*hookstream.Destination, error) {
 	return h.c.GetDestination(ctx, id)
 }
 
@@ -214,14 +209,6 @@ func (h *destinationClient) Create(ctx context.Context, want *desiredDestination
 
 func (h *destinationClient) Update(ctx context.Context, id string, patch *hookstream.UpdateRequest) (*hookstream.Destination, error) {
 	return h.c.UpdateDestination(ctx, id, patch)
-}
-
-func (h *destinationClient) GetCircuit(ctx context.Context, id string) (*hookstream.Circuit, error) {
-	return h.c.GetCircuit(ctx, id)
-}
-
-func (h *destinationClient) ResetCircuit(ctx context.Context, id string) (*hookstream.Circuit, error) {
-	return h.c.ResetCircuit(ctx, id)
 }
 
 func (h *destinationClient) Delete(ctx context.Context, id string) error {

@@ -54,33 +54,60 @@ type circuitClient interface {
 	ResetCircuit(ctx context.Context, id string) (*hookstream.Circuit, error)
 }
 
-var (
-	_ managed.Health[*v1.Destination, *hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest] = (*destinationKind)(nil)
-	_ circuitClient                                                                                            = (*destinationClient)(nil)
-)
+// destinationHealth observes a Destination's circuit breaker: the Health option of the Destination kind.
+type destinationHealth struct {
+	// circuits returns the circuit breakers' client of an API key.
+	circuits func(apiKey string) (circuitClient, error)
+}
+
+var _ managed.Health[*v1.Destination, *hookstream.Destination] = (*destinationHealth)(nil)
+
+// circuitsOf reads and resets circuit breakers with the hookstream client of a key, its errors translated.
+func circuitsOf(clients ClientFactory) func(apiKey string) (circuitClient, error) {
+	return func(apiKey string) (circuitClient, error) {
+		c, err := clients(apiKey)
+		if err != nil {
+			return nil, err
+		}
+		return translatedCircuits{c}, nil
+	}
+}
+
+// translatedCircuits is the hookstream client's circuit calls, with the machinery's errors (remoteError).
+type translatedCircuits struct{ c *hookstream.Client }
+
+func (t translatedCircuits) GetCircuit(ctx context.Context, id string) (*hookstream.Circuit, error) {
+	c, err := t.c.GetCircuit(ctx, id)
+	return c, remoteError(err)
+}
+
+func (t translatedCircuits) ResetCircuit(ctx context.Context, id string) (*hookstream.Circuit, error) {
+	c, err := t.c.ResetCircuit(ctx, id)
+	return c, remoteError(err)
+}
 
 // HealthRequested reports a circuit reset asked for by annotation and not handled yet.
-func (*destinationKind) HealthRequested(d *v1.Destination) bool {
+func (*destinationHealth) HealthRequested(d *v1.Destination) bool {
 	req := d.Annotations[v1.AnnotationResetCircuitRequestedAt]
 	return req != "" && req != d.Status.LastHandledCircuitResetAt
 }
 
 // RefreshWanted reports a circuit that is not known to be closed: an open circuit turns half-open with time alone,
 // without any counter moving.
-func (*destinationKind) RefreshWanted(d *v1.Destination) bool {
+func (*destinationHealth) RefreshWanted(d *v1.Destination) bool {
 	return d.Status.Circuit == nil || d.Status.Circuit.State != v1.CircuitClosed
 }
 
 // ObserveHealth reads the circuit breaker when something may have moved it (the destination's counters changed
 // since the status was written, or it was not closed), resets it once per value of the reset annotation, and
 // sets the Delivering condition. A destination this reconcile created has a closed circuit: nothing is read.
-func (k *destinationKind) ObserveHealth(ctx context.Context, d *v1.Destination, remote *hookstream.Destination,
-	hs destinationExternal, h managed.HealthObservation[*v1.Destination]) ([]managed.Event, error) {
+func (k *destinationHealth) ObserveHealth(ctx context.Context, d *v1.Destination, remote *hookstream.Destination,
+	apiKey string, h managed.HealthObservation[*v1.Destination]) ([]managed.Event, error) {
 	before := h.Before.Status.Circuit
 	var events []managed.Event
-	circuits, ok := hs.(circuitClient)
-	if !ok {
-		return nil, fmt.Errorf("the hookstream client cannot read circuit breakers")
+	circuits, cerr := k.circuits(apiKey)
+	if cerr != nil {
+		return nil, cerr
 	}
 	var (
 		circuit *hookstream.Circuit
@@ -198,7 +225,7 @@ func markCircuitUnknown(d *v1.Destination, err error) {
 }
 
 // Report sets the Destination's gauges from its status.
-func (*destinationKind) Report(d *v1.Destination) {
+func (*destinationHealth) Report(d *v1.Destination) {
 	open := 0.0
 	if c := d.Status.Circuit; c != nil && c.State != v1.CircuitClosed {
 		open = 1
@@ -212,7 +239,7 @@ func (*destinationKind) Report(d *v1.Destination) {
 }
 
 // Forget drops the gauges of a Destination that is gone.
-func (*destinationKind) Forget(key types.NamespacedName) {
+func (*destinationHealth) Forget(key types.NamespacedName) {
 	circuitOpen.DeleteLabelValues(key.Namespace, key.Name)
 	lastDelivery.DeleteLabelValues(key.Namespace, key.Name)
 }

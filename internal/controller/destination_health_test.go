@@ -223,7 +223,7 @@ func TestDestinationHealthBranches(t *testing.T) {
 
 // TestDestinationGauges checks the gauges a Destination's status sets, and that they go with the Destination.
 func TestDestinationGauges(t *testing.T) {
-	k := &destinationKind{}
+	k := &destinationHealth{}
 	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	d := tableDestination(func(d *v1.Destination) {
 		d.Name = "gauged"

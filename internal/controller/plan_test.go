@@ -124,12 +124,14 @@ func TestPlanAgreesWithReconciler(t *testing.T) {
 			// The plan, on a fake that refuses every write.
 			reads := tc.fake
 			reads.create, reads.update, reads.delete = nil, nil, nil
-			p, err := plan(ctx, &destinationKind{}, &reads, obj.DeepCopy(), managed.Refs{Secret: resolveTestSecret}, testAPIKey)
+			def := newDestinationKind(nil, nil)
+			p, err := managed.Preview(ctx, def, translated[*v1.Destination, *hookstream.Destination, *desiredDestination,
+				*hookstream.UpdateRequest]{&reads}, obj.DeepCopy(), managed.Refs{Secret: resolveTestSecret}, testAPIKey)
 			if err != nil {
 				t.Fatalf("plan: %v (calls %v)", err, reads.calls)
 			}
 			planned := string(p.Action)
-			if p.Action == PlanBlocked {
+			if p.Action == managed.PlanBlocked {
 				planned += " " + p.Reason
 			}
 
@@ -167,15 +169,15 @@ func reconciled(calls []string, stored *v1.Destination) string {
 	ready := meta.FindStatusCondition(stored.Status.Conditions, v1.ConditionReady)
 	switch {
 	case synced != nil && synced.Reason == v1.ReasonPaused:
-		return string(PlanPaused)
+		return string(managed.PlanPaused)
 	case ready != nil && ready.Status == metav1.ConditionTrue && did("Create") && !createConflicted(calls):
-		return string(PlanCreate)
+		return string(managed.PlanCreate)
 	case ready != nil && ready.Status == metav1.ConditionTrue && did("Update"):
-		return string(PlanUpdate)
+		return string(managed.PlanUpdate)
 	case ready != nil && ready.Status == metav1.ConditionTrue:
-		return string(PlanUnchanged)
+		return string(managed.PlanUnchanged)
 	case ready != nil:
-		return string(PlanBlocked) + " " + ready.Reason
+		return string(managed.PlanBlocked) + " " + ready.Reason
 	}
 	return "nothing"
 }

@@ -87,7 +87,7 @@ func naturalKey(v any) string {
 	panic(fmt.Sprintf("no natural key for %T", v))
 }
 
-func (f *fakeHookstream[O, R, D, P]) Get(_ context.Context, id string) (R, error) {
+func (f *fakeHookstream[O, R, D, P]) Observe(_ context.Context, id string) (R, error) {
 	f.calls = append(f.calls, "Get "+id)
 	if f.get == nil {
 		var zero R
@@ -376,6 +376,7 @@ func TestReconcileBranches(t *testing.T) {
 			object: func(d *v1.Destination) { d.Spec.ManagementPolicy = v1.ManagementObserve },
 			fake:   fakeDestinations{findByKey: func(string) (*hookstream.Destination, bool, error) { return nil, false, nil }},
 			calls:  []string{"FindByKey " + tableSlug}, ready: "False", reason: v1.ReasonNotFound,
+			events: []string{"Warning " + v1.ReasonNotFound},
 		},
 		"type changed remotely": {
 			object: withStatusID,
@@ -540,9 +541,31 @@ func TestRefusedInputIsNotSentAgain(t *testing.T) {
 	}
 }
 
-func newDestinationKind(c client.Client, connect func(string) (destinationExternal, error)) managed.Kind[*v1.Destination,
+func newDestinationKind(c client.Client, connect func(string) (destinationExternal, error)) *managed.Definition[*v1.Destination,
 	*hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest] {
-	return &destinationKind{connect: connect, referrers: referrersOf(c)}
+	def := destinationDefinition(testKindEnv(c), Settings{Clients: noClients})
+	def.Kind.(*destinationKind).connect = connect
+	def.Health = &destinationHealth{circuits: func(apiKey string) (circuitClient, error) {
+		hs, err := connect(apiKey)
+		if err != nil {
+			return nil, err
+		}
+		if t, ok := hs.(translated[*v1.Destination, *hookstream.Destination, *desiredDestination, *hookstream.UpdateRequest]); ok {
+			hs = t.hs
+		}
+		return hs.(circuitClient), nil
+	}}
+	return def
+}
+
+// testKindEnv is the kindEnv of a fake API server.
+func testKindEnv(c client.Client) kindEnv {
+	return kindEnv{objects: c, api: c, referrers: referrersOf(c)}
+}
+
+// noClients refuses to build a hookstream client: the tests' kinds connect to fakes.
+func noClients(string) (*hookstream.Client, error) {
+	return nil, errors.New("no hookstream client in this test")
 }
 
 // branchCase is one row of a kind's branch table.
@@ -572,7 +595,7 @@ type destinationCase = branchCase[*v1.Destination, *hookstream.Destination, *des
 // runBranch reconciles obj once with the kind newKind returns, on the row's fake hookstream and a fake API server,
 // and checks the calls, the events and the stored object.
 func runBranch[O managed.Object, R any, D managed.Desired, P fielder](t *testing.T, tc branchCase[O, R, D, P], obj O,
-	newKind func(client.Client, func(string) (managed.External[O, R, D, P], error)) managed.Kind[O, R, D, P]) {
+	newKind func(client.Client, func(string) (managed.External[O, R, D, P], error)) *managed.Definition[O, R, D, P]) {
 	t.Helper()
 	ctx := context.Background()
 	apiKey := tc.apiKey
@@ -603,11 +626,11 @@ func runBranch[O managed.Object, R any, D managed.Desired, P fielder](t *testing
 	if tc.inCluster != nil {
 		tc.inCluster(t, cluster)
 	}
-	stored := kind.NewObject()
+	stored := managed.NewObject[O]()
 	err = cluster.Get(ctx, client.ObjectKeyFromObject(obj), stored)
 	if tc.gone {
 		if !apierrors.IsNotFound(err) {
-			t.Errorf("the %s is still there (finalizers %v, err %v)", kind.Names().Kind, stored.GetFinalizers(), err)
+			t.Errorf("the %s is still there (finalizers %v, err %v)", kind.Names.Kind, stored.GetFinalizers(), err)
 		}
 		return
 	}
@@ -629,8 +652,8 @@ func runBranch[O managed.Object, R any, D managed.Desired, P fielder](t *testing
 // newBranchReconciler returns a reconciler of the kind newKind returns on a fake API server holding objects (the
 // status of the first, and of objects of its kind, a subresource) and the namespace's credentials Secret with apiKey; patchErr fails every patch.
 func newBranchReconciler[O managed.Object, R any, D managed.Desired, P fielder](namespace, apiKey string, patchErr error,
-	objects []client.Object, newKind func(client.Client, func(string) (managed.External[O, R, D, P], error)) managed.Kind[O, R, D, P],
-	connect func(string) (managed.External[O, R, D, P], error)) (client.Client, *events.FakeRecorder, managed.Kind[O, R, D, P],
+	objects []client.Object, newKind func(client.Client, func(string) (managed.External[O, R, D, P], error)) *managed.Definition[O, R, D, P],
+	connect func(string) (managed.External[O, R, D, P], error)) (client.Client, *events.FakeRecorder, *managed.Definition[O, R, D, P],
 	*managed.Reconciler[O, R, D, P]) {
 	secret := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "hookstream-credentials"},
@@ -648,11 +671,23 @@ func newBranchReconciler[O managed.Object, R any, D managed.Desired, P fielder](
 	}
 	cluster := builder.Build()
 	recorder := events.NewFakeRecorder(20)
-	kind := newKind(cluster, connect)
+	kind := newKind(cluster, translating(connect))
 	r := managed.NewReconciler(cluster, cluster, cluster, recorder, kind, managed.Options{
 		DefaultCredentialsSecret: "hookstream-credentials", DriftInterval: 10 * time.Minute,
 	})
 	return cluster, recorder, kind, r
+}
+
+// translating makes connect's fakes answer with the machinery's errors, as every kind's Connect does.
+func translating[O managed.Object, R any, D managed.Desired, P any](connect func(string) (managed.External[O, R, D, P],
+	error)) func(string) (managed.External[O, R, D, P], error) {
+	return func(apiKey string) (managed.External[O, R, D, P], error) {
+		hs, err := connect(apiKey)
+		if err != nil {
+			return nil, err
+		}
+		return translated[O, R, D, P]{hs}, nil
+	}
 }
 
 // drain returns the recorded events as "type reason", in order.

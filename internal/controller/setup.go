@@ -45,7 +45,7 @@ type Settings struct {
 	Client   client.Client
 	Recorder events.EventRecorder
 	// Clients returns the hookstream client of an API key.
-	Clients managed.ClientFactory
+	Clients ClientFactory
 	// HookstreamURL is hookstream's API base URL, the root of the ingest URLs; "" is hookstream.DefaultBaseURL.
 	HookstreamURL string
 	// DefaultCredentialsSecret is the credentials Secret of objects without spec.credentialsRef.
@@ -75,14 +75,10 @@ func SetupWithManager(mgr ctrl.Manager, s Settings) error {
 	if err := indexConnectionEnds(mgr); err != nil {
 		return err
 	}
-	if err := setupDestinations(mgr, s); err != nil {
-		return fmt.Errorf("setting up the Destination controller: %w", err)
-	}
-	if err := setupSources(mgr, s); err != nil {
-		return fmt.Errorf("setting up the Source controller: %w", err)
-	}
-	if err := setupConnections(mgr, s); err != nil {
-		return fmt.Errorf("setting up the Connection controller: %w", err)
+	for _, k := range Kinds {
+		if err := k.setup(mgr, s); err != nil {
+			return fmt.Errorf("setting up the %s controller: %w", k.Kind, err)
+		}
 	}
 	return nil
 }

@@ -49,18 +49,6 @@ const configMapRefsIndex = "hookstream.io/configmap-refs"
 // setupSources registers the Source controller: one hookstream source per Source object, on the shared machinery of
 // package managed, plus the ConfigMaps it reads and publishes.
 func setupSources(mgr ctrl.Manager, s Settings) error {
-	kind := &sourceKind{
-		ingestBaseURL: s.ingestBaseURL(),
-		configMaps:    &configMapPublisher{client: s.Client, api: mgr.GetAPIReader()},
-		referrers:     s.referrers(mgr),
-		connect: func(apiKey string) (sourceExternal, error) {
-			c, err := s.Clients(apiKey)
-			if err != nil {
-				return nil, err
-			}
-			return &sourceClient{c}, nil
-		},
-	}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1.Source{}, configMapRefsIndex,
 		func(o client.Object) []string { return sourceConfigMaps(o.(*v1.Source)) }); err != nil {
 		return err
@@ -79,13 +67,31 @@ func setupSources(mgr ctrl.Manager, s Settings) error {
 		})
 		return reqs
 	}
-	rec := managed.NewReconciler(s.Client, mgr.GetClient(), mgr.GetAPIReader(), s.Recorder, kind, s.managedOptions())
+	rec := managed.NewReconciler(s.Client, mgr.GetClient(), mgr.GetAPIReader(), s.Recorder, sourceDefinition(newKindEnv(mgr, s), s),
+		s.managedOptions())
 	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.SourceList{} },
 		func(b *builder.Builder) *builder.Builder {
 			// Metadata only: a change of a schema ConfigMap, or of a published one, starts a reconcile that reads
 			// or rewrites it; the data itself is never cached.
 			return b.WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(forConfigMap))
 		}, watchConnectionsOf(kindSource, mgr.GetClient(), func() client.ObjectList { return &v1.SourceList{} }))
+}
+
+// sourceDefinition registers the Source kind with the machinery of package managed: one hookstream source per
+// Source object, publishing its ingest URL in a ConfigMap when asked to.
+func sourceDefinition(env kindEnv, s Settings) *managed.Definition[*v1.Source, *hookstream.Source, *desiredSource,
+	*hookstream.SourceUpdateRequest] {
+	return &managed.Definition[*v1.Source, *hookstream.Source, *desiredSource, *hookstream.SourceUpdateRequest]{
+		Names: managed.Names{Kind: kindSource, Remote: "source"},
+		Kind: &sourceKind{
+			ingestBaseURL: s.ingestBaseURL(),
+			connect:       connectWith(s.Clients, func(c *hookstream.Client) sourceExternal { return &sourceClient{c} }),
+		},
+		Row:        sourceRow,
+		SecretRefs: sourceSecretRefs,
+		Publisher:  &configMapPublisher{client: s.Client, api: env.api},
+		Referrers:  referrersOption[*v1.Source](env.referrers, kindSource),
+	}
 }
 
 // sourceConfigMaps lists the ConfigMaps a Source reads or writes.
@@ -108,28 +114,9 @@ type sourceKind struct {
 	connect func(apiKey string) (sourceExternal, error)
 	// ingestBaseURL is the root of computed ingest URLs.
 	ingestBaseURL string
-	configMaps    *configMapPublisher
-	// referrers names the Connections that route from a Source; nil when none are known.
-	referrers referrersFunc
 }
 
-var (
-	_ managed.Kind[*v1.Source, *hookstream.Source, *desiredSource, *hookstream.SourceUpdateRequest] = (*sourceKind)(nil)
-	_ managed.Publisher[*v1.Source]                                                                 = (*sourceKind)(nil)
-	_ managed.Referenced[*v1.Source]                                                                = (*sourceKind)(nil)
-)
-
-// Referrers names the Connections that route from the Source.
-func (k *sourceKind) Referrers(ctx context.Context, s *v1.Source) ([]string, error) {
-	if k.referrers == nil {
-		return nil, nil
-	}
-	return k.referrers(ctx, kindSource, s.Namespace, s.Name, s.Status.ID)
-}
-
-func (*sourceKind) Names() managed.Names { return managed.Names{Kind: kindSource, Remote: "source"} }
-
-func (*sourceKind) NewObject() *v1.Source { return &v1.Source{} }
+var _ managed.Kind[*v1.Source, *hookstream.Source, *desiredSource, *hookstream.SourceUpdateRequest] = (*sourceKind)(nil)
 
 func (k *sourceKind) Connect(apiKey string) (sourceExternal, error) { return k.connect(apiKey) }
 
@@ -137,12 +124,18 @@ func (*sourceKind) Desired(s *v1.Source, refs managed.Refs) (*desiredSource, err
 	return buildSourceDesired(s, refs)
 }
 
-func (*sourceKind) Compare(want *desiredSource, remote *hookstream.Source, secretsRotated bool) managed.Observation[*hookstream.SourceUpdateRequest] {
-	return compareSource(want, remote, secretsRotated)
+// Compare rejects a remote source whose create-only fields do not match the spec, else lists the fields that
+// differ.
+func (*sourceKind) Compare(s *v1.Source, want *desiredSource, remote *hookstream.Source,
+	secretsRotated bool) (managed.Observation[*hookstream.SourceUpdateRequest], error) {
+	if err := sourceIdentity(s, want, remote); err != nil {
+		return managed.Observation[*hookstream.SourceUpdateRequest]{}, err
+	}
+	return compareSource(want, remote, secretsRotated), nil
 }
 
-// CheckIdentity rejects a remote source whose create-only fields do not match the spec.
-func (*sourceKind) CheckIdentity(s *v1.Source, want *desiredSource, remote *hookstream.Source) error {
+// sourceIdentity rejects a remote source whose create-only fields do not match the spec.
+func sourceIdentity(s *v1.Source, want *desiredSource, remote *hookstream.Source) error {
 	if remote.Type != "" && remote.Type != hookstream.SourceTypeHTTP {
 		return managed.Stall(v1.ReasonTypeMismatch, "remote source %s has type %q; a Source manages http sources only: "+
 			"remove spec.adoptID, or manage that source outside Kubernetes", remote.ID, remote.Type)
@@ -158,7 +151,8 @@ func (*sourceKind) CheckIdentity(s *v1.Source, want *desiredSource, remote *hook
 	return nil
 }
 
-func (*sourceKind) Row(remote *hookstream.Source) managed.Row {
+// sourceRow tells the machinery the generic facts of a remote source.
+func sourceRow(remote *hookstream.Source) managed.Row {
 	return managed.Row{ID: remote.ID, Key: "slug " + remote.Slug, CreatedAt: remote.CreatedAt, UpdatedAt: remote.UpdatedAt}
 }
 
@@ -182,22 +176,12 @@ func (k *sourceKind) SetObserved(s *v1.Source, remote *hookstream.Source) {
 	st.UpdatedAt = managed.Time(&remote.UpdatedAt)
 }
 
-// SecretRefs lists the Secrets a Source's spec reads.
-func (*sourceKind) SecretRefs(s *v1.Source) []string {
+// sourceSecretRefs lists the Secrets a Source's spec reads.
+func sourceSecretRefs(s *v1.Source) []string {
 	if v := s.Spec.Verification; v != nil {
 		return []string{v.SecretRef.Name}
 	}
 	return nil
-}
-
-// Publish writes the ingest URL ConfigMap the spec asks for.
-func (k *sourceKind) Publish(ctx context.Context, s *v1.Source) error {
-	return k.configMaps.publish(ctx, s)
-}
-
-// Unpublish deletes the ingest URL ConfigMaps the Source owns.
-func (k *sourceKind) Unpublish(ctx context.Context, s *v1.Source) error {
-	return k.configMaps.unpublish(ctx, s)
 }
 
 // sourceClient is the hookstream client seen through the machinery's calls.
@@ -205,7 +189,7 @@ type sourceClient struct{ c *hookstream.Client }
 
 var _ sourceExternal = (*sourceClient)(nil)
 
-func (h *sourceClient) Get(ctx context.Context, id string) (*hookstream.Source, error) {
+func (h *sourceClient) Observe(ctx context.Context, id string) (*hookstream.Source, error) {
 	return h.c.GetSource(ctx, id)
 }
 

@@ -56,7 +56,7 @@ type configMapPublisher struct {
 
 // publish brings the ConfigMap up to date with the Source's status, and deletes the one an earlier
 // spec.ingestURLConfigMap named.
-func (p *configMapPublisher) publish(ctx context.Context, s *v1.Source) error {
+func (p *configMapPublisher) Publish(ctx context.Context, s *v1.Source) error {
 	st := &s.Status
 	name := s.Spec.IngestURLConfigMap
 	if old := st.IngestURLConfigMap; old != "" && old != name {
@@ -104,7 +104,7 @@ func (p *configMapPublisher) publish(ctx context.Context, s *v1.Source) error {
 
 // unpublish deletes every ConfigMap the Source published: the one its spec names and the one its status
 // recorded. Owner references would let a garbage collector do it, but not every cluster runs one.
-func (p *configMapPublisher) unpublish(ctx context.Context, s *v1.Source) error {
+func (p *configMapPublisher) Unpublish(ctx context.Context, s *v1.Source) error {
 	names := []string{s.Spec.IngestURLConfigMap, s.Status.IngestURLConfigMap}
 	for _, name := range slices.Compact(names) {
 		if name == "" {

@@ -118,10 +118,11 @@ func wantConfigMapUntouched(name string) func(*testing.T, client.Client) {
 	}
 }
 
-func newSourceKind(c client.Client, connect func(string) (sourceExternal, error)) managed.Kind[*v1.Source,
+func newSourceKind(c client.Client, connect func(string) (sourceExternal, error)) *managed.Definition[*v1.Source,
 	*hookstream.Source, *desiredSource, *hookstream.SourceUpdateRequest] {
-	return &sourceKind{connect: connect, ingestBaseURL: sourceTableBaseURL, configMaps: &configMapPublisher{client: c, api: c},
-		referrers: referrersOf(c)}
+	def := sourceDefinition(testKindEnv(c), Settings{Client: c, Clients: noClients, HookstreamURL: sourceTableBaseURL})
+	def.Kind.(*sourceKind).connect = connect
+	return def
 }
 
 type sourceCase = branchCase[*v1.Source, *hookstream.Source, *desiredSource, *hookstream.SourceUpdateRequest]

@@ -111,7 +111,7 @@ func runSuite(m *testing.M) int {
 	if err := SetupWithManager(mgr, Settings{
 		Client:                   mgr.GetClient(),
 		Recorder:                 mgr.GetEventRecorder("hookstream-operator"),
-		Clients:                  managed.CachedClientFactory(hookstream.Options{BaseURL: emuURL, Timeout: 2 * time.Second}, nil),
+		Clients:                  CachedClientFactory(hookstream.Options{BaseURL: emuURL, Timeout: 2 * time.Second}, nil),
 		HookstreamURL:            emuURL,
 		DefaultCredentialsSecret: "hookstream-credentials",
 		DriftInterval:            10 * time.Minute,

@@ -28,7 +28,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
-	"github.com/hookstream/hookstream-operator/internal/hookstream"
 )
 
 // Waits for failures that the operator cannot fix by retrying quickly. A change of the referenced Secrets or of
@@ -295,24 +294,24 @@ func classify(err error, action, credentialsSecret string, recheck time.Duration
 	case errors.As(err, &kube):
 		return kubernetesOutcome(kube.err, action, kube.what)
 
-	case hookstream.IsInvalid(err):
+	case IsRemote(err, RemoteInvalid):
 		return outcome{reason: v1.ReasonInvalidSpec, stalled: true,
 			message: fmt.Sprintf("hookstream rejected the spec: %s. Fix the spec; nothing is retried until it changes.", apiMessage(err)),
 			err:     reconcile.TerminalError(err)}
 
-	case hookstream.IsTooLarge(err):
+	case IsRemote(err, RemoteTooLarge):
 		return outcome{reason: v1.ReasonTooLarge, stalled: true,
 			message: fmt.Sprintf("hookstream refused the request as too large (413): %s. Make the spec smaller (headers, "+
 				"schemas, filter rules, transforms); nothing is retried until it changes.", apiMessage(err)),
 			err: reconcile.TerminalError(err)}
 
-	case hookstream.IsUnauthorized(err):
+	case IsRemote(err, RemoteUnauthorized):
 		return outcome{reason: v1.ReasonUnauthorized, stalled: true,
 			message: fmt.Sprintf("hookstream rejected the API key in Secret %q (401). Put a valid key under \"apiKey\"; "+
 				"the change is picked up at once.", credentialsSecret),
 			result: ctrl.Result{RequeueAfter: credentialsRetryInterval}}
 
-	case hookstream.IsForbidden(err):
+	case IsRemote(err, RemoteForbidden):
 		return outcome{reason: v1.ReasonForbidden, stalled: true,
 			message: fmt.Sprintf("hookstream refused to %s (403): %s. Check the key's project and plan limits.", action, apiMessage(err)),
 			result:  ctrl.Result{RequeueAfter: credentialsRetryInterval}}
@@ -322,8 +321,8 @@ func classify(err error, action, credentialsSecret string, recheck time.Duration
 		return outcome{reason: v1.ReasonKubernetesError, quiet: true, result: ctrl.Result{RequeueAfter: conflictRetryInterval}}
 	}
 
-	if wait, ok := hookstream.IsRateLimited(err); ok {
-		wait = max(wait, minRateLimitWait)
+	if limited, ok := errors.AsType[*RemoteError](err); ok && limited.Class == RemoteRateLimited {
+		wait := max(limited.RetryAfter, minRateLimitWait)
 		// Waiting as told is the normal way of things under a rate limit: no event for each wait.
 		return outcome{reason: v1.ReasonRateLimited, noEvent: true,
 			message: fmt.Sprintf("hookstream rate limit reached; retrying in %s.", wait.Round(time.Second)),
@@ -360,17 +359,12 @@ func kubeSummary(err error) string {
 }
 
 // apiMessage is hookstream's own message of an API error.
-func apiMessage(err error) string {
-	if apiErr, ok := errors.AsType[*hookstream.APIError](err); ok {
-		return apiErr.Message
-	}
-	return err.Error()
-}
+func apiMessage(err error) string { return remoteMessage(err) }
 
 // errorSummary describes a transient error without anything request-specific that would churn the status.
 func errorSummary(err error) string {
-	if apiErr, ok := errors.AsType[*hookstream.APIError](err); ok {
-		return fmt.Sprintf("hookstream answered %d %s", apiErr.StatusCode, apiErr.Message)
+	if r, ok := errors.AsType[*RemoteError](err); ok && r.Status != 0 {
+		return fmt.Sprintf("hookstream answered %d %s", r.Status, r.Message)
 	}
 	if errors.Is(err, errRetry) {
 		return err.Error()

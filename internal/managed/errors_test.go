@@ -30,7 +30,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
-	"github.com/hookstream/hookstream-operator/internal/hookstream"
 )
 
 var destinations = schema.GroupResource{Group: "hookstream.io", Resource: "destinations"}
@@ -85,36 +84,36 @@ func TestEveryFailureHasAReason(t *testing.T) {
 			err: kubeErr("add the finalizer", apierrors.NewConflict(destinations, "orders", errors.New("changed"))), reason: v1.ReasonKubernetesError,
 			quiet: true},
 		"hookstream rejects the spec (400)": {
-			err: wrap(&hookstream.APIError{StatusCode: 400, Message: "url must be https"}), reason: v1.ReasonInvalidSpec,
+			err: wrap(remote(RemoteInvalid, 400, "url must be https")), reason: v1.ReasonInvalidSpec,
 			stalled: true, terminal: true, inMessage: "url must be https"},
 		"hookstream rejects the body as too large (413)": {
-			err: wrap(&hookstream.APIError{StatusCode: 413, Message: "Payload Too Large"}), reason: v1.ReasonTooLarge,
+			err: wrap(remote(RemoteTooLarge, 413, "Payload Too Large")), reason: v1.ReasonTooLarge,
 			stalled: true, terminal: true, inMessage: "too large (413): Payload Too Large"},
 		"hookstream finds the spec unprocessable (422)": {
-			err: &hookstream.APIError{StatusCode: 422, Message: "bad filter"}, reason: v1.ReasonInvalidSpec,
+			err: remote(RemoteInvalid, 422, "bad filter"), reason: v1.ReasonInvalidSpec,
 			stalled: true, terminal: true, inMessage: "bad filter"},
 		"refused for good until the inputs change": {
 			err: wrap(Refuse(v1.ReasonConflict, "slug %q is taken", "orders")), reason: v1.ReasonConflict,
 			stalled: true, terminal: true, inMessage: `slug "orders" is taken`},
 		"hookstream rejects the key (401)": {
-			err: &hookstream.APIError{StatusCode: 401, Message: "Invalid API key"}, reason: v1.ReasonUnauthorized,
+			err: remote(RemoteUnauthorized, 401, "Invalid API key"), reason: v1.ReasonUnauthorized,
 			stalled: true, inMessage: `Secret "creds" (401)`},
 		"hookstream forbids (403)": {
-			err: &hookstream.APIError{StatusCode: 403, Message: "Destination limit reached"}, reason: v1.ReasonForbidden,
+			err: remote(RemoteForbidden, 403, "Destination limit reached"), reason: v1.ReasonForbidden,
 			stalled: true, inMessage: "Destination limit reached"},
 		"hookstream rate limit (429)": {
-			err:    wrap(&hookstream.APIError{StatusCode: 429, Message: "Too many requests", RetryAfter: 30 * time.Second}),
+			err:    wrap(&RemoteError{Class: RemoteRateLimited, Status: 429, Message: "Too many requests", RetryAfter: 30 * time.Second, Err: errors.New("429")}),
 			reason: v1.ReasonRateLimited, noEvent: true, inMessage: "retrying in 30s"},
 		"local rate budget beyond the deadline": {
-			err: &hookstream.WaitError{Wait: 3 * time.Second}, reason: v1.ReasonRateLimited, noEvent: true, inMessage: "retrying in 3s"},
+			err: &RemoteError{Class: RemoteRateLimited, RetryAfter: 3 * time.Second, Err: errors.New("the rate budget is spent")}, reason: v1.ReasonRateLimited, noEvent: true, inMessage: "retrying in 3s"},
 		"hookstream server error (503)": {
-			err: &hookstream.APIError{StatusCode: 503, Message: "Service Unavailable"}, reason: v1.ReasonAPIUnavailable,
+			err: remote(RemoteUnavailable, 503, "Service Unavailable"), reason: v1.ReasonAPIUnavailable,
 			retried: true, inMessage: "hookstream answered 503 Service Unavailable"},
 		"hookstream unreachable": {
-			err:    &hookstream.TransportError{Route: "GET /destinations/{id}", Err: &net.OpError{Op: "dial", Err: errors.New("refused")}},
+			err:    &RemoteError{Err: &net.OpError{Op: "dial", Err: errors.New("refused")}},
 			reason: v1.ReasonAPIUnavailable, retried: true, inMessage: "hookstream could not be reached"},
 		"hookstream too slow": {
-			err:    &hookstream.TransportError{Route: "GET /destinations/{id}", Err: context.DeadlineExceeded},
+			err:    &RemoteError{Err: fmt.Errorf("GET /destinations/{id}: %w", context.DeadlineExceeded)},
 			reason: v1.ReasonAPIUnavailable, retried: true, inMessage: "did not answer in time"},
 		"waiting for a referenced object": {
 			err: wrap(Wait(v1.ReasonWaitingForSource, "Source %q has no id yet", "github")), reason: v1.ReasonWaitingForSource,
@@ -123,10 +122,10 @@ func TestEveryFailureHasAReason(t *testing.T) {
 			err: Replace("its source changed"), reason: v1.ReasonReplacementRequired, stalled: true, inMessage: "its source changed"},
 		"deletion refused while connections use it": {
 			err: &errInUse{remote: "source", referrers: []string{"Connection github-to-ci"},
-				err: &hookstream.APIError{StatusCode: 409, Message: "Cannot delete a source that has connections"}},
+				err: remote(RemoteConflict, 409, "Cannot delete a source that has connections")},
 			reason: v1.ReasonInUse, inMessage: "waiting for Connection github-to-ci to go"},
 		"deletion refused for connections outside Kubernetes": {
-			err:    &errInUse{remote: "source", err: &hookstream.APIError{StatusCode: 409, Message: "Cannot delete a source that has connections"}},
+			err:    &errInUse{remote: "source", err: remote(RemoteConflict, 409, "Cannot delete a source that has connections")},
 			reason: v1.ReasonInUse, inMessage: "connections outside Kubernetes still use it (Cannot delete a source that has connections)"},
 		"transient inconsistency": {
 			err: fmt.Errorf("slug \"x\" is taken but no destination has it: %w", errRetry), reason: v1.ReasonAPIUnavailable,
@@ -158,4 +157,9 @@ func TestEveryFailureHasAReason(t *testing.T) {
 			}
 		})
 	}
+}
+
+// remote is a failed remote call of the class, as a kind's External reports it.
+func remote(class RemoteClass, status int, message string) error {
+	return &RemoteError{Class: class, Status: status, Message: message, Err: fmt.Errorf("%d %s", status, message)}
 }

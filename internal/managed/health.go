@@ -22,16 +22,16 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// Health is implemented by kinds whose status shows how the remote resource is doing besides its settings, read
-// with calls of their own: a Destination's circuit breaker. The machinery calls it after every observation of the
-// remote row, and the status refresh asks it which objects to observe again although their row did not change.
-type Health[O Object, R any, D Desired, P any] interface {
+// Health observes the delivery health of a kind's remote resources, such as a Destination's circuit breaker: an
+// option of the kind's Definition.
+type Health[O Object, R any] interface {
 	// HealthRequested reports an annotation asking for an action the kind has not handled yet (a circuit reset):
 	// the reconcile is then no periodic check.
 	HealthRequested(obj O) bool
 	// ObserveHealth brings obj's health status up to date once its row was mirrored into obj, and handles what
-	// HealthRequested reports. It returns the events of the changes it saw.
-	ObserveHealth(ctx context.Context, obj O, remote R, hs External[O, R, D, P], h HealthObservation[O]) ([]Event, error)
+	// HealthRequested reports, with the hookstream client of apiKey (the object's own). It returns the events of
+	// the changes it saw.
+	ObserveHealth(ctx context.Context, obj O, remote R, apiKey string, h HealthObservation[O]) ([]Event, error)
 	// RefreshWanted reports that the next status refresh must observe obj even if its row did not change (an open
 	// circuit turns half-open with time alone).
 	RefreshWanted(obj O) bool
@@ -61,27 +61,20 @@ type Event struct {
 	Note   string
 }
 
-// health returns the kind's Health, if it has one.
-func (r *Reconciler[O, R, D, P]) health() (Health[O, R, D, P], bool) {
-	h, ok := r.kind.(Health[O, R, D, P])
-	return h, ok
-}
-
 // healthRequested reports a pending health action of obj.
 func (r *Reconciler[O, R, D, P]) healthRequested(obj O) bool {
-	h, ok := r.health()
-	return ok && h.HealthRequested(obj)
+	return r.def.Health != nil && r.def.Health.HealthRequested(obj)
 }
 
 // observeHealth lets the kind observe the remote resource's health after the row was mirrored into obj; before
 // is obj as it was read. A failure is the reconcile's like any failed hookstream call.
-func (r *Reconciler[O, R, D, P]) observeHealth(ctx context.Context, obj, before O, remote R, hs External[O, R, D, P],
+func (r *Reconciler[O, R, D, P]) observeHealth(ctx context.Context, obj, before O, remote R, apiKey string,
 	created, readOnly bool) error {
-	h, ok := r.health()
-	if !ok {
+	h := r.def.Health
+	if h == nil {
 		return nil
 	}
-	events, err := h.ObserveHealth(ctx, obj, remote, hs, HealthObservation[O]{Before: before, Created: created, ReadOnly: readOnly})
+	events, err := h.ObserveHealth(ctx, obj, remote, apiKey, HealthObservation[O]{Before: before, Created: created, ReadOnly: readOnly})
 	for _, e := range events {
 		r.event(obj, e.Type, e.Reason, e.Action, e.Note)
 	}
@@ -91,7 +84,7 @@ func (r *Reconciler[O, R, D, P]) observeHealth(ctx context.Context, obj, before 
 
 // forget drops what the kind publishes of an object that is gone.
 func (r *Reconciler[O, R, D, P]) forget(key types.NamespacedName) {
-	if h, ok := r.health(); ok {
-		h.Forget(key)
+	if r.def.Health != nil {
+		r.def.Health.Forget(key)
 	}
 }

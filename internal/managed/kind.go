@@ -18,13 +18,15 @@ limitations under the License.
 // the skeleton (pause, delete, observe-only, create-or-adopt, update, one status patch at the end), finalizer and
 // create marker, credentials with the last known key, periodic checks with jitter, list snapshots, the mapping
 // of every failure to a condition and an event, condition setters and metrics. A kind supplies only the answers
-// to five questions (how its remote is read, created, updated, deleted and found again by its natural key) and
-// its pure spec-to-request mapping and comparison: see Kind and External.
+// to six calls (how its remote is read, listed, created, updated, deleted and found again by its natural key) and
+// its pure spec-to-request mapping and comparison: see Definition, Kind and External. A reconcile gathers what it
+// needs to know, computes a Plan with a pure function (Decide) and carries the plan out (see execute.go).
 package managed
 
 import (
 	"context"
 	"iter"
+	"reflect"
 	"slices"
 	"time"
 
@@ -40,51 +42,71 @@ type Object interface {
 	GetManagedStatus() *v1.ManagedStatus
 }
 
-// Kind is what one kind of object supplies to the machinery, besides its External client. O is the object, R the
-// remote row, D the desired remote state built from the spec, P the update request.
+// Kind is the seam between the machinery and one kind: how its remote resources are reached (Connect), and its
+// pure mapping (Desired, Compare, SetObserved). O is the object, R the remote row, D the desired remote state
+// built from the spec, P the update request. Everything else a kind has is data or an option of its Definition.
 type Kind[O Object, R any, D Desired, P any] interface {
-	// Names names the kind in messages, events and metrics.
-	Names() Names
-	// NewObject returns an empty object of the kind.
-	NewObject() O
 	// Connect returns the kind's hookstream client for an API key.
 	Connect(apiKey string) (External[O, R, D, P], error)
-	// Desired maps the spec to the wanted remote state, reading referenced Secrets and ConfigMaps through refs
-	// only.
+	// Desired maps the spec to the wanted remote state, reading referenced Secrets, ConfigMaps and objects
+	// through refs only. A *WaitError waits for another object; a *StalledError explains what to change; any
+	// other error is the spec's to fix (InvalidSpec).
 	Desired(obj O, refs Refs) (D, error)
-	// Compare lists what differs between want and the remote row, for the fields the spec sets, and the update
-	// request that would make them equal. secretsRotated says that the Secrets changed since they were applied:
-	// the masked remote values cannot show it.
-	Compare(want D, remote R, secretsRotated bool) Observation[P]
-	// CheckIdentity rejects a remote row whose immutable fields differ from the spec, with a Stalled error.
-	CheckIdentity(obj O, want D, remote R) error
-	// Row tells the machinery the generic facts of a remote row.
-	Row(remote R) Row
-	// SetObserved mirrors the remote row into the kind's status.
+	// Compare checks a remote row against the spec. Its error refuses the row: a *StalledError when an immutable
+	// field differs, a *ReplaceError when a new remote resource can become what the row cannot. Otherwise it
+	// lists what differs, for the fields the spec sets, and the update request that would make them equal.
+	// secretsRotated says that the Secrets changed since they were applied: the masked remote values cannot
+	// show it.
+	Compare(obj O, want D, remote R, secretsRotated bool) (Observation[P], error)
+	// SetObserved mirrors the remote row into the object's status (the id aside: the machinery records it).
 	SetObserved(obj O, remote R)
-	// SecretRefs lists the names of the Secrets an object reads besides its credentials.
-	SecretRefs(obj O) []string
 }
 
-// External is a kind's hookstream client, bound to one API key: the five calls the machinery makes.
+// External is a kind's hookstream client, bound to one API key: the six calls the machinery makes. Its errors
+// are the machinery's own: a failed hookstream call is a *RemoteError (see RemoteErrorFrom).
 type External[O Object, R any, D Desired, P any] interface {
-	// Get reads a remote row by id; an error matching hookstream.IsNotFound when there is none.
-	Get(ctx context.Context, id string) (R, error)
+	// Observe reads a remote row by id; a RemoteNotFound error when there is none.
+	Observe(ctx context.Context, id string) (R, error)
 	// List walks every row of the key's project; the periodic checks read it once per key and interval.
 	List(ctx context.Context) iter.Seq2[R, error]
 	// FindByKey finds the row an earlier create of obj may have made, by the kind's natural key; found is false
 	// when there is none. Two rows for one key are an error: the machinery must not pick one.
 	FindByKey(ctx context.Context, obj O) (row R, found bool, err error)
-	// Create creates the remote row; an error matching hookstream.IsConflict when the natural key is taken.
+	// Create creates the remote row; a RemoteConflict error when the natural key is taken.
 	Create(ctx context.Context, want D) (R, error)
 	// Update changes the fields of the patch only.
 	Update(ctx context.Context, id string, patch P) (R, error)
-	// Delete deletes the remote row; an error matching hookstream.IsNotFound when it is already gone.
+	// Delete deletes the remote row; a RemoteNotFound error when it is already gone, RemoteConflict when other
+	// remote resources still use it.
 	Delete(ctx context.Context, id string) error
 }
 
-// Publisher is implemented by kinds that publish facts of their remote resource in the cluster, such as a
-// Source's ingest URL in a ConfigMap. Errors that are not a StalledError count as failed Kubernetes calls.
+// Definition registers a kind with the machinery: its seam, two facts the machinery reads of its rows and
+// objects, and the optional capabilities it has. The zero value of an option turns it off.
+type Definition[O Object, R any, D Desired, P any] struct {
+	Names Names
+	Kind  Kind[O, R, D, P]
+	// Row tells the generic facts of a remote row.
+	Row func(remote R) Row
+	// SecretRefs lists the names of the Secrets an object reads besides its credentials: a change of one
+	// reconciles the object.
+	SecretRefs func(obj O) []string
+
+	// Publisher, when set, publishes facts of the remote resource in the cluster (a Source's ingest URL).
+	Publisher Publisher[O]
+	// Referrers, when set, names the objects of the cluster that still reference obj, for the message of a
+	// deletion hookstream refuses because other remote resources use it.
+	Referrers func(ctx context.Context, obj O) ([]string, error)
+	// Health, when set, observes the delivery health of the remote resource (a Destination's circuit).
+	Health Health[O, R]
+	// RecordedKey, when set, is the natural key recorded with the create marker (AnnotationCreateKey), for kinds
+	// whose spec can change the key (a Connection's name and ends): FindByKey then looks up what the marked
+	// create made, even when the spec changed since.
+	RecordedKey func(want D) string
+}
+
+// Publisher publishes facts of a remote resource in the cluster, such as a Source's ingest URL in a ConfigMap.
+// Errors that are not a StalledError count as failed Kubernetes calls.
 type Publisher[O Object] interface {
 	// Publish brings what obj publishes up to date with its status; called once the remote resource was found
 	// and, unless only observed, converged.
@@ -105,14 +127,6 @@ type Refs struct {
 	SameProject func(other Object) (bool, error)
 }
 
-// Referenced is implemented by kinds whose remote resources other remote resources reference, so that hookstream
-// refuses to delete them while those exist (a source or destination that connections use).
-type Referenced[O Object] interface {
-	// Referrers names the objects in the cluster that still reference obj, for the message of a refused
-	// deletion; none when only remote resources outside Kubernetes do.
-	Referrers(ctx context.Context, obj O) ([]string, error)
-}
-
 // Desired is the remote state an object asks for.
 type Desired interface {
 	// KeyDescription names the natural key for messages, such as `slug "team-a-orders"`.
@@ -125,11 +139,9 @@ type Desired interface {
 	Request() any
 }
 
-// KeyRecorder is a Desired whose natural key the spec can change (a Connection's name and ends). Its key is
-// recorded with the create marker (AnnotationCreateKey), for the kind's FindByKey to look up what the marked create
-// made, even when the spec changed since.
-type KeyRecorder interface {
-	RecordedKey() string
+// NewObject returns an empty object of a kind: O is a pointer to the kind's struct.
+func NewObject[O Object]() O {
+	return reflect.New(reflect.TypeFor[O]().Elem()).Interface().(O)
 }
 
 // Names names a kind.

@@ -46,7 +46,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
-	"github.com/hookstream/hookstream-operator/internal/hookstream"
 )
 
 // Options configure a Reconciler.
@@ -73,8 +72,7 @@ type Reconciler[O Object, R any, D Desired, P any] struct {
 	client   client.Client
 	api      client.Reader
 	recorder events.EventRecorder
-	kind     Kind[O, R, D, P]
-	names    Names
+	def      *Definition[O, R, D, P]
 	opts     Options
 
 	creds     *credentials
@@ -89,19 +87,18 @@ type Reconciler[O Object, R any, D Desired, P any] struct {
 // NewReconciler returns the reconciler of a kind. metadata reads Secret metadata from the manager's
 // metadata-only cache, api reads Secrets from the API server.
 func NewReconciler[O Object, R any, D Desired, P any](c client.Client, metadata, api client.Reader,
-	recorder events.EventRecorder, kind Kind[O, R, D, P], opts Options) *Reconciler[O, R, D, P] {
-	names := kind.Names()
+	recorder events.EventRecorder, def *Definition[O, R, D, P], opts Options) *Reconciler[O, R, D, P] {
 	return &Reconciler[O, R, D, P]{
-		client: c, api: api, recorder: recorder, kind: kind, names: names, opts: opts,
+		client: c, api: api, recorder: recorder, def: def, opts: opts,
 		creds: &credentials{secrets: newSecretStore(metadata, api), defaultSecret: opts.DefaultCredentialsSecret,
-			sendable: opts.SendableSecrets, kind: names.Kind},
-		snapshots: newSnapshots(opts.DriftInterval, kind.Row),
+			sendable: opts.SendableSecrets, kind: def.Names.Kind},
+		snapshots: newSnapshots(opts.DriftInterval, def.Row),
 	}
 }
 
 // Reconcile brings the remote resource of one object to its spec and mirrors it into status.
 func (r *Reconciler[O, R, D, P]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	obj := r.kind.NewObject()
+	obj := NewObject[O]()
 	if err := r.client.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.forget(req.NamespacedName)
@@ -110,7 +107,7 @@ func (r *Reconciler[O, R, D, P]) Reconcile(ctx context.Context, req ctrl.Request
 		// Nothing to write a condition on: the object itself cannot be read.
 		return ctrl.Result{}, err
 	}
-	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues(strings.ToLower(r.names.Kind), klog.KObj(obj)))
+	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues(strings.ToLower(r.def.Names.Kind), klog.KObj(obj)))
 
 	if IsPaused(obj) {
 		// No hookstream call at all, deletion included, until the annotation goes.
@@ -141,33 +138,27 @@ func (r *Reconciler[O, R, D, P]) finish(ctx context.Context, base, obj O, result
 
 func (r *Reconciler[O, R, D, P]) snapshot(obj O) O { return obj.DeepCopyObject().(O) }
 
-// reconcileNormal observes the remote resource, then creates, adopts or updates it as the policies allow.
-// base is replaced when an intermediate status write (the new id) makes it stale.
+// reconcileNormal gathers the facts of obj (its credentials, the mapping of its spec, where its remote resource
+// is), decides the plan and carries it out. base is the object as stored: the status patch at the end is computed
+// from it, and the steps that write before the end (StepRecordID, StepRecordReplacement) move it on.
 func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, base *O) (result ctrl.Result, err error) {
-	st := obj.GetManagedStatus()
 	apiKey, err := r.creds.apiKey(ctx, obj, false)
 	if err != nil {
 		return r.handleError(ctx, obj, "read the credentials", err)
 	}
-	want, err := r.kind.Desired(obj, r.refs(ctx, obj, apiKey))
-	if err != nil {
-		if _, secret := errors.AsType[*errMissingSecret](err); secret {
-			return r.handleError(ctx, obj, "read the referenced Secrets", err)
-		}
-		if resolvesLater(err) {
-			return r.handleError(ctx, obj, "resolve the spec's references", err)
-		}
-		// Anything else the mapping finds wrong is the spec's to fix.
-		return r.handleError(ctx, obj, "map the spec to a hookstream request", Refuse(v1.ReasonInvalidSpec, "%v", err))
+	f := Facts[R, D]{RecordedID: obj.GetManagedStatus().ID}
+	f.Want, f.MapErr = r.def.Kind.Desired(obj, r.refs(ctx, obj, apiKey))
+	if f.MapErr != nil {
+		return r.execute(ctx, obj, base, nil, apiKey, f)
 	}
-	inputHash := refusedInputHash(obj, want, apiKey)
+	inputHash := refusedInputHash(obj, f.Want, apiKey)
 	if r.refusedBefore(obj, inputHash) {
 		// Refused for good with these very inputs: calling hookstream again could only be refused again.
 		return ctrl.Result{}, nil
 	}
 	defer func() { r.recordRefusal(obj, inputHash, err) }()
-	secretsHash := SecretsHash(want.SecretMaterial(), apiKey)
-	periodic := isPeriodicCheck(obj, secretsHash) && !r.healthRequested(obj)
+	f.SecretsHash = SecretsHash(f.Want.SecretMaterial(), apiKey)
+	periodic := isPeriodicCheck(obj, f.SecretsHash) && !r.healthRequested(obj)
 	if firstSight := r.firstSight(obj); periodic && firstSight {
 		// After a restart every object shows up at once; spreading their first checks over the interval keeps
 		// hookstream and the API server calm.
@@ -177,74 +168,154 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 	if err != nil {
 		return r.handleError(ctx, obj, "connect to hookstream", err)
 	}
+	f.Lookup, f.LookupErr = r.findRemote(ctx, obj, apiKey, hs, periodic)
+	return r.execute(ctx, obj, base, hs, apiKey, f)
+}
 
-	remote, found, err := r.findRemote(ctx, obj, apiKey, hs, periodic)
-	if err != nil {
-		return r.handleError(ctx, obj, "read the remote "+r.names.Remote, err)
-	}
-	if observeOnly(obj) {
-		return r.reconcileObserve(ctx, obj, *base, want, hs, remote, found, secretsHash)
-	}
+// execute carries out the plan Decide makes of the facts, step by step. A create, or a create that conflicts on
+// the natural key, adds facts: the plan is decided again with them, so that what follows (adopt, compare, update)
+// is decided in one place.
+func (r *Reconciler[O, R, D, P]) execute(ctx context.Context, obj O, base *O, hs External[O, R, D, P], apiKey string,
+	f Facts[R, D]) (ctrl.Result, error) {
 	// What the status said before this reconcile, for the kind's health observation; base changes on the way.
 	before := *base
-	markedNow, err := r.ensureFinalizer(ctx, obj, *base, !found, secretsHash, recordedKey(want))
-	if err != nil {
-		return r.handleError(ctx, obj, "record the finalizer", err)
-	}
-
-	created := false
-	if !found {
-		if remote, created, err = r.createOrAdopt(ctx, obj, *base, hs, want, secretsHash, markedNow); err != nil {
-			return r.handleError(ctx, obj, "create the remote "+r.names.Remote, err)
+	for {
+		p := Decide(r.def, obj, f)
+		switch p.Action {
+		case PlanBlocked, PlanWait, PlanFailed:
+			if p.Has(StepDropMarker) {
+				// The key is someone else's: a later reconcile must not take their resource for ours.
+				if err := r.dropCreateMarker(ctx, obj, *base); err != nil {
+					return r.handleError(ctx, obj, p.Stage, err)
+				}
+			}
+			return r.handleError(ctx, obj, p.Stage, p.Err)
+		case PlanReplace:
+			return r.replace(ctx, obj, base, hs, r.def.Row(p.Remote).ID, p.Replace)
 		}
-		r.snapshots.put(apiKey, remote)
-	}
-	if err := r.kind.CheckIdentity(obj, want, remote); err != nil {
-		if replace, ok := errors.AsType[*ReplaceError](err); ok && !created && obj.GetManagedSpec().AdoptID == "" {
-			return r.replace(ctx, obj, base, hs, r.kind.Row(remote).ID, replace)
+		markedNow, err := r.ensureFinalizer(ctx, obj, *base, p, f)
+		if err != nil {
+			return r.handleError(ctx, obj, "record the finalizer", err)
 		}
-		return r.handleError(ctx, obj, "converge", err)
-	}
-
-	obs := r.kind.Compare(want, remote, st.AppliedSecretsHash != secretsHash)
-	if !obs.UpToDate() {
-		if id := r.kind.Row(remote).ID; (*base).GetManagedStatus().ID != id {
-			// Persist the id before the next remote call when the stored status lacks it (created, or found by its
-			// natural key or adopted): if the call fails, or changes what the key lookup matches (a Connection's
-			// name), the next reconcile and a deletion must still find this remote resource by its id.
-			obj.GetManagedStatus().ID = id
+		if p.Action == PlanCreate {
+			if f, err = r.create(ctx, obj, hs, apiKey, f, markedNow); err != nil {
+				return r.handleError(ctx, obj, "create the remote "+r.def.Names.Remote, err)
+			}
+			continue
+		}
+		if p.Has(StepAdopt) {
+			r.adopt(ctx, obj, p)
+		}
+		if p.Has(StepRecordID) {
+			obj.GetManagedStatus().ID = r.def.Row(p.Remote).ID
 			if err := r.patchStatus(ctx, *base, obj); err != nil {
-				return r.handleError(ctx, obj, fmt.Sprintf("record the new %s's id", r.names.Remote), err)
+				return r.handleError(ctx, obj, fmt.Sprintf("record the new %s's id", r.def.Names.Remote), err)
 			}
 			*base = r.snapshot(obj)
 		}
-		updated, err := hs.Update(ctx, r.kind.Row(remote).ID, obs.Patch)
-		if err != nil {
-			return r.handleError(ctx, obj, "update the remote "+r.names.Remote, err)
+		remote := p.Remote
+		if p.Has(StepUpdate) {
+			st := obj.GetManagedStatus()
+			updated, err := hs.Update(ctx, r.def.Row(remote).ID, p.Patch)
+			if err != nil {
+				return r.handleError(ctx, obj, "update the remote "+r.def.Names.Remote, err)
+			}
+			remote = updated
+			r.snapshots.put(apiKey, remote)
+			r.recordUpdate(ctx, obj, p.Diffs, fieldsOf(p.Diffs),
+				f.Created || obj.GetGeneration() != st.ObservedGeneration || st.AppliedSecretsHash != f.SecretsHash)
 		}
-		remote = updated
-		r.snapshots.put(apiKey, remote)
-		r.recordUpdate(ctx, obj, obs.Diffs, obs.Fields(),
-			created || obj.GetGeneration() != st.ObservedGeneration || st.AppliedSecretsHash != secretsHash)
+		return r.converged(ctx, obj, before, remote, apiKey, f, p)
 	}
-	st.AppliedSecretsHash = secretsHash
+}
+
+// converged mirrors the remote resource into status, publishes and observes its health, once the plan's writes
+// are done (or, under Observe, without any).
+func (r *Reconciler[O, R, D, P]) converged(ctx context.Context, obj, before O, remote R, apiKey string, f Facts[R, D],
+	p Plan[R, P]) (ctrl.Result, error) {
+	observe := observeOnly(obj)
+	if !observe {
+		obj.GetManagedStatus().AppliedSecretsHash = f.SecretsHash
+	}
 	r.setObserved(obj, remote)
 	if err := r.publish(ctx, obj); err != nil {
-		return r.handleError(ctx, obj, "publish the "+r.names.Remote+"'s details", err)
+		return r.handleError(ctx, obj, "publish the "+r.def.Names.Remote+"'s details", err)
 	}
-	if err := r.observeHealth(ctx, obj, before, remote, hs, created, false); err != nil {
-		return r.handleError(ctx, obj, "read the "+r.names.Remote+"'s delivery health", err)
+	if err := r.observeHealth(ctx, obj, before, remote, apiKey, f.Created, observe); err != nil {
+		return r.handleError(ctx, obj, "read the "+r.def.Names.Remote+"'s delivery health", err)
 	}
-	SetAvailable(obj, r.names.Remote)
 	MarkCheckHandled(obj)
+	switch {
+	case !observe:
+		SetAvailable(obj, r.def.Names.Remote)
+	case p.Action == PlanUnchanged:
+		SetDrift(obj, p.Diffs)
+		SetObservedMatch(obj, r.def.Names.Remote)
+	default:
+		SetDrift(obj, p.Diffs)
+		SetObservedDrift(obj, fieldsOf(p.Diffs))
+	}
 	return r.checkResult(r.checkAfter()), nil
 }
+
+// create carries out StepCreate, crash-safely: the create marker was recorded before (StepFinalizer), so that a
+// reconcile after a crash looks the natural key up instead of creating a duplicate. It returns the facts the
+// create adds: the remote resource it made, or, when the natural key is taken, the one that holds it.
+func (r *Reconciler[O, R, D, P]) create(ctx context.Context, obj O, hs External[O, R, D, P], apiKey string,
+	f Facts[R, D], firstAttempt bool) (Facts[R, D], error) {
+	remote, err := hs.Create(ctx, f.Want)
+	switch {
+	case err == nil:
+		row := r.def.Row(remote)
+		remoteWrites.WithLabelValues(r.def.Names.Kind, "create").Inc()
+		logf.FromContext(ctx).Info("Created remote resource", "id", row.ID, "key", row.Key)
+		r.event(obj, corev1.EventTypeNormal, "Created", "Create", fmt.Sprintf("Created hookstream %s %s (%s).",
+			r.def.Names.Remote, row.ID, row.Key))
+		r.snapshots.put(apiKey, remote)
+		obj.GetManagedStatus().AppliedSecretsHash = f.SecretsHash
+		r.setObserved(obj, remote)
+		f.Lookup, f.Created = RemoteLookup[R]{Remote: remote, Found: true}, true
+		return f, nil
+	case IsRemote(err, RemoteNotFound):
+		// Only a resource the request names can be missing (a connection's source or destination id).
+		return f, Refuse(v1.ReasonInvalidSpec, "hookstream refused the create (404): %s; the spec names "+
+			"a remote resource that does not exist in the project of the credentials", apiMessage(err))
+	case !IsRemote(err, RemoteConflict):
+		// The create may have happened anyway (a timeout, a lost answer): the marker stays, so the next attempt
+		// looks the natural key up first.
+		return f, err
+	}
+	taken, found, err := hs.FindByKey(ctx, obj)
+	if err != nil {
+		return f, err
+	}
+	if !found {
+		return f, fmt.Errorf("%s is taken but no %s has it: %w", f.Want.KeyDescription(), r.def.Names.Remote, errRetry)
+	}
+	f.KeyLookedUp, f.Taken, f.TakenFound, f.FirstAttempt = true, taken, true, firstAttempt
+	return f, nil
+}
+
+// adopt carries out StepAdopt: the remote resource that holds the natural key becomes the object's.
+func (r *Reconciler[O, R, D, P]) adopt(ctx context.Context, obj O, p Plan[R, P]) {
+	row := r.def.Row(p.Remote)
+	if p.Own {
+		adoptOwnCreate(obj)
+	}
+	logf.FromContext(ctx).Info("Adopted existing remote resource", "id", row.ID, "key", row.Key)
+	r.event(obj, corev1.EventTypeNormal, "Adopted", "Adopt", fmt.Sprintf("Took over hookstream %s %s (%s).",
+		r.def.Names.Remote, row.ID, row.Key))
+	r.setObserved(obj, p.Remote)
+}
+
+// fieldsOf lists the differing field names, sorted, each once.
+func fieldsOf(diffs []FieldDiff) []string { return Observation[any]{Diffs: diffs}.Fields() }
 
 // refs reads what obj's spec references, in its namespace only; apiKey is obj's own.
 func (r *Reconciler[O, R, D, P]) refs(ctx context.Context, obj O, apiKey string) Refs {
 	return Refs{
 		Secret:    r.creds.resolver(ctx, obj.GetNamespace()),
-		ConfigMap: configMapResolver(ctx, r.api, r.names.Kind, obj.GetNamespace()),
+		ConfigMap: configMapResolver(ctx, r.api, r.def.Names.Kind, obj.GetNamespace()),
 		Object: func(into client.Object, name string) error {
 			key := types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}
 			err := r.client.Get(ctx, key, into)
@@ -274,17 +345,8 @@ func (r *Reconciler[O, R, D, P]) outsideShard(ctx context.Context, key types.Nam
 	return &OutsideShardError{Shard: r.opts.Shard.String(), Labels: labels.Set(found.GetLabels()).String()}
 }
 
-// resolvesLater reports an error of the spec's references that is not the spec's to fix: a wait for another
-// object, a stall the kind explains, or a failed read of the operator's own.
-func resolvesLater(err error) bool {
-	_, waiting := errors.AsType[*WaitError](err)
-	_, stalled := errors.AsType[*StalledError](err)
-	_, kube := errors.AsType[*errKubernetes](err)
-	return waiting || stalled || kube
-}
-
 func (r *Reconciler[O, R, D, P]) connect(obj O, apiKey string) (External[O, R, D, P], error) {
-	hs, err := r.kind.Connect(apiKey)
+	hs, err := r.def.Kind.Connect(apiKey)
 	if err != nil {
 		return nil, &errConnect{secret: r.creds.secretName(obj), err: err}
 	}
@@ -293,7 +355,7 @@ func (r *Reconciler[O, R, D, P]) connect(obj O, apiKey string) (External[O, R, D
 
 // publish lets a kind that publishes details of its remote resource in the cluster bring them up to date.
 func (r *Reconciler[O, R, D, P]) publish(ctx context.Context, obj O) error {
-	if p, ok := r.kind.(Publisher[O]); ok {
+	if p := r.def.Publisher; p != nil {
 		return r.publishErr(p.Publish(ctx, obj))
 	}
 	return nil
@@ -307,25 +369,25 @@ func (r *Reconciler[O, R, D, P]) publishErr(err error) error {
 	if _, stalled := errors.AsType[*StalledError](err); stalled {
 		return err
 	}
-	return kubeErr("write the objects the "+r.names.Kind+" publishes", err)
+	return kubeErr("write the objects the "+r.def.Names.Kind+" publishes", err)
 }
 
 func (r *Reconciler[O, R, D, P]) setObserved(obj O, remote R) {
-	obj.GetManagedStatus().ID = r.kind.Row(remote).ID
-	r.kind.SetObserved(obj, remote)
+	obj.GetManagedStatus().ID = r.def.Row(remote).ID
+	r.def.Kind.SetObserved(obj, remote)
 }
 
 // replace deletes a remote resource that cannot become what the spec asks for, so that the next reconcile
 // creates the one that can. The create marker is renewed first: the new create is a new attempt.
 func (r *Reconciler[O, R, D, P]) replace(ctx context.Context, obj O, base *O, hs External[O, R, D, P], id string,
-	why *ReplaceError) (ctrl.Result, error) {
-	if err := hs.Delete(ctx, id); err != nil && !hookstream.IsNotFound(err) {
-		return r.handleError(ctx, obj, "replace the remote "+r.names.Remote, err)
+	why string) (ctrl.Result, error) {
+	if err := hs.Delete(ctx, id); err != nil && !IsRemote(err, RemoteNotFound) {
+		return r.handleError(ctx, obj, "replace the remote "+r.def.Names.Remote, err)
 	}
-	remoteWrites.WithLabelValues(r.names.Kind, "delete").Inc()
-	logf.FromContext(ctx).Info("Replaced the remote resource", "id", id, "why", why.Message)
+	remoteWrites.WithLabelValues(r.def.Names.Kind, "delete").Inc()
+	logf.FromContext(ctx).Info("Replaced the remote resource", "id", id, "why", why)
 	r.event(obj, corev1.EventTypeNormal, "Replacing", "Replace", fmt.Sprintf("Deleted hookstream %s %s to create it anew: %s.",
-		r.names.Remote, id, why.Message))
+		r.def.Names.Remote, id, why))
 	st := obj.GetManagedStatus()
 	st.ID = ""
 	// Recorded before the new create, so that a crash in between does not leave this object pointing at nothing.
@@ -336,7 +398,7 @@ func (r *Reconciler[O, R, D, P]) replace(ctx context.Context, obj O, base *O, hs
 	if err := r.dropCreateMarker(ctx, obj, *base); err != nil {
 		return r.handleError(ctx, obj, "renew the create marker", err)
 	}
-	msg := fmt.Sprintf("Replacing the remote %s: %s.", r.names.Remote, why.Message)
+	msg := fmt.Sprintf("Replacing the remote %s: %s.", r.def.Names.Remote, why)
 	SetRetrying(obj, v1.ReasonReplacing, msg)
 	setCondition(obj, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonReplacing, msg)
 	return ctrl.Result{RequeueAfter: time.Millisecond}, nil
@@ -409,73 +471,31 @@ func (r *Reconciler[O, R, D, P]) checkAfter() time.Duration {
 	return wait.Jitter(r.opts.DriftInterval, 0.1)
 }
 
-// reconcileObserve mirrors the remote resource and publishes what Manage would change, without any write.
-func (r *Reconciler[O, R, D, P]) reconcileObserve(ctx context.Context, obj, base O, want D, hs External[O, R, D, P],
-	remote R, found bool, secretsHash string) (ctrl.Result, error) {
-	st := obj.GetManagedStatus()
-	if !found {
-		msg := fmt.Sprintf("managementPolicy is Observe and hookstream has no %s with %s%s. "+
-			"Nothing is created in Observe; set spec.adoptID or the natural key to an existing %s, or managementPolicy Manage.",
-			r.names.Remote, want.KeyDescription(), adoptIDNote(obj), r.names.Remote)
-		SetStalled(obj, v1.ReasonNotFound, msg)
-		return r.checkResult(r.checkAfter()), nil
-	}
-	if err := r.kind.CheckIdentity(obj, want, remote); err != nil {
-		return r.handleError(ctx, obj, "observe", err)
-	}
-	// The remote secret values cannot be read back: without a hash of what this operator applied, only their
-	// masked form can be compared.
-	rotated := st.AppliedSecretsHash != "" && st.AppliedSecretsHash != secretsHash
-	obs := r.kind.Compare(want, remote, rotated)
-	r.setObserved(obj, remote)
-	if _, publishes := r.kind.(Publisher[O]); publishes {
-		// Observe never deletes the remote resource, but what the object publishes in the cluster goes with it,
-		// garbage collector or not: the finalizer is what lets the operator remove it.
-		if _, err := r.ensureFinalizer(ctx, obj, base, false, "", ""); err != nil {
-			return r.handleError(ctx, obj, "record the finalizer", err)
-		}
-	}
-	if err := r.publish(ctx, obj); err != nil {
-		return r.handleError(ctx, obj, "publish the "+r.names.Remote+"'s details", err)
-	}
-	if err := r.observeHealth(ctx, obj, base, remote, hs, false, true); err != nil {
-		return r.handleError(ctx, obj, "read the "+r.names.Remote+"'s delivery health", err)
-	}
-	SetDrift(obj, obs.Diffs)
-	MarkCheckHandled(obj)
-	if obs.UpToDate() {
-		SetObservedMatch(obj, r.names.Remote)
-	} else {
-		SetObservedDrift(obj, obs.Fields())
-	}
-	return r.checkResult(r.checkAfter()), nil
-}
-
 // findRemote returns the remote resource of obj, found false when there is none (see LocateRemote). Periodic
 // checks read the recorded id from the key's list snapshot.
 func (r *Reconciler[O, R, D, P]) findRemote(ctx context.Context, obj O, apiKey string, hs External[O, R, D, P],
-	periodic bool) (remote R, found bool, err error) {
-	get := hs.Get
+	periodic bool) (RemoteLookup[R], error) {
+	get := hs.Observe
 	if periodic && r.opts.Observation != ObserveByGet {
 		get = func(ctx context.Context, id string) (R, error) { return r.snapshots.get(ctx, apiKey, hs, id) }
 	}
-	lookup, err := LocateRemote(ctx, obj, r.names.Remote, r.kind.Row, get, hs.FindByKey)
+	lookup, err := LocateRemote(ctx, obj, r.def.Names.Remote, r.def.Row, get, hs.FindByKey)
 	if id := lookup.GoneID; id != "" {
 		r.snapshots.forget(apiKey, id)
 		logf.FromContext(ctx).Info("Remote resource is gone", "id", id)
 		r.event(obj, corev1.EventTypeWarning, "RemoteDeleted", "Observe",
-			fmt.Sprintf("%s %s was deleted outside the operator.", capitalise(r.names.Remote), id))
+			fmt.Sprintf("%s %s was deleted outside the operator.", capitalise(r.def.Names.Remote), id))
 	}
 	if err != nil {
-		return lookup.Remote, false, err
+		return RemoteLookup[R]{}, err
 	}
 	if lookup.OwnCreate {
-		row := r.kind.Row(lookup.Remote)
+		row := r.def.Row(lookup.Remote)
 		logf.FromContext(ctx).Info("Found the remote resource of an unrecorded create", "id", row.ID, "key", row.Key)
 		r.event(obj, corev1.EventTypeNormal, "Adopted", "Adopt", fmt.Sprintf("Found hookstream %s %s (%s), created by an earlier "+
-			"attempt whose result was not recorded; using it instead of creating another.", r.names.Remote, row.ID, row.Key))
+			"attempt whose result was not recorded; using it instead of creating another.", r.def.Names.Remote, row.ID, row.Key))
 	}
-	return lookup.Remote, lookup.Found, nil
+	return lookup, nil
 }
 
 // createRequestedAt returns when the operator first tried to create the remote resource, from the marker
@@ -491,14 +511,6 @@ func createRequestedAt(obj Object) *time.Time {
 		t = time.Time{}
 	}
 	return &t
-}
-
-// recordedKey is the natural key to record with the create marker, for kinds whose spec can change it.
-func recordedKey(want any) string {
-	if k, ok := want.(KeyRecorder); ok {
-		return k.RecordedKey()
-	}
-	return ""
 }
 
 // adoptOwnCreate records, for a remote resource an earlier unrecorded create of this object made, that it holds the
@@ -523,8 +535,17 @@ func createdByMarkedAttempt(obj Object, row Row) bool {
 // ensureFinalizer adds the finalizer and, before a create, the create-requested marker, in one metadata patch with
 // optimistic concurrency: of two writers that raced, one fails here instead of both creating. It reports whether
 // it set the marker, that is whether the coming create is the first attempt.
-func (r *Reconciler[O, R, D, P]) ensureFinalizer(ctx context.Context, obj, base O, creating bool,
-	secretsHash, key string) (markedNow bool, err error) {
+func (r *Reconciler[O, R, D, P]) ensureFinalizer(ctx context.Context, obj, base O, p Plan[R, P],
+	f Facts[R, D]) (markedNow bool, err error) {
+	if !p.Has(StepFinalizer) {
+		return false, nil
+	}
+	creating := p.Action == PlanCreate
+	key := ""
+	if creating && r.def.RecordedKey != nil {
+		key = r.def.RecordedKey(f.Want)
+	}
+	secretsHash := f.SecretsHash
 	needMarker := creating && createRequestedAt(obj) == nil
 	// An earlier attempt that created nothing (its key was just looked up) may have recorded another key: a
 	// Connection renamed or re-pointed since. The key recorded must be the one the coming create sends, or a lookup
@@ -572,59 +593,6 @@ func objectMeta(obj client.Object) *metav1.ObjectMeta {
 	return obj.(metav1.ObjectMetaAccessor).GetObjectMeta().(*metav1.ObjectMeta)
 }
 
-// createOrAdopt creates the remote resource, crash-safely: the create-requested marker is recorded before the
-// POST, so that a reconcile after a crash looks the natural key up instead of creating a duplicate. A key
-// already taken is adopted when adoptionPolicy allows it, or when an earlier attempt may have created it; on a
-// first attempt (firstAttempt) it can only be someone else's.
-func (r *Reconciler[O, R, D, P]) createOrAdopt(ctx context.Context, obj, base O, hs External[O, R, D, P],
-	want D, secretsHash string, firstAttempt bool) (remote R, created bool, err error) {
-	log := logf.FromContext(ctx)
-	remote, err = hs.Create(ctx, want)
-	switch {
-	case err == nil:
-		row := r.kind.Row(remote)
-		remoteWrites.WithLabelValues(r.names.Kind, "create").Inc()
-		log.Info("Created remote resource", "id", row.ID, "key", row.Key)
-		r.event(obj, corev1.EventTypeNormal, "Created", "Create", fmt.Sprintf("Created hookstream %s %s (%s).", r.names.Remote, row.ID, row.Key))
-		obj.GetManagedStatus().AppliedSecretsHash = secretsHash
-		r.setObserved(obj, remote)
-		return remote, true, nil
-	case hookstream.IsNotFound(err):
-		// Only a resource the request names can be missing (a connection's source or destination id).
-		return remote, false, Refuse(v1.ReasonInvalidSpec, "hookstream refused the create (404): %s; the spec names "+
-			"a remote resource that does not exist in the project of the credentials", apiMessage(err))
-	case !hookstream.IsConflict(err):
-		// The create may have happened anyway (a timeout, a lost answer): the marker stays, so the next attempt
-		// looks the natural key up first.
-		return remote, false, err
-	}
-
-	existing, found, err := hs.FindByKey(ctx, obj)
-	if err != nil {
-		return remote, false, err
-	}
-	if !found {
-		return remote, false, fmt.Errorf("%s is taken but no %s has it: %w", want.KeyDescription(), r.names.Remote, errRetry)
-	}
-	row := r.kind.Row(existing)
-	if adopt, _ := TakeOver(obj, row, firstAttempt); !adopt {
-		if err := r.dropCreateMarker(ctx, obj, base); err != nil {
-			return remote, false, err
-		}
-		takeOver := "spec.adoptionPolicy: BySlug (its fields are then changed to match the spec) or spec.adoptID"
-		if r.names.NoSlug {
-			takeOver = "spec.adoptID (its fields are then changed to match the spec)"
-		}
-		return remote, false, Refuse(v1.ReasonConflict, "%s is already used by another %s in the hookstream project. "+
-			"It was left untouched. To take it over, set %s; otherwise choose a free value", want.KeyDescription(),
-			r.names.Remote, takeOver)
-	}
-	log.Info("Adopted existing remote resource", "id", row.ID, "key", row.Key)
-	r.event(obj, corev1.EventTypeNormal, "Adopted", "Adopt", fmt.Sprintf("Took over hookstream %s %s (%s).", r.names.Remote, row.ID, row.Key))
-	r.setObserved(obj, existing)
-	return existing, false, nil
-}
-
 // dropCreateMarker removes the create-requested marker once the natural key is known to belong to someone else,
 // so that a later reconcile does not take that remote resource for the one it tried to create.
 func (r *Reconciler[O, R, D, P]) dropCreateMarker(ctx context.Context, obj, base O) error {
@@ -637,14 +605,14 @@ func (r *Reconciler[O, R, D, P]) dropCreateMarker(ctx context.Context, obj, base
 
 // recordUpdate reports a PATCH: an update when the spec or a Secret changed, else a correction of drift.
 func (r *Reconciler[O, R, D, P]) recordUpdate(ctx context.Context, obj O, diffs []FieldDiff, fields []string, specChanged bool) {
-	remoteWrites.WithLabelValues(r.names.Kind, "update").Inc()
+	remoteWrites.WithLabelValues(r.def.Names.Kind, "update").Inc()
 	if specChanged {
 		logf.FromContext(ctx).V(1).Info("Updated remote resource", "fields", fields)
 		r.event(obj, corev1.EventTypeNormal, "Updated", "Update", fmt.Sprintf("Updated %s.", strings.Join(fields, ", ")))
 		return
 	}
 	for _, f := range fields {
-		driftCorrections.WithLabelValues(r.names.Kind, f).Inc()
+		driftCorrections.WithLabelValues(r.def.Names.Kind, f).Inc()
 	}
 	SetDrift(obj, diffs)
 	logf.FromContext(ctx).Info("Reverted changes made outside the operator", "fields", fields)
@@ -678,7 +646,7 @@ func (r *Reconciler[O, R, D, P]) reconcileDelete(ctx context.Context, obj O) (ct
 	case keepRemote:
 		logf.FromContext(ctx).Info("Leaving the remote resource in hookstream", "id", st.ID)
 		r.event(obj, corev1.EventTypeNormal, "Orphaned", "Delete", fmt.Sprintf("Left hookstream %s %s in place (deletionPolicy %s, managementPolicy %s).",
-			r.names.Remote, st.ID, spec.DeletionPolicy, spec.ManagementPolicy))
+			r.def.Names.Remote, st.ID, spec.DeletionPolicy, spec.ManagementPolicy))
 	default:
 		base := r.snapshot(obj)
 		result, err := r.deleteRemote(ctx, obj, st.ID)
@@ -705,8 +673,8 @@ func (r *Reconciler[O, R, D, P]) deleteUnrecorded(ctx context.Context, obj O) (c
 	if err != nil {
 		return r.deleteFailed(ctx, base, obj, err)
 	}
-	if found && createdByMarkedAttempt(obj, r.kind.Row(remote)) {
-		if result, err := r.deleteRemote(ctx, obj, r.kind.Row(remote).ID); err != nil || !result.IsZero() {
+	if found && createdByMarkedAttempt(obj, r.def.Row(remote)) {
+		if result, err := r.deleteRemote(ctx, obj, r.def.Row(remote).ID); err != nil || !result.IsZero() {
 			return r.finish(ctx, base, obj, result, err)
 		}
 	}
@@ -715,7 +683,7 @@ func (r *Reconciler[O, R, D, P]) deleteUnrecorded(ctx context.Context, obj O) (c
 
 func (r *Reconciler[O, R, D, P]) releaseFinalizer(ctx context.Context, obj O) (ctrl.Result, error) {
 	base := r.snapshot(obj)
-	if p, ok := r.kind.(Publisher[O]); ok {
+	if p := r.def.Publisher; p != nil {
 		// Owner references alone are not enough: not every cluster runs a garbage collector.
 		if err := r.publishErr(p.Unpublish(ctx, obj)); err != nil {
 			return r.deleteFailed(ctx, base, obj, err)
@@ -743,16 +711,16 @@ func (r *Reconciler[O, R, D, P]) deleteRemote(ctx context.Context, obj O, id str
 		return r.deleteOutcome(ctx, obj, err)
 	}
 	err = hs.Delete(ctx, id)
-	if hookstream.IsConflict(err) {
+	if IsRemote(err, RemoteConflict) {
 		err = r.inUse(ctx, obj, err)
 	}
-	if err != nil && !hookstream.IsNotFound(err) {
+	if err != nil && !IsRemote(err, RemoteNotFound) {
 		return r.deleteOutcome(ctx, obj, err)
 	}
 	if err == nil {
-		remoteWrites.WithLabelValues(r.names.Kind, "delete").Inc()
+		remoteWrites.WithLabelValues(r.def.Names.Kind, "delete").Inc()
 		logf.FromContext(ctx).Info("Deleted remote resource", "id", id)
-		r.event(obj, corev1.EventTypeNormal, "Deleted", "Delete", fmt.Sprintf("Deleted hookstream %s %s.", r.names.Remote, id))
+		r.event(obj, corev1.EventTypeNormal, "Deleted", "Delete", fmt.Sprintf("Deleted hookstream %s %s.", r.def.Names.Remote, id))
 	}
 	return ctrl.Result{}, nil
 }
@@ -760,9 +728,9 @@ func (r *Reconciler[O, R, D, P]) deleteRemote(ctx context.Context, obj O, id str
 // inUse explains hookstream's refusal to delete a remote resource that others still reference, naming the objects
 // of the cluster that do.
 func (r *Reconciler[O, R, D, P]) inUse(ctx context.Context, obj O, err error) error {
-	used := &errInUse{remote: r.names.Remote, err: err}
-	if k, ok := r.kind.(Referenced[O]); ok {
-		referrers, lerr := k.Referrers(ctx, obj)
+	used := &errInUse{remote: r.def.Names.Remote, err: err}
+	if r.def.Referrers != nil {
+		referrers, lerr := r.def.Referrers(ctx, obj)
 		if lerr != nil {
 			return kubeErr("list the objects that reference it", lerr)
 		}
@@ -773,8 +741,8 @@ func (r *Reconciler[O, R, D, P]) inUse(ctx context.Context, obj O, err error) er
 
 // deleteOutcome records a failed deletion: the failure's conditions, then Ready says the deletion waits.
 func (r *Reconciler[O, R, D, P]) deleteOutcome(ctx context.Context, obj O, err error) (ctrl.Result, error) {
-	result, herr := r.handleError(ctx, obj, "delete the remote "+r.names.Remote, err)
-	SetDeleting(obj, r.names)
+	result, herr := r.handleError(ctx, obj, "delete the remote "+r.def.Names.Remote, err)
+	SetDeleting(obj, r.def.Names)
 	return result, herr
 }
 
@@ -800,7 +768,7 @@ func (r *Reconciler[O, R, D, P]) handleError(ctx context.Context, obj O, action 
 		logf.FromContext(ctx).V(1).Info("Retrying on a newer version of the object", "action", action, "reason", o.reason)
 		return o.result, o.err
 	}
-	reconcileFailures.WithLabelValues(r.names.Kind, o.reason).Inc()
+	reconcileFailures.WithLabelValues(r.def.Names.Kind, o.reason).Inc()
 	// One event per distinct cause: a stall that only repeats the one the object already shows says nothing new.
 	repeated := o.stalled && isStalledBy(obj, o.reason, o.message)
 	switch {

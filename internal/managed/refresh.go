@@ -77,7 +77,7 @@ func (f *refresher[O, R, D, P]) Start(ctx context.Context) error {
 			return nil
 		case <-ticker.C:
 			res := f.r.RefreshStatus(ctx, f.newList, f.enqueue)
-			logf.FromContext(ctx).V(1).Info("Status refresh", "kind", f.r.names.Kind, "keys", res.Keys,
+			logf.FromContext(ctx).V(1).Info("Status refresh", "kind", f.r.def.Names.Kind, "keys", res.Keys,
 				"failedLists", res.Failed, "changed", res.Changed, "unchanged", res.Unchanged, "skipped", res.Skipped)
 		}
 	}
@@ -91,13 +91,13 @@ func (r *Reconciler[O, R, D, P]) RefreshStatus(ctx context.Context, newList func
 	var res RefreshResult
 	list := newList()
 	if err := r.client.List(ctx, list); err != nil {
-		logf.FromContext(ctx).Error(err, "Status refresh cannot list the objects", "kind", r.names.Kind)
+		logf.FromContext(ctx).Error(err, "Status refresh cannot list the objects", "kind", r.def.Names.Kind)
 		return res
 	}
 	byKey := map[string][]O{}
 	_ = meta.EachListItem(list, func(item runtime.Object) error {
 		obj := item.(O)
-		if h, ok := r.health(); ok {
+		if h := r.def.Health; h != nil {
 			h.Report(obj)
 		}
 		if obj.GetManagedStatus().ID == "" || IsPaused(obj) || !obj.GetDeletionTimestamp().IsZero() {
@@ -118,9 +118,9 @@ func (r *Reconciler[O, R, D, P]) RefreshStatus(ctx context.Context, newList func
 		rows, err := r.relist(ctx, apiKey)
 		if err != nil {
 			res.Failed++
-			refreshFailures.WithLabelValues(r.names.Kind).Inc()
+			refreshFailures.WithLabelValues(r.def.Names.Kind).Inc()
 			logf.FromContext(ctx).Info("Status refresh cannot list the remote rows of an API key; the objects wait "+
-				"for their next check", "kind", r.names.Kind, "objects", len(objs), "error", errorSummary(err))
+				"for their next check", "kind", r.def.Names.Kind, "objects", len(objs), "error", errorSummary(err))
 			continue
 		}
 		for _, obj := range objs {
@@ -139,9 +139,9 @@ func (r *Reconciler[O, R, D, P]) RefreshStatus(ctx context.Context, newList func
 			}
 		}
 	}
-	refreshListed.WithLabelValues(r.names.Kind, "changed").Add(float64(res.Changed))
-	refreshListed.WithLabelValues(r.names.Kind, "unchanged").Add(float64(res.Unchanged))
-	refreshListed.WithLabelValues(r.names.Kind, "skipped").Add(float64(res.Skipped))
+	refreshListed.WithLabelValues(r.def.Names.Kind, "changed").Add(float64(res.Changed))
+	refreshListed.WithLabelValues(r.def.Names.Kind, "unchanged").Add(float64(res.Unchanged))
+	refreshListed.WithLabelValues(r.def.Names.Kind, "skipped").Add(float64(res.Skipped))
 	return res
 }
 
@@ -149,7 +149,7 @@ func (r *Reconciler[O, R, D, P]) RefreshStatus(ctx context.Context, newList func
 // began less than half a refresh interval ago (or still run) serves instead: the rows are as fresh as the refresh
 // needs, and the key is listed once, not twice, when its snapshot expires as a refresh is due.
 func (r *Reconciler[O, R, D, P]) relist(ctx context.Context, apiKey string) (map[string]R, error) {
-	hs, err := r.kind.Connect(apiKey)
+	hs, err := r.def.Kind.Connect(apiKey)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func (r *Reconciler[O, R, D, P]) relist(ctx context.Context, apiKey string) (map
 // statusMoves reports whether mirroring the row would change obj's status, or the kind wants its health read
 // anyway.
 func (r *Reconciler[O, R, D, P]) statusMoves(obj O, row R) bool {
-	if h, ok := r.health(); ok && h.RefreshWanted(obj) {
+	if h := r.def.Health; h != nil && h.RefreshWanted(obj) {
 		return true
 	}
 	probe := r.snapshot(obj)

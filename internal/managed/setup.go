@@ -42,7 +42,7 @@ const secretRefsIndex = "hookstream.io/secret-refs"
 
 // secretRefs lists the Secrets an object reads: its credentials and the kind's own references.
 func (r *Reconciler[O, R, D, P]) secretRefs(obj O) []string {
-	return append([]string{r.creds.secretName(obj)}, r.kind.SecretRefs(obj)...)
+	return append([]string{r.creds.secretName(obj)}, r.def.SecretRefs(obj)...)
 }
 
 // SetupWithManager registers the kind's controller: objects trigger on spec, annotation and deletion changes
@@ -50,7 +50,7 @@ func (r *Reconciler[O, R, D, P]) secretRefs(obj O) []string {
 // list of the kind; customise adds the kind's own watches.
 func (r *Reconciler[O, R, D, P]) SetupWithManager(mgr ctrl.Manager, maxConcurrent int, newList func() client.ObjectList,
 	customise ...func(*builder.Builder) *builder.Builder) error {
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), r.kind.NewObject(), secretRefsIndex,
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), NewObject[O](), secretRefsIndex,
 		func(o client.Object) []string { return r.secretRefs(o.(O)) }); err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (r *Reconciler[O, R, D, P]) SetupWithManager(mgr ctrl.Manager, maxConcurren
 		list := newList()
 		if err := mgr.GetClient().List(ctx, list, client.InNamespace(o.GetNamespace()),
 			client.MatchingFields{secretRefsIndex: o.GetName()}); err != nil {
-			logf.FromContext(ctx).Error(err, "Cannot list the objects of a Secret", "kind", r.names.Kind, "secret", klog.KObj(o))
+			logf.FromContext(ctx).Error(err, "Cannot list the objects of a Secret", "kind", r.def.Names.Kind, "secret", klog.KObj(o))
 			return nil
 		}
 		var reqs []ctrl.Request
@@ -72,15 +72,15 @@ func (r *Reconciler[O, R, D, P]) SetupWithManager(mgr ctrl.Manager, maxConcurren
 		return reqs
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(r.kind.NewObject(), builder.WithPredicates(predicate.Or(
+		For(NewObject[O](), builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, annotationsChanged(v1.AnnotationReconcileRequestedAt, v1.AnnotationPaused,
 				v1.AnnotationResetCircuitRequestedAt), deleting))).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(forSecret)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, maxConcurrent), UsePriorityQueue: new(true)}).
-		Named(strings.ToLower(r.names.Kind))
+		Named(strings.ToLower(r.def.Names.Kind))
 	if r.opts.StatusRefreshInterval > 0 {
 		// A series from the start, so that alerts on its increase see the first failure.
-		refreshFailures.WithLabelValues(r.names.Kind)
+		refreshFailures.WithLabelValues(r.def.Names.Kind)
 		changed := make(chan event.GenericEvent, refreshQueue)
 		b = b.WatchesRawSource(source.Channel(changed, &handler.EnqueueRequestForObject{}))
 		if err := mgr.Add(&refresher[O, R, D, P]{r: r, newList: newList, interval: r.opts.StatusRefreshInterval,

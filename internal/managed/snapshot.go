@@ -34,7 +34,7 @@ const (
 
 // Lister is what a snapshot reads: one kind's rows of one API key.
 type Lister[R any] interface {
-	Get(ctx context.Context, id string) (R, error)
+	Observe(ctx context.Context, id string) (R, error)
 	List(ctx context.Context) iter.Seq2[R, error]
 }
 
@@ -96,7 +96,7 @@ func (s *snapshots[R]) get(ctx context.Context, apiKey string, hs Lister[R], id 
 	if ok {
 		return row, nil
 	}
-	row, err := hs.Get(ctx, id)
+	row, err := hs.Observe(ctx, id)
 	if err == nil {
 		s.put(apiKey, row)
 	}

@@ -18,26 +18,25 @@ package managed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"testing"
 	"time"
-
-	"github.com/hookstream/hookstream-operator/internal/hookstream"
 )
 
 // countingClient serves a fixed set of rows, 100 per list page, and counts the calls as hookstream would see them.
 type countingClient struct {
-	rows      map[string]*hookstream.Destination
+	rows      map[string]*testRow
 	listCalls int
 	getCalls  int
 }
 
-func (c *countingClient) List(context.Context) iter.Seq2[*hookstream.Destination, error] {
-	return func(yield func(*hookstream.Destination, error) bool) {
+func (c *countingClient) List(context.Context) iter.Seq2[*testRow, error] {
+	return func(yield func(*testRow, error) bool) {
 		i := 0
 		for _, row := range c.rows {
-			if i%hookstream.MaxPageSize == 0 {
+			if i%pageSize == 0 {
 				c.listCalls++
 			}
 			i++
@@ -48,21 +47,29 @@ func (c *countingClient) List(context.Context) iter.Seq2[*hookstream.Destination
 	}
 }
 
-func (c *countingClient) Get(_ context.Context, id string) (*hookstream.Destination, error) {
+func (c *countingClient) Observe(_ context.Context, id string) (*testRow, error) {
 	c.getCalls++
 	if row, ok := c.rows[id]; ok {
 		return row, nil
 	}
-	return nil, &hookstream.APIError{StatusCode: 404, Message: "Destination not found"}
+	return nil, &RemoteError{Class: RemoteNotFound, Status: 404, Message: "Destination not found", Err: errors.New("404")}
 }
 
-func destinationRow(d *hookstream.Destination) Row { return Row{ID: d.ID, UpdatedAt: d.UpdatedAt} }
+// testRow is a remote row as the snapshots see it; pageSize is the rows of one list page.
+type testRow struct {
+	ID        string
+	UpdatedAt time.Time
+}
+
+const pageSize = 100
+
+func destinationRow(d *testRow) Row { return Row{ID: d.ID, UpdatedAt: d.UpdatedAt} }
 
 func TestSnapshotsServePeriodicChecksFromOneList(t *testing.T) {
-	c := &countingClient{rows: map[string]*hookstream.Destination{}}
+	c := &countingClient{rows: map[string]*testRow{}}
 	for i := range 250 {
 		id := fmt.Sprintf("%032x", i)
-		c.rows[id] = &hookstream.Destination{ID: id}
+		c.rows[id] = &testRow{ID: id}
 	}
 	snaps := newSnapshots(time.Hour, destinationRow)
 	ctx := context.Background()
@@ -77,7 +84,7 @@ func TestSnapshotsServePeriodicChecksFromOneList(t *testing.T) {
 	}
 
 	// A row created after the snapshot is read by id, once, then served from the snapshot.
-	c.rows["new"] = &hookstream.Destination{ID: "new"}
+	c.rows["new"] = &testRow{ID: "new"}
 	for range 2 {
 		if _, err := snaps.get(ctx, "key", c, "new"); err != nil {
 			t.Fatal(err)
@@ -87,7 +94,7 @@ func TestSnapshotsServePeriodicChecksFromOneList(t *testing.T) {
 		t.Errorf("a row missing from the snapshot was read %d times, want 1", c.getCalls)
 	}
 	// A row gone from hookstream is reported as not found.
-	if _, err := snaps.get(ctx, "key", c, "gone"); !hookstream.IsNotFound(err) {
+	if _, err := snaps.get(ctx, "key", c, "gone"); !IsRemote(err, RemoteNotFound) {
 		t.Errorf("get(gone) error = %v, want not found", err)
 	}
 	// Another API key has its own snapshot.
@@ -100,7 +107,7 @@ func TestSnapshotsServePeriodicChecksFromOneList(t *testing.T) {
 }
 
 func TestSnapshotIsListedAgainWhenOld(t *testing.T) {
-	c := &countingClient{rows: map[string]*hookstream.Destination{"a": {ID: "a"}}}
+	c := &countingClient{rows: map[string]*testRow{"a": {ID: "a"}}}
 	snaps := newSnapshots(10*time.Millisecond, destinationRow)
 	ctx := context.Background()
 	if _, err := snaps.get(ctx, "key", c, "a"); err != nil {
@@ -122,8 +129,8 @@ type blockingClient struct {
 	release chan struct{}
 }
 
-func (c *blockingClient) List(ctx context.Context) iter.Seq2[*hookstream.Destination, error] {
-	return func(yield func(*hookstream.Destination, error) bool) {
+func (c *blockingClient) List(ctx context.Context) iter.Seq2[*testRow, error] {
+	return func(yield func(*testRow, error) bool) {
 		close(c.listing)
 		<-c.release
 		for row, err := range c.countingClient.List(ctx) {
@@ -138,7 +145,7 @@ func (c *blockingClient) List(ctx context.Context) iter.Seq2[*hookstream.Destina
 // the sweep, so workers stay free for changes.
 func TestChecksDoNotWaitForAnotherCallersSweep(t *testing.T) {
 	c := &blockingClient{
-		countingClient: countingClient{rows: map[string]*hookstream.Destination{"a": {ID: "a"}, "b": {ID: "b"}}},
+		countingClient: countingClient{rows: map[string]*testRow{"a": {ID: "a"}, "b": {ID: "b"}}},
 		listing:        make(chan struct{}), release: make(chan struct{}),
 	}
 	snaps := newSnapshots(time.Hour, destinationRow)
@@ -166,7 +173,7 @@ func TestChecksDoNotWaitForAnotherCallersSweep(t *testing.T) {
 // takes that list's rows instead of listing the key a second time; an older snapshot is listed anew.
 func TestRefreshTakesAListInFlightOrJustTaken(t *testing.T) {
 	c := &blockingClient{
-		countingClient: countingClient{rows: map[string]*hookstream.Destination{"a": {ID: "a"}, "b": {ID: "b"}}},
+		countingClient: countingClient{rows: map[string]*testRow{"a": {ID: "a"}, "b": {ID: "b"}}},
 		listing:        make(chan struct{}), release: make(chan struct{}),
 	}
 	snaps := newSnapshots(time.Hour, destinationRow)
@@ -174,7 +181,7 @@ func TestRefreshTakesAListInFlightOrJustTaken(t *testing.T) {
 	checked := make(chan error)
 	go func() { _, err := snaps.get(ctx, "key", c, "a"); checked <- err }()
 	<-c.listing
-	refreshed := make(chan map[string]*hookstream.Destination)
+	refreshed := make(chan map[string]*testRow)
 	go func() {
 		rows, err := snaps.relist(ctx, "key", c, time.Minute)
 		if err != nil {
@@ -203,7 +210,7 @@ func TestRefreshTakesAListInFlightOrJustTaken(t *testing.T) {
 		t.Errorf("refresh after a fresh list: err %v, %d list calls; want 1", err, c.listCalls)
 	}
 	// An older snapshot than the refresh accepts is listed anew.
-	c.rows["c"] = &hookstream.Destination{ID: "c"}
+	c.rows["c"] = &testRow{ID: "c"}
 	rows, err := snaps.relist(ctx, "key", &c.countingClient, 0)
 	if err != nil || c.listCalls != 2 || len(rows) != 3 {
 		t.Errorf("refresh of an old snapshot: err %v, %d list calls, %d rows; want 2 and 3", err, c.listCalls, len(rows))

@@ -58,7 +58,7 @@ type DiffOptions struct {
 // ObjectDiff is what the operator would do to hookstream for one object of the manifests.
 type ObjectDiff struct {
 	Kind, Name string
-	Plan       controller.Plan
+	Plan       managed.Summary
 	// Unavailable lists the Secret keys the spec reads that neither the manifests nor the cluster hold: the
 	// differences of secret fields cannot be told without them.
 	Unavailable []string
@@ -70,9 +70,9 @@ type ObjectDiff struct {
 // differs because its value is unavailable does not count.
 func (d ObjectDiff) Differs() bool {
 	switch d.Plan.Action {
-	case controller.PlanUnchanged, controller.PlanPaused:
+	case managed.PlanUnchanged, managed.PlanPaused:
 		return false
-	case controller.PlanUpdate, controller.PlanDrift:
+	case managed.PlanUpdate, managed.PlanDrift:
 		return slices.ContainsFunc(d.Plan.Diffs, func(f managed.FieldDiff) bool { return !d.unknown(f) })
 	}
 	return true
@@ -121,7 +121,7 @@ func Diff(ctx context.Context, m *Manifests, opts DiffOptions) ([]ObjectDiff, er
 		planned := obj.DeepCopyObject().(managed.Object)
 		planned.GetManagedStatus().ID = ""
 		switch plan.Action {
-		case controller.PlanUnchanged, controller.PlanUpdate, controller.PlanDrift:
+		case managed.PlanUnchanged, managed.PlanUpdate, managed.PlanDrift:
 			planned.GetManagedStatus().ID = plan.RemoteID
 		}
 		objects.put(planned)
@@ -181,7 +181,7 @@ func credentialsSecret(obj managed.Object, defaultSecret string) string {
 // planned again with hookstream's values for those headers, the controller's comparison finds the headers equal.
 // A header hookstream lacks differs whatever its value.
 func headersUnknown(ctx context.Context, planner controller.Planner, obj managed.Object, refs managed.Refs,
-	plan controller.Plan, unavailable []string) (bool, error) {
+	plan managed.Summary, unavailable []string) (bool, error) {
 	d, ok := obj.(*v1.Destination)
 	remote, found := plan.Remote.(*hookstream.Destination)
 	if !ok || !found || d.Spec.HTTP == nil || !slices.ContainsFunc(plan.Diffs, func(f managed.FieldDiff) bool { return f.Field == fieldHeaders }) {
@@ -338,7 +338,7 @@ func PrintDiff(w io.Writer, diffs []ObjectDiff) bool {
 	differs := false
 	for _, d := range diffs {
 		p := d.Plan
-		if p.Action == controller.PlanUnchanged && len(d.Unavailable) == 0 {
+		if p.Action == managed.PlanUnchanged && len(d.Unavailable) == 0 {
 			continue
 		}
 		differs = differs || d.Differs()
@@ -347,15 +347,15 @@ func PrintDiff(w io.Writer, diffs []ObjectDiff) bool {
 			head += fmt.Sprintf(" (hookstream id %s)", p.RemoteID)
 		}
 		switch p.Action {
-		case controller.PlanCreate:
+		case managed.PlanCreate:
 			fmt.Fprintf(w, "%s: would create a %s with %s\n", head, strings.ToLower(d.Kind), p.Key)
-		case controller.PlanReplace:
+		case managed.PlanReplace:
 			fmt.Fprintf(w, "%s: would delete it and create it anew: %s\n", head, p.Message)
-		case controller.PlanWait, controller.PlanBlocked, controller.PlanPaused:
+		case managed.PlanWait, managed.PlanBlocked, managed.PlanPaused:
 			fmt.Fprintf(w, "%s: %s (%s): %s\n", head, p.Action, p.Reason, p.Message)
-		case controller.PlanDrift:
+		case managed.PlanDrift:
 			fmt.Fprintf(w, "%s: differs; managementPolicy Observe writes nothing\n", head)
-		case controller.PlanUpdate:
+		case managed.PlanUpdate:
 			fmt.Fprintf(w, "%s: would update\n", head)
 		default:
 			fmt.Fprintf(w, "%s: unchanged\n", head)

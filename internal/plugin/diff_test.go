@@ -131,7 +131,7 @@ func TestDiffReportsEdits(t *testing.T) {
 	}
 	updates := 0
 	for _, d := range diffs {
-		if d.Plan.Action == controller.PlanUpdate && d.Differs() {
+		if d.Plan.Action == managed.PlanUpdate && d.Differs() {
 			updates++
 		}
 	}
@@ -181,10 +181,10 @@ spec: {sourceRef: {name: new-source}, destinationRef: {name: fresh}}
 	if !differs {
 		t.Errorf("no difference reported:\n%s", out)
 	}
-	want := map[string]controller.PlanAction{
-		"Destination/fresh": controller.PlanCreate, "Destination/taken": controller.PlanBlocked,
-		"Destination/by-slug": controller.PlanUnchanged, "Destination/gone": controller.PlanBlocked,
-		"Source/new-source": controller.PlanCreate, "Connection/waits": controller.PlanWait,
+	want := map[string]managed.PlanAction{
+		"Destination/fresh": managed.PlanCreate, "Destination/taken": managed.PlanBlocked,
+		"Destination/by-slug": managed.PlanUnchanged, "Destination/gone": managed.PlanBlocked,
+		"Source/new-source": managed.PlanCreate, "Connection/waits": managed.PlanWait,
 	}
 	for _, d := range diffs {
 		if got := d.Plan.Action; got != want[d.Kind+"/"+d.Name] {
@@ -226,7 +226,7 @@ func TestDiffSecrets(t *testing.T) {
 	}
 	right := secretValue("orders-destination-secrets", "token")
 	// Not yet applied by the operator: the adoption sends the secret once.
-	if d := plan(nil, right); d.Plan.Action != controller.PlanUpdate || len(d.Plan.Diffs) != 1 || !d.Plan.Diffs[0].Secret {
+	if d := plan(nil, right); d.Plan.Action != managed.PlanUpdate || len(d.Plan.Diffs) != 1 || !d.Plan.Diffs[0].Secret {
 		t.Errorf("before the operator applied it: %+v", d.Plan)
 	}
 	applied := plan(nil, right).Plan.SecretsHash
@@ -237,14 +237,14 @@ func TestDiffSecrets(t *testing.T) {
 	live.Status.ID = live.Spec.AdoptID
 	live.Status.AppliedSecretsHash = applied
 	cluster := fake.NewClientBuilder().WithScheme(scheme).WithObjects(live).WithStatusSubresource(live).Build()
-	if d := plan(cluster, right); d.Plan.Action != controller.PlanUnchanged {
+	if d := plan(cluster, right); d.Plan.Action != managed.PlanUnchanged {
 		t.Errorf("applied and unchanged: %+v", d.Plan)
 	}
 	// A rotated value in the Secret is sent again: the masked remote value cannot show it, the hash does.
 	d := plan(cluster, "another-secret-value")
 	var out bytes.Buffer
 	PrintDiff(&out, []ObjectDiff{d})
-	if d.Plan.Action != controller.PlanUpdate || !strings.Contains(out.String(), "~ auth_config.token: (secret) -> (secret)") {
+	if d.Plan.Action != managed.PlanUpdate || !strings.Contains(out.String(), "~ auth_config.token: (secret) -> (secret)") {
 		t.Errorf("rotated: %+v\n%s", d.Plan, out.String())
 	}
 	if strings.Contains(out.String(), "another-secret-value") || strings.Contains(out.String(), right) {
@@ -281,7 +281,7 @@ func TestDiffReplace(t *testing.T) {
 			conn = d
 		}
 	}
-	if !differs || conn.Plan.Action != controller.PlanReplace || !strings.Contains(out, "would delete it and create it anew: its destination changed") {
+	if !differs || conn.Plan.Action != managed.PlanReplace || !strings.Contains(out, "would delete it and create it anew: its destination changed") {
 		t.Errorf("plan %+v\n%s", conn.Plan, out)
 	}
 }
@@ -370,7 +370,7 @@ spec: {sourceRef: {name: github}, destinationRef: {name: fresh}}
 		if d.Kind != kindConnection {
 			continue
 		}
-		if d.Plan.Action != controller.PlanWait || d.Plan.Reason != v1.ReasonWaitingForDestination || d.Plan.RemoteID != "" {
+		if d.Plan.Action != managed.PlanWait || d.Plan.Reason != v1.ReasonWaitingForDestination || d.Plan.RemoteID != "" {
 			t.Errorf("Connection %s: %+v, want a wait for its Destination", d.Name, d.Plan)
 		}
 	}
@@ -397,7 +397,7 @@ func TestDiffReadsClusterAnnotations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := diffs[0]; d.Plan.Action != controller.PlanPaused || d.Differs() {
+	if d := diffs[0]; d.Plan.Action != managed.PlanPaused || d.Differs() {
 		t.Errorf("paused in the cluster: %+v", d.Plan)
 	}
 }
@@ -484,14 +484,14 @@ spec:
 	opts := DiffOptions{Namespace: "team", Hookstream: mine, APIKey: testAPIKey, Connect: connect, Cluster: cluster}
 	plan, err := controller.Planner{Client: other, APIKey: otherKey}.Plan(context.Background(), live.DeepCopy(), managed.Refs{
 		Secret: func(v1.SecretKeySelector) (string, error) { return token, nil }})
-	if err != nil || plan.Action != controller.PlanUnchanged {
+	if err != nil || plan.Action != managed.PlanUnchanged {
 		t.Fatalf("the fixture's recorded hash is not the operator's: %+v, %v", plan, err)
 	}
 	diffs, err := Diff(context.Background(), m, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := diffs[0].Plan; got.Action != controller.PlanUnchanged || got.RemoteID != d.ID {
+	if got := diffs[0].Plan; got.Action != managed.PlanUnchanged || got.RemoteID != d.ID {
 		t.Errorf("the other project's Destination: %+v, want unchanged", got)
 	}
 }

@@ -216,7 +216,7 @@ func TestExportRoundTrip(t *testing.T) {
 				t.Fatalf("%s: %v", name, err)
 			}
 		}
-		if plan.Action != controller.PlanUnchanged || len(plan.Diffs) > 0 || plan.RemoteID != mo.GetManagedSpec().AdoptID {
+		if plan.Action != managed.PlanUnchanged || len(plan.Diffs) > 0 || plan.RemoteID != mo.GetManagedSpec().AdoptID {
 			t.Errorf("%s: plan %+v, want unchanged with remote %s", name, plan, mo.GetManagedSpec().AdoptID)
 		}
 	}

@@ -48,7 +48,6 @@ import (
 	"github.com/hookstream/hookstream-operator/internal/controller"
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
-	"github.com/hookstream/hookstream-operator/internal/managed"
 	"github.com/hookstream/hookstream-operator/test/testenv"
 )
 
@@ -91,7 +90,7 @@ func run(m *testing.M) int {
 	if err := controller.SetupWithManager(mgr, controller.Settings{
 		Client:                   mgr.GetClient(),
 		Recorder:                 mgr.GetEventRecorder("hookstream-operator"),
-		Clients:                  managed.CachedClientFactory(hookstream.Options{BaseURL: baseURL, Timeout: 5 * time.Second}, nil),
+		Clients:                  controller.CachedClientFactory(hookstream.Options{BaseURL: baseURL, Timeout: 5 * time.Second}, nil),
 		HookstreamURL:            baseURL,
 		DefaultCredentialsSecret: "hookstream-credentials",
 		DriftInterval:            10 * time.Minute,

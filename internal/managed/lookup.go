@@ -20,12 +20,10 @@ import (
 	"context"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
-	"github.com/hookstream/hookstream-operator/internal/hookstream"
 )
 
-// The decisions of a reconcile that do not write: where an object's remote resource is, and whether a taken
-// natural key is taken over. The Reconciler acts on them; a read-only planner (kubectl hookstream diff) reports
-// them. Both call these functions, so that they cannot disagree.
+// Where an object's remote resource is: by its recorded id, by spec.adoptID, or by the natural key a marked create
+// may have used. The Reconciler and the read-only planner (kubectl hookstream diff) both look it up here.
 
 // RemoteLookup is what LocateRemote found.
 type RemoteLookup[R any] struct {
@@ -57,7 +55,7 @@ func LocateRemote[O Object, R any](ctx context.Context, obj O, remoteName string
 		case err == nil:
 			out.Found = true
 			return out, nil
-		case !hookstream.IsNotFound(err):
+		case !IsRemote(err, RemoteNotFound):
 			return out, err
 		case st.ID == "":
 			return out, Refuse(v1.ReasonNotFound, "spec.adoptID %q names no %s in the hookstream project of the credentials",
@@ -88,15 +86,11 @@ func LocateRemote[O Object, R any](ctx context.Context, obj O, remoteName string
 	return out, nil
 }
 
-// TakeOver decides, when obj's create finds its natural key taken by row, whether the operator takes row over
-// (adopt), and whether row is the one an earlier, unrecorded create of obj made (own; its applied secrets hash is
-// then taken from the marker). firstAttempt reports that this create is the first since the create marker was
-// set: the row can then only be someone else's. A row that is not adopted stops the object on a conflict.
-func TakeOver(obj Object, row Row, firstAttempt bool) (adopt, own bool) {
+// takeOver decides whether a remote resource that holds obj's natural key is taken over: when adoptionPolicy
+// allows it, or when an earlier attempt of this object may have created it (own). On a first attempt
+// (firstAttempt) it can only be someone else's.
+func takeOver(obj Object, row Row, firstAttempt bool) (adopt, own bool) {
 	own = !firstAttempt && createdByMarkedAttempt(obj, row)
-	if own {
-		adoptOwnCreate(obj)
-	}
 	return own || obj.GetManagedSpec().AdoptionPolicy == v1.AdoptBySlug, own
 }
 

@@ -1,0 +1,197 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+// The reference index: which Connections route from or to which Sources and Destinations, by name or by id. The
+// Connection kind reads it to start at once when an end changes; the Source and Destination kinds read it to name
+// the Connections that block their deletion, and to retry that deletion when one goes.
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/managed"
+)
+
+// connectionEndsIndex indexes Connections by what they route between: "Source/<name>" and "Destination/<name>"
+// for references, "source-id/<id>" and "destination-id/<id>" for ids.
+const connectionEndsIndex = "hookstream.io/connection-ends"
+
+func connectionEnds(c *v1.Connection) []string {
+	var keys []string
+	if ref := c.Spec.SourceRef; ref != nil {
+		keys = append(keys, "Source/"+ref.Name)
+	}
+	if c.Spec.SourceID != "" {
+		keys = append(keys, "source-id/"+c.Spec.SourceID)
+	}
+	if ref := c.Spec.DestinationRef; ref != nil {
+		keys = append(keys, "Destination/"+ref.Name)
+	}
+	if c.Spec.DestinationID != "" {
+		keys = append(keys, "destination-id/"+c.Spec.DestinationID)
+	}
+	return keys
+}
+
+func indexConnectionEnds(mgr ctrl.Manager) error {
+	return mgr.GetFieldIndexer().IndexField(context.Background(), &v1.Connection{}, connectionEndsIndex,
+		func(o client.Object) []string { return connectionEnds(o.(*v1.Connection)) })
+}
+
+// connectionsOf lists the Connections of a namespace that match any of the index keys.
+func connectionsOf(ctx context.Context, c client.Reader, namespace string, keys ...string) ([]v1.Connection, error) {
+	var found []v1.Connection
+	seen := map[string]bool{}
+	for _, key := range keys {
+		var list v1.ConnectionList
+		if err := c.List(ctx, &list, client.InNamespace(namespace), client.MatchingFields{connectionEndsIndex: key}); err != nil {
+			return nil, err
+		}
+		for _, item := range list.Items {
+			if !seen[item.Name] {
+				seen[item.Name] = true
+				found = append(found, item)
+			}
+		}
+	}
+	return found, nil
+}
+
+// referrersFunc names the Connections of the namespace that route from or to the object of the kind ("Source",
+// "Destination") with the name and hookstream id.
+type referrersFunc func(ctx context.Context, kind, namespace, name, id string) ([]string, error)
+
+// endKeys are the index keys of the Connections that route from or to the object.
+func endKeys(kind, name, id string) []string {
+	keys := []string{kind + "/" + name}
+	if id != "" {
+		prefix := "source-id/"
+		if kind == kindDestination {
+			prefix = "destination-id/"
+		}
+		keys = append(keys, prefix+id)
+	}
+	return keys
+}
+
+// referrersOf names the referring Connections that c, an indexed reader, holds.
+func referrersOf(c client.Reader) referrersFunc {
+	return func(ctx context.Context, kind, namespace, name, id string) ([]string, error) {
+		conns, err := connectionsOf(ctx, c, namespace, endKeys(kind, name, id)...)
+		if err != nil {
+			return nil, err
+		}
+		names := make([]string, 0, len(conns))
+		for _, conn := range conns {
+			names = append(names, kindConnection+" "+conn.Name)
+		}
+		return names, nil
+	}
+}
+
+// referrersOption is the Referrers option of the Source and Destination kinds: the Connections that route from
+// or to an object.
+func referrersOption[O managed.Object](referrers referrersFunc, kind string) func(ctx context.Context, obj O) ([]string, error) {
+	if referrers == nil {
+		return nil
+	}
+	return func(ctx context.Context, obj O) ([]string, error) {
+		return referrers(ctx, kind, obj.GetNamespace(), obj.GetName(), obj.GetManagedStatus().ID)
+	}
+}
+
+// referrers names the referring Connections. In a shard the cache holds the shard's alone, so those of other
+// shards are read from the API server (this happens only when hookstream refused a deletion).
+func (s Settings) referrers(mgr ctrl.Manager) referrersFunc {
+	inShard := referrersOf(mgr.GetClient())
+	if s.Shard == nil {
+		return inShard
+	}
+	api := mgr.GetAPIReader()
+	return func(ctx context.Context, kind, namespace, name, id string) ([]string, error) {
+		names, err := inShard(ctx, kind, namespace, name, id)
+		if err != nil {
+			return nil, err
+		}
+		var list v1.ConnectionList
+		if err := api.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+			return nil, err
+		}
+		keys := endKeys(kind, name, id)
+		for _, c := range list.Items {
+			if s.Shard.Matches(labels.Set(c.Labels)) {
+				continue
+			}
+			if slices.ContainsFunc(connectionEnds(&c), func(k string) bool { return slices.Contains(keys, k) }) {
+				names = append(names, fmt.Sprintf("%s %s (outside this manager's shard)", kindConnection, c.Name))
+			}
+		}
+		return names, nil
+	}
+}
+
+// watchConnectionsOf makes the Source or Destination controller retry a deletion that connections blocked as
+// soon as a Connection that referenced the object is gone.
+func watchConnectionsOf(kind string, objects client.Reader, newList func() client.ObjectList) func(*builder.Builder) *builder.Builder {
+	return func(b *builder.Builder) *builder.Builder {
+		toReferenced := func(ctx context.Context, o client.Object) []ctrl.Request {
+			c := o.(*v1.Connection)
+			ref, id := c.Spec.SourceRef, c.Spec.SourceID
+			if kind == kindDestination {
+				ref, id = c.Spec.DestinationRef, c.Spec.DestinationID
+			}
+			if ref != nil {
+				return []ctrl.Request{{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: ref.Name}}}
+			}
+			// An end named by id: the objects of the namespace that have that id.
+			list := newList()
+			if err := objects.List(ctx, list, client.InNamespace(c.Namespace)); err != nil {
+				logf.FromContext(ctx).Error(err, "Cannot list the objects a Connection names by id", "kind", kind)
+				return nil
+			}
+			var reqs []ctrl.Request
+			_ = meta.EachListItem(list, func(item runtime.Object) error {
+				if obj := item.(managed.Object); obj.GetManagedStatus().ID == id {
+					reqs = append(reqs, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(obj)})
+				}
+				return nil
+			})
+			return reqs
+		}
+		onlyDeletes := predicate.Funcs{
+			CreateFunc:  func(event.CreateEvent) bool { return false },
+			UpdateFunc:  func(event.UpdateEvent) bool { return false },
+			GenericFunc: func(event.GenericEvent) bool { return false },
+		}
+		return b.Watches(&v1.Connection{}, handler.EnqueueRequestsFromMapFunc(toReferenced), builder.WithPredicates(onlyDeletes))
+	}
+}
