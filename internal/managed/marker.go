@@ -1,0 +1,60 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package managed
+
+// The create marker: annotations recorded before a create, so that a reconcile after a crash finds what the
+// create made instead of creating it again.
+
+import (
+	"time"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+)
+
+// createRequestedAt returns when the operator first tried to create the remote resource, from the marker
+// annotation; nil when it never did.
+func createRequestedAt(obj Object) *time.Time {
+	v, ok := obj.GetAnnotations()[v1.AnnotationCreateRequested]
+	if !ok {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		// An unreadable marker still says a create may have happened; it only cannot date it.
+		t = time.Time{}
+	}
+	return &t
+}
+
+// adoptOwnCreate records, for a remote resource an earlier unrecorded create of this object made, that it holds the
+// secret values that create sent: they are not sent again unless they changed since.
+func adoptOwnCreate(obj Object) {
+	if hash := obj.GetAnnotations()[v1.AnnotationCreateSecretsHash]; hash != "" {
+		obj.GetManagedStatus().AppliedSecretsHash = hash
+	}
+}
+
+// markerClockSkew is how far hookstream's clock may be ahead of the manager's when telling a remote resource
+// created by the marked attempt from one that existed before it.
+const markerClockSkew = 2 * time.Minute
+
+// createdByMarkedAttempt reports whether a remote row may have been created by the attempt the marker records,
+// rather than having existed before it (someone else's with the same natural key).
+func createdByMarkedAttempt(obj Object, row Row) bool {
+	at := createRequestedAt(obj)
+	return at != nil && (at.IsZero() || !row.CreatedAt.Before(at.Add(-markerClockSkew)))
+}
