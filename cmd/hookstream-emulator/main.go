@@ -169,7 +169,8 @@ func run(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger)
 	if len(cfg.variants) > 0 {
 		_, _ = fmt.Fprintf(stdout, "variants: %s\n", strings.Join(cfg.variants, ", "))
 	}
-	_, _ = fmt.Fprintf(stdout, "hookstream emulator listening on http://%s/v1\n", listener.Addr())
+	// The last line before serving: with --addr on port 0 it tells whoever started the emulator the port it got.
+	_, _ = io.WriteString(stdout, emulator.ListeningLine(listener.Addr()))
 
 	server := &http.Server{
 		Handler:           emu,

@@ -30,6 +30,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/hookstream/hookstream-operator/internal/emulator"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -132,16 +134,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 		done <- run(ctx, config{addr: "127.0.0.1:0", apiKeys: []string{key}, admin: true}, &stdout, slog.New(slog.NewTextHandler(&logs, nil)))
 	}()
 
-	ready := regexp.MustCompile(`hookstream emulator listening on (http://127\.0\.0\.1:\d+)/v1\n`)
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); base == ""; time.Sleep(10 * time.Millisecond) {
-		if m := ready.FindStringSubmatch(stdout.String()); m != nil {
-			base = m[1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no ready line; stdout %q", stdout.String())
-		}
-	}
+	base := listeningURL(t, &stdout)
 
 	req, _ := http.NewRequest(http.MethodGet, base+"/v1/destinations", nil)
 	req.Header.Set("X-API-Key", key)
@@ -194,16 +187,7 @@ func TestRunServesVariants(t *testing.T) {
 			t.Errorf("run: %v", err)
 		}
 	}()
-	ready := regexp.MustCompile(`hookstream emulator listening on (http://127\.0\.0\.1:\d+)/v1\n`)
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); base == ""; time.Sleep(10 * time.Millisecond) {
-		if m := ready.FindStringSubmatch(stdout.String()); m != nil {
-			base = m[1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no ready line; stdout %q", stdout.String())
-		}
-	}
+	base := listeningURL(t, &stdout)
 	if !strings.Contains(stdout.String(), "variants: single-page\n") {
 		t.Errorf("the variants were not announced:\n%s", stdout.String())
 	}
@@ -217,5 +201,22 @@ func TestRunServesVariants(t *testing.T) {
 	_ = res.Body.Close()
 	if string(body) != "{\"destinations\":[]}\n" {
 		t.Errorf("list answered %s, want one page without cursor or has_more", body)
+	}
+}
+
+// listeningURL waits for the line that names the address the emulator bound and returns its base URL, which must
+// be on the loopback address that --addr asked for, on the port the emulator got.
+func listeningURL(t *testing.T, stdout *lockedBuffer) string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if base, ok := emulator.ListeningURL(stdout.String()); ok {
+			if !regexp.MustCompile(`^http://127\.0\.0\.1:[1-9]\d*$`).MatchString(base) {
+				t.Fatalf("the emulator announced %q, want the loopback address and the port it bound", base)
+			}
+			return base
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no ready line; stdout %q", stdout.String())
+		}
 	}
 }

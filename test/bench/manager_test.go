@@ -100,24 +100,27 @@ type managerRun struct {
 }
 
 func (bn *bench) startManager(emu *harnesstest.Emulator, namespace, mode string, interval time.Duration) *managerRun {
-	port := harnesstest.FreePort(bn.b)
 	cfg := bn.cfg
-	args := []string{"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
-		"--drift-interval", interval.String(),
+	args := []string{"--drift-interval", interval.String(),
 		"--max-concurrent-reconciles", fmt.Sprint(cfg.Concurrency),
 		"--hookstream-rate-limit", fmt.Sprint(cfg.HookstreamRate), "--hookstream-rate-burst", fmt.Sprint(cfg.HookstreamBurst),
 		"--observation", mode}
+	args = append(args, harness.MetricsArgs...)
 	if cfg.MemoryLimit != "" {
 		args = append(args, "--memory-limit", cfg.MemoryLimit)
 	}
-	pprofURL := ""
 	if cfg.ProfileSeconds > 0 {
-		pprofPort := harnesstest.FreePort(bn.b)
-		args = append(args, "--pprof-bind-address", fmt.Sprintf("127.0.0.1:%d", pprofPort))
-		pprofURL = fmt.Sprintf("http://127.0.0.1:%d", pprofPort)
+		// Bound by the manager itself, as the metrics endpoint is; ServingURL finds it by what it serves.
+		args = append(args, "--pprof-bind-address", "127.0.0.1:0")
 	}
 	p := bn.env.StartManager(bn.b, emu, namespace, args...)
-	m := &managerRun{proc: p, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", port), pprofURL: pprofURL}
+	m := &managerRun{proc: p, metricsURL: harnesstest.MetricsURL(bn.b, p)}
+	if cfg.ProfileSeconds > 0 {
+		var err error
+		if m.pprofURL, err = p.ServingURL(60*time.Second, "/debug/pprof/"); err != nil {
+			bn.b.Fatal(err)
+		}
+	}
 	harnesstest.WaitUntil(bn.b, 60*time.Second, "the manager's workers", func() error {
 		if p.Exited() {
 			bn.b.Fatalf("the manager exited:\n%s", p.Logs())

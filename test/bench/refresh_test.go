@@ -85,13 +85,12 @@ func BenchmarkStatusRefresh(b *testing.B) {
 	emu := bn.env.StartEmulator(b, emulatorArgs(cfg)...)
 	defer emu.Stop()
 	ns := bn.env.NewNamespace(b, "bench-refresh")
-	port := harnesstest.FreePort(b)
-	mgr := bn.env.StartManager(b, emu, ns,
-		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
+	mgr := bn.env.StartManager(b, emu, ns, append([]string{
 		"--drift-interval", "1h", "--status-refresh-interval", interval.String(),
 		"--max-concurrent-reconciles", fmt.Sprint(cfg.Concurrency),
-		"--hookstream-rate-limit", fmt.Sprint(cfg.HookstreamRate), "--hookstream-rate-burst", fmt.Sprint(cfg.HookstreamBurst))
-	m := &managerRun{proc: mgr, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", port)}
+		"--hookstream-rate-limit", fmt.Sprint(cfg.HookstreamRate), "--hookstream-rate-burst", fmt.Sprint(cfg.HookstreamBurst),
+	}, harness.MetricsArgs...)...)
+	m := &managerRun{proc: mgr, metricsURL: harnesstest.MetricsURL(b, mgr)}
 	defer bn.keepLog(mgr, "refresh-manager")
 
 	bn.logf("creating %d Destinations", n)

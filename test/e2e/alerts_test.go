@@ -47,13 +47,11 @@ func TestAlertsOnScrapedMetrics(t *testing.T) {
 	ctx := context.Background()
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "alerts")
-	port := harnesstest.FreePort(t)
-	mgr := s.StartManager(t, emu, ns, "--status-refresh-interval", "2s",
-		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false")
+	mgr := s.StartManager(t, emu, ns, append([]string{"--status-refresh-interval", "2s"}, harness.MetricsArgs...)...)
 	rules, err := harness.LoadAlertRules(filepath.Join(s.Root, "config", "prometheus", "alert-rules.yaml"))
 	harnesstest.Must(t, err)
 	store := harness.NewScrapeStore()
-	scrapeEvery(t, store, fmt.Sprintf("http://127.0.0.1:%d/metrics", port), time.Second)
+	scrapeEvery(t, store, harnesstest.MetricsURL(t, mgr), time.Second)
 
 	// Healthy: a Destination that receives a delivery, and a change made in hookstream by hand that the operator
 	// reverts, so that the delivery and drift metrics have series.

@@ -77,10 +77,9 @@ func TestCircuitHealthWithKubectl(t *testing.T) {
 	ctx := context.Background()
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "health")
-	port := harnesstest.FreePort(t)
 	const refresh = 2 * time.Second
-	mgr := s.StartManager(t, emu, ns, "--status-refresh-interval", refresh.String(),
-		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false")
+	mgr := s.StartManager(t, emu, ns, append([]string{"--status-refresh-interval", refresh.String()}, harness.MetricsArgs...)...)
+	metricsURL := harnesstest.MetricsURL(t, mgr)
 	rcv := harnesstest.NewReceiver(t)
 	rcv.SetStatus(http.StatusInternalServerError)
 
@@ -128,7 +127,7 @@ spec:
 	}
 	waitForEventReason(t, ns, "CircuitOpened", "Warning")
 	gauge := func() float64 {
-		samples, err := harness.ScrapeMetrics(ctx, nil, fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+		samples, err := harness.ScrapeMetrics(ctx, nil, metricsURL)
 		harnesstest.Must(t, err)
 		v, _ := samples.Sum("hookstream_destination_circuit_open", map[string]string{"namespace": ns, "name": "flaky"})
 		return v

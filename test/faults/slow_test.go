@@ -97,10 +97,9 @@ func TestSlowAPITimeouts(t *testing.T) {
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "slow")
 	runs := runsOf(t, ns, allKinds...)
-	metricsPort := harnesstest.FreePort(t)
-	mgr := s.StartManager(t, emu, ns, "--hookstream-timeout", timeout.String(), "--max-concurrent-reconciles", fmt.Sprint(workers),
-		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort), "--metrics-secure=false")
-	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)
+	mgr := s.StartManager(t, emu, ns, append([]string{"--hookstream-timeout", timeout.String(),
+		"--max-concurrent-reconciles", fmt.Sprint(workers)}, harness.MetricsArgs...)...)
+	metricsURL := harnesstest.MetricsURL(t, mgr)
 	port := emu.Port
 	hs := emu.Client(t)
 

@@ -26,6 +26,7 @@ import (
 	"io"
 	"iter"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -49,7 +50,8 @@ type Emulator struct {
 // adminClient calls the emulator's admin API, whose requests the emulator does not count in its stats.
 var adminClient = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 
-// StartEmulator runs the emulator with APIKey and the admin API on a free port, and waits until it answers.
+// StartEmulator runs the emulator with APIKey and the admin API on a port of its own choosing, and waits until it
+// answers.
 func (e *Env) StartEmulator(extraArgs ...string) (*Emulator, error) {
 	return e.StartEmulatorWithKey(APIKey, extraArgs...)
 }
@@ -72,52 +74,47 @@ func (e *Env) StartEmulatorWithVariants(variants []string, extraArgs ...string) 
 	return emu, nil
 }
 
-// StartEmulatorWithKey runs the emulator with the given API key and the admin API on a free port, and waits until
-// it answers.
+// StartEmulatorWithKey runs the emulator with the given API key and the admin API on a port of its own choosing, and
+// waits until it answers.
 func (e *Env) StartEmulatorWithKey(apiKey string, extraArgs ...string) (*Emulator, error) {
-	// The port is picked before the emulator binds it, so another process may take it meanwhile: then the emulator
-	// exits at once, and another port is tried.
-	var lastErr error
-	for range 3 {
-		port, err := FreePort()
-		if err != nil {
-			return nil, err
-		}
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		args := append([]string{"--addr", addr, "--api-key", apiKey, "--admin"}, extraArgs...)
-		p, err := e.Start("emulator", e.EmulatorBin, nil, args...)
-		if err != nil {
-			return nil, err
-		}
-		emu := &Emulator{Process: p, URL: "http://" + addr, Port: port, APIKey: apiKey}
-		if lastErr = WaitFor(10*time.Second, "emulator ready", func() error {
-			if p.Exited() {
-				return errEmulatorExited
-			}
-			resp, err := http.Get(emu.URL + "/healthz")
-			if err != nil {
-				return err
-			}
-			_ = resp.Body.Close()
-			if p.Exited() {
-				return errEmulatorExited
-			}
-			return nil
-		}); lastErr == nil {
-			return emu, nil
-		}
-		exitedByItself := p.Exited()
-		p.Stop()
-		lastErr = fmt.Errorf("%w\n%s", lastErr, p.Tail(20))
-		if !exitedByItself {
-			break
-		}
+	// The emulator binds port 0 itself and prints the address it got (emulator.ListeningLine): a port picked here
+	// in advance could be taken by another process before the emulator binds it.
+	args := append([]string{"--addr", "127.0.0.1:0", "--api-key", apiKey, "--admin"}, extraArgs...)
+	p, err := e.Start("emulator", e.EmulatorBin, nil, args...)
+	if err != nil {
+		return nil, err
 	}
-	return nil, lastErr
+	emu := &Emulator{Process: p, APIKey: apiKey}
+	if err := WaitFor(10*time.Second, "emulator ready", func() error {
+		if p.Exited() {
+			return errors.New("the emulator exited")
+		}
+		if emu.URL == "" {
+			base, ok := emulator.ListeningURL(p.Logs())
+			if !ok {
+				return errors.New("no listening line in its output yet")
+			}
+			u, err := url.Parse(base)
+			if err != nil {
+				return fmt.Errorf("the emulator's listening line: %w", err)
+			}
+			if emu.Port, err = strconv.Atoi(u.Port()); err != nil {
+				return fmt.Errorf("the emulator's listening line names no port: %q", base)
+			}
+			emu.URL = base
+		}
+		resp, err := http.Get(emu.URL + "/healthz")
+		if err != nil {
+			return err
+		}
+		_ = resp.Body.Close()
+		return nil
+	}); err != nil {
+		p.Stop()
+		return nil, fmt.Errorf("%w\n%s", err, p.Tail(20))
+	}
+	return emu, nil
 }
-
-// errEmulatorExited is an emulator process that ended before it answered, such as on a port taken meanwhile.
-var errEmulatorExited = errors.New("the emulator exited")
 
 // Admin calls the emulator's admin API, decoding the answer into out when it is not nil.
 func (emu *Emulator) Admin(ctx context.Context, method, path string, body, out any) error {

@@ -283,6 +283,19 @@ func ManagerArgs(emu *Emulator) []string {
 	}
 }
 
+// MetricsArgs make the manager serve its metrics over plain HTTP on a loopback port that it binds itself: a port
+// picked here in advance could be taken by another process before the manager binds it. MetricsURL finds the port.
+var MetricsArgs = []string{"--metrics-bind-address", "127.0.0.1:0", "--metrics-secure=false"}
+
+// MetricsURL waits until a manager started with MetricsArgs serves its metrics, and returns the URL of its /metrics.
+func MetricsURL(mgr *Process) (string, error) {
+	base, err := mgr.ServingURL(60*time.Second, "/metrics")
+	if err != nil {
+		return "", err
+	}
+	return base + "/metrics", nil
+}
+
 // StartManager runs the manager binary as the ServiceAccount, against the emulator, for the objects of one
 // namespace (so that tests sharing the control plane do not see each other's).
 func (e *Env) StartManager(emu *Emulator, namespace string, extraArgs ...string) (*Process, error) {

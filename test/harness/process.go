@@ -17,8 +17,11 @@ limitations under the License.
 package harness
 
 import (
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
-	"net"
+	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/exec"
@@ -29,16 +32,6 @@ import (
 	"syscall"
 	"time"
 )
-
-// FreePort returns a TCP port free on the loopback interface.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
 
 // Process is a running binary whose output is kept in a file.
 type Process struct {
@@ -121,9 +114,84 @@ var tcpStates = map[string]string{
 }
 
 // ConnectionsTo counts the TCP sockets that the process holds open towards remotePort, by state.
-// /proc/<pid>/net/tcp lists every socket of the network namespace, so the process's own are picked by the socket
-// inodes of its file descriptors.
 func (p *Process) ConnectionsTo(remotePort int) (map[string]int, error) {
+	sockets, err := p.tcpSockets()
+	if err != nil {
+		return nil, err
+	}
+	counts := map[string]int{}
+	for _, s := range sockets {
+		if int(s.remote.Port()) == remotePort {
+			counts[s.state]++
+		}
+	}
+	return counts, nil
+}
+
+// Listening returns the local addresses of the TCP sockets on which the process listens.
+func (p *Process) Listening() ([]netip.AddrPort, error) {
+	sockets, err := p.tcpSockets()
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.AddrPort
+	for _, s := range sockets {
+		if s.state == "LISTEN" {
+			out = append(out, s.local)
+		}
+	}
+	return out, nil
+}
+
+// ServingURL waits until the process listens on a loopback port that answers an HTTP GET of path with 200 OK, and
+// returns that port's base URL (http://127.0.0.1:port). It finds a server that the process bound to port 0 itself,
+// such as the manager's metrics endpoint (--metrics-bind-address 127.0.0.1:0 --metrics-secure=false) or its pprof
+// endpoint (path /debug/pprof/): controller-runtime binds them inside the manager and reports the address it got to
+// nobody (its log repeats the flag), so the socket is read from /proc and told from the process's other listeners
+// by the path it serves.
+func (p *Process) ServingURL(limit time.Duration, path string) (string, error) {
+	client := &http.Client{Timeout: 5 * time.Second}
+	var found string
+	err := WaitFor(limit, fmt.Sprintf("%s serving %s on a loopback port", p.Name, path), func() error {
+		if p.Exited() {
+			return fmt.Errorf("%s exited:\n%s", p.Name, p.Tail(20))
+		}
+		addrs, err := p.Listening()
+		if err != nil {
+			return err
+		}
+		answers := []string{}
+		for _, addr := range addrs {
+			if !addr.Addr().IsLoopback() {
+				continue
+			}
+			base := "http://" + addr.String()
+			resp, err := client.Get(base + path)
+			if err != nil {
+				answers = append(answers, err.Error())
+				continue
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				found = base
+				return nil
+			}
+			answers = append(answers, fmt.Sprintf("%s: %s", base+path, resp.Status))
+		}
+		return fmt.Errorf("listening on %v: %v", addrs, answers)
+	})
+	return found, err
+}
+
+// tcpSocket is one TCP socket of /proc/<pid>/net/tcp or tcp6.
+type tcpSocket struct {
+	local, remote netip.AddrPort
+	state         string
+}
+
+// tcpSockets reads the TCP sockets that the process holds. /proc/<pid>/net/tcp lists every socket of the network
+// namespace, so the process's own are picked by the socket inodes of its file descriptors.
+func (p *Process) tcpSockets() ([]tcpSocket, error) {
 	pid := p.Cmd.Process.Pid
 	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	if err != nil {
@@ -139,7 +207,7 @@ func (p *Process) ConnectionsTo(remotePort int) (map[string]int, error) {
 			inodes[strings.TrimSuffix(inode, "]")] = true
 		}
 	}
-	counts := map[string]int{}
+	var out []tcpSocket
 	for _, table := range []string{"tcp", "tcp6"} {
 		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/%s", pid, table))
 		if err != nil {
@@ -150,15 +218,38 @@ func (p *Process) ConnectionsTo(remotePort int) (map[string]int, error) {
 			if len(f) < 10 || !inodes[f[9]] {
 				continue
 			}
-			_, portHex, _ := strings.Cut(f[2], ":")
-			port, err := strconv.ParseInt(portHex, 16, 32)
-			if err != nil || int(port) != remotePort {
-				continue
+			local, err := parseProcAddr(f[1])
+			if err != nil {
+				return nil, fmt.Errorf("/proc/%d/net/%s: %w", pid, table, err)
 			}
-			counts[tcpStates[f[3]]]++
+			remote, err := parseProcAddr(f[2])
+			if err != nil {
+				return nil, fmt.Errorf("/proc/%d/net/%s: %w", pid, table, err)
+			}
+			out = append(out, tcpSocket{local: local, remote: remote, state: tcpStates[f[3]]})
 		}
 	}
-	return counts, nil
+	return out, nil
+}
+
+// parseProcAddr reads an address of /proc/net/tcp or tcp6: the IP in hex, as 32-bit words in the host's byte
+// order, a colon, and the port in hex.
+func parseProcAddr(s string) (netip.AddrPort, error) {
+	ipHex, portHex, ok := strings.Cut(s, ":")
+	raw, err := hex.DecodeString(ipHex)
+	if !ok || err != nil || (len(raw) != 4 && len(raw) != 16) {
+		return netip.AddrPort{}, fmt.Errorf("address %q", s)
+	}
+	port, err := strconv.ParseUint(portHex, 16, 16)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("address %q: %w", s, err)
+	}
+	ip := make([]byte, len(raw))
+	for i := 0; i < len(raw); i += 4 {
+		binary.NativeEndian.PutUint32(ip[i:], binary.BigEndian.Uint32(raw[i:]))
+	}
+	addr, _ := netip.AddrFromSlice(ip)
+	return netip.AddrPortFrom(addr.Unmap(), uint16(port)), nil
 }
 
 // cmdlines reads the command line of every running process, by pid.

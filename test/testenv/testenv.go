@@ -72,6 +72,12 @@ func Scheme() *runtime.Scheme {
 
 // New returns an environment that installs the CRDs of config/crd/bases, failing if they are missing.
 // KUBEBUILDER_ASSETS must name the folder of the control-plane binaries (`make -s envtest-assets`).
+//
+// The kube-apiserver and etcd are the only processes of the tests whose ports are chosen before they are bound:
+// envtest picks them and passes them as flags, and this is left to it. It keeps two test processes from choosing
+// the same port with a lock file per port in the user's cache folder (kubebuilder-envtest), held two minutes; a
+// program that is not envtest taking the port meanwhile fails the start. The fault suite's restart of the API
+// server needs the port fixed anyway, so that the kubeconfigs issued before stay valid.
 func New() (*envtest.Environment, error) {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {

@@ -168,12 +168,13 @@ func WaitUntil(t testing.TB, limit time.Duration, what string, cond func() error
 	Must(t, harness.WaitFor(limit, what, cond))
 }
 
-// FreePort returns a TCP port free on the loopback interface.
-func FreePort(t testing.TB) int {
+// MetricsURL waits until the manager, started with harness.MetricsArgs, serves its metrics, and returns the URL of
+// its /metrics.
+func MetricsURL(t testing.TB, mgr *harness.Process) string {
 	t.Helper()
-	port, err := harness.FreePort()
+	u, err := harness.MetricsURL(mgr)
 	Must(t, err)
-	return port
+	return u
 }
 
 // NewReceiver starts a receiver that answers 204; the test's cleanup stops it.
