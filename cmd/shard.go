@@ -27,7 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/controller"
 )
 
 // defaultLeaderElectionID is the lease of an unsharded manager.
@@ -115,9 +115,9 @@ func shardCache(shard labels.Selector) map[client.Object]cache.ByObject {
 	if shard == nil {
 		return nil
 	}
-	return map[client.Object]cache.ByObject{
-		&v1.Destination{}: {Label: shard},
-		&v1.Source{}:      {Label: shard},
-		&v1.Connection{}:  {Label: shard},
+	byObject := map[client.Object]cache.ByObject{}
+	for _, k := range controller.Kinds {
+		byObject[k.New()] = cache.ByObject{Label: shard}
 	}
+	return byObject
 }

@@ -18,7 +18,9 @@ package controller
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -38,6 +40,8 @@ type Registered struct {
 	Resource string
 	// Remote is hookstream's noun for the remote resource, such as "destination".
 	Remote string
+	// LastActivity is the status field of the remote resource's latest activity, such as "lastDeliveryAt".
+	LastActivity string
 	// New returns an empty object of the kind, NewList an empty list.
 	New     func() managed.Object
 	NewList func() client.ObjectList
@@ -48,11 +52,11 @@ type Registered struct {
 
 // Kinds are the kinds the operator manages, in the order their controllers start and the plugin lists them.
 var Kinds = []Registered{
-	register(kindDestination, "destinations", destinationDefinition, setupDestinations,
+	register(kindDestination, "destinations", "lastDeliveryAt", destinationDefinition, setupDestinations,
 		func(c *hookstream.Client, _ client.Reader) destinationExternal { return &destinationClient{c} }),
-	register(kindSource, "sources", sourceDefinition, setupSources,
+	register(kindSource, "sources", "lastEventAt", sourceDefinition, setupSources,
 		func(c *hookstream.Client, _ client.Reader) sourceExternal { return &sourceClient{c} }),
-	register(kindConnection, "connections", connectionDefinition, setupConnections,
+	register(kindConnection, "connections", "lastEventAt", connectionDefinition, setupConnections,
 		func(c *hookstream.Client, objects client.Reader) connectionExternal {
 			return &connectionClient{c: c, objects: objects}
 		}),
@@ -60,12 +64,12 @@ var Kinds = []Registered{
 
 // register builds the entry of a kind from its Definition (define), its controller's setup, and its hookstream
 // client for the planner (external, reading referenced objects from objects).
-func register[O managed.Object, R any, D managed.Desired, P any](kind, resource string,
+func register[O managed.Object, R any, D managed.Desired, P any](kind, resource, lastActivity string,
 	define func(env kindEnv, s Settings) *managed.Definition[O, R, D, P], setup func(ctrl.Manager, Settings) error,
 	external func(c *hookstream.Client, objects client.Reader) managed.External[O, R, D, P]) Registered {
 	names := define(kindEnv{}, Settings{}).Names
 	return Registered{
-		Kind: kind, Resource: resource, Remote: names.Remote,
+		Kind: kind, Resource: resource, Remote: names.Remote, LastActivity: lastActivity,
 		New: func() managed.Object { return managed.NewObject[O]() },
 		NewList: func() client.ObjectList {
 			l, err := kindScheme.New(v1.GroupVersion.WithKind(kind + "List"))
@@ -94,6 +98,20 @@ var kindScheme = func() *runtime.Scheme {
 	}
 	return s
 }()
+
+// APIKinds lists the kinds of the API group (api/v1alpha1), sorted: every one of them must be in Kinds.
+func APIKinds() []string {
+	var kinds []string
+	apiPackage := reflect.TypeFor[v1.Destination]().PkgPath()
+	for gvk, t := range kindScheme.AllKnownTypes() {
+		// The group also holds metav1's option types, which are no kinds of the API.
+		if gvk.GroupVersion() == v1.GroupVersion && t.PkgPath() == apiPackage && !strings.HasSuffix(gvk.Kind, "List") {
+			kinds = append(kinds, gvk.Kind)
+		}
+	}
+	slices.Sort(kinds)
+	return kinds
+}
 
 // KindOf returns the entry of obj's kind.
 func KindOf(obj client.Object) (Registered, bool) {

@@ -33,6 +33,7 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/controller"
 	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
@@ -96,13 +97,10 @@ func (m *Manifests) add(source string, data []byte, namespace string) error {
 		}
 		gvk := u.GroupVersionKind()
 		var obj runtime.Object
+		hookstreamKind, isHookstream := controller.KindNamed(gvk.Kind)
 		switch {
-		case gvk.Group == v1.GroupVersion.Group && gvk.Kind == kindDestination:
-			obj = &v1.Destination{}
-		case gvk.Group == v1.GroupVersion.Group && gvk.Kind == kindSource:
-			obj = &v1.Source{}
-		case gvk.Group == v1.GroupVersion.Group && gvk.Kind == kindConnection:
-			obj = &v1.Connection{}
+		case gvk.Group == v1.GroupVersion.Group && isHookstream:
+			obj = hookstreamKind.New()
 		case gvk.Group == "" && gvk.Kind == "Secret":
 			obj = &corev1.Secret{}
 		case gvk.Group == "" && gvk.Kind == "ConfigMap":

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -27,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/controller"
 )
 
 // objectSet serves Gets of hookstream objects from memory (the manifests, with the remote ids a plan found), then
@@ -40,7 +42,7 @@ func newObjectSet(fallback client.Reader) *objectSet {
 	return &objectSet{objects: map[string]client.Object{}, fallback: fallback}
 }
 
-// The kinds of the hookstream objects.
+// The kinds the plugin treats apart from the others.
 const (
 	kindDestination = "Destination"
 	kindSource      = "Source"
@@ -49,14 +51,10 @@ const (
 
 func objectKey(kind, namespace, name string) string { return kind + "/" + namespace + "/" + name }
 
+// kindOf names the kind of a hookstream object (controller.Kinds), or its Go type for anything else.
 func kindOf(obj client.Object) string {
-	switch obj.(type) {
-	case *v1.Destination:
-		return kindDestination
-	case *v1.Source:
-		return kindSource
-	case *v1.Connection:
-		return kindConnection
+	if k, ok := controller.KindOf(obj); ok {
+		return k.Kind
 	}
 	return fmt.Sprintf("%T", obj)
 }
@@ -75,14 +73,8 @@ func (s *objectSet) Get(ctx context.Context, key client.ObjectKey, into client.O
 		}
 		return apierrors.NewNotFound(schema.GroupResource{Group: v1.GroupVersion.Group, Resource: strings.ToLower(kind) + "s"}, key.Name)
 	}
-	switch dst := into.(type) {
-	case *v1.Destination:
-		*dst = *obj.(*v1.Destination).DeepCopy()
-	case *v1.Source:
-		*dst = *obj.(*v1.Source).DeepCopy()
-	case *v1.Connection:
-		*dst = *obj.(*v1.Connection).DeepCopy()
-	}
+	// into and obj are of one type: the key names the kind.
+	reflect.ValueOf(into).Elem().Set(reflect.ValueOf(obj.DeepCopyObject()).Elem())
 	return nil
 }
 

@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/controller"
 )
 
 // StatusRow is one hookstream object as `kubectl hookstream status` shows it.
@@ -60,19 +61,12 @@ type ConditionSummary struct {
 	Message string `json:"message,omitempty"`
 }
 
-// statusKinds are the kinds status lists, and the status field of their last activity.
-var statusKinds = []struct{ kind, lastActivity string }{
-	{kindDestination, "lastDeliveryAt"},
-	{kindSource, "lastEventAt"},
-	{kindConnection, "lastEventAt"},
-}
-
 // CollectStatus lists every hookstream object of the namespace ("" for all namespaces), sorted by kind, namespace
 // and name. The status is read as stored, field by field, so that fields this version does not know still show.
 func CollectStatus(ctx context.Context, c client.Reader, namespace string) ([]StatusRow, error) {
 	rows := []StatusRow{}
 	err := listObjects(ctx, c, namespace, func(kind string, u *unstructured.Unstructured) {
-		rows = append(rows, statusRow(kind, statusKinds[kindRank(kind)].lastActivity, u))
+		rows = append(rows, statusRow(kind, controller.Kinds[kindRank(kind)].LastActivity, u))
 	})
 	if err != nil {
 		return nil, err
@@ -86,24 +80,24 @@ func CollectStatus(ctx context.Context, c client.Reader, namespace string) ([]St
 // listObjects calls each for every Destination, Source and Connection of the namespace ("" for all namespaces), as
 // stored; a kind whose CRD is not installed has none.
 func listObjects(ctx context.Context, c client.Reader, namespace string, each func(kind string, u *unstructured.Unstructured)) error {
-	for _, k := range statusKinds {
+	for _, k := range controller.Kinds {
 		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(v1.GroupVersion.WithKind(k.kind + "List"))
+		list.SetGroupVersionKind(v1.GroupVersion.WithKind(k.Kind + "List"))
 		if err := c.List(ctx, list, client.InNamespace(namespace)); err != nil {
 			if meta.IsNoMatchError(err) {
 				continue
 			}
-			return fmt.Errorf("listing %ss: %w", k.kind, err)
+			return fmt.Errorf("listing %s: %w", k.Resource, err)
 		}
 		for i := range list.Items {
-			each(k.kind, &list.Items[i])
+			each(k.Kind, &list.Items[i])
 		}
 	}
 	return nil
 }
 
 func kindRank(kind string) int {
-	return slices.IndexFunc(statusKinds, func(k struct{ kind, lastActivity string }) bool { return k.kind == kind })
+	return slices.IndexFunc(controller.Kinds, func(k controller.Registered) bool { return k.Kind == kind })
 }
 
 func statusRow(kind, lastActivity string, u *unstructured.Unstructured) StatusRow {

@@ -34,6 +34,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/controller"
 	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
@@ -139,12 +140,18 @@ func readHealthScript(t *testing.T) string {
 	return string(script)
 }
 
-// TestHealthTestsCoverEveryKind fails when a CRD's kind has no entry in testKinds, so that the Argo CD and kstatus
-// tables run for every kind the operator manages.
+// TestHealthTestsCoverEveryKind fails when a CRD's kind, or a kind of the operator's registry (controller.Kinds),
+// has no entry in testKinds, so that the Argo CD and kstatus tables run for every kind the operator manages.
 func TestHealthTestsCoverEveryKind(t *testing.T) {
+	covered := func(kind string) bool { return slices.ContainsFunc(testKinds, func(k testKind) bool { return k.kind == kind }) }
 	for _, crd := range projectCRDs(t) {
-		if !slices.ContainsFunc(testKinds, func(k testKind) bool { return k.kind == crd.kind }) {
+		if !covered(crd.kind) {
 			t.Errorf("testKinds has no entry for %s (%s)", crd.kind, crd.file)
+		}
+	}
+	for _, k := range controller.Kinds {
+		if !covered(k.Kind) {
+			t.Errorf("testKinds has no entry for %s (controller.Kinds)", k.Kind)
 		}
 	}
 }

@@ -1,0 +1,113 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+package controller
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+	"sigs.k8s.io/yaml"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/test/testenv"
+)
+
+// TestRegistryHasEveryKind fails when a kind of the API is missing from controller.Kinds, so that no consumer of
+// the registry (setup, shard cache, planner, plugin, health tests) can miss it.
+func TestRegistryHasEveryKind(t *testing.T) {
+	var registered []string
+	for _, k := range Kinds {
+		registered = append(registered, k.Kind)
+	}
+	slices.Sort(registered)
+	if api := APIKinds(); !slices.Equal(registered, api) || len(api) == 0 {
+		t.Errorf("controller.Kinds has %v, the API has %v", registered, api)
+	}
+}
+
+// TestRegistryEntriesMatchTheAPI checks each entry against the API's types and the generated manifests: its
+// objects, its list, its CRD and its rules in the manager's role (from the RBAC markers beside each kind).
+func TestRegistryEntriesMatchTheAPI(t *testing.T) {
+	role := readRole(t)
+	for _, k := range Kinds {
+		t.Run(k.Kind, func(t *testing.T) {
+			gvk, err := apiutil.GVKForObject(k.New(), testenv.Scheme())
+			if err != nil || gvk.Kind != k.Kind || gvk.GroupVersion() != v1.GroupVersion {
+				t.Errorf("New() returns a %s (%v), want a %s", gvk, err, k.Kind)
+			}
+			list, err := apiutil.GVKForObject(k.NewList(), testenv.Scheme())
+			if err != nil || list.Kind != k.Kind+"List" {
+				t.Errorf("NewList() returns a %s (%v)", list, err)
+			}
+			if found, ok := KindOf(k.New()); !ok || found.Kind != k.Kind {
+				t.Errorf("KindOf(New()) = %q, %v", found.Kind, ok)
+			}
+			crd := readCRD(t, k.Resource)
+			if crd.Spec.Names.Kind != k.Kind || crd.Spec.Names.Plural != k.Resource {
+				t.Errorf("CRD %s names kind %s, plural %s", crd.Name, crd.Spec.Names.Kind, crd.Spec.Names.Plural)
+			}
+			for resource, verbs := range map[string][]string{
+				k.Resource:                {"get", "list", "watch", "update", "patch"},
+				k.Resource + "/status":     {"get", "update", "patch"},
+				k.Resource + "/finalizers": {"update"},
+			} {
+				for _, verb := range verbs {
+					if !allows(role, v1.GroupVersion.Group, resource, verb) {
+						t.Errorf("the manager's role does not allow %s on %s: the kind's RBAC markers are missing", verb, resource)
+					}
+				}
+			}
+		})
+	}
+}
+
+func readRole(t *testing.T) *rbacv1.ClusterRole {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "config", "rbac", "role.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := &rbacv1.ClusterRole{}
+	if err := yaml.Unmarshal(data, role); err != nil {
+		t.Fatal(err)
+	}
+	return role
+}
+
+func readCRD(t *testing.T, resource string) *apiextensionsv1.CustomResourceDefinition {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "config", "crd", "bases", v1.GroupVersion.Group+"_"+resource+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := yaml.Unmarshal(data, crd); err != nil {
+		t.Fatal(err)
+	}
+	return crd
+}
+
+// allows reports whether a rule of role grants verb on resource of group.
+func allows(role *rbacv1.ClusterRole, group, resource, verb string) bool {
+	return slices.ContainsFunc(role.Rules, func(r rbacv1.PolicyRule) bool {
+		return slices.Contains(r.APIGroups, group) && slices.Contains(r.Resources, resource) && slices.Contains(r.Verbs, verb)
+	})
+}
