@@ -143,7 +143,9 @@ func readHealthScript(t *testing.T) string {
 // TestHealthTestsCoverEveryKind fails when a CRD's kind, or a kind of the operator's registry (controller.Kinds),
 // has no entry in testKinds, so that the Argo CD and kstatus tables run for every kind the operator manages.
 func TestHealthTestsCoverEveryKind(t *testing.T) {
-	covered := func(kind string) bool { return slices.ContainsFunc(testKinds, func(k testKind) bool { return k.kind == kind }) }
+	covered := func(kind string) bool {
+		return slices.ContainsFunc(testKinds, func(k testKind) bool { return k.kind == kind })
+	}
 	for _, crd := range projectCRDs(t) {
 		if !covered(crd.kind) {
 			t.Errorf("testKinds has no entry for %s (%s)", crd.kind, crd.file)
