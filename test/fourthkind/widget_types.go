@@ -1,0 +1,90 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+// Package fourthkind is a throwaway fourth kind, Widget, added the way docs/maintainers.md says a kind is added:
+// its API type (this file, as api/v1alpha1/<kind>_types.go), its Definition with its Kind and External
+// (widget_controller.go, as internal/controller/<kind>_controller.go), and its reconciler set up on the machinery of
+// package managed. Its remote resources live in memory (widgetStore) instead of hookstream. Its test shows that the
+// machinery creates, updates, corrects and deletes them with nothing else added.
+package fourthkind
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/scheme"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+)
+
+// GroupVersion is the throwaway kind's own API group, apart from hookstream.io's.
+var GroupVersion = schema.GroupVersion{Group: "fourthkind.test.hookstream.io", Version: "v1alpha1"}
+
+// SchemeBuilder registers Widget and WidgetList.
+var SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+
+func init() { SchemeBuilder.Register(&Widget{}, &WidgetList{}) }
+
+// WidgetSpec is a widget's desired state: the lifecycle fields every kind shares, and its colour.
+type WidgetSpec struct {
+	v1.ManagedSpec `json:",inline"`
+	Color          string `json:"color"`
+}
+
+// WidgetStatus mirrors the remote widget.
+type WidgetStatus struct {
+	v1.ManagedStatus `json:",inline"`
+	Color            string `json:"color,omitempty"`
+}
+
+// Widget is the throwaway kind.
+type Widget struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Spec              WidgetSpec   `json:"spec,omitempty"`
+	Status            WidgetStatus `json:"status,omitempty"`
+}
+
+// GetManagedSpec returns the lifecycle fields of the spec.
+func (w *Widget) GetManagedSpec() *v1.ManagedSpec { return &w.Spec.ManagedSpec }
+
+// GetManagedStatus returns the common fields of the status.
+func (w *Widget) GetManagedStatus() *v1.ManagedStatus { return &w.Status.ManagedStatus }
+
+// DeepCopyObject copies the widget (controller-gen writes this for a kind of api/v1alpha1).
+func (w *Widget) DeepCopyObject() runtime.Object {
+	out := &Widget{TypeMeta: w.TypeMeta, Spec: WidgetSpec{Color: w.Spec.Color}, Status: WidgetStatus{Color: w.Status.Color}}
+	w.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
+	w.Spec.ManagedSpec.DeepCopyInto(&out.Spec.ManagedSpec)
+	w.Status.ManagedStatus.DeepCopyInto(&out.Status.ManagedStatus)
+	return out
+}
+
+// WidgetList is a list of widgets.
+type WidgetList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Widget `json:"items"`
+}
+
+// DeepCopyObject copies the list.
+func (l *WidgetList) DeepCopyObject() runtime.Object {
+	out := &WidgetList{TypeMeta: l.TypeMeta}
+	l.ListMeta.DeepCopyInto(&out.ListMeta)
+	for i := range l.Items {
+		out.Items = append(out.Items, *l.Items[i].DeepCopyObject().(*Widget))
+	}
+	return out
+}
