@@ -19,6 +19,7 @@ package managed
 import (
 	"context"
 	"errors"
+	"slices"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 )
@@ -123,12 +124,7 @@ type Plan[R any, P any] struct {
 
 // Has reports whether the plan takes the step.
 func (p Plan[R, P]) Has(s Step) bool {
-	for _, step := range p.Steps {
-		if step == s {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(p.Steps, s)
 }
 
 // Decide computes the plan of one object from its facts, without any call: the reconcile carries it out, the

@@ -84,7 +84,7 @@ func TestGuideNamesWhatExists(t *testing.T) {
 					continue
 				}
 				checked++
-				for _, part := range strings.Split(strings.TrimPrefix(name, "spec."), ".") {
+				for part := range strings.SplitSeq(strings.TrimPrefix(name, "spec."), ".") {
 					if !symbols[part] {
 						t.Errorf("%s:%d names %s, but no Go declaration of the repository is called %s", guideFile,
 							lineNo+1, span, part)

@@ -24,7 +24,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/scheme"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 )
@@ -33,9 +32,11 @@ import (
 var GroupVersion = schema.GroupVersion{Group: "fourthkind.test.hookstream.io", Version: "v1alpha1"}
 
 // SchemeBuilder registers Widget and WidgetList.
-var SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
-
-func init() { SchemeBuilder.Register(&Widget{}, &WidgetList{}) }
+var SchemeBuilder = runtime.NewSchemeBuilder(func(s *runtime.Scheme) error {
+	s.AddKnownTypes(GroupVersion, &Widget{}, &WidgetList{})
+	metav1.AddToGroupVersion(s, GroupVersion)
+	return nil
+})
 
 // WidgetSpec is a widget's desired state: the lifecycle fields every kind shares, and its colour.
 type WidgetSpec struct {
@@ -65,10 +66,13 @@ func (w *Widget) GetManagedStatus() *v1.ManagedStatus { return &w.Status.Managed
 
 // DeepCopyObject copies the widget (controller-gen writes this for a kind of api/v1alpha1).
 func (w *Widget) DeepCopyObject() runtime.Object {
-	out := &Widget{TypeMeta: w.TypeMeta, Spec: WidgetSpec{Color: w.Spec.Color}, Status: WidgetStatus{Color: w.Status.Color}}
-	w.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
-	w.Spec.ManagedSpec.DeepCopyInto(&out.Spec.ManagedSpec)
-	w.Status.ManagedStatus.DeepCopyInto(&out.Status.ManagedStatus)
+	out := &Widget{TypeMeta: w.TypeMeta}
+	meta, spec, status := w.ObjectMeta, w.Spec, w.Status
+	meta.DeepCopyInto(&out.ObjectMeta)
+	spec.DeepCopyInto(&out.Spec.ManagedSpec)
+	out.Spec.Color = spec.Color
+	status.DeepCopyInto(&out.Status.ManagedStatus)
+	out.Status.Color = status.Color
 	return out
 }
 
@@ -82,7 +86,8 @@ type WidgetList struct {
 // DeepCopyObject copies the list.
 func (l *WidgetList) DeepCopyObject() runtime.Object {
 	out := &WidgetList{TypeMeta: l.TypeMeta}
-	l.ListMeta.DeepCopyInto(&out.ListMeta)
+	list := l.ListMeta
+	list.DeepCopyInto(&out.ListMeta)
 	for i := range l.Items {
 		out.Items = append(out.Items, *l.Items[i].DeepCopyObject().(*Widget))
 	}
