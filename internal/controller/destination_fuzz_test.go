@@ -66,9 +66,8 @@ func FuzzSpecToRequest(f *testing.F) {
 
 func oneProvider(s *v1.DestinationSpec) bool {
 	n := 0
-	for _, set := range []bool{s.HTTP != nil, s.AWSSQS != nil, s.AWSS3 != nil, s.AWSEventBridge != nil,
-		s.GCPPubSub != nil, s.Kafka != nil, s.RabbitMQ != nil, s.WebSocket != nil} {
-		if set {
+	for _, p := range destinationProviders {
+		if p.isSet(s) {
 			n++
 		}
 	}
