@@ -130,6 +130,15 @@ func providerByType(wireType string) *destinationProvider {
 	return nil
 }
 
+// DestinationTypes lists the hookstream types a Destination can have, one per provider block, in the table's order.
+func DestinationTypes() []string {
+	types := make([]string, len(destinationProviders))
+	for i, p := range destinationProviders {
+		types[i] = p.wireType
+	}
+	return types
+}
+
 // providerType returns the hookstream type that the spec's provider block selects, "" when it sets none.
 func providerType(spec *v1.DestinationSpec) string {
 	if p := providerOf(spec); p != nil {
