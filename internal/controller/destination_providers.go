@@ -139,14 +139,6 @@ func DestinationTypes() []string {
 	return types
 }
 
-// providerType returns the hookstream type that the spec's provider block selects, "" when it sets none.
-func providerType(spec *v1.DestinationSpec) string {
-	if p := providerOf(spec); p != nil {
-		return p.wireType
-	}
-	return ""
-}
-
 // configKey binds one provider_config key to the field of a provider block that holds it: a plain value (get and
 // set) or a Secret key (secret).
 type configKey struct {

@@ -120,15 +120,15 @@ func exportHTTP(d *hookstream.Destination, ref func(string) v1.SecretKeySelector
 	case d.TimeoutMS > 0:
 		warnings = append(warnings, fmt.Sprintf("timeout_ms %d is not whole seconds: spec.http.timeoutSeconds is left unset (not managed)", d.TimeoutMS))
 	}
-	// The auth types as hookstream spells them, and the auth_config keys, are those of authTypes and mapHTTP.
+	// The auth types as hookstream spells them are those of authTypes; the auth_config keys those of mapHTTP.
 	switch d.AuthType {
-	case "bearer":
+	case authTypes[v1.HTTPAuthBearer]:
 		h.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: ref("token")}}
-	case "basic":
+	case authTypes[v1.HTTPAuthBasic]:
 		h.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBasic, Basic: &v1.BasicAuth{Username: d.AuthConfig["username"], PasswordSecretRef: ref("password")}}
-	case "api_key":
+	case authTypes[v1.HTTPAuthAPIKey]:
 		h.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthAPIKey, APIKey: &v1.APIKeyAuth{Header: d.AuthConfig["header"], ValueSecretRef: ref("value")}}
-	case "", "none":
+	case "", authTypes[v1.HTTPAuthNone]:
 		// hookstream's default; managing it would only add a block that changes nothing.
 	default:
 		warnings = append(warnings, fmt.Sprintf("auth_type %q has no field in the Destination API and is not managed", d.AuthType))

@@ -42,8 +42,7 @@ func providerBlockFields(t *testing.T) map[string]reflect.StructField {
 	t.Helper()
 	fields := map[string]reflect.StructField{}
 	spec := reflect.TypeFor[v1.DestinationSpec]()
-	for i := range spec.NumField() {
-		f := spec.Field(i)
+	for f := range spec.Fields() {
 		if f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct &&
 			strings.HasSuffix(f.Type.Elem().Name(), "Destination") {
 			fields[jsonName(f)] = f
@@ -223,10 +222,10 @@ func TestCELRulesNameOnlyKnownBlocks(t *testing.T) {
 	blocks := providerBlockFields(t)
 	fields := map[string]bool{}
 	spec := reflect.TypeFor[v1.DestinationSpec]()
-	for i := range spec.NumField() {
-		if f := spec.Field(i); f.Anonymous {
-			for j := range f.Type.NumField() {
-				fields[jsonName(f.Type.Field(j))] = true
+	for f := range spec.Fields() {
+		if f.Anonymous {
+			for inner := range f.Type.Fields() {
+				fields[jsonName(inner)] = true
 			}
 		} else {
 			fields[jsonName(f)] = true
