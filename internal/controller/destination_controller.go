@@ -137,51 +137,17 @@ func (*destinationKind) SetObserved(d *v1.Destination, remote *hookstream.Destin
 	s.UpdatedAt = managed.Time(&remote.UpdatedAt)
 }
 
-// destinationSecretRefs lists the Secrets a Destination's spec reads.
+// destinationSecretRefs lists the Secrets a Destination's spec reads: those of its provider block.
 func destinationSecretRefs(d *v1.Destination) []string {
 	var names []string
-	add := func(ref v1.SecretKeySelector) { names = append(names, ref.Name) }
-	s := &d.Spec
-	if h := s.HTTP; h != nil {
-		for _, hf := range h.HeadersFrom {
-			add(hf.ValueFrom)
-		}
-		if a := h.Auth; a != nil {
-			switch {
-			case a.Bearer != nil:
-				add(a.Bearer.TokenSecretRef)
-			case a.Basic != nil:
-				add(a.Basic.PasswordSecretRef)
-			case a.APIKey != nil:
-				add(a.APIKey.ValueSecretRef)
+	for i := range destinationProviders {
+		if p := &destinationProviders[i]; p.isSet(&d.Spec) {
+			for _, ref := range p.secretRefs(&d.Spec) {
+				names = append(names, ref.Name)
 			}
 		}
 	}
-	if aws := awsCredentials(s); aws != nil {
-		add(aws.SecretAccessKeySecretRef)
-	}
-	if s.GCPPubSub != nil {
-		add(s.GCPPubSub.ServiceAccountJSONSecretRef)
-	}
-	if s.Kafka != nil {
-		add(s.Kafka.APISecretSecretRef)
-	}
-	if s.RabbitMQ != nil {
-		add(s.RabbitMQ.PasswordSecretRef)
-	}
 	return names
-}
-
-func awsCredentials(s *v1.DestinationSpec) *v1.AWSCredentials {
-	switch {
-	case s.AWSSQS != nil:
-		return &s.AWSSQS.AWSCredentials
-	case s.AWSS3 != nil:
-		return &s.AWSS3.AWSCredentials
-	case s.AWSEventBridge != nil:
-		return &s.AWSEventBridge.AWSCredentials
-	}
-	return nil
 }
 
 // destinationClient is the hookstream client seen through the machinery's five calls.

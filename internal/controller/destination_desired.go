@@ -49,29 +49,6 @@ const (
 	objProviderConfig = "provider_config"
 )
 
-// providerType returns the hookstream type that the spec's provider block selects.
-func providerType(spec *v1.DestinationSpec) string {
-	switch {
-	case spec.HTTP != nil:
-		return hookstream.TypeHTTP
-	case spec.AWSSQS != nil:
-		return hookstream.TypeAWSSQS
-	case spec.AWSS3 != nil:
-		return hookstream.TypeAWSS3
-	case spec.AWSEventBridge != nil:
-		return hookstream.TypeAWSEventBridge
-	case spec.GCPPubSub != nil:
-		return hookstream.TypeGCPPubSub
-	case spec.Kafka != nil:
-		return hookstream.TypeKafka
-	case spec.RabbitMQ != nil:
-		return hookstream.TypeRabbitMQ
-	case spec.WebSocket != nil:
-		return hookstream.TypeWebSocket
-	}
-	return ""
-}
-
 // authTypes maps the spec's auth types to the API's.
 var authTypes = map[v1.HTTPAuthType]string{
 	v1.HTTPAuthNone:   "none",
@@ -83,11 +60,15 @@ var authTypes = map[v1.HTTPAuthType]string{
 // buildDesired maps a Destination's spec to the remote destination it asks for.
 func buildDesired(d *v1.Destination, resolve managed.SecretResolver) (*desiredDestination, error) {
 	spec := &d.Spec
+	provider := providerOf(spec)
+	if provider == nil {
+		return nil, fmt.Errorf("the spec has no provider block")
+	}
 	want := &desiredDestination{
 		request: hookstream.CreateRequest{
 			Name: spec.DisplayName,
 			Slug: destinationSlug(d),
-			Type: providerType(spec),
+			Type: provider.wireType,
 		},
 		status:       string(spec.State),
 		secretFields: map[string][]string{},
@@ -95,86 +76,8 @@ func buildDesired(d *v1.Destination, resolve managed.SecretResolver) (*desiredDe
 	if want.request.Name == "" {
 		want.request.Name = defaultDisplayName(d.Name)
 	}
-	if want.request.Type == "" {
-		return nil, fmt.Errorf("the spec has no provider block")
-	}
-	secret := func(object, key string, ref v1.SecretKeySelector) (string, error) {
-		v, err := resolve(ref)
-		if err != nil {
-			return "", err
-		}
-		want.secretFields[object] = append(want.secretFields[object], key)
-		want.secretMaterial = append(want.secretMaterial, object+"."+key+"="+v)
-		return v, nil
-	}
-	provider := map[string]string{}
-	setProvider := func(key, value string) {
-		if value != "" {
-			provider[key] = value
-		}
-	}
-	providerSecret := func(key string, ref v1.SecretKeySelector) error {
-		v, err := secret(objProviderConfig, key, ref)
-		provider[key] = v
-		return err
-	}
-	aws := func(c v1.AWSCredentials) error {
-		setProvider("access_key_id", c.AccessKeyID)
-		return providerSecret("secret_access_key", c.SecretAccessKeySecretRef)
-	}
-
-	var err error
-	switch {
-	case spec.HTTP != nil:
-		err = want.mapHTTP(spec.HTTP, resolve, secret)
-	case spec.AWSSQS != nil:
-		p := spec.AWSSQS
-		setProvider("queue_url", p.QueueURL)
-		setProvider("region", p.Region)
-		setProvider("message_group_id", p.MessageGroupID)
-		err = aws(p.AWSCredentials)
-	case spec.AWSS3 != nil:
-		p := spec.AWSS3
-		setProvider("bucket", p.Bucket)
-		setProvider("region", p.Region)
-		setProvider("prefix", p.Prefix)
-		setProvider("format", string(p.Format))
-		err = aws(p.AWSCredentials)
-	case spec.AWSEventBridge != nil:
-		p := spec.AWSEventBridge
-		setProvider("event_bus_arn", p.EventBusARN)
-		setProvider("region", p.Region)
-		setProvider("source", p.Source)
-		setProvider("detail_type", p.DetailType)
-		err = aws(p.AWSCredentials)
-	case spec.GCPPubSub != nil:
-		p := spec.GCPPubSub
-		setProvider("project_id", p.ProjectID)
-		setProvider("topic_id", p.TopicID)
-		err = providerSecret("service_account_json", p.ServiceAccountJSONSecretRef)
-	case spec.Kafka != nil:
-		p := spec.Kafka
-		setProvider("bootstrap_servers", p.BootstrapServers)
-		setProvider("cluster_id", p.ClusterID)
-		setProvider("topic", p.Topic)
-		setProvider("api_key", p.APIKey)
-		err = providerSecret("api_secret", p.APISecretSecretRef)
-	case spec.RabbitMQ != nil:
-		p := spec.RabbitMQ
-		setProvider("url", p.URL)
-		setProvider("vhost", p.VHost)
-		setProvider("exchange", p.Exchange)
-		setProvider("routing_key", p.RoutingKey)
-		setProvider("username", p.Username)
-		err = providerSecret("password", p.PasswordSecretRef)
-	case spec.WebSocket != nil:
-		setProvider("channel_name", spec.WebSocket.ChannelName)
-	}
-	if err != nil {
+	if err := provider.desire(spec, &desiredBuilder{want: want, resolve: resolve}); err != nil {
 		return nil, err
-	}
-	if want.request.Type != hookstream.TypeHTTP {
-		want.request.ProviderConfig = provider
 	}
 
 	if r := spec.Retry; r != nil {
@@ -198,6 +101,24 @@ func buildDesired(d *v1.Destination, resolve managed.SecretResolver) (*desiredDe
 	}
 	slices.Sort(want.secretMaterial)
 	return want, nil
+}
+
+// desiredBuilder is what a provider type's mapping writes to: the request being built, and the Secrets it reads.
+type desiredBuilder struct {
+	want    *desiredDestination
+	resolve managed.SecretResolver
+}
+
+// secret reads a secret value sent in the key of a remote object (auth_config, provider_config): it is recorded
+// as secret, masked on read, and its value goes into the secret material that is hashed.
+func (b *desiredBuilder) secret(object, key string, ref v1.SecretKeySelector) (string, error) {
+	v, err := b.resolve(ref)
+	if err != nil {
+		return "", err
+	}
+	b.want.secretFields[object] = append(b.want.secretFields[object], key)
+	b.want.secretMaterial = append(b.want.secretMaterial, object+"."+key+"="+v)
+	return v, nil
 }
 
 func (want *desiredDestination) mapHTTP(h *v1.HTTPDestination, resolve managed.SecretResolver,
@@ -291,4 +212,24 @@ func int32PtrToInt(p *int32) *int {
 	}
 	v := int(*p)
 	return &v
+}
+
+// httpSecretRefs lists the Secret keys an http block reads: its headersFrom and its auth's.
+func httpSecretRefs(s *v1.DestinationSpec) []v1.SecretKeySelector {
+	h := s.HTTP
+	refs := make([]v1.SecretKeySelector, 0, len(h.HeadersFrom)+1)
+	for _, hf := range h.HeadersFrom {
+		refs = append(refs, hf.ValueFrom)
+	}
+	if a := h.Auth; a != nil {
+		switch {
+		case a.Bearer != nil:
+			refs = append(refs, a.Bearer.TokenSecretRef)
+		case a.Basic != nil:
+			refs = append(refs, a.Basic.PasswordSecretRef)
+		case a.APIKey != nil:
+			refs = append(refs, a.APIKey.ValueSecretRef)
+		}
+	}
+	return refs
 }

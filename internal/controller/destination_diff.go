@@ -43,51 +43,61 @@ func compareDestination(want *desiredDestination, got *hookstream.Destination, s
 		p.Status = hookstream.Set(want.status)
 		add("status", want.status, got.Status)
 	}
-	if req.Type == hookstream.TypeHTTP {
-		if req.URL != got.URL {
-			p.URL = hookstream.Set(req.URL)
-			add("url", req.URL, got.URL)
-		}
-		if req.Method != "" && !strings.EqualFold(req.Method, got.Method) {
-			p.Method = hookstream.Set(req.Method)
-			add("method", req.Method, got.Method)
-		}
-		if req.TimeoutMS != nil && *req.TimeoutMS != got.TimeoutMS {
-			p.TimeoutMS = hookstream.Set(*req.TimeoutMS)
-			add("timeout_ms", fmt.Sprint(*req.TimeoutMS), fmt.Sprint(got.TimeoutMS))
-		}
-		if want.manageHeaders && !maps.Equal(req.Headers, got.Headers) {
-			p.Headers = hookstream.Set(req.Headers)
-			// Header values may come from Secrets: only the names are recorded.
-			add("headers", strings.Join(slices.Sorted(maps.Keys(req.Headers)), ","),
-				strings.Join(slices.Sorted(maps.Keys(got.Headers)), ","))
-		}
-		if want.manageAuth {
-			if req.AuthType != got.AuthType {
-				p.AuthType = hookstream.Set(req.AuthType)
-				add("auth_type", req.AuthType, got.AuthType)
-			}
-			secrets := want.secretFields[objAuthConfig]
-			if req.AuthConfig == nil {
-				if got.AuthConfig != nil {
-					p.AuthConfig = hookstream.Null[map[string]string]()
-					add("auth_config", "null", "set")
-				}
-			} else if changed := compareObject(objAuthConfig, req.AuthConfig, got.AuthConfig, secrets, secretsRotated); len(changed) > 0 {
-				p.AuthConfig = hookstream.Set(req.AuthConfig)
-				obs.Diffs = append(obs.Diffs, changed...)
-			}
-		}
-	} else {
-		secrets := want.secretFields[objProviderConfig]
-		if changed := compareObject(objProviderConfig, req.ProviderConfig, got.ProviderConfig, secrets, secretsRotated); len(changed) > 0 {
-			p.ProviderConfig = hookstream.Set(req.ProviderConfig)
-			obs.Diffs = append(obs.Diffs, changed...)
-		}
+	if provider := providerByType(req.Type); provider != nil {
+		provider.compare(want, got, &obs, secretsRotated)
 	}
-
 	comparePolicies(req, got, p, add)
 	return obs
+}
+
+// compareHTTP compares the top-level fields of an http destination that the user set.
+func compareHTTP(want *desiredDestination, got *hookstream.Destination, obs *destinationObservation, secretsRotated bool) {
+	req, p, add := &want.request, obs.Patch, obs.Add
+	if req.URL != got.URL {
+		p.URL = hookstream.Set(req.URL)
+		add("url", req.URL, got.URL)
+	}
+	if req.Method != "" && !strings.EqualFold(req.Method, got.Method) {
+		p.Method = hookstream.Set(req.Method)
+		add("method", req.Method, got.Method)
+	}
+	if req.TimeoutMS != nil && *req.TimeoutMS != got.TimeoutMS {
+		p.TimeoutMS = hookstream.Set(*req.TimeoutMS)
+		add("timeout_ms", fmt.Sprint(*req.TimeoutMS), fmt.Sprint(got.TimeoutMS))
+	}
+	if want.manageHeaders && !maps.Equal(req.Headers, got.Headers) {
+		p.Headers = hookstream.Set(req.Headers)
+		// Header values may come from Secrets: only the names are recorded.
+		add("headers", strings.Join(slices.Sorted(maps.Keys(req.Headers)), ","),
+			strings.Join(slices.Sorted(maps.Keys(got.Headers)), ","))
+	}
+	if !want.manageAuth {
+		return
+	}
+	if req.AuthType != got.AuthType {
+		p.AuthType = hookstream.Set(req.AuthType)
+		add("auth_type", req.AuthType, got.AuthType)
+	}
+	secrets := want.secretFields[objAuthConfig]
+	if req.AuthConfig == nil {
+		if got.AuthConfig != nil {
+			p.AuthConfig = hookstream.Null[map[string]string]()
+			add("auth_config", "null", "set")
+		}
+	} else if changed := compareObject(objAuthConfig, req.AuthConfig, got.AuthConfig, secrets, secretsRotated); len(changed) > 0 {
+		p.AuthConfig = hookstream.Set(req.AuthConfig)
+		obs.Diffs = append(obs.Diffs, changed...)
+	}
+}
+
+// compareProviderConfig compares the provider_config keys the user set, for the types configured there.
+func compareProviderConfig(want *desiredDestination, got *hookstream.Destination, obs *destinationObservation, secretsRotated bool) {
+	req := &want.request
+	secrets := want.secretFields[objProviderConfig]
+	if changed := compareObject(objProviderConfig, req.ProviderConfig, got.ProviderConfig, secrets, secretsRotated); len(changed) > 0 {
+		obs.Patch.ProviderConfig = hookstream.Set(req.ProviderConfig)
+		obs.Diffs = append(obs.Diffs, changed...)
+	}
 }
 
 // comparePolicies compares the retry and circuit breaker settings the user set.

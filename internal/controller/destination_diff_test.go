@@ -90,50 +90,6 @@ func remoteFor(want *desiredDestination) *hookstream.Destination {
 	return got
 }
 
-func TestDesiredConvergesForEveryField(t *testing.T) {
-	ref := func(key string) v1.SecretKeySelector { return v1.SecretKeySelector{Name: "creds", Key: key} }
-	aws := v1.AWSCredentials{AccessKeyID: "AKIA", SecretAccessKeySecretRef: ref("token")}
-	tests := map[string]v1.DestinationSpec{
-		"http minimal": {HTTP: &v1.HTTPDestination{URL: "https://example.com/h"}},
-		"http full": {
-			DisplayName: "Orders", State: v1.StatePaused,
-			HTTP: &v1.HTTPDestination{
-				URL: "https://example.com/h", Method: "PUT", TimeoutSeconds: ptr.To[int32](12),
-				Headers:     map[string]string{"X-Team": "payments"},
-				HeadersFrom: []v1.HeaderFromSecret{{Name: "X-Secret", ValueFrom: ref("hdr")}},
-				Auth:        &v1.HTTPAuth{Type: v1.HTTPAuthBasic, Basic: &v1.BasicAuth{Username: "u", PasswordSecretRef: ref("password")}},
-			},
-			Retry: &v1.RetryPolicy{Enabled: new(true), MaxAttempts: ptr.To[int32](3), Backoff: "fixed", IntervalsSeconds: []int32{10}},
-			CircuitBreaker: &v1.CircuitBreakerPolicy{
-				Enabled: new(false), Threshold: ptr.To[int32](9), ResetSeconds: ptr.To[int32](30),
-			},
-		},
-		"http bearer":      {HTTP: &v1.HTTPDestination{URL: "https://e.com", Auth: &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: ref("token")}}}},
-		"http short token": {HTTP: &v1.HTTPDestination{URL: "https://e.com", Auth: &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: ref("short")}}}},
-		"http api key":     {HTTP: &v1.HTTPDestination{URL: "https://e.com", Auth: &v1.HTTPAuth{Type: v1.HTTPAuthAPIKey, APIKey: &v1.APIKeyAuth{Header: "X-Key", ValueSecretRef: ref("token")}}}},
-		"http auth none":   {HTTP: &v1.HTTPDestination{URL: "https://e.com", Auth: &v1.HTTPAuth{Type: v1.HTTPAuthNone}}},
-		"sqs":              {AWSSQS: &v1.AWSSQSDestination{QueueURL: "https://sqs.x/q", Region: "eu-west-1", MessageGroupID: "g", AWSCredentials: aws}},
-		"s3":               {AWSS3: &v1.AWSS3Destination{Bucket: "b", Region: "eu-west-1", Prefix: "p/", Format: "raw", AWSCredentials: aws}},
-		"eventbridge":      {AWSEventBridge: &v1.AWSEventBridgeDestination{EventBusARN: "arn:aws:events:x", Region: "r", Source: "s", DetailType: "d", AWSCredentials: aws}},
-		"pubsub":           {GCPPubSub: &v1.GCPPubSubDestination{ProjectID: "p", TopicID: "t", ServiceAccountJSONSecretRef: ref("token")}},
-		"kafka":            {Kafka: &v1.KafkaDestination{BootstrapServers: "b:9092", ClusterID: "c", Topic: "t", APIKey: "k", APISecretSecretRef: ref("password")}},
-		"rabbitmq":         {RabbitMQ: &v1.RabbitMQDestination{URL: "amqps://r", VHost: "/v", Exchange: "e", RoutingKey: "k", Username: "u", PasswordSecretRef: ref("password")}},
-		"websocket":        {WebSocket: &v1.WebSocketDestination{ChannelName: "orders"}},
-	}
-	for name, spec := range tests {
-		t.Run(name, func(t *testing.T) {
-			want, err := buildDesired(newDestination(spec), resolveTestSecret)
-			if err != nil {
-				t.Fatal(err)
-			}
-			obs := compareDestination(want, remoteFor(want), false)
-			if !obs.UpToDate() {
-				t.Errorf("the row created from the spec is not up to date; differing fields %v", obs.Fields())
-			}
-		})
-	}
-}
-
 func TestCompareFindsOnlyTheChangedFields(t *testing.T) {
 	spec := v1.DestinationSpec{
 		State: v1.StateActive,

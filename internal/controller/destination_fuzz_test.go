@@ -39,7 +39,7 @@ func FuzzSpecToRequest(f *testing.F) {
 	f.Add([]byte(`{"http":{"url":"u","headersFrom":[{"name":"X","valueFrom":{"name":"creds","key":"hdr"}}],"auth":{"type":"none"}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var spec v1.DestinationSpec
-		if err := json.Unmarshal(data, &spec); err != nil || providerType(&spec) == "" || !oneProvider(&spec) {
+		if err := json.Unmarshal(data, &spec); err != nil || !oneProvider(&spec) {
 			return
 		}
 		if a := spec.HTTP; a != nil && a.Auth != nil && !authBlockMatches(a.Auth) {
@@ -49,7 +49,7 @@ func FuzzSpecToRequest(f *testing.F) {
 		if err != nil {
 			return // a reference to a Secret the test resolver does not have
 		}
-		if want.request.Name == "" || want.request.Slug == "" || want.request.Type != providerType(&spec) {
+		if want.request.Name == "" || want.request.Slug == "" || want.request.Type != providerOf(&spec).wireType {
 			t.Fatalf("request misses name, slug or type: %+v", want.request)
 		}
 		if obs := compareDestination(want, remoteFor(want), false); !obs.UpToDate() {
@@ -66,9 +66,8 @@ func FuzzSpecToRequest(f *testing.F) {
 
 func oneProvider(s *v1.DestinationSpec) bool {
 	n := 0
-	for _, set := range []bool{s.HTTP != nil, s.AWSSQS != nil, s.AWSS3 != nil, s.AWSEventBridge != nil,
-		s.GCPPubSub != nil, s.Kafka != nil, s.RabbitMQ != nil, s.WebSocket != nil} {
-		if set {
+	for _, p := range destinationProviders {
+		if p.isSet(s) {
 			n++
 		}
 	}

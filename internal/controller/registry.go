@@ -42,6 +42,8 @@ type Registered struct {
 	Remote string
 	// LastActivity is the status field of the remote resource's latest activity, such as "lastDeliveryAt".
 	LastActivity string
+	// SecretRefs names the Secrets an object of the kind reads besides its credentials.
+	SecretRefs func(obj managed.Object) []string
 	// New returns an empty object of the kind, NewList an empty list.
 	New     func() managed.Object
 	NewList func() client.ObjectList
@@ -67,9 +69,10 @@ var Kinds = []Registered{
 func register[O managed.Object, R any, D managed.Desired, P any](kind, resource, lastActivity string,
 	define func(env kindEnv, s Settings) *managed.Definition[O, R, D, P], setup func(ctrl.Manager, Settings) error,
 	external func(c *hookstream.Client, objects client.Reader) managed.External[O, R, D, P]) Registered {
-	names := define(kindEnv{}, Settings{}).Names
+	def := define(kindEnv{}, Settings{})
 	return Registered{
-		Kind: kind, Resource: resource, Remote: names.Remote, LastActivity: lastActivity,
+		Kind: kind, Resource: resource, Remote: def.Names.Remote, LastActivity: lastActivity,
+		SecretRefs: func(obj managed.Object) []string { return def.SecretRefs(obj.(O)) },
 		New: func() managed.Object { return managed.NewObject[O]() },
 		NewList: func() client.ObjectList {
 			l, err := kindScheme.New(v1.GroupVersion.WithKind(kind + "List"))

@@ -34,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/controller"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
 )
 
@@ -200,21 +201,14 @@ func (e *Export) Objects() []client.Object {
 	return out
 }
 
-// Secret keys of the exported manifests: hookstream's own field names.
-const (
-	keyToken              = "token"
-	keyPassword           = "password"
-	keyValue              = "value"
-	keySecretAccessKey    = "secret_access_key"
-	keyServiceAccountJSON = "service_account_json"
-	keyAPISecret          = "api_secret"
-	keyVerificationSecret = "verification_secret"
-)
+// keyVerificationSecret is the Secret key of an exported Source's signing secret: hookstream's field name.
+const keyVerificationSecret = "verification_secret"
 
 // DestinationSpec maps a remote destination to the spec that adopts it (spec.adoptID) and sets every field it has,
-// so that the controller's comparison finds nothing to change. Secret values, which hookstream masks, become keys of
-// the Secret secretName; keys lists them. warnings name what the spec cannot express. ok is false for a type the
-// Destination API has no provider block for: such a destination is not exported.
+// so that the controller's comparison finds nothing to change. The provider block comes from the controller's
+// table of provider types. Secret values, which hookstream masks, become keys of the Secret secretName; keys lists
+// them. warnings name what the spec cannot express. ok is false for a type the Destination API has no provider
+// block for: such a destination is not exported.
 func DestinationSpec(d *hookstream.Destination, secretName string) (spec v1.DestinationSpec, keys, warnings []string, ok bool) {
 	spec = v1.DestinationSpec{
 		ManagedSpec: v1.ManagedSpec{AdoptID: d.ID},
@@ -226,47 +220,9 @@ func DestinationSpec(d *hookstream.Destination, secretName string) (spec v1.Dest
 		keys = append(keys, key)
 		return v1.SecretKeySelector{Name: secretName, Key: key}
 	}
-	pc := d.ProviderConfig
-	used := map[string]bool{}
-	get := func(key string) string {
-		used[key] = true
-		return pc[key]
-	}
-	aws := func() v1.AWSCredentials {
-		return v1.AWSCredentials{AccessKeyID: get("access_key_id"), SecretAccessKeySecretRef: secretRef(get, ref, keySecretAccessKey)}
-	}
-	switch t := hookstream.NormalizeType(d.Type); t {
-	case hookstream.TypeHTTP:
-		var w []string
-		spec.HTTP, w = httpDestination(d, ref)
-		warnings = append(warnings, w...)
-	case hookstream.TypeAWSSQS:
-		spec.AWSSQS = &v1.AWSSQSDestination{QueueURL: get("queue_url"), Region: get("region"),
-			MessageGroupID: get("message_group_id"), AWSCredentials: aws()}
-	case hookstream.TypeAWSS3:
-		spec.AWSS3 = &v1.AWSS3Destination{Bucket: get("bucket"), Region: get("region"), Prefix: get("prefix"),
-			Format: v1.S3Format(get("format")), AWSCredentials: aws()}
-	case hookstream.TypeAWSEventBridge:
-		spec.AWSEventBridge = &v1.AWSEventBridgeDestination{EventBusARN: get("event_bus_arn"), Region: get("region"),
-			Source: get("source"), DetailType: get("detail_type"), AWSCredentials: aws()}
-	case hookstream.TypeGCPPubSub:
-		spec.GCPPubSub = &v1.GCPPubSubDestination{ProjectID: get("project_id"), TopicID: get("topic_id"),
-			ServiceAccountJSONSecretRef: secretRef(get, ref, keyServiceAccountJSON)}
-	case hookstream.TypeKafka:
-		spec.Kafka = &v1.KafkaDestination{BootstrapServers: get("bootstrap_servers"), ClusterID: get("cluster_id"),
-			Topic: get("topic"), APIKey: get("api_key"), APISecretSecretRef: secretRef(get, ref, keyAPISecret)}
-	case hookstream.TypeRabbitMQ:
-		spec.RabbitMQ = &v1.RabbitMQDestination{URL: get("url"), VHost: get("vhost"), Exchange: get("exchange"),
-			RoutingKey: get("routing_key"), Username: get("username"), PasswordSecretRef: secretRef(get, ref, keyPassword)}
-	case hookstream.TypeWebSocket:
-		spec.WebSocket = &v1.WebSocketDestination{ChannelName: get("channel_name")}
-	default:
-		return spec, nil, []string{fmt.Sprintf("type %q has no provider block in the Destination API; not exported", t)}, false
-	}
-	for _, key := range slices.Sorted(maps.Keys(pc)) {
-		if !used[key] && hookstream.NormalizeType(d.Type) != hookstream.TypeHTTP {
-			warnings = append(warnings, fmt.Sprintf("provider_config.%s has no field in the Destination API and is not managed", key))
-		}
+	warnings, ok = controller.ExportDestinationProvider(d, &spec, ref)
+	if !ok {
+		return spec, nil, warnings, false
 	}
 	spec.Retry = retryPolicy(d)
 	var w string
@@ -275,85 +231,6 @@ func DestinationSpec(d *hookstream.Destination, secretName string) (spec v1.Dest
 		warnings = append(warnings, w)
 	}
 	return spec, keys, warnings, true
-}
-
-// sensitiveHeaderParts are the parts of a header name that mark its value as secret.
-var sensitiveHeaderParts = []string{"token", "key", "secret", "signature", "password", "auth"}
-
-// SensitiveHeader reports a header whose value is likely secret, by its name: Authorization, Proxy-Authorization,
-// Cookie, and names containing token, key, secret, signature, password or auth.
-func SensitiveHeader(name string) bool {
-	n := strings.ToLower(name)
-	switch n {
-	case "authorization", "proxy-authorization", "cookie":
-		return true
-	}
-	return slices.ContainsFunc(sensitiveHeaderParts, func(part string) bool { return strings.Contains(n, part) })
-}
-
-// headerKey is the Secret key a secret header's value is exported under: header-<name>, lowercase, with the
-// characters a Secret key cannot hold replaced; unique among used.
-func headerKey(name string, used map[string]bool) string {
-	var b strings.Builder
-	b.WriteString("header-")
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '.', r == '_':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	key := b.String()
-	for n := 2; used[key]; n++ {
-		key = fmt.Sprintf("%s-%d", b.String(), n)
-	}
-	used[key] = true
-	return key
-}
-
-// secretRef marks the provider key as read and returns the reference to its Secret key.
-func secretRef(get func(string) string, ref func(string) v1.SecretKeySelector, key string) v1.SecretKeySelector {
-	get(key)
-	return ref(key)
-}
-
-func httpDestination(d *hookstream.Destination, ref func(string) v1.SecretKeySelector) (*v1.HTTPDestination, []string) {
-	var warnings []string
-	h := &v1.HTTPDestination{URL: d.URL, Method: v1.HTTPMethod(strings.ToUpper(d.Method))}
-	usedKeys := map[string]bool{}
-	for _, name := range slices.Sorted(maps.Keys(d.Headers)) {
-		if !SensitiveHeader(name) {
-			if h.Headers == nil {
-				h.Headers = map[string]string{}
-			}
-			h.Headers[name] = d.Headers[name]
-			continue
-		}
-		// hookstream does not mask header values: a secret one goes into the Secret, never into the manifest.
-		key := headerKey(name, usedKeys)
-		h.HeadersFrom = append(h.HeadersFrom, v1.HeaderFromSecret{Name: name, ValueFrom: ref(key)})
-		warnings = append(warnings, fmt.Sprintf("header %s looks secret: spec.http.headersFrom reads it from Secret key %s; put its value there", name, key))
-	}
-	switch {
-	case d.TimeoutMS > 0 && d.TimeoutMS%1000 == 0:
-		h.TimeoutSeconds = new(int32(d.TimeoutMS / 1000))
-	case d.TimeoutMS > 0:
-		warnings = append(warnings, fmt.Sprintf("timeout_ms %d is not whole seconds: spec.http.timeoutSeconds is left unset (not managed)", d.TimeoutMS))
-	}
-	switch d.AuthType {
-	case "bearer":
-		h.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: ref(keyToken)}}
-	case "basic":
-		h.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthBasic, Basic: &v1.BasicAuth{Username: d.AuthConfig["username"], PasswordSecretRef: ref(keyPassword)}}
-	case "api_key":
-		h.Auth = &v1.HTTPAuth{Type: v1.HTTPAuthAPIKey, APIKey: &v1.APIKeyAuth{Header: d.AuthConfig["header"], ValueSecretRef: ref(keyValue)}}
-	case "", "none":
-		// hookstream's default; managing it would only add a block that changes nothing.
-	default:
-		warnings = append(warnings, fmt.Sprintf("auth_type %q has no field in the Destination API and is not managed", d.AuthType))
-	}
-	return h, warnings
 }
 
 func retryPolicy(d *hookstream.Destination) *v1.RetryPolicy {

@@ -506,3 +506,33 @@ func TestExportSkipsUnknownDestinationTypes(t *testing.T) {
 		t.Errorf("warnings %v", exp.Warnings)
 	}
 }
+
+// TestExportFixturesCoverEveryProviderType: the round trip's fixtures hold a destination of every type of the
+// controller's table of provider types, and each is exported, so that TestExportRoundTrip runs every type's export
+// through the controller's comparison.
+func TestExportFixturesCoverEveryProviderType(t *testing.T) {
+	ctx := context.Background()
+	_, hs := newEmulator(t)
+	createFixtures(t, hs)
+	types := map[string]bool{}
+	remote := 0
+	for d, err := range hs.AllDestinations(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		remote++
+		types[hookstream.NormalizeType(d.Type)] = true
+	}
+	for _, typ := range controller.DestinationTypes() {
+		if !types[typ] {
+			t.Errorf("the fixtures have no destination of type %s: add one to createFixtures", typ)
+		}
+	}
+	exp, err := ExportProject(ctx, hs, ExportOptions{Namespace: "team"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exp.Destinations) != remote {
+		t.Errorf("exported %d of %d destinations; warnings: %v", len(exp.Destinations), remote, exp.Warnings)
+	}
+}
