@@ -73,7 +73,7 @@ func register[O managed.Object, R any, D managed.Desired, P any](kind, resource,
 	return Registered{
 		Kind: kind, Resource: resource, Remote: def.Names.Remote, LastActivity: lastActivity,
 		SecretRefs: func(obj managed.Object) []string { return def.SecretRefs(obj.(O)) },
-		New: func() managed.Object { return managed.NewObject[O]() },
+		New:        func() managed.Object { return managed.NewObject[O]() },
 		NewList: func() client.ObjectList {
 			l, err := kindScheme.New(v1.GroupVersion.WithKind(kind + "List"))
 			if err != nil {
