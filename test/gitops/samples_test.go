@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -32,6 +33,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
 // sampleFiles returns the YAML files of config/samples other than the kustomization.
@@ -171,11 +173,11 @@ func TestSamplesSelfContained(t *testing.T) {
 		t.Errorf("hookstream-credentials apiKey is %q, want the placeholder hs_test_ + 64 hex digits", apiKey)
 	}
 	for _, d := range all.destinations {
-		checkSecretRefs(t, all, "Destination "+d.Name, secretRefs(d))
+		checkSecretRefs(t, all, "Destination "+d.Name, secretRefs(d, d.Spec))
 	}
 	for _, s := range all.sources {
 		what := "Source " + s.Name
-		checkSecretRefs(t, all, what, sourceSecretRefs(s))
+		checkSecretRefs(t, all, what, secretRefs(s, s.Spec))
 		if v := s.Spec.Verification; v != nil {
 			// A signing secret is the kind of value people paste real ones into: the samples must say it is fake.
 			if secret := all.secrets[v.SecretRef.Name][v.SecretRef.Key]; !strings.Contains(secret, "fake") {
@@ -343,15 +345,6 @@ const githubPullRequestOpened = `{
   "repository": {"full_name": "example/orders"}
 }`
 
-// sourceSecretRefs lists the Secret keys a Source reads, including the default credentials.
-func sourceSecretRefs(s *v1.Source) []v1.SecretKeySelector {
-	refs := []v1.SecretKeySelector{credentialsRef(s.Spec.ManagedSpec)}
-	if s.Spec.Verification != nil {
-		refs = append(refs, s.Spec.Verification.SecretRef)
-	}
-	return refs
-}
-
 // credentialsRef is the credentials Secret key of an object: spec.credentialsRef or the manager's default.
 func credentialsRef(spec v1.ManagedSpec) v1.SecretKeySelector {
 	name := "hookstream-credentials"
@@ -361,42 +354,39 @@ func credentialsRef(spec v1.ManagedSpec) v1.SecretKeySelector {
 	return v1.SecretKeySelector{Name: name, Key: v1.CredentialsKey}
 }
 
-// secretRefs lists the Secret keys a Destination reads, including the default credentials.
-func secretRefs(d *v1.Destination) []v1.SecretKeySelector {
-	refs := []v1.SecretKeySelector{credentialsRef(d.Spec.ManagedSpec)}
-	s := d.Spec
-	if s.HTTP != nil {
-		for _, h := range s.HTTP.HeadersFrom {
-			refs = append(refs, h.ValueFrom)
-		}
-		if a := s.HTTP.Auth; a != nil {
-			switch {
-			case a.Bearer != nil:
-				refs = append(refs, a.Bearer.TokenSecretRef)
-			case a.Basic != nil:
-				refs = append(refs, a.Basic.PasswordSecretRef)
-			case a.APIKey != nil:
-				refs = append(refs, a.APIKey.ValueSecretRef)
+// secretRefs lists the Secret keys an object reads: its credentials, and every SecretKeySelector its spec sets,
+// found by walking the spec, so that a new field is covered without a change here.
+func secretRefs(obj managed.Object, spec any) []v1.SecretKeySelector {
+	refs := []v1.SecretKeySelector{credentialsRef(*obj.GetManagedSpec())}
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			if !v.IsNil() {
+				walk(v.Elem())
+			}
+		case reflect.Struct:
+			if sel, ok := v.Interface().(v1.SecretKeySelector); ok {
+				if sel.Name != "" {
+					refs = append(refs, sel)
+				}
+				return
+			}
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					walk(v.Field(i))
+				}
+			}
+		case reflect.Slice, reflect.Array:
+			for i := range v.Len() {
+				walk(v.Index(i))
+			}
+		case reflect.Map:
+			for _, k := range v.MapKeys() {
+				walk(v.MapIndex(k))
 			}
 		}
 	}
-	if s.AWSSQS != nil {
-		refs = append(refs, s.AWSSQS.SecretAccessKeySecretRef)
-	}
-	if s.AWSS3 != nil {
-		refs = append(refs, s.AWSS3.SecretAccessKeySecretRef)
-	}
-	if s.AWSEventBridge != nil {
-		refs = append(refs, s.AWSEventBridge.SecretAccessKeySecretRef)
-	}
-	if s.GCPPubSub != nil {
-		refs = append(refs, s.GCPPubSub.ServiceAccountJSONSecretRef)
-	}
-	if s.Kafka != nil {
-		refs = append(refs, s.Kafka.APISecretSecretRef)
-	}
-	if s.RabbitMQ != nil {
-		refs = append(refs, s.RabbitMQ.PasswordSecretRef)
-	}
+	walk(reflect.ValueOf(spec))
 	return refs
 }
