@@ -151,29 +151,6 @@ func TestObserveNeverWritesAndPublishesDrift(t *testing.T) {
 	remoteRow(t, existing.ID) // still there
 }
 
-func TestObserveWithoutRemoteCreatesNothing(t *testing.T) {
-	ns := newNamespace(t)
-	before := emu.Stats()
-	spec := httpSpec("https://git.example.com/")
-	spec.ManagementPolicy = v1.ManagementObserve
-	key := createDestination(t, ns, "nothing-there", spec)
-	waitForCondition(t, key, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonNotFound)
-	if n := emu.Stats().Writes() - before.Writes(); n != 0 {
-		t.Errorf("%d writes to hookstream under managementPolicy Observe", n)
-	}
-}
-
-func TestOrphanLeavesTheRemote(t *testing.T) {
-	ns := newNamespace(t)
-	spec := httpSpec("https://orphan.example.com/")
-	spec.DeletionPolicy = v1.DeletionOrphan
-	key := createDestination(t, ns, "orphan", spec)
-	d := waitForReady(t, key)
-	deleteAndWaitGone(t, key)
-	remoteRow(t, d.Status.ID)
-	waitForEvent(t, key, "Orphaned")
-}
-
 func TestPauseStopsAllCallsAndResumes(t *testing.T) {
 	ns := newNamespace(t)
 	key := createDestination(t, ns, "pausable", httpSpec("https://pause.example.com/a"))
