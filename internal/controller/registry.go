@@ -18,6 +18,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"iter"
 	"reflect"
 	"slices"
 	"strings"
@@ -48,8 +49,9 @@ type Registered struct {
 	New     func() managed.Object
 	NewList func() client.ObjectList
 
-	setup   func(mgr ctrl.Manager, s Settings) error
-	preview func(ctx context.Context, p Planner, obj managed.Object, refs managed.Refs) (managed.Summary, error)
+	setup      func(mgr ctrl.Manager, s Settings) error
+	remoteRows func(ctx context.Context, c *hookstream.Client) iter.Seq2[managed.Row, error]
+	preview    func(ctx context.Context, p Planner, obj managed.Object, refs managed.Refs) (managed.Summary, error)
 }
 
 // Kinds are the kinds the operator manages, in the order their controllers start and the plugin lists them.
@@ -82,6 +84,19 @@ func register[O managed.Object, R any, D managed.Desired, P any](kind, resource,
 			return l.(client.ObjectList)
 		},
 		setup: setup,
+		remoteRows: func(ctx context.Context, c *hookstream.Client) iter.Seq2[managed.Row, error] {
+			return func(yield func(managed.Row, error) bool) {
+				for r, err := range (translated[O, R, D, P]{external(c, nil)}).List(ctx) {
+					var row managed.Row
+					if err == nil {
+						row = def.Row(r)
+					}
+					if !yield(row, err) || err != nil {
+						return
+					}
+				}
+			}
+		},
 		preview: func(ctx context.Context, p Planner, obj managed.Object, refs managed.Refs) (managed.Summary, error) {
 			typed, ok := obj.(O)
 			if !ok {
@@ -114,6 +129,11 @@ func APIKinds() []string {
 	}
 	slices.Sort(kinds)
 	return kinds
+}
+
+// RemoteRows walks the remote resources of the kind in the project of c.
+func (k Registered) RemoteRows(ctx context.Context, c *hookstream.Client) iter.Seq2[managed.Row, error] {
+	return k.remoteRows(ctx, c)
 }
 
 // KindOf returns the entry of obj's kind.

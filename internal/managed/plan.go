@@ -264,8 +264,10 @@ func stopAction(err error) PlanAction {
 type Summary struct {
 	Action PlanAction
 	Steps  []Step
-	// RemoteID is the id of the remote resource the object maps to; "" when there is none.
+	// RemoteID is the id of the remote resource the object maps to; "" when there is none. When Taken, it is the
+	// one that holds the object's natural key instead, someone else's.
 	RemoteID string
+	Taken    bool
 	// Remote is that remote resource as read; nil when there is none.
 	Remote any
 	// Key describes the object's natural key, such as `slug "orders"`.
@@ -291,7 +293,7 @@ func Summarise[O Object, R any, D Desired, P any](def *Definition[O, R, D, P], o
 	if p.Found {
 		s.RemoteID, s.Remote = def.Row(p.Remote).ID, p.Remote
 	} else if f.TakenFound {
-		s.RemoteID, s.Remote = def.Row(f.Taken).ID, f.Taken
+		s.RemoteID, s.Remote, s.Taken = def.Row(f.Taken).ID, f.Taken, true
 	}
 	switch {
 	case p.Action == PlanPaused:

@@ -222,7 +222,10 @@ func (o *options) hookstreamOptions(apiKey string) (hookstream.Options, error) {
 }
 
 func (o *options) exportCommand() *cobra.Command {
-	var output string
+	var (
+		output string
+		ids    []string
+	)
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Write manifests that adopt every destination, source and connection of the API key's project",
@@ -248,6 +251,9 @@ it, prints the manifests as one YAML stream. Exports of the same project are byt
   # Against another API base URL
   kubectl hookstream export -n webhooks --url http://127.0.0.1:8080/v1
 
+  # Only some remote resources, such as those diff --prune lists
+  kubectl hookstream export -n webhooks --id d_123 --id s_456 --output ./adopted
+
   # The operator runs with --default-credentials-secret hookstream-api-key: objects using it need no credentialsRef
   kubectl hookstream export -n webhooks --default-credentials-secret hookstream-api-key --output ./hookstream`,
 		Args: cobra.NoArgs,
@@ -262,7 +268,7 @@ it, prints the manifests as one YAML stream. Exports of the same project are byt
 				return err
 			}
 			exp, err := ExportProject(ctx, hs, ExportOptions{Namespace: o.namespace(), CredentialsSecret: o.credentialsSecret,
-				DefaultCredentialsSecret: o.defaultCredentialsSecret, CredentialsInCluster: o.credentialsSecret != ""})
+				DefaultCredentialsSecret: o.defaultCredentialsSecret, CredentialsInCluster: o.credentialsSecret != "", IDs: ids})
 			if err != nil {
 				return err
 			}
@@ -290,11 +296,16 @@ it, prints the manifests as one YAML stream. Exports of the same project are byt
 		},
 	}
 	cmd.Flags().StringVar(&output, "output", "", "folder to write the manifests into, e.g. --output ./hookstream (default: print one YAML stream)")
+	cmd.Flags().StringArrayVar(&ids, "id", nil, "export only the remote resource with this id; repeatable, e.g. --id d_123 --id s_456 "+
+		"(a Connection whose Source or Destination is not exported names it by id)")
 	return cmd
 }
 
 func (o *options) diffCommand() *cobra.Command {
-	var files []string
+	var (
+		files []string
+		prune bool
+	)
 	cmd := &cobra.Command{
 		Use:   "diff -f FILE|DIR",
 		Short: "Show what the operator would change in hookstream for a set of manifests",
@@ -307,9 +318,17 @@ The status the cluster holds for an object (its hookstream id and the hash of th
 read through the kubeconfig, as are the Secrets and ConfigMaps the manifests do not carry. A secret field whose
 value is nowhere to read is reported as not comparable, not as a change.
 
-Exit status, as kubectl diff: 0 no differences, 1 differences, 2 an error.`,
+With --prune, diff also lists the remote resources of the key's project that no object manages, neither one of
+the manifests nor one of the cluster (in every namespace the kubeconfig may list), and the export that adopts them:
+a GitOps repository can be checked for completeness in CI.
+
+Exit status, as kubectl diff: 0 no differences, 1 differences (or, with --prune, unmanaged remote resources), 2 an
+error.`,
 		Example: `  # The folder an export wrote
   kubectl hookstream diff -f ./hookstream -n webhooks
+
+  # In CI: fail when the repository leaves any remote resource of the project unmanaged
+  kubectl hookstream diff -f ./hookstream -n webhooks --prune
 
   # Several files, or standard input
   kubectl hookstream diff -f orders.yaml -f github.yaml -n webhooks
@@ -346,13 +365,23 @@ Exit status, as kubectl diff: 0 no differences, 1 differences, 2 an error.`,
 			if err != nil {
 				return err
 			}
-			if PrintDiff(o.stdout, diffs) {
+			differs := PrintDiff(o.stdout, diffs)
+			if prune {
+				unowned, err := FindUnowned(ctx, diffs, opts)
+				if err != nil {
+					return err
+				}
+				differs = PrintUnowned(o.stdout, ns, unowned) || differs
+			}
+			if differs {
 				return ErrDifferences
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "manifest file, folder (read recursively) or - for standard input; repeatable, e.g. -f ./hookstream")
+	cmd.Flags().BoolVar(&prune, "prune", false, "also list the remote resources of the key's project that no object of the manifests or the "+
+		"cluster manages (exit 1 when there are any), e.g. --prune")
 	return cmd
 }
 

@@ -70,6 +70,9 @@ type ExportOptions struct {
 	// CredentialsInCluster reports that the credentials Secret exists already (the key was read from it): it is
 	// then left out of secrets.example.yaml, which would blank its key if applied unfilled.
 	CredentialsInCluster bool
+	// IDs, when set, restricts the export to the remote resources with these ids (export --id); a Connection whose
+	// Source or Destination is not exported names it by id. An id the project does not have is an error.
+	IDs []string
 }
 
 // DefaultCredentialsSecret is the credentials Secret the operator reads for objects without spec.credentialsRef,
@@ -101,6 +104,24 @@ func ExportProject(ctx context.Context, hs *hookstream.Client, opts ExportOption
 			return nil, fmt.Errorf("listing connections: %w", err)
 		}
 		conns = append(conns, c)
+	}
+	if len(opts.IDs) > 0 {
+		wanted := map[string]bool{}
+		for _, id := range opts.IDs {
+			wanted[id] = true
+		}
+		keep := func(id string) bool {
+			found := wanted[id]
+			delete(wanted, id)
+			return found
+		}
+		dests = slices.DeleteFunc(dests, func(d *hookstream.Destination) bool { return !keep(d.ID) })
+		srcs = slices.DeleteFunc(srcs, func(s *hookstream.Source) bool { return !keep(s.ID) })
+		conns = slices.DeleteFunc(conns, func(c *hookstream.Connection) bool { return !keep(c.ID) })
+		if len(wanted) > 0 {
+			return nil, fmt.Errorf("the project has no destination, source or connection with the id %s",
+				strings.Join(slices.Sorted(maps.Keys(wanted)), ", "))
+		}
 	}
 	return BuildExport(dests, srcs, conns, opts)
 }
