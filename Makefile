@@ -50,7 +50,7 @@ ARGOCD_HEALTH_KINDS = Destination Source Connection
 
 .PHONY: manifests
 manifests: controller-gen ## Generate the CRD and ClusterRole, refresh the copies the Helm chart and argocd-cm patch carry, and the API reference docs/reference/api.md.
-	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd webhook paths="{./api/...,./internal/...,./cmd/...}" output:crd:artifacts:config=config/crd/bases
 	cp config/crd/bases/*.yaml charts/hookstream-operator/crds/
 	cp config/rbac/role.yaml charts/hookstream-operator/files/manager-role.yaml
 	cp config/rbac/aggregate_to_edit_role.yaml charts/hookstream-operator/files/aggregate-to-edit-role.yaml

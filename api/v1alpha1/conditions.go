@@ -88,6 +88,9 @@ const (
 	ReasonInvalidSpec = "InvalidSpec"
 	// ReasonConflict: the slug is already used by another remote resource in the project (409).
 	ReasonConflict = "SlugConflict"
+	// ReasonAlreadyManaged: the remote resource that spec.adoptID, adoption by slug or the natural key names is
+	// managed by another object of the project; nothing is written until that object goes.
+	ReasonAlreadyManaged = "AlreadyManaged"
 	// ReasonRateLimited: hookstream asked to slow down (429); the operator waits as told.
 	ReasonRateLimited = "RateLimited"
 	// ReasonAPIUnavailable: hookstream failed or could not be reached; the operator retries with backoff.

@@ -246,3 +246,48 @@ func TestDeleteAfterCrashBeforeRecordDeletesBySlug(t *testing.T) {
 		return nil
 	})
 }
+
+// TestOneRemoteOneOwner: two namespaces with one API key adopt the same destination by id. The first manages it;
+// the second is AlreadyManaged, writes nothing over three checks, and its deletion leaves the remote. Once the
+// owner is gone (orphaning it), a waiting object takes over at its next check.
+func TestOneRemoteOneOwner(t *testing.T) {
+	existing := createRemote(t, "shared-"+newNamespace(t), "https://shared.example.com/")
+	spec := httpSpec("https://shared.example.com/v2")
+	spec.AdoptID = existing.ID
+	owner := createDestination(t, newNamespace(t), "owner", spec)
+	waitForReady(t, owner)
+
+	before := emu.Stats()
+	second := createDestination(t, newNamespace(t), "second", spec)
+	d := waitForCondition(t, second, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonAlreadyManaged)
+	if msg := findCondition(d, v1.ConditionStalled).Message; !strings.Contains(msg, "a Destination of another namespace") ||
+		strings.Contains(msg, owner.Namespace) {
+		t.Errorf("AlreadyManaged message %q: want the owner as another namespace's, without naming it", msg)
+	}
+	for i := range 3 {
+		// Each check reads the destination by its id, then stops before any write.
+		reads := emu.Stats().Count(routeGet)
+		setAnnotation(t, second, v1.AnnotationReconcileRequestedAt, fmt.Sprintf("check-%d", i))
+		eventually(t, "the check's read", func() error {
+			if emu.Stats().Count(routeGet) == reads {
+				return fmt.Errorf("no read yet")
+			}
+			return nil
+		})
+	}
+	deleteAndWaitGone(t, second)
+	if n := emu.Stats().Writes() - before.Writes(); n != 0 {
+		t.Errorf("%d writes to hookstream from the object that does not own the destination, its deletion included", n)
+	}
+	remoteRow(t, existing.ID) // still there
+
+	waiting := createDestination(t, newNamespace(t), "waiting", spec)
+	waitForCondition(t, waiting, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonAlreadyManaged)
+	updateSpec(t, owner, func(s *v1.DestinationSpec) { s.DeletionPolicy = v1.DeletionOrphan })
+	waitForReady(t, owner)
+	deleteAndWaitGone(t, owner)
+	setAnnotation(t, waiting, v1.AnnotationReconcileRequestedAt, "owner-gone")
+	if d := waitForReady(t, waiting); d.Status.ID != existing.ID {
+		t.Errorf("the waiting object took over %q, want %s", d.Status.ID, existing.ID)
+	}
+}

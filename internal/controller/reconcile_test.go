@@ -661,6 +661,7 @@ func newBranchReconciler[O managed.Object, R any, D managed.Desired, P fielder](
 	}
 	builder := fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(secret).WithObjects(objects...).
 		WithStatusSubresource(objects[0]).
+		WithIndex(objects[0], managed.RemoteIDIndex, managed.RemoteIDOf).
 		WithIndex(&v1.Connection{}, connectionEndsIndex, func(o client.Object) []string { return connectionEnds(o.(*v1.Connection)) })
 	if patchErr != nil {
 		builder = builder.WithInterceptorFuncs(interceptor.Funcs{

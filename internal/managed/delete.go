@@ -76,7 +76,17 @@ func (r *Reconciler[O, R, D, P]) deleteUnrecorded(ctx context.Context, obj O) (c
 		return r.deleteFailed(ctx, base, obj, err)
 	}
 	if found && createdByMarkedAttempt(obj, r.def.Row(remote)) {
-		if result, err := r.deleteRemote(ctx, obj, r.def.Row(remote).ID); err != nil || !result.IsZero() {
+		id := r.def.Row(remote).ID
+		owners, err := r.owners(ctx, obj, apiKey, "", id)
+		if err != nil {
+			return r.deleteFailed(ctx, base, obj, err)
+		}
+		if owners[id] != "" {
+			// Another object manages what the key finds: whatever this object's attempt did, it is not its own.
+			logf.FromContext(ctx).Info("Leaving the remote resource its owner manages", "id", id, "owner", owners[id])
+			return r.releaseFinalizer(ctx, obj)
+		}
+		if result, err := r.deleteRemote(ctx, obj, id); err != nil || !result.IsZero() {
 			return r.finish(ctx, base, obj, result, err)
 		}
 	}

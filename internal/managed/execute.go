@@ -67,6 +67,11 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 		return r.handleError(ctx, obj, "connect to hookstream", err)
 	}
 	f.Lookup, f.LookupErr = r.findRemote(ctx, obj, apiKey, hs, periodic)
+	if f.LookupErr == nil && f.Lookup.Found {
+		if f.Owners, err = r.owners(ctx, obj, apiKey, f.RecordedID, r.def.Row(f.Lookup.Remote).ID); err != nil {
+			return r.handleError(ctx, obj, "look for another owner of the remote "+r.def.Names.Remote, err)
+		}
+	}
 	return r.execute(ctx, obj, base, hs, apiKey, f)
 }
 
@@ -191,7 +196,8 @@ func (r *Reconciler[O, R, D, P]) create(ctx context.Context, obj O, hs External[
 		return f, fmt.Errorf("%s is taken but no %s has it: %w", f.Want.KeyDescription(), r.def.Names.Remote, errRetry)
 	}
 	f.KeyLookedUp, f.Taken, f.TakenFound, f.FirstAttempt = true, taken, true, firstAttempt
-	return f, nil
+	f.Owners, err = r.owners(ctx, obj, apiKey, f.RecordedID, r.def.Row(taken).ID)
+	return f, err
 }
 
 // adopt carries out StepAdopt: the remote resource that holds the natural key becomes the object's.

@@ -99,6 +99,9 @@ type Facts[R any, D Desired] struct {
 	// FirstAttempt says that the create conflicting on the key was the object's first attempt: the key can only
 	// be someone else's.
 	FirstAttempt bool
+	// Owners names, by remote id, the other object of the project that manages that remote resource already (as
+	// "Destination team-a/orders", or "a Destination of another namespace"): of the candidates the lookups found.
+	Owners map[string]string
 }
 
 // Plan is what the operator does to hookstream for one object: the outcome (Action), the writes that lead to it
@@ -189,6 +192,18 @@ func Decide[O Object, R any, D Desired, P any](def *Definition[O, R, D, P], obj 
 	}
 	if f.Created {
 		applied = f.SecretsHash
+	}
+	if id := def.Row(p.Remote).ID; id != f.RecordedID && !observe && f.Owners[id] != "" {
+		// One remote resource, one owner: the other object keeps it, this one waits for it to go.
+		p.Action, p.Stage, p.Steps = PlanBlocked, "take over the remote "+remote, nil
+		if createRequestedAt(obj) != nil {
+			// What the key finds is the owner's: a deletion of this object must not take it for its own create.
+			p.Steps = []Step{StepDropMarker}
+		}
+		p.Err = Stall(v1.ReasonAlreadyManaged, "%s %s is managed by %s already; this object writes nothing to it "+
+			"and never deletes it. It takes over once that object is gone; to manage it from here, delete that object "+
+			"first (with deletionPolicy Orphan to keep the %s)", remote, id, f.Owners[id], remote)
+		return p
 	}
 
 	rotated := applied != f.SecretsHash

@@ -132,6 +132,22 @@ func TestDecide(t *testing.T) {
 			compare: replace, action: PlanBlocked, reason: v1.ReasonReplacementRequired},
 		"an immutable field differs": {facts: Facts[*testRow, planDesired]{RecordedID: "d1", Lookup: found}, compare: stall,
 			action: PlanBlocked, reason: v1.ReasonTypeMismatch},
+		"adopted by id, another object manages it": {object: func(d *v1.Destination) { d.Spec.AdoptID = "d1" },
+			facts:  Facts[*testRow, planDesired]{Lookup: found, Owners: map[string]string{"d1": `Destination "first"`}},
+			action: PlanBlocked, reason: v1.ReasonAlreadyManaged},
+		"the key's holder is managed by another object": {object: func(d *v1.Destination) {
+			d.Spec.AdoptionPolicy = v1.AdoptBySlug
+			d.Annotations = map[string]string{v1.AnnotationCreateRequested: marked.Format(time.RFC3339)}
+		},
+			facts: Facts[*testRow, planDesired]{KeyLookedUp: true, Taken: row, TakenFound: true, FirstAttempt: true,
+				Owners: map[string]string{"d1": "a Destination of another namespace"}},
+			action: PlanBlocked, steps: []Step{StepDropMarker}, reason: v1.ReasonAlreadyManaged},
+		"its own recorded remote, listed as managed by another too": {
+			facts:  Facts[*testRow, planDesired]{RecordedID: "d1", Lookup: found, Owners: map[string]string{"d1": "x"}},
+			action: PlanUnchanged, steps: []Step{StepFinalizer}},
+		"observed while another object manages it": {object: observe,
+			facts:  Facts[*testRow, planDesired]{Lookup: found, Owners: map[string]string{"d1": `Destination "first"`}},
+			action: PlanUnchanged},
 		"observed, differs": {object: observe, facts: Facts[*testRow, planDesired]{Lookup: found}, compare: differs,
 			action: PlanDrift},
 		"observed, Secrets never applied": {object: observe, facts: Facts[*testRow, planDesired]{SecretsHash: "h", Lookup: found},

@@ -50,6 +50,9 @@ func (r *Reconciler[O, R, D, P]) secretRefs(obj O) []string {
 // list of the kind; customise adds the kind's own watches.
 func (r *Reconciler[O, R, D, P]) SetupWithManager(mgr ctrl.Manager, maxConcurrent int, newList func() client.ObjectList,
 	customise ...func(*builder.Builder) *builder.Builder) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), NewObject[O](), RemoteIDIndex, RemoteIDOf); err != nil {
+		return err
+	}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), NewObject[O](), secretRefsIndex,
 		func(o client.Object) []string { return r.secretRefs(o.(O)) }); err != nil {
 		return err

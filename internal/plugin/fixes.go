@@ -50,6 +50,8 @@ var Fixes = map[string]string{
 	v1.ReasonForbidden:   "the key may not do this, or the plan's limit of destinations or sources is reached: use another key or plan",
 	v1.ReasonInvalidSpec: "fix the spec as the message (hookstream's, or the operator's) says; nothing is retried until the spec changes",
 	v1.ReasonConflict:    "another remote resource of the project has this slug: set adoptionPolicy: BySlug, spec.adoptID, or another slug",
+	v1.ReasonAlreadyManaged: "another object of the project manages this remote resource: delete that object (deletionPolicy Orphan " +
+		"keeps the remote) for this one to take over, or remove spec.adoptID here",
 	v1.ReasonRateLimited: "wait: hookstream asked to slow down; lower --hookstream-rate-limit if it lasts",
 	v1.ReasonAPIUnavailable: "wait: hookstream failed or could not be reached and the operator retries; check " +
 		"--hookstream-url and the network if it lasts",

@@ -22,6 +22,7 @@ local terminalReasons = {
   Forbidden = true,
   InvalidSpec = true,
   SlugConflict = true,
+  AlreadyManaged = true,
   TypeMismatch = true,
   SlugMismatch = true,
   TemplateMismatch = true,
