@@ -146,6 +146,10 @@ const (
 	// AnnotationReconcileRequestedAt asks for a check of the remote resource now when its value changes
 	// (any string, a timestamp by convention). The value handled last is echoed in status.lastHandledReconcileAt.
 	AnnotationReconcileRequestedAt = "hookstream.io/reconcile-requested-at"
+	// AnnotationHoldDriftUntil keeps every change made outside the operator to the remote resource until the RFC
+	// 3339 time it holds (at most 7 days ahead): nothing is written to it meanwhile, status.drift lists the held
+	// fields, and the drift is corrected once the time has passed. For on-call during an incident.
+	AnnotationHoldDriftUntil = "hookstream.io/hold-drift-until"
 	// AnnotationCreateRequested records, before the first create call, when the operator asked hookstream to create
 	// the remote resource (RFC 3339). While status.id is empty it says that a remote resource with the slug, created after
 	// that time, may be this one's, so it is taken over rather than created twice. Written by the operator.

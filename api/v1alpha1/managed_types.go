@@ -53,6 +53,17 @@ type ManagedSpec struct {
 	// (flag --default-credentials-secret, `hookstream-credentials` unless changed).
 	// +optional
 	CredentialsRef *LocalObjectReference `json:"credentialsRef,omitempty"`
+
+	// ignoreChanges lists remote fields, as status.drift names them (the part before a dot: auth_config covers
+	// auth_config.token), that the operator sets when it creates the remote resource and never corrects after:
+	// changes made to them outside the operator stay, and status.drift lists them as ignored. Example: [status]
+	// lets on-call pause a destination in the dashboard.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MaxLength=64
+	// +kubebuilder:validation:items:Pattern=`^[a-z][a-z0-9_]*$`
+	IgnoreChanges []string `json:"ignoreChanges,omitempty"`
 }
 
 // ManagedStatus holds the status fields every hookstream kind has. Kinds embed it inline.
@@ -89,6 +100,11 @@ type ManagedStatus struct {
 	// driftObservedAt is when status.drift was last set.
 	// +optional
 	DriftObservedAt *metav1.Time `json:"driftObservedAt,omitempty"`
+
+	// driftHeldUntil is the time of the hookstream.io/hold-drift-until annotation while its hold lasts: changes
+	// made outside the operator are kept until then.
+	// +optional
+	DriftHeldUntil *metav1.Time `json:"driftHeldUntil,omitempty"`
 
 	// lastHandledReconcileAt echoes the value of the hookstream.io/reconcile-requested-at annotation that was
 	// last acted on.
@@ -150,4 +166,10 @@ type FieldDrift struct {
 	// observed is the value hookstream holds ("(secret, differs)" for secret values).
 	// +optional
 	Observed string `json:"observed,omitempty"`
+	// ignored says that spec.ignoreChanges lists the field: the operator never corrects it.
+	// +optional
+	Ignored bool `json:"ignored,omitempty"`
+	// heldUntil says that the hookstream.io/hold-drift-until annotation keeps the change until then.
+	// +optional
+	HeldUntil *metav1.Time `json:"heldUntil,omitempty"`
 }

@@ -291,3 +291,87 @@ func TestOneRemoteOneOwner(t *testing.T) {
 		t.Errorf("the waiting object took over %q, want %s", d.Status.ID, existing.ID)
 	}
 }
+
+// checkTimes asks for n checks of key, one after the other, each seen reading hookstream.
+func checkTimes(t *testing.T, key client.ObjectKey, n int, name string) {
+	t.Helper()
+	for i := range n {
+		reads := emu.Stats().Count(routeGet)
+		setAnnotation(t, key, v1.AnnotationReconcileRequestedAt, fmt.Sprintf("%s-%d", name, i))
+		eventually(t, "the check's read", func() error {
+			if emu.Stats().Count(routeGet) == reads {
+				return fmt.Errorf("no read yet")
+			}
+			return nil
+		})
+	}
+}
+
+// TestHeldDriftSurvivesChecksUntilTheHoldEnds: on-call holds the drift, changes the url in the dashboard; three
+// checks keep it (status.drift shows it held), and once the time passes the operator reverts it.
+func TestHeldDriftSurvivesChecksUntilTheHoldEnds(t *testing.T) {
+	ns := newNamespace(t)
+	key := createDestination(t, ns, "held", httpSpec("https://held.example.com/"))
+	d := waitForReady(t, key)
+	until := time.Now().Add(15 * time.Second).UTC().Truncate(time.Second)
+	setAnnotation(t, key, v1.AnnotationHoldDriftUntil, until.Format(time.RFC3339))
+	waitForEvent(t, key, "DriftHeld")
+	if _, err := remote.UpdateDestination(context.Background(), d.Status.ID, &hookstream.UpdateRequest{
+		URL: hookstream.Set("https://on-call.example.com/")}); err != nil {
+		t.Fatal(err)
+	}
+	checkTimes(t, key, 3, "held")
+	if got := remoteRow(t, d.Status.ID).URL; got != "https://on-call.example.com/" {
+		t.Fatalf("the held url is %q after 3 checks, want on-call's kept", got)
+	}
+	eventually(t, "the held url in status.drift", func() error {
+		drift := getDestination(t, key).Status.Drift
+		if len(drift) != 1 || drift[0].Field != "url" || drift[0].HeldUntil == nil || !drift[0].HeldUntil.Time.Equal(until) {
+			return fmt.Errorf("drift %+v", drift)
+		}
+		return nil
+	})
+	if time.Now().After(until) {
+		t.Fatal("the checks outlasted the hold: make it longer")
+	}
+	eventually(t, "the url reverted once the hold ended", func() error {
+		if got := remoteRow(t, d.Status.ID).URL; got != "https://held.example.com/" {
+			return fmt.Errorf("url %q", got)
+		}
+		return nil
+	})
+	waitForEvent(t, key, "DriftHoldEnded")
+	if d := getDestination(t, key); d.Status.DriftHeldUntil != nil {
+		t.Errorf("status.driftHeldUntil %v after the hold", d.Status.DriftHeldUntil)
+	}
+}
+
+// TestIgnoredFieldIsNeverCorrected: with spec.ignoreChanges [status], on-call pauses the destination in the
+// dashboard, and it stays paused, listed as ignored in status.drift.
+func TestIgnoredFieldIsNeverCorrected(t *testing.T) {
+	ns := newNamespace(t)
+	spec := httpSpec("https://ignored.example.com/")
+	spec.State = v1.StateActive
+	spec.IgnoreChanges = []string{"status"}
+	key := createDestination(t, ns, "ignoring", spec)
+	d := waitForReady(t, key)
+	before := emu.Stats()
+	if _, err := remote.UpdateDestination(context.Background(), d.Status.ID, &hookstream.UpdateRequest{
+		Status: hookstream.Set("paused")}); err != nil {
+		t.Fatal(err)
+	}
+	checkTimes(t, key, 2, "ignored")
+	eventually(t, "status listed as ignored", func() error {
+		drift := getDestination(t, key).Status.Drift
+		if len(drift) != 1 || drift[0].Field != "status" || !drift[0].Ignored {
+			return fmt.Errorf("drift %+v", drift)
+		}
+		return nil
+	})
+	if got := remoteRow(t, d.Status.ID).Status; got != "paused" {
+		t.Errorf("remote status %q, want on-call's paused kept", got)
+	}
+	if n := emu.Stats().Count(routePatch) - before.Count(routePatch) - 1; n != 0 {
+		t.Errorf("%d PATCHes from the operator for an ignored field", n)
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,7 +57,12 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 	}
 	defer func() { r.recordRefusal(obj, inputHash, err) }()
 	f.SecretsHash = SecretsHash(f.Want.SecretMaterial(), apiKey)
-	periodic := isPeriodicCheck(obj, f.SecretsHash) && !r.healthRequested(obj)
+	if f.HoldUntil, err = holdUntil(obj, time.Now()); err != nil {
+		return r.handleError(ctx, obj, "read the "+v1.AnnotationHoldDriftUntil+" annotation", err)
+	}
+	// The end of a hold reads hookstream anew: what was held must be seen as it is now to be corrected.
+	holdEnds := f.HoldUntil == nil && obj.GetManagedStatus().DriftHeldUntil != nil
+	periodic := isPeriodicCheck(obj, f.SecretsHash) && !r.healthRequested(obj) && !holdEnds
 	if firstSight := r.firstSight(obj); periodic && firstSight {
 		// After a restart every object shows up at once; spreading their first checks over the interval keeps
 		// hookstream and the API server calm.
@@ -125,7 +131,7 @@ func (r *Reconciler[O, R, D, P]) execute(ctx context.Context, obj O, base *O, hs
 			}
 			remote = updated
 			r.snapshots.put(apiKey, remote)
-			r.recordUpdate(ctx, obj, p.Diffs, fieldsOf(p.Diffs),
+			r.recordUpdate(ctx, obj, p.Diffs, fieldsOf(written(p.Diffs)),
 				f.Created || obj.GetGeneration() != st.ObservedGeneration || st.AppliedSecretsHash != f.SecretsHash)
 		}
 		return r.converged(ctx, obj, before, remote, apiKey, f, p)
@@ -137,7 +143,8 @@ func (r *Reconciler[O, R, D, P]) execute(ctx context.Context, obj O, base *O, hs
 func (r *Reconciler[O, R, D, P]) converged(ctx context.Context, obj, before O, remote R, apiKey string, f Facts[R, D],
 	p Plan[R, P]) (ctrl.Result, error) {
 	observe := observeOnly(obj)
-	if !observe {
+	if !observe && !slices.ContainsFunc(p.Diffs, func(d FieldDiff) bool { return d.Secret && !isWritten(d) }) {
+		// A secret value not written (ignored or held) is not applied: its rotation must still show later.
 		obj.GetManagedStatus().AppliedSecretsHash = f.SecretsHash
 	}
 	r.setObserved(obj, remote)
@@ -148,17 +155,63 @@ func (r *Reconciler[O, R, D, P]) converged(ctx context.Context, obj, before O, r
 		return r.handleError(ctx, obj, "read the "+r.def.Names.Remote+"'s delivery health", err)
 	}
 	MarkCheckHandled(obj)
+	after := r.checkAfter()
 	switch {
 	case !observe:
 		SetAvailable(obj, r.def.Names.Remote)
+		if kept := len(p.Diffs) - len(written(p.Diffs)); kept > 0 || p.Action == PlanUpdate {
+			// What is ignored or held shows in status.drift; a correction set it already.
+			SetDrift(obj, p.Diffs)
+		}
+		if hold := r.noteHold(obj, f.HoldUntil, p.Diffs); hold > 0 {
+			// The end of the hold is handled when it comes, not at the next periodic check.
+			after = min(after, hold)
+		}
 	case p.Action == PlanUnchanged:
 		SetDrift(obj, p.Diffs)
 		SetObservedMatch(obj, r.def.Names.Remote)
 	default:
 		SetDrift(obj, p.Diffs)
-		SetObservedDrift(obj, fieldsOf(p.Diffs))
+		SetObservedDrift(obj, fieldsOf(written(p.Diffs)))
 	}
-	return r.checkResult(r.checkAfter()), nil
+	return r.checkResult(after), nil
+}
+
+// written lists the differences that are written: neither ignored nor held.
+func written(diffs []FieldDiff) []FieldDiff {
+	var out []FieldDiff
+	for _, d := range diffs {
+		if isWritten(d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func isWritten(d FieldDiff) bool { return !d.Ignored && d.HeldUntil == nil }
+
+// noteHold records in status when a hold of the drift starts and ends, with a Normal event each, and returns how
+// long until the hold ends (0 when there is none).
+func (r *Reconciler[O, R, D, P]) noteHold(obj O, until *time.Time, diffs []FieldDiff) time.Duration {
+	st := obj.GetManagedStatus()
+	switch {
+	case until != nil && (st.DriftHeldUntil == nil || !st.DriftHeldUntil.Time.Equal(*until)):
+		st.DriftHeldUntil = Time(until)
+		held := "nothing differs yet"
+		if fields := fieldsOf(diffs); len(fields) > 0 {
+			held = "held now: " + strings.Join(fields, ", ")
+		}
+		r.event(obj, corev1.EventTypeNormal, "DriftHeld", "Hold", fmt.Sprintf("Keeping changes made outside the "+
+			"operator until %s (%s); %s.", until.UTC().Format(time.RFC3339), v1.AnnotationHoldDriftUntil, held))
+	case until == nil && st.DriftHeldUntil != nil:
+		r.event(obj, corev1.EventTypeNormal, "DriftHoldEnded", "Hold", fmt.Sprintf("The hold of %s ended; changes made "+
+			"outside the operator are corrected again.", st.DriftHeldUntil.UTC().Format(time.RFC3339)))
+		st.DriftHeldUntil = nil
+	}
+	if until == nil {
+		return 0
+	}
+	return time.Until(*until) + time.Second
 }
 
 // create carries out StepCreate, crash-safely: the create marker was recorded before (StepFinalizer), so that a

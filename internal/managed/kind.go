@@ -170,6 +170,10 @@ type FieldDiff struct {
 	Observed string
 	// Secret hides both values wherever the difference is shown.
 	Secret bool
+	// Ignored: spec.ignoreChanges lists the field, which is never corrected.
+	Ignored bool
+	// HeldUntil: the hold-drift-until annotation keeps the change until then; nil when not held.
+	HeldUntil *time.Time
 }
 
 // Observation is the comparison of the spec with a remote row: the differing fields and the update request

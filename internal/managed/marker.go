@@ -58,3 +58,28 @@ func createdByMarkedAttempt(obj Object, row Row) bool {
 	at := createRequestedAt(obj)
 	return at != nil && (at.IsZero() || !row.CreatedAt.Before(at.Add(-markerClockSkew)))
 }
+
+// maxDriftHold is the longest hold of the drift the hold-drift-until annotation may ask for.
+const maxDriftHold = 7 * 24 * time.Hour
+
+// holdUntil reads the hold-drift-until annotation: the time until which changes made outside the operator are
+// kept, nil when there is none or it has passed. A value that is no RFC 3339 time, or more than 7 days ahead, is
+// refused until it changes.
+func holdUntil(obj Object, now time.Time) (*time.Time, error) {
+	v, ok := obj.GetAnnotations()[v1.AnnotationHoldDriftUntil]
+	if !ok {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	switch {
+	case err != nil:
+		return nil, Refuse(v1.ReasonInvalidSpec, "%s %q is not an RFC 3339 time, such as %s", v1.AnnotationHoldDriftUntil, v,
+			now.Add(4*time.Hour).UTC().Format(time.RFC3339))
+	case t.Sub(now) > maxDriftHold:
+		return nil, Refuse(v1.ReasonInvalidSpec, "%s %s is more than 7 days ahead: a hold keeps changes for 7 days at most; "+
+			"set an earlier time, or list the fields in spec.ignoreChanges to keep them for good", v1.AnnotationHoldDriftUntil, v)
+	case !t.After(now):
+		return nil, nil
+	}
+	return &t, nil
+}

@@ -19,7 +19,10 @@ package managed
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
+	"strings"
+	"time"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 )
@@ -99,6 +102,9 @@ type Facts[R any, D Desired] struct {
 	// FirstAttempt says that the create conflicting on the key was the object's first attempt: the key can only
 	// be someone else's.
 	FirstAttempt bool
+	// HoldUntil is the time of the hold-drift-until annotation while it lasts (Now is before it): nothing is
+	// written to the remote resource, its changes are held. nil when there is no hold.
+	HoldUntil *time.Time
 	// Owners names, by remote id, the other object of the project that manages that remote resource already (as
 	// "Destination team-a/orders", or "a Destination of another namespace"): of the candidates the lookups found.
 	Owners map[string]string
@@ -227,7 +233,12 @@ func Decide[O Object, R any, D Desired, P any](def *Definition[O, R, D, P], obj 
 		p.Steps = nil
 		return p
 	}
-	p.Diffs, p.Patch = obs.Diffs, obs.Patch
+	p.Patch = obs.Patch
+	p.Diffs, obs.Diffs = keptChanges(obj, obs.Diffs, f.HoldUntil)
+	if !observe {
+		// Fields ignored or held are not written: the patch loses them.
+		dropFields(p.Patch, obs.Diffs, p.Diffs)
+	}
 	switch {
 	case obs.UpToDate():
 		p.Action = PlanUnchanged
@@ -241,6 +252,51 @@ func Decide[O Object, R any, D Desired, P any](def *Definition[O, R, D, P], obj 
 		p.Steps = append(p.Steps, StepUpdate)
 	}
 	return p
+}
+
+// keptChanges marks the differences spec.ignoreChanges lists (Ignored) or a hold keeps (HeldUntil): all are
+// shown, only the others (active) are written.
+func keptChanges(obj Object, diffs []FieldDiff, holdUntil *time.Time) (all, active []FieldDiff) {
+	ignored := obj.GetManagedSpec().IgnoreChanges
+	for _, d := range diffs {
+		top, _, _ := strings.Cut(d.Field, ".")
+		switch {
+		case slices.Contains(ignored, top):
+			d.Ignored = true
+		case holdUntil != nil:
+			d.HeldUntil = holdUntil
+		default:
+			active = append(active, d)
+		}
+		all = append(all, d)
+	}
+	return all, active
+}
+
+// dropFields removes from the update request (a pointer to a struct of JSON fields) the top-level fields of the
+// differences that are not written, unless an active difference needs the same field.
+func dropFields(patch any, active, all []FieldDiff) {
+	v := reflect.ValueOf(patch)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	needed := map[string]bool{}
+	for _, d := range active {
+		top, _, _ := strings.Cut(d.Field, ".")
+		needed[top] = true
+	}
+	s := v.Elem()
+	for _, d := range all {
+		top, _, _ := strings.Cut(d.Field, ".")
+		if needed[top] || (!d.Ignored && d.HeldUntil == nil) {
+			continue
+		}
+		for i := range s.NumField() {
+			if name, _, _ := strings.Cut(s.Type().Field(i).Tag.Get("json"), ","); name == top {
+				s.Field(i).SetZero()
+			}
+		}
+	}
 }
 
 // mapFailure tells what a failed mapping of the spec waits for, or what in the spec is wrong.

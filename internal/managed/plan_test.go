@@ -23,6 +23,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 )
@@ -148,6 +149,17 @@ func TestDecide(t *testing.T) {
 		"observed while another object manages it": {object: observe,
 			facts:  Facts[*testRow, planDesired]{Lookup: found, Owners: map[string]string{"d1": `Destination "first"`}},
 			action: PlanUnchanged},
+		"a field spec.ignoreChanges lists differs": {object: func(d *v1.Destination) { d.Spec.IgnoreChanges = []string{"status"} },
+			facts: Facts[*testRow, planDesired]{RecordedID: "d1", Lookup: found},
+			compare: func(*testRow) (Observation[string], error) {
+				var o Observation[string]
+				o.Patch = "status"
+				o.Add("status", "active", "paused")
+				return o, nil
+			},
+			action: PlanUnchanged, steps: []Step{StepFinalizer}},
+		"differences held until a time": {facts: Facts[*testRow, planDesired]{RecordedID: "d1", Lookup: found,
+			HoldUntil: &marked}, compare: differs, action: PlanUnchanged, steps: []Step{StepFinalizer}},
 		"observed, differs": {object: observe, facts: Facts[*testRow, planDesired]{Lookup: found}, compare: differs,
 			action: PlanDrift},
 		"observed, Secrets never applied": {object: observe, facts: Facts[*testRow, planDesired]{SecretsHash: "h", Lookup: found},
@@ -201,3 +213,64 @@ type nopPublisher struct{}
 
 func (nopPublisher) Publish(context.Context, *v1.Destination) error   { return nil }
 func (nopPublisher) Unpublish(context.Context, *v1.Destination) error { return nil }
+
+// TestKeptChangesLeaveThePatch: a field spec.ignoreChanges lists leaves the update request, unless an active
+// difference needs the same top-level field; a hold keeps every field.
+func TestKeptChangesLeaveThePatch(t *testing.T) {
+	type patch struct {
+		URL        *string           `json:"url,omitempty"`
+		Status     *string           `json:"status,omitempty"`
+		AuthConfig map[string]string `json:"auth_config,omitempty"`
+	}
+	str := func(s string) *string { return &s }
+	obj := &v1.Destination{}
+	obj.Spec.IgnoreChanges = []string{"status", "auth_config"}
+	diffs := []FieldDiff{{Field: "url"}, {Field: "status"}, {Field: "auth_config.token", Secret: true}}
+	all, active := keptChanges(obj, diffs, nil)
+	if len(active) != 1 || active[0].Field != "url" || !all[1].Ignored || !all[2].Ignored || all[0].Ignored {
+		t.Fatalf("kept %+v, active %+v", all, active)
+	}
+	p := &patch{URL: str("https://new"), Status: str("active"), AuthConfig: map[string]string{"token": "t"}}
+	dropFields(p, active, all)
+	if p.URL == nil || p.Status != nil || p.AuthConfig != nil {
+		t.Errorf("patch after dropping the ignored fields: %+v", p)
+	}
+
+	until := time.Date(2026, 12, 8, 6, 0, 0, 0, time.UTC)
+	held, active := keptChanges(&v1.Destination{}, diffs, &until)
+	if len(active) != 0 || held[0].HeldUntil == nil || !held[0].HeldUntil.Equal(until) {
+		t.Errorf("held %+v, active %+v: a hold keeps every field", held, active)
+	}
+}
+
+// TestHoldUntil reads the hold-drift-until annotation: a time ahead holds, one passed does not, and a value that
+// is no time or more than 7 days ahead is refused.
+func TestHoldUntil(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	for value, want := range map[string]string{
+		"":                     "none",
+		"2026-12-07T16:00:00Z": "2026-12-07T16:00:00Z",
+		"2026-12-07T11:00:00Z": "none",
+		"tomorrow":             "refused",
+		"2026-12-20T00:00:00Z": "refused",
+	} {
+		obj := &v1.Destination{}
+		if value != "" {
+			obj.Annotations = map[string]string{v1.AnnotationHoldDriftUntil: value}
+		}
+		until, err := holdUntil(obj, now)
+		got := "none"
+		switch {
+		case err != nil:
+			got = "refused"
+			if !errors.Is(classify(err, "hold", "", 0).err, reconcile.TerminalError(nil)) {
+				t.Errorf("%q: refused but retried", value)
+			}
+		case until != nil:
+			got = until.UTC().Format(time.RFC3339)
+		}
+		if got != want {
+			t.Errorf("%q: %s, want %s (%v)", value, got, want, err)
+		}
+	}
+}

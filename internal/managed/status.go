@@ -109,7 +109,8 @@ func SetDrift(obj Object, diffs []FieldDiff) {
 		drift = make([]v1.FieldDrift, 0, len(diffs))
 	}
 	for _, f := range diffs {
-		fd := v1.FieldDrift{Field: f.Field, Desired: f.Desired, Observed: f.Observed}
+		fd := v1.FieldDrift{Field: f.Field, Desired: f.Desired, Observed: f.Observed, Ignored: f.Ignored,
+			HeldUntil: Time(f.HeldUntil)}
 		if f.Secret {
 			fd.Desired, fd.Observed = "(secret)", "(secret, differs)"
 		}
