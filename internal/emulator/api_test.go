@@ -94,7 +94,7 @@ func TestProjectsAreIsolated(t *testing.T) {
 	if diff := cmp.Diff(theirs, env.get(keyB, theirs.ID)); diff != "" {
 		t.Errorf("the other project's row changed (-want +got):\n%s", diff)
 	}
-	listed := env.list(keyA, "").Destinations
+	listed := env.list(keyA, "").Rows
 	if len(listed) != 1 || listed[0].ID != mine.ID {
 		t.Errorf("list shows %d rows, want only the key's own", len(listed))
 	}
@@ -145,31 +145,6 @@ func TestSecretMasking(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestDelete(t *testing.T) {
-	env := newEnv(t, emulator.Options{})
-	created := env.create(keyA, withFields(nil))
-	steps := []struct {
-		method     string
-		wantStatus int
-		wantBody   string
-	}{
-		{http.MethodDelete, http.StatusOK, `{"success":true}` + "\n"},
-		{http.MethodGet, http.StatusNotFound, ""},
-		{http.MethodDelete, http.StatusNotFound, ""},
-	}
-	for i, step := range steps {
-		res := env.do(step.method, "/v1/destinations/"+created.ID, keyA, "")
-		if res.status != step.wantStatus {
-			t.Fatalf("step %d: status %d, want %d", i, res.status, step.wantStatus)
-		}
-		if step.wantBody != "" && string(res.body) != step.wantBody {
-			t.Errorf("step %d: body %s, want %s", i, res.body, step.wantBody)
-		}
-	}
-	// The slug is free again.
-	env.create(keyA, withFields(nil))
 }
 
 type circuitEnvelope struct {

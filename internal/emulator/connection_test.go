@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -69,46 +68,22 @@ func connectionWith(l links, fields map[string]any) string {
 // createConnection creates a connection with key and fails the test unless it answers 201.
 func (e *testEnv) createConnection(key, body string) emulator.Connection {
 	e.t.Helper()
-	res := e.call(http.MethodPost, "/v1/connections", key, body)
-	if res.status != http.StatusCreated {
-		e.t.Fatalf("create connection %s: status %d, body %s", body, res.status, res.body)
-	}
-	return decodeConnection(e.t, res)
+	return connections.create(e, key, body)
 }
 
 func (e *testEnv) getConnection(key, id string) emulator.Connection {
 	e.t.Helper()
-	res := e.call(http.MethodGet, "/v1/connections/"+id, key, "")
-	if res.status != http.StatusOK {
-		e.t.Fatalf("get connection %s: status %d, body %s", id, res.status, res.body)
-	}
-	return decodeConnection(e.t, res)
+	return connections.get(e, key, id)
 }
 
 func decodeConnection(t testing.TB, res response) emulator.Connection {
 	t.Helper()
-	var envelope struct {
-		Connection emulator.Connection `json:"connection"`
-	}
-	decodeStrict(t, res.body, &envelope)
-	return envelope.Connection
+	return connections.decode(t, res)
 }
 
-type connectionPage struct {
-	Connections []emulator.Connection `json:"connections"`
-	Cursor      *string               `json:"cursor"`
-	HasMore     bool                  `json:"has_more"`
-}
-
-func (e *testEnv) listConnections(key, query string) connectionPage {
+func (e *testEnv) listConnections(key, query string) page[emulator.Connection] {
 	e.t.Helper()
-	res := e.call(http.MethodGet, "/v1/connections"+query, key, "")
-	if res.status != http.StatusOK {
-		e.t.Fatalf("list connections %s: status %d, body %s", query, res.status, res.body)
-	}
-	var page connectionPage
-	decodeStrict(e.t, res.body, &page)
-	return page
+	return connections.list(e, key, query)
 }
 
 func TestConnectionRowEncoding(t *testing.T) {
@@ -179,36 +154,6 @@ func TestConnectionCreateDefaults(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func TestConnectionRowsFollowTheSchema(t *testing.T) {
-	schema := componentSchema(t, "Connection")
-	env := newEnv(t, emulator.Options{})
-	l := env.newLinks(keyA, "orders")
-	bodies := map[string]string{
-		"minimal": connectionWith(l, nil),
-		"everything": connectionWith(l, map[string]any{"description": nil, "enabled": true,
-			"filter_rules": []map[string]any{{"field": "method", "op": "neq", "value": "GET"}}, "transform_enabled": false,
-			"transform_expression": "$"}),
-		"empty rules": connectionWith(l, map[string]any{"filter_rules": []any{}}),
-	}
-	for name, body := range bodies {
-		t.Run(name, func(t *testing.T) {
-			created := env.call(http.MethodPost, "/v1/connections", keyA, body)
-			var createEnvelope map[string]map[string]any
-			decodeStrict(t, created.body, &createEnvelope)
-			checkRowSchema(t, schema, createEnvelope["connection"])
-
-			list := env.call(http.MethodGet, "/v1/connections", keyA, "")
-			var page map[string]json.RawMessage
-			decodeStrict(t, list.body, &page)
-			var rows []map[string]any
-			decodeStrict(t, page["connections"], &rows)
-			for _, row := range rows {
-				checkRowSchema(t, schema, row)
 			}
 		})
 	}
@@ -297,7 +242,7 @@ func TestConnectionCreateValidation(t *testing.T) {
 			}
 		})
 	}
-	if rows := env.listConnections(keyA, "").Connections; len(rows) != 0 {
+	if rows := env.listConnections(keyA, "").Rows; len(rows) != 0 {
 		t.Errorf("rejected bodies left %d rows behind", len(rows))
 	}
 }
@@ -394,7 +339,7 @@ func TestConnectionCreateLinksAndScope(t *testing.T) {
 			}
 		})
 	}
-	if got := len(env.listConnections(keyA, "?limit=100").Connections); got != 3 {
+	if got := len(env.listConnections(keyA, "?limit=100").Rows); got != 3 {
 		t.Errorf("%d connections, want the 3 created", got)
 	}
 }
@@ -402,50 +347,24 @@ func TestConnectionCreateLinksAndScope(t *testing.T) {
 const fullConnectionFields = `"name":"Orders","description":"d","enabled":true,
 	"filter_rules":[{"field":"payload.type","op":"eq","value":"order.created"}],"transform_expression":"{\"id\": id}"`
 
-func TestConnectionPatchChangesOnlyWhatIsSent(t *testing.T) {
-	tests := map[string]struct {
-		body   string
-		change func(c *emulator.Connection)
-	}{
-		"name":                 {`{"name":"Renamed"}`, func(c *emulator.Connection) { c.Name = "Renamed" }},
-		"description":          {`{"description":"new"}`, func(c *emulator.Connection) { c.Description = new("new") }},
-		"null description":     {`{"description":null}`, func(c *emulator.Connection) { c.Description = nil }},
-		"disabled flag":        {`{"enabled":false}`, func(c *emulator.Connection) { c.Enabled = 0 }},
-		"paused":               {`{"status":"paused"}`, func(c *emulator.Connection) { c.Status = "paused" }},
-		"disabled":             {`{"status":"disabled"}`, func(c *emulator.Connection) { c.Status = "disabled" }},
-		"status and enabled":   {`{"status":"active","enabled":true}`, func(*emulator.Connection) {}},
-		"rules replaced whole": {`{"filter_rules":[{"field":"method","op":"neq","value":"GET"}]}`, func(c *emulator.Connection) { c.FilterRules = new(`[{"field":"method","op":"neq","value":"GET"}]`) }},
-		"rules emptied":        {`{"filter_rules":[]}`, func(c *emulator.Connection) { c.FilterRules = new(`[]`) }},
-		"rules cleared":        {`{"filter_rules":null}`, func(c *emulator.Connection) { c.FilterRules = nil }},
-		"transform off":        {`{"transform_enabled":false}`, func(c *emulator.Connection) { c.TransformEnabled = 0 }},
-		"expression replaced":  {`{"transform_expression":"$"}`, func(c *emulator.Connection) { c.TransformExpression = new("$") }},
-		"expression cleared, flag kept": {`{"transform_expression":null}`, func(c *emulator.Connection) {
-			c.TransformExpression = nil
-		}},
-		"same value still 200": {`{"name":"Orders"}`, func(*emulator.Connection) {}},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			env := newEnv(t, emulator.Options{})
-			l := env.newLinks(keyA, "orders")
-			before := env.createConnection(keyA, `{"source_id":"`+l.source.ID+`","destination_id":"`+l.destination.ID+`",`+fullConnectionFields+`}`)
-			env.clock.Advance(90 * time.Second)
-
-			res := env.call(http.MethodPatch, "/v1/connections/"+before.ID, keyA, tc.body)
-			if res.status != http.StatusOK {
-				t.Fatalf("status %d, body %s", res.status, res.body)
-			}
-			want := before
-			tc.change(&want)
-			want.UpdatedAt = "2026-02-28T10:01:30Z"
-			if diff := cmp.Diff(want, decodeConnection(t, res)); diff != "" {
-				t.Errorf("PATCH answer (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(want, env.getConnection(keyA, before.ID)); diff != "" {
-				t.Errorf("GET after PATCH (-want +got):\n%s", diff)
-			}
-		})
-	}
+// connectionPatches are PATCHes of a connection created with fullConnectionFields and the change each makes.
+var connectionPatches = map[string]patchCase[emulator.Connection]{
+	"name":                 {`{"name":"Renamed"}`, func(c *emulator.Connection) { c.Name = "Renamed" }},
+	"description":          {`{"description":"new"}`, func(c *emulator.Connection) { c.Description = new("new") }},
+	"null description":     {`{"description":null}`, func(c *emulator.Connection) { c.Description = nil }},
+	"disabled flag":        {`{"enabled":false}`, func(c *emulator.Connection) { c.Enabled = 0 }},
+	"paused":               {`{"status":"paused"}`, func(c *emulator.Connection) { c.Status = "paused" }},
+	"disabled":             {`{"status":"disabled"}`, func(c *emulator.Connection) { c.Status = "disabled" }},
+	"status and enabled":   {`{"status":"active","enabled":true}`, func(*emulator.Connection) {}},
+	"rules replaced whole": {`{"filter_rules":[{"field":"method","op":"neq","value":"GET"}]}`, func(c *emulator.Connection) { c.FilterRules = new(`[{"field":"method","op":"neq","value":"GET"}]`) }},
+	"rules emptied":        {`{"filter_rules":[]}`, func(c *emulator.Connection) { c.FilterRules = new(`[]`) }},
+	"rules cleared":        {`{"filter_rules":null}`, func(c *emulator.Connection) { c.FilterRules = nil }},
+	"transform off":        {`{"transform_enabled":false}`, func(c *emulator.Connection) { c.TransformEnabled = 0 }},
+	"expression replaced":  {`{"transform_expression":"$"}`, func(c *emulator.Connection) { c.TransformExpression = new("$") }},
+	"expression cleared, flag kept": {`{"transform_expression":null}`, func(c *emulator.Connection) {
+		c.TransformExpression = nil
+	}},
+	"same value still 200": {`{"name":"Orders"}`, func(*emulator.Connection) {}},
 }
 
 // A transform turned on by PATCH stays off until transform_enabled is sent: a PATCH changes only what it sends.
@@ -534,32 +453,8 @@ func TestConnectionProjectsAreIsolated(t *testing.T) {
 	if diff := cmp.Diff(theirs, env.getConnection(keyB, theirs.ID)); diff != "" {
 		t.Errorf("the other project's row changed (-want +got):\n%s", diff)
 	}
-	if listed := env.listConnections(keyA, "").Connections; len(listed) != 1 || listed[0].ID != mine.ID {
+	if listed := env.listConnections(keyA, "").Rows; len(listed) != 1 || listed[0].ID != mine.ID {
 		t.Errorf("list shows %d rows, want only the key's own", len(listed))
-	}
-}
-
-func TestConnectionDelete(t *testing.T) {
-	env := newEnv(t, emulator.Options{})
-	l := env.newLinks(keyA, "orders")
-	created := env.createConnection(keyA, connectionWith(l, nil))
-	steps := []struct {
-		method     string
-		wantStatus int
-		wantBody   string
-	}{
-		{http.MethodDelete, http.StatusOK, `{"success":true}` + "\n"},
-		{http.MethodGet, http.StatusNotFound, ""},
-		{http.MethodDelete, http.StatusNotFound, ""},
-	}
-	for i, step := range steps {
-		res := env.call(step.method, "/v1/connections/"+created.ID, keyA, "")
-		if res.status != step.wantStatus {
-			t.Fatalf("step %d: status %d, want %d", i, res.status, step.wantStatus)
-		}
-		if step.wantBody != "" && string(res.body) != step.wantBody {
-			t.Errorf("step %d: body %s, want %s", i, res.body, step.wantBody)
-		}
 	}
 }
 
@@ -577,7 +472,7 @@ func TestConnectionNamesFollowTheLinkedRows(t *testing.T) {
 	if got.UpdatedAt != created.UpdatedAt {
 		t.Errorf("renaming a linked row moved updated_at to %s", got.UpdatedAt)
 	}
-	if listed := env.listConnections(keyA, "").Connections[0]; *listed.SourceName != "Shop" {
+	if listed := env.listConnections(keyA, "").Rows[0]; *listed.SourceName != "Shop" {
 		t.Errorf("the list shows source_name %v", listed.SourceName)
 	}
 }
@@ -595,30 +490,16 @@ func TestConnectionList(t *testing.T) {
 	}
 	env.createConnection(keyA, connectionWith(second, map[string]any{"name": "c-026"}))
 	env.createConnection(keyB, connectionWith(env.newLinks(keyB, "other"), nil))
-	paused := env.listConnections(keyA, "?limit=1").Connections[0]
+	paused := env.listConnections(keyA, "?limit=1").Rows[0]
 	env.call(http.MethodPatch, "/v1/connections/"+paused.ID, keyA, `{"status":"paused"}`)
 
+	pages := 1
 	var names []string
-	cursor := ""
-	for pages := 0; ; pages++ {
-		query := "?limit=10"
-		if cursor != "" {
-			query += "&cursor=" + url.QueryEscape(cursor)
-		}
-		page := env.listConnections(keyA, query)
-		for _, c := range page.Connections {
-			names = append(names, c.Name)
-		}
-		if page.HasMore != (page.Cursor != nil) {
-			t.Fatalf("has_more %v with cursor %v", page.HasMore, page.Cursor)
-		}
-		if !page.HasMore {
-			if pages != 2 {
-				t.Errorf("%d pages, want 3", pages+1)
-			}
-			break
-		}
-		cursor = *page.Cursor
+	for _, c := range connections.walk(env, keyA, "", 10, func(int) { pages++ }) {
+		names = append(names, c.Name)
+	}
+	if pages != 3 {
+		t.Errorf("%d pages, want 3", pages)
 	}
 	var want []string
 	for i := 26; i >= 1; i-- {
@@ -628,19 +509,14 @@ func TestConnectionList(t *testing.T) {
 		t.Errorf("walk, newest first (-want +got):\n%s", diff)
 	}
 
-	tests := map[string]struct {
-		query      string
-		wantStatus int
-		wantRows   int
-		wantError  string
-	}{
+	checkListQueries(t, env, connections, map[string]listQuery{
 		"default page":           {"", http.StatusOK, 20, ""},
 		"by source":              {"?source_id=" + second.source.ID, http.StatusOK, 6, ""},
 		"by destination":         {"?destination_id=" + second.destination.ID, http.StatusOK, 1, ""},
 		"by both":                {"?source_id=" + second.source.ID + "&destination_id=" + first.destination.ID, http.StatusOK, 5, ""},
 		"natural key lookup":     {"?source_id=" + second.source.ID + "&destination_id=" + second.destination.ID, http.StatusOK, 1, ""},
 		"unknown source":         {"?source_id=0123456789abcdef0123456789abcdef", http.StatusOK, 0, ""},
-		"another project's":      {"?destination_id=" + env.listConnections(keyB, "").Connections[0].DestinationID, http.StatusOK, 0, ""},
+		"another project's":      {"?destination_id=" + env.listConnections(keyB, "").Rows[0].DestinationID, http.StatusOK, 0, ""},
 		"empty filter is absent": {"?source_id=&limit=100", http.StatusOK, 26, ""},
 		"status paused":          {"?status=paused", http.StatusOK, 1, ""},
 		"status and source":      {"?status=paused&source_id=" + first.source.ID, http.StatusOK, 0, ""},
@@ -648,29 +524,7 @@ func TestConnectionList(t *testing.T) {
 		"status unknown":         {"?status=enabled", http.StatusBadRequest, 0, "Invalid query: 'status' must be one of active, paused, disabled"},
 		"limit 0":                {"?limit=0", http.StatusBadRequest, 0, "Invalid query: 'limit' must be an integer between 1 and 100"},
 		"bad cursor":             {"?cursor=abc", http.StatusBadRequest, 0, "Invalid query: 'cursor' is not a cursor this API returned"},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.call(http.MethodGet, "/v1/connections"+tc.query, keyA, "")
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error %q, want %q", got, tc.wantError)
-				}
-				return
-			}
-			var page connectionPage
-			decodeStrict(t, res.body, &page)
-			if len(page.Connections) != tc.wantRows {
-				t.Errorf("%d rows, want %d", len(page.Connections), tc.wantRows)
-			}
-			if !page.HasMore && !strings.Contains(string(res.body), `"cursor":null`) {
-				t.Errorf("the last page's cursor is not null: %s", res.body)
-			}
-		})
-	}
+	})
 }
 
 // A source or destination that connections reference cannot be deleted; once they are gone, it can.
@@ -714,7 +568,7 @@ func TestDeleteReferencedByConnections(t *testing.T) {
 	// A refused delete changed nothing.
 	env.getSource(keyA, spare.source.ID)
 	env.get(keyA, spare.destination.ID)
-	if got := len(env.listConnections(keyB, "").Connections); got != 1 {
+	if got := len(env.listConnections(keyB, "").Rows); got != 1 {
 		t.Errorf("the other project has %d connections, want 1", got)
 	}
 }

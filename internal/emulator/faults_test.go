@@ -98,7 +98,7 @@ func TestFaultedCreateChangesNothing(t *testing.T) {
 		t.Fatalf("status %d", res.status)
 	}
 	env.server.ClearFaults()
-	if got := len(env.list(keyA, "").Destinations); got != 0 {
+	if got := len(env.list(keyA, "").Rows); got != 0 {
 		t.Errorf("%d rows after a faulted create, want 0", got)
 	}
 }
@@ -150,7 +150,7 @@ func TestFaultResponseDelay(t *testing.T) {
 		t.Fatalf("error %v, want the client's deadline", err)
 	}
 	env.server.ClearFaults()
-	rows := env.list(keyA, "").Destinations
+	rows := env.list(keyA, "").Rows
 	if len(rows) != 1 || rows[0].Slug != "held" {
 		t.Errorf("rows after a create whose answer was held: %+v, want the created one", rows)
 	}
@@ -198,7 +198,7 @@ func TestFaultDropConnection(t *testing.T) {
 				}
 				waitFor(t, func() bool { return env.server.Stats().CountStatus(route, 0) == 1 })
 				env.server.ClearFaults()
-				if got := len(env.list(keyA, "").Destinations); got != 0 {
+				if got := len(env.list(keyA, "").Rows); got != 0 {
 					t.Errorf("a dropped create was handled: %d rows", got)
 				}
 				return

@@ -122,29 +122,17 @@ func (e *testEnv) do(method, path, key, body string) response {
 // create creates a destination with key and fails the test unless it answers 201.
 func (e *testEnv) create(key, body string) emulator.Destination {
 	e.t.Helper()
-	res := e.do(http.MethodPost, "/v1/destinations", key, body)
-	if res.status != http.StatusCreated {
-		e.t.Fatalf("create %s: status %d, body %s", body, res.status, res.body)
-	}
-	return decodeDestination(e.t, res)
+	return destinations.create(e, key, body)
 }
 
 func (e *testEnv) get(key, id string) emulator.Destination {
 	e.t.Helper()
-	res := e.do(http.MethodGet, "/v1/destinations/"+id, key, "")
-	if res.status != http.StatusOK {
-		e.t.Fatalf("get %s: status %d, body %s", id, res.status, res.body)
-	}
-	return decodeDestination(e.t, res)
+	return destinations.get(e, key, id)
 }
 
 func decodeDestination(t testing.TB, res response) emulator.Destination {
 	t.Helper()
-	var envelope struct {
-		Destination emulator.Destination `json:"destination"`
-	}
-	decodeStrict(t, res.body, &envelope)
-	return envelope.Destination
+	return destinations.decode(t, res)
 }
 
 // decodeStrict fails on fields the target does not know, so an extra response field cannot go unnoticed.

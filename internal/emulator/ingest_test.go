@@ -685,7 +685,7 @@ func TestIngestFaults(t *testing.T) {
 	if got := len(env.events(src.ID)); got != 0 {
 		t.Errorf("a faulted ingest stored %d events", got)
 	}
-	if got := len(env.listSources(keyA, "").Sources); got != 1 {
+	if got := len(env.listSources(keyA, "").Rows); got != 1 {
 		t.Errorf("%d sources after a faulted create, want 1", got)
 	}
 	stats := env.server.Stats()

@@ -543,7 +543,7 @@ func TestQueuedDeliveriesOutliveTheirConnection(t *testing.T) {
 		env.createConnection(keyA, connectionWith(links{source: src, destination: dest}, map[string]any{"name": dest.Slug}))
 	}
 	answer := env.ingestOK(src.ID, ingestCall{body: `{"n":1}`})
-	for _, conn := range env.listConnections(keyA, "").Connections {
+	for _, conn := range env.listConnections(keyA, "").Rows {
 		env.call(http.MethodDelete, "/v1/connections/"+conn.ID, keyA, "")
 	}
 	if res := env.call(http.MethodDelete, "/v1/destinations/"+dropped.ID, keyA, ""); res.status != http.StatusOK {
