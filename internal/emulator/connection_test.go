@@ -50,19 +50,7 @@ func (e *testEnv) newLinks(key, slug string) links {
 
 // connectionWith returns a valid create body joining l with fields added or replaced; a nil value removes one.
 func connectionWith(l links, fields map[string]any) string {
-	body := map[string]any{"source_id": l.source.ID, "destination_id": l.destination.ID, "name": "Orders to billing"}
-	for k, v := range fields {
-		if v == nil {
-			delete(body, k)
-			continue
-		}
-		body[k] = v
-	}
-	data, err := json.Marshal(body)
-	if err != nil {
-		panic(err)
-	}
-	return string(data)
+	return bodyWith(map[string]any{"source_id": l.source.ID, "destination_id": l.destination.ID, "name": "Orders to billing"}, fields)
 }
 
 // createConnection creates a connection with key and fails the test unless it answers 201.
@@ -174,10 +162,7 @@ func TestConnectionCreateValidation(t *testing.T) {
 		tooMany[i] = rule("method", "eq", "POST")
 	}
 	const opMessage = "must be one of eq, neq, contains, gt, gte, lt, lte, exists, in"
-	tests := map[string]struct {
-		fields map[string]any
-		want   string
-	}{
+	tests := map[string]rejection{
 		"missing source_id":          {map[string]any{"source_id": nil}, "Invalid body: 'source_id' is required"},
 		"missing destination_id":     {map[string]any{"destination_id": nil}, "Invalid body: 'destination_id' is required"},
 		"missing name":               {map[string]any{"name": nil}, "Invalid body: 'name' is required"},
@@ -231,17 +216,7 @@ func TestConnectionCreateValidation(t *testing.T) {
 	}
 	env := newEnv(t, emulator.Options{})
 	l := env.newLinks(keyA, "orders")
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.call(http.MethodPost, "/v1/connections", keyA, connectionWith(l, tc.fields))
-			if res.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400; body %s", res.status, res.body)
-			}
-			if got := errorOf(t, res); got != tc.want {
-				t.Errorf("error\n got %q\nwant %q", got, tc.want)
-			}
-		})
-	}
+	checkBadRequests(t, env, connections.kind, http.MethodPost, "/v1/connections", bodiesOf(func(fields map[string]any) string { return connectionWith(l, fields) }, tests))
 	if rows := env.listConnections(keyA, "").Rows; len(rows) != 0 {
 		t.Errorf("rejected bodies left %d rows behind", len(rows))
 	}
@@ -379,10 +354,7 @@ func TestConnectionPatchLeavesTransformFlag(t *testing.T) {
 }
 
 func TestConnectionPatchValidation(t *testing.T) {
-	tests := map[string]struct {
-		body string
-		want string
-	}{
+	tests := map[string]badRequest{
 		"empty object":       {`{}`, "No fields to update"},
 		"source_id":          {`{"source_id":"0123456789abcdef0123456789abcdef"}`, "Invalid body: 'source_id' cannot be changed"},
 		"destination_id":     {`{"destination_id":"0123456789abcdef0123456789abcdef"}`, "Invalid body: 'destination_id' cannot be changed"},
@@ -406,17 +378,7 @@ func TestConnectionPatchValidation(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	l := env.newLinks(keyA, "orders")
 	created := env.createConnection(keyA, connectionWith(l, map[string]any{"filter_rules": []any{rule("method", "eq", "POST")}}))
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.call(http.MethodPatch, "/v1/connections/"+created.ID, keyA, tc.body)
-			if res.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400; body %s", res.status, res.body)
-			}
-			if got := errorOf(t, res); got != tc.want {
-				t.Errorf("error\n got %q\nwant %q", got, tc.want)
-			}
-		})
-	}
+	checkBadRequests(t, env, connections.kind, http.MethodPatch, "/v1/connections/"+created.ID, tests)
 	if diff := cmp.Diff(created, env.getConnection(keyA, created.ID)); diff != "" {
 		t.Errorf("rejected PATCHes changed the row (-want +got):\n%s", diff)
 	}

@@ -86,10 +86,7 @@ func TestPatchStoresMaskedSecretAsValue(t *testing.T) {
 }
 
 func TestPatchValidation(t *testing.T) {
-	tests := map[string]struct {
-		body string
-		want string
-	}{
+	tests := map[string]badRequest{
 		"empty object":         {`{}`, "No fields to update"},
 		"empty with spaces":    {` { } `, "No fields to update"},
 		"slug":                 {`{"slug":"new"}`, "Invalid body: 'slug' cannot be changed"},
@@ -125,17 +122,7 @@ func TestPatchValidation(t *testing.T) {
 	}
 	env := newEnv(t, emulator.Options{})
 	created := env.create(keyA, withFields(map[string]any{"auth_type": "bearer", "auth_config": map[string]string{"token": "t-123456789"}}))
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.do(http.MethodPatch, "/v1/destinations/"+created.ID, keyA, tc.body)
-			if res.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400; body %s", res.status, res.body)
-			}
-			if got := errorOf(t, res); got != tc.want {
-				t.Errorf("error\n got %q\nwant %q", got, tc.want)
-			}
-		})
-	}
+	checkBadRequests(t, env, destinations.kind, http.MethodPatch, "/v1/destinations/"+created.ID, tests)
 	if diff := cmp.Diff(created, env.get(keyA, created.ID)); diff != "" {
 		t.Errorf("rejected PATCHes changed the row (-want +got):\n%s", diff)
 	}

@@ -389,3 +389,37 @@ func TestPatchChangesOnlyWhatIsSent(t *testing.T) {
 		}, connectionPatches)
 	})
 }
+
+// badRequest is a request body and the error of the 400 that must answer it.
+type badRequest struct{ body, want string }
+
+// rejection is a change to a valid body (a nil value removes a field) and the error it must cause.
+type rejection struct {
+	body map[string]any
+	want string
+}
+
+// bodiesOf turns changes to a valid body into request bodies, with makes a valid body with fields changed.
+func bodiesOf(with func(fields map[string]any) string, tests map[string]rejection) map[string]badRequest {
+	bodies := make(map[string]badRequest, len(tests))
+	for name, tc := range tests {
+		bodies[name] = badRequest{with(tc.body), tc.want}
+	}
+	return bodies
+}
+
+// checkBadRequests sends each body with keyA to path and expects 400 with the case's error.
+func checkBadRequests(t *testing.T, env *testEnv, k kind, method, path string, tests map[string]badRequest) {
+	t.Helper()
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			res := k.send(env.with(t), method, path, keyA, tc.body)
+			if res.status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400; body %s", res.status, res.body)
+			}
+			if got := errorOf(t, res); got != tc.want {
+				t.Errorf("error\n got %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -33,19 +33,7 @@ import (
 
 // sourceWith returns a valid source create body with fields added or replaced; a nil value removes one.
 func sourceWith(fields map[string]any) string {
-	body := map[string]any{"name": "Stripe", "slug": "stripe"}
-	for k, v := range fields {
-		if v == nil {
-			delete(body, k)
-			continue
-		}
-		body[k] = v
-	}
-	data, err := json.Marshal(body)
-	if err != nil {
-		panic(err)
-	}
-	return string(data)
+	return bodyWith(map[string]any{"name": "Stripe", "slug": "stripe"}, fields)
 }
 
 // createSource creates a source with key and fails the test unless it answers 201.
@@ -143,10 +131,7 @@ func TestSourceCreateValidation(t *testing.T) {
 	for i := range tooMany {
 		tooMany[i] = fmt.Sprintf("10.0.0.%d", i)
 	}
-	tests := map[string]struct {
-		fields map[string]any
-		want   string
-	}{
+	tests := map[string]rejection{
 		"missing name":                {map[string]any{"name": nil}, "Invalid body: 'name' is required"},
 		"missing slug":                {map[string]any{"slug": nil}, "Invalid body: 'slug' is required"},
 		"name empty":                  {map[string]any{"name": ""}, "Invalid body: 'name' must be between 1 and 128 characters"},
@@ -214,17 +199,7 @@ func TestSourceCreateValidation(t *testing.T) {
 		"schema_action unknown":       {map[string]any{"schema_action": "drop"}, "Invalid body: 'schema_action' must be one of reject, warn"},
 	}
 	env := newEnv(t, emulator.Options{})
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.call(http.MethodPost, "/v1/sources", keyA, sourceWith(tc.fields))
-			if res.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400; body %s", res.status, res.body)
-			}
-			if got := errorOf(t, res); got != tc.want {
-				t.Errorf("error\n got %q\nwant %q", got, tc.want)
-			}
-		})
-	}
+	checkBadRequests(t, env, sources.kind, http.MethodPost, "/v1/sources", bodiesOf(sourceWith, tests))
 	if rows := env.listSources(keyA, "").Rows; len(rows) != 0 {
 		t.Errorf("rejected bodies left %d rows behind", len(rows))
 	}
@@ -493,10 +468,7 @@ var sourcePatches = map[string]patchCase[emulator.Source]{
 }
 
 func TestSourcePatchValidation(t *testing.T) {
-	tests := map[string]struct {
-		body string
-		want string
-	}{
+	tests := map[string]badRequest{
 		"empty object":          {`{}`, "No fields to update"},
 		"slug":                  {`{"slug":"new"}`, "Invalid body: 'slug' cannot be changed"},
 		"template":              {`{"template":"stripe"}`, "Invalid body: 'template' cannot be changed"},
@@ -528,17 +500,7 @@ func TestSourcePatchValidation(t *testing.T) {
 	}
 	env := newEnv(t, emulator.Options{})
 	created := env.createSource(keyA, fullSourceBody)
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.call(http.MethodPatch, "/v1/sources/"+created.ID, keyA, tc.body)
-			if res.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400; body %s", res.status, res.body)
-			}
-			if got := errorOf(t, res); got != tc.want {
-				t.Errorf("error\n got %q\nwant %q", got, tc.want)
-			}
-		})
-	}
+	checkBadRequests(t, env, sources.kind, http.MethodPatch, "/v1/sources/"+created.ID, tests)
 	if diff := cmp.Diff(created, env.getSource(keyA, created.ID)); diff != "" {
 		t.Errorf("rejected PATCHes changed the row (-want +got):\n%s", diff)
 	}
