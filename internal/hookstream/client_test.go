@@ -38,14 +38,7 @@ import (
 // documentedRow is the testdata row in the documented encoding, with its id replaced.
 func documentedRow(t testing.TB, id string) map[string]any {
 	t.Helper()
-	var envelope struct {
-		Destination map[string]any `json:"destination"`
-	}
-	if err := json.Unmarshal(readTestdata(t, "row-documented.json"), &envelope); err != nil {
-		t.Fatal(err)
-	}
-	envelope.Destination["id"] = id
-	return envelope.Destination
+	return documentedRowOf(t, "row-documented.json", "destination", id)
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
