@@ -754,7 +754,7 @@ func TestClientCapsResponseSize(t *testing.T) {
 }
 
 func TestClientRefusesBeforeSending(t *testing.T) {
-	tests := map[string]func(ctx context.Context, c *Client) error{
+	checkRefusedBeforeSending(t, refusalsOf(map[string]clientCall{
 		"empty update": func(ctx context.Context, c *Client) error {
 			_, err := c.UpdateDestination(ctx, "a1", &UpdateRequest{})
 			return err
@@ -781,36 +781,7 @@ func TestClientRefusesBeforeSending(t *testing.T) {
 			_, err := c.ResetCircuit(ctx, "")
 			return err
 		},
-	}
-	for name, call := range tests {
-		t.Run(name, func(t *testing.T) {
-			client, transport := newCannedClient(t, http.NotFoundHandler())
-			err := call(t.Context(), client)
-			if !IsInvalid(err) {
-				t.Errorf("error %v, want IsInvalid", err)
-			}
-			if n := len(transport.Exchanges()); n != 0 {
-				t.Errorf("%d requests sent", n)
-			}
-		})
-	}
-}
-
-func TestClientEscapesIDs(t *testing.T) {
-	client, transport := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"destination": documentedRow(t, "a/b c?d")})
 	}))
-	dest, err := client.GetDestination(t.Context(), "a/b c?d")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if dest.ID != "a/b c?d" {
-		t.Errorf("ID = %q", dest.ID)
-	}
-	ex := transport.last(t)
-	if ex.EscapedPath != "/v1/destinations/a%2Fb%20c%3Fd" || len(ex.Query) != 0 {
-		t.Errorf("request path %q query %v: the id was not escaped", ex.EscapedPath, ex.Query)
-	}
 }
 
 // recordingLimiter counts Wait calls and keeps what Observe is told.
@@ -914,21 +885,5 @@ func TestClientToleratesDocumentedAlternatives(t *testing.T) {
 	want.ID = "dst_01HQZ6"
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
-	}
-}
-
-func TestClientUndecodableAnswer(t *testing.T) {
-	client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		row := documentedRow(t, "a1")
-		row["timeout_ms"] = "soon"
-		writeJSON(w, http.StatusOK, map[string]any{"destination": row})
-	}), offContract("a broken answer"))
-	_, err := client.GetDestination(t.Context(), "a1")
-	var decodeErr *DecodeError
-	if !errors.As(err, &decodeErr) || decodeErr.Field != "timeout_ms" {
-		t.Errorf("error %v, want a *DecodeError on timeout_ms", err)
-	}
-	if IsRetryable(err) {
-		t.Errorf("an undecodable answer is retryable")
 	}
 }

@@ -22,7 +22,6 @@ import (
 	"maps"
 	"testing"
 	"time"
-
 )
 
 // documentedConnectionRow is the testdata connection row in the documented encoding, with its id replaced.

@@ -19,10 +19,8 @@ package hookstream
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -192,17 +190,8 @@ func TestConnectionErrorMapping(t *testing.T) {
 		_, err := c.ListConnections(ctx, ConnectionListOptions{SourceID: "s1"})
 		return err
 	}
-	envelope := func(status int, message string) string {
-		body, err := json.Marshal(errorEnvelopeBody(status, message))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(body)
-	}
-	apiError := func(sentinel string, status int, message, route string) errorSummary {
-		return errorSummary{Sentinels: []string{sentinel}, StatusCode: status, Message: message, RequestID: "req_0a1b2c",
-			Route: route}
-	}
+	envelope := func(status int, message string) string { return errorEnvelopeJSON(t, status, message) }
+	apiError := apiErrorSummary
 	const invalidOp = "Invalid body: 'filter_rules[0].op' must be one of eq, neq, contains, gt, gte, lt, lte, exists, in"
 
 	runErrorCases(t, map[string]errorCase{
@@ -267,12 +256,7 @@ func TestConnectionErrorHelpers(t *testing.T) {
 		_, err := c.CreateConnection(ctx, &ConnectionCreateRequest{SourceID: "s1", DestinationID: "d1", Name: "n"})
 		return err
 	}
-	tests := map[string]struct {
-		status      int
-		offContract string
-		call        func(ctx context.Context, c *Client) error
-		is          func(error) bool
-	}{
+	checkErrorHelpers(t, map[string]helperCase{
 		"a missing source or destination is not found": {status: 404, is: IsNotFound, call: create},
 		"a taken name is a conflict": {
 			status: 409, is: IsConflict, call: create,
@@ -286,21 +270,7 @@ func TestConnectionErrorHelpers(t *testing.T) {
 		"a deleted connection is not found": {status: 404, is: IsNotFound, call: func(ctx context.Context, c *Client) error {
 			return c.DeleteConnection(ctx, "a1")
 		}},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			var opts []testClientOption
-			if tc.offContract != "" {
-				opts = append(opts, offContract(tc.offContract))
-			}
-			client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, tc.status, errorEnvelopeBody(tc.status, http.StatusText(tc.status)))
-			}), opts...)
-			if err := tc.call(t.Context(), client); !tc.is(err) {
-				t.Errorf("error %v does not match", err)
-			}
-		})
-	}
+	})
 }
 
 func TestConnectionRefusedBeforeSending(t *testing.T) {
@@ -324,10 +294,7 @@ func TestConnectionRefusedBeforeSending(t *testing.T) {
 			return err
 		}
 	}
-	tests := map[string]struct {
-		call    func(ctx context.Context, c *Client) error
-		wantErr string
-	}{
+	checkRefusedBeforeSending(t, map[string]refusal{
 		"empty update": {call: func(ctx context.Context, c *Client) error {
 			_, err := c.UpdateConnection(ctx, "a1", &ConnectionUpdateRequest{})
 			return err
@@ -379,51 +346,18 @@ func TestConnectionRefusedBeforeSending(t *testing.T) {
 			call:    update(rules(json.RawMessage(`true`), nil)),
 			wantErr: "filter_rules[1].value is not JSON",
 		},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			client, transport := newCannedClient(t, http.NotFoundHandler())
-			err := tc.call(t.Context(), client)
-			if !IsInvalid(err) {
-				t.Errorf("error %v, want IsInvalid", err)
-			}
-			if err != nil && strings.Contains(err.Error(), secretMarker) {
-				t.Errorf("error %q quotes the value", err)
-			}
-			if err != nil && !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("error %q, want it to say %q", err, tc.wantErr)
-			}
-			if n := len(transport.Exchanges()); n != 0 {
-				t.Errorf("%d requests sent", n)
-			}
-		})
-	}
+	})
 }
 
-func TestConnectionEscapesIDs(t *testing.T) {
+// Filter values travel in the query, escaped there.
+func TestConnectionListingsEscapeFilters(t *testing.T) {
 	client, transport := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"connection": documentedConnectionRow(t, "a/b c?d")})
-	}))
-	conn, err := client.GetConnection(t.Context(), "a/b c?d")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if conn.ID != "a/b c?d" {
-		t.Errorf("ID = %q", conn.ID)
-	}
-	ex := transport.last(t)
-	if ex.EscapedPath != "/v1/connections/a%2Fb%20c%3Fd" || len(ex.Query) != 0 {
-		t.Errorf("request path %q query %v: the id was not escaped", ex.EscapedPath, ex.Query)
-	}
-
-	// Filter values travel in the query, escaped there.
-	client, transport = newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"connections": []any{}, "cursor": nil, "has_more": false})
 	}))
 	if _, err := client.ListConnections(t.Context(), ConnectionListOptions{SourceID: "a&b=c", DestinationID: "d#e"}); err != nil {
 		t.Fatal(err)
 	}
-	ex = transport.last(t)
+	ex := transport.last(t)
 	if ex.Query.Get("source_id") != "a&b=c" || ex.Query.Get("destination_id") != "d#e" || len(ex.Query) != 2 {
 		t.Errorf("query %v: the filters were not escaped", ex.Query)
 	}
@@ -451,26 +385,6 @@ func TestConnectionToleratesDocumentedAlternatives(t *testing.T) {
 	}
 	if !got.Dangling() {
 		t.Errorf("a connection whose destination name reads null is not dangling")
-	}
-}
-
-func TestConnectionUndecodableAnswer(t *testing.T) {
-	client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		row := documentedConnectionRow(t, "a1")
-		row["filter_rules"] = `[{"field":"payload.token","op":"eq","value":"` + secretMarker + `"},"payload.type eq x"]`
-		writeJSON(w, http.StatusOK, map[string]any{"connection": row})
-	}))
-	_, err := client.GetConnection(t.Context(), "a1")
-	var decodeErr *DecodeError
-	if !errors.As(err, &decodeErr) || decodeErr.Field != "filter_rules[1]" {
-		t.Errorf("error %v, want a *DecodeError on filter_rules[1]", err)
-	}
-	if err != nil && (strings.Contains(err.Error(), secretMarker) || strings.Contains(err.Error(), "payload.") ||
-		!strings.Contains(err.Error(), "GET /connections/{id}")) {
-		t.Errorf("error %q: want the route and not the value", err)
-	}
-	if IsRetryable(err) {
-		t.Errorf("an undecodable answer is retryable")
 	}
 }
 

@@ -21,7 +21,6 @@ import (
 	"maps"
 	"testing"
 	"time"
-
 )
 
 // secretMarker is planted in malformed values: no error may repeat it.

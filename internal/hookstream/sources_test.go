@@ -19,10 +19,8 @@ package hookstream
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -169,17 +167,8 @@ func TestSourceErrorMapping(t *testing.T) {
 		_, err := c.ListSources(ctx, ListOptions{})
 		return err
 	}
-	envelope := func(status int, message string) string {
-		body, err := json.Marshal(errorEnvelopeBody(status, message))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(body)
-	}
-	apiError := func(sentinel string, status int, message, route string) errorSummary {
-		return errorSummary{Sentinels: []string{sentinel}, StatusCode: status, Message: message, RequestID: "req_0a1b2c",
-			Route: route}
-	}
+	envelope := func(status int, message string) string { return errorEnvelopeJSON(t, status, message) }
+	apiError := apiErrorSummary
 
 	runErrorCases(t, map[string]errorCase{
 		"create 400 invalid": {
@@ -238,11 +227,7 @@ func TestSourceErrorMapping(t *testing.T) {
 }
 
 func TestSourceErrorHelpers(t *testing.T) {
-	tests := map[string]struct {
-		status int
-		call   func(ctx context.Context, c *Client) error
-		is     func(error) bool
-	}{
+	checkErrorHelpers(t, map[string]helperCase{
 		"a taken slug is a conflict": {status: 409, is: IsConflict, call: func(ctx context.Context, c *Client) error {
 			_, err := c.CreateSource(ctx, &SourceCreateRequest{Name: "n", Slug: "s"})
 			return err
@@ -257,21 +242,11 @@ func TestSourceErrorHelpers(t *testing.T) {
 		"a referenced source is a conflict": {status: 409, is: IsConflict, call: func(ctx context.Context, c *Client) error {
 			return c.DeleteSource(ctx, "a1")
 		}},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, tc.status, errorEnvelopeBody(tc.status, http.StatusText(tc.status)))
-			}))
-			if err := tc.call(t.Context(), client); !tc.is(err) {
-				t.Errorf("error %v does not match", err)
-			}
-		})
-	}
+	})
 }
 
 func TestSourceRefusedBeforeSending(t *testing.T) {
-	tests := map[string]func(ctx context.Context, c *Client) error{
+	checkRefusedBeforeSending(t, refusalsOf(map[string]clientCall{
 		"empty update": func(ctx context.Context, c *Client) error {
 			_, err := c.UpdateSource(ctx, "a1", &SourceUpdateRequest{})
 			return err
@@ -318,22 +293,7 @@ func TestSourceRefusedBeforeSending(t *testing.T) {
 			_, err := c.UpdateSource(ctx, "a1", &SourceUpdateRequest{JSONSchema: Set(json.RawMessage{})})
 			return err
 		},
-	}
-	for name, call := range tests {
-		t.Run(name, func(t *testing.T) {
-			client, transport := newCannedClient(t, http.NotFoundHandler())
-			err := call(t.Context(), client)
-			if !IsInvalid(err) {
-				t.Errorf("error %v, want IsInvalid", err)
-			}
-			if err != nil && strings.Contains(err.Error(), secretMarker) {
-				t.Errorf("error %q quotes the value", err)
-			}
-			if n := len(transport.Exchanges()); n != 0 {
-				t.Errorf("%d requests sent", n)
-			}
-		})
-	}
+	}))
 }
 
 func TestSourceCallsSendNullJSON(t *testing.T) {
@@ -346,23 +306,6 @@ func TestSourceCallsSendNullJSON(t *testing.T) {
 	}
 	if got := string(transport.last(t).Body); got != `{"name":"n","slug":"s","json_schema":null}` {
 		t.Errorf("body %s", got)
-	}
-}
-
-func TestSourceEscapesIDs(t *testing.T) {
-	client, transport := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"source": documentedSourceRow(t, "a/b c?d")})
-	}))
-	src, err := client.GetSource(t.Context(), "a/b c?d")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if src.ID != "a/b c?d" {
-		t.Errorf("ID = %q", src.ID)
-	}
-	ex := transport.last(t)
-	if ex.EscapedPath != "/v1/sources/a%2Fb%20c%3Fd" || len(ex.Query) != 0 {
-		t.Errorf("request path %q query %v: the id was not escaped", ex.EscapedPath, ex.Query)
 	}
 }
 
@@ -397,24 +340,5 @@ func TestSourceToleratesDocumentedAlternatives(t *testing.T) {
 	}
 	if ingest := got.IngestURL(client.BaseURL()); ingest != want.ServerIngestURL {
 		t.Errorf("IngestURL = %q, want the server's", ingest)
-	}
-}
-
-func TestSourceUndecodableAnswer(t *testing.T) {
-	client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		row := documentedSourceRow(t, "a1")
-		row["ip_allowlist"] = "10.0.0.1, 10.0.0.2"
-		writeJSON(w, http.StatusOK, map[string]any{"source": row})
-	}))
-	_, err := client.GetSource(t.Context(), "a1")
-	var decodeErr *DecodeError
-	if !errors.As(err, &decodeErr) || decodeErr.Field != "ip_allowlist" {
-		t.Errorf("error %v, want a *DecodeError on ip_allowlist", err)
-	}
-	if err != nil && (strings.Contains(err.Error(), "10.0.0.1") || !strings.Contains(err.Error(), "GET /sources/{id}")) {
-		t.Errorf("error %q: want the route and not the value", err)
-	}
-	if IsRetryable(err) {
-		t.Errorf("an undecodable answer is retryable")
 	}
 }
