@@ -232,31 +232,35 @@ func (s *Server) readBody(c *call) ([]byte, bool) {
 	return body, true
 }
 
+// failures are the errors of validation and the store that answer with their own status and message.
+var failures = []struct {
+	err     error
+	status  int
+	message string
+}{
+	{ErrNotFound, http.StatusNotFound, "Destination not found"},
+	{ErrSourceNotFound, http.StatusNotFound, "Source not found"},
+	{ErrConnectionNotFound, http.StatusNotFound, "Connection not found"},
+	{errLinkNotFound, http.StatusNotFound, "Source or destination not found"},
+	{errConnectionNameTaken, http.StatusConflict, "Connection name already exists"},
+	{errSourceInUse, http.StatusConflict, "Cannot delete a source that has connections"},
+	{errDestinationInUse, http.StatusConflict, "Cannot delete a destination that has connections"},
+	{errForbidden, http.StatusForbidden, "Forbidden"},
+}
+
 // writeFailure answers an error from validation or the store with its status code.
 func (s *Server) writeFailure(c *call, err error) {
-	var invalid *invalidBodyError
-	switch {
-	case errors.As(err, &invalid):
+	if invalid, ok := errors.AsType[*invalidBodyError](err); ok {
 		writeError(c.w, c.requestID, http.StatusBadRequest, invalid.message)
-	case errors.Is(err, ErrNotFound):
-		writeError(c.w, c.requestID, http.StatusNotFound, "Destination not found")
-	case errors.Is(err, ErrSourceNotFound):
-		writeError(c.w, c.requestID, http.StatusNotFound, "Source not found")
-	case errors.Is(err, ErrConnectionNotFound):
-		writeError(c.w, c.requestID, http.StatusNotFound, "Connection not found")
-	case errors.Is(err, errLinkNotFound):
-		writeError(c.w, c.requestID, http.StatusNotFound, "Source or destination not found")
-	case errors.Is(err, errConnectionNameTaken):
-		writeError(c.w, c.requestID, http.StatusConflict, "Connection name already exists")
-	case errors.Is(err, errSourceInUse):
-		writeError(c.w, c.requestID, http.StatusConflict, "Cannot delete a source that has connections")
-	case errors.Is(err, errDestinationInUse):
-		writeError(c.w, c.requestID, http.StatusConflict, "Cannot delete a destination that has connections")
-	case errors.Is(err, errForbidden):
-		writeError(c.w, c.requestID, http.StatusForbidden, "Forbidden")
-	default:
-		s.internalError(c, err)
+		return
 	}
+	for _, f := range failures {
+		if errors.Is(err, f.err) {
+			writeError(c.w, c.requestID, f.status, f.message)
+			return
+		}
+	}
+	s.internalError(c, err)
 }
 
 func (s *Server) internalError(c *call, err error) {
