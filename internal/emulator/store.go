@@ -219,15 +219,21 @@ type rowScanner interface {
 	Scan(dest ...any) error
 }
 
-func scanRecord(row rowScanner) (record, error) {
-	var r record
+// recordTargets are the columns of a stored destination row in the order its queries read them: seq, then the
+// columns an insert writes, as pointers that a scan fills in and an insert reads.
+func recordTargets(r *record) []any {
 	d := &r.Destination
-	err := row.Scan(&r.seq, &d.ID, &d.OrgID, &d.EnvID, &d.Name, &d.Slug, &d.URL, &d.Method, &d.Headers,
+	return []any{&r.seq, &d.ID, &d.OrgID, &d.EnvID, &d.Name, &d.Slug, &d.URL, &d.Method, &d.Headers,
 		&d.TimeoutMS, &d.AuthType, &d.AuthConfig, &d.Status, &d.EventCount, &d.LastDeliveryAt, &d.CreatedAt,
 		&d.UpdatedAt, &d.RetryEnabled, &d.RetryMaxAttempts, &d.RetryBackoffType, &d.RetryIntervals,
 		&d.CircuitBreakerEnabled, &d.CircuitBreakerThreshold, &d.CircuitBreakerResetMS, &d.Type,
 		&d.ProviderConfig, &r.circuit.state, &r.circuit.failureCount, &r.circuit.openedAtMS,
-		&r.circuit.transitionAt)
+		&r.circuit.transitionAt}
+}
+
+func scanRecord(row rowScanner) (record, error) {
+	var r record
+	err := row.Scan(recordTargets(&r)...)
 	return r, err
 }
 
@@ -260,12 +266,7 @@ func (s *store) create(ctx context.Context, r *record, maxDestinations int) erro
 	if err := checkSlugAndLimit(ctx, s.slugExists, s.countEnv, r.EnvID, r.Slug, maxDestinations); err != nil {
 		return err
 	}
-	d := &r.Destination
-	res, err := s.insert.ExecContext(ctx, d.ID, d.OrgID, d.EnvID, d.Name, d.Slug, d.URL, d.Method, d.Headers,
-		d.TimeoutMS, d.AuthType, d.AuthConfig, d.Status, d.EventCount, d.LastDeliveryAt, d.CreatedAt,
-		d.UpdatedAt, d.RetryEnabled, d.RetryMaxAttempts, d.RetryBackoffType, d.RetryIntervals,
-		d.CircuitBreakerEnabled, d.CircuitBreakerThreshold, d.CircuitBreakerResetMS, d.Type,
-		d.ProviderConfig, r.circuit.state, r.circuit.failureCount, r.circuit.openedAtMS, r.circuit.transitionAt)
+	res, err := s.insert.ExecContext(ctx, recordTargets(r)[1:]...)
 	if err != nil {
 		return err
 	}
