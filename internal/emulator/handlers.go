@@ -139,41 +139,47 @@ func listRows[R any](ctx context.Context, q listQuery, fetch func(context.Contex
 }
 
 func (s *Server) createDestination(c *call) {
-	fields, ok := s.readObject(c)
-	if !ok {
-		return
-	}
-	now := formatTime(s.now())
-	r := record{
-		Destination: Destination{
-			ID:        s.newID("dst_"),
-			OrgID:     c.project.OrgID,
-			EnvID:     c.project.EnvID,
-			Method:    http.MethodPost,
-			TimeoutMS: defaultTimeoutMS,
-			AuthType:  "none",
-			Status:    "active",
-			Type:      typeHTTP,
-			CreatedAt: now,
-			UpdatedAt: now,
-		},
-		circuit: circuitRecord{state: CircuitClosed},
-	}
-	if err := destinationBody.apply(newDraft(&r.Destination), fields, createBody); err != nil {
-		s.writeFailure(c, err)
-		return
-	}
-	switch err := s.store.create(c.r.Context(), &r, s.opts.MaxDestinations); {
-	case errors.Is(err, errSlugTaken):
-		writeError(c.w, c.requestID, http.StatusConflict, fmt.Sprintf("Destination with slug '%s' already exists", r.Slug))
-	case errors.Is(err, errPlanLimit):
-		writeError(c.w, c.requestID, http.StatusForbidden,
+	s.destinations.create(c, func(now string) record {
+		return record{
+			Destination: Destination{
+				ID:        s.newID("dst_"),
+				OrgID:     c.project.OrgID,
+				EnvID:     c.project.EnvID,
+				Method:    http.MethodPost,
+				TimeoutMS: defaultTimeoutMS,
+				AuthType:  "none",
+				Status:    "active",
+				Type:      typeHTTP,
+				CreatedAt: now,
+				UpdatedAt: now,
+			},
+			circuit: circuitRecord{state: CircuitClosed},
+		}
+	}, func(ctx context.Context, r *record) error {
+		return slugFailure(s.store.create(ctx, r, s.opts.MaxDestinations),
+			fmt.Sprintf("Destination with slug '%s' already exists", r.Slug),
 			fmt.Sprintf("Plan limit reached: %d destinations", s.opts.MaxDestinations))
-	case err != nil:
-		s.internalError(c, err)
-	default:
-		writeJSON(c.w, http.StatusCreated, s.destinations.envelope(c, r))
+	})
+}
+
+// answerError is a failure that answers with its own status and message.
+type answerError struct {
+	status  int
+	message string
+}
+
+func (e *answerError) Error() string { return e.message }
+
+// slugFailure turns a refused insert of a row with a slug into its answer: 409 with taken for a slug the
+// project has, 403 with limit at the plan limit.
+func slugFailure(err error, taken, limit string) error {
+	switch {
+	case errors.Is(err, errSlugTaken):
+		return &answerError{http.StatusConflict, taken}
+	case errors.Is(err, errPlanLimit):
+		return &answerError{http.StatusForbidden, limit}
 	}
+	return err
 }
 
 func (s *Server) getCircuit(c *call) {
@@ -252,6 +258,10 @@ var failures = []struct {
 func (s *Server) writeFailure(c *call, err error) {
 	if invalid, ok := errors.AsType[*invalidBodyError](err); ok {
 		writeError(c.w, c.requestID, http.StatusBadRequest, invalid.message)
+		return
+	}
+	if answer, ok := errors.AsType[*answerError](err); ok {
+		writeError(c.w, c.requestID, answer.status, answer.message)
 		return
 	}
 	for _, f := range failures {
