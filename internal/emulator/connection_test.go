@@ -40,7 +40,7 @@ type links struct {
 func (e *testEnv) newLinks(key, slug string) links {
 	e.t.Helper()
 	return links{
-		source: e.createSource(key, sourceWith(map[string]any{"slug": slug, "name": "Source " + slug})),
+		source: sources.create(e, key, sourceWith(map[string]any{"slug": slug, "name": "Source " + slug})),
 		destination: e.create(key, withFields(map[string]any{
 			"slug": slug, "name": "Destination " + slug, "type": "websocket", "url": nil,
 			"provider_config": map[string]any{"channel_name": slug},
@@ -53,27 +53,6 @@ func connectionWith(l links, fields map[string]any) string {
 	return bodyWith(map[string]any{"source_id": l.source.ID, "destination_id": l.destination.ID, "name": "Orders to billing"}, fields)
 }
 
-// createConnection creates a connection with key and fails the test unless it answers 201.
-func (e *testEnv) createConnection(key, body string) emulator.Connection {
-	e.t.Helper()
-	return connections.create(e, key, body)
-}
-
-func (e *testEnv) getConnection(key, id string) emulator.Connection {
-	e.t.Helper()
-	return connections.get(e, key, id)
-}
-
-func decodeConnection(t testing.TB, res response) emulator.Connection {
-	t.Helper()
-	return connections.decode(t, res)
-}
-
-func (e *testEnv) listConnections(key, query string) page[emulator.Connection] {
-	e.t.Helper()
-	return connections.list(e, key, query)
-}
-
 func TestConnectionRowEncoding(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	l := env.newLinks(keyA, "orders")
@@ -82,7 +61,7 @@ func TestConnectionRowEncoding(t *testing.T) {
 		{"value": json.RawMessage(`12.50`), "op": "gte", "field": "payload.amount"},
 		{"field": "headers.X-Shop", "op": "in", "value": []any{"eu", "us", nil, 1}},
 	}
-	created := env.createConnection(keyA, connectionWith(l, map[string]any{
+	created := connections.create(env, keyA, connectionWith(l, map[string]any{
 		"description": "Paid orders", "enabled": false, "filter_rules": rules,
 		"transform_expression": `{"id": id, "total": amount}`,
 	}))
@@ -101,7 +80,7 @@ func TestConnectionRowEncoding(t *testing.T) {
 	if diff := cmp.Diff(want, created); diff != "" {
 		t.Errorf("POST answer (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(want, env.getConnection(keyA, created.ID)); diff != "" {
+	if diff := cmp.Diff(want, connections.get(env, keyA, created.ID)); diff != "" {
 		t.Errorf("GET answer (-want +got):\n%s", diff)
 	}
 	if !hexID.MatchString(created.ID) {
@@ -133,7 +112,7 @@ func TestConnectionCreateDefaults(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got := env.createConnection(keyA, connectionWith(l, tc.fields))
+			got := connections.create(env, keyA, connectionWith(l, tc.fields))
 			want := emulator.Connection{
 				ID: got.ID, OrgID: got.OrgID, EnvID: got.EnvID, SourceID: l.source.ID, DestinationID: l.destination.ID,
 				Name: "Orders to billing", Enabled: 1, Status: "active", TransformEnabled: tc.wantTransform,
@@ -217,7 +196,7 @@ func TestConnectionCreateValidation(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	l := env.newLinks(keyA, "orders")
 	checkBadRequests(t, env, connections.kind, http.MethodPost, "/v1/connections", bodiesOf(func(fields map[string]any) string { return connectionWith(l, fields) }, tests))
-	if rows := env.listConnections(keyA, "").Rows; len(rows) != 0 {
+	if rows := connections.list(env, keyA, "").Rows; len(rows) != 0 {
 		t.Errorf("rejected bodies left %d rows behind", len(rows))
 	}
 }
@@ -247,14 +226,14 @@ func TestConnectionCreateAcceptsEdgeValues(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	project, _ := env.server.Project(keyA)
 	l := env.newLinks(keyA, "orders")
-	env.createConnection(keyA, connectionWith(l, nil))
+	connections.create(env, keyA, connectionWith(l, nil))
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			fields := maps.Clone(tc.fields)
 			if _, ok := fields["org_id"]; ok {
 				fields["org_id"], fields["env_id"] = project.OrgID, project.EnvID
 			}
-			got := env.createConnection(keyA, connectionWith(l, fields))
+			got := connections.create(env, keyA, connectionWith(l, fields))
 			if tc.wantRules == nil {
 				return
 			}
@@ -300,21 +279,15 @@ func TestConnectionCreateLinksAndScope(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			res := env.call(http.MethodPost, "/v1/connections", keyA, connectionWith(mine, tc.fields))
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error %q, want %q", got, tc.wantError)
-				}
+			if !checkAnswer(t, "", res, tc.wantStatus, tc.wantError) {
 				return
 			}
-			if got := decodeConnection(t, res); got.OrgID != a.OrgID || got.EnvID != a.EnvID || got.SourceID != mine.source.ID {
+			if got := connections.decode(t, res); got.OrgID != a.OrgID || got.EnvID != a.EnvID || got.SourceID != mine.source.ID {
 				t.Errorf("row %+v, want the key's project and the sent source", got)
 			}
 		})
 	}
-	if got := len(env.listConnections(keyA, "?limit=100").Rows); got != 3 {
+	if got := len(connections.list(env, keyA, "?limit=100").Rows); got != 3 {
 		t.Errorf("%d connections, want the 3 created", got)
 	}
 }
@@ -346,8 +319,8 @@ var connectionPatches = map[string]patchCase[emulator.Connection]{
 func TestConnectionPatchLeavesTransformFlag(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	l := env.newLinks(keyA, "orders")
-	created := env.createConnection(keyA, connectionWith(l, nil))
-	got := decodeConnection(t, env.call(http.MethodPatch, "/v1/connections/"+created.ID, keyA, `{"transform_expression":"$"}`))
+	created := connections.create(env, keyA, connectionWith(l, nil))
+	got := connections.decode(t, env.call(http.MethodPatch, "/v1/connections/"+created.ID, keyA, `{"transform_expression":"$"}`))
 	if got.TransformEnabled != 0 || got.TransformExpression == nil {
 		t.Errorf("transform_enabled %d, expression %v; want 0 and the expression", got.TransformEnabled, got.TransformExpression)
 	}
@@ -377,18 +350,18 @@ func TestConnectionPatchValidation(t *testing.T) {
 	}
 	env := newEnv(t, emulator.Options{})
 	l := env.newLinks(keyA, "orders")
-	created := env.createConnection(keyA, connectionWith(l, map[string]any{"filter_rules": []any{rule("method", "eq", "POST")}}))
+	created := connections.create(env, keyA, connectionWith(l, map[string]any{"filter_rules": []any{rule("method", "eq", "POST")}}))
 	checkBadRequests(t, env, connections.kind, http.MethodPatch, "/v1/connections/"+created.ID, tests)
-	if diff := cmp.Diff(created, env.getConnection(keyA, created.ID)); diff != "" {
+	if diff := cmp.Diff(created, connections.get(env, keyA, created.ID)); diff != "" {
 		t.Errorf("rejected PATCHes changed the row (-want +got):\n%s", diff)
 	}
 }
 
 func TestConnectionProjectsAreIsolated(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
-	mine := env.createConnection(keyA, connectionWith(env.newLinks(keyA, "mine"), nil))
-	theirs := env.createConnection(keyB, connectionWith(env.newLinks(keyB, "theirs"), nil))
-	deleted := env.createConnection(keyA, connectionWith(env.newLinks(keyA, "gone"), nil))
+	mine := connections.create(env, keyA, connectionWith(env.newLinks(keyA, "mine"), nil))
+	theirs := connections.create(env, keyB, connectionWith(env.newLinks(keyB, "theirs"), nil))
+	deleted := connections.create(env, keyA, connectionWith(env.newLinks(keyA, "gone"), nil))
 	env.call(http.MethodDelete, "/v1/connections/"+deleted.ID, keyA, "")
 	requests := map[string]struct{ method, id, body string }{
 		"get other project's":    {http.MethodGet, theirs.ID, ""},
@@ -412,10 +385,10 @@ func TestConnectionProjectsAreIsolated(t *testing.T) {
 			}
 		})
 	}
-	if diff := cmp.Diff(theirs, env.getConnection(keyB, theirs.ID)); diff != "" {
+	if diff := cmp.Diff(theirs, connections.get(env, keyB, theirs.ID)); diff != "" {
 		t.Errorf("the other project's row changed (-want +got):\n%s", diff)
 	}
-	if listed := env.listConnections(keyA, "").Rows; len(listed) != 1 || listed[0].ID != mine.ID {
+	if listed := connections.list(env, keyA, "").Rows; len(listed) != 1 || listed[0].ID != mine.ID {
 		t.Errorf("list shows %d rows, want only the key's own", len(listed))
 	}
 }
@@ -424,17 +397,17 @@ func TestConnectionProjectsAreIsolated(t *testing.T) {
 func TestConnectionNamesFollowTheLinkedRows(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	l := env.newLinks(keyA, "orders")
-	created := env.createConnection(keyA, connectionWith(l, nil))
+	created := connections.create(env, keyA, connectionWith(l, nil))
 	env.call(http.MethodPatch, "/v1/sources/"+l.source.ID, keyA, `{"name":"Shop"}`)
 	env.call(http.MethodPatch, "/v1/destinations/"+l.destination.ID, keyA, `{"name":"Billing"}`)
-	got := env.getConnection(keyA, created.ID)
+	got := connections.get(env, keyA, created.ID)
 	if diff := cmp.Diff([]*string{new("Shop"), new("Billing")}, []*string{got.SourceName, got.DestinationName}); diff != "" {
 		t.Errorf("source_name, destination_name (-want +got):\n%s", diff)
 	}
 	if got.UpdatedAt != created.UpdatedAt {
 		t.Errorf("renaming a linked row moved updated_at to %s", got.UpdatedAt)
 	}
-	if listed := env.listConnections(keyA, "").Rows[0]; *listed.SourceName != "Shop" {
+	if listed := connections.list(env, keyA, "").Rows[0]; *listed.SourceName != "Shop" {
 		t.Errorf("the list shows source_name %v", listed.SourceName)
 	}
 }
@@ -448,11 +421,11 @@ func TestConnectionList(t *testing.T) {
 		if i%5 == 0 {
 			l = links{source: second.source, destination: first.destination}
 		}
-		env.createConnection(keyA, connectionWith(l, map[string]any{"name": fmt.Sprintf("c-%03d", i)}))
+		connections.create(env, keyA, connectionWith(l, map[string]any{"name": fmt.Sprintf("c-%03d", i)}))
 	}
-	env.createConnection(keyA, connectionWith(second, map[string]any{"name": "c-026"}))
-	env.createConnection(keyB, connectionWith(env.newLinks(keyB, "other"), nil))
-	paused := env.listConnections(keyA, "?limit=1").Rows[0]
+	connections.create(env, keyA, connectionWith(second, map[string]any{"name": "c-026"}))
+	connections.create(env, keyB, connectionWith(env.newLinks(keyB, "other"), nil))
+	paused := connections.list(env, keyA, "?limit=1").Rows[0]
 	env.call(http.MethodPatch, "/v1/connections/"+paused.ID, keyA, `{"status":"paused"}`)
 
 	pages := 1
@@ -478,7 +451,7 @@ func TestConnectionList(t *testing.T) {
 		"by both":                {"?source_id=" + second.source.ID + "&destination_id=" + first.destination.ID, http.StatusOK, 5, ""},
 		"natural key lookup":     {"?source_id=" + second.source.ID + "&destination_id=" + second.destination.ID, http.StatusOK, 1, ""},
 		"unknown source":         {"?source_id=0123456789abcdef0123456789abcdef", http.StatusOK, 0, ""},
-		"another project's":      {"?destination_id=" + env.listConnections(keyB, "").Rows[0].DestinationID, http.StatusOK, 0, ""},
+		"another project's":      {"?destination_id=" + connections.list(env, keyB, "").Rows[0].DestinationID, http.StatusOK, 0, ""},
 		"empty filter is absent": {"?source_id=&limit=100", http.StatusOK, 26, ""},
 		"status paused":          {"?status=paused", http.StatusOK, 1, ""},
 		"status and source":      {"?status=paused&source_id=" + first.source.ID, http.StatusOK, 0, ""},
@@ -494,10 +467,10 @@ func TestDeleteReferencedByConnections(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	l := env.newLinks(keyA, "orders")
 	spare := env.newLinks(keyA, "spare")
-	viaSource := env.createConnection(keyA, connectionWith(links{source: l.source, destination: spare.destination}, nil))
-	viaDestination := env.createConnection(keyA, connectionWith(links{source: spare.source, destination: l.destination}, nil))
+	viaSource := connections.create(env, keyA, connectionWith(links{source: l.source, destination: spare.destination}, nil))
+	viaDestination := connections.create(env, keyA, connectionWith(links{source: spare.source, destination: l.destination}, nil))
 	theirs := env.newLinks(keyB, "theirs")
-	env.createConnection(keyB, connectionWith(theirs, nil))
+	connections.create(env, keyB, connectionWith(theirs, nil))
 	steps := []struct {
 		name       string
 		key, path  string
@@ -518,19 +491,12 @@ func TestDeleteReferencedByConnections(t *testing.T) {
 	}
 	for _, step := range steps {
 		res := env.call(http.MethodDelete, step.path, step.key, "")
-		if res.status != step.wantStatus {
-			t.Fatalf("%s: status %d, want %d; body %s", step.name, res.status, step.wantStatus, res.body)
-		}
-		if step.wantError != "" {
-			if got := errorOf(t, res); got != step.wantError {
-				t.Errorf("%s: error %q, want %q", step.name, got, step.wantError)
-			}
-		}
+		checkAnswer(t, step.name, res, step.wantStatus, step.wantError)
 	}
 	// A refused delete changed nothing.
-	env.getSource(keyA, spare.source.ID)
+	sources.get(env, keyA, spare.source.ID)
 	env.get(keyA, spare.destination.ID)
-	if got := len(env.listConnections(keyB, "").Rows); got != 1 {
+	if got := len(connections.list(env, keyB, "").Rows); got != 1 {
 		t.Errorf("the other project has %d connections, want 1", got)
 	}
 }

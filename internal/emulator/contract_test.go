@@ -234,8 +234,8 @@ func TestCreateDefaults(t *testing.T) {
 func TestEveryResponseCarriesHeadersAndEnvelope(t *testing.T) {
 	env := newEnv(t, emulator.Options{MaxDestinations: 1, MaxSources: 1})
 	existing := env.create(keyA, `{"name":"a","slug":"a","url":"https://example.com"}`)
-	source := env.createSource(keyA, `{"name":"s","slug":"s"}`)
-	connection := env.createConnection(keyA, connectionWith(links{source: source, destination: existing}, nil))
+	source := sources.create(env, keyA, `{"name":"s","slug":"s"}`)
+	connection := connections.create(env, keyA, connectionWith(links{source: source, destination: existing}, nil))
 	other, _ := env.server.Project(keyB)
 	tests := map[string]struct {
 		method, path, key, body string

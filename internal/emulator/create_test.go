@@ -309,14 +309,7 @@ func TestSlugConflict(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			res := env.do(http.MethodPost, "/v1/destinations", tc.key, tc.body)
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error %q, want %q", got, tc.wantError)
-				}
-			}
+			checkAnswer(t, "", res, tc.wantStatus, tc.wantError)
 		})
 	}
 	if got := env.get(keyA, first.ID); got.Name != "Orders" {
@@ -329,33 +322,11 @@ func TestPlanLimit(t *testing.T) {
 	a := env.create(keyA, withFields(map[string]any{"slug": "a"}))
 	env.create(keyA, withFields(map[string]any{"slug": "b"}))
 
-	steps := []struct {
-		name       string
-		key, body  string
-		deleteID   string
-		wantStatus int
-		wantError  string
-	}{
+	runCreateSteps(t, env, destinations.kind, []createStep{
 		{name: "third create", key: keyA, body: withFields(map[string]any{"slug": "c"}), wantStatus: http.StatusForbidden, wantError: "Plan limit reached: 2 destinations"},
 		{name: "duplicate slug at the limit answers 409", key: keyA, body: withFields(map[string]any{"slug": "a"}), wantStatus: http.StatusConflict, wantError: "Destination with slug 'a' already exists"},
 		{name: "other project has its own limit", key: keyB, body: withFields(map[string]any{"slug": "c"}), wantStatus: http.StatusCreated},
 		{name: "after a delete", key: keyA, body: withFields(map[string]any{"slug": "c"}), deleteID: a.ID, wantStatus: http.StatusCreated},
 		{name: "full again", key: keyA, body: withFields(map[string]any{"slug": "d"}), wantStatus: http.StatusForbidden, wantError: "Plan limit reached: 2 destinations"},
-	}
-	for _, step := range steps {
-		if step.deleteID != "" {
-			if res := env.do(http.MethodDelete, "/v1/destinations/"+step.deleteID, step.key, ""); res.status != http.StatusOK {
-				t.Fatalf("%s: delete status %d", step.name, res.status)
-			}
-		}
-		res := env.do(http.MethodPost, "/v1/destinations", step.key, step.body)
-		if res.status != step.wantStatus {
-			t.Fatalf("%s: status %d, want %d; body %s", step.name, res.status, step.wantStatus, res.body)
-		}
-		if step.wantError != "" {
-			if got := errorOf(t, res); got != step.wantError {
-				t.Errorf("%s: error %q, want %q", step.name, got, step.wantError)
-			}
-		}
-	}
+	})
 }

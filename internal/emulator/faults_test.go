@@ -63,14 +63,7 @@ func TestFaultOutageAndErrorRate(t *testing.T) {
 			env := newEnv(t, emulator.Options{Admin: true})
 			env.server.SetFaults(tc.faults)
 			res := env.do(tc.method, tc.path, tc.key, withFields(nil))
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error %q, want %q", got, tc.wantError)
-				}
-			}
+			checkAnswer(t, "", res, tc.wantStatus, tc.wantError)
 			if got := res.header.Get("Retry-After"); got != tc.retryAfter {
 				t.Errorf("Retry-After %q, want %q", got, tc.retryAfter)
 			}

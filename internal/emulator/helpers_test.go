@@ -130,11 +130,6 @@ func (e *testEnv) get(key, id string) emulator.Destination {
 	return destinations.get(e, key, id)
 }
 
-func decodeDestination(t testing.TB, res response) emulator.Destination {
-	t.Helper()
-	return destinations.decode(t, res)
-}
-
 // decodeStrict fails on fields the target does not know, so an extra response field cannot go unnoticed.
 func decodeStrict(t testing.TB, data []byte, v any) {
 	t.Helper()
@@ -182,4 +177,24 @@ func slugFor(name string) string {
 		}
 		return '-'
 	}, name)
+}
+
+// checkAnswer fails the test unless res has wantStatus and, when wantError is set, that error message; what,
+// when set, names the step in the messages. It reports whether res is an answer without an expected error,
+// whose body the caller may look at further.
+func checkAnswer(t testing.TB, what string, res response, wantStatus int, wantError string) bool {
+	t.Helper()
+	if what != "" {
+		what += ": "
+	}
+	if res.status != wantStatus {
+		t.Fatalf("%sstatus %d, want %d; body %s", what, res.status, wantStatus, res.body)
+	}
+	if wantError == "" {
+		return true
+	}
+	if got := errorOf(t, res); got != wantError {
+		t.Errorf("%serror %q, want %q", what, got, wantError)
+	}
+	return false
 }

@@ -177,14 +177,7 @@ func TestPatchValidatesTheResultingRow(t *testing.T) {
 			env := newEnv(t, emulator.Options{})
 			created := env.create(keyA, tc.create)
 			res := env.do(http.MethodPatch, "/v1/destinations/"+created.ID, keyA, tc.patch)
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error\n got %q\nwant %q", got, tc.wantError)
-				}
-			}
+			checkAnswer(t, "", res, tc.wantStatus, tc.wantError)
 		})
 	}
 }
@@ -198,7 +191,7 @@ func TestPatchSetsUpdatedAt(t *testing.T) {
 		if res.status != http.StatusOK {
 			t.Fatalf("status %d", res.status)
 		}
-		got := decodeDestination(t, res)
+		got := destinations.decode(t, res)
 		want := startTime.Add(time.Duration(i+1) * (time.Minute + 500*time.Millisecond)).Truncate(time.Second).Format(time.RFC3339)
 		if got.UpdatedAt != want || got.CreatedAt != "2026-02-28T10:00:00Z" {
 			t.Errorf("patch %d: created_at %s updated_at %s, want created_at unchanged and updated_at %s", i, got.CreatedAt, got.UpdatedAt, want)

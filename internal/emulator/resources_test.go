@@ -192,13 +192,7 @@ func checkListQueries[T any](t *testing.T, env *testEnv, r resource[T], tests ma
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			res := r.send(env.with(t), http.MethodGet, r.path("")+tc.query, keyA, "")
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error %q, want %q", got, tc.wantError)
-				}
+			if !checkAnswer(t, "", res, tc.wantStatus, tc.wantError) {
 				return
 			}
 			page := r.decodePage(t, res)
@@ -421,5 +415,28 @@ func checkBadRequests(t *testing.T, env *testEnv, k kind, method, path string, t
 				t.Errorf("error\n got %q\nwant %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// createStep is a create, after the delete of the row deleteID when set, and what it must answer.
+type createStep struct {
+	name       string
+	key, body  string
+	deleteID   string
+	wantStatus int
+	wantError  string
+}
+
+// runCreateSteps runs the steps in order, each on what the ones before left.
+func runCreateSteps(t *testing.T, env *testEnv, k kind, steps []createStep) {
+	t.Helper()
+	for _, step := range steps {
+		if step.deleteID != "" {
+			if res := k.send(env, http.MethodDelete, k.path(step.deleteID), step.key, ""); res.status != http.StatusOK {
+				t.Fatalf("%s: delete status %d", step.name, res.status)
+			}
+		}
+		checkAnswer(t, step.name, k.send(env, http.MethodPost, k.path(""), step.key, step.body), step.wantStatus,
+			step.wantError)
 	}
 }

@@ -36,27 +36,6 @@ func sourceWith(fields map[string]any) string {
 	return bodyWith(map[string]any{"name": "Stripe", "slug": "stripe"}, fields)
 }
 
-// createSource creates a source with key and fails the test unless it answers 201.
-func (e *testEnv) createSource(key, body string) emulator.Source {
-	e.t.Helper()
-	return sources.create(e, key, body)
-}
-
-func (e *testEnv) getSource(key, id string) emulator.Source {
-	e.t.Helper()
-	return sources.get(e, key, id)
-}
-
-func decodeSource(t testing.TB, res response) emulator.Source {
-	t.Helper()
-	return sources.decode(t, res)
-}
-
-func (e *testEnv) listSources(key, query string) page[emulator.Source] {
-	e.t.Helper()
-	return sources.list(e, key, query)
-}
-
 const orderSchema = `{"type":"object","required":["id","amount"],"properties":{"id":{"type":"string"},"amount":{"type":"number","minimum":0}}}`
 
 func TestSourceRowEncoding(t *testing.T) {
@@ -66,7 +45,7 @@ func TestSourceRowEncoding(t *testing.T) {
 		"dedup_strategy":"header_field","dedup_field":"Idempotency-Key","dedup_window_seconds":600,
 		"ip_allowlist":["10.0.0.0/8","192.0.2.1"],"ip_denylist":["10.1.0.0/16"],"schema_validation_enabled":true,
 		"json_schema":` + orderSchema + `,"schema_action":"reject"}`
-	created := env.createSource(keyA, full)
+	created := sources.create(env, keyA, full)
 	project, _ := env.server.Project(keyA)
 
 	want := emulator.Source{
@@ -82,7 +61,7 @@ func TestSourceRowEncoding(t *testing.T) {
 	if diff := cmp.Diff(want, created); diff != "" {
 		t.Errorf("POST answer (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(want, env.getSource(keyA, created.ID)); diff != "" {
+	if diff := cmp.Diff(want, sources.get(env, keyA, created.ID)); diff != "" {
 		t.Errorf("GET answer (-want +got):\n%s", diff)
 	}
 	stored, err := env.server.Source(t.Context(), created.ID)
@@ -115,7 +94,7 @@ func TestSourceRowEncoding(t *testing.T) {
 
 func TestSourceCreateDefaults(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
-	got := env.createSource(keyA, `{"name":"Minimal","slug":"minimal"}`)
+	got := sources.create(env, keyA, `{"name":"Minimal","slug":"minimal"}`)
 	want := emulator.Source{
 		ID: got.ID, OrgID: got.OrgID, EnvID: got.EnvID, Name: "Minimal", Slug: "minimal", Type: "http",
 		DedupWindowSeconds: 300, Status: "active", CreatedAt: "2026-02-28T10:00:00Z", UpdatedAt: "2026-02-28T10:00:00Z",
@@ -200,7 +179,7 @@ func TestSourceCreateValidation(t *testing.T) {
 	}
 	env := newEnv(t, emulator.Options{})
 	checkBadRequests(t, env, sources.kind, http.MethodPost, "/v1/sources", bodiesOf(sourceWith, tests))
-	if rows := env.listSources(keyA, "").Rows; len(rows) != 0 {
+	if rows := sources.list(env, keyA, "").Rows; len(rows) != 0 {
 		t.Errorf("rejected bodies left %d rows behind", len(rows))
 	}
 }
@@ -292,7 +271,7 @@ func TestSourceCreateAcceptsEdgeValues(t *testing.T) {
 			if _, ok := fields["org_id"]; ok {
 				fields["org_id"], fields["env_id"] = project.OrgID, project.EnvID
 			}
-			got := env.createSource(keyA, sourceWith(fields))
+			got := sources.create(env, keyA, sourceWith(fields))
 			if tc.check == nil {
 				return
 			}
@@ -343,7 +322,7 @@ func TestSourceTemplates(t *testing.T) {
 			fields := map[string]any{"template": name, "verification_secret": "whsec_c2VjcmV0LWtleQ=="}
 			maps.Copy(fields, tc.fields)
 			fields["slug"] = slugFor(name)
-			got := env.createSource(keyA, sourceWith(fields))
+			got := sources.create(env, keyA, sourceWith(fields))
 			want := []any{fields["template"], tc.wantType, tc.wantHeader, tc.wantConfig, tc.wantEnabled}
 			if diff := cmp.Diff(want, []any{*got.Template, got.VerificationType, got.VerificationHeader, got.VerificationConfig, got.VerificationEnabled}); diff != "" {
 				t.Errorf("template, type, header, config, enabled (-want +got):\n%s", diff)
@@ -369,22 +348,16 @@ func TestSourceScope(t *testing.T) {
 		"validation before the scope":  {map[string]any{"env_id": b.EnvID, "dedup_window_seconds": 0}, http.StatusBadRequest, "Invalid body: 'dedup_window_seconds' must be an integer between 1 and 604800"},
 		"scope before the slug in use": {map[string]any{"slug": "taken", "org_id": b.OrgID}, http.StatusForbidden, "Forbidden"},
 	}
-	env.createSource(keyA, sourceWith(map[string]any{"slug": "taken"}))
+	sources.create(env, keyA, sourceWith(map[string]any{"slug": "taken"}))
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			fields := map[string]any{"slug": slugFor(name)}
 			maps.Copy(fields, tc.fields)
 			res := env.call(http.MethodPost, "/v1/sources", keyA, sourceWith(fields))
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error %q, want %q", got, tc.wantError)
-				}
+			if !checkAnswer(t, "", res, tc.wantStatus, tc.wantError) {
 				return
 			}
-			if got := decodeSource(t, res); got.OrgID != a.OrgID || got.EnvID != a.EnvID {
+			if got := sources.decode(t, res); got.OrgID != a.OrgID || got.EnvID != a.EnvID {
 				t.Errorf("org_id %s env_id %s, want the key's", got.OrgID, got.EnvID)
 			}
 		})
@@ -393,15 +366,9 @@ func TestSourceScope(t *testing.T) {
 
 func TestSourceSlugConflictAndPlanLimit(t *testing.T) {
 	env := newEnv(t, emulator.Options{MaxSources: 2, MaxDestinations: 1})
-	first := env.createSource(keyA, sourceWith(map[string]any{"slug": "a"}))
+	first := sources.create(env, keyA, sourceWith(map[string]any{"slug": "a"}))
 	env.create(keyA, withFields(map[string]any{"slug": "c"})) // destinations count apart
-	steps := []struct {
-		name       string
-		key, body  string
-		deleteID   string
-		wantStatus int
-		wantError  string
-	}{
+	runCreateSteps(t, env, sources.kind, []createStep{
 		{name: "same slug", key: keyA, body: sourceWith(map[string]any{"slug": "a", "name": "Other"}), wantStatus: http.StatusConflict, wantError: "Source slug already exists"},
 		{name: "slug of a destination", key: keyA, body: sourceWith(map[string]any{"slug": "c"}), wantStatus: http.StatusCreated},
 		{name: "third source", key: keyA, body: sourceWith(map[string]any{"slug": "d"}), wantStatus: http.StatusForbidden, wantError: "Plan limit reached: 2 sources"},
@@ -410,23 +377,7 @@ func TestSourceSlugConflictAndPlanLimit(t *testing.T) {
 		{name: "validation before the limit", key: keyA, body: sourceWith(map[string]any{"slug": "A"}), wantStatus: http.StatusBadRequest, wantError: "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$"},
 		{name: "after a delete", key: keyA, body: sourceWith(map[string]any{"slug": "d"}), deleteID: first.ID, wantStatus: http.StatusCreated},
 		{name: "the deleted slug is free", key: keyA, body: sourceWith(map[string]any{"slug": "a"}), wantStatus: http.StatusForbidden, wantError: "Plan limit reached: 2 sources"},
-	}
-	for _, step := range steps {
-		if step.deleteID != "" {
-			if res := env.call(http.MethodDelete, "/v1/sources/"+step.deleteID, step.key, ""); res.status != http.StatusOK {
-				t.Fatalf("%s: delete status %d", step.name, res.status)
-			}
-		}
-		res := env.call(http.MethodPost, "/v1/sources", step.key, step.body)
-		if res.status != step.wantStatus {
-			t.Fatalf("%s: status %d, want %d; body %s", step.name, res.status, step.wantStatus, res.body)
-		}
-		if step.wantError != "" {
-			if got := errorOf(t, res); got != step.wantError {
-				t.Errorf("%s: error %q, want %q", step.name, got, step.wantError)
-			}
-		}
-	}
+	})
 }
 
 const fullSourceBody = `{"name":"Orders","slug":"orders","description":"d","template":"github","verification_secret":"gh-secret-5678",
@@ -499,18 +450,18 @@ func TestSourcePatchValidation(t *testing.T) {
 		"array":                 {`[]`, "Invalid body: expected a JSON object"},
 	}
 	env := newEnv(t, emulator.Options{})
-	created := env.createSource(keyA, fullSourceBody)
+	created := sources.create(env, keyA, fullSourceBody)
 	checkBadRequests(t, env, sources.kind, http.MethodPatch, "/v1/sources/"+created.ID, tests)
-	if diff := cmp.Diff(created, env.getSource(keyA, created.ID)); diff != "" {
+	if diff := cmp.Diff(created, sources.get(env, keyA, created.ID)); diff != "" {
 		t.Errorf("rejected PATCHes changed the row (-want +got):\n%s", diff)
 	}
 }
 
 func TestSourceProjectsAreIsolated(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
-	mine := env.createSource(keyA, sourceWith(nil))
-	theirs := env.createSource(keyB, sourceWith(nil))
-	deleted := env.createSource(keyA, sourceWith(map[string]any{"slug": "gone"}))
+	mine := sources.create(env, keyA, sourceWith(nil))
+	theirs := sources.create(env, keyB, sourceWith(nil))
+	deleted := sources.create(env, keyA, sourceWith(map[string]any{"slug": "gone"}))
 	env.call(http.MethodDelete, "/v1/sources/"+deleted.ID, keyA, "")
 	requests := map[string]struct{ method, id, body string }{
 		"get other project's":    {http.MethodGet, theirs.ID, ""},
@@ -534,13 +485,13 @@ func TestSourceProjectsAreIsolated(t *testing.T) {
 			}
 		})
 	}
-	if diff := cmp.Diff(theirs, env.getSource(keyB, theirs.ID)); diff != "" {
+	if diff := cmp.Diff(theirs, sources.get(env, keyB, theirs.ID)); diff != "" {
 		t.Errorf("the other project's row changed (-want +got):\n%s", diff)
 	}
-	if listed := env.listSources(keyA, "").Rows; len(listed) != 1 || listed[0].ID != mine.ID {
+	if listed := sources.list(env, keyA, "").Rows; len(listed) != 1 || listed[0].ID != mine.ID {
 		t.Errorf("list shows %d rows, want only the key's own", len(listed))
 	}
-	if listed := env.listSources(keyB, "").Rows; len(listed) != 1 || listed[0].ID != theirs.ID {
+	if listed := sources.list(env, keyB, "").Rows; len(listed) != 1 || listed[0].ID != theirs.ID {
 		t.Errorf("key B's list shows %d rows, want only its own", len(listed))
 	}
 }
@@ -548,10 +499,10 @@ func TestSourceProjectsAreIsolated(t *testing.T) {
 func TestSourceList(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	for i := 1; i <= 25; i++ {
-		env.createSource(keyA, sourceWith(map[string]any{"slug": fmt.Sprintf("s-%03d", i), "verification_type": "hmac_sha1", "verification_secret": "secret-value-" + fmt.Sprint(i)}))
+		sources.create(env, keyA, sourceWith(map[string]any{"slug": fmt.Sprintf("s-%03d", i), "verification_type": "hmac_sha1", "verification_secret": "secret-value-" + fmt.Sprint(i)}))
 	}
-	env.createSource(keyB, sourceWith(nil))
-	paused := env.listSources(keyA, "?limit=1").Rows[0]
+	sources.create(env, keyB, sourceWith(nil))
+	paused := sources.list(env, keyA, "?limit=1").Rows[0]
 	env.call(http.MethodPatch, "/v1/sources/"+paused.ID, keyA, `{"status":"paused"}`)
 
 	pages := 1
@@ -594,8 +545,8 @@ func TestSourceSecretMasking(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			created := env.createSource(keyA, sourceWith(map[string]any{"slug": slugFor(name), "verification_type": "hmac_sha256", "verification_secret": tc.secret}))
-			for _, got := range []emulator.Source{created, env.getSource(keyA, created.ID)} {
+			created := sources.create(env, keyA, sourceWith(map[string]any{"slug": slugFor(name), "verification_type": "hmac_sha256", "verification_secret": tc.secret}))
+			for _, got := range []emulator.Source{created, sources.get(env, keyA, created.ID)} {
 				if diff := cmp.Diff(new(tc.want), got.VerificationSecret); diff != "" {
 					t.Errorf("verification_secret (-want +got):\n%s", diff)
 				}
@@ -614,7 +565,7 @@ func TestSourceSecretMasking(t *testing.T) {
 // Sources share the org's API budget with destinations.
 func TestSourceRateLimit(t *testing.T) {
 	env := newEnv(t, emulator.Options{RateLimit: 1, RateLimitBurst: 2})
-	env.createSource(keyA, sourceWith(nil))
+	sources.create(env, keyA, sourceWith(nil))
 	env.call(http.MethodGet, "/v1/destinations", keyA, "")
 	res := env.call(http.MethodGet, "/v1/sources", keyA, "")
 	if res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") != "1" {

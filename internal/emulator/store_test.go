@@ -81,18 +81,18 @@ func TestFileDatabaseSurvivesRestart(t *testing.T) {
 func TestSourcesAndEventsSurviveRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hookstream.db")
 	first := newEnv(t, emulator.Options{APIKeys: []string{keyA}, DBPath: path})
-	src := first.createSource(keyA, sourceWith(map[string]any{"template": "github", "verification_secret": hmacSecret, "dedup_strategy": "payload_hash"}))
+	src := sources.create(first, keyA, sourceWith(map[string]any{"template": "github", "verification_secret": hmacSecret, "dedup_strategy": "payload_hash"}))
 	body := `{"n":1}`
 	signature := map[string]string{"X-Hub-Signature-256": "sha256=" + hmacHex(sha256.New, hmacSecret, body)}
 	first.ingestOK(src.ID, ingestCall{body: body, header: signature})
-	before := first.getSource(keyA, src.ID)
+	before := sources.get(first, keyA, src.ID)
 	events := first.events(src.ID)
 	if err := first.server.Close(); err != nil {
 		t.Fatal(err)
 	}
 
 	second := newEnv(t, emulator.Options{APIKeys: []string{keyA}, DBPath: path})
-	if diff := cmp.Diff(before, second.getSource(keyA, src.ID)); diff != "" {
+	if diff := cmp.Diff(before, sources.get(second, keyA, src.ID)); diff != "" {
 		t.Errorf("source after restart (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(events, second.events(src.ID)); diff != "" {
@@ -133,6 +133,6 @@ func TestVersion1DatabaseGainsSources(t *testing.T) {
 	if got := second.get(keyA, kept.ID); got.ID != kept.ID {
 		t.Errorf("destination lost")
 	}
-	src := second.createSource(keyA, sourceWith(nil))
+	src := sources.create(second, keyA, sourceWith(nil))
 	second.ingestOK(src.ID, ingestCall{body: "{}"})
 }
