@@ -19,7 +19,6 @@ package hookstream
 import (
 	"encoding/json"
 	"testing"
-
 )
 
 func TestSourceCreateRequestJSON(t *testing.T) {
