@@ -26,40 +26,25 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/internal/hookstream/contract"
 )
 
-var contractRoutes struct {
-	once   sync.Once
-	router routers.Router
-	err    error
-}
-
 // contractRouter loads the document once and routes requests to its operations.
 func contractRouter(t testing.TB) routers.Router {
 	t.Helper()
-	contractRoutes.once.Do(func() {
-		doc, err := contract.Load(context.Background())
-		if err != nil {
-			contractRoutes.err = err
-			return
-		}
-		contractRoutes.router, contractRoutes.err = gorillamux.NewRouter(doc)
-	})
-	if contractRoutes.err != nil {
-		t.Fatalf("OpenAPI contract unavailable: %v", contractRoutes.err)
+	router, err := contract.Router()
+	if err != nil {
+		t.Fatalf("OpenAPI contract unavailable: %v", err)
 	}
-	return contractRoutes.router
+	return router
 }
 
 // call sends one request to the handler, like do (key "" sends no credentials), and checks
