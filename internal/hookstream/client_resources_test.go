@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // clientCall is one call of the client, reduced to its error.
@@ -44,6 +45,14 @@ func apiErrorSummary(sentinel string, status int, message, route string) errorSu
 		Route: route}
 }
 
+// offContractIf is the option that lets an exchange off the contract for reason, and none without a reason.
+func offContractIf(reason string) []testClientOption {
+	if reason == "" {
+		return nil
+	}
+	return []testClientOption{offContract(reason)}
+}
+
 // helperCase is an error answer of status to call, which the helper is must recognise.
 type helperCase struct {
 	status      int
@@ -57,13 +66,9 @@ func checkErrorHelpers(t *testing.T, tests map[string]helperCase) {
 	t.Helper()
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			var opts []testClientOption
-			if tc.offContract != "" {
-				opts = append(opts, offContract(tc.offContract))
-			}
 			client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				writeJSON(w, tc.status, errorEnvelopeBody(tc.status, http.StatusText(tc.status)))
-			}), opts...)
+			}), offContractIf(tc.offContract)...)
 			if err := tc.call(t.Context(), client); !tc.is(err) {
 				t.Errorf("error %v does not match", err)
 			}
@@ -200,15 +205,11 @@ func TestClientUndecodableAnswer(t *testing.T) {
 	for _, tc := range tests {
 		r := clientResourceOf(t, tc.member)
 		t.Run(r.path, func(t *testing.T) {
-			var opts []testClientOption
-			if tc.offContract != "" {
-				opts = append(opts, offContract(tc.offContract))
-			}
 			client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				row := r.row(t, "a1")
 				row[tc.field] = tc.value
 				writeJSON(w, http.StatusOK, map[string]any{r.member: row})
-			}), opts...)
+			}), offContractIf(tc.offContract)...)
 			_, err := r.get(t.Context(), client, "a1")
 			var decodeErr *DecodeError
 			if !errors.As(err, &decodeErr) || decodeErr.Field != tc.wantField {
@@ -226,5 +227,56 @@ func TestClientUndecodableAnswer(t *testing.T) {
 				t.Errorf("an undecodable answer is retryable")
 			}
 		})
+	}
+}
+
+// resourceCalls are the calls of one resource, reduced to their errors, and its path.
+type resourceCalls struct {
+	path                              string
+	create, get, update, remove, list clientCall
+}
+
+// sharedErrorCases are the error answers every resource's calls have alike: 401 and 403 on create, 404 on get,
+// update and delete with notFound, 401 and 429 on list, and 500 on get.
+func sharedErrorCases(t testing.TB, calls resourceCalls, notFound string) map[string]errorCase {
+	t.Helper()
+	one, each := "/"+calls.path, "/"+calls.path+"/{id}"
+	return map[string]errorCase{
+		"create 401 unauthorized": {
+			call: calls.create, status: 401, body: errorEnvelopeJSON(t, 401, "Invalid API key"),
+			want: apiErrorSummary("ErrUnauthorized", 401, "Invalid API key", "POST "+one),
+		},
+		"create 403 forbidden": {
+			call: calls.create, status: 403, body: errorEnvelopeJSON(t, 403, "Forbidden"),
+			want: apiErrorSummary("ErrForbidden", 403, "Forbidden", "POST "+one),
+		},
+		"get 404 not found": {
+			call: calls.get, status: 404, body: errorEnvelopeJSON(t, 404, notFound),
+			want: apiErrorSummary("ErrNotFound", 404, notFound, "GET "+each),
+		},
+		"update 404 not found": {
+			call: calls.update, status: 404, body: errorEnvelopeJSON(t, 404, notFound),
+			want: apiErrorSummary("ErrNotFound", 404, notFound, "PATCH "+each),
+		},
+		"delete 404 not found": {
+			call: calls.remove, status: 404, body: errorEnvelopeJSON(t, 404, notFound),
+			want: apiErrorSummary("ErrNotFound", 404, notFound, "DELETE "+each),
+		},
+		"list 401 unauthorized": {
+			call: calls.list, status: 401, body: errorEnvelopeJSON(t, 401, "Invalid API key"),
+			want: apiErrorSummary("ErrUnauthorized", 401, "Invalid API key", "GET "+one),
+		},
+		"list 429 with Retry-After": {
+			call: calls.list, status: 429, header: map[string]string{"Retry-After": "5", "RateLimit-Remaining": "0"},
+			body: errorEnvelopeJSON(t, 429, "Rate limit exceeded"),
+			want: errorSummary{Sentinels: []string{"ErrRateLimited"}, StatusCode: 429, Message: "Rate limit exceeded",
+				RequestID: "req_0a1b2c", RetryAfter: 5 * time.Second, Route: "GET " + one, Retryable: true},
+		},
+		"get 500": {
+			call: calls.get, status: 500, body: errorEnvelopeJSON(t, 500, "Internal error"),
+			offContract: "the document declares no 5xx answers; hookstream's docs list 500",
+			want: errorSummary{Sentinels: []string{"ErrServer"}, StatusCode: 500, Message: "Internal error",
+				RequestID: "req_0a1b2c", Route: "GET " + each, Retryable: true},
+		},
 	}
 }

@@ -432,10 +432,6 @@ func runErrorCases(t *testing.T, tests map[string]errorCase) {
 	t.Helper()
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			var opts []testClientOption
-			if tc.offContract != "" {
-				opts = append(opts, offContract(tc.offContract))
-			}
 			client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				for key, value := range tc.header {
 					w.Header().Set(key, value)
@@ -447,7 +443,7 @@ func runErrorCases(t *testing.T, tests map[string]errorCase) {
 				}
 				w.WriteHeader(tc.status)
 				_, _ = w.Write([]byte(tc.body))
-			}), opts...)
+			}), offContractIf(tc.offContract)...)
 
 			err := tc.call(t.Context(), client)
 			if diff := cmp.Diff(tc.want, summarise(err)); diff != "" {

@@ -19,10 +19,10 @@ package hookstream
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -190,65 +190,30 @@ func TestConnectionErrorMapping(t *testing.T) {
 		_, err := c.ListConnections(ctx, ConnectionListOptions{SourceID: "s1"})
 		return err
 	}
-	envelope := func(status int, message string) string { return errorEnvelopeJSON(t, status, message) }
-	apiError := apiErrorSummary
 	const invalidOp = "Invalid body: 'filter_rules[0].op' must be one of eq, neq, contains, gt, gte, lt, lte, exists, in"
 
-	runErrorCases(t, map[string]errorCase{
+	cases := sharedErrorCases(t, resourceCalls{path: "connections",
+		create: create, get: get, update: update, remove: remove, list: list}, "Connection not found")
+	maps.Copy(cases, map[string]errorCase{
 		"create 400 invalid": {
-			call: create, status: 400, body: envelope(400, invalidOp),
-			want: apiError("ErrInvalid", 400, invalidOp, "POST /connections"),
-		},
-		"create 401 unauthorized": {
-			call: create, status: 401, body: envelope(401, "Invalid API key"),
-			want: apiError("ErrUnauthorized", 401, "Invalid API key", "POST /connections"),
-		},
-		"create 403 another project": {
-			call: create, status: 403, body: envelope(403, "Forbidden"),
-			want: apiError("ErrForbidden", 403, "Forbidden", "POST /connections"),
+			call: create, status: 400, body: errorEnvelopeJSON(t, 400, invalidOp),
+			want: apiErrorSummary("ErrInvalid", 400, invalidOp, "POST /connections"),
 		},
 		"create 404 source or destination missing": {
-			call: create, status: 404, body: envelope(404, "Source or destination not found"),
-			want: apiError("ErrNotFound", 404, "Source or destination not found", "POST /connections"),
+			call: create, status: 404, body: errorEnvelopeJSON(t, 404, "Source or destination not found"),
+			want: apiErrorSummary("ErrNotFound", 404, "Source or destination not found", "POST /connections"),
 		},
 		"create 409 on a deployment with unique names": {
-			call: create, status: 409, body: envelope(409, "Connection name already exists"),
+			call: create, status: 409, body: errorEnvelopeJSON(t, 409, "Connection name already exists"),
 			offContract: "a 409 on create, which the contract lists as an alternative of the real service",
-			want:        apiError("ErrConflict", 409, "Connection name already exists", "POST /connections"),
-		},
-		"get 404 not found": {
-			call: get, status: 404, body: envelope(404, "Connection not found"),
-			want: apiError("ErrNotFound", 404, "Connection not found", "GET /connections/{id}"),
+			want:        apiErrorSummary("ErrConflict", 409, "Connection name already exists", "POST /connections"),
 		},
 		"update 400 an invalid transform": {
-			call: update, status: 400, body: envelope(400, "Invalid body: 'transform_expression' is not valid JSONata"),
-			want: apiError("ErrInvalid", 400, "Invalid body: 'transform_expression' is not valid JSONata", "PATCH /connections/{id}"),
-		},
-		"update 404 not found": {
-			call: update, status: 404, body: envelope(404, "Connection not found"),
-			want: apiError("ErrNotFound", 404, "Connection not found", "PATCH /connections/{id}"),
-		},
-		"delete 404 not found": {
-			call: remove, status: 404, body: envelope(404, "Connection not found"),
-			want: apiError("ErrNotFound", 404, "Connection not found", "DELETE /connections/{id}"),
-		},
-		"list 401 unauthorized": {
-			call: list, status: 401, body: envelope(401, "Invalid API key"),
-			want: apiError("ErrUnauthorized", 401, "Invalid API key", "GET /connections"),
-		},
-		"list 429 with Retry-After": {
-			call: list, status: 429, header: map[string]string{"Retry-After": "5", "RateLimit-Remaining": "0"},
-			body: envelope(429, "Rate limit exceeded"),
-			want: errorSummary{Sentinels: []string{"ErrRateLimited"}, StatusCode: 429, Message: "Rate limit exceeded",
-				RequestID: "req_0a1b2c", RetryAfter: 5 * time.Second, Route: "GET /connections", Retryable: true},
-		},
-		"get 500": {
-			call: get, status: 500, body: envelope(500, "Internal error"),
-			offContract: "the document declares no 5xx answers; hookstream's docs list 500",
-			want: errorSummary{Sentinels: []string{"ErrServer"}, StatusCode: 500, Message: "Internal error",
-				RequestID: "req_0a1b2c", Route: "GET /connections/{id}", Retryable: true},
+			call: update, status: 400, body: errorEnvelopeJSON(t, 400, "Invalid body: 'transform_expression' is not valid JSONata"),
+			want: apiErrorSummary("ErrInvalid", 400, "Invalid body: 'transform_expression' is not valid JSONata", "PATCH /connections/{id}"),
 		},
 	})
+	runErrorCases(t, cases)
 }
 
 func TestConnectionErrorHelpers(t *testing.T) {

@@ -31,18 +31,24 @@ type requestCase[R any] struct {
 	wantJSON string
 }
 
+// checkJSON encodes v and expects want.
+func checkJSON(t testing.TB, v any, want string) {
+	t.Helper()
+	got, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, string(got)); diff != "" {
+		t.Errorf("JSON (-want +got):\n%s", diff)
+	}
+}
+
 // checkRequestJSON encodes each request.
 func checkRequestJSON[R any](t *testing.T, tests map[string]requestCase[R]) {
 	t.Helper()
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := json.Marshal(&tc.req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.wantJSON, string(got)); diff != "" {
-				t.Errorf("JSON (-want +got):\n%s", diff)
-			}
+			checkJSON(t, &tc.req, tc.wantJSON)
 		})
 	}
 }
@@ -66,13 +72,7 @@ func checkUpdateRequests[R any, P updateRequest[R]](t *testing.T, tests map[stri
 	t.Helper()
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := json.Marshal(&tc.req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.wantJSON, string(got)); diff != "" {
-				t.Errorf("JSON (-want +got):\n%s", diff)
-			}
+			checkJSON(t, &tc.req, tc.wantJSON)
 			req := P(&tc.req)
 			if diff := cmp.Diff(tc.wantFields, req.Fields()); diff != "" {
 				t.Errorf("Fields (-want +got):\n%s", diff)

@@ -19,10 +19,10 @@ package hookstream
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -167,63 +167,28 @@ func TestSourceErrorMapping(t *testing.T) {
 		_, err := c.ListSources(ctx, ListOptions{})
 		return err
 	}
-	envelope := func(status int, message string) string { return errorEnvelopeJSON(t, status, message) }
-	apiError := apiErrorSummary
 
-	runErrorCases(t, map[string]errorCase{
+	cases := sharedErrorCases(t, resourceCalls{path: "sources",
+		create: create, get: get, update: update, remove: remove, list: list}, "Source not found")
+	maps.Copy(cases, map[string]errorCase{
 		"create 400 invalid": {
-			call: create, status: 400, body: envelope(400, "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$"),
-			want: apiError("ErrInvalid", 400, "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$", "POST /sources"),
-		},
-		"create 401 unauthorized": {
-			call: create, status: 401, body: envelope(401, "Invalid API key"),
-			want: apiError("ErrUnauthorized", 401, "Invalid API key", "POST /sources"),
-		},
-		"create 403 plan limit": {
-			call: create, status: 403, body: envelope(403, "Forbidden"),
-			want: apiError("ErrForbidden", 403, "Forbidden", "POST /sources"),
+			call: create, status: 400, body: errorEnvelopeJSON(t, 400, "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$"),
+			want: apiErrorSummary("ErrInvalid", 400, "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$", "POST /sources"),
 		},
 		"create 409 duplicate slug": {
-			call: create, status: 409, body: envelope(409, "Source slug already exists"),
-			want: apiError("ErrConflict", 409, "Source slug already exists", "POST /sources"),
-		},
-		"get 404 not found": {
-			call: get, status: 404, body: envelope(404, "Source not found"),
-			want: apiError("ErrNotFound", 404, "Source not found", "GET /sources/{id}"),
+			call: create, status: 409, body: errorEnvelopeJSON(t, 409, "Source slug already exists"),
+			want: apiErrorSummary("ErrConflict", 409, "Source slug already exists", "POST /sources"),
 		},
 		"update 400 invalid": {
-			call: update, status: 400, body: envelope(400, "Invalid body: 'dedup_field' is required for body_field"),
-			want: apiError("ErrInvalid", 400, "Invalid body: 'dedup_field' is required for body_field", "PATCH /sources/{id}"),
-		},
-		"update 404 not found": {
-			call: update, status: 404, body: envelope(404, "Source not found"),
-			want: apiError("ErrNotFound", 404, "Source not found", "PATCH /sources/{id}"),
-		},
-		"delete 404 not found": {
-			call: remove, status: 404, body: envelope(404, "Source not found"),
-			want: apiError("ErrNotFound", 404, "Source not found", "DELETE /sources/{id}"),
+			call: update, status: 400, body: errorEnvelopeJSON(t, 400, "Invalid body: 'dedup_field' is required for body_field"),
+			want: apiErrorSummary("ErrInvalid", 400, "Invalid body: 'dedup_field' is required for body_field", "PATCH /sources/{id}"),
 		},
 		"delete 409 while connections reference it": {
-			call: remove, status: 409, body: envelope(409, "Cannot delete a source that has connections"),
-			want: apiError("ErrConflict", 409, "Cannot delete a source that has connections", "DELETE /sources/{id}"),
-		},
-		"list 401 unauthorized": {
-			call: list, status: 401, body: envelope(401, "Invalid API key"),
-			want: apiError("ErrUnauthorized", 401, "Invalid API key", "GET /sources"),
-		},
-		"list 429 with Retry-After": {
-			call: list, status: 429, header: map[string]string{"Retry-After": "5", "RateLimit-Remaining": "0"},
-			body: envelope(429, "Rate limit exceeded"),
-			want: errorSummary{Sentinels: []string{"ErrRateLimited"}, StatusCode: 429, Message: "Rate limit exceeded",
-				RequestID: "req_0a1b2c", RetryAfter: 5 * time.Second, Route: "GET /sources", Retryable: true},
-		},
-		"get 500": {
-			call: get, status: 500, body: envelope(500, "Internal error"),
-			offContract: "the document declares no 5xx answers; hookstream's docs list 500",
-			want: errorSummary{Sentinels: []string{"ErrServer"}, StatusCode: 500, Message: "Internal error",
-				RequestID: "req_0a1b2c", Route: "GET /sources/{id}", Retryable: true},
+			call: remove, status: 409, body: errorEnvelopeJSON(t, 409, "Cannot delete a source that has connections"),
+			want: apiErrorSummary("ErrConflict", 409, "Cannot delete a source that has connections", "DELETE /sources/{id}"),
 		},
 	})
+	runErrorCases(t, cases)
 }
 
 func TestSourceErrorHelpers(t *testing.T) {
