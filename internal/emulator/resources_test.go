@@ -17,8 +17,10 @@ limitations under the License.
 package emulator_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -37,6 +39,8 @@ type kind struct {
 	schema   string // the contract's component schema of a row
 	// slugged resources refuse a second row with the same slug.
 	slugged bool
+	// prefix is the id prefix the real service shows, which the emulator's ids do not carry.
+	prefix string
 	// send sends one request: destinations through do, the later resources through call, which also checks
 	// the exchange against the OpenAPI document.
 	send func(e *testEnv, method, path, key, body string) response
@@ -208,17 +212,17 @@ func checkListQueries[T any](t *testing.T, env *testEnv, r resource[T], tests ma
 
 var (
 	destinations = resource[emulator.Destination]{kind{
-		singular: "destination", plural: "destinations", schema: "Destination", slugged: true,
+		singular: "destination", plural: "destinations", schema: "Destination", slugged: true, prefix: "dst_",
 		send: (*testEnv).do,
 		body: func(_ *testEnv, _, slug string) string { return withFields(map[string]any{"slug": slug}) },
 	}, func(d emulator.Destination) string { return d.ID }, func(d *emulator.Destination, at string) { d.UpdatedAt = at }}
 	sources = resource[emulator.Source]{kind{
-		singular: "source", plural: "sources", schema: "Source", slugged: true,
+		singular: "source", plural: "sources", schema: "Source", slugged: true, prefix: "src_",
 		send: (*testEnv).call,
 		body: func(_ *testEnv, _, slug string) string { return sourceWith(map[string]any{"slug": slug}) },
 	}, func(s emulator.Source) string { return s.ID }, func(s *emulator.Source, at string) { s.UpdatedAt = at }}
 	connections = resource[emulator.Connection]{kind{
-		singular: "connection", plural: "connections", schema: "Connection",
+		singular: "connection", plural: "connections", schema: "Connection", prefix: "conn_",
 		send: (*testEnv).call,
 		body: func(e *testEnv, key, slug string) string { return connectionWith(e.newLinks(key, slug), nil) },
 	}, func(c emulator.Connection) string { return c.ID }, func(c *emulator.Connection, at string) { c.UpdatedAt = at }}
@@ -439,4 +443,88 @@ func runCreateSteps(t *testing.T, env *testEnv, k kind, steps []createStep) {
 		checkAnswer(t, step.name, k.send(env, http.MethodPost, k.path(""), step.key, step.body), step.wantStatus,
 			step.wantError)
 	}
+}
+
+// TestProjectsAreIsolated: a key reaches its own project's rows only; any other id, another project's included,
+// answers 404 with the resource's own error and changes nothing.
+func TestProjectsAreIsolated(t *testing.T) {
+	tests := []struct {
+		kind
+		notFound string
+		// otherID is the id of a row of another resource in the key's project.
+		otherID func(e *testEnv, mine string) string
+		// more are requests of the resource's own, on the other project's row.
+		more func(theirs string) map[string]struct{ method, path, body string }
+	}{
+		{destinations.kind, "Destination not found", func(e *testEnv, _ string) string {
+			return sources.create(e, keyA, sourceWith(map[string]any{"slug": "elsewhere"})).ID
+		}, func(theirs string) map[string]struct{ method, path, body string } {
+			return map[string]struct{ method, path, body string }{
+				"circuit":       {http.MethodGet, "/v1/destinations/" + theirs + "/circuit", ""},
+				"circuit reset": {http.MethodPost, "/v1/destinations/" + theirs + "/circuit/reset", ""},
+			}
+		}},
+		{sources.kind, "Source not found", func(e *testEnv, _ string) string {
+			return destinations.create(e, keyA, withFields(map[string]any{"slug": "elsewhere"})).ID
+		}, nil},
+		{connections.kind, "Connection not found", func(e *testEnv, mine string) string {
+			return connections.get(e, keyA, mine).SourceID
+		}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.plural, func(t *testing.T) {
+			env := newEnv(t, emulator.Options{})
+			mine := tc.createID(env, keyA, tc.body(env, keyA, "mine"))
+			theirs := tc.createID(env, keyB, tc.body(env, keyB, "theirs"))
+			deleted := tc.createID(env, keyA, tc.body(env, keyA, "gone"))
+			tc.send(env, http.MethodDelete, tc.path(deleted), keyA, "")
+			before := tc.send(env, http.MethodGet, tc.path(theirs), keyB, "")
+			requests := map[string]struct{ method, path, body string }{
+				"get other project's":    {http.MethodGet, tc.path(theirs), ""},
+				"patch other project's":  {http.MethodPatch, tc.path(theirs), `{"name":"stolen"}`},
+				"delete other project's": {http.MethodDelete, tc.path(theirs), ""},
+				"get missing":            {http.MethodGet, tc.path("0123456789abcdef0123456789abcdef"), ""},
+				"get deleted":            {http.MethodGet, tc.path(deleted), ""},
+				"delete deleted":         {http.MethodDelete, tc.path(deleted), ""},
+				"patch deleted":          {http.MethodPatch, tc.path(deleted), `{"name":"x"}`},
+				"another resource's id":  {http.MethodGet, tc.path(tc.otherID(env, mine)), ""},
+				"prefixed id":            {http.MethodGet, tc.path(tc.prefix + mine), ""},
+			}
+			if tc.more != nil {
+				maps.Copy(requests, tc.more(theirs))
+			}
+			for name, req := range requests {
+				t.Run(name, func(t *testing.T) {
+					checkAnswer(t, "", tc.send(env.with(t), req.method, req.path, keyA, req.body), http.StatusNotFound, tc.notFound)
+				})
+			}
+			if after := tc.send(env, http.MethodGet, tc.path(theirs), keyB, ""); !bytes.Equal(before.body, after.body) {
+				t.Errorf("the other project's row changed:\n%s\nthen\n%s", before.body, after.body)
+			}
+			for key, want := range map[string]string{keyA: mine, keyB: theirs} {
+				if ids := tc.listIDs(env, key); len(ids) != 1 || ids[0] != want {
+					t.Errorf("the list shows %v, want only the key's own row %s", ids, want)
+				}
+			}
+		})
+	}
+}
+
+// listIDs lists the ids of the first page of rows key sees.
+func (k kind) listIDs(e *testEnv, key string) []string {
+	e.t.Helper()
+	res := k.send(e, http.MethodGet, k.path(""), key, "")
+	checkAnswer(e.t, "list", res, http.StatusOK, "")
+	var page map[string]json.RawMessage
+	var rows []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(res.body, &page); err != nil || json.Unmarshal(page[k.plural], &rows) != nil {
+		e.t.Fatalf("list %s: %s", k.plural, res.body)
+	}
+	ids := []string{}
+	for _, row := range rows {
+		ids = append(ids, row.ID)
+	}
+	return ids
 }

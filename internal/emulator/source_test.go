@@ -457,45 +457,6 @@ func TestSourcePatchValidation(t *testing.T) {
 	}
 }
 
-func TestSourceProjectsAreIsolated(t *testing.T) {
-	env := newEnv(t, emulator.Options{})
-	mine := sources.create(env, keyA, sourceWith(nil))
-	theirs := sources.create(env, keyB, sourceWith(nil))
-	deleted := sources.create(env, keyA, sourceWith(map[string]any{"slug": "gone"}))
-	env.call(http.MethodDelete, "/v1/sources/"+deleted.ID, keyA, "")
-	requests := map[string]struct{ method, id, body string }{
-		"get other project's":    {http.MethodGet, theirs.ID, ""},
-		"patch other project's":  {http.MethodPatch, theirs.ID, `{"name":"stolen"}`},
-		"delete other project's": {http.MethodDelete, theirs.ID, ""},
-		"get missing":            {http.MethodGet, "0123456789abcdef0123456789abcdef", ""},
-		"get deleted":            {http.MethodGet, deleted.ID, ""},
-		"delete deleted":         {http.MethodDelete, deleted.ID, ""},
-		"patch deleted":          {http.MethodPatch, deleted.ID, `{"name":"x"}`},
-		"a destination's id":     {http.MethodGet, env.create(keyA, withFields(nil)).ID, ""},
-		"prefixed id":            {http.MethodGet, "src_" + mine.ID, ""},
-	}
-	for name, tc := range requests {
-		t.Run(name, func(t *testing.T) {
-			res := env.call(tc.method, "/v1/sources/"+tc.id, keyA, tc.body)
-			if res.status != http.StatusNotFound {
-				t.Fatalf("status %d, want 404", res.status)
-			}
-			if got := errorOf(t, res); got != "Source not found" {
-				t.Errorf("error %q", got)
-			}
-		})
-	}
-	if diff := cmp.Diff(theirs, sources.get(env, keyB, theirs.ID)); diff != "" {
-		t.Errorf("the other project's row changed (-want +got):\n%s", diff)
-	}
-	if listed := sources.list(env, keyA, "").Rows; len(listed) != 1 || listed[0].ID != mine.ID {
-		t.Errorf("list shows %d rows, want only the key's own", len(listed))
-	}
-	if listed := sources.list(env, keyB, "").Rows; len(listed) != 1 || listed[0].ID != theirs.ID {
-		t.Errorf("key B's list shows %d rows, want only its own", len(listed))
-	}
-}
-
 func TestSourceList(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	for i := 1; i <= 25; i++ {
