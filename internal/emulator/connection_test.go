@@ -77,21 +77,8 @@ func TestConnectionRowEncoding(t *testing.T) {
 		SourceName: new("Source orders"), DestinationName: new("Destination orders"),
 		CreatedAt: "2026-02-28T10:00:00Z", UpdatedAt: "2026-02-28T10:00:00Z",
 	}
-	if diff := cmp.Diff(want, created); diff != "" {
-		t.Errorf("POST answer (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(want, connections.get(env, keyA, created.ID)); diff != "" {
-		t.Errorf("GET answer (-want +got):\n%s", diff)
-	}
-	if !hexID.MatchString(created.ID) {
-		t.Errorf("id %q is not 32 hex digits", created.ID)
-	}
-	res := env.call(http.MethodGet, "/v1/connections/"+created.ID, keyA, "")
-	for _, column := range []string{`"last_event_at":null`, `"event_count":0`, `"enabled":0`, `"transform_enabled":1`} {
-		if !strings.Contains(string(res.body), column) {
-			t.Errorf("the row lacks %s: %s", column, res.body)
-		}
-	}
+	checkCreatedRow(t, env, connections, want, created,
+		`"last_event_at":null`, `"event_count":0`, `"enabled":0`, `"transform_enabled":1`)
 }
 
 func TestConnectionCreateDefaults(t *testing.T) {

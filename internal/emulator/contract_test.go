@@ -179,27 +179,7 @@ func TestRowEncoding(t *testing.T) {
 		RetryIntervals: new("[10,20]"), CircuitBreakerEnabled: ptr[int64](0), CircuitBreakerThreshold: ptr[int64](7),
 		CircuitBreakerResetMS: ptr[int64](2000), Type: "http",
 	}
-	if diff := cmp.Diff(want, created); diff != "" {
-		t.Errorf("POST answer (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(want, env.get(keyA, created.ID)); diff != "" {
-		t.Errorf("GET answer (-want +got):\n%s", diff)
-	}
-
-	checks := map[string]struct {
-		value   string
-		pattern *regexp.Regexp
-	}{
-		"id":         {created.ID, hexID},
-		"org_id":     {created.OrgID, orgID},
-		"env_id":     {created.EnvID, envID},
-		"created_at": {created.CreatedAt, timestamp},
-	}
-	for field, c := range checks {
-		if !c.pattern.MatchString(c.value) {
-			t.Errorf("%s = %q, want it to match %s", field, c.value, c.pattern)
-		}
-	}
+	checkCreatedRow(t, env, destinations, want, created)
 }
 
 func TestCreateDefaults(t *testing.T) {

@@ -23,6 +23,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -527,4 +528,29 @@ func (k kind) listIDs(e *testEnv, key string) []string {
 		ids = append(ids, row.ID)
 	}
 	return ids
+}
+
+// checkCreatedRow expects the POST answer created, and a GET of it, to be want; the ids and created_at in the
+// service's formats; and the GET body to hold each of columns as written, for the columns that the row's Go type
+// cannot tell apart (null from absent, 0 from false).
+func checkCreatedRow[T any](t *testing.T, env *testEnv, r resource[T], want, created T, columns ...string) {
+	t.Helper()
+	if diff := cmp.Diff(want, created); diff != "" {
+		t.Errorf("POST answer (-want +got):\n%s", diff)
+	}
+	res := r.send(env, http.MethodGet, r.path(r.id(created)), keyA, "")
+	if diff := cmp.Diff(want, r.decode(t, res)); diff != "" {
+		t.Errorf("GET answer (-want +got):\n%s", diff)
+	}
+	row := rowMap(t, r.envelope(t, res))
+	for field, pattern := range map[string]*regexp.Regexp{"id": hexID, "org_id": orgID, "env_id": envID, "created_at": timestamp} {
+		if value, _ := row[field].(string); !pattern.MatchString(value) {
+			t.Errorf("%s = %q, want it to match %s", field, value, pattern)
+		}
+	}
+	for _, column := range columns {
+		if !strings.Contains(string(res.body), column) {
+			t.Errorf("the row lacks %s: %s", column, res.body)
+		}
+	}
 }

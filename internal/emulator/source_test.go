@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -58,37 +57,14 @@ func TestSourceRowEncoding(t *testing.T) {
 		JSONSchema:   new(`{"properties":{"amount":{"minimum":0,"type":"number"},"id":{"type":"string"}},"required":["id","amount"],"type":"object"}`),
 		SchemaAction: new("reject"), Status: "active", CreatedAt: "2026-02-28T10:00:00Z", UpdatedAt: "2026-02-28T10:00:00Z",
 	}
-	if diff := cmp.Diff(want, created); diff != "" {
-		t.Errorf("POST answer (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(want, sources.get(env, keyA, created.ID)); diff != "" {
-		t.Errorf("GET answer (-want +got):\n%s", diff)
-	}
+	checkCreatedRow(t, env, sources, want, created,
+		`"last_event_at":null`, `"expires_at":null`, `"request_limit":null`, `"is_ephemeral":0`)
 	stored, err := env.server.Source(t.Context(), created.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(new("sk_test_secret_1234"), stored.VerificationSecret); diff != "" {
 		t.Errorf("stored secret (-want +got):\n%s", diff)
-	}
-	checks := map[string]struct {
-		value   string
-		pattern *regexp.Regexp
-	}{
-		"id":     {created.ID, hexID},
-		"org_id": {created.OrgID, orgID},
-		"env_id": {created.EnvID, envID},
-	}
-	for field, c := range checks {
-		if !c.pattern.MatchString(c.value) {
-			t.Errorf("%s = %q, want it to match %s", field, c.value, c.pattern)
-		}
-	}
-	res := env.call(http.MethodGet, "/v1/sources/"+created.ID, keyA, "")
-	for _, column := range []string{`"last_event_at":null`, `"expires_at":null`, `"request_limit":null`, `"is_ephemeral":0`} {
-		if !strings.Contains(string(res.body), column) {
-			t.Errorf("the row lacks %s: %s", column, res.body)
-		}
 	}
 }
 
