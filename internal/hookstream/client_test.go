@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -343,50 +344,39 @@ func TestClientErrorMapping(t *testing.T) {
 		_, err := c.ListDestinations(ctx, ListOptions{})
 		return err
 	}
+	update := func(ctx context.Context, c *Client) error {
+		_, err := c.UpdateDestination(ctx, "a1", &UpdateRequest{Name: Set("n")})
+		return err
+	}
+	remove := func(ctx context.Context, c *Client) error { return c.DeleteDestination(ctx, "a1") }
 	longPage := "<html><body>" + strings.Repeat("upstream unavailable ", 40) + "</body></html>"
 
-	runErrorCases(t, map[string]errorCase{
+	cases := sharedErrorCases(t, resourceCalls{path: "destinations",
+		create: create, get: get, update: update, remove: remove, list: list}, "Destination not found")
+	maps.Copy(cases, map[string]errorCase{
 		"400 invalid": {
 			call: create, status: 400,
-			body: `{"error":"Invalid body: 'slug' must match pattern ^[a-z0-9-]+$","status":400,"request_id":"req_0a1b2c"}`,
+			body: errorEnvelopeJSON(t, 400, "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$"),
 			want: errorSummary{Sentinels: []string{"ErrInvalid"}, StatusCode: 400, RequestID: "req_0a1b2c",
 				Message: "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$", Route: "POST /destinations"},
 		},
-		"401 unauthorized": {
-			call: create, status: 401,
-			body: `{"error":"Invalid API key","status":401,"request_id":"req_0a1b2c"}`,
-			want: errorSummary{Sentinels: []string{"ErrUnauthorized"}, StatusCode: 401, Message: "Invalid API key",
-				RequestID: "req_0a1b2c", Route: "POST /destinations"},
-		},
-		"403 plan limit": {
-			call: create, status: 403,
-			body: `{"error":"Forbidden","status":403,"request_id":"req_0a1b2c"}`,
-			want: errorSummary{Sentinels: []string{"ErrForbidden"}, StatusCode: 403, Message: "Forbidden",
-				RequestID: "req_0a1b2c", Route: "POST /destinations"},
-		},
-		"404 not found": {
-			call: get, status: 404,
-			body: `{"error":"Destination not found","status":404,"request_id":"req_0a1b2c"}`,
-			want: errorSummary{Sentinels: []string{"ErrNotFound"}, StatusCode: 404, Message: "Destination not found",
-				RequestID: "req_0a1b2c", Route: "GET /destinations/{id}"},
-		},
 		"409 duplicate slug": {
 			call: create, status: 409,
-			body: `{"error":"Slug already exists","status":409,"request_id":"req_0a1b2c"}`,
+			body: errorEnvelopeJSON(t, 409, "Slug already exists"),
 			want: errorSummary{Sentinels: []string{"ErrConflict"}, StatusCode: 409, Message: "Slug already exists",
 				RequestID: "req_0a1b2c", Route: "POST /destinations"},
 		},
 		"429 with Retry-After": {
 			call: create, status: 429,
 			header: map[string]string{"Retry-After": "7", "RateLimit-Limit": "1000", "RateLimit-Remaining": "0", "RateLimit-Reset": "30"},
-			body:   `{"error":"Rate limit exceeded","status":429,"request_id":"req_0a1b2c"}`,
+			body:   errorEnvelopeJSON(t, 429, "Rate limit exceeded"),
 			want: errorSummary{Sentinels: []string{"ErrRateLimited"}, StatusCode: 429, Message: "Rate limit exceeded",
 				RequestID: "req_0a1b2c", RetryAfter: 7 * time.Second, Route: "POST /destinations", Retryable: true},
 		},
 		"429 with only RateLimit-Reset": {
 			call: list, status: 429,
 			header: map[string]string{"RateLimit-Remaining": "0", "RateLimit-Reset": "3"},
-			body:   `{"error":"Rate limit exceeded","status":429,"request_id":"req_0a1b2c"}`,
+			body:   errorEnvelopeJSON(t, 429, "Rate limit exceeded"),
 			want: errorSummary{Sentinels: []string{"ErrRateLimited"}, StatusCode: 429, Message: "Rate limit exceeded",
 				RequestID: "req_0a1b2c", RetryAfter: 3 * time.Second, Route: "GET /destinations", Retryable: true},
 		},
@@ -395,13 +385,6 @@ func TestClientErrorMapping(t *testing.T) {
 			offContract: "the document declares no 5xx answers; hookstream's docs list 500",
 			want: errorSummary{Sentinels: []string{"ErrServer"}, StatusCode: 500,
 				Message: "Internal Server Error: upstream exploded", Route: "GET /destinations/{id}", Retryable: true},
-		},
-		"500 in the documented envelope": {
-			call: get, status: 500,
-			body:        `{"error":"Internal error","status":500,"request_id":"req_0a1b2c"}`,
-			offContract: "the document declares no 5xx answers; hookstream's docs list 500",
-			want: errorSummary{Sentinels: []string{"ErrServer"}, StatusCode: 500, Message: "Internal error",
-				RequestID: "req_0a1b2c", Route: "GET /destinations/{id}", Retryable: true},
 		},
 		"503 with an HTML page and Retry-After": {
 			call: list, status: 503, body: longPage,
@@ -416,6 +399,7 @@ func TestClientErrorMapping(t *testing.T) {
 			want: errorSummary{Sentinels: []string{"ErrServer"}, StatusCode: 502, Route: "GET /destinations/{id}", Retryable: true},
 		},
 	})
+	runErrorCases(t, cases)
 }
 
 // errorCase is a call answered outside 2xx by a canned server, and what the caller learns from the error.
