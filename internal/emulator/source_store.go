@@ -139,18 +139,12 @@ func sourceTargets(r *sourceRecord) []any {
 		&s.EventCount, &s.LastEventAt, &s.IsEphemeral, &s.ExpiresAt, &s.RequestLimit, &s.CreatedAt, &s.UpdatedAt}
 }
 
-func scanSource(row rowScanner) (sourceRecord, error) {
-	var r sourceRecord
-	err := row.Scan(sourceTargets(&r)...)
-	return r, err
-}
-
 // sourceTable describes the sources table. A source that connections reference is not deleted; the events
 // it received go with it.
 func (s *store) sourceTable() table[sourceRecord] {
 	return table[sourceRecord]{
 		store:   s,
-		scan:    scanSource,
+		scan:    scanInto(sourceTargets),
 		seq:     func(r sourceRecord) int64 { return r.seq },
 		filters: func(q listQuery) []any { return []any{q.status} },
 		mutable: func(r *sourceRecord) []any {

@@ -219,6 +219,15 @@ type rowScanner interface {
 	Scan(dest ...any) error
 }
 
+// scanInto returns a scan of one row into a new R, through the pointers targets gives to its columns.
+func scanInto[R any](targets func(*R) []any) func(rowScanner) (R, error) {
+	return func(row rowScanner) (R, error) {
+		var r R
+		err := row.Scan(targets(&r)...)
+		return r, err
+	}
+}
+
 // recordTargets are the columns of a stored destination row in the order its queries read them: seq, then the
 // columns an insert writes, as pointers that a scan fills in and an insert reads.
 func recordTargets(r *record) []any {
@@ -231,18 +240,12 @@ func recordTargets(r *record) []any {
 		&r.circuit.transitionAt}
 }
 
-func scanRecord(row rowScanner) (record, error) {
-	var r record
-	err := row.Scan(recordTargets(&r)...)
-	return r, err
-}
-
 // destinationTable describes the destinations table. A destination that connections reference is not
 // deleted; the deliveries queued or made to it go with it.
 func (s *store) destinationTable() table[record] {
 	return table[record]{
 		store:   s,
-		scan:    scanRecord,
+		scan:    scanInto(recordTargets),
 		seq:     func(r record) int64 { return r.seq },
 		filters: func(q listQuery) []any { return []any{q.status, q.typ} },
 		mutable: func(r *record) []any {
