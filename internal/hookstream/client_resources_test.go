@@ -280,3 +280,25 @@ func sharedErrorCases(t testing.TB, calls resourceCalls, notFound string) map[st
 		},
 	}
 }
+
+// sharedCallCases are the calls every resource makes alike: a GET of the row id, which answer holds and want is
+// decoded from, and a DELETE of it.
+func sharedCallCases(path, id string, answer, want any, get func(ctx context.Context, c *Client, id string) (any, error),
+	remove func(ctx context.Context, c *Client, id string) error) map[string]callCase {
+	return map[string]callCase{
+		"get": {
+			call:   func(ctx context.Context, c *Client) (any, error) { return get(ctx, c, id) },
+			status: 200, answer: answer,
+			wantMethod: "GET", wantPath: "/v1/" + path + "/" + id,
+			wantRoute: "GET /" + path + "/{id}",
+			want:      want,
+		},
+		"delete": {
+			call:   func(ctx context.Context, c *Client) (any, error) { return nil, remove(ctx, c, id) },
+			status: 200, answer: map[string]any{"success": true},
+			wantMethod: "DELETE", wantPath: "/v1/" + path + "/" + id,
+			wantRoute: "DELETE /" + path + "/{id}",
+			want:      nil,
+		},
+	}
+}

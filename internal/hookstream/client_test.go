@@ -89,7 +89,10 @@ func TestClientCalls(t *testing.T) {
 	destinationAnswer := map[string]any{"destination": row}
 	circuitAnswer := map[string]any{"circuit": map[string]any{"state": "closed", "failure_count": 0, "last_transition_at": nil}}
 
-	runCallCases(t, map[string]callCase{
+	cases := sharedCallCases("destinations", id, destinationAnswer, ordersSQS(t),
+		func(ctx context.Context, c *Client, id string) (any, error) { return c.GetDestination(ctx, id) },
+		func(ctx context.Context, c *Client, id string) error { return c.DeleteDestination(ctx, id) })
+	maps.Copy(cases, map[string]callCase{
 		"list": {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.ListDestinations(ctx, ListOptions{Limit: 2, Cursor: "opaque"})
@@ -129,13 +132,6 @@ func TestClientCalls(t *testing.T) {
 			wantRoute: "POST /destinations",
 			want:      ordersSQS(t),
 		},
-		"get": {
-			call:   func(ctx context.Context, c *Client) (any, error) { return c.GetDestination(ctx, id) },
-			status: 200, answer: destinationAnswer,
-			wantMethod: "GET", wantPath: "/v1/destinations/" + id,
-			wantRoute: "GET /destinations/{id}",
-			want:      ordersSQS(t),
-		},
 		"update sends only the fields present": {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.UpdateDestination(ctx, id, &UpdateRequest{Status: Set(StatusPaused), Headers: Null[map[string]string]()})
@@ -145,15 +141,6 @@ func TestClientCalls(t *testing.T) {
 			wantBody:  `{"headers":null,"status":"paused"}`,
 			wantRoute: "PATCH /destinations/{id}",
 			want:      ordersSQS(t),
-		},
-		"delete": {
-			call: func(ctx context.Context, c *Client) (any, error) {
-				return nil, c.DeleteDestination(ctx, id)
-			},
-			status: 200, answer: map[string]any{"success": true},
-			wantMethod: "DELETE", wantPath: "/v1/destinations/" + id,
-			wantRoute: "DELETE /destinations/{id}",
-			want:      nil,
 		},
 		"get circuit": {
 			call:   func(ctx context.Context, c *Client) (any, error) { return c.GetCircuit(ctx, id) },
@@ -170,6 +157,7 @@ func TestClientCalls(t *testing.T) {
 			want:      &Circuit{State: CircuitClosed},
 		},
 	})
+	runCallCases(t, cases)
 }
 
 // callCase is one call answered by a canned server, with the request that must cross the wire and the result.

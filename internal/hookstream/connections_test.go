@@ -36,7 +36,10 @@ func TestConnectionCalls(t *testing.T) {
 	row := documentedConnectionRow(t, id)
 	connectionAnswer := map[string]any{"connection": row}
 
-	runCallCases(t, map[string]callCase{
+	cases := sharedCallCases("connections", id, connectionAnswer, paidInvoices(t),
+		func(ctx context.Context, c *Client, id string) (any, error) { return c.GetConnection(ctx, id) },
+		func(ctx context.Context, c *Client, id string) error { return c.DeleteConnection(ctx, id) })
+	maps.Copy(cases, map[string]callCase{
 		"list": {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.ListConnections(ctx, ConnectionListOptions{ListOptions: ListOptions{Limit: 2, Cursor: "opaque"}})
@@ -111,13 +114,6 @@ func TestConnectionCalls(t *testing.T) {
 			wantRoute: "POST /connections",
 			want:      paidInvoices(t),
 		},
-		"get": {
-			call:   func(ctx context.Context, c *Client) (any, error) { return c.GetConnection(ctx, id) },
-			status: 200, answer: connectionAnswer,
-			wantMethod: "GET", wantPath: "/v1/connections/" + id,
-			wantRoute: "GET /connections/{id}",
-			want:      paidInvoices(t),
-		},
 		"update sends only the fields present": {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.UpdateConnection(ctx, id, &ConnectionUpdateRequest{
@@ -160,16 +156,8 @@ func TestConnectionCalls(t *testing.T) {
 			wantRoute: "PATCH /connections/{id}",
 			want:      paidInvoices(t),
 		},
-		"delete": {
-			call: func(ctx context.Context, c *Client) (any, error) {
-				return nil, c.DeleteConnection(ctx, id)
-			},
-			status: 200, answer: map[string]any{"success": true},
-			wantMethod: "DELETE", wantPath: "/v1/connections/" + id,
-			wantRoute: "DELETE /connections/{id}",
-			want:      nil,
-		},
 	})
+	runCallCases(t, cases)
 }
 
 func TestConnectionErrorMapping(t *testing.T) {

@@ -32,7 +32,10 @@ func TestSourceCalls(t *testing.T) {
 	row := documentedSourceRow(t, id)
 	sourceAnswer := map[string]any{"source": row}
 
-	runCallCases(t, map[string]callCase{
+	cases := sharedCallCases("sources", id, sourceAnswer, stripePayments(t),
+		func(ctx context.Context, c *Client, id string) (any, error) { return c.GetSource(ctx, id) },
+		func(ctx context.Context, c *Client, id string) error { return c.DeleteSource(ctx, id) })
+	maps.Copy(cases, map[string]callCase{
 		"list": {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.ListSources(ctx, ListOptions{Limit: 2, Cursor: "opaque"})
@@ -93,13 +96,6 @@ func TestSourceCalls(t *testing.T) {
 			wantRoute: "POST /sources",
 			want:      stripePayments(t),
 		},
-		"get": {
-			call:   func(ctx context.Context, c *Client) (any, error) { return c.GetSource(ctx, id) },
-			status: 200, answer: sourceAnswer,
-			wantMethod: "GET", wantPath: "/v1/sources/" + id,
-			wantRoute: "GET /sources/{id}",
-			want:      stripePayments(t),
-		},
 		"update sends only the fields present": {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.UpdateSource(ctx, id, &SourceUpdateRequest{
@@ -137,16 +133,8 @@ func TestSourceCalls(t *testing.T) {
 			wantRoute: "PATCH /sources/{id}",
 			want:      stripePayments(t),
 		},
-		"delete": {
-			call: func(ctx context.Context, c *Client) (any, error) {
-				return nil, c.DeleteSource(ctx, id)
-			},
-			status: 200, answer: map[string]any{"success": true},
-			wantMethod: "DELETE", wantPath: "/v1/sources/" + id,
-			wantRoute: "DELETE /sources/{id}",
-			want:      nil,
-		},
 	})
+	runCallCases(t, cases)
 }
 
 func TestSourceErrorMapping(t *testing.T) {
