@@ -387,11 +387,7 @@ func TestConnectionList(t *testing.T) {
 	if pages != 3 {
 		t.Errorf("%d pages, want 3", pages)
 	}
-	var want []string
-	for i := 26; i >= 1; i-- {
-		want = append(want, fmt.Sprintf("c-%03d", i))
-	}
-	if diff := cmp.Diff(want, names); diff != "" {
+	if diff := cmp.Diff(descending("c-%03d", 1, 26), names); diff != "" {
 		t.Errorf("walk, newest first (-want +got):\n%s", diff)
 	}
 

@@ -53,14 +53,7 @@ func contractRouter(t testing.TB) routers.Router {
 // 405) are not checked.
 func (e *testEnv) call(method, path, key, body string) response {
 	e.t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if key != "" {
-		req.Header.Set("X-API-Key", key)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	return e.exchange(req, body)
+	return e.exchange(newRequest(method, path, key, body), body)
 }
 
 // exchange serves req, whose body is body, and checks it against the document as call does.

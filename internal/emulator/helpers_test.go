@@ -99,9 +99,8 @@ type response struct {
 	body   []byte
 }
 
-// do sends one request straight to the handler; key "" sends no credentials.
-func (e *testEnv) do(method, path, key, body string) response {
-	e.t.Helper()
+// newRequest is a request to the API with key ("" sends no credentials) and a JSON body, when there is one.
+func newRequest(method, path, key, body string) *http.Request {
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	if key != "" {
 		req.Header.Set("X-API-Key", key)
@@ -109,6 +108,13 @@ func (e *testEnv) do(method, path, key, body string) response {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return req
+}
+
+// do sends one request straight to the handler; key "" sends no credentials.
+func (e *testEnv) do(method, path, key, body string) response {
+	e.t.Helper()
+	req := newRequest(method, path, key, body)
 	rec := httptest.NewRecorder()
 	e.server.ServeHTTP(rec, req)
 	res := rec.Result()

@@ -42,13 +42,16 @@ func (e *testEnv) walk(key string, limit int, between func(page int)) []string {
 	return slugs
 }
 
-func slugsDescending(from, to int) []string {
-	var slugs []string
+// descending names rows numbered from to to from with format, newest (highest) first, as lists order them.
+func descending(format string, from, to int) []string {
+	var names []string
 	for i := to; i >= from; i-- {
-		slugs = append(slugs, fmt.Sprintf("d-%03d", i))
+		names = append(names, fmt.Sprintf(format, i))
 	}
-	return slugs
+	return names
 }
+
+func slugsDescending(from, to int) []string { return descending("d-%03d", from, to) }
 
 //nolint:unparam // every test uses keyA today; the key says whose destinations these are
 func createNumbered(env *testEnv, key string, from, to int) {

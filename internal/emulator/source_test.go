@@ -453,11 +453,7 @@ func TestSourceList(t *testing.T) {
 	if pages != 3 {
 		t.Errorf("%d pages, want 3", pages)
 	}
-	var want []string
-	for i := 25; i >= 1; i-- {
-		want = append(want, fmt.Sprintf("s-%03d", i))
-	}
-	if diff := cmp.Diff(want, slugs); diff != "" {
+	if diff := cmp.Diff(descending("s-%03d", 1, 25), slugs); diff != "" {
 		t.Errorf("walk, newest first (-want +got):\n%s", diff)
 	}
 
