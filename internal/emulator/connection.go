@@ -20,7 +20,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"net/url"
 )
 
@@ -98,33 +97,17 @@ func (s *Server) connectionResource() resource[connectionRecord, *connectionDraf
 }
 
 func (s *Server) createConnection(c *call) {
-	fields, ok := s.readObject(c)
-	if !ok {
-		return
-	}
-	now := formatTime(s.now())
-	r := connectionRecord{Connection: Connection{
-		ID:        s.newID("conn_"),
-		OrgID:     c.project.OrgID,
-		EnvID:     c.project.EnvID,
-		Enabled:   1,
-		Status:    "active",
-		CreatedAt: now,
-		UpdatedAt: now,
-	}}
-	if err := connectionBody.apply(newConnectionDraft(&r.Connection), fields, createBody); err != nil {
-		s.writeFailure(c, err)
-		return
-	}
-	if err := s.finishConnectionVariants(&r, fields); err != nil {
-		s.writeFailure(c, err)
-		return
-	}
-	if err := s.store.createConnection(c.r.Context(), &r); err != nil {
-		s.writeFailure(c, err)
-		return
-	}
-	writeJSON(c.w, http.StatusCreated, s.connections.envelope(c, r))
+	s.connections.create(c, func(now string) connectionRecord {
+		return connectionRecord{Connection: Connection{
+			ID:        s.newID("conn_"),
+			OrgID:     c.project.OrgID,
+			EnvID:     c.project.EnvID,
+			Enabled:   1,
+			Status:    "active",
+			CreatedAt: now,
+			UpdatedAt: now,
+		}}
+	}, s.store.createConnection)
 }
 
 // finishConnectionVariants applies what the variants change in a connection a create or a PATCH wrote. Under

@@ -148,18 +148,12 @@ func connectionTargets(r *connectionRecord) []any {
 		&c.LastEventAt, &c.SourceName, &c.DestinationName, &c.CreatedAt, &c.UpdatedAt}
 }
 
-func scanConnection(row rowScanner) (connectionRecord, error) {
-	var r connectionRecord
-	err := row.Scan(connectionTargets(&r)...)
-	return r, err
-}
-
 // connectionTable describes the connections table. Deleting a connection leaves the deliveries it queued:
 // they still run.
 func (s *store) connectionTable() table[connectionRecord] {
 	return table[connectionRecord]{
 		store:   s,
-		scan:    scanConnection,
+		scan:    scanInto(connectionTargets),
 		seq:     func(r connectionRecord) int64 { return r.seq },
 		filters: func(q listQuery) []any { return []any{q.status, q.sourceID, q.destinationID} },
 		mutable: func(r *connectionRecord) []any {

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +40,7 @@ type links struct {
 func (e *testEnv) newLinks(key, slug string) links {
 	e.t.Helper()
 	return links{
-		source: e.createSource(key, sourceWith(map[string]any{"slug": slug, "name": "Source " + slug})),
+		source: sources.create(e, key, sourceWith(map[string]any{"slug": slug, "name": "Source " + slug})),
 		destination: e.create(key, withFields(map[string]any{
 			"slug": slug, "name": "Destination " + slug, "type": "websocket", "url": nil,
 			"provider_config": map[string]any{"channel_name": slug},
@@ -51,64 +50,7 @@ func (e *testEnv) newLinks(key, slug string) links {
 
 // connectionWith returns a valid create body joining l with fields added or replaced; a nil value removes one.
 func connectionWith(l links, fields map[string]any) string {
-	body := map[string]any{"source_id": l.source.ID, "destination_id": l.destination.ID, "name": "Orders to billing"}
-	for k, v := range fields {
-		if v == nil {
-			delete(body, k)
-			continue
-		}
-		body[k] = v
-	}
-	data, err := json.Marshal(body)
-	if err != nil {
-		panic(err)
-	}
-	return string(data)
-}
-
-// createConnection creates a connection with key and fails the test unless it answers 201.
-func (e *testEnv) createConnection(key, body string) emulator.Connection {
-	e.t.Helper()
-	res := e.call(http.MethodPost, "/v1/connections", key, body)
-	if res.status != http.StatusCreated {
-		e.t.Fatalf("create connection %s: status %d, body %s", body, res.status, res.body)
-	}
-	return decodeConnection(e.t, res)
-}
-
-func (e *testEnv) getConnection(key, id string) emulator.Connection {
-	e.t.Helper()
-	res := e.call(http.MethodGet, "/v1/connections/"+id, key, "")
-	if res.status != http.StatusOK {
-		e.t.Fatalf("get connection %s: status %d, body %s", id, res.status, res.body)
-	}
-	return decodeConnection(e.t, res)
-}
-
-func decodeConnection(t testing.TB, res response) emulator.Connection {
-	t.Helper()
-	var envelope struct {
-		Connection emulator.Connection `json:"connection"`
-	}
-	decodeStrict(t, res.body, &envelope)
-	return envelope.Connection
-}
-
-type connectionPage struct {
-	Connections []emulator.Connection `json:"connections"`
-	Cursor      *string               `json:"cursor"`
-	HasMore     bool                  `json:"has_more"`
-}
-
-func (e *testEnv) listConnections(key, query string) connectionPage {
-	e.t.Helper()
-	res := e.call(http.MethodGet, "/v1/connections"+query, key, "")
-	if res.status != http.StatusOK {
-		e.t.Fatalf("list connections %s: status %d, body %s", query, res.status, res.body)
-	}
-	var page connectionPage
-	decodeStrict(e.t, res.body, &page)
-	return page
+	return bodyWith(map[string]any{"source_id": l.source.ID, "destination_id": l.destination.ID, "name": "Orders to billing"}, fields)
 }
 
 func TestConnectionRowEncoding(t *testing.T) {
@@ -119,7 +61,7 @@ func TestConnectionRowEncoding(t *testing.T) {
 		{"value": json.RawMessage(`12.50`), "op": "gte", "field": "payload.amount"},
 		{"field": "headers.X-Shop", "op": "in", "value": []any{"eu", "us", nil, 1}},
 	}
-	created := env.createConnection(keyA, connectionWith(l, map[string]any{
+	created := connections.create(env, keyA, connectionWith(l, map[string]any{
 		"description": "Paid orders", "enabled": false, "filter_rules": rules,
 		"transform_expression": `{"id": id, "total": amount}`,
 	}))
@@ -135,21 +77,8 @@ func TestConnectionRowEncoding(t *testing.T) {
 		SourceName: new("Source orders"), DestinationName: new("Destination orders"),
 		CreatedAt: "2026-02-28T10:00:00Z", UpdatedAt: "2026-02-28T10:00:00Z",
 	}
-	if diff := cmp.Diff(want, created); diff != "" {
-		t.Errorf("POST answer (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(want, env.getConnection(keyA, created.ID)); diff != "" {
-		t.Errorf("GET answer (-want +got):\n%s", diff)
-	}
-	if !hexID.MatchString(created.ID) {
-		t.Errorf("id %q is not 32 hex digits", created.ID)
-	}
-	res := env.call(http.MethodGet, "/v1/connections/"+created.ID, keyA, "")
-	for _, column := range []string{`"last_event_at":null`, `"event_count":0`, `"enabled":0`, `"transform_enabled":1`} {
-		if !strings.Contains(string(res.body), column) {
-			t.Errorf("the row lacks %s: %s", column, res.body)
-		}
-	}
+	checkCreatedRow(t, env, connections, want, created,
+		`"last_event_at":null`, `"event_count":0`, `"enabled":0`, `"transform_enabled":1`)
 }
 
 func TestConnectionCreateDefaults(t *testing.T) {
@@ -170,7 +99,7 @@ func TestConnectionCreateDefaults(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got := env.createConnection(keyA, connectionWith(l, tc.fields))
+			got := connections.create(env, keyA, connectionWith(l, tc.fields))
 			want := emulator.Connection{
 				ID: got.ID, OrgID: got.OrgID, EnvID: got.EnvID, SourceID: l.source.ID, DestinationID: l.destination.ID,
 				Name: "Orders to billing", Enabled: 1, Status: "active", TransformEnabled: tc.wantTransform,
@@ -179,36 +108,6 @@ func TestConnectionCreateDefaults(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func TestConnectionRowsFollowTheSchema(t *testing.T) {
-	schema := componentSchema(t, "Connection")
-	env := newEnv(t, emulator.Options{})
-	l := env.newLinks(keyA, "orders")
-	bodies := map[string]string{
-		"minimal": connectionWith(l, nil),
-		"everything": connectionWith(l, map[string]any{"description": nil, "enabled": true,
-			"filter_rules": []map[string]any{{"field": "method", "op": "neq", "value": "GET"}}, "transform_enabled": false,
-			"transform_expression": "$"}),
-		"empty rules": connectionWith(l, map[string]any{"filter_rules": []any{}}),
-	}
-	for name, body := range bodies {
-		t.Run(name, func(t *testing.T) {
-			created := env.call(http.MethodPost, "/v1/connections", keyA, body)
-			var createEnvelope map[string]map[string]any
-			decodeStrict(t, created.body, &createEnvelope)
-			checkRowSchema(t, schema, createEnvelope["connection"])
-
-			list := env.call(http.MethodGet, "/v1/connections", keyA, "")
-			var page map[string]json.RawMessage
-			decodeStrict(t, list.body, &page)
-			var rows []map[string]any
-			decodeStrict(t, page["connections"], &rows)
-			for _, row := range rows {
-				checkRowSchema(t, schema, row)
 			}
 		})
 	}
@@ -229,10 +128,7 @@ func TestConnectionCreateValidation(t *testing.T) {
 		tooMany[i] = rule("method", "eq", "POST")
 	}
 	const opMessage = "must be one of eq, neq, contains, gt, gte, lt, lte, exists, in"
-	tests := map[string]struct {
-		fields map[string]any
-		want   string
-	}{
+	tests := map[string]rejection{
 		"missing source_id":          {map[string]any{"source_id": nil}, "Invalid body: 'source_id' is required"},
 		"missing destination_id":     {map[string]any{"destination_id": nil}, "Invalid body: 'destination_id' is required"},
 		"missing name":               {map[string]any{"name": nil}, "Invalid body: 'name' is required"},
@@ -286,18 +182,8 @@ func TestConnectionCreateValidation(t *testing.T) {
 	}
 	env := newEnv(t, emulator.Options{})
 	l := env.newLinks(keyA, "orders")
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.call(http.MethodPost, "/v1/connections", keyA, connectionWith(l, tc.fields))
-			if res.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400; body %s", res.status, res.body)
-			}
-			if got := errorOf(t, res); got != tc.want {
-				t.Errorf("error\n got %q\nwant %q", got, tc.want)
-			}
-		})
-	}
-	if rows := env.listConnections(keyA, "").Connections; len(rows) != 0 {
+	checkBadRequests(t, env, connections.kind, http.MethodPost, "/v1/connections", bodiesOf(func(fields map[string]any) string { return connectionWith(l, fields) }, tests))
+	if rows := connections.list(env, keyA, "").Rows; len(rows) != 0 {
 		t.Errorf("rejected bodies left %d rows behind", len(rows))
 	}
 }
@@ -327,14 +213,14 @@ func TestConnectionCreateAcceptsEdgeValues(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	project, _ := env.server.Project(keyA)
 	l := env.newLinks(keyA, "orders")
-	env.createConnection(keyA, connectionWith(l, nil))
+	connections.create(env, keyA, connectionWith(l, nil))
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			fields := maps.Clone(tc.fields)
 			if _, ok := fields["org_id"]; ok {
 				fields["org_id"], fields["env_id"] = project.OrgID, project.EnvID
 			}
-			got := env.createConnection(keyA, connectionWith(l, fields))
+			got := connections.create(env, keyA, connectionWith(l, fields))
 			if tc.wantRules == nil {
 				return
 			}
@@ -380,21 +266,15 @@ func TestConnectionCreateLinksAndScope(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			res := env.call(http.MethodPost, "/v1/connections", keyA, connectionWith(mine, tc.fields))
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error %q, want %q", got, tc.wantError)
-				}
+			if !checkAnswer(t, "", res, tc.wantStatus, tc.wantError) {
 				return
 			}
-			if got := decodeConnection(t, res); got.OrgID != a.OrgID || got.EnvID != a.EnvID || got.SourceID != mine.source.ID {
+			if got := connections.decode(t, res); got.OrgID != a.OrgID || got.EnvID != a.EnvID || got.SourceID != mine.source.ID {
 				t.Errorf("row %+v, want the key's project and the sent source", got)
 			}
 		})
 	}
-	if got := len(env.listConnections(keyA, "?limit=100").Connections); got != 3 {
+	if got := len(connections.list(env, keyA, "?limit=100").Rows); got != 3 {
 		t.Errorf("%d connections, want the 3 created", got)
 	}
 }
@@ -402,68 +282,39 @@ func TestConnectionCreateLinksAndScope(t *testing.T) {
 const fullConnectionFields = `"name":"Orders","description":"d","enabled":true,
 	"filter_rules":[{"field":"payload.type","op":"eq","value":"order.created"}],"transform_expression":"{\"id\": id}"`
 
-func TestConnectionPatchChangesOnlyWhatIsSent(t *testing.T) {
-	tests := map[string]struct {
-		body   string
-		change func(c *emulator.Connection)
-	}{
-		"name":                 {`{"name":"Renamed"}`, func(c *emulator.Connection) { c.Name = "Renamed" }},
-		"description":          {`{"description":"new"}`, func(c *emulator.Connection) { c.Description = new("new") }},
-		"null description":     {`{"description":null}`, func(c *emulator.Connection) { c.Description = nil }},
-		"disabled flag":        {`{"enabled":false}`, func(c *emulator.Connection) { c.Enabled = 0 }},
-		"paused":               {`{"status":"paused"}`, func(c *emulator.Connection) { c.Status = "paused" }},
-		"disabled":             {`{"status":"disabled"}`, func(c *emulator.Connection) { c.Status = "disabled" }},
-		"status and enabled":   {`{"status":"active","enabled":true}`, func(*emulator.Connection) {}},
-		"rules replaced whole": {`{"filter_rules":[{"field":"method","op":"neq","value":"GET"}]}`, func(c *emulator.Connection) { c.FilterRules = new(`[{"field":"method","op":"neq","value":"GET"}]`) }},
-		"rules emptied":        {`{"filter_rules":[]}`, func(c *emulator.Connection) { c.FilterRules = new(`[]`) }},
-		"rules cleared":        {`{"filter_rules":null}`, func(c *emulator.Connection) { c.FilterRules = nil }},
-		"transform off":        {`{"transform_enabled":false}`, func(c *emulator.Connection) { c.TransformEnabled = 0 }},
-		"expression replaced":  {`{"transform_expression":"$"}`, func(c *emulator.Connection) { c.TransformExpression = new("$") }},
-		"expression cleared, flag kept": {`{"transform_expression":null}`, func(c *emulator.Connection) {
-			c.TransformExpression = nil
-		}},
-		"same value still 200": {`{"name":"Orders"}`, func(*emulator.Connection) {}},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			env := newEnv(t, emulator.Options{})
-			l := env.newLinks(keyA, "orders")
-			before := env.createConnection(keyA, `{"source_id":"`+l.source.ID+`","destination_id":"`+l.destination.ID+`",`+fullConnectionFields+`}`)
-			env.clock.Advance(90 * time.Second)
-
-			res := env.call(http.MethodPatch, "/v1/connections/"+before.ID, keyA, tc.body)
-			if res.status != http.StatusOK {
-				t.Fatalf("status %d, body %s", res.status, res.body)
-			}
-			want := before
-			tc.change(&want)
-			want.UpdatedAt = "2026-02-28T10:01:30Z"
-			if diff := cmp.Diff(want, decodeConnection(t, res)); diff != "" {
-				t.Errorf("PATCH answer (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(want, env.getConnection(keyA, before.ID)); diff != "" {
-				t.Errorf("GET after PATCH (-want +got):\n%s", diff)
-			}
-		})
-	}
+// connectionPatches are PATCHes of a connection created with fullConnectionFields and the change each makes.
+var connectionPatches = map[string]patchCase[emulator.Connection]{
+	"name":                 {`{"name":"Renamed"}`, func(c *emulator.Connection) { c.Name = "Renamed" }},
+	"description":          {`{"description":"new"}`, func(c *emulator.Connection) { c.Description = new("new") }},
+	"null description":     {`{"description":null}`, func(c *emulator.Connection) { c.Description = nil }},
+	"disabled flag":        {`{"enabled":false}`, func(c *emulator.Connection) { c.Enabled = 0 }},
+	"paused":               {`{"status":"paused"}`, func(c *emulator.Connection) { c.Status = "paused" }},
+	"disabled":             {`{"status":"disabled"}`, func(c *emulator.Connection) { c.Status = "disabled" }},
+	"status and enabled":   {`{"status":"active","enabled":true}`, func(*emulator.Connection) {}},
+	"rules replaced whole": {`{"filter_rules":[{"field":"method","op":"neq","value":"GET"}]}`, func(c *emulator.Connection) { c.FilterRules = new(`[{"field":"method","op":"neq","value":"GET"}]`) }},
+	"rules emptied":        {`{"filter_rules":[]}`, func(c *emulator.Connection) { c.FilterRules = new(`[]`) }},
+	"rules cleared":        {`{"filter_rules":null}`, func(c *emulator.Connection) { c.FilterRules = nil }},
+	"transform off":        {`{"transform_enabled":false}`, func(c *emulator.Connection) { c.TransformEnabled = 0 }},
+	"expression replaced":  {`{"transform_expression":"$"}`, func(c *emulator.Connection) { c.TransformExpression = new("$") }},
+	"expression cleared, flag kept": {`{"transform_expression":null}`, func(c *emulator.Connection) {
+		c.TransformExpression = nil
+	}},
+	"same value still 200": {`{"name":"Orders"}`, func(*emulator.Connection) {}},
 }
 
 // A transform turned on by PATCH stays off until transform_enabled is sent: a PATCH changes only what it sends.
 func TestConnectionPatchLeavesTransformFlag(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	l := env.newLinks(keyA, "orders")
-	created := env.createConnection(keyA, connectionWith(l, nil))
-	got := decodeConnection(t, env.call(http.MethodPatch, "/v1/connections/"+created.ID, keyA, `{"transform_expression":"$"}`))
+	created := connections.create(env, keyA, connectionWith(l, nil))
+	got := connections.decode(t, env.call(http.MethodPatch, "/v1/connections/"+created.ID, keyA, `{"transform_expression":"$"}`))
 	if got.TransformEnabled != 0 || got.TransformExpression == nil {
 		t.Errorf("transform_enabled %d, expression %v; want 0 and the expression", got.TransformEnabled, got.TransformExpression)
 	}
 }
 
 func TestConnectionPatchValidation(t *testing.T) {
-	tests := map[string]struct {
-		body string
-		want string
-	}{
+	tests := map[string]badRequest{
 		"empty object":       {`{}`, "No fields to update"},
 		"source_id":          {`{"source_id":"0123456789abcdef0123456789abcdef"}`, "Invalid body: 'source_id' cannot be changed"},
 		"destination_id":     {`{"destination_id":"0123456789abcdef0123456789abcdef"}`, "Invalid body: 'destination_id' cannot be changed"},
@@ -486,80 +337,10 @@ func TestConnectionPatchValidation(t *testing.T) {
 	}
 	env := newEnv(t, emulator.Options{})
 	l := env.newLinks(keyA, "orders")
-	created := env.createConnection(keyA, connectionWith(l, map[string]any{"filter_rules": []any{rule("method", "eq", "POST")}}))
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.call(http.MethodPatch, "/v1/connections/"+created.ID, keyA, tc.body)
-			if res.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400; body %s", res.status, res.body)
-			}
-			if got := errorOf(t, res); got != tc.want {
-				t.Errorf("error\n got %q\nwant %q", got, tc.want)
-			}
-		})
-	}
-	if diff := cmp.Diff(created, env.getConnection(keyA, created.ID)); diff != "" {
+	created := connections.create(env, keyA, connectionWith(l, map[string]any{"filter_rules": []any{rule("method", "eq", "POST")}}))
+	checkBadRequests(t, env, connections.kind, http.MethodPatch, "/v1/connections/"+created.ID, tests)
+	if diff := cmp.Diff(created, connections.get(env, keyA, created.ID)); diff != "" {
 		t.Errorf("rejected PATCHes changed the row (-want +got):\n%s", diff)
-	}
-}
-
-func TestConnectionProjectsAreIsolated(t *testing.T) {
-	env := newEnv(t, emulator.Options{})
-	mine := env.createConnection(keyA, connectionWith(env.newLinks(keyA, "mine"), nil))
-	theirs := env.createConnection(keyB, connectionWith(env.newLinks(keyB, "theirs"), nil))
-	deleted := env.createConnection(keyA, connectionWith(env.newLinks(keyA, "gone"), nil))
-	env.call(http.MethodDelete, "/v1/connections/"+deleted.ID, keyA, "")
-	requests := map[string]struct{ method, id, body string }{
-		"get other project's":    {http.MethodGet, theirs.ID, ""},
-		"patch other project's":  {http.MethodPatch, theirs.ID, `{"name":"stolen"}`},
-		"delete other project's": {http.MethodDelete, theirs.ID, ""},
-		"get missing":            {http.MethodGet, "0123456789abcdef0123456789abcdef", ""},
-		"get deleted":            {http.MethodGet, deleted.ID, ""},
-		"delete deleted":         {http.MethodDelete, deleted.ID, ""},
-		"patch deleted":          {http.MethodPatch, deleted.ID, `{"name":"x"}`},
-		"a source's id":          {http.MethodGet, mine.SourceID, ""},
-		"prefixed id":            {http.MethodGet, "conn_" + mine.ID, ""},
-	}
-	for name, tc := range requests {
-		t.Run(name, func(t *testing.T) {
-			res := env.call(tc.method, "/v1/connections/"+tc.id, keyA, tc.body)
-			if res.status != http.StatusNotFound {
-				t.Fatalf("status %d, want 404", res.status)
-			}
-			if got := errorOf(t, res); got != "Connection not found" {
-				t.Errorf("error %q", got)
-			}
-		})
-	}
-	if diff := cmp.Diff(theirs, env.getConnection(keyB, theirs.ID)); diff != "" {
-		t.Errorf("the other project's row changed (-want +got):\n%s", diff)
-	}
-	if listed := env.listConnections(keyA, "").Connections; len(listed) != 1 || listed[0].ID != mine.ID {
-		t.Errorf("list shows %d rows, want only the key's own", len(listed))
-	}
-}
-
-func TestConnectionDelete(t *testing.T) {
-	env := newEnv(t, emulator.Options{})
-	l := env.newLinks(keyA, "orders")
-	created := env.createConnection(keyA, connectionWith(l, nil))
-	steps := []struct {
-		method     string
-		wantStatus int
-		wantBody   string
-	}{
-		{http.MethodDelete, http.StatusOK, `{"success":true}` + "\n"},
-		{http.MethodGet, http.StatusNotFound, ""},
-		{http.MethodDelete, http.StatusNotFound, ""},
-	}
-	for i, step := range steps {
-		res := env.call(step.method, "/v1/connections/"+created.ID, keyA, "")
-		if res.status != step.wantStatus {
-			t.Fatalf("step %d: status %d, want %d", i, res.status, step.wantStatus)
-		}
-		if step.wantBody != "" && string(res.body) != step.wantBody {
-			t.Errorf("step %d: body %s, want %s", i, res.body, step.wantBody)
-		}
 	}
 }
 
@@ -567,17 +348,17 @@ func TestConnectionDelete(t *testing.T) {
 func TestConnectionNamesFollowTheLinkedRows(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	l := env.newLinks(keyA, "orders")
-	created := env.createConnection(keyA, connectionWith(l, nil))
+	created := connections.create(env, keyA, connectionWith(l, nil))
 	env.call(http.MethodPatch, "/v1/sources/"+l.source.ID, keyA, `{"name":"Shop"}`)
 	env.call(http.MethodPatch, "/v1/destinations/"+l.destination.ID, keyA, `{"name":"Billing"}`)
-	got := env.getConnection(keyA, created.ID)
+	got := connections.get(env, keyA, created.ID)
 	if diff := cmp.Diff([]*string{new("Shop"), new("Billing")}, []*string{got.SourceName, got.DestinationName}); diff != "" {
 		t.Errorf("source_name, destination_name (-want +got):\n%s", diff)
 	}
 	if got.UpdatedAt != created.UpdatedAt {
 		t.Errorf("renaming a linked row moved updated_at to %s", got.UpdatedAt)
 	}
-	if listed := env.listConnections(keyA, "").Connections[0]; *listed.SourceName != "Shop" {
+	if listed := connections.list(env, keyA, "").Rows[0]; *listed.SourceName != "Shop" {
 		t.Errorf("the list shows source_name %v", listed.SourceName)
 	}
 }
@@ -591,56 +372,33 @@ func TestConnectionList(t *testing.T) {
 		if i%5 == 0 {
 			l = links{source: second.source, destination: first.destination}
 		}
-		env.createConnection(keyA, connectionWith(l, map[string]any{"name": fmt.Sprintf("c-%03d", i)}))
+		connections.create(env, keyA, connectionWith(l, map[string]any{"name": fmt.Sprintf("c-%03d", i)}))
 	}
-	env.createConnection(keyA, connectionWith(second, map[string]any{"name": "c-026"}))
-	env.createConnection(keyB, connectionWith(env.newLinks(keyB, "other"), nil))
-	paused := env.listConnections(keyA, "?limit=1").Connections[0]
+	connections.create(env, keyA, connectionWith(second, map[string]any{"name": "c-026"}))
+	connections.create(env, keyB, connectionWith(env.newLinks(keyB, "other"), nil))
+	paused := connections.list(env, keyA, "?limit=1").Rows[0]
 	env.call(http.MethodPatch, "/v1/connections/"+paused.ID, keyA, `{"status":"paused"}`)
 
+	pages := 1
 	var names []string
-	cursor := ""
-	for pages := 0; ; pages++ {
-		query := "?limit=10"
-		if cursor != "" {
-			query += "&cursor=" + url.QueryEscape(cursor)
-		}
-		page := env.listConnections(keyA, query)
-		for _, c := range page.Connections {
-			names = append(names, c.Name)
-		}
-		if page.HasMore != (page.Cursor != nil) {
-			t.Fatalf("has_more %v with cursor %v", page.HasMore, page.Cursor)
-		}
-		if !page.HasMore {
-			if pages != 2 {
-				t.Errorf("%d pages, want 3", pages+1)
-			}
-			break
-		}
-		cursor = *page.Cursor
+	for _, c := range connections.walk(env, keyA, "", 10, func(int) { pages++ }) {
+		names = append(names, c.Name)
 	}
-	var want []string
-	for i := 26; i >= 1; i-- {
-		want = append(want, fmt.Sprintf("c-%03d", i))
+	if pages != 3 {
+		t.Errorf("%d pages, want 3", pages)
 	}
-	if diff := cmp.Diff(want, names); diff != "" {
+	if diff := cmp.Diff(descending("c-%03d", 1, 26), names); diff != "" {
 		t.Errorf("walk, newest first (-want +got):\n%s", diff)
 	}
 
-	tests := map[string]struct {
-		query      string
-		wantStatus int
-		wantRows   int
-		wantError  string
-	}{
+	checkListQueries(t, env, connections, map[string]listQuery{
 		"default page":           {"", http.StatusOK, 20, ""},
 		"by source":              {"?source_id=" + second.source.ID, http.StatusOK, 6, ""},
 		"by destination":         {"?destination_id=" + second.destination.ID, http.StatusOK, 1, ""},
 		"by both":                {"?source_id=" + second.source.ID + "&destination_id=" + first.destination.ID, http.StatusOK, 5, ""},
 		"natural key lookup":     {"?source_id=" + second.source.ID + "&destination_id=" + second.destination.ID, http.StatusOK, 1, ""},
 		"unknown source":         {"?source_id=0123456789abcdef0123456789abcdef", http.StatusOK, 0, ""},
-		"another project's":      {"?destination_id=" + env.listConnections(keyB, "").Connections[0].DestinationID, http.StatusOK, 0, ""},
+		"another project's":      {"?destination_id=" + connections.list(env, keyB, "").Rows[0].DestinationID, http.StatusOK, 0, ""},
 		"empty filter is absent": {"?source_id=&limit=100", http.StatusOK, 26, ""},
 		"status paused":          {"?status=paused", http.StatusOK, 1, ""},
 		"status and source":      {"?status=paused&source_id=" + first.source.ID, http.StatusOK, 0, ""},
@@ -648,29 +406,7 @@ func TestConnectionList(t *testing.T) {
 		"status unknown":         {"?status=enabled", http.StatusBadRequest, 0, "Invalid query: 'status' must be one of active, paused, disabled"},
 		"limit 0":                {"?limit=0", http.StatusBadRequest, 0, "Invalid query: 'limit' must be an integer between 1 and 100"},
 		"bad cursor":             {"?cursor=abc", http.StatusBadRequest, 0, "Invalid query: 'cursor' is not a cursor this API returned"},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.call(http.MethodGet, "/v1/connections"+tc.query, keyA, "")
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error %q, want %q", got, tc.wantError)
-				}
-				return
-			}
-			var page connectionPage
-			decodeStrict(t, res.body, &page)
-			if len(page.Connections) != tc.wantRows {
-				t.Errorf("%d rows, want %d", len(page.Connections), tc.wantRows)
-			}
-			if !page.HasMore && !strings.Contains(string(res.body), `"cursor":null`) {
-				t.Errorf("the last page's cursor is not null: %s", res.body)
-			}
-		})
-	}
+	})
 }
 
 // A source or destination that connections reference cannot be deleted; once they are gone, it can.
@@ -678,10 +414,10 @@ func TestDeleteReferencedByConnections(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	l := env.newLinks(keyA, "orders")
 	spare := env.newLinks(keyA, "spare")
-	viaSource := env.createConnection(keyA, connectionWith(links{source: l.source, destination: spare.destination}, nil))
-	viaDestination := env.createConnection(keyA, connectionWith(links{source: spare.source, destination: l.destination}, nil))
+	viaSource := connections.create(env, keyA, connectionWith(links{source: l.source, destination: spare.destination}, nil))
+	viaDestination := connections.create(env, keyA, connectionWith(links{source: spare.source, destination: l.destination}, nil))
 	theirs := env.newLinks(keyB, "theirs")
-	env.createConnection(keyB, connectionWith(theirs, nil))
+	connections.create(env, keyB, connectionWith(theirs, nil))
 	steps := []struct {
 		name       string
 		key, path  string
@@ -702,19 +438,12 @@ func TestDeleteReferencedByConnections(t *testing.T) {
 	}
 	for _, step := range steps {
 		res := env.call(http.MethodDelete, step.path, step.key, "")
-		if res.status != step.wantStatus {
-			t.Fatalf("%s: status %d, want %d; body %s", step.name, res.status, step.wantStatus, res.body)
-		}
-		if step.wantError != "" {
-			if got := errorOf(t, res); got != step.wantError {
-				t.Errorf("%s: error %q, want %q", step.name, got, step.wantError)
-			}
-		}
+		checkAnswer(t, step.name, res, step.wantStatus, step.wantError)
 	}
 	// A refused delete changed nothing.
-	env.getSource(keyA, spare.source.ID)
+	sources.get(env, keyA, spare.source.ID)
 	env.get(keyA, spare.destination.ID)
-	if got := len(env.listConnections(keyB, "").Connections); got != 1 {
+	if got := len(connections.list(env, keyB, "").Rows); got != 1 {
 		t.Errorf("the other project has %d connections, want 1", got)
 	}
 }

@@ -19,7 +19,6 @@ package emulator_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -27,40 +26,25 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/internal/hookstream/contract"
 )
 
-var contractRoutes struct {
-	once   sync.Once
-	router routers.Router
-	err    error
-}
-
 // contractRouter loads the document once and routes requests to its operations.
 func contractRouter(t testing.TB) routers.Router {
 	t.Helper()
-	contractRoutes.once.Do(func() {
-		doc, err := contract.Load(context.Background())
-		if err != nil {
-			contractRoutes.err = err
-			return
-		}
-		contractRoutes.router, contractRoutes.err = gorillamux.NewRouter(doc)
-	})
-	if contractRoutes.err != nil {
-		t.Fatalf("OpenAPI contract unavailable: %v", contractRoutes.err)
+	router, err := contract.Router()
+	if err != nil {
+		t.Fatalf("OpenAPI contract unavailable: %v", err)
 	}
-	return contractRoutes.router
+	return router
 }
 
 // call sends one request to the handler, like do (key "" sends no credentials), and checks
@@ -69,14 +53,7 @@ func contractRouter(t testing.TB) routers.Router {
 // 405) are not checked.
 func (e *testEnv) call(method, path, key, body string) response {
 	e.t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if key != "" {
-		req.Header.Set("X-API-Key", key)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	return e.exchange(req, body)
+	return e.exchange(newRequest(method, path, key, body), body)
 }
 
 // exchange serves req, whose body is body, and checks it against the document as call does.
@@ -195,54 +172,7 @@ func TestRowEncoding(t *testing.T) {
 		RetryIntervals: new("[10,20]"), CircuitBreakerEnabled: ptr[int64](0), CircuitBreakerThreshold: ptr[int64](7),
 		CircuitBreakerResetMS: ptr[int64](2000), Type: "http",
 	}
-	if diff := cmp.Diff(want, created); diff != "" {
-		t.Errorf("POST answer (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(want, env.get(keyA, created.ID)); diff != "" {
-		t.Errorf("GET answer (-want +got):\n%s", diff)
-	}
-
-	checks := map[string]struct {
-		value   string
-		pattern *regexp.Regexp
-	}{
-		"id":         {created.ID, hexID},
-		"org_id":     {created.OrgID, orgID},
-		"env_id":     {created.EnvID, envID},
-		"created_at": {created.CreatedAt, timestamp},
-	}
-	for field, c := range checks {
-		if !c.pattern.MatchString(c.value) {
-			t.Errorf("%s = %q, want it to match %s", field, c.value, c.pattern)
-		}
-	}
-}
-
-func TestRowsFollowTheSchema(t *testing.T) {
-	schema := destinationSchema(t)
-	env := newEnv(t, emulator.Options{})
-	bodies := map[string]string{
-		"minimal http": `{"name":"a","slug":"a","url":"http://example.com"}`,
-		"everything":   `{"name":"b","slug":"b","url":"http://example.com","headers":{"A":"1"},"auth_type":"basic","auth_config":{"username":"u","password":"p"},"retry_enabled":false,"retry_max_attempts":2,"retry_backoff_type":"fixed","retry_intervals":[5],"circuit_breaker_enabled":true,"circuit_breaker_threshold":2,"circuit_breaker_reset_ms":1000}`,
-		"kafka":        `{"name":"c","slug":"c","type":"kafka","provider_config":{"bootstrap_servers":"b:9092","cluster_id":"c","topic":"t","api_key":"k","api_secret":"s"}}`,
-	}
-	for name, body := range bodies {
-		t.Run(name, func(t *testing.T) {
-			created := env.do(http.MethodPost, "/v1/destinations", keyA, body)
-			var createEnvelope map[string]map[string]any
-			decodeStrict(t, created.body, &createEnvelope)
-			checkRowSchema(t, schema, createEnvelope["destination"])
-
-			list := env.do(http.MethodGet, "/v1/destinations", keyA, "")
-			var page map[string]json.RawMessage
-			decodeStrict(t, list.body, &page)
-			var rows []map[string]any
-			decodeStrict(t, page["destinations"], &rows)
-			for _, row := range rows {
-				checkRowSchema(t, schema, row)
-			}
-		})
-	}
+	checkCreatedRow(t, env, destinations, want, created)
 }
 
 func TestCreateDefaults(t *testing.T) {
@@ -262,8 +192,8 @@ func TestCreateDefaults(t *testing.T) {
 func TestEveryResponseCarriesHeadersAndEnvelope(t *testing.T) {
 	env := newEnv(t, emulator.Options{MaxDestinations: 1, MaxSources: 1})
 	existing := env.create(keyA, `{"name":"a","slug":"a","url":"https://example.com"}`)
-	source := env.createSource(keyA, `{"name":"s","slug":"s"}`)
-	connection := env.createConnection(keyA, connectionWith(links{source: source, destination: existing}, nil))
+	source := sources.create(env, keyA, `{"name":"s","slug":"s"}`)
+	connection := connections.create(env, keyA, connectionWith(links{source: source, destination: existing}, nil))
 	other, _ := env.server.Project(keyB)
 	tests := map[string]struct {
 		method, path, key, body string

@@ -30,29 +30,14 @@ import (
 
 // withFields returns a valid http create body with fields added or replaced; a nil value removes one.
 func withFields(fields map[string]any) string {
-	body := map[string]any{"name": "Orders", "slug": "orders", "url": "https://example.com/hook"}
-	for k, v := range fields {
-		if v == nil {
-			delete(body, k)
-			continue
-		}
-		body[k] = v
-	}
-	data, err := json.Marshal(body)
-	if err != nil {
-		panic(err)
-	}
-	return string(data)
+	return bodyWith(map[string]any{"name": "Orders", "slug": "orders", "url": "https://example.com/hook"}, fields)
 }
 
 // null stands for an explicit JSON null in withFields, where nil removes the field.
 var null = json.RawMessage("null")
 
 func TestCreateValidation(t *testing.T) {
-	tests := map[string]struct {
-		body string
-		want string
-	}{
+	tests := map[string]badRequest{
 		"missing name":          {`{"slug":"a","url":"https://example.com"}`, "Invalid body: 'name' is required"},
 		"missing slug":          {`{"name":"a","url":"https://example.com"}`, "Invalid body: 'slug' is required"},
 		"missing both":          {`{"url":"https://example.com"}`, "Invalid body: 'name' is required"},
@@ -123,17 +108,7 @@ func TestCreateValidation(t *testing.T) {
 		"url for sqs":           {withFields(map[string]any{"type": "sqs", "provider_config": sqsConfig}), "Invalid body: 'url' must be empty for type aws_sqs"},
 	}
 	env := newEnv(t, emulator.Options{})
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.do(http.MethodPost, "/v1/destinations", keyA, tc.body)
-			if res.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400; body %s", res.status, res.body)
-			}
-			if got := errorOf(t, res); got != tc.want {
-				t.Errorf("error\n got %q\nwant %q", got, tc.want)
-			}
-		})
-	}
+	checkBadRequests(t, env, destinations.kind, http.MethodPost, "/v1/destinations", tests)
 	list := env.do(http.MethodGet, "/v1/destinations", keyA, "")
 	if !strings.Contains(string(list.body), `"destinations":[]`) {
 		t.Errorf("rejected bodies left rows behind: %s", list.body)
@@ -248,10 +223,6 @@ func TestCreateProviderTypes(t *testing.T) {
 }
 
 func TestCreateProviderValidation(t *testing.T) {
-	type rejection struct {
-		body map[string]any
-		want string
-	}
 	tests := map[string]rejection{}
 	for name, tc := range providerCases {
 		for key := range tc.config {
@@ -294,24 +265,11 @@ func TestCreateProviderValidation(t *testing.T) {
 	tests["kafka secret not a string"] = rejection{map[string]any{"type": "kafka", "url": nil, "provider_config": map[string]any{"api_secret": 5}}, "Invalid body: 'provider_config.api_secret' must be a string"}
 
 	env := newEnv(t, emulator.Options{})
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.do(http.MethodPost, "/v1/destinations", keyA, withFields(tc.body))
-			if res.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400; body %s", res.status, res.body)
-			}
-			if got := errorOf(t, res); got != tc.want {
-				t.Errorf("error\n got %q\nwant %q", got, tc.want)
-			}
-		})
-	}
+	checkBadRequests(t, env, destinations.kind, http.MethodPost, "/v1/destinations", bodiesOf(withFields, tests))
 }
 
 func TestMalformedBodies(t *testing.T) {
-	tests := map[string]struct {
-		body string
-		want string
-	}{
+	tests := map[string]badRequest{
 		"empty":             {"", "Invalid body: expected a JSON object"},
 		"whitespace":        {"  \n", "Invalid body: expected a JSON object"},
 		"truncated":         {`{"name":"a","slug":`, "Invalid body: malformed JSON"},
@@ -330,19 +288,7 @@ func TestMalformedBodies(t *testing.T) {
 		"duplicate keys ok": {`{"name":5,"name":"a","slug":"a"}`, "Invalid body: 'url' is required for type http"},
 	}
 	env := newEnv(t, emulator.Options{})
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			for _, path := range []string{"/v1/destinations"} {
-				res := env.do(http.MethodPost, path, keyA, tc.body)
-				if res.status != http.StatusBadRequest {
-					t.Fatalf("status %d, want 400; body %s", res.status, res.body)
-				}
-				if got := errorOf(t, res); got != tc.want {
-					t.Errorf("error\n got %q\nwant %q", got, tc.want)
-				}
-			}
-		})
-	}
+	checkBadRequests(t, env, destinations.kind, http.MethodPost, "/v1/destinations", tests)
 }
 
 func TestSlugConflict(t *testing.T) {
@@ -363,14 +309,7 @@ func TestSlugConflict(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			res := env.do(http.MethodPost, "/v1/destinations", tc.key, tc.body)
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error %q, want %q", got, tc.wantError)
-				}
-			}
+			checkAnswer(t, "", res, tc.wantStatus, tc.wantError)
 		})
 	}
 	if got := env.get(keyA, first.ID); got.Name != "Orders" {
@@ -383,33 +322,11 @@ func TestPlanLimit(t *testing.T) {
 	a := env.create(keyA, withFields(map[string]any{"slug": "a"}))
 	env.create(keyA, withFields(map[string]any{"slug": "b"}))
 
-	steps := []struct {
-		name       string
-		key, body  string
-		deleteID   string
-		wantStatus int
-		wantError  string
-	}{
+	runCreateSteps(t, env, destinations.kind, []createStep{
 		{name: "third create", key: keyA, body: withFields(map[string]any{"slug": "c"}), wantStatus: http.StatusForbidden, wantError: "Plan limit reached: 2 destinations"},
 		{name: "duplicate slug at the limit answers 409", key: keyA, body: withFields(map[string]any{"slug": "a"}), wantStatus: http.StatusConflict, wantError: "Destination with slug 'a' already exists"},
 		{name: "other project has its own limit", key: keyB, body: withFields(map[string]any{"slug": "c"}), wantStatus: http.StatusCreated},
 		{name: "after a delete", key: keyA, body: withFields(map[string]any{"slug": "c"}), deleteID: a.ID, wantStatus: http.StatusCreated},
 		{name: "full again", key: keyA, body: withFields(map[string]any{"slug": "d"}), wantStatus: http.StatusForbidden, wantError: "Plan limit reached: 2 destinations"},
-	}
-	for _, step := range steps {
-		if step.deleteID != "" {
-			if res := env.do(http.MethodDelete, "/v1/destinations/"+step.deleteID, step.key, ""); res.status != http.StatusOK {
-				t.Fatalf("%s: delete status %d", step.name, res.status)
-			}
-		}
-		res := env.do(http.MethodPost, "/v1/destinations", step.key, step.body)
-		if res.status != step.wantStatus {
-			t.Fatalf("%s: status %d, want %d; body %s", step.name, res.status, step.wantStatus, res.body)
-		}
-		if step.wantError != "" {
-			if got := errorOf(t, res); got != step.wantError {
-				t.Errorf("%s: error %q, want %q", step.name, got, step.wantError)
-			}
-		}
-	}
+	})
 }

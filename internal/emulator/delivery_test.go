@@ -476,14 +476,7 @@ func TestAdminDeliveries(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			before := len(rcv.received())
 			res := env.do(http.MethodPost, tc.path, "", tc.body)
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error %q, want %q", got, tc.wantError)
-				}
-			} else {
+			if checkAnswer(t, "", res, tc.wantStatus, tc.wantError) {
 				var result emulator.DeliveryResult
 				decodeStrict(t, res.body, &result)
 				if result.Succeeded != tc.wantEvents {
@@ -497,7 +490,7 @@ func TestAdminDeliveries(t *testing.T) {
 	}
 
 	res := env.do(http.MethodGet, "/_emulator/destinations/"+created.ID, "", "")
-	unmasked := decodeDestination(t, res)
+	unmasked := destinations.decode(t, res)
 	if diff := cmp.Diff(created, unmasked, cmpopts.IgnoreFields(emulator.Destination{}, "EventCount", "LastDeliveryAt", "AuthConfig")); diff != "" {
 		t.Errorf("admin row (-want +got):\n%s", diff)
 	}

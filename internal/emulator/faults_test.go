@@ -63,14 +63,7 @@ func TestFaultOutageAndErrorRate(t *testing.T) {
 			env := newEnv(t, emulator.Options{Admin: true})
 			env.server.SetFaults(tc.faults)
 			res := env.do(tc.method, tc.path, tc.key, withFields(nil))
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error %q, want %q", got, tc.wantError)
-				}
-			}
+			checkAnswer(t, "", res, tc.wantStatus, tc.wantError)
 			if got := res.header.Get("Retry-After"); got != tc.retryAfter {
 				t.Errorf("Retry-After %q, want %q", got, tc.retryAfter)
 			}
@@ -98,7 +91,7 @@ func TestFaultedCreateChangesNothing(t *testing.T) {
 		t.Fatalf("status %d", res.status)
 	}
 	env.server.ClearFaults()
-	if got := len(env.list(keyA, "").Destinations); got != 0 {
+	if got := len(env.list(keyA, "").Rows); got != 0 {
 		t.Errorf("%d rows after a faulted create, want 0", got)
 	}
 }
@@ -150,7 +143,7 @@ func TestFaultResponseDelay(t *testing.T) {
 		t.Fatalf("error %v, want the client's deadline", err)
 	}
 	env.server.ClearFaults()
-	rows := env.list(keyA, "").Destinations
+	rows := env.list(keyA, "").Rows
 	if len(rows) != 1 || rows[0].Slug != "held" {
 		t.Errorf("rows after a create whose answer was held: %+v, want the created one", rows)
 	}
@@ -198,7 +191,7 @@ func TestFaultDropConnection(t *testing.T) {
 				}
 				waitFor(t, func() bool { return env.server.Stats().CountStatus(route, 0) == 1 })
 				env.server.ClearFaults()
-				if got := len(env.list(keyA, "").Destinations); got != 0 {
+				if got := len(env.list(keyA, "").Rows); got != 0 {
 					t.Errorf("a dropped create was handled: %d rows", got)
 				}
 				return

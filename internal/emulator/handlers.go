@@ -139,41 +139,47 @@ func listRows[R any](ctx context.Context, q listQuery, fetch func(context.Contex
 }
 
 func (s *Server) createDestination(c *call) {
-	fields, ok := s.readObject(c)
-	if !ok {
-		return
-	}
-	now := formatTime(s.now())
-	r := record{
-		Destination: Destination{
-			ID:        s.newID("dst_"),
-			OrgID:     c.project.OrgID,
-			EnvID:     c.project.EnvID,
-			Method:    http.MethodPost,
-			TimeoutMS: defaultTimeoutMS,
-			AuthType:  "none",
-			Status:    "active",
-			Type:      typeHTTP,
-			CreatedAt: now,
-			UpdatedAt: now,
-		},
-		circuit: circuitRecord{state: CircuitClosed},
-	}
-	if err := destinationBody.apply(newDraft(&r.Destination), fields, createBody); err != nil {
-		s.writeFailure(c, err)
-		return
-	}
-	switch err := s.store.create(c.r.Context(), &r, s.opts.MaxDestinations); {
-	case errors.Is(err, errSlugTaken):
-		writeError(c.w, c.requestID, http.StatusConflict, fmt.Sprintf("Destination with slug '%s' already exists", r.Slug))
-	case errors.Is(err, errPlanLimit):
-		writeError(c.w, c.requestID, http.StatusForbidden,
+	s.destinations.create(c, func(now string) record {
+		return record{
+			Destination: Destination{
+				ID:        s.newID("dst_"),
+				OrgID:     c.project.OrgID,
+				EnvID:     c.project.EnvID,
+				Method:    http.MethodPost,
+				TimeoutMS: defaultTimeoutMS,
+				AuthType:  "none",
+				Status:    "active",
+				Type:      typeHTTP,
+				CreatedAt: now,
+				UpdatedAt: now,
+			},
+			circuit: circuitRecord{state: CircuitClosed},
+		}
+	}, func(ctx context.Context, r *record) error {
+		return slugFailure(s.store.create(ctx, r, s.opts.MaxDestinations),
+			fmt.Sprintf("Destination with slug '%s' already exists", r.Slug),
 			fmt.Sprintf("Plan limit reached: %d destinations", s.opts.MaxDestinations))
-	case err != nil:
-		s.internalError(c, err)
-	default:
-		writeJSON(c.w, http.StatusCreated, s.destinations.envelope(c, r))
+	})
+}
+
+// answerError is a failure that answers with its own status and message.
+type answerError struct {
+	status  int
+	message string
+}
+
+func (e *answerError) Error() string { return e.message }
+
+// slugFailure turns a refused insert of a row with a slug into its answer: 409 with taken for a slug the
+// project has, 403 with limit at the plan limit.
+func slugFailure(err error, taken, limit string) error {
+	switch {
+	case errors.Is(err, errSlugTaken):
+		return &answerError{http.StatusConflict, taken}
+	case errors.Is(err, errPlanLimit):
+		return &answerError{http.StatusForbidden, limit}
 	}
+	return err
 }
 
 func (s *Server) getCircuit(c *call) {
@@ -232,31 +238,39 @@ func (s *Server) readBody(c *call) ([]byte, bool) {
 	return body, true
 }
 
+// failures are the errors of validation and the store that answer with their own status and message.
+var failures = []struct {
+	err     error
+	status  int
+	message string
+}{
+	{ErrNotFound, http.StatusNotFound, "Destination not found"},
+	{ErrSourceNotFound, http.StatusNotFound, "Source not found"},
+	{ErrConnectionNotFound, http.StatusNotFound, "Connection not found"},
+	{errLinkNotFound, http.StatusNotFound, "Source or destination not found"},
+	{errConnectionNameTaken, http.StatusConflict, "Connection name already exists"},
+	{errSourceInUse, http.StatusConflict, "Cannot delete a source that has connections"},
+	{errDestinationInUse, http.StatusConflict, "Cannot delete a destination that has connections"},
+	{errForbidden, http.StatusForbidden, "Forbidden"},
+}
+
 // writeFailure answers an error from validation or the store with its status code.
 func (s *Server) writeFailure(c *call, err error) {
-	var invalid *invalidBodyError
-	switch {
-	case errors.As(err, &invalid):
+	if invalid, ok := errors.AsType[*invalidBodyError](err); ok {
 		writeError(c.w, c.requestID, http.StatusBadRequest, invalid.message)
-	case errors.Is(err, ErrNotFound):
-		writeError(c.w, c.requestID, http.StatusNotFound, "Destination not found")
-	case errors.Is(err, ErrSourceNotFound):
-		writeError(c.w, c.requestID, http.StatusNotFound, "Source not found")
-	case errors.Is(err, ErrConnectionNotFound):
-		writeError(c.w, c.requestID, http.StatusNotFound, "Connection not found")
-	case errors.Is(err, errLinkNotFound):
-		writeError(c.w, c.requestID, http.StatusNotFound, "Source or destination not found")
-	case errors.Is(err, errConnectionNameTaken):
-		writeError(c.w, c.requestID, http.StatusConflict, "Connection name already exists")
-	case errors.Is(err, errSourceInUse):
-		writeError(c.w, c.requestID, http.StatusConflict, "Cannot delete a source that has connections")
-	case errors.Is(err, errDestinationInUse):
-		writeError(c.w, c.requestID, http.StatusConflict, "Cannot delete a destination that has connections")
-	case errors.Is(err, errForbidden):
-		writeError(c.w, c.requestID, http.StatusForbidden, "Forbidden")
-	default:
-		s.internalError(c, err)
+		return
 	}
+	if answer, ok := errors.AsType[*answerError](err); ok {
+		writeError(c.w, c.requestID, answer.status, answer.message)
+		return
+	}
+	for _, f := range failures {
+		if errors.Is(err, f.err) {
+			writeError(c.w, c.requestID, f.status, f.message)
+			return
+		}
+	}
+	s.internalError(c, err)
 }
 
 func (s *Server) internalError(c *call, err error) {

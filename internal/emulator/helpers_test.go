@@ -99,9 +99,8 @@ type response struct {
 	body   []byte
 }
 
-// do sends one request straight to the handler; key "" sends no credentials.
-func (e *testEnv) do(method, path, key, body string) response {
-	e.t.Helper()
+// newRequest is a request to the API with key ("" sends no credentials) and a JSON body, when there is one.
+func newRequest(method, path, key, body string) *http.Request {
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	if key != "" {
 		req.Header.Set("X-API-Key", key)
@@ -109,6 +108,13 @@ func (e *testEnv) do(method, path, key, body string) response {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return req
+}
+
+// do sends one request straight to the handler; key "" sends no credentials.
+func (e *testEnv) do(method, path, key, body string) response {
+	e.t.Helper()
+	req := newRequest(method, path, key, body)
 	rec := httptest.NewRecorder()
 	e.server.ServeHTTP(rec, req)
 	res := rec.Result()
@@ -122,29 +128,12 @@ func (e *testEnv) do(method, path, key, body string) response {
 // create creates a destination with key and fails the test unless it answers 201.
 func (e *testEnv) create(key, body string) emulator.Destination {
 	e.t.Helper()
-	res := e.do(http.MethodPost, "/v1/destinations", key, body)
-	if res.status != http.StatusCreated {
-		e.t.Fatalf("create %s: status %d, body %s", body, res.status, res.body)
-	}
-	return decodeDestination(e.t, res)
+	return destinations.create(e, key, body)
 }
 
 func (e *testEnv) get(key, id string) emulator.Destination {
 	e.t.Helper()
-	res := e.do(http.MethodGet, "/v1/destinations/"+id, key, "")
-	if res.status != http.StatusOK {
-		e.t.Fatalf("get %s: status %d, body %s", id, res.status, res.body)
-	}
-	return decodeDestination(e.t, res)
-}
-
-func decodeDestination(t testing.TB, res response) emulator.Destination {
-	t.Helper()
-	var envelope struct {
-		Destination emulator.Destination `json:"destination"`
-	}
-	decodeStrict(t, res.body, &envelope)
-	return envelope.Destination
+	return destinations.get(e, key, id)
 }
 
 // decodeStrict fails on fields the target does not know, so an extra response field cannot go unnoticed.
@@ -194,4 +183,24 @@ func slugFor(name string) string {
 		}
 		return '-'
 	}, name)
+}
+
+// checkAnswer fails the test unless res has wantStatus and, when wantError is set, that error message; what,
+// when set, names the step in the messages. It reports whether res is an answer without an expected error,
+// whose body the caller may look at further.
+func checkAnswer(t testing.TB, what string, res response, wantStatus int, wantError string) bool {
+	t.Helper()
+	if what != "" {
+		what += ": "
+	}
+	if res.status != wantStatus {
+		t.Fatalf("%sstatus %d, want %d; body %s", what, res.status, wantStatus, res.body)
+	}
+	if wantError == "" {
+		return true
+	}
+	if got := errorOf(t, res); got != wantError {
+		t.Errorf("%serror %q, want %q", what, got, wantError)
+	}
+	return false
 }

@@ -253,7 +253,7 @@ func TestIngest(t *testing.T) {
 				fields = map[string]any{}
 			}
 			fields["slug"] = slugFor(name)
-			src := env.createSource(keyA, sourceWith(fields))
+			src := sources.create(env, keyA, sourceWith(fields))
 			if tc.status != "" {
 				if res := env.call(http.MethodPatch, "/v1/sources/"+src.ID, keyA, `{"status":"`+tc.status+`"}`); res.status != http.StatusOK {
 					t.Fatalf("PATCH status: %d %s", res.status, res.body)
@@ -265,7 +265,7 @@ func TestIngest(t *testing.T) {
 				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
 			}
 			events := env.events(src.ID)
-			after := env.getSource(keyA, src.ID)
+			after := sources.get(env, keyA, src.ID)
 			if tc.wantStatus != http.StatusOK {
 				if got := errorOf(t, res); got != tc.wantError {
 					t.Errorf("error %q, want %q", got, tc.wantError)
@@ -300,7 +300,7 @@ func TestIngest(t *testing.T) {
 func TestIngestIsPublic(t *testing.T) {
 	// A burst of 2: two ingests spend the source org's ingest bucket, and key A's one create leaves it an API call.
 	env := newEnv(t, emulator.Options{RateLimit: 1, RateLimitBurst: 2})
-	src := env.createSource(keyA, sourceWith(nil))
+	src := sources.create(env, keyA, sourceWith(nil))
 	tests := []struct {
 		name       string
 		method     string
@@ -329,14 +329,7 @@ func TestIngestIsPublic(t *testing.T) {
 			req.Header.Set("X-API-Key", tc.key)
 		}
 		res := env.exchange(req, `{}`)
-		if res.status != tc.wantStatus {
-			t.Fatalf("%s: status %d, want %d; body %s", tc.name, res.status, tc.wantStatus, res.body)
-		}
-		if tc.wantError != "" {
-			if got := errorOf(t, res); got != tc.wantError {
-				t.Errorf("%s: error %q, want %q", tc.name, got, tc.wantError)
-			}
-		}
+		checkAnswer(t, tc.name, res, tc.wantStatus, tc.wantError)
 		if got := res.header.Get("Allow"); got != tc.wantAllow {
 			t.Errorf("%s: Allow %q, want %q", tc.name, got, tc.wantAllow)
 		}
@@ -438,7 +431,7 @@ func TestIngestDedup(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			env := newEnv(t, emulator.Options{})
 			fields := maps.Clone(tc.source)
-			src := env.createSource(keyA, sourceWith(fields))
+			src := sources.create(env, keyA, sourceWith(fields))
 			if strings.HasPrefix(name, "a paused") {
 				env.call(http.MethodPatch, "/v1/sources/"+src.ID, keyA, `{"status":"paused"}`)
 			}
@@ -468,7 +461,7 @@ func TestIngestDedup(t *testing.T) {
 					t.Errorf("step %d: id, duplicate, duplicate_of (-want +got):\n%s", i+1, diff)
 				}
 			}
-			after := env.getSource(keyA, src.ID)
+			after := sources.get(env, keyA, src.ID)
 			if after.EventCount != originals || *after.LastEventAt != lastOriginal {
 				t.Errorf("event_count %d, last_event_at %s; want %d, %s", after.EventCount, *after.LastEventAt, originals, lastOriginal)
 			}
@@ -510,7 +503,7 @@ func TestIngestSchemaValidation(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			fields := map[string]any{"slug": slugFor(name), "schema_validation_enabled": true, "json_schema": schema}
 			maps.Copy(fields, tc.source)
-			src := env.createSource(keyA, sourceWith(fields))
+			src := sources.create(env, keyA, sourceWith(fields))
 			res := env.ingest(src.ID, ingestCall{body: tc.body})
 			if res.status != tc.wantStatus {
 				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
@@ -528,7 +521,7 @@ func TestIngestSchemaValidation(t *testing.T) {
 				if diff := cmp.Diff(tc.wantErrors, rejection.ValidationErrors); diff != "" {
 					t.Errorf("validation_errors (-want +got):\n%s", diff)
 				}
-				if len(events) != 0 || env.getSource(keyA, src.ID).EventCount != 0 {
+				if len(events) != 0 || sources.get(env, keyA, src.ID).EventCount != 0 {
 					t.Errorf("a rejected payload was kept")
 				}
 				return
@@ -539,7 +532,7 @@ func TestIngestSchemaValidation(t *testing.T) {
 			if diff := cmp.Diff(tc.wantWarnings, events[0].SchemaWarnings); diff != "" {
 				t.Errorf("schema_warnings (-want +got):\n%s", diff)
 			}
-			if got := env.getSource(keyA, src.ID).EventCount; got != 1 {
+			if got := sources.get(env, keyA, src.ID).EventCount; got != 1 {
 				t.Errorf("event_count %d, want 1: a warned event counts", got)
 			}
 		})
@@ -548,7 +541,7 @@ func TestIngestSchemaValidation(t *testing.T) {
 
 func TestIngestCounters(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
-	src := env.createSource(keyA, sourceWith(map[string]any{"template": "github", "verification_secret": hmacSecret, "dedup_strategy": "payload_hash"}))
+	src := sources.create(env, keyA, sourceWith(map[string]any{"template": "github", "verification_secret": hmacSecret, "dedup_strategy": "payload_hash"}))
 	send := func(body string, valid bool) int {
 		signature := "sha256=" + hmacHex(sha256.New, hmacSecret, body)
 		if !valid {
@@ -575,7 +568,7 @@ func TestIngestCounters(t *testing.T) {
 		if got := send(step.body, step.valid); got != step.wantStatus {
 			t.Fatalf("step %d: status %d, want %d", i, got, step.wantStatus)
 		}
-		got := env.getSource(keyA, src.ID)
+		got := sources.get(env, keyA, src.ID)
 		if got.EventCount != step.wantCount || got.LastEventAt == nil || *got.LastEventAt != step.wantLastEvent {
 			t.Errorf("step %d: event_count %d, last_event_at %v; want %d, %s", i, got.EventCount, got.LastEventAt, step.wantCount, step.wantLastEvent)
 		}
@@ -587,7 +580,7 @@ func TestIngestCounters(t *testing.T) {
 
 func TestAdminSourceEvents(t *testing.T) {
 	env := newEnv(t, emulator.Options{Admin: true})
-	src := env.createSource(keyB, sourceWith(map[string]any{"verification_type": "hmac_sha256", "verification_secret": hmacSecret, "verification_enabled": false}))
+	src := sources.create(env, keyB, sourceWith(map[string]any{"verification_type": "hmac_sha256", "verification_secret": hmacSecret, "verification_enabled": false}))
 	env.ingestOK(src.ID, ingestCall{body: `{"n":1}`, query: "?topic=orders", header: map[string]string{"Content-Type": "application/json", "Authorization": "Bearer visible"}})
 	env.clock.Advance(time.Second)
 	env.ingestOK(src.ID, ingestCall{method: http.MethodGet})
@@ -669,7 +662,7 @@ func TestAdminSourceEvents(t *testing.T) {
 
 func TestIngestFaults(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
-	src := env.createSource(keyA, sourceWith(nil))
+	src := sources.create(env, keyA, sourceWith(nil))
 	env.server.SetFaults(emulator.Faults{ErrorRate: 1, ErrorStatus: 503, Routes: []string{emulator.RouteIngest}})
 	if res := env.do(http.MethodPost, "/v1/ingest/"+src.ID, "", "{}"); res.status != http.StatusServiceUnavailable {
 		t.Fatalf("faulted ingest: status %d", res.status)
@@ -685,7 +678,7 @@ func TestIngestFaults(t *testing.T) {
 	if got := len(env.events(src.ID)); got != 0 {
 		t.Errorf("a faulted ingest stored %d events", got)
 	}
-	if got := len(env.listSources(keyA, "").Sources); got != 1 {
+	if got := len(sources.list(env, keyA, "").Rows); got != 1 {
 		t.Errorf("%d sources after a faulted create, want 1", got)
 	}
 	stats := env.server.Stats()
@@ -697,7 +690,7 @@ func TestIngestFaults(t *testing.T) {
 // Concurrent copies of one payload make one original: the duplicate check and the insert are one step.
 func TestConcurrentDuplicates(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
-	src := env.createSource(keyA, sourceWith(map[string]any{"dedup_strategy": "payload_hash"}))
+	src := sources.create(env, keyA, sourceWith(map[string]any{"dedup_strategy": "payload_hash"}))
 	var wg sync.WaitGroup
 	for range 40 {
 		wg.Go(func() {
@@ -716,7 +709,7 @@ func TestConcurrentDuplicates(t *testing.T) {
 			duplicates++
 		}
 	}
-	if got := env.getSource(keyA, src.ID).EventCount; got != 1 || duplicates != 39 {
+	if got := sources.get(env, keyA, src.ID).EventCount; got != 1 || duplicates != 39 {
 		t.Errorf("event_count %d and %d duplicates, want 1 and 39", got, duplicates)
 	}
 }

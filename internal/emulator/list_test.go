@@ -27,60 +27,31 @@ import (
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 )
 
-type listPage struct {
-	Destinations []emulator.Destination `json:"destinations"`
-	Cursor       *string                `json:"cursor"`
-	HasMore      bool                   `json:"has_more"`
-}
-
-func (e *testEnv) list(key, query string) listPage {
+func (e *testEnv) list(key, query string) page[emulator.Destination] {
 	e.t.Helper()
-	res := e.do(http.MethodGet, "/v1/destinations"+query, key, "")
-	if res.status != http.StatusOK {
-		e.t.Fatalf("list %s: status %d, body %s", query, res.status, res.body)
-	}
-	var page listPage
-	decodeStrict(e.t, res.body, &page)
-	return page
+	return destinations.list(e, key, query)
 }
 
 // walk lists every page with the given page size and returns the slugs in order.
 func (e *testEnv) walk(key string, limit int, between func(page int)) []string {
 	e.t.Helper()
 	var slugs []string
-	cursor := ""
-	for page := 0; ; page++ {
-		query := fmt.Sprintf("?limit=%d", limit)
-		if cursor != "" {
-			query += "&cursor=" + url.QueryEscape(cursor)
-		}
-		got := e.list(key, query)
-		if len(got.Destinations) > limit {
-			e.t.Fatalf("page %d has %d rows, limit %d", page, len(got.Destinations), limit)
-		}
-		for _, d := range got.Destinations {
-			slugs = append(slugs, d.Slug)
-		}
-		if got.HasMore != (got.Cursor != nil) {
-			e.t.Fatalf("page %d: has_more %v with cursor %v", page, got.HasMore, got.Cursor)
-		}
-		if !got.HasMore {
-			return slugs
-		}
-		cursor = *got.Cursor
-		if between != nil {
-			between(page)
-		}
-	}
-}
-
-func slugsDescending(from, to int) []string {
-	var slugs []string
-	for i := to; i >= from; i-- {
-		slugs = append(slugs, fmt.Sprintf("d-%03d", i))
+	for _, d := range destinations.walk(e, key, "", limit, between) {
+		slugs = append(slugs, d.Slug)
 	}
 	return slugs
 }
+
+// descending names rows numbered from to to from with format, newest (highest) first, as lists order them.
+func descending(format string, from, to int) []string {
+	var names []string
+	for i := to; i >= from; i-- {
+		names = append(names, fmt.Sprintf(format, i))
+	}
+	return names
+}
+
+func slugsDescending(from, to int) []string { return descending("d-%03d", from, to) }
 
 //nolint:unparam // every test uses keyA today; the key says whose destinations these are
 func createNumbered(env *testEnv, key string, from, to int) {
@@ -118,8 +89,8 @@ func TestListNewestFirstAcrossPages(t *testing.T) {
 	}
 
 	first := env.list(keyA, "")
-	if len(first.Destinations) != 20 || !first.HasMore {
-		t.Errorf("default page: %d rows, has_more %v; want 20 rows and more", len(first.Destinations), first.HasMore)
+	if len(first.Rows) != 20 || !first.HasMore {
+		t.Errorf("default page: %d rows, has_more %v; want 20 rows and more", len(first.Rows), first.HasMore)
 	}
 }
 
@@ -147,7 +118,7 @@ func TestListSurvivesDeletesDuringAWalk(t *testing.T) {
 	firstPage := env.list(keyA, "?limit=4")
 	// Delete the row the cursor points at and one on the next page.
 	for _, slug := range []string{"d-009", "d-007"} {
-		for _, d := range env.list(keyA, "?limit=100").Destinations {
+		for _, d := range env.list(keyA, "?limit=100").Rows {
 			if d.Slug == slug {
 				env.do(http.MethodDelete, "/v1/destinations/"+d.ID, keyA, "")
 			}
@@ -155,7 +126,7 @@ func TestListSurvivesDeletesDuringAWalk(t *testing.T) {
 	}
 	got := env.list(keyA, "?limit=4&cursor="+url.QueryEscape(*firstPage.Cursor))
 	var slugs []string
-	for _, d := range got.Destinations {
+	for _, d := range got.Rows {
 		slugs = append(slugs, d.Slug)
 	}
 	if diff := cmp.Diff([]string{"d-008", "d-006", "d-005", "d-004"}, slugs); diff != "" {
@@ -166,48 +137,24 @@ func TestListSurvivesDeletesDuringAWalk(t *testing.T) {
 func TestListQueryValidation(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	createNumbered(env, keyA, 1, 3)
-	tests := map[string]struct {
-		query      string
-		wantStatus int
-		wantError  string
-		wantRows   int
-	}{
-		"no query":          {"", http.StatusOK, "", 3},
-		"limit 1":           {"?limit=1", http.StatusOK, "", 1},
-		"limit 100":         {"?limit=100", http.StatusOK, "", 3},
-		"limit empty":       {"?limit=", http.StatusOK, "", 3},
-		"cursor empty":      {"?cursor=", http.StatusOK, "", 3},
-		"unknown parameter": {"?sort=asc", http.StatusOK, "", 3},
-		"limit 0":           {"?limit=0", http.StatusBadRequest, "Invalid query: 'limit' must be an integer between 1 and 100", 0},
-		"limit 101":         {"?limit=101", http.StatusBadRequest, "Invalid query: 'limit' must be an integer between 1 and 100", 0},
-		"limit negative":    {"?limit=-1", http.StatusBadRequest, "Invalid query: 'limit' must be an integer between 1 and 100", 0},
-		"limit text":        {"?limit=ten", http.StatusBadRequest, "Invalid query: 'limit' must be an integer between 1 and 100", 0},
-		"limit fraction":    {"?limit=1.5", http.StatusBadRequest, "Invalid query: 'limit' must be an integer between 1 and 100", 0},
-		"cursor garbage":    {"?cursor=abc", http.StatusBadRequest, "Invalid query: 'cursor' is not a cursor this API returned", 0},
-		"cursor not base64": {"?cursor=%25%25", http.StatusBadRequest, "Invalid query: 'cursor' is not a cursor this API returned", 0},
-		"status unknown":    {"?status=deleted", http.StatusBadRequest, "Invalid query: 'status' must be one of active, paused, disabled", 0},
-		"type unknown":      {"?type=ftp", http.StatusBadRequest, "Invalid query: 'type' must be one of http, aws_sqs, aws_s3, aws_eventbridge, gcp_pubsub, kafka, rabbitmq, websocket", 0},
-		"bad escape":        {"?limit=%zz", http.StatusBadRequest, "Invalid query: malformed query string", 0},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.do(http.MethodGet, "/v1/destinations"+tc.query, keyA, "")
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error %q, want %q", got, tc.wantError)
-				}
-				return
-			}
-			var page listPage
-			decodeStrict(t, res.body, &page)
-			if len(page.Destinations) != tc.wantRows {
-				t.Errorf("%d rows, want %d", len(page.Destinations), tc.wantRows)
-			}
-		})
-	}
+	checkListQueries(t, env, destinations, map[string]listQuery{
+		"no query":          {"", http.StatusOK, 3, ""},
+		"limit 1":           {"?limit=1", http.StatusOK, 1, ""},
+		"limit 100":         {"?limit=100", http.StatusOK, 3, ""},
+		"limit empty":       {"?limit=", http.StatusOK, 3, ""},
+		"cursor empty":      {"?cursor=", http.StatusOK, 3, ""},
+		"unknown parameter": {"?sort=asc", http.StatusOK, 3, ""},
+		"limit 0":           {"?limit=0", http.StatusBadRequest, 0, "Invalid query: 'limit' must be an integer between 1 and 100"},
+		"limit 101":         {"?limit=101", http.StatusBadRequest, 0, "Invalid query: 'limit' must be an integer between 1 and 100"},
+		"limit negative":    {"?limit=-1", http.StatusBadRequest, 0, "Invalid query: 'limit' must be an integer between 1 and 100"},
+		"limit text":        {"?limit=ten", http.StatusBadRequest, 0, "Invalid query: 'limit' must be an integer between 1 and 100"},
+		"limit fraction":    {"?limit=1.5", http.StatusBadRequest, 0, "Invalid query: 'limit' must be an integer between 1 and 100"},
+		"cursor garbage":    {"?cursor=abc", http.StatusBadRequest, 0, "Invalid query: 'cursor' is not a cursor this API returned"},
+		"cursor not base64": {"?cursor=%25%25", http.StatusBadRequest, 0, "Invalid query: 'cursor' is not a cursor this API returned"},
+		"status unknown":    {"?status=deleted", http.StatusBadRequest, 0, "Invalid query: 'status' must be one of active, paused, disabled"},
+		"type unknown":      {"?type=ftp", http.StatusBadRequest, 0, "Invalid query: 'type' must be one of http, aws_sqs, aws_s3, aws_eventbridge, gcp_pubsub, kafka, rabbitmq, websocket"},
+		"bad escape":        {"?limit=%zz", http.StatusBadRequest, 0, "Invalid query: malformed query string"},
+	})
 }
 
 func TestListFilters(t *testing.T) {
@@ -233,7 +180,7 @@ func TestListFilters(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			var got []string
-			for _, d := range env.list(keyA, tc.query).Destinations {
+			for _, d := range env.list(keyA, tc.query).Rows {
 				got = append(got, d.Slug)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
@@ -249,7 +196,7 @@ func TestListFilters(t *testing.T) {
 		t.Fatal("want more active rows")
 	}
 	var rest []string
-	for _, d := range env.list(keyA, "?status=active&limit=100&cursor="+url.QueryEscape(*page.Cursor)).Destinations {
+	for _, d := range env.list(keyA, "?status=active&limit=100&cursor="+url.QueryEscape(*page.Cursor)).Rows {
 		rest = append(rest, d.Slug)
 	}
 	if diff := cmp.Diff([]string{"d-002", "d-001", "ws-active", "sqs-active", "http-active"}, rest); diff != "" {
@@ -260,7 +207,7 @@ func TestListFilters(t *testing.T) {
 func TestListMasksSecrets(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	env.create(keyA, fullHTTPBody)
-	rows := env.list(keyA, "").Destinations
+	rows := env.list(keyA, "").Rows
 	if len(rows) != 1 {
 		t.Fatalf("%d rows", len(rows))
 	}

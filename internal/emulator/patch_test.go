@@ -32,66 +32,41 @@ const fullHTTPBody = `{"name":"Orders","slug":"orders","url":"https://example.co
 	"retry_enabled":true,"retry_max_attempts":3,"retry_backoff_type":"linear","retry_intervals":[10,20],
 	"circuit_breaker_enabled":true,"circuit_breaker_threshold":7,"circuit_breaker_reset_ms":2000}`
 
-func TestPatchChangesOnlyWhatIsSent(t *testing.T) {
-	tests := map[string]struct {
-		body   string
-		change func(d *emulator.Destination)
-	}{
-		"name":        {`{"name":"Renamed"}`, func(d *emulator.Destination) { d.Name = "Renamed" }},
-		"url":         {`{"url":"http://other.example/x"}`, func(d *emulator.Destination) { d.URL = "http://other.example/x" }},
-		"method":      {`{"method":"PATCH"}`, func(d *emulator.Destination) { d.Method = "PATCH" }},
-		"timeout":     {`{"timeout_ms":120000}`, func(d *emulator.Destination) { d.TimeoutMS = 120000 }},
-		"status":      {`{"status":"paused"}`, func(d *emulator.Destination) { d.Status = "paused" }},
-		"disabled":    {`{"status":"disabled"}`, func(d *emulator.Destination) { d.Status = "disabled" }},
-		"headers":     {`{"headers":{"X-New":"1"}}`, func(d *emulator.Destination) { d.Headers = new(`{"X-New":"1"}`) }},
-		"headers {}":  {`{"headers":{}}`, func(d *emulator.Destination) { d.Headers = new(`{}`) }},
-		"auth_config": {`{"auth_config":{"token":"rotated-token-9999"}}`, func(d *emulator.Destination) { d.AuthConfig = new(`{"token":"****9999"}`) }},
-		"switch to basic": {`{"auth_type":"basic","auth_config":{"username":"u","password":"pass-word-1"}}`, func(d *emulator.Destination) {
-			d.AuthType, d.AuthConfig = "basic", new(`{"password":"****rd-1","username":"u"}`)
-		}},
-		"switch to none keeps config": {`{"auth_type":"none"}`, func(d *emulator.Destination) { d.AuthType = "none" }},
-		"switch to none and clear": {`{"auth_type":"none","auth_config":null}`, func(d *emulator.Destination) {
-			d.AuthType, d.AuthConfig = "none", nil
-		}},
-		"null headers":         {`{"headers":null}`, func(d *emulator.Destination) { d.Headers = nil }},
-		"null retry_enabled":   {`{"retry_enabled":null}`, func(d *emulator.Destination) { d.RetryEnabled = nil }},
-		"null retry_max":       {`{"retry_max_attempts":null}`, func(d *emulator.Destination) { d.RetryMaxAttempts = nil }},
-		"null backoff":         {`{"retry_backoff_type":null}`, func(d *emulator.Destination) { d.RetryBackoffType = nil }},
-		"null intervals":       {`{"retry_intervals":null}`, func(d *emulator.Destination) { d.RetryIntervals = nil }},
-		"null breaker":         {`{"circuit_breaker_enabled":null}`, func(d *emulator.Destination) { d.CircuitBreakerEnabled = nil }},
-		"null threshold":       {`{"circuit_breaker_threshold":null}`, func(d *emulator.Destination) { d.CircuitBreakerThreshold = nil }},
-		"null reset":           {`{"circuit_breaker_reset_ms":null}`, func(d *emulator.Destination) { d.CircuitBreakerResetMS = nil }},
-		"null provider_config": {`{"provider_config":null}`, func(*emulator.Destination) {}},
-		"retry_enabled false":  {`{"retry_enabled":false}`, func(d *emulator.Destination) { d.RetryEnabled = ptr[int64](0) }},
-		"intervals replaced":   {`{"retry_intervals":[1]}`, func(d *emulator.Destination) { d.RetryIntervals = new(`[1]`) }},
-		"breaker off":          {`{"circuit_breaker_enabled":false}`, func(d *emulator.Destination) { d.CircuitBreakerEnabled = ptr[int64](0) }},
-		"several fields": {`{"name":"N","retry_max_attempts":10,"circuit_breaker_threshold":100}`, func(d *emulator.Destination) {
-			d.Name, d.RetryMaxAttempts, d.CircuitBreakerThreshold = "N", ptr[int64](10), ptr[int64](100)
-		}},
-		"same value still 200":  {`{"name":"Orders"}`, func(*emulator.Destination) {}},
-		"masked secret is kept": {`{"auth_config":{"token":"****5678"}}`, func(d *emulator.Destination) { d.AuthConfig = new(`{"token":"****5678"}`) }},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			env := newEnv(t, emulator.Options{})
-			before := env.create(keyA, fullHTTPBody)
-			env.clock.Advance(90 * time.Second)
-
-			res := env.do(http.MethodPatch, "/v1/destinations/"+before.ID, keyA, tc.body)
-			if res.status != http.StatusOK {
-				t.Fatalf("status %d, body %s", res.status, res.body)
-			}
-			want := before
-			tc.change(&want)
-			want.UpdatedAt = "2026-02-28T10:01:30Z"
-			if diff := cmp.Diff(want, decodeDestination(t, res)); diff != "" {
-				t.Errorf("PATCH answer (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(want, env.get(keyA, before.ID)); diff != "" {
-				t.Errorf("GET after PATCH (-want +got):\n%s", diff)
-			}
-		})
-	}
+// destinationPatches are PATCHes of a destination created from fullHTTPBody and the change each makes.
+var destinationPatches = map[string]patchCase[emulator.Destination]{
+	"name":        {`{"name":"Renamed"}`, func(d *emulator.Destination) { d.Name = "Renamed" }},
+	"url":         {`{"url":"http://other.example/x"}`, func(d *emulator.Destination) { d.URL = "http://other.example/x" }},
+	"method":      {`{"method":"PATCH"}`, func(d *emulator.Destination) { d.Method = "PATCH" }},
+	"timeout":     {`{"timeout_ms":120000}`, func(d *emulator.Destination) { d.TimeoutMS = 120000 }},
+	"status":      {`{"status":"paused"}`, func(d *emulator.Destination) { d.Status = "paused" }},
+	"disabled":    {`{"status":"disabled"}`, func(d *emulator.Destination) { d.Status = "disabled" }},
+	"headers":     {`{"headers":{"X-New":"1"}}`, func(d *emulator.Destination) { d.Headers = new(`{"X-New":"1"}`) }},
+	"headers {}":  {`{"headers":{}}`, func(d *emulator.Destination) { d.Headers = new(`{}`) }},
+	"auth_config": {`{"auth_config":{"token":"rotated-token-9999"}}`, func(d *emulator.Destination) { d.AuthConfig = new(`{"token":"****9999"}`) }},
+	"switch to basic": {`{"auth_type":"basic","auth_config":{"username":"u","password":"pass-word-1"}}`, func(d *emulator.Destination) {
+		d.AuthType, d.AuthConfig = "basic", new(`{"password":"****rd-1","username":"u"}`)
+	}},
+	"switch to none keeps config": {`{"auth_type":"none"}`, func(d *emulator.Destination) { d.AuthType = "none" }},
+	"switch to none and clear": {`{"auth_type":"none","auth_config":null}`, func(d *emulator.Destination) {
+		d.AuthType, d.AuthConfig = "none", nil
+	}},
+	"null headers":         {`{"headers":null}`, func(d *emulator.Destination) { d.Headers = nil }},
+	"null retry_enabled":   {`{"retry_enabled":null}`, func(d *emulator.Destination) { d.RetryEnabled = nil }},
+	"null retry_max":       {`{"retry_max_attempts":null}`, func(d *emulator.Destination) { d.RetryMaxAttempts = nil }},
+	"null backoff":         {`{"retry_backoff_type":null}`, func(d *emulator.Destination) { d.RetryBackoffType = nil }},
+	"null intervals":       {`{"retry_intervals":null}`, func(d *emulator.Destination) { d.RetryIntervals = nil }},
+	"null breaker":         {`{"circuit_breaker_enabled":null}`, func(d *emulator.Destination) { d.CircuitBreakerEnabled = nil }},
+	"null threshold":       {`{"circuit_breaker_threshold":null}`, func(d *emulator.Destination) { d.CircuitBreakerThreshold = nil }},
+	"null reset":           {`{"circuit_breaker_reset_ms":null}`, func(d *emulator.Destination) { d.CircuitBreakerResetMS = nil }},
+	"null provider_config": {`{"provider_config":null}`, func(*emulator.Destination) {}},
+	"retry_enabled false":  {`{"retry_enabled":false}`, func(d *emulator.Destination) { d.RetryEnabled = ptr[int64](0) }},
+	"intervals replaced":   {`{"retry_intervals":[1]}`, func(d *emulator.Destination) { d.RetryIntervals = new(`[1]`) }},
+	"breaker off":          {`{"circuit_breaker_enabled":false}`, func(d *emulator.Destination) { d.CircuitBreakerEnabled = ptr[int64](0) }},
+	"several fields": {`{"name":"N","retry_max_attempts":10,"circuit_breaker_threshold":100}`, func(d *emulator.Destination) {
+		d.Name, d.RetryMaxAttempts, d.CircuitBreakerThreshold = "N", ptr[int64](10), ptr[int64](100)
+	}},
+	"same value still 200":  {`{"name":"Orders"}`, func(*emulator.Destination) {}},
+	"masked secret is kept": {`{"auth_config":{"token":"****5678"}}`, func(d *emulator.Destination) { d.AuthConfig = new(`{"token":"****5678"}`) }},
 }
 
 func TestPatchStoresMaskedSecretAsValue(t *testing.T) {
@@ -111,10 +86,7 @@ func TestPatchStoresMaskedSecretAsValue(t *testing.T) {
 }
 
 func TestPatchValidation(t *testing.T) {
-	tests := map[string]struct {
-		body string
-		want string
-	}{
+	tests := map[string]badRequest{
 		"empty object":         {`{}`, "No fields to update"},
 		"empty with spaces":    {` { } `, "No fields to update"},
 		"slug":                 {`{"slug":"new"}`, "Invalid body: 'slug' cannot be changed"},
@@ -150,17 +122,7 @@ func TestPatchValidation(t *testing.T) {
 	}
 	env := newEnv(t, emulator.Options{})
 	created := env.create(keyA, withFields(map[string]any{"auth_type": "bearer", "auth_config": map[string]string{"token": "t-123456789"}}))
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.do(http.MethodPatch, "/v1/destinations/"+created.ID, keyA, tc.body)
-			if res.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400; body %s", res.status, res.body)
-			}
-			if got := errorOf(t, res); got != tc.want {
-				t.Errorf("error\n got %q\nwant %q", got, tc.want)
-			}
-		})
-	}
+	checkBadRequests(t, env, destinations.kind, http.MethodPatch, "/v1/destinations/"+created.ID, tests)
 	if diff := cmp.Diff(created, env.get(keyA, created.ID)); diff != "" {
 		t.Errorf("rejected PATCHes changed the row (-want +got):\n%s", diff)
 	}
@@ -215,14 +177,7 @@ func TestPatchValidatesTheResultingRow(t *testing.T) {
 			env := newEnv(t, emulator.Options{})
 			created := env.create(keyA, tc.create)
 			res := env.do(http.MethodPatch, "/v1/destinations/"+created.ID, keyA, tc.patch)
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error\n got %q\nwant %q", got, tc.wantError)
-				}
-			}
+			checkAnswer(t, "", res, tc.wantStatus, tc.wantError)
 		})
 	}
 }
@@ -236,7 +191,7 @@ func TestPatchSetsUpdatedAt(t *testing.T) {
 		if res.status != http.StatusOK {
 			t.Fatalf("status %d", res.status)
 		}
-		got := decodeDestination(t, res)
+		got := destinations.decode(t, res)
 		want := startTime.Add(time.Duration(i+1) * (time.Minute + 500*time.Millisecond)).Truncate(time.Second).Format(time.RFC3339)
 		if got.UpdatedAt != want || got.CreatedAt != "2026-02-28T10:00:00Z" {
 			t.Errorf("patch %d: created_at %s updated_at %s, want created_at unchanged and updated_at %s", i, got.CreatedAt, got.UpdatedAt, want)

@@ -136,7 +136,7 @@ func TestRateLimitedRequestsAreNotHandled(t *testing.T) {
 		t.Errorf("Retry-After %q", res.header.Get("Retry-After"))
 	}
 	env.clock.Advance(time.Duration(retryAfter) * time.Second)
-	if got := len(env.list(keyA, "").Destinations); got != 1 {
+	if got := len(env.list(keyA, "").Rows); got != 1 {
 		t.Errorf("%d rows, want only the first: a rate limited create must not happen", got)
 	}
 }

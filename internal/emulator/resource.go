@@ -18,6 +18,7 @@ package emulator
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -78,6 +79,31 @@ func (res *resource[R, D]) list(c *call) {
 		page.rows = append(page.rows, res.show(c, r))
 	}
 	writeJSON(c.w, http.StatusOK, page)
+}
+
+// create serves a POST: the row newRow makes with the time, edited by the body and finish, stored by insert.
+func (res *resource[R, D]) create(c *call, newRow func(now string) R, insert func(context.Context, *R) error) {
+	s := res.server
+	fields, ok := s.readObject(c)
+	if !ok {
+		return
+	}
+	r := newRow(formatTime(s.now()))
+	if err := res.body.apply(res.draftOf(&r), fields, createBody); err != nil {
+		s.writeFailure(c, err)
+		return
+	}
+	if res.finish != nil {
+		if err := res.finish(&r, fields); err != nil {
+			s.writeFailure(c, err)
+			return
+		}
+	}
+	if err := insert(c.r.Context(), &r); err != nil {
+		s.writeFailure(c, err)
+		return
+	}
+	writeJSON(c.w, http.StatusCreated, res.envelope(c, r))
 }
 
 func (res *resource[R, D]) get(c *call) {

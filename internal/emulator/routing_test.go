@@ -153,7 +153,7 @@ func TestFilterRules(t *testing.T) {
 			if tc.rules != nil {
 				fields["filter_rules"] = tc.rules
 			}
-			conn := env.createConnection(keyA, connectionWith(l, fields))
+			conn := connections.create(env, keyA, connectionWith(l, fields))
 			request := jsonRequest
 			if tc.request != nil {
 				request = *tc.request
@@ -164,7 +164,7 @@ func TestFilterRules(t *testing.T) {
 			if tc.want {
 				wantCount, wantEvents = 1, []string{answer.EventID}
 			}
-			got := env.getConnection(keyA, conn.ID)
+			got := connections.get(env, keyA, conn.ID)
 			var gotEvents []string
 			for _, d := range env.deliveries(conn.ID) {
 				gotEvents = append(gotEvents, d.EventID)
@@ -181,7 +181,7 @@ func TestFilterRules(t *testing.T) {
 func TestRoutingFanOutAndSkips(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	billing, shipping, archive := newReceiver(t), newReceiver(t), newReceiver(t)
-	src := env.createSource(keyA, sourceWith(map[string]any{"slug": "shop"}))
+	src := sources.create(env, keyA, sourceWith(map[string]any{"slug": "shop"}))
 	dests := map[string]emulator.Destination{
 		"billing":  env.httpDestination(keyA, "billing", billing, nil),
 		"shipping": env.httpDestination(keyA, "shipping", shipping, nil),
@@ -190,7 +190,7 @@ func TestRoutingFanOutAndSkips(t *testing.T) {
 	}
 	env.call(http.MethodPatch, "/v1/destinations/"+dests["archive"].ID, keyA, `{"status":"paused"}`)
 	env.call(http.MethodPatch, "/v1/destinations/"+dests["disabled"].ID, keyA, `{"status":"disabled"}`)
-	connections := map[string]struct {
+	planned := map[string]struct {
 		destination string
 		fields      map[string]any
 		patch       string
@@ -207,10 +207,10 @@ func TestRoutingFanOutAndSkips(t *testing.T) {
 		"to a disabled destination": {"disabled", nil, "", false},
 	}
 	ids := map[string]string{}
-	for name, c := range connections {
+	for name, c := range planned {
 		fields := map[string]any{"name": name}
 		maps.Copy(fields, c.fields)
-		created := env.createConnection(keyA, connectionWith(links{source: src, destination: dests[c.destination]}, fields))
+		created := connections.create(env, keyA, connectionWith(links{source: src, destination: dests[c.destination]}, fields))
 		if c.patch != "" {
 			env.call(http.MethodPatch, "/v1/connections/"+created.ID, keyA, c.patch)
 		}
@@ -222,8 +222,8 @@ func TestRoutingFanOutAndSkips(t *testing.T) {
 	if queued := env.waitDeliveries(); queued != 1 {
 		t.Errorf("%d deliveries wait, want 1: the paused destination's", queued)
 	}
-	for name, c := range connections {
-		got := env.getConnection(keyA, ids[name])
+	for name, c := range planned {
+		got := connections.get(env, keyA, ids[name])
 		var want []any
 		if c.routes {
 			want = []any{int64(1), new("2026-02-28T10:01:00Z"), 1}
@@ -264,7 +264,7 @@ func TestRoutingFanOutAndSkips(t *testing.T) {
 	if got := len(billing.received()); got != 2 {
 		t.Errorf("billing received %d requests, want 2: the paused source's event is never routed", got)
 	}
-	if got := env.getConnection(keyA, ids["to billing"]).EventCount; got != 2 {
+	if got := connections.get(env, keyA, ids["to billing"]).EventCount; got != 2 {
 		t.Errorf("event_count %d, want 2", got)
 	}
 
@@ -289,11 +289,11 @@ func TestRoutingSkipsDuplicates(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	l := env.newLinks(keyA, "orders")
 	env.call(http.MethodPatch, "/v1/sources/"+l.source.ID, keyA, `{"dedup_strategy":"payload_hash","dedup_enabled":true}`)
-	conn := env.createConnection(keyA, connectionWith(l, nil))
+	conn := connections.create(env, keyA, connectionWith(l, nil))
 	env.ingestOK(l.source.ID, ingestCall{body: `{"n":1}`})
 	env.ingestOK(l.source.ID, ingestCall{body: `{"n":1}`})
 	env.waitDeliveries()
-	if got := env.getConnection(keyA, conn.ID).EventCount; got != 1 {
+	if got := connections.get(env, keyA, conn.ID).EventCount; got != 1 {
 		t.Errorf("event_count %d, want 1: a duplicate is not routed", got)
 	}
 	if got := len(env.deliveries(conn.ID)); got != 1 {
@@ -345,9 +345,9 @@ func TestRoutingTransforms(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			env := env.with(t)
 			rcv := newReceiver(t)
-			src := env.createSource(keyA, sourceWith(map[string]any{"slug": slugFor(name)}))
+			src := sources.create(env, keyA, sourceWith(map[string]any{"slug": slugFor(name)}))
 			dest := env.httpDestination(keyA, slugFor(name), rcv, nil)
-			conn := env.createConnection(keyA, connectionWith(links{source: src, destination: dest}, tc.fields))
+			conn := connections.create(env, keyA, connectionWith(links{source: src, destination: dest}, tc.fields))
 			body := tc.body
 			if body == "" {
 				body = order
@@ -364,7 +364,7 @@ func TestRoutingTransforms(t *testing.T) {
 				t.Fatalf("%d deliveries, want 1", len(deliveries))
 			}
 			d := deliveries[0]
-			if got := env.getConnection(keyA, conn.ID).EventCount; got != 1 {
+			if got := connections.get(env, keyA, conn.ID).EventCount; got != 1 {
 				t.Errorf("connection event_count %d, want 1: the event passed the filters", got)
 			}
 			if tc.wantError != "" {
@@ -402,8 +402,8 @@ func TestRoutingTransforms(t *testing.T) {
 func TestRoutedDeliveryRetries(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	rcv := newReceiver(t, http.StatusInternalServerError, http.StatusBadGateway, http.StatusOK)
-	l := links{source: env.createSource(keyA, sourceWith(nil)), destination: env.httpDestination(keyA, "flaky", rcv, nil)}
-	conn := env.createConnection(keyA, connectionWith(l, nil))
+	l := links{source: sources.create(env, keyA, sourceWith(nil)), destination: env.httpDestination(keyA, "flaky", rcv, nil)}
+	conn := connections.create(env, keyA, connectionWith(l, nil))
 	answer := env.ingestOK(l.source.ID, ingestCall{body: `{"n":1}`})
 	env.waitDeliveries()
 
@@ -442,10 +442,10 @@ func TestRoutedDeliveryRetries(t *testing.T) {
 func TestRoutedDeliveryCircuit(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	rcv := newReceiver(t, http.StatusInternalServerError)
-	l := links{source: env.createSource(keyA, sourceWith(nil)), destination: env.httpDestination(keyA, "down", rcv, map[string]any{
+	l := links{source: sources.create(env, keyA, sourceWith(nil)), destination: env.httpDestination(keyA, "down", rcv, map[string]any{
 		"retry_max_attempts": 3, "circuit_breaker_threshold": 2, "circuit_breaker_reset_ms": 30000,
 	})}
-	conn := env.createConnection(keyA, connectionWith(l, nil))
+	conn := connections.create(env, keyA, connectionWith(l, nil))
 	first := env.ingestOK(l.source.ID, ingestCall{body: `{"n":1}`})
 	second := env.ingestOK(l.source.ID, ingestCall{body: `{"n":2}`})
 	if queued := env.waitDeliveries(); queued != 2 {
@@ -507,8 +507,8 @@ func TestIngestDoesNotWaitForReceivers(t *testing.T) {
 		}
 	})
 	dest := env.create(keyA, withFields(map[string]any{"slug": "slow", "url": slow.URL}))
-	src := env.createSource(keyA, sourceWith(nil))
-	conn := env.createConnection(keyA, connectionWith(links{source: src, destination: dest}, nil))
+	src := sources.create(env, keyA, sourceWith(nil))
+	conn := connections.create(env, keyA, connectionWith(links{source: src, destination: dest}, nil))
 
 	answered := make(chan ingestAnswer, 1)
 	go func() { answered <- env.ingestOK(src.ID, ingestCall{body: `{"n":1}`}) }()
@@ -535,15 +535,15 @@ func TestIngestDoesNotWaitForReceivers(t *testing.T) {
 func TestQueuedDeliveriesOutliveTheirConnection(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	rcv := newReceiver(t)
-	src := env.createSource(keyA, sourceWith(nil))
+	src := sources.create(env, keyA, sourceWith(nil))
 	kept := env.httpDestination(keyA, "kept", rcv, nil)
 	dropped := env.httpDestination(keyA, "dropped", rcv, nil)
 	for _, dest := range []emulator.Destination{kept, dropped} {
 		env.call(http.MethodPatch, "/v1/destinations/"+dest.ID, keyA, `{"status":"paused"}`)
-		env.createConnection(keyA, connectionWith(links{source: src, destination: dest}, map[string]any{"name": dest.Slug}))
+		connections.create(env, keyA, connectionWith(links{source: src, destination: dest}, map[string]any{"name": dest.Slug}))
 	}
 	answer := env.ingestOK(src.ID, ingestCall{body: `{"n":1}`})
-	for _, conn := range env.listConnections(keyA, "").Connections {
+	for _, conn := range connections.list(env, keyA, "").Rows {
 		env.call(http.MethodDelete, "/v1/connections/"+conn.ID, keyA, "")
 	}
 	if res := env.call(http.MethodDelete, "/v1/destinations/"+dropped.ID, keyA, ""); res.status != http.StatusOK {
@@ -564,9 +564,9 @@ func TestQueuedDeliveriesSurviveARestart(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "emulator.db")
 	rcv := newReceiver(t)
 	first := newEnv(t, emulator.Options{DBPath: dbPath})
-	src := first.createSource(keyA, sourceWith(nil))
+	src := sources.create(first, keyA, sourceWith(nil))
 	dest := first.httpDestination(keyA, "later", rcv, nil)
-	first.createConnection(keyA, connectionWith(links{source: src, destination: dest}, nil))
+	connections.create(first, keyA, connectionWith(links{source: src, destination: dest}, nil))
 	first.call(http.MethodPatch, "/v1/destinations/"+dest.ID, keyA, `{"status":"paused"}`)
 	answer := first.ingestOK(src.ID, ingestCall{body: `{"n":1}`})
 	if err := first.server.Close(); err != nil {
@@ -587,9 +587,9 @@ func TestQueuedDeliveriesSurviveARestart(t *testing.T) {
 func TestAdminConnectionDeliveries(t *testing.T) {
 	env := newEnv(t, emulator.Options{Admin: true})
 	rcv := newReceiver(t)
-	src := env.createSource(keyB, sourceWith(nil))
+	src := sources.create(env, keyB, sourceWith(nil))
 	dest := env.httpDestination(keyB, "admin", rcv, nil)
-	conn := env.createConnection(keyB, connectionWith(links{source: src, destination: dest}, map[string]any{
+	conn := connections.create(env, keyB, connectionWith(links{source: src, destination: dest}, map[string]any{
 		"filter_rules": []any{rule("payload.n", "gt", 0)},
 	}))
 	env.ingestOK(src.ID, ingestCall{body: `{"n":0}`})

@@ -106,6 +106,8 @@ type Server struct {
 	destinations resource[record, *draft]
 	sources      resource[sourceRecord, *sourceDraft]
 	connections  resource[connectionRecord, *connectionDraft]
+	// handlers serve the API routes, by route.
+	handlers map[string]func(*call)
 
 	// destinationLocks holds a *sync.Mutex per destination id: see lockDestination.
 	destinationLocks sync.Map
@@ -163,6 +165,25 @@ func New(opts Options) (*Server, error) {
 	st.refs = referencePolicy{cascade: variants.cascadeDelete, dangle: variants.danglingConnections,
 		uniqueConnectionNames: variants.uniqueConnectionNames}
 	s.destinations, s.sources, s.connections = s.destinationResource(), s.sourceResource(), s.connectionResource()
+	s.handlers = map[string]func(*call){
+		RouteListDestinations:  s.destinations.list,
+		RouteCreateDestination: s.createDestination,
+		RouteGetDestination:    s.destinations.get,
+		RouteUpdateDestination: s.destinations.update,
+		RouteDeleteDestination: s.destinations.delete,
+		RouteGetCircuit:        s.getCircuit,
+		RouteResetCircuit:      s.resetCircuit,
+		RouteListSources:       s.sources.list,
+		RouteCreateSource:      s.createSource,
+		RouteGetSource:         s.sources.get,
+		RouteUpdateSource:      s.sources.update,
+		RouteDeleteSource:      s.sources.delete,
+		RouteListConnections:   s.connections.list,
+		RouteCreateConnection:  s.createConnection,
+		RouteGetConnection:     s.connections.get,
+		RouteUpdateConnection:  s.connections.update,
+		RouteDeleteConnection:  s.connections.delete,
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -419,50 +440,16 @@ func (s *Server) serveAPI(w *responseWriter, r *http.Request, requestID, path st
 		return
 	}
 
-	c := &call{w: w, r: r, requestID: requestID, project: project, id: id}
-	switch route {
-	case RouteListDestinations:
-		s.destinations.list(c)
-	case RouteCreateDestination:
-		s.createDestination(c)
-	case RouteGetDestination:
-		s.destinations.get(c)
-	case RouteUpdateDestination:
-		s.destinations.update(c)
-	case RouteDeleteDestination:
-		s.destinations.delete(c)
-	case RouteGetCircuit:
-		s.getCircuit(c)
-	case RouteResetCircuit:
-		s.resetCircuit(c)
-	case RouteListSources:
-		s.sources.list(c)
-	case RouteCreateSource:
-		s.createSource(c)
-	case RouteGetSource:
-		s.sources.get(c)
-	case RouteUpdateSource:
-		s.sources.update(c)
-	case RouteDeleteSource:
-		s.sources.delete(c)
-	case RouteListConnections:
-		s.connections.list(c)
-	case RouteCreateConnection:
-		s.createConnection(c)
-	case RouteGetConnection:
-		s.connections.get(c)
-	case RouteUpdateConnection:
-		s.connections.update(c)
-	case RouteDeleteConnection:
-		s.connections.delete(c)
-	default:
-		if allow != nil {
-			w.Header().Set("Allow", strings.Join(allow, ", "))
-			writeError(w, requestID, http.StatusMethodNotAllowed, "Method not allowed")
-			return
-		}
-		writeError(w, requestID, http.StatusNotFound, "Not found")
+	if handle, ok := s.handlers[route]; ok {
+		handle(&call{w: w, r: r, requestID: requestID, project: project, id: id})
+		return
 	}
+	if allow != nil {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, requestID, http.StatusMethodNotAllowed, "Method not allowed")
+		return
+	}
+	writeError(w, requestID, http.StatusNotFound, "Not found")
 }
 
 // serveIngest serves the public ingest path: no API key, and the source's org pays the rate limit. Other

@@ -21,7 +21,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 )
 
@@ -105,35 +104,21 @@ func (s *Server) sourceResource() resource[sourceRecord, *sourceDraft] {
 }
 
 func (s *Server) createSource(c *call) {
-	fields, ok := s.readObject(c)
-	if !ok {
-		return
-	}
-	now := formatTime(s.now())
-	r := sourceRecord{Source: Source{
-		ID:                 s.newID("src_"),
-		OrgID:              c.project.OrgID,
-		EnvID:              c.project.EnvID,
-		Type:               sourceTypeHTTP,
-		DedupWindowSeconds: defaultDedupWindowSeconds,
-		Status:             "active",
-		CreatedAt:          now,
-		UpdatedAt:          now,
-	}}
-	if err := sourceBody.apply(newSourceDraft(&r.Source), fields, createBody); err != nil {
-		s.writeFailure(c, err)
-		return
-	}
-	switch err := s.store.createSource(c.r.Context(), &r, s.opts.MaxSources); {
-	case errors.Is(err, errSlugTaken):
-		writeError(c.w, c.requestID, http.StatusConflict, "Source slug already exists")
-	case errors.Is(err, errPlanLimit):
-		writeError(c.w, c.requestID, http.StatusForbidden, fmt.Sprintf("Plan limit reached: %d sources", s.opts.MaxSources))
-	case err != nil:
-		s.internalError(c, err)
-	default:
-		writeJSON(c.w, http.StatusCreated, s.sources.envelope(c, r))
-	}
+	s.sources.create(c, func(now string) sourceRecord {
+		return sourceRecord{Source: Source{
+			ID:                 s.newID("src_"),
+			OrgID:              c.project.OrgID,
+			EnvID:              c.project.EnvID,
+			Type:               sourceTypeHTTP,
+			DedupWindowSeconds: defaultDedupWindowSeconds,
+			Status:             "active",
+			CreatedAt:          now,
+			UpdatedAt:          now,
+		}}
+	}, func(ctx context.Context, r *sourceRecord) error {
+		return slugFailure(s.store.createSource(ctx, r, s.opts.MaxSources), "Source slug already exists",
+			fmt.Sprintf("Plan limit reached: %d sources", s.opts.MaxSources))
+	})
 }
 
 // ingestAliasPrefix is the path of the ingest URL a source names in its url and ingest_url fields under

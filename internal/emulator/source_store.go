@@ -128,15 +128,15 @@ func (s *store) sourceStatements() []statement {
 	}
 }
 
-func scanSource(row rowScanner) (sourceRecord, error) {
-	var r sourceRecord
+// sourceTargets are the columns of a stored source row in the order its queries read them: seq, then the columns
+// an insert writes, as pointers that a scan fills in and an insert reads.
+func sourceTargets(r *sourceRecord) []any {
 	s := &r.Source
-	err := row.Scan(&r.seq, &s.ID, &s.OrgID, &s.EnvID, &s.Name, &s.Slug, &s.Description, &s.Type, &s.SourceConfig,
+	return []any{&r.seq, &s.ID, &s.OrgID, &s.EnvID, &s.Name, &s.Slug, &s.Description, &s.Type, &s.SourceConfig,
 		&s.Template, &s.VerificationEnabled, &s.VerificationType, &s.VerificationSecret, &s.VerificationHeader,
 		&s.VerificationConfig, &s.DedupEnabled, &s.DedupStrategy, &s.DedupField, &s.DedupWindowSeconds,
 		&s.IPAllowlist, &s.IPDenylist, &s.SchemaValidationEnabled, &s.JSONSchema, &s.SchemaAction, &s.Status,
-		&s.EventCount, &s.LastEventAt, &s.IsEphemeral, &s.ExpiresAt, &s.RequestLimit, &s.CreatedAt, &s.UpdatedAt)
-	return r, err
+		&s.EventCount, &s.LastEventAt, &s.IsEphemeral, &s.ExpiresAt, &s.RequestLimit, &s.CreatedAt, &s.UpdatedAt}
 }
 
 // sourceTable describes the sources table. A source that connections reference is not deleted; the events
@@ -144,7 +144,7 @@ func scanSource(row rowScanner) (sourceRecord, error) {
 func (s *store) sourceTable() table[sourceRecord] {
 	return table[sourceRecord]{
 		store:   s,
-		scan:    scanSource,
+		scan:    scanInto(sourceTargets),
 		seq:     func(r sourceRecord) int64 { return r.seq },
 		filters: func(q listQuery) []any { return []any{q.status} },
 		mutable: func(r *sourceRecord) []any {
@@ -170,13 +170,7 @@ func (s *store) createSource(ctx context.Context, r *sourceRecord, maxSources in
 	if err := checkSlugAndLimit(ctx, s.src.slugExists, s.src.countEnv, r.EnvID, r.Slug, maxSources); err != nil {
 		return err
 	}
-	src := &r.Source
-	res, err := s.src.insert.ExecContext(ctx, src.ID, src.OrgID, src.EnvID, src.Name, src.Slug, src.Description,
-		src.Type, src.SourceConfig, src.Template, src.VerificationEnabled, src.VerificationType,
-		src.VerificationSecret, src.VerificationHeader, src.VerificationConfig, src.DedupEnabled, src.DedupStrategy,
-		src.DedupField, src.DedupWindowSeconds, src.IPAllowlist, src.IPDenylist, src.SchemaValidationEnabled,
-		src.JSONSchema, src.SchemaAction, src.Status, src.EventCount, src.LastEventAt, src.IsEphemeral,
-		src.ExpiresAt, src.RequestLimit, src.CreatedAt, src.UpdatedAt)
+	res, err := s.src.insert.ExecContext(ctx, sourceTargets(r)[1:]...)
 	if err != nil {
 		return err
 	}

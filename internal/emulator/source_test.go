@@ -21,8 +21,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -34,64 +32,7 @@ import (
 
 // sourceWith returns a valid source create body with fields added or replaced; a nil value removes one.
 func sourceWith(fields map[string]any) string {
-	body := map[string]any{"name": "Stripe", "slug": "stripe"}
-	for k, v := range fields {
-		if v == nil {
-			delete(body, k)
-			continue
-		}
-		body[k] = v
-	}
-	data, err := json.Marshal(body)
-	if err != nil {
-		panic(err)
-	}
-	return string(data)
-}
-
-// createSource creates a source with key and fails the test unless it answers 201.
-func (e *testEnv) createSource(key, body string) emulator.Source {
-	e.t.Helper()
-	res := e.call(http.MethodPost, "/v1/sources", key, body)
-	if res.status != http.StatusCreated {
-		e.t.Fatalf("create source %s: status %d, body %s", body, res.status, res.body)
-	}
-	return decodeSource(e.t, res)
-}
-
-func (e *testEnv) getSource(key, id string) emulator.Source {
-	e.t.Helper()
-	res := e.call(http.MethodGet, "/v1/sources/"+id, key, "")
-	if res.status != http.StatusOK {
-		e.t.Fatalf("get source %s: status %d, body %s", id, res.status, res.body)
-	}
-	return decodeSource(e.t, res)
-}
-
-func decodeSource(t testing.TB, res response) emulator.Source {
-	t.Helper()
-	var envelope struct {
-		Source emulator.Source `json:"source"`
-	}
-	decodeStrict(t, res.body, &envelope)
-	return envelope.Source
-}
-
-type sourcePage struct {
-	Sources []emulator.Source `json:"sources"`
-	Cursor  *string           `json:"cursor"`
-	HasMore bool              `json:"has_more"`
-}
-
-func (e *testEnv) listSources(key, query string) sourcePage {
-	e.t.Helper()
-	res := e.call(http.MethodGet, "/v1/sources"+query, key, "")
-	if res.status != http.StatusOK {
-		e.t.Fatalf("list sources %s: status %d, body %s", query, res.status, res.body)
-	}
-	var page sourcePage
-	decodeStrict(e.t, res.body, &page)
-	return page
+	return bodyWith(map[string]any{"name": "Stripe", "slug": "stripe"}, fields)
 }
 
 const orderSchema = `{"type":"object","required":["id","amount"],"properties":{"id":{"type":"string"},"amount":{"type":"number","minimum":0}}}`
@@ -103,7 +44,7 @@ func TestSourceRowEncoding(t *testing.T) {
 		"dedup_strategy":"header_field","dedup_field":"Idempotency-Key","dedup_window_seconds":600,
 		"ip_allowlist":["10.0.0.0/8","192.0.2.1"],"ip_denylist":["10.1.0.0/16"],"schema_validation_enabled":true,
 		"json_schema":` + orderSchema + `,"schema_action":"reject"}`
-	created := env.createSource(keyA, full)
+	created := sources.create(env, keyA, full)
 	project, _ := env.server.Project(keyA)
 
 	want := emulator.Source{
@@ -116,12 +57,8 @@ func TestSourceRowEncoding(t *testing.T) {
 		JSONSchema:   new(`{"properties":{"amount":{"minimum":0,"type":"number"},"id":{"type":"string"}},"required":["id","amount"],"type":"object"}`),
 		SchemaAction: new("reject"), Status: "active", CreatedAt: "2026-02-28T10:00:00Z", UpdatedAt: "2026-02-28T10:00:00Z",
 	}
-	if diff := cmp.Diff(want, created); diff != "" {
-		t.Errorf("POST answer (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(want, env.getSource(keyA, created.ID)); diff != "" {
-		t.Errorf("GET answer (-want +got):\n%s", diff)
-	}
+	checkCreatedRow(t, env, sources, want, created,
+		`"last_event_at":null`, `"expires_at":null`, `"request_limit":null`, `"is_ephemeral":0`)
 	stored, err := env.server.Source(t.Context(), created.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -129,30 +66,11 @@ func TestSourceRowEncoding(t *testing.T) {
 	if diff := cmp.Diff(new("sk_test_secret_1234"), stored.VerificationSecret); diff != "" {
 		t.Errorf("stored secret (-want +got):\n%s", diff)
 	}
-	checks := map[string]struct {
-		value   string
-		pattern *regexp.Regexp
-	}{
-		"id":     {created.ID, hexID},
-		"org_id": {created.OrgID, orgID},
-		"env_id": {created.EnvID, envID},
-	}
-	for field, c := range checks {
-		if !c.pattern.MatchString(c.value) {
-			t.Errorf("%s = %q, want it to match %s", field, c.value, c.pattern)
-		}
-	}
-	res := env.call(http.MethodGet, "/v1/sources/"+created.ID, keyA, "")
-	for _, column := range []string{`"last_event_at":null`, `"expires_at":null`, `"request_limit":null`, `"is_ephemeral":0`} {
-		if !strings.Contains(string(res.body), column) {
-			t.Errorf("the row lacks %s: %s", column, res.body)
-		}
-	}
 }
 
 func TestSourceCreateDefaults(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
-	got := env.createSource(keyA, `{"name":"Minimal","slug":"minimal"}`)
+	got := sources.create(env, keyA, `{"name":"Minimal","slug":"minimal"}`)
 	want := emulator.Source{
 		ID: got.ID, OrgID: got.OrgID, EnvID: got.EnvID, Name: "Minimal", Slug: "minimal", Type: "http",
 		DedupWindowSeconds: 300, Status: "active", CreatedAt: "2026-02-28T10:00:00Z", UpdatedAt: "2026-02-28T10:00:00Z",
@@ -162,45 +80,13 @@ func TestSourceCreateDefaults(t *testing.T) {
 	}
 }
 
-func TestSourceRowsFollowTheSchema(t *testing.T) {
-	schema := sourceSchema(t)
-	env := newEnv(t, emulator.Options{})
-	bodies := map[string]string{
-		"minimal":   `{"name":"a","slug":"a"}`,
-		"websocket": `{"name":"b","slug":"b","type":"websocket","source_config":{}}`,
-		"everything": `{"name":"c","slug":"c","description":null,"template":"svix","verification_secret":"whsec_c2VjcmV0",
-			"verification_config":"{\"note\":\"x\"}","dedup_strategy":"payload_hash","ip_denylist":[],
-			"json_schema":{"type":"object"},"schema_action":"warn"}`,
-	}
-	for name, body := range bodies {
-		t.Run(name, func(t *testing.T) {
-			created := env.call(http.MethodPost, "/v1/sources", keyA, body)
-			var createEnvelope map[string]map[string]any
-			decodeStrict(t, created.body, &createEnvelope)
-			checkRowSchema(t, schema, createEnvelope["source"])
-
-			list := env.call(http.MethodGet, "/v1/sources", keyA, "")
-			var page map[string]json.RawMessage
-			decodeStrict(t, list.body, &page)
-			var rows []map[string]any
-			decodeStrict(t, page["sources"], &rows)
-			for _, row := range rows {
-				checkRowSchema(t, schema, row)
-			}
-		})
-	}
-}
-
 func TestSourceCreateValidation(t *testing.T) {
 	hmac := map[string]any{"verification_type": "hmac_sha256", "verification_secret": "s3cr3t-value"}
 	tooMany := make([]string, 101)
 	for i := range tooMany {
 		tooMany[i] = fmt.Sprintf("10.0.0.%d", i)
 	}
-	tests := map[string]struct {
-		fields map[string]any
-		want   string
-	}{
+	tests := map[string]rejection{
 		"missing name":                {map[string]any{"name": nil}, "Invalid body: 'name' is required"},
 		"missing slug":                {map[string]any{"slug": nil}, "Invalid body: 'slug' is required"},
 		"name empty":                  {map[string]any{"name": ""}, "Invalid body: 'name' must be between 1 and 128 characters"},
@@ -268,18 +154,8 @@ func TestSourceCreateValidation(t *testing.T) {
 		"schema_action unknown":       {map[string]any{"schema_action": "drop"}, "Invalid body: 'schema_action' must be one of reject, warn"},
 	}
 	env := newEnv(t, emulator.Options{})
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.call(http.MethodPost, "/v1/sources", keyA, sourceWith(tc.fields))
-			if res.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400; body %s", res.status, res.body)
-			}
-			if got := errorOf(t, res); got != tc.want {
-				t.Errorf("error\n got %q\nwant %q", got, tc.want)
-			}
-		})
-	}
-	if rows := env.listSources(keyA, "").Sources; len(rows) != 0 {
+	checkBadRequests(t, env, sources.kind, http.MethodPost, "/v1/sources", bodiesOf(sourceWith, tests))
+	if rows := sources.list(env, keyA, "").Rows; len(rows) != 0 {
 		t.Errorf("rejected bodies left %d rows behind", len(rows))
 	}
 }
@@ -371,7 +247,7 @@ func TestSourceCreateAcceptsEdgeValues(t *testing.T) {
 			if _, ok := fields["org_id"]; ok {
 				fields["org_id"], fields["env_id"] = project.OrgID, project.EnvID
 			}
-			got := env.createSource(keyA, sourceWith(fields))
+			got := sources.create(env, keyA, sourceWith(fields))
 			if tc.check == nil {
 				return
 			}
@@ -422,7 +298,7 @@ func TestSourceTemplates(t *testing.T) {
 			fields := map[string]any{"template": name, "verification_secret": "whsec_c2VjcmV0LWtleQ=="}
 			maps.Copy(fields, tc.fields)
 			fields["slug"] = slugFor(name)
-			got := env.createSource(keyA, sourceWith(fields))
+			got := sources.create(env, keyA, sourceWith(fields))
 			want := []any{fields["template"], tc.wantType, tc.wantHeader, tc.wantConfig, tc.wantEnabled}
 			if diff := cmp.Diff(want, []any{*got.Template, got.VerificationType, got.VerificationHeader, got.VerificationConfig, got.VerificationEnabled}); diff != "" {
 				t.Errorf("template, type, header, config, enabled (-want +got):\n%s", diff)
@@ -448,22 +324,16 @@ func TestSourceScope(t *testing.T) {
 		"validation before the scope":  {map[string]any{"env_id": b.EnvID, "dedup_window_seconds": 0}, http.StatusBadRequest, "Invalid body: 'dedup_window_seconds' must be an integer between 1 and 604800"},
 		"scope before the slug in use": {map[string]any{"slug": "taken", "org_id": b.OrgID}, http.StatusForbidden, "Forbidden"},
 	}
-	env.createSource(keyA, sourceWith(map[string]any{"slug": "taken"}))
+	sources.create(env, keyA, sourceWith(map[string]any{"slug": "taken"}))
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			fields := map[string]any{"slug": slugFor(name)}
 			maps.Copy(fields, tc.fields)
 			res := env.call(http.MethodPost, "/v1/sources", keyA, sourceWith(fields))
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error %q, want %q", got, tc.wantError)
-				}
+			if !checkAnswer(t, "", res, tc.wantStatus, tc.wantError) {
 				return
 			}
-			if got := decodeSource(t, res); got.OrgID != a.OrgID || got.EnvID != a.EnvID {
+			if got := sources.decode(t, res); got.OrgID != a.OrgID || got.EnvID != a.EnvID {
 				t.Errorf("org_id %s env_id %s, want the key's", got.OrgID, got.EnvID)
 			}
 		})
@@ -472,15 +342,9 @@ func TestSourceScope(t *testing.T) {
 
 func TestSourceSlugConflictAndPlanLimit(t *testing.T) {
 	env := newEnv(t, emulator.Options{MaxSources: 2, MaxDestinations: 1})
-	first := env.createSource(keyA, sourceWith(map[string]any{"slug": "a"}))
+	first := sources.create(env, keyA, sourceWith(map[string]any{"slug": "a"}))
 	env.create(keyA, withFields(map[string]any{"slug": "c"})) // destinations count apart
-	steps := []struct {
-		name       string
-		key, body  string
-		deleteID   string
-		wantStatus int
-		wantError  string
-	}{
+	runCreateSteps(t, env, sources.kind, []createStep{
 		{name: "same slug", key: keyA, body: sourceWith(map[string]any{"slug": "a", "name": "Other"}), wantStatus: http.StatusConflict, wantError: "Source slug already exists"},
 		{name: "slug of a destination", key: keyA, body: sourceWith(map[string]any{"slug": "c"}), wantStatus: http.StatusCreated},
 		{name: "third source", key: keyA, body: sourceWith(map[string]any{"slug": "d"}), wantStatus: http.StatusForbidden, wantError: "Plan limit reached: 2 sources"},
@@ -489,93 +353,49 @@ func TestSourceSlugConflictAndPlanLimit(t *testing.T) {
 		{name: "validation before the limit", key: keyA, body: sourceWith(map[string]any{"slug": "A"}), wantStatus: http.StatusBadRequest, wantError: "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$"},
 		{name: "after a delete", key: keyA, body: sourceWith(map[string]any{"slug": "d"}), deleteID: first.ID, wantStatus: http.StatusCreated},
 		{name: "the deleted slug is free", key: keyA, body: sourceWith(map[string]any{"slug": "a"}), wantStatus: http.StatusForbidden, wantError: "Plan limit reached: 2 sources"},
-	}
-	for _, step := range steps {
-		if step.deleteID != "" {
-			if res := env.call(http.MethodDelete, "/v1/sources/"+step.deleteID, step.key, ""); res.status != http.StatusOK {
-				t.Fatalf("%s: delete status %d", step.name, res.status)
-			}
-		}
-		res := env.call(http.MethodPost, "/v1/sources", step.key, step.body)
-		if res.status != step.wantStatus {
-			t.Fatalf("%s: status %d, want %d; body %s", step.name, res.status, step.wantStatus, res.body)
-		}
-		if step.wantError != "" {
-			if got := errorOf(t, res); got != step.wantError {
-				t.Errorf("%s: error %q, want %q", step.name, got, step.wantError)
-			}
-		}
-	}
+	})
 }
 
 const fullSourceBody = `{"name":"Orders","slug":"orders","description":"d","template":"github","verification_secret":"gh-secret-5678",
 	"dedup_strategy":"body_field","dedup_field":"id","ip_allowlist":["10.0.0.0/8"],"ip_denylist":["10.9.0.0/16"],
 	"schema_validation_enabled":true,"json_schema":{"type":"object"},"schema_action":"reject"}`
 
-func TestSourcePatchChangesOnlyWhatIsSent(t *testing.T) {
-	tests := map[string]struct {
-		body   string
-		change func(s *emulator.Source)
-	}{
-		"name":             {`{"name":"Renamed"}`, func(s *emulator.Source) { s.Name = "Renamed" }},
-		"description":      {`{"description":"new"}`, func(s *emulator.Source) { s.Description = new("new") }},
-		"null description": {`{"description":null}`, func(s *emulator.Source) { s.Description = nil }},
-		"paused":           {`{"status":"paused"}`, func(s *emulator.Source) { s.Status = "paused" }},
-		"disabled":         {`{"status":"disabled"}`, func(s *emulator.Source) { s.Status = "disabled" }},
-		"secret rotated":   {`{"verification_secret":"rotated-9999"}`, func(s *emulator.Source) { s.VerificationSecret = new("****9999") }},
-		"verification off": {`{"verification_enabled":false}`, func(s *emulator.Source) { s.VerificationEnabled = 0 }},
-		"verification cleared": {`{"verification_enabled":false,"verification_type":null,"verification_secret":null,"verification_header":null}`, func(s *emulator.Source) {
-			s.VerificationEnabled, s.VerificationType, s.VerificationSecret, s.VerificationHeader = 0, nil, nil, nil
-		}},
-		"type hyphenated":   {`{"verification_type":"hmac-sha1"}`, func(s *emulator.Source) { s.VerificationType = new("hmac_sha1") }},
-		"header":            {`{"verification_header":"X-Sig"}`, func(s *emulator.Source) { s.VerificationHeader = new("X-Sig") }},
-		"config as string":  {`{"verification_config":"{\"encoding\":\"hex\"}"}`, func(s *emulator.Source) { s.VerificationConfig = new(`{"encoding":"hex"}`) }},
-		"config as object":  {`{"verification_config":{"encoding":"base64"}}`, func(s *emulator.Source) { s.VerificationConfig = new(`{"encoding":"base64"}`) }},
-		"dedup off":         {`{"dedup_enabled":false}`, func(s *emulator.Source) { s.DedupEnabled = 0 }},
-		"dedup by hash":     {`{"dedup_strategy":"payload_hash"}`, func(s *emulator.Source) { s.DedupStrategy = new("payload_hash") }},
-		"dedup field":       {`{"dedup_field":"$.data.id"}`, func(s *emulator.Source) { s.DedupField = new("$.data.id") }},
-		"window":            {`{"dedup_window_seconds":1}`, func(s *emulator.Source) { s.DedupWindowSeconds = 1 }},
-		"allowlist":         {`{"ip_allowlist":["192.0.2.0/24","198.51.100.7"]}`, func(s *emulator.Source) { s.IPAllowlist = new(`["192.0.2.0/24","198.51.100.7"]`) }},
-		"allowlist cleared": {`{"ip_allowlist":null}`, func(s *emulator.Source) { s.IPAllowlist = nil }},
-		"denylist emptied":  {`{"ip_denylist":[]}`, func(s *emulator.Source) { s.IPDenylist = new(`[]`) }},
-		"schema off":        {`{"schema_validation_enabled":false}`, func(s *emulator.Source) { s.SchemaValidationEnabled = 0 }},
-		"schema replaced":   {`{"json_schema":{"required":["id"]}}`, func(s *emulator.Source) { s.JSONSchema = new(`{"required":["id"]}`) }},
-		"schema off and cleared": {`{"schema_validation_enabled":false,"json_schema":null}`, func(s *emulator.Source) {
-			s.SchemaValidationEnabled, s.JSONSchema = 0, nil
-		}},
-		"action warn":          {`{"schema_action":"warn"}`, func(s *emulator.Source) { s.SchemaAction = new("warn") }},
-		"action null":          {`{"schema_action":null}`, func(s *emulator.Source) { s.SchemaAction = nil }},
-		"same value still 200": {`{"name":"Orders"}`, func(*emulator.Source) {}},
-		"masked secret stored": {`{"verification_secret":"****5678"}`, func(s *emulator.Source) { s.VerificationSecret = new("****5678") }},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			env := newEnv(t, emulator.Options{})
-			before := env.createSource(keyA, fullSourceBody)
-			env.clock.Advance(90 * time.Second)
-
-			res := env.call(http.MethodPatch, "/v1/sources/"+before.ID, keyA, tc.body)
-			if res.status != http.StatusOK {
-				t.Fatalf("status %d, body %s", res.status, res.body)
-			}
-			want := before
-			tc.change(&want)
-			want.UpdatedAt = "2026-02-28T10:01:30Z"
-			if diff := cmp.Diff(want, decodeSource(t, res)); diff != "" {
-				t.Errorf("PATCH answer (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(want, env.getSource(keyA, before.ID)); diff != "" {
-				t.Errorf("GET after PATCH (-want +got):\n%s", diff)
-			}
-		})
-	}
+// sourcePatches are PATCHes of a source created from fullSourceBody and the change each makes.
+var sourcePatches = map[string]patchCase[emulator.Source]{
+	"name":             {`{"name":"Renamed"}`, func(s *emulator.Source) { s.Name = "Renamed" }},
+	"description":      {`{"description":"new"}`, func(s *emulator.Source) { s.Description = new("new") }},
+	"null description": {`{"description":null}`, func(s *emulator.Source) { s.Description = nil }},
+	"paused":           {`{"status":"paused"}`, func(s *emulator.Source) { s.Status = "paused" }},
+	"disabled":         {`{"status":"disabled"}`, func(s *emulator.Source) { s.Status = "disabled" }},
+	"secret rotated":   {`{"verification_secret":"rotated-9999"}`, func(s *emulator.Source) { s.VerificationSecret = new("****9999") }},
+	"verification off": {`{"verification_enabled":false}`, func(s *emulator.Source) { s.VerificationEnabled = 0 }},
+	"verification cleared": {`{"verification_enabled":false,"verification_type":null,"verification_secret":null,"verification_header":null}`, func(s *emulator.Source) {
+		s.VerificationEnabled, s.VerificationType, s.VerificationSecret, s.VerificationHeader = 0, nil, nil, nil
+	}},
+	"type hyphenated":   {`{"verification_type":"hmac-sha1"}`, func(s *emulator.Source) { s.VerificationType = new("hmac_sha1") }},
+	"header":            {`{"verification_header":"X-Sig"}`, func(s *emulator.Source) { s.VerificationHeader = new("X-Sig") }},
+	"config as string":  {`{"verification_config":"{\"encoding\":\"hex\"}"}`, func(s *emulator.Source) { s.VerificationConfig = new(`{"encoding":"hex"}`) }},
+	"config as object":  {`{"verification_config":{"encoding":"base64"}}`, func(s *emulator.Source) { s.VerificationConfig = new(`{"encoding":"base64"}`) }},
+	"dedup off":         {`{"dedup_enabled":false}`, func(s *emulator.Source) { s.DedupEnabled = 0 }},
+	"dedup by hash":     {`{"dedup_strategy":"payload_hash"}`, func(s *emulator.Source) { s.DedupStrategy = new("payload_hash") }},
+	"dedup field":       {`{"dedup_field":"$.data.id"}`, func(s *emulator.Source) { s.DedupField = new("$.data.id") }},
+	"window":            {`{"dedup_window_seconds":1}`, func(s *emulator.Source) { s.DedupWindowSeconds = 1 }},
+	"allowlist":         {`{"ip_allowlist":["192.0.2.0/24","198.51.100.7"]}`, func(s *emulator.Source) { s.IPAllowlist = new(`["192.0.2.0/24","198.51.100.7"]`) }},
+	"allowlist cleared": {`{"ip_allowlist":null}`, func(s *emulator.Source) { s.IPAllowlist = nil }},
+	"denylist emptied":  {`{"ip_denylist":[]}`, func(s *emulator.Source) { s.IPDenylist = new(`[]`) }},
+	"schema off":        {`{"schema_validation_enabled":false}`, func(s *emulator.Source) { s.SchemaValidationEnabled = 0 }},
+	"schema replaced":   {`{"json_schema":{"required":["id"]}}`, func(s *emulator.Source) { s.JSONSchema = new(`{"required":["id"]}`) }},
+	"schema off and cleared": {`{"schema_validation_enabled":false,"json_schema":null}`, func(s *emulator.Source) {
+		s.SchemaValidationEnabled, s.JSONSchema = 0, nil
+	}},
+	"action warn":          {`{"schema_action":"warn"}`, func(s *emulator.Source) { s.SchemaAction = new("warn") }},
+	"action null":          {`{"schema_action":null}`, func(s *emulator.Source) { s.SchemaAction = nil }},
+	"same value still 200": {`{"name":"Orders"}`, func(*emulator.Source) {}},
+	"masked secret stored": {`{"verification_secret":"****5678"}`, func(s *emulator.Source) { s.VerificationSecret = new("****5678") }},
 }
 
 func TestSourcePatchValidation(t *testing.T) {
-	tests := map[string]struct {
-		body string
-		want string
-	}{
+	tests := map[string]badRequest{
 		"empty object":          {`{}`, "No fields to update"},
 		"slug":                  {`{"slug":"new"}`, "Invalid body: 'slug' cannot be changed"},
 		"template":              {`{"template":"stripe"}`, "Invalid body: 'template' cannot be changed"},
@@ -606,134 +426,38 @@ func TestSourcePatchValidation(t *testing.T) {
 		"array":                 {`[]`, "Invalid body: expected a JSON object"},
 	}
 	env := newEnv(t, emulator.Options{})
-	created := env.createSource(keyA, fullSourceBody)
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.call(http.MethodPatch, "/v1/sources/"+created.ID, keyA, tc.body)
-			if res.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400; body %s", res.status, res.body)
-			}
-			if got := errorOf(t, res); got != tc.want {
-				t.Errorf("error\n got %q\nwant %q", got, tc.want)
-			}
-		})
-	}
-	if diff := cmp.Diff(created, env.getSource(keyA, created.ID)); diff != "" {
+	created := sources.create(env, keyA, fullSourceBody)
+	checkBadRequests(t, env, sources.kind, http.MethodPatch, "/v1/sources/"+created.ID, tests)
+	if diff := cmp.Diff(created, sources.get(env, keyA, created.ID)); diff != "" {
 		t.Errorf("rejected PATCHes changed the row (-want +got):\n%s", diff)
 	}
-}
-
-func TestSourceProjectsAreIsolated(t *testing.T) {
-	env := newEnv(t, emulator.Options{})
-	mine := env.createSource(keyA, sourceWith(nil))
-	theirs := env.createSource(keyB, sourceWith(nil))
-	deleted := env.createSource(keyA, sourceWith(map[string]any{"slug": "gone"}))
-	env.call(http.MethodDelete, "/v1/sources/"+deleted.ID, keyA, "")
-	requests := map[string]struct{ method, id, body string }{
-		"get other project's":    {http.MethodGet, theirs.ID, ""},
-		"patch other project's":  {http.MethodPatch, theirs.ID, `{"name":"stolen"}`},
-		"delete other project's": {http.MethodDelete, theirs.ID, ""},
-		"get missing":            {http.MethodGet, "0123456789abcdef0123456789abcdef", ""},
-		"get deleted":            {http.MethodGet, deleted.ID, ""},
-		"delete deleted":         {http.MethodDelete, deleted.ID, ""},
-		"patch deleted":          {http.MethodPatch, deleted.ID, `{"name":"x"}`},
-		"a destination's id":     {http.MethodGet, env.create(keyA, withFields(nil)).ID, ""},
-		"prefixed id":            {http.MethodGet, "src_" + mine.ID, ""},
-	}
-	for name, tc := range requests {
-		t.Run(name, func(t *testing.T) {
-			res := env.call(tc.method, "/v1/sources/"+tc.id, keyA, tc.body)
-			if res.status != http.StatusNotFound {
-				t.Fatalf("status %d, want 404", res.status)
-			}
-			if got := errorOf(t, res); got != "Source not found" {
-				t.Errorf("error %q", got)
-			}
-		})
-	}
-	if diff := cmp.Diff(theirs, env.getSource(keyB, theirs.ID)); diff != "" {
-		t.Errorf("the other project's row changed (-want +got):\n%s", diff)
-	}
-	if listed := env.listSources(keyA, "").Sources; len(listed) != 1 || listed[0].ID != mine.ID {
-		t.Errorf("list shows %d rows, want only the key's own", len(listed))
-	}
-	if listed := env.listSources(keyB, "").Sources; len(listed) != 1 || listed[0].ID != theirs.ID {
-		t.Errorf("key B's list shows %d rows, want only its own", len(listed))
-	}
-}
-
-func TestSourceDelete(t *testing.T) {
-	env := newEnv(t, emulator.Options{})
-	created := env.createSource(keyA, sourceWith(nil))
-	steps := []struct {
-		method     string
-		wantStatus int
-		wantBody   string
-	}{
-		{http.MethodDelete, http.StatusOK, `{"success":true}` + "\n"},
-		{http.MethodGet, http.StatusNotFound, ""},
-		{http.MethodDelete, http.StatusNotFound, ""},
-	}
-	for i, step := range steps {
-		res := env.call(step.method, "/v1/sources/"+created.ID, keyA, "")
-		if res.status != step.wantStatus {
-			t.Fatalf("step %d: status %d, want %d", i, res.status, step.wantStatus)
-		}
-		if step.wantBody != "" && string(res.body) != step.wantBody {
-			t.Errorf("step %d: body %s, want %s", i, res.body, step.wantBody)
-		}
-	}
-	env.createSource(keyA, sourceWith(nil)) // the slug is free again
 }
 
 func TestSourceList(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	for i := 1; i <= 25; i++ {
-		env.createSource(keyA, sourceWith(map[string]any{"slug": fmt.Sprintf("s-%03d", i), "verification_type": "hmac_sha1", "verification_secret": "secret-value-" + fmt.Sprint(i)}))
+		sources.create(env, keyA, sourceWith(map[string]any{"slug": fmt.Sprintf("s-%03d", i), "verification_type": "hmac_sha1", "verification_secret": "secret-value-" + fmt.Sprint(i)}))
 	}
-	env.createSource(keyB, sourceWith(nil))
-	paused := env.listSources(keyA, "?limit=1").Sources[0]
+	sources.create(env, keyB, sourceWith(nil))
+	paused := sources.list(env, keyA, "?limit=1").Rows[0]
 	env.call(http.MethodPatch, "/v1/sources/"+paused.ID, keyA, `{"status":"paused"}`)
 
+	pages := 1
 	var slugs []string
-	cursor := ""
-	for pages := 0; ; pages++ {
-		query := "?limit=10"
-		if cursor != "" {
-			query += "&cursor=" + url.QueryEscape(cursor)
+	for _, s := range sources.walk(env, keyA, "", 10, func(int) { pages++ }) {
+		slugs = append(slugs, s.Slug)
+		if !strings.HasPrefix(*s.VerificationSecret, "****") {
+			t.Errorf("list shows a secret: %s", *s.VerificationSecret)
 		}
-		page := env.listSources(keyA, query)
-		for _, s := range page.Sources {
-			slugs = append(slugs, s.Slug)
-			if !strings.HasPrefix(*s.VerificationSecret, "****") {
-				t.Errorf("list shows a secret: %s", *s.VerificationSecret)
-			}
-		}
-		if page.HasMore != (page.Cursor != nil) {
-			t.Fatalf("has_more %v with cursor %v", page.HasMore, page.Cursor)
-		}
-		if !page.HasMore {
-			if pages != 2 {
-				t.Errorf("%d pages, want 3", pages+1)
-			}
-			break
-		}
-		cursor = *page.Cursor
 	}
-	var want []string
-	for i := 25; i >= 1; i-- {
-		want = append(want, fmt.Sprintf("s-%03d", i))
+	if pages != 3 {
+		t.Errorf("%d pages, want 3", pages)
 	}
-	if diff := cmp.Diff(want, slugs); diff != "" {
+	if diff := cmp.Diff(descending("s-%03d", 1, 25), slugs); diff != "" {
 		t.Errorf("walk, newest first (-want +got):\n%s", diff)
 	}
 
-	tests := map[string]struct {
-		query      string
-		wantStatus int
-		wantRows   int
-		wantError  string
-	}{
+	checkListQueries(t, env, sources, map[string]listQuery{
 		"default page":   {"", http.StatusOK, 20, ""},
 		"status paused":  {"?status=paused", http.StatusOK, 1, ""},
 		"status active":  {"?status=active&limit=100", http.StatusOK, 24, ""},
@@ -741,29 +465,7 @@ func TestSourceList(t *testing.T) {
 		"limit 101":      {"?limit=101", http.StatusBadRequest, 0, "Invalid query: 'limit' must be an integer between 1 and 100"},
 		"bad cursor":     {"?cursor=abc", http.StatusBadRequest, 0, "Invalid query: 'cursor' is not a cursor this API returned"},
 		"type ignored":   {"?type=websocket&limit=100", http.StatusOK, 25, ""},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			res := env.call(http.MethodGet, "/v1/sources"+tc.query, keyA, "")
-			if res.status != tc.wantStatus {
-				t.Fatalf("status %d, want %d; body %s", res.status, tc.wantStatus, res.body)
-			}
-			if tc.wantError != "" {
-				if got := errorOf(t, res); got != tc.wantError {
-					t.Errorf("error %q, want %q", got, tc.wantError)
-				}
-				return
-			}
-			var page sourcePage
-			decodeStrict(t, res.body, &page)
-			if len(page.Sources) != tc.wantRows {
-				t.Errorf("%d rows, want %d", len(page.Sources), tc.wantRows)
-			}
-			if !page.HasMore && !strings.Contains(string(res.body), `"cursor":null`) {
-				t.Errorf("the last page's cursor is not null: %s", res.body)
-			}
-		})
-	}
+	})
 }
 
 func TestSourceSecretMasking(t *testing.T) {
@@ -776,8 +478,8 @@ func TestSourceSecretMasking(t *testing.T) {
 	env := newEnv(t, emulator.Options{})
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			created := env.createSource(keyA, sourceWith(map[string]any{"slug": slugFor(name), "verification_type": "hmac_sha256", "verification_secret": tc.secret}))
-			for _, got := range []emulator.Source{created, env.getSource(keyA, created.ID)} {
+			created := sources.create(env, keyA, sourceWith(map[string]any{"slug": slugFor(name), "verification_type": "hmac_sha256", "verification_secret": tc.secret}))
+			for _, got := range []emulator.Source{created, sources.get(env, keyA, created.ID)} {
 				if diff := cmp.Diff(new(tc.want), got.VerificationSecret); diff != "" {
 					t.Errorf("verification_secret (-want +got):\n%s", diff)
 				}
@@ -796,7 +498,7 @@ func TestSourceSecretMasking(t *testing.T) {
 // Sources share the org's API budget with destinations.
 func TestSourceRateLimit(t *testing.T) {
 	env := newEnv(t, emulator.Options{RateLimit: 1, RateLimitBurst: 2})
-	env.createSource(keyA, sourceWith(nil))
+	sources.create(env, keyA, sourceWith(nil))
 	env.call(http.MethodGet, "/v1/destinations", keyA, "")
 	res := env.call(http.MethodGet, "/v1/sources", keyA, "")
 	if res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") != "1" {

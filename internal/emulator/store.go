@@ -219,16 +219,25 @@ type rowScanner interface {
 	Scan(dest ...any) error
 }
 
-func scanRecord(row rowScanner) (record, error) {
-	var r record
+// scanInto returns a scan of one row into a new R, through the pointers targets gives to its columns.
+func scanInto[R any](targets func(*R) []any) func(rowScanner) (R, error) {
+	return func(row rowScanner) (R, error) {
+		var r R
+		err := row.Scan(targets(&r)...)
+		return r, err
+	}
+}
+
+// recordTargets are the columns of a stored destination row in the order its queries read them: seq, then the
+// columns an insert writes, as pointers that a scan fills in and an insert reads.
+func recordTargets(r *record) []any {
 	d := &r.Destination
-	err := row.Scan(&r.seq, &d.ID, &d.OrgID, &d.EnvID, &d.Name, &d.Slug, &d.URL, &d.Method, &d.Headers,
+	return []any{&r.seq, &d.ID, &d.OrgID, &d.EnvID, &d.Name, &d.Slug, &d.URL, &d.Method, &d.Headers,
 		&d.TimeoutMS, &d.AuthType, &d.AuthConfig, &d.Status, &d.EventCount, &d.LastDeliveryAt, &d.CreatedAt,
 		&d.UpdatedAt, &d.RetryEnabled, &d.RetryMaxAttempts, &d.RetryBackoffType, &d.RetryIntervals,
 		&d.CircuitBreakerEnabled, &d.CircuitBreakerThreshold, &d.CircuitBreakerResetMS, &d.Type,
 		&d.ProviderConfig, &r.circuit.state, &r.circuit.failureCount, &r.circuit.openedAtMS,
-		&r.circuit.transitionAt)
-	return r, err
+		&r.circuit.transitionAt}
 }
 
 // destinationTable describes the destinations table. A destination that connections reference is not
@@ -236,7 +245,7 @@ func scanRecord(row rowScanner) (record, error) {
 func (s *store) destinationTable() table[record] {
 	return table[record]{
 		store:   s,
-		scan:    scanRecord,
+		scan:    scanInto(recordTargets),
 		seq:     func(r record) int64 { return r.seq },
 		filters: func(q listQuery) []any { return []any{q.status, q.typ} },
 		mutable: func(r *record) []any {
@@ -260,12 +269,7 @@ func (s *store) create(ctx context.Context, r *record, maxDestinations int) erro
 	if err := checkSlugAndLimit(ctx, s.slugExists, s.countEnv, r.EnvID, r.Slug, maxDestinations); err != nil {
 		return err
 	}
-	d := &r.Destination
-	res, err := s.insert.ExecContext(ctx, d.ID, d.OrgID, d.EnvID, d.Name, d.Slug, d.URL, d.Method, d.Headers,
-		d.TimeoutMS, d.AuthType, d.AuthConfig, d.Status, d.EventCount, d.LastDeliveryAt, d.CreatedAt,
-		d.UpdatedAt, d.RetryEnabled, d.RetryMaxAttempts, d.RetryBackoffType, d.RetryIntervals,
-		d.CircuitBreakerEnabled, d.CircuitBreakerThreshold, d.CircuitBreakerResetMS, d.Type,
-		d.ProviderConfig, r.circuit.state, r.circuit.failureCount, r.circuit.openedAtMS, r.circuit.transitionAt)
+	res, err := s.insert.ExecContext(ctx, recordTargets(r)[1:]...)
 	if err != nil {
 		return err
 	}

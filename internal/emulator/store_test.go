@@ -42,7 +42,7 @@ func TestFileDatabaseSurvivesRestart(t *testing.T) {
 	createNumbered(env, keyA, 1, 3)
 	patched := env.create(keyA, fullHTTPBody)
 	env.do(http.MethodPatch, "/v1/destinations/"+patched.ID, keyA, `{"status":"paused","retry_intervals":null}`)
-	before := env.list(keyA, "?limit=100").Destinations
+	before := env.list(keyA, "?limit=100").Rows
 	cursor := env.list(keyA, "?limit=2").Cursor
 	secret, err := first.Destination(t.Context(), patched.ID)
 	if err != nil {
@@ -53,14 +53,14 @@ func TestFileDatabaseSurvivesRestart(t *testing.T) {
 	}
 
 	second := newEnv(t, emulator.Options{APIKeys: []string{keyA, keyB}, DBPath: path})
-	if diff := cmp.Diff(before, second.list(keyA, "?limit=100").Destinations); diff != "" {
+	if diff := cmp.Diff(before, second.list(keyA, "?limit=100").Rows); diff != "" {
 		t.Errorf("rows after restart (-want +got):\n%s", diff)
 	}
 	if got, _ := second.server.Destination(t.Context(), patched.ID); got.AuthConfig == nil || *got.AuthConfig != *secret.AuthConfig {
 		t.Errorf("real secret after restart: %v, want %v", got.AuthConfig, *secret.AuthConfig)
 	}
 	var rest []string
-	for _, d := range second.list(keyA, "?limit=100&cursor="+*cursor).Destinations {
+	for _, d := range second.list(keyA, "?limit=100&cursor="+*cursor).Rows {
 		rest = append(rest, d.Slug)
 	}
 	if diff := cmp.Diff([]string{"d-002", "d-001"}, rest); diff != "" {
@@ -70,10 +70,10 @@ func TestFileDatabaseSurvivesRestart(t *testing.T) {
 		t.Errorf("slug uniqueness after restart: status %d", res.status)
 	}
 	newest := second.create(keyA, withFields(map[string]any{"slug": "after-restart"}))
-	if got := second.list(keyA, "?limit=1").Destinations; len(got) != 1 || got[0].ID != newest.ID {
+	if got := second.list(keyA, "?limit=1").Rows; len(got) != 1 || got[0].ID != newest.ID {
 		t.Errorf("a row created after the restart is not listed first")
 	}
-	if got := second.list(keyB, "").Destinations; len(got) != 0 {
+	if got := second.list(keyB, "").Rows; len(got) != 0 {
 		t.Errorf("key B sees %d rows of key A", len(got))
 	}
 }
@@ -81,18 +81,18 @@ func TestFileDatabaseSurvivesRestart(t *testing.T) {
 func TestSourcesAndEventsSurviveRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hookstream.db")
 	first := newEnv(t, emulator.Options{APIKeys: []string{keyA}, DBPath: path})
-	src := first.createSource(keyA, sourceWith(map[string]any{"template": "github", "verification_secret": hmacSecret, "dedup_strategy": "payload_hash"}))
+	src := sources.create(first, keyA, sourceWith(map[string]any{"template": "github", "verification_secret": hmacSecret, "dedup_strategy": "payload_hash"}))
 	body := `{"n":1}`
 	signature := map[string]string{"X-Hub-Signature-256": "sha256=" + hmacHex(sha256.New, hmacSecret, body)}
 	first.ingestOK(src.ID, ingestCall{body: body, header: signature})
-	before := first.getSource(keyA, src.ID)
+	before := sources.get(first, keyA, src.ID)
 	events := first.events(src.ID)
 	if err := first.server.Close(); err != nil {
 		t.Fatal(err)
 	}
 
 	second := newEnv(t, emulator.Options{APIKeys: []string{keyA}, DBPath: path})
-	if diff := cmp.Diff(before, second.getSource(keyA, src.ID)); diff != "" {
+	if diff := cmp.Diff(before, sources.get(second, keyA, src.ID)); diff != "" {
 		t.Errorf("source after restart (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(events, second.events(src.ID)); diff != "" {
@@ -133,6 +133,6 @@ func TestVersion1DatabaseGainsSources(t *testing.T) {
 	if got := second.get(keyA, kept.ID); got.ID != kept.ID {
 		t.Errorf("destination lost")
 	}
-	src := second.createSource(keyA, sourceWith(nil))
+	src := sources.create(second, keyA, sourceWith(nil))
 	second.ingestOK(src.ID, ingestCall{body: "{}"})
 }

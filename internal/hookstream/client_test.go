@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -38,14 +39,7 @@ import (
 // documentedRow is the testdata row in the documented encoding, with its id replaced.
 func documentedRow(t testing.TB, id string) map[string]any {
 	t.Helper()
-	var envelope struct {
-		Destination map[string]any `json:"destination"`
-	}
-	if err := json.Unmarshal(readTestdata(t, "row-documented.json"), &envelope); err != nil {
-		t.Fatal(err)
-	}
-	envelope.Destination["id"] = id
-	return envelope.Destination
+	return documentedRowOf(t, "row-documented.json", "destination", id)
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
@@ -95,7 +89,10 @@ func TestClientCalls(t *testing.T) {
 	destinationAnswer := map[string]any{"destination": row}
 	circuitAnswer := map[string]any{"circuit": map[string]any{"state": "closed", "failure_count": 0, "last_transition_at": nil}}
 
-	runCallCases(t, map[string]callCase{
+	cases := sharedCallCases("destinations", id, destinationAnswer, ordersSQS(t),
+		func(ctx context.Context, c *Client, id string) (any, error) { return c.GetDestination(ctx, id) },
+		func(ctx context.Context, c *Client, id string) error { return c.DeleteDestination(ctx, id) })
+	maps.Copy(cases, map[string]callCase{
 		"list": {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.ListDestinations(ctx, ListOptions{Limit: 2, Cursor: "opaque"})
@@ -135,13 +132,6 @@ func TestClientCalls(t *testing.T) {
 			wantRoute: "POST /destinations",
 			want:      ordersSQS(t),
 		},
-		"get": {
-			call:   func(ctx context.Context, c *Client) (any, error) { return c.GetDestination(ctx, id) },
-			status: 200, answer: destinationAnswer,
-			wantMethod: "GET", wantPath: "/v1/destinations/" + id,
-			wantRoute: "GET /destinations/{id}",
-			want:      ordersSQS(t),
-		},
 		"update sends only the fields present": {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.UpdateDestination(ctx, id, &UpdateRequest{Status: Set(StatusPaused), Headers: Null[map[string]string]()})
@@ -151,15 +141,6 @@ func TestClientCalls(t *testing.T) {
 			wantBody:  `{"headers":null,"status":"paused"}`,
 			wantRoute: "PATCH /destinations/{id}",
 			want:      ordersSQS(t),
-		},
-		"delete": {
-			call: func(ctx context.Context, c *Client) (any, error) {
-				return nil, c.DeleteDestination(ctx, id)
-			},
-			status: 200, answer: map[string]any{"success": true},
-			wantMethod: "DELETE", wantPath: "/v1/destinations/" + id,
-			wantRoute: "DELETE /destinations/{id}",
-			want:      nil,
 		},
 		"get circuit": {
 			call:   func(ctx context.Context, c *Client) (any, error) { return c.GetCircuit(ctx, id) },
@@ -176,6 +157,7 @@ func TestClientCalls(t *testing.T) {
 			want:      &Circuit{State: CircuitClosed},
 		},
 	})
+	runCallCases(t, cases)
 }
 
 // callCase is one call answered by a canned server, with the request that must cross the wire and the result.
@@ -350,50 +332,39 @@ func TestClientErrorMapping(t *testing.T) {
 		_, err := c.ListDestinations(ctx, ListOptions{})
 		return err
 	}
+	update := func(ctx context.Context, c *Client) error {
+		_, err := c.UpdateDestination(ctx, "a1", &UpdateRequest{Name: Set("n")})
+		return err
+	}
+	remove := func(ctx context.Context, c *Client) error { return c.DeleteDestination(ctx, "a1") }
 	longPage := "<html><body>" + strings.Repeat("upstream unavailable ", 40) + "</body></html>"
 
-	runErrorCases(t, map[string]errorCase{
+	cases := sharedErrorCases(t, resourceCalls{path: "destinations",
+		create: create, get: get, update: update, remove: remove, list: list}, "Destination not found")
+	maps.Copy(cases, map[string]errorCase{
 		"400 invalid": {
 			call: create, status: 400,
-			body: `{"error":"Invalid body: 'slug' must match pattern ^[a-z0-9-]+$","status":400,"request_id":"req_0a1b2c"}`,
+			body: errorEnvelopeJSON(t, 400, "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$"),
 			want: errorSummary{Sentinels: []string{"ErrInvalid"}, StatusCode: 400, RequestID: "req_0a1b2c",
 				Message: "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$", Route: "POST /destinations"},
 		},
-		"401 unauthorized": {
-			call: create, status: 401,
-			body: `{"error":"Invalid API key","status":401,"request_id":"req_0a1b2c"}`,
-			want: errorSummary{Sentinels: []string{"ErrUnauthorized"}, StatusCode: 401, Message: "Invalid API key",
-				RequestID: "req_0a1b2c", Route: "POST /destinations"},
-		},
-		"403 plan limit": {
-			call: create, status: 403,
-			body: `{"error":"Forbidden","status":403,"request_id":"req_0a1b2c"}`,
-			want: errorSummary{Sentinels: []string{"ErrForbidden"}, StatusCode: 403, Message: "Forbidden",
-				RequestID: "req_0a1b2c", Route: "POST /destinations"},
-		},
-		"404 not found": {
-			call: get, status: 404,
-			body: `{"error":"Destination not found","status":404,"request_id":"req_0a1b2c"}`,
-			want: errorSummary{Sentinels: []string{"ErrNotFound"}, StatusCode: 404, Message: "Destination not found",
-				RequestID: "req_0a1b2c", Route: "GET /destinations/{id}"},
-		},
 		"409 duplicate slug": {
 			call: create, status: 409,
-			body: `{"error":"Slug already exists","status":409,"request_id":"req_0a1b2c"}`,
+			body: errorEnvelopeJSON(t, 409, "Slug already exists"),
 			want: errorSummary{Sentinels: []string{"ErrConflict"}, StatusCode: 409, Message: "Slug already exists",
 				RequestID: "req_0a1b2c", Route: "POST /destinations"},
 		},
 		"429 with Retry-After": {
 			call: create, status: 429,
 			header: map[string]string{"Retry-After": "7", "RateLimit-Limit": "1000", "RateLimit-Remaining": "0", "RateLimit-Reset": "30"},
-			body:   `{"error":"Rate limit exceeded","status":429,"request_id":"req_0a1b2c"}`,
+			body:   errorEnvelopeJSON(t, 429, "Rate limit exceeded"),
 			want: errorSummary{Sentinels: []string{"ErrRateLimited"}, StatusCode: 429, Message: "Rate limit exceeded",
 				RequestID: "req_0a1b2c", RetryAfter: 7 * time.Second, Route: "POST /destinations", Retryable: true},
 		},
 		"429 with only RateLimit-Reset": {
 			call: list, status: 429,
 			header: map[string]string{"RateLimit-Remaining": "0", "RateLimit-Reset": "3"},
-			body:   `{"error":"Rate limit exceeded","status":429,"request_id":"req_0a1b2c"}`,
+			body:   errorEnvelopeJSON(t, 429, "Rate limit exceeded"),
 			want: errorSummary{Sentinels: []string{"ErrRateLimited"}, StatusCode: 429, Message: "Rate limit exceeded",
 				RequestID: "req_0a1b2c", RetryAfter: 3 * time.Second, Route: "GET /destinations", Retryable: true},
 		},
@@ -402,13 +373,6 @@ func TestClientErrorMapping(t *testing.T) {
 			offContract: "the document declares no 5xx answers; hookstream's docs list 500",
 			want: errorSummary{Sentinels: []string{"ErrServer"}, StatusCode: 500,
 				Message: "Internal Server Error: upstream exploded", Route: "GET /destinations/{id}", Retryable: true},
-		},
-		"500 in the documented envelope": {
-			call: get, status: 500,
-			body:        `{"error":"Internal error","status":500,"request_id":"req_0a1b2c"}`,
-			offContract: "the document declares no 5xx answers; hookstream's docs list 500",
-			want: errorSummary{Sentinels: []string{"ErrServer"}, StatusCode: 500, Message: "Internal error",
-				RequestID: "req_0a1b2c", Route: "GET /destinations/{id}", Retryable: true},
 		},
 		"503 with an HTML page and Retry-After": {
 			call: list, status: 503, body: longPage,
@@ -423,6 +387,7 @@ func TestClientErrorMapping(t *testing.T) {
 			want: errorSummary{Sentinels: []string{"ErrServer"}, StatusCode: 502, Route: "GET /destinations/{id}", Retryable: true},
 		},
 	})
+	runErrorCases(t, cases)
 }
 
 // errorCase is a call answered outside 2xx by a canned server, and what the caller learns from the error.
@@ -439,10 +404,6 @@ func runErrorCases(t *testing.T, tests map[string]errorCase) {
 	t.Helper()
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			var opts []testClientOption
-			if tc.offContract != "" {
-				opts = append(opts, offContract(tc.offContract))
-			}
 			client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				for key, value := range tc.header {
 					w.Header().Set(key, value)
@@ -454,7 +415,7 @@ func runErrorCases(t *testing.T, tests map[string]errorCase) {
 				}
 				w.WriteHeader(tc.status)
 				_, _ = w.Write([]byte(tc.body))
-			}), opts...)
+			}), offContractIf(tc.offContract)...)
 
 			err := tc.call(t.Context(), client)
 			if diff := cmp.Diff(tc.want, summarise(err)); diff != "" {
@@ -761,7 +722,7 @@ func TestClientCapsResponseSize(t *testing.T) {
 }
 
 func TestClientRefusesBeforeSending(t *testing.T) {
-	tests := map[string]func(ctx context.Context, c *Client) error{
+	checkRefusedBeforeSending(t, refusalsOf(map[string]clientCall{
 		"empty update": func(ctx context.Context, c *Client) error {
 			_, err := c.UpdateDestination(ctx, "a1", &UpdateRequest{})
 			return err
@@ -788,36 +749,7 @@ func TestClientRefusesBeforeSending(t *testing.T) {
 			_, err := c.ResetCircuit(ctx, "")
 			return err
 		},
-	}
-	for name, call := range tests {
-		t.Run(name, func(t *testing.T) {
-			client, transport := newCannedClient(t, http.NotFoundHandler())
-			err := call(t.Context(), client)
-			if !IsInvalid(err) {
-				t.Errorf("error %v, want IsInvalid", err)
-			}
-			if n := len(transport.Exchanges()); n != 0 {
-				t.Errorf("%d requests sent", n)
-			}
-		})
-	}
-}
-
-func TestClientEscapesIDs(t *testing.T) {
-	client, transport := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"destination": documentedRow(t, "a/b c?d")})
 	}))
-	dest, err := client.GetDestination(t.Context(), "a/b c?d")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if dest.ID != "a/b c?d" {
-		t.Errorf("ID = %q", dest.ID)
-	}
-	ex := transport.last(t)
-	if ex.EscapedPath != "/v1/destinations/a%2Fb%20c%3Fd" || len(ex.Query) != 0 {
-		t.Errorf("request path %q query %v: the id was not escaped", ex.EscapedPath, ex.Query)
-	}
 }
 
 // recordingLimiter counts Wait calls and keeps what Observe is told.
@@ -921,21 +853,5 @@ func TestClientToleratesDocumentedAlternatives(t *testing.T) {
 	want.ID = "dst_01HQZ6"
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
-	}
-}
-
-func TestClientUndecodableAnswer(t *testing.T) {
-	client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		row := documentedRow(t, "a1")
-		row["timeout_ms"] = "soon"
-		writeJSON(w, http.StatusOK, map[string]any{"destination": row})
-	}), offContract("a broken answer"))
-	_, err := client.GetDestination(t.Context(), "a1")
-	var decodeErr *DecodeError
-	if !errors.As(err, &decodeErr) || decodeErr.Field != "timeout_ms" {
-		t.Errorf("error %v, want a *DecodeError on timeout_ms", err)
-	}
-	if IsRetryable(err) {
-		t.Errorf("an undecodable answer is retryable")
 	}
 }

@@ -19,26 +19,15 @@ package hookstream
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"maps"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // documentedConnectionRow is the testdata connection row in the documented encoding, with its id replaced.
 func documentedConnectionRow(t testing.TB, id string) map[string]any {
 	t.Helper()
-	var envelope struct {
-		Connection map[string]any `json:"connection"`
-	}
-	if err := json.Unmarshal(readTestdata(t, "connection-row-documented.json"), &envelope); err != nil {
-		t.Fatal(err)
-	}
-	envelope.Connection["id"] = id
-	return envelope.Connection
+	return documentedRowOf(t, "connection-row-documented.json", "connection", id)
 }
 
 // paidInvoicesRules are the filter rules of the testdata row.
@@ -85,15 +74,7 @@ func paidInvoices(t testing.TB) *Connection {
 // json.RawMessage are sent as that JSON, compacted.
 func connectionEnvelopeWith(t testing.TB, edit func(row map[string]any)) []byte {
 	t.Helper()
-	row := documentedConnectionRow(t, "9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f")
-	if edit != nil {
-		edit(row)
-	}
-	body, err := json.Marshal(map[string]any{"connection": row})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return body
+	return envelopeOf(t, "connection", documentedConnectionRow(t, "9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f"), edit)
 }
 
 // spacedRules are the testdata rules as native JSON laid out with spaces and newlines, as a deployment might
@@ -112,10 +93,7 @@ func TestDecodeConnection(t *testing.T) {
 	withRules := func(rules ...FilterRule) func(want *Connection) {
 		return func(want *Connection) { want.FilterRules = append([]FilterRule{}, rules...) }
 	}
-	tests := map[string]struct {
-		body []byte
-		edit func(want *Connection)
-	}{
+	tests := map[string]decodeCase[Connection]{
 		"documented row encoding in the envelope": {
 			body: readTestdata(t, "connection-row-documented.json"),
 		},
@@ -210,27 +188,11 @@ func TestDecodeConnection(t *testing.T) {
 			body: connectionEnvelopeWith(t, set(map[string]any{"created_at": "2026-02-28T12:02:00+02:00"})),
 		},
 	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			want := paidInvoices(t)
-			if tc.edit != nil {
-				tc.edit(want)
-			}
-			got, err := decodeConnection(tc.body)
-			if err != nil {
-				t.Fatalf("decodeConnection: %v", err)
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("decoded connection (-want +got):\n%s", diff)
-			}
-			if got.CreatedAt.Location() != time.UTC {
-				t.Errorf("created_at in %v, want UTC", got.CreatedAt.Location())
-			}
-			if dangling := got.SourceName == nil || got.DestinationName == nil; got.Dangling() != dangling {
-				t.Errorf("Dangling() = %t", got.Dangling())
-			}
-		})
-	}
+	checkDecodes(t, decodeConnection, func() *Connection { return paidInvoices(t) }, func(r *Connection) time.Time { return r.CreatedAt }, tests, func(t *testing.T, got *Connection) {
+		if dangling := got.SourceName == nil || got.DestinationName == nil; got.Dangling() != dangling {
+			t.Errorf("Dangling() = %t", got.Dangling())
+		}
+	})
 }
 
 // TestDecodeConnectionRejects: encodings the contract does not document are refused with the field and the reason,
@@ -245,11 +207,7 @@ func TestDecodeConnectionRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := map[string]struct {
-		body      []byte
-		wantField string
-		wantErr   string
-	}{
+	tests := map[string]rejectCase{
 		"not JSON":         {body: []byte(`<html>`), wantErr: "not a JSON object"},
 		"a bare row":       {body: bareRow, wantErr: `no "connection" envelope`},
 		"a source answer":  {body: sourceEnvelopeWith(t, nil), wantErr: `no "connection" envelope`},
@@ -328,22 +286,5 @@ func TestDecodeConnectionRejects(t *testing.T) {
 			wantField: "name",
 		},
 	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			conn, err := decodeConnection(tc.body)
-			var decodeErr *DecodeError
-			if !errors.As(err, &decodeErr) {
-				t.Fatalf("error %v, want a *DecodeError (decoded %v)", err, conn)
-			}
-			if decodeErr.Field != tc.wantField {
-				t.Errorf("DecodeError.Field = %q, want %q", decodeErr.Field, tc.wantField)
-			}
-			if !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("error %q, want it to say %q", err, tc.wantErr)
-			}
-			if strings.Contains(err.Error(), secretMarker) || strings.Contains(err.Error(), "payload.type") {
-				t.Errorf("error %q quotes the value", err)
-			}
-		})
-	}
+	checkDecodeRejects(t, decodeConnection, tests, secretMarker, "payload.type")
 }

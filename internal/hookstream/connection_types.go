@@ -119,9 +119,4 @@ func (r *ConnectionUpdateRequest) IsEmpty() bool { return len(r.Fields()) == 0 }
 
 // Fields returns the JSON names of the fields present, sorted. It never returns values, so it is safe for events
 // and logs.
-func (r *ConnectionUpdateRequest) Fields() []string {
-	if r == nil {
-		return nil
-	}
-	return presentFields(*r)
-}
+func (r *ConnectionUpdateRequest) Fields() []string { return presentFieldsOf(r) }

@@ -24,10 +24,7 @@ import (
 )
 
 func TestConnectionCreateRequestJSON(t *testing.T) {
-	tests := map[string]struct {
-		req      ConnectionCreateRequest
-		wantJSON string
-	}{
+	checkRequestJSON(t, map[string]requestCase[ConnectionCreateRequest]{
 		"only the required fields": {
 			req:      ConnectionCreateRequest{SourceID: "s1", DestinationID: "d1", Name: "n"},
 			wantJSON: `{"source_id":"s1","destination_id":"d1","name":"n"}`,
@@ -65,26 +62,11 @@ func TestConnectionCreateRequestJSON(t *testing.T) {
 				`"enabled":true,"filter_rules":[{"field":"method","op":"eq","value":"POST"}],"transform_enabled":true,` +
 				`"transform_expression":"{\"id\": id}"}`,
 		},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			got, err := json.Marshal(&tc.req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.wantJSON, string(got)); diff != "" {
-				t.Errorf("JSON (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func TestConnectionUpdateRequestJSON(t *testing.T) {
-	tests := map[string]struct {
-		req        ConnectionUpdateRequest
-		wantJSON   string
-		wantFields []string
-	}{
+	checkUpdateRequests(t, map[string]updateCase[ConnectionUpdateRequest]{
 		"nothing": {
 			req:      ConnectionUpdateRequest{},
 			wantJSON: `{}`,
@@ -137,28 +119,7 @@ func TestConnectionUpdateRequestJSON(t *testing.T) {
 				"description", "enabled", "filter_rules", "name", "status", "transform_enabled", "transform_expression",
 			},
 		},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			got, err := json.Marshal(&tc.req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.wantJSON, string(got)); diff != "" {
-				t.Errorf("JSON (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.wantFields, tc.req.Fields()); diff != "" {
-				t.Errorf("Fields (-want +got):\n%s", diff)
-			}
-			if empty := tc.req.IsEmpty(); empty != (len(tc.wantFields) == 0) {
-				t.Errorf("IsEmpty = %t with fields %v", empty, tc.wantFields)
-			}
-		})
-	}
-	var nilReq *ConnectionUpdateRequest
-	if !nilReq.IsEmpty() || nilReq.Fields() != nil {
-		t.Errorf("a nil request is not empty")
-	}
+	})
 }
 
 // TestFilterRuleRoundTrip: a rule decoded from an answer encodes to the JSON it was read from, so that observed

@@ -19,12 +19,10 @@ package hookstream
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"maps"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -38,7 +36,10 @@ func TestConnectionCalls(t *testing.T) {
 	row := documentedConnectionRow(t, id)
 	connectionAnswer := map[string]any{"connection": row}
 
-	runCallCases(t, map[string]callCase{
+	cases := sharedCallCases("connections", id, connectionAnswer, paidInvoices(t),
+		func(ctx context.Context, c *Client, id string) (any, error) { return c.GetConnection(ctx, id) },
+		func(ctx context.Context, c *Client, id string) error { return c.DeleteConnection(ctx, id) })
+	maps.Copy(cases, map[string]callCase{
 		"list": {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.ListConnections(ctx, ConnectionListOptions{ListOptions: ListOptions{Limit: 2, Cursor: "opaque"}})
@@ -113,13 +114,6 @@ func TestConnectionCalls(t *testing.T) {
 			wantRoute: "POST /connections",
 			want:      paidInvoices(t),
 		},
-		"get": {
-			call:   func(ctx context.Context, c *Client) (any, error) { return c.GetConnection(ctx, id) },
-			status: 200, answer: connectionAnswer,
-			wantMethod: "GET", wantPath: "/v1/connections/" + id,
-			wantRoute: "GET /connections/{id}",
-			want:      paidInvoices(t),
-		},
 		"update sends only the fields present": {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.UpdateConnection(ctx, id, &ConnectionUpdateRequest{
@@ -162,16 +156,8 @@ func TestConnectionCalls(t *testing.T) {
 			wantRoute: "PATCH /connections/{id}",
 			want:      paidInvoices(t),
 		},
-		"delete": {
-			call: func(ctx context.Context, c *Client) (any, error) {
-				return nil, c.DeleteConnection(ctx, id)
-			},
-			status: 200, answer: map[string]any{"success": true},
-			wantMethod: "DELETE", wantPath: "/v1/connections/" + id,
-			wantRoute: "DELETE /connections/{id}",
-			want:      nil,
-		},
 	})
+	runCallCases(t, cases)
 }
 
 func TestConnectionErrorMapping(t *testing.T) {
@@ -192,74 +178,30 @@ func TestConnectionErrorMapping(t *testing.T) {
 		_, err := c.ListConnections(ctx, ConnectionListOptions{SourceID: "s1"})
 		return err
 	}
-	envelope := func(status int, message string) string {
-		body, err := json.Marshal(errorEnvelopeBody(status, message))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(body)
-	}
-	apiError := func(sentinel string, status int, message, route string) errorSummary {
-		return errorSummary{Sentinels: []string{sentinel}, StatusCode: status, Message: message, RequestID: "req_0a1b2c",
-			Route: route}
-	}
 	const invalidOp = "Invalid body: 'filter_rules[0].op' must be one of eq, neq, contains, gt, gte, lt, lte, exists, in"
 
-	runErrorCases(t, map[string]errorCase{
+	cases := sharedErrorCases(t, resourceCalls{path: "connections",
+		create: create, get: get, update: update, remove: remove, list: list}, "Connection not found")
+	maps.Copy(cases, map[string]errorCase{
 		"create 400 invalid": {
-			call: create, status: 400, body: envelope(400, invalidOp),
-			want: apiError("ErrInvalid", 400, invalidOp, "POST /connections"),
-		},
-		"create 401 unauthorized": {
-			call: create, status: 401, body: envelope(401, "Invalid API key"),
-			want: apiError("ErrUnauthorized", 401, "Invalid API key", "POST /connections"),
-		},
-		"create 403 another project": {
-			call: create, status: 403, body: envelope(403, "Forbidden"),
-			want: apiError("ErrForbidden", 403, "Forbidden", "POST /connections"),
+			call: create, status: 400, body: errorEnvelopeJSON(t, 400, invalidOp),
+			want: apiErrorSummary("ErrInvalid", 400, invalidOp, "POST /connections"),
 		},
 		"create 404 source or destination missing": {
-			call: create, status: 404, body: envelope(404, "Source or destination not found"),
-			want: apiError("ErrNotFound", 404, "Source or destination not found", "POST /connections"),
+			call: create, status: 404, body: errorEnvelopeJSON(t, 404, "Source or destination not found"),
+			want: apiErrorSummary("ErrNotFound", 404, "Source or destination not found", "POST /connections"),
 		},
 		"create 409 on a deployment with unique names": {
-			call: create, status: 409, body: envelope(409, "Connection name already exists"),
+			call: create, status: 409, body: errorEnvelopeJSON(t, 409, "Connection name already exists"),
 			offContract: "a 409 on create, which the contract lists as an alternative of the real service",
-			want:        apiError("ErrConflict", 409, "Connection name already exists", "POST /connections"),
-		},
-		"get 404 not found": {
-			call: get, status: 404, body: envelope(404, "Connection not found"),
-			want: apiError("ErrNotFound", 404, "Connection not found", "GET /connections/{id}"),
+			want:        apiErrorSummary("ErrConflict", 409, "Connection name already exists", "POST /connections"),
 		},
 		"update 400 an invalid transform": {
-			call: update, status: 400, body: envelope(400, "Invalid body: 'transform_expression' is not valid JSONata"),
-			want: apiError("ErrInvalid", 400, "Invalid body: 'transform_expression' is not valid JSONata", "PATCH /connections/{id}"),
-		},
-		"update 404 not found": {
-			call: update, status: 404, body: envelope(404, "Connection not found"),
-			want: apiError("ErrNotFound", 404, "Connection not found", "PATCH /connections/{id}"),
-		},
-		"delete 404 not found": {
-			call: remove, status: 404, body: envelope(404, "Connection not found"),
-			want: apiError("ErrNotFound", 404, "Connection not found", "DELETE /connections/{id}"),
-		},
-		"list 401 unauthorized": {
-			call: list, status: 401, body: envelope(401, "Invalid API key"),
-			want: apiError("ErrUnauthorized", 401, "Invalid API key", "GET /connections"),
-		},
-		"list 429 with Retry-After": {
-			call: list, status: 429, header: map[string]string{"Retry-After": "5", "RateLimit-Remaining": "0"},
-			body: envelope(429, "Rate limit exceeded"),
-			want: errorSummary{Sentinels: []string{"ErrRateLimited"}, StatusCode: 429, Message: "Rate limit exceeded",
-				RequestID: "req_0a1b2c", RetryAfter: 5 * time.Second, Route: "GET /connections", Retryable: true},
-		},
-		"get 500": {
-			call: get, status: 500, body: envelope(500, "Internal error"),
-			offContract: "the document declares no 5xx answers; hookstream's docs list 500",
-			want: errorSummary{Sentinels: []string{"ErrServer"}, StatusCode: 500, Message: "Internal error",
-				RequestID: "req_0a1b2c", Route: "GET /connections/{id}", Retryable: true},
+			call: update, status: 400, body: errorEnvelopeJSON(t, 400, "Invalid body: 'transform_expression' is not valid JSONata"),
+			want: apiErrorSummary("ErrInvalid", 400, "Invalid body: 'transform_expression' is not valid JSONata", "PATCH /connections/{id}"),
 		},
 	})
+	runErrorCases(t, cases)
 }
 
 func TestConnectionErrorHelpers(t *testing.T) {
@@ -267,12 +209,7 @@ func TestConnectionErrorHelpers(t *testing.T) {
 		_, err := c.CreateConnection(ctx, &ConnectionCreateRequest{SourceID: "s1", DestinationID: "d1", Name: "n"})
 		return err
 	}
-	tests := map[string]struct {
-		status      int
-		offContract string
-		call        func(ctx context.Context, c *Client) error
-		is          func(error) bool
-	}{
+	checkErrorHelpers(t, map[string]helperCase{
 		"a missing source or destination is not found": {status: 404, is: IsNotFound, call: create},
 		"a taken name is a conflict": {
 			status: 409, is: IsConflict, call: create,
@@ -286,21 +223,7 @@ func TestConnectionErrorHelpers(t *testing.T) {
 		"a deleted connection is not found": {status: 404, is: IsNotFound, call: func(ctx context.Context, c *Client) error {
 			return c.DeleteConnection(ctx, "a1")
 		}},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			var opts []testClientOption
-			if tc.offContract != "" {
-				opts = append(opts, offContract(tc.offContract))
-			}
-			client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, tc.status, errorEnvelopeBody(tc.status, http.StatusText(tc.status)))
-			}), opts...)
-			if err := tc.call(t.Context(), client); !tc.is(err) {
-				t.Errorf("error %v does not match", err)
-			}
-		})
-	}
+	})
 }
 
 func TestConnectionRefusedBeforeSending(t *testing.T) {
@@ -324,10 +247,7 @@ func TestConnectionRefusedBeforeSending(t *testing.T) {
 			return err
 		}
 	}
-	tests := map[string]struct {
-		call    func(ctx context.Context, c *Client) error
-		wantErr string
-	}{
+	checkRefusedBeforeSending(t, map[string]refusal{
 		"empty update": {call: func(ctx context.Context, c *Client) error {
 			_, err := c.UpdateConnection(ctx, "a1", &ConnectionUpdateRequest{})
 			return err
@@ -379,51 +299,18 @@ func TestConnectionRefusedBeforeSending(t *testing.T) {
 			call:    update(rules(json.RawMessage(`true`), nil)),
 			wantErr: "filter_rules[1].value is not JSON",
 		},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			client, transport := newCannedClient(t, http.NotFoundHandler())
-			err := tc.call(t.Context(), client)
-			if !IsInvalid(err) {
-				t.Errorf("error %v, want IsInvalid", err)
-			}
-			if err != nil && strings.Contains(err.Error(), secretMarker) {
-				t.Errorf("error %q quotes the value", err)
-			}
-			if err != nil && !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("error %q, want it to say %q", err, tc.wantErr)
-			}
-			if n := len(transport.Exchanges()); n != 0 {
-				t.Errorf("%d requests sent", n)
-			}
-		})
-	}
+	})
 }
 
-func TestConnectionEscapesIDs(t *testing.T) {
+// Filter values travel in the query, escaped there.
+func TestConnectionListingsEscapeFilters(t *testing.T) {
 	client, transport := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"connection": documentedConnectionRow(t, "a/b c?d")})
-	}))
-	conn, err := client.GetConnection(t.Context(), "a/b c?d")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if conn.ID != "a/b c?d" {
-		t.Errorf("ID = %q", conn.ID)
-	}
-	ex := transport.last(t)
-	if ex.EscapedPath != "/v1/connections/a%2Fb%20c%3Fd" || len(ex.Query) != 0 {
-		t.Errorf("request path %q query %v: the id was not escaped", ex.EscapedPath, ex.Query)
-	}
-
-	// Filter values travel in the query, escaped there.
-	client, transport = newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"connections": []any{}, "cursor": nil, "has_more": false})
 	}))
 	if _, err := client.ListConnections(t.Context(), ConnectionListOptions{SourceID: "a&b=c", DestinationID: "d#e"}); err != nil {
 		t.Fatal(err)
 	}
-	ex = transport.last(t)
+	ex := transport.last(t)
 	if ex.Query.Get("source_id") != "a&b=c" || ex.Query.Get("destination_id") != "d#e" || len(ex.Query) != 2 {
 		t.Errorf("query %v: the filters were not escaped", ex.Query)
 	}
@@ -451,26 +338,6 @@ func TestConnectionToleratesDocumentedAlternatives(t *testing.T) {
 	}
 	if !got.Dangling() {
 		t.Errorf("a connection whose destination name reads null is not dangling")
-	}
-}
-
-func TestConnectionUndecodableAnswer(t *testing.T) {
-	client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		row := documentedConnectionRow(t, "a1")
-		row["filter_rules"] = `[{"field":"payload.token","op":"eq","value":"` + secretMarker + `"},"payload.type eq x"]`
-		writeJSON(w, http.StatusOK, map[string]any{"connection": row})
-	}))
-	_, err := client.GetConnection(t.Context(), "a1")
-	var decodeErr *DecodeError
-	if !errors.As(err, &decodeErr) || decodeErr.Field != "filter_rules[1]" {
-		t.Errorf("error %v, want a *DecodeError on filter_rules[1]", err)
-	}
-	if err != nil && (strings.Contains(err.Error(), secretMarker) || strings.Contains(err.Error(), "payload.") ||
-		!strings.Contains(err.Error(), "GET /connections/{id}")) {
-		t.Errorf("error %q: want the route and not the value", err)
-	}
-	if IsRetryable(err) {
-		t.Errorf("an undecodable answer is retryable")
 	}
 }
 

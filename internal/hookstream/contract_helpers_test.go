@@ -30,7 +30,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/hookstream/hookstream-operator/internal/hookstream/contract"
 )
@@ -40,28 +39,15 @@ import (
 
 const testAPIKey = "hs_test_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-var contractRoutes struct {
-	once   sync.Once
-	router routers.Router
-	err    error
-}
-
 // contractRouter loads the document once. Its server stays https://hookstream.io/v1: requests are
 // routed with that scheme and host substituted, so that the client's /v1 prefix is checked too.
 func contractRouter(t testing.TB) routers.Router {
 	t.Helper()
-	contractRoutes.once.Do(func() {
-		doc, err := contract.Load(context.Background())
-		if err != nil {
-			contractRoutes.err = err
-			return
-		}
-		contractRoutes.router, contractRoutes.err = gorillamux.NewRouter(doc)
-	})
-	if contractRoutes.err != nil {
-		t.Fatalf("OpenAPI contract unavailable: %v", contractRoutes.err)
+	router, err := contract.Router()
+	if err != nil {
+		t.Fatalf("OpenAPI contract unavailable: %v", err)
 	}
-	return contractRoutes.router
+	return router
 }
 
 const (

@@ -95,6 +95,17 @@ func decodeEnvelope[T any](data []byte, name string, decodeRow func(rawFields) (
 	return decodeRow(fields)
 }
 
+// decodeRowWith decodes one row into what build makes of it; build reads the fields from d, which keeps the first
+// error.
+func decodeRowWith[T any](fields rawFields, build func(d *rowDecoder) *T) (*T, error) {
+	d := &rowDecoder{fields: fields}
+	row := build(d)
+	if d.err != nil {
+		return nil, d.err
+	}
+	return row, nil
+}
+
 // decodeDestination decodes a GET/POST/PATCH answer: {"destination": {...}}.
 func decodeDestination(data []byte) (*Destination, error) {
 	return decodeEnvelope(data, "destination", decodeDestinationRow)
@@ -102,45 +113,42 @@ func decodeDestination(data []byte) (*Destination, error) {
 
 // decodeDestinationRow decodes one destination row.
 func decodeDestinationRow(fields rawFields) (*Destination, error) {
-	d := &rowDecoder{fields: fields}
-	dest := &Destination{
-		ID:    d.text("id"),
-		OrgID: d.text("org_id"),
-		EnvID: d.text("env_id"),
-		Name:  d.text("name"),
-		Slug:  d.text("slug"),
-		// The API guide's short spellings (sqs, pubsub...) are documented alternatives of the long form.
-		Type:   NormalizeType(d.text("type")),
-		URL:    d.text("url"),
-		Method: d.text("method"),
+	return decodeRowWith(fields, func(d *rowDecoder) *Destination {
+		return &Destination{
+			ID:    d.text("id"),
+			OrgID: d.text("org_id"),
+			EnvID: d.text("env_id"),
+			Name:  d.text("name"),
+			Slug:  d.text("slug"),
+			// The API guide's short spellings (sqs, pubsub...) are documented alternatives of the long form.
+			Type:   NormalizeType(d.text("type")),
+			URL:    d.text("url"),
+			Method: d.text("method"),
 
-		Headers:   d.encodedObject("headers"),
-		TimeoutMS: d.integer("timeout_ms"),
+			Headers:   d.encodedObject("headers"),
+			TimeoutMS: d.integer("timeout_ms"),
 
-		AuthType:   d.text("auth_type"),
-		AuthConfig: d.encodedObject("auth_config"),
-		Status:     d.text("status"),
+			AuthType:   d.text("auth_type"),
+			AuthConfig: d.encodedObject("auth_config"),
+			Status:     d.text("status"),
 
-		ProviderConfig: d.encodedObject("provider_config"),
+			ProviderConfig: d.encodedObject("provider_config"),
 
-		RetryEnabled:     d.optionalFlag("retry_enabled"),
-		RetryMaxAttempts: d.optionalInteger("retry_max_attempts"),
-		RetryBackoffType: d.optionalText("retry_backoff_type"),
-		RetryIntervals:   d.retryIntervals("retry_intervals"),
+			RetryEnabled:     d.optionalFlag("retry_enabled"),
+			RetryMaxAttempts: d.optionalInteger("retry_max_attempts"),
+			RetryBackoffType: d.optionalText("retry_backoff_type"),
+			RetryIntervals:   d.retryIntervals("retry_intervals"),
 
-		CircuitBreakerEnabled:   d.optionalFlag("circuit_breaker_enabled"),
-		CircuitBreakerThreshold: d.optionalInteger("circuit_breaker_threshold"),
-		CircuitBreakerResetMS:   d.optionalInteger("circuit_breaker_reset_ms"),
+			CircuitBreakerEnabled:   d.optionalFlag("circuit_breaker_enabled"),
+			CircuitBreakerThreshold: d.optionalInteger("circuit_breaker_threshold"),
+			CircuitBreakerResetMS:   d.optionalInteger("circuit_breaker_reset_ms"),
 
-		EventCount:     d.count("event_count"),
-		LastDeliveryAt: d.optionalTimestamp("last_delivery_at"),
-		CreatedAt:      d.timestamp("created_at"),
-		UpdatedAt:      d.timestamp("updated_at"),
-	}
-	if d.err != nil {
-		return nil, d.err
-	}
-	return dest, nil
+			EventCount:     d.count("event_count"),
+			LastDeliveryAt: d.optionalTimestamp("last_delivery_at"),
+			CreatedAt:      d.timestamp("created_at"),
+			UpdatedAt:      d.timestamp("updated_at"),
+		}
+	})
 }
 
 // decodeSource decodes a GET/POST/PATCH answer: {"source": {...}}.
@@ -153,49 +161,46 @@ func decodeSource(data []byte) (*Source, error) {
 // verification_type, and a url or ingest_url field. is_ephemeral, expires_at and request_limit concern test
 // sessions only and are not read.
 func decodeSourceRow(fields rawFields) (*Source, error) {
-	d := &rowDecoder{fields: fields}
-	src := &Source{
-		ID:           d.text("id"),
-		OrgID:        d.text("org_id"),
-		EnvID:        d.text("env_id"),
-		Name:         d.text("name"),
-		Slug:         d.text("slug"),
-		Description:  d.optionalText("description"),
-		Type:         d.text("type"),
-		Template:     d.optionalText("template"),
-		SourceConfig: d.jsonObject("source_config"),
+	return decodeRowWith(fields, func(d *rowDecoder) *Source {
+		return &Source{
+			ID:           d.text("id"),
+			OrgID:        d.text("org_id"),
+			EnvID:        d.text("env_id"),
+			Name:         d.text("name"),
+			Slug:         d.text("slug"),
+			Description:  d.optionalText("description"),
+			Type:         d.text("type"),
+			Template:     d.optionalText("template"),
+			SourceConfig: d.jsonObject("source_config"),
 
-		VerificationEnabled: d.flag("verification_enabled"),
-		VerificationType:    normalisedVerificationType(d.optionalText("verification_type")),
-		VerificationSecret:  d.optionalText("verification_secret"),
-		VerificationHeader:  d.optionalText("verification_header"),
-		VerificationConfig:  d.jsonObject("verification_config"),
+			VerificationEnabled: d.flag("verification_enabled"),
+			VerificationType:    normalisedVerificationType(d.optionalText("verification_type")),
+			VerificationSecret:  d.optionalText("verification_secret"),
+			VerificationHeader:  d.optionalText("verification_header"),
+			VerificationConfig:  d.jsonObject("verification_config"),
 
-		DedupEnabled:       d.flag("dedup_enabled"),
-		DedupStrategy:      d.optionalText("dedup_strategy"),
-		DedupField:         d.optionalText("dedup_field"),
-		DedupWindowSeconds: d.optionalInteger("dedup_window_seconds"),
+			DedupEnabled:       d.flag("dedup_enabled"),
+			DedupStrategy:      d.optionalText("dedup_strategy"),
+			DedupField:         d.optionalText("dedup_field"),
+			DedupWindowSeconds: d.optionalInteger("dedup_window_seconds"),
 
-		IPAllowlist: d.stringList("ip_allowlist"),
-		IPDenylist:  d.stringList("ip_denylist"),
+			IPAllowlist: d.stringList("ip_allowlist"),
+			IPDenylist:  d.stringList("ip_denylist"),
 
-		SchemaValidationEnabled: d.flag("schema_validation_enabled"),
-		JSONSchema:              d.jsonObject("json_schema"),
-		SchemaAction:            d.optionalText("schema_action"),
+			SchemaValidationEnabled: d.flag("schema_validation_enabled"),
+			JSONSchema:              d.jsonObject("json_schema"),
+			SchemaAction:            d.optionalText("schema_action"),
 
-		Status:      d.text("status"),
-		EventCount:  d.count("event_count"),
-		LastEventAt: d.optionalTimestamp("last_event_at"),
-		// The contract prefers a URL the server sends to the computed one; ingest_url is the more specific name.
-		ServerIngestURL: cmp.Or(d.extraURL("ingest_url"), d.extraURL("url")),
+			Status:      d.text("status"),
+			EventCount:  d.count("event_count"),
+			LastEventAt: d.optionalTimestamp("last_event_at"),
+			// The contract prefers a URL the server sends to the computed one; ingest_url is the more specific name.
+			ServerIngestURL: cmp.Or(d.extraURL("ingest_url"), d.extraURL("url")),
 
-		CreatedAt: d.timestamp("created_at"),
-		UpdatedAt: d.timestamp("updated_at"),
-	}
-	if d.err != nil {
-		return nil, d.err
-	}
-	return src, nil
+			CreatedAt: d.timestamp("created_at"),
+			UpdatedAt: d.timestamp("updated_at"),
+		}
+	})
 }
 
 func normalisedVerificationType(t *string) *string {
@@ -215,37 +220,34 @@ func decodeConnection(data []byte) (*Connection, error) {
 // real service may answer: filter_rules as a native array and true/false for the flags. A null source_name or
 // destination_name is a dangling connection, not an error.
 func decodeConnectionRow(fields rawFields) (*Connection, error) {
-	d := &rowDecoder{fields: fields}
-	conn := &Connection{
-		ID:            d.text("id"),
-		OrgID:         d.text("org_id"),
-		EnvID:         d.text("env_id"),
-		SourceID:      d.text("source_id"),
-		DestinationID: d.text("destination_id"),
-		Name:          d.text("name"),
-		Description:   d.optionalText("description"),
+	return decodeRowWith(fields, func(d *rowDecoder) *Connection {
+		return &Connection{
+			ID:            d.text("id"),
+			OrgID:         d.text("org_id"),
+			EnvID:         d.text("env_id"),
+			SourceID:      d.text("source_id"),
+			DestinationID: d.text("destination_id"),
+			Name:          d.text("name"),
+			Description:   d.optionalText("description"),
 
-		Enabled: d.flag("enabled"),
-		Status:  d.text("status"),
+			Enabled: d.flag("enabled"),
+			Status:  d.text("status"),
 
-		FilterRules: d.filterRules("filter_rules"),
+			FilterRules: d.filterRules("filter_rules"),
 
-		TransformEnabled:    d.flag("transform_enabled"),
-		TransformExpression: d.optionalText("transform_expression"),
+			TransformEnabled:    d.flag("transform_enabled"),
+			TransformExpression: d.optionalText("transform_expression"),
 
-		EventCount:  d.count("event_count"),
-		LastEventAt: d.optionalTimestamp("last_event_at"),
+			EventCount:  d.count("event_count"),
+			LastEventAt: d.optionalTimestamp("last_event_at"),
 
-		SourceName:      d.optionalText("source_name"),
-		DestinationName: d.optionalText("destination_name"),
+			SourceName:      d.optionalText("source_name"),
+			DestinationName: d.optionalText("destination_name"),
 
-		CreatedAt: d.timestamp("created_at"),
-		UpdatedAt: d.timestamp("updated_at"),
-	}
-	if d.err != nil {
-		return nil, d.err
-	}
-	return conn, nil
+			CreatedAt: d.timestamp("created_at"),
+			UpdatedAt: d.timestamp("updated_at"),
+		}
+	})
 }
 
 // decodeCircuit decodes {"circuit": {...}}.
@@ -382,21 +384,33 @@ func (d *rowDecoder) optional(field string) (json.RawMessage, bool) {
 	return raw, raw != nil && !isNull
 }
 
-func (d *rowDecoder) text(field string) string {
+// requiredField reads a field that is never null with decode; a missing or null one reads as the zero value, and
+// d records the error.
+func requiredField[T any](d *rowDecoder, field string, decode func(*rowDecoder, string, json.RawMessage) T) T {
 	raw, ok := d.required(field)
 	if !ok {
-		return ""
+		var zero T
+		return zero
 	}
-	return d.decodeText(field, raw)
+	return decode(d, field, raw)
 }
 
-func (d *rowDecoder) optionalText(field string) *string {
+// optionalField reads a nullable field with decode; null reads as nil.
+func optionalField[T any](d *rowDecoder, field string, decode func(*rowDecoder, string, json.RawMessage) T) *T {
 	raw, ok := d.optional(field)
 	if !ok {
 		return nil
 	}
-	v := d.decodeText(field, raw)
+	v := decode(d, field, raw)
 	return &v
+}
+
+func (d *rowDecoder) text(field string) string {
+	return requiredField(d, field, (*rowDecoder).decodeText)
+}
+
+func (d *rowDecoder) optionalText(field string) *string {
+	return optionalField(d, field, (*rowDecoder).decodeText)
 }
 
 func (d *rowDecoder) decodeText(field string, raw json.RawMessage) string {
@@ -408,32 +422,21 @@ func (d *rowDecoder) decodeText(field string, raw json.RawMessage) string {
 }
 
 func (d *rowDecoder) count(field string) int64 {
-	raw, ok := d.required(field)
-	if !ok {
-		return 0
-	}
-	v, err := parseInteger(raw)
-	if err != nil {
-		d.fail(field, err)
-	}
-	return v
+	return requiredField(d, field, func(d *rowDecoder, field string, raw json.RawMessage) int64 {
+		v, err := parseInteger(raw)
+		if err != nil {
+			d.fail(field, err)
+		}
+		return v
+	})
 }
 
 func (d *rowDecoder) integer(field string) int {
-	raw, ok := d.required(field)
-	if !ok {
-		return 0
-	}
-	return d.decodeInt32(field, raw)
+	return requiredField(d, field, (*rowDecoder).decodeInt32)
 }
 
 func (d *rowDecoder) optionalInteger(field string) *int {
-	raw, ok := d.optional(field)
-	if !ok {
-		return nil
-	}
-	v := d.decodeInt32(field, raw)
-	return &v
+	return optionalField(d, field, (*rowDecoder).decodeInt32)
 }
 
 func (d *rowDecoder) decodeInt32(field string, raw json.RawMessage) int {
@@ -467,29 +470,16 @@ func parseInteger(raw json.RawMessage) (int64, error) {
 // optionalFlag reads a boolean column: 0 or 1, the true and false the contract says some deployments answer,
 // or null.
 func (d *rowDecoder) optionalFlag(field string) *bool {
-	raw, ok := d.optional(field)
-	if !ok {
-		return nil
-	}
-	var v bool
-	switch string(raw) {
-	case "0", jsonFalse:
-	case "1", jsonTrue:
-		v = true
-	default:
-		d.fail(field, errors.New("expected 0, 1, true or false"))
-		return nil
-	}
-	return &v
+	return optionalField(d, field, (*rowDecoder).decodeFlag)
 }
 
 // flag reads a boolean column that is never null: 0 or 1, or the true and false the contract says some
 // deployments answer for sources and connections.
 func (d *rowDecoder) flag(field string) bool {
-	raw, ok := d.required(field)
-	if !ok {
-		return false
-	}
+	return requiredField(d, field, (*rowDecoder).decodeFlag)
+}
+
+func (d *rowDecoder) decodeFlag(field string, raw json.RawMessage) bool {
 	switch string(raw) {
 	case "0", jsonFalse:
 		return false
@@ -630,6 +620,11 @@ func (d *rowDecoder) jsonValue(field string) json.RawMessage {
 	if raw == nil {
 		return nil
 	}
+	return d.compact(field, raw)
+}
+
+// compact returns raw as compact JSON text.
+func (d *rowDecoder) compact(field string, raw json.RawMessage) json.RawMessage {
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, raw); err != nil {
 		d.fail(field, errors.New("invalid JSON"))
@@ -650,12 +645,7 @@ func (d *rowDecoder) jsonObject(field string) json.RawMessage {
 		d.fail(field, err)
 		return nil
 	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, raw); err != nil {
-		d.fail(field, errors.New("invalid JSON"))
-		return nil
-	}
-	return compact.Bytes()
+	return d.compact(field, raw)
 }
 
 // extraURL reads a field that is not a column of the row but that some deployments add: absent and null read as
@@ -702,20 +692,11 @@ func encodedJSON(raw json.RawMessage, open byte, kind string) (json.RawMessage, 
 }
 
 func (d *rowDecoder) timestamp(field string) time.Time {
-	raw, ok := d.required(field)
-	if !ok {
-		return time.Time{}
-	}
-	return d.decodeTime(field, raw)
+	return requiredField(d, field, (*rowDecoder).decodeTime)
 }
 
 func (d *rowDecoder) optionalTimestamp(field string) *time.Time {
-	raw, ok := d.optional(field)
-	if !ok {
-		return nil
-	}
-	v := d.decodeTime(field, raw)
-	return &v
+	return optionalField(d, field, (*rowDecoder).decodeTime)
 }
 
 // decodeTime reads an RFC 3339 timestamp (the contract's ISO-8601 UTC) and returns it in UTC.

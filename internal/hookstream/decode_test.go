@@ -21,7 +21,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -84,22 +83,11 @@ func ordersSQS(t *testing.T) *Destination {
 // as that exact JSON text.
 func envelopeWith(t testing.TB, edit func(row map[string]any)) []byte {
 	t.Helper()
-	row := documentedRow(t, "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6")
-	if edit != nil {
-		edit(row)
-	}
-	body, err := json.Marshal(map[string]any{"destination": row})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return body
+	return envelopeOf(t, "destination", documentedRow(t, "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"), edit)
 }
 
 func TestDecodeDestination(t *testing.T) {
-	tests := map[string]struct {
-		body []byte
-		edit func(want *Destination)
-	}{
+	tests := map[string]decodeCase[Destination]{
 		"documented row encoding in the envelope": {
 			body: readTestdata(t, "row-documented.json"),
 		},
@@ -156,24 +144,7 @@ func TestDecodeDestination(t *testing.T) {
 			body: envelopeWith(t, func(r map[string]any) { r["created_at"] = "2026-02-28T12:00:00+02:00" }),
 		},
 	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			want := ordersSQS(t)
-			if tc.edit != nil {
-				tc.edit(want)
-			}
-			got, err := decodeDestination(tc.body)
-			if err != nil {
-				t.Fatalf("decodeDestination: %v", err)
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("decoded destination (-want +got):\n%s", diff)
-			}
-			if got.CreatedAt.Location() != time.UTC {
-				t.Errorf("created_at in %v, want UTC", got.CreatedAt.Location())
-			}
-		})
-	}
+	checkDecodes(t, decodeDestination, func() *Destination { return ordersSQS(t) }, func(r *Destination) time.Time { return r.CreatedAt }, tests, nil)
 }
 
 // TestDecodeDestinationRejects: encodings the contract does not document are refused with the field and the
@@ -187,11 +158,7 @@ func TestDecodeDestinationRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := map[string]struct {
-		body      []byte
-		wantField string
-		wantErr   string
-	}{
+	tests := map[string]rejectCase{
 		"not JSON":                {body: []byte(`<html>`), wantErr: "not a JSON object"},
 		"an array":                {body: []byte(`[]`), wantErr: "not a JSON object"},
 		"null":                    {body: []byte(`null`), wantErr: "null instead of an object"},
@@ -230,21 +197,7 @@ func TestDecodeDestinationRejects(t *testing.T) {
 		"a Unix timestamp":              {body: envelopeWith(t, set("last_delivery_at", 1772272800)), wantField: "last_delivery_at", wantErr: "RFC 3339"},
 		"an empty timestamp":            {body: envelopeWith(t, set("last_delivery_at", "")), wantField: "last_delivery_at"},
 	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			_, err := decodeDestination(tc.body)
-			var decodeErr *DecodeError
-			if !errors.As(err, &decodeErr) {
-				t.Fatalf("error %v, want a *DecodeError", err)
-			}
-			if decodeErr.Field != tc.wantField {
-				t.Errorf("DecodeError.Field = %q, want %q", decodeErr.Field, tc.wantField)
-			}
-			if !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("error %q, want it to say %q", err, tc.wantErr)
-			}
-		})
-	}
+	checkDecodeRejects(t, decodeDestination, tests)
 }
 
 func TestDecodeCircuit(t *testing.T) {

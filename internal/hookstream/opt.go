@@ -95,7 +95,10 @@ func (r *UpdateRequest) IsEmpty() bool { return len(r.Fields()) == 0 }
 
 // Fields returns the JSON names of the fields present, sorted. It never returns values, so it is safe for events
 // and logs.
-func (r *UpdateRequest) Fields() []string {
+func (r *UpdateRequest) Fields() []string { return presentFieldsOf(r) }
+
+// presentFieldsOf is presentFields of the request r points to, and nil for a nil request.
+func presentFieldsOf[R any](r *R) []string {
 	if r == nil {
 		return nil
 	}

@@ -17,20 +17,13 @@ limitations under the License.
 package hookstream
 
 import (
-	"encoding/json"
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
 func TestUpdateRequestJSON(t *testing.T) {
-	tests := map[string]struct {
-		req        UpdateRequest
-		wantJSON   string
-		wantFields []string
-	}{
+	checkUpdateRequests(t, map[string]updateCase[UpdateRequest]{
 		"nothing": {
 			req:      UpdateRequest{},
 			wantJSON: `{}`,
@@ -77,24 +70,7 @@ func TestUpdateRequestJSON(t *testing.T) {
 				"retry_enabled", "retry_intervals", "retry_max_attempts", "status", "timeout_ms", "url",
 			},
 		},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			got, err := json.Marshal(&tc.req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.wantJSON, string(got)); diff != "" {
-				t.Errorf("JSON (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.wantFields, tc.req.Fields()); diff != "" {
-				t.Errorf("Fields (-want +got):\n%s", diff)
-			}
-			if empty := tc.req.IsEmpty(); empty != (len(tc.wantFields) == 0) {
-				t.Errorf("IsEmpty = %t with fields %v", empty, tc.wantFields)
-			}
-		})
-	}
+	})
 }
 
 func TestOptAccessors(t *testing.T) {
@@ -132,19 +108,10 @@ func TestOptAccessors(t *testing.T) {
 
 func TestRequestsPrintWithoutSecrets(t *testing.T) {
 	const secret = "s3cr3t-token-value"
-	tests := map[string]any{
+	checkPrintsWithoutSecret(t, secret, map[string]any{
 		"update request":         UpdateRequest{AuthConfig: Set(map[string]string{"token": secret})},
 		"update request pointer": &UpdateRequest{AuthConfig: Set(map[string]string{"token": secret})},
 		"create request":         CreateRequest{Slug: "s", AuthConfig: map[string]string{"token": secret}},
 		"create request pointer": &CreateRequest{Slug: "s", ProviderConfig: map[string]string{"password": secret}},
-	}
-	for name, value := range tests {
-		t.Run(name, func(t *testing.T) {
-			for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
-				if out := fmt.Sprintf(format, value); strings.Contains(out, secret) {
-					t.Errorf("%s prints the secret: %s", format, out)
-				}
-			}
-		})
-	}
+	})
 }

@@ -18,13 +18,9 @@ package hookstream
 
 import (
 	"encoding/json"
-	"errors"
 	"maps"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // secretMarker is planted in malformed values: no error may repeat it.
@@ -33,14 +29,7 @@ const secretMarker = "s3cr3t-marker"
 // documentedSourceRow is the testdata source row in the documented encoding, with its id replaced.
 func documentedSourceRow(t testing.TB, id string) map[string]any {
 	t.Helper()
-	var envelope struct {
-		Source map[string]any `json:"source"`
-	}
-	if err := json.Unmarshal(readTestdata(t, "source-row-documented.json"), &envelope); err != nil {
-		t.Fatal(err)
-	}
-	envelope.Source["id"] = id
-	return envelope.Source
+	return documentedRowOf(t, "source-row-documented.json", "source", id)
 }
 
 // stripePayments is the source the testdata row describes.
@@ -86,25 +75,14 @@ func stripePayments(t testing.TB) *Source {
 // json.RawMessage are sent as that exact JSON text.
 func sourceEnvelopeWith(t testing.TB, edit func(row map[string]any)) []byte {
 	t.Helper()
-	row := documentedSourceRow(t, "5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b")
-	if edit != nil {
-		edit(row)
-	}
-	body, err := json.Marshal(map[string]any{"source": row})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return body
+	return envelopeOf(t, "source", documentedSourceRow(t, "5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b"), edit)
 }
 
 func TestDecodeSource(t *testing.T) {
 	set := func(values map[string]any) func(map[string]any) {
 		return func(r map[string]any) { maps.Copy(r, values) }
 	}
-	tests := map[string]struct {
-		body []byte
-		edit func(want *Source)
-	}{
+	tests := map[string]decodeCase[Source]{
 		"documented row encoding in the envelope": {
 			body: readTestdata(t, "source-row-documented.json"),
 		},
@@ -209,24 +187,7 @@ func TestDecodeSource(t *testing.T) {
 			body: sourceEnvelopeWith(t, set(map[string]any{"created_at": "2026-02-28T12:00:00+02:00"})),
 		},
 	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			want := stripePayments(t)
-			if tc.edit != nil {
-				tc.edit(want)
-			}
-			got, err := decodeSource(tc.body)
-			if err != nil {
-				t.Fatalf("decodeSource: %v", err)
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("decoded source (-want +got):\n%s", diff)
-			}
-			if got.CreatedAt.Location() != time.UTC {
-				t.Errorf("created_at in %v, want UTC", got.CreatedAt.Location())
-			}
-		})
-	}
+	checkDecodes(t, decodeSource, func() *Source { return stripePayments(t) }, func(r *Source) time.Time { return r.CreatedAt }, tests, nil)
 }
 
 // TestDecodeSourceRejects: encodings the contract does not document are refused with the field and the reason,
@@ -240,11 +201,7 @@ func TestDecodeSourceRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := map[string]struct {
-		body      []byte
-		wantField string
-		wantErr   string
-	}{
+	tests := map[string]rejectCase{
 		"not JSON":             {body: []byte(`<html>`), wantErr: "not a JSON object"},
 		"a bare row":           {body: bareRow, wantErr: `no "source" envelope`},
 		"a destination answer": {body: envelopeWith(t, nil), wantErr: `no "source" envelope`},
@@ -308,24 +265,7 @@ func TestDecodeSourceRejects(t *testing.T) {
 			wantField: "url",
 		},
 	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			src, err := decodeSource(tc.body)
-			var decodeErr *DecodeError
-			if !errors.As(err, &decodeErr) {
-				t.Fatalf("error %v, want a *DecodeError (decoded %v)", err, src)
-			}
-			if decodeErr.Field != tc.wantField {
-				t.Errorf("DecodeError.Field = %q, want %q", decodeErr.Field, tc.wantField)
-			}
-			if !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("error %q, want it to say %q", err, tc.wantErr)
-			}
-			if strings.Contains(err.Error(), secretMarker) || strings.Contains(err.Error(), "10.0.0.1") {
-				t.Errorf("error %q quotes the value", err)
-			}
-		})
-	}
+	checkDecodeRejects(t, decodeSource, tests, secretMarker, "10.0.0.1")
 }
 
 func TestNormalizeVerificationType(t *testing.T) {

@@ -195,12 +195,7 @@ func (r *SourceUpdateRequest) IsEmpty() bool { return len(r.Fields()) == 0 }
 
 // Fields returns the JSON names of the fields present, sorted. It never returns values, so it is safe for events
 // and logs.
-func (r *SourceUpdateRequest) Fields() []string {
-	if r == nil {
-		return nil
-	}
-	return presentFields(*r)
-}
+func (r *SourceUpdateRequest) Fields() []string { return presentFieldsOf(r) }
 
 // String lists the fields present without their values, which may be secrets.
 func (r SourceUpdateRequest) String() string {

@@ -18,18 +18,11 @@ package hookstream
 
 import (
 	"encoding/json"
-	"fmt"
-	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestSourceCreateRequestJSON(t *testing.T) {
-	tests := map[string]struct {
-		req      SourceCreateRequest
-		wantJSON string
-	}{
+	checkRequestJSON(t, map[string]requestCase[SourceCreateRequest]{
 		"only the required fields": {
 			req:      SourceCreateRequest{Name: "Stripe payments", Slug: "stripe-payments"},
 			wantJSON: `{"name":"Stripe payments","slug":"stripe-payments"}`,
@@ -73,26 +66,11 @@ func TestSourceCreateRequestJSON(t *testing.T) {
 				`"ip_allowlist":["10.0.0.0/8"],"ip_denylist":["10.0.0.1"],"schema_validation_enabled":true,` +
 				`"json_schema":{"type":"object"},"schema_action":"warn"}`,
 		},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			got, err := json.Marshal(&tc.req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.wantJSON, string(got)); diff != "" {
-				t.Errorf("JSON (-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func TestSourceUpdateRequestJSON(t *testing.T) {
-	tests := map[string]struct {
-		req        SourceUpdateRequest
-		wantJSON   string
-		wantFields []string
-	}{
+	checkUpdateRequests(t, map[string]updateCase[SourceUpdateRequest]{
 		"nothing": {
 			req:      SourceUpdateRequest{},
 			wantJSON: `{}`,
@@ -153,28 +131,7 @@ func TestSourceUpdateRequestJSON(t *testing.T) {
 				"verification_secret", "verification_type",
 			},
 		},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			got, err := json.Marshal(&tc.req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.wantJSON, string(got)); diff != "" {
-				t.Errorf("JSON (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.wantFields, tc.req.Fields()); diff != "" {
-				t.Errorf("Fields (-want +got):\n%s", diff)
-			}
-			if empty := tc.req.IsEmpty(); empty != (len(tc.wantFields) == 0) {
-				t.Errorf("IsEmpty = %t with fields %v", empty, tc.wantFields)
-			}
-		})
-	}
-	var nilReq *SourceUpdateRequest
-	if !nilReq.IsEmpty() || nilReq.Fields() != nil {
-		t.Errorf("a nil request is not empty")
-	}
+	})
 }
 
 // TestOptRawMessage: Opt.MarshalJSON hands the value to json.Marshal, which must emit a json.RawMessage as the
@@ -250,7 +207,7 @@ func TestSourcesPrintWithoutSecrets(t *testing.T) {
 	read := stripePayments(t)
 	read.VerificationSecret = new(secret)
 	read.VerificationConfig = config
-	tests := map[string]any{
+	checkPrintsWithoutSecret(t, secret, map[string]any{
 		"create request": SourceCreateRequest{Slug: "s", VerificationSecret: new(secret), VerificationConfig: config,
 			SourceConfig: config},
 		"create request pointer":      &SourceCreateRequest{Slug: "s", VerificationSecret: new(secret)},
@@ -258,14 +215,5 @@ func TestSourcesPrintWithoutSecrets(t *testing.T) {
 		"update request pointer":      &SourceUpdateRequest{VerificationSecret: Set(secret)},
 		"a source read in plain text": *read,
 		"a source pointer":            read,
-	}
-	for name, value := range tests {
-		t.Run(name, func(t *testing.T) {
-			for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
-				if out := fmt.Sprintf(format, value); strings.Contains(out, secret) {
-					t.Errorf("%s prints the secret: %s", format, out)
-				}
-			}
-		})
-	}
+	})
 }

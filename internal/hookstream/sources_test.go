@@ -19,12 +19,10 @@ package hookstream
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"maps"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -34,7 +32,10 @@ func TestSourceCalls(t *testing.T) {
 	row := documentedSourceRow(t, id)
 	sourceAnswer := map[string]any{"source": row}
 
-	runCallCases(t, map[string]callCase{
+	cases := sharedCallCases("sources", id, sourceAnswer, stripePayments(t),
+		func(ctx context.Context, c *Client, id string) (any, error) { return c.GetSource(ctx, id) },
+		func(ctx context.Context, c *Client, id string) error { return c.DeleteSource(ctx, id) })
+	maps.Copy(cases, map[string]callCase{
 		"list": {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.ListSources(ctx, ListOptions{Limit: 2, Cursor: "opaque"})
@@ -95,13 +96,6 @@ func TestSourceCalls(t *testing.T) {
 			wantRoute: "POST /sources",
 			want:      stripePayments(t),
 		},
-		"get": {
-			call:   func(ctx context.Context, c *Client) (any, error) { return c.GetSource(ctx, id) },
-			status: 200, answer: sourceAnswer,
-			wantMethod: "GET", wantPath: "/v1/sources/" + id,
-			wantRoute: "GET /sources/{id}",
-			want:      stripePayments(t),
-		},
 		"update sends only the fields present": {
 			call: func(ctx context.Context, c *Client) (any, error) {
 				return c.UpdateSource(ctx, id, &SourceUpdateRequest{
@@ -139,16 +133,8 @@ func TestSourceCalls(t *testing.T) {
 			wantRoute: "PATCH /sources/{id}",
 			want:      stripePayments(t),
 		},
-		"delete": {
-			call: func(ctx context.Context, c *Client) (any, error) {
-				return nil, c.DeleteSource(ctx, id)
-			},
-			status: 200, answer: map[string]any{"success": true},
-			wantMethod: "DELETE", wantPath: "/v1/sources/" + id,
-			wantRoute: "DELETE /sources/{id}",
-			want:      nil,
-		},
 	})
+	runCallCases(t, cases)
 }
 
 func TestSourceErrorMapping(t *testing.T) {
@@ -169,80 +155,32 @@ func TestSourceErrorMapping(t *testing.T) {
 		_, err := c.ListSources(ctx, ListOptions{})
 		return err
 	}
-	envelope := func(status int, message string) string {
-		body, err := json.Marshal(errorEnvelopeBody(status, message))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(body)
-	}
-	apiError := func(sentinel string, status int, message, route string) errorSummary {
-		return errorSummary{Sentinels: []string{sentinel}, StatusCode: status, Message: message, RequestID: "req_0a1b2c",
-			Route: route}
-	}
 
-	runErrorCases(t, map[string]errorCase{
+	cases := sharedErrorCases(t, resourceCalls{path: "sources",
+		create: create, get: get, update: update, remove: remove, list: list}, "Source not found")
+	maps.Copy(cases, map[string]errorCase{
 		"create 400 invalid": {
-			call: create, status: 400, body: envelope(400, "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$"),
-			want: apiError("ErrInvalid", 400, "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$", "POST /sources"),
-		},
-		"create 401 unauthorized": {
-			call: create, status: 401, body: envelope(401, "Invalid API key"),
-			want: apiError("ErrUnauthorized", 401, "Invalid API key", "POST /sources"),
-		},
-		"create 403 plan limit": {
-			call: create, status: 403, body: envelope(403, "Forbidden"),
-			want: apiError("ErrForbidden", 403, "Forbidden", "POST /sources"),
+			call: create, status: 400, body: errorEnvelopeJSON(t, 400, "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$"),
+			want: apiErrorSummary("ErrInvalid", 400, "Invalid body: 'slug' must match pattern ^[a-z0-9-]+$", "POST /sources"),
 		},
 		"create 409 duplicate slug": {
-			call: create, status: 409, body: envelope(409, "Source slug already exists"),
-			want: apiError("ErrConflict", 409, "Source slug already exists", "POST /sources"),
-		},
-		"get 404 not found": {
-			call: get, status: 404, body: envelope(404, "Source not found"),
-			want: apiError("ErrNotFound", 404, "Source not found", "GET /sources/{id}"),
+			call: create, status: 409, body: errorEnvelopeJSON(t, 409, "Source slug already exists"),
+			want: apiErrorSummary("ErrConflict", 409, "Source slug already exists", "POST /sources"),
 		},
 		"update 400 invalid": {
-			call: update, status: 400, body: envelope(400, "Invalid body: 'dedup_field' is required for body_field"),
-			want: apiError("ErrInvalid", 400, "Invalid body: 'dedup_field' is required for body_field", "PATCH /sources/{id}"),
-		},
-		"update 404 not found": {
-			call: update, status: 404, body: envelope(404, "Source not found"),
-			want: apiError("ErrNotFound", 404, "Source not found", "PATCH /sources/{id}"),
-		},
-		"delete 404 not found": {
-			call: remove, status: 404, body: envelope(404, "Source not found"),
-			want: apiError("ErrNotFound", 404, "Source not found", "DELETE /sources/{id}"),
+			call: update, status: 400, body: errorEnvelopeJSON(t, 400, "Invalid body: 'dedup_field' is required for body_field"),
+			want: apiErrorSummary("ErrInvalid", 400, "Invalid body: 'dedup_field' is required for body_field", "PATCH /sources/{id}"),
 		},
 		"delete 409 while connections reference it": {
-			call: remove, status: 409, body: envelope(409, "Cannot delete a source that has connections"),
-			want: apiError("ErrConflict", 409, "Cannot delete a source that has connections", "DELETE /sources/{id}"),
-		},
-		"list 401 unauthorized": {
-			call: list, status: 401, body: envelope(401, "Invalid API key"),
-			want: apiError("ErrUnauthorized", 401, "Invalid API key", "GET /sources"),
-		},
-		"list 429 with Retry-After": {
-			call: list, status: 429, header: map[string]string{"Retry-After": "5", "RateLimit-Remaining": "0"},
-			body: envelope(429, "Rate limit exceeded"),
-			want: errorSummary{Sentinels: []string{"ErrRateLimited"}, StatusCode: 429, Message: "Rate limit exceeded",
-				RequestID: "req_0a1b2c", RetryAfter: 5 * time.Second, Route: "GET /sources", Retryable: true},
-		},
-		"get 500": {
-			call: get, status: 500, body: envelope(500, "Internal error"),
-			offContract: "the document declares no 5xx answers; hookstream's docs list 500",
-			want: errorSummary{Sentinels: []string{"ErrServer"}, StatusCode: 500, Message: "Internal error",
-				RequestID: "req_0a1b2c", Route: "GET /sources/{id}", Retryable: true},
+			call: remove, status: 409, body: errorEnvelopeJSON(t, 409, "Cannot delete a source that has connections"),
+			want: apiErrorSummary("ErrConflict", 409, "Cannot delete a source that has connections", "DELETE /sources/{id}"),
 		},
 	})
+	runErrorCases(t, cases)
 }
 
 func TestSourceErrorHelpers(t *testing.T) {
-	tests := map[string]struct {
-		status int
-		call   func(ctx context.Context, c *Client) error
-		is     func(error) bool
-	}{
+	checkErrorHelpers(t, map[string]helperCase{
 		"a taken slug is a conflict": {status: 409, is: IsConflict, call: func(ctx context.Context, c *Client) error {
 			_, err := c.CreateSource(ctx, &SourceCreateRequest{Name: "n", Slug: "s"})
 			return err
@@ -257,21 +195,11 @@ func TestSourceErrorHelpers(t *testing.T) {
 		"a referenced source is a conflict": {status: 409, is: IsConflict, call: func(ctx context.Context, c *Client) error {
 			return c.DeleteSource(ctx, "a1")
 		}},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, tc.status, errorEnvelopeBody(tc.status, http.StatusText(tc.status)))
-			}))
-			if err := tc.call(t.Context(), client); !tc.is(err) {
-				t.Errorf("error %v does not match", err)
-			}
-		})
-	}
+	})
 }
 
 func TestSourceRefusedBeforeSending(t *testing.T) {
-	tests := map[string]func(ctx context.Context, c *Client) error{
+	checkRefusedBeforeSending(t, refusalsOf(map[string]clientCall{
 		"empty update": func(ctx context.Context, c *Client) error {
 			_, err := c.UpdateSource(ctx, "a1", &SourceUpdateRequest{})
 			return err
@@ -318,22 +246,7 @@ func TestSourceRefusedBeforeSending(t *testing.T) {
 			_, err := c.UpdateSource(ctx, "a1", &SourceUpdateRequest{JSONSchema: Set(json.RawMessage{})})
 			return err
 		},
-	}
-	for name, call := range tests {
-		t.Run(name, func(t *testing.T) {
-			client, transport := newCannedClient(t, http.NotFoundHandler())
-			err := call(t.Context(), client)
-			if !IsInvalid(err) {
-				t.Errorf("error %v, want IsInvalid", err)
-			}
-			if err != nil && strings.Contains(err.Error(), secretMarker) {
-				t.Errorf("error %q quotes the value", err)
-			}
-			if n := len(transport.Exchanges()); n != 0 {
-				t.Errorf("%d requests sent", n)
-			}
-		})
-	}
+	}))
 }
 
 func TestSourceCallsSendNullJSON(t *testing.T) {
@@ -346,23 +259,6 @@ func TestSourceCallsSendNullJSON(t *testing.T) {
 	}
 	if got := string(transport.last(t).Body); got != `{"name":"n","slug":"s","json_schema":null}` {
 		t.Errorf("body %s", got)
-	}
-}
-
-func TestSourceEscapesIDs(t *testing.T) {
-	client, transport := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"source": documentedSourceRow(t, "a/b c?d")})
-	}))
-	src, err := client.GetSource(t.Context(), "a/b c?d")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if src.ID != "a/b c?d" {
-		t.Errorf("ID = %q", src.ID)
-	}
-	ex := transport.last(t)
-	if ex.EscapedPath != "/v1/sources/a%2Fb%20c%3Fd" || len(ex.Query) != 0 {
-		t.Errorf("request path %q query %v: the id was not escaped", ex.EscapedPath, ex.Query)
 	}
 }
 
@@ -397,24 +293,5 @@ func TestSourceToleratesDocumentedAlternatives(t *testing.T) {
 	}
 	if ingest := got.IngestURL(client.BaseURL()); ingest != want.ServerIngestURL {
 		t.Errorf("IngestURL = %q, want the server's", ingest)
-	}
-}
-
-func TestSourceUndecodableAnswer(t *testing.T) {
-	client, _ := newCannedClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		row := documentedSourceRow(t, "a1")
-		row["ip_allowlist"] = "10.0.0.1, 10.0.0.2"
-		writeJSON(w, http.StatusOK, map[string]any{"source": row})
-	}))
-	_, err := client.GetSource(t.Context(), "a1")
-	var decodeErr *DecodeError
-	if !errors.As(err, &decodeErr) || decodeErr.Field != "ip_allowlist" {
-		t.Errorf("error %v, want a *DecodeError on ip_allowlist", err)
-	}
-	if err != nil && (strings.Contains(err.Error(), "10.0.0.1") || !strings.Contains(err.Error(), "GET /sources/{id}")) {
-		t.Errorf("error %q: want the route and not the value", err)
-	}
-	if IsRetryable(err) {
-		t.Errorf("an undecodable answer is retryable")
 	}
 }

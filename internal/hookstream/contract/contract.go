@@ -23,8 +23,11 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
 // Document is the OpenAPI 3 document, as YAML.
@@ -46,3 +49,12 @@ func Load(ctx context.Context) (*openapi3.T, error) {
 	}
 	return doc, nil
 }
+
+// Router routes requests to the operations of the document, which it loads and validates once, on first use.
+var Router = sync.OnceValues(func() (routers.Router, error) {
+	doc, err := Load(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return gorillamux.NewRouter(doc)
+})
