@@ -366,7 +366,7 @@ func secretRefs(obj managed.Object, spec any) []v1.SecretKeySelector {
 				walk(v.Elem())
 			}
 		case reflect.Struct:
-			if sel, ok := v.Interface().(v1.SecretKeySelector); ok {
+			if sel, ok := reflect.TypeAssert[v1.SecretKeySelector](v); ok {
 				if sel.Name != "" {
 					refs = append(refs, sel)
 				}
