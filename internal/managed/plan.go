@@ -102,11 +102,12 @@ type Facts[R any, D Desired] struct {
 	// FirstAttempt says that the create conflicting on the key was the object's first attempt: the key can only
 	// be someone else's.
 	FirstAttempt bool
-	// HoldUntil is the time of the hold-drift-until annotation while it lasts (Now is before it): nothing is
-	// written to the remote resource, its changes are held. nil when there is no hold.
+	// HoldUntil is the time of the hold-drift-until annotation while the hold lasts: changes made outside the
+	// operator are kept, nothing is written to the remote resource. nil when there is no hold.
 	HoldUntil *time.Time
 	// Owners names, by remote id, the other object of the project that manages that remote resource already (as
-	// "Destination team-a/orders", or "a Destination of another namespace"): of the candidates the lookups found.
+	// `Destination "orders"` in the same namespace, or "a Destination of another namespace"): of the remote
+	// resources the lookups found.
 	Owners map[string]string
 }
 
@@ -120,7 +121,8 @@ type Plan[R any, P any] struct {
 	Found  bool
 	// Own says that the remote resource taken over (StepAdopt) was made by an earlier create of this object.
 	Own bool
-	// Patch is the update request of StepUpdate; Diffs the fields that differ (PlanUpdate, PlanDrift).
+	// Patch is the update request of StepUpdate; Diffs the fields that differ, those that spec.ignoreChanges or a
+	// hold keep marked as such (they are not in the patch).
 	Patch P
 	Diffs []FieldDiff
 	// Stage names what the reconcile was doing when it stopped (PlanBlocked, PlanWait, PlanFailed), as in "Cannot
@@ -395,6 +397,9 @@ func Preview[O Object, R any, D Desired, P any](ctx context.Context, def *Defini
 	}
 	if f.MapErr == nil && !IsPaused(obj) {
 		f.SecretsHash = SecretsHash(f.Want.SecretMaterial(), apiKey)
+		if f.HoldUntil, f.MapErr = holdUntil(obj, time.Now()); f.MapErr != nil {
+			return Summarise(def, obj, f, Decide(def, obj, f)), nil
+		}
 		f.Lookup, f.LookupErr = LocateRemote(ctx, obj, def.Names.Remote, def.Row, hs.Observe, hs.FindByKey)
 		if f.LookupErr == nil && !f.Lookup.Found && !observeOnly(obj) && !def.Names.NoSlug {
 			taken, found, err := hs.FindByKey(ctx, obj)
