@@ -56,6 +56,10 @@ type Options struct {
 	// Shard is the label selector the manager's cache of the managed kinds is restricted to; nil for none. A
 	// referenced object the cache does not hold may then exist outside the shard.
 	Shard labels.Selector
+	// CreateSettleTime is how long after a create was requested its outcome is certain: the timeout of one
+	// hookstream call and a margin for hookstream to finish a request whose client went away. A deletion that finds
+	// nothing by natural key while the recorded create is younger waits until then and looks again; 0 does not wait.
+	CreateSettleTime time.Duration
 	// SendableSecrets, when set, is the label selector every Secret a spec references (credentials aside) must
 	// match for its values to be sent (--secret-reference-label).
 	SendableSecrets labels.Selector

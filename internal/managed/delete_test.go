@@ -1,0 +1,175 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+	http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+package managed
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
+	"github.com/hookstream/hookstream-operator/test/testenv"
+)
+
+// keyRow is a remote row found by natural key.
+type keyRow struct {
+	ID        string
+	CreatedAt time.Time
+}
+
+// keyRemote is a hookstream project holding at most one row for the object's natural key; it counts the calls.
+type keyRemote struct {
+	row      *keyRow
+	lookups  int
+	deleted  []string
+	notCalls string
+}
+
+func (k *keyRemote) Connect(string) (External[*v1.Destination, *keyRow, planDesired, string], error) {
+	return k, nil
+}
+func (k *keyRemote) Desired(*v1.Destination, Refs) (planDesired, error) { return planDesired{}, nil }
+func (k *keyRemote) Compare(*v1.Destination, planDesired, *keyRow, bool) (Observation[string], error) {
+	return Observation[string]{}, nil
+}
+func (k *keyRemote) SetObserved(*v1.Destination, *keyRow) {}
+
+func (k *keyRemote) Observe(context.Context, string) (*keyRow, error) { return nil, k.unexpected("Observe") }
+func (k *keyRemote) List(context.Context) iter.Seq2[*keyRow, error] {
+	return func(yield func(*keyRow, error) bool) { yield(nil, k.unexpected("List")) }
+}
+func (k *keyRemote) FindByKey(context.Context, *v1.Destination) (*keyRow, bool, error) {
+	k.lookups++
+	return k.row, k.row != nil, nil
+}
+func (k *keyRemote) Create(context.Context, planDesired) (*keyRow, error) { return nil, k.unexpected("Create") }
+func (k *keyRemote) Update(context.Context, string, string) (*keyRow, error) {
+	return nil, k.unexpected("Update")
+}
+func (k *keyRemote) Delete(_ context.Context, id string) error {
+	k.deleted = append(k.deleted, id)
+	return nil
+}
+
+func (k *keyRemote) unexpected(call string) error {
+	k.notCalls += call + " "
+	return errors.New("a deletion makes no " + call)
+}
+
+// TestDeletionWaitsForACreateInFlight: a deletion that finds nothing by natural key while the recorded create may
+// still land keeps the finalizer, says why, and looks again once it cannot land any more; then it deletes what
+// the create made, or releases the finalizer when nothing came.
+func TestDeletionWaitsForACreateInFlight(t *testing.T) {
+	const settle = 30 * time.Second
+	now := time.Now()
+	tests := map[string]struct {
+		marker string
+		settle time.Duration
+		wait   bool
+	}{
+		"a create requested 2 s ago waits":            {now.Add(-2 * time.Second).UTC().Format(time.RFC3339), settle, true},
+		"a create requested 2 min ago does not wait":  {now.Add(-2 * time.Minute).UTC().Format(time.RFC3339), settle, false},
+		"no settle time: no wait":                     {now.UTC().Format(time.RFC3339), 0, false},
+		"an undated marker cannot be waited for":      {"not a time", settle, false},
+		"a marker from the future waits its settling": {now.Add(5 * time.Second).UTC().Format(time.RFC3339), settle, true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			remote := &keyRemote{}
+			r, c, key := deletingReconciler(t, remote, tc.marker, tc.settle)
+			result, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if remote.lookups != 1 || len(remote.deleted) != 0 || remote.notCalls != "" {
+				t.Fatalf("lookups %d, deleted %v, other calls %q; want one lookup and nothing else", remote.lookups,
+					remote.deleted, remote.notCalls)
+			}
+			d := &v1.Destination{}
+			err = c.Get(ctx, key, d)
+			if !tc.wait {
+				if !apierrors.IsNotFound(err) || !result.IsZero() {
+					t.Fatalf("object %v (err %v), result %+v; want the finalizer released at once", d.Finalizers, err, result)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("the object is gone (%v); want it kept while the create may land", err)
+			}
+			marked, _ := time.Parse(time.RFC3339, tc.marker)
+			wantAfter := time.Until(marked.Add(time.Second + settle))
+			if result.RequeueAfter < wantAfter-time.Second || result.RequeueAfter > wantAfter+time.Second {
+				t.Errorf("requeued after %v, want about %v (when the create can no longer land)", result.RequeueAfter, wantAfter)
+			}
+			ready := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionReady)
+			if ready == nil || ready.Reason != v1.ReasonDeleting || !strings.Contains(ready.Message, "may still land") ||
+				!strings.Contains(ready.Message, tc.marker) {
+				t.Errorf("Ready %+v; want Deleting, saying the create requested at %s may still land", ready, tc.marker)
+			}
+
+			// The create lands meanwhile: the next look finds it, made after the marker, and deletes it.
+			remote.row = &keyRow{ID: "d-landed", CreatedAt: marked.Add(time.Second)}
+			if _, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: key}); err != nil {
+				t.Fatal(err)
+			}
+			if len(remote.deleted) != 1 || remote.deleted[0] != "d-landed" {
+				t.Errorf("deleted %v, want the landed d-landed", remote.deleted)
+			}
+			if err := c.Get(ctx, key, d); !apierrors.IsNotFound(err) {
+				t.Errorf("after deleting what the create made: %v, want the finalizer released", err)
+			}
+		})
+	}
+}
+
+// deletingReconciler returns a reconciler of remote's kind, and an object being deleted whose create was marked
+// at marker but never recorded.
+func deletingReconciler(t *testing.T, remote *keyRemote, marker string, settle time.Duration) (*Reconciler[*v1.Destination,
+	*keyRow, planDesired, string], client.Client, types.NamespacedName) {
+	t.Helper()
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "creds"},
+		Data: map[string][]byte{v1.CredentialsKey: []byte("hs_test_key")}}
+	deleted := metav1.NewTime(time.Now())
+	obj := &v1.Destination{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "orders", Generation: 1,
+		Finalizers: []string{v1.Finalizer}, DeletionTimestamp: &deleted,
+		Annotations: map[string]string{v1.AnnotationCreateRequested: marker}}}
+	c := fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(secret, obj).
+		WithStatusSubresource(&v1.Destination{}).Build()
+	def := &Definition[*v1.Destination, *keyRow, planDesired, string]{
+		Names: Names{Kind: "Destination", Remote: "destination"},
+		Kind:  remote,
+		Row:   func(r *keyRow) Row { return Row{ID: r.ID, CreatedAt: r.CreatedAt} },
+		SecretRefs: func(*v1.Destination) []string {
+			return nil
+		},
+	}
+	r := NewReconciler(c, c, c, nil, def, Options{DefaultCredentialsSecret: "creds", DriftInterval: time.Hour,
+		CreateSettleTime: settle})
+	return r, c, client.ObjectKeyFromObject(obj)
+}
