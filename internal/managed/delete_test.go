@@ -59,7 +59,9 @@ func (k *keyRemote) Compare(*v1.Destination, planDesired, *keyRow, bool) (Observ
 }
 func (k *keyRemote) SetObserved(*v1.Destination, *keyRow) {}
 
-func (k *keyRemote) Observe(context.Context, string) (*keyRow, error) { return nil, k.unexpected("Observe") }
+func (k *keyRemote) Observe(context.Context, string) (*keyRow, error) {
+	return nil, k.unexpected("Observe")
+}
 func (k *keyRemote) List(context.Context) iter.Seq2[*keyRow, error] {
 	return func(yield func(*keyRow, error) bool) { yield(nil, k.unexpected("List")) }
 }
@@ -67,7 +69,9 @@ func (k *keyRemote) FindByKey(context.Context, *v1.Destination) (*keyRow, bool, 
 	k.lookups++
 	return k.row, k.row != nil, nil
 }
-func (k *keyRemote) Create(context.Context, planDesired) (*keyRow, error) { return nil, k.unexpected("Create") }
+func (k *keyRemote) Create(context.Context, planDesired) (*keyRow, error) {
+	return nil, k.unexpected("Create")
+}
 func (k *keyRemote) Update(context.Context, string, string) (*keyRow, error) {
 	return nil, k.unexpected("Update")
 }
