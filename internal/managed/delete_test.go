@@ -28,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
@@ -46,6 +47,7 @@ type keyRow struct {
 type keyRemote struct {
 	row      *keyRow
 	lookups  int
+	observed int
 	deleted  []string
 	notCalls string
 }
@@ -59,8 +61,12 @@ func (k *keyRemote) Compare(*v1.Destination, planDesired, *keyRow, bool) (Observ
 }
 func (k *keyRemote) SetObserved(*v1.Destination, *keyRow) {}
 
-func (k *keyRemote) Observe(context.Context, string) (*keyRow, error) {
-	return nil, k.unexpected("Observe")
+func (k *keyRemote) Observe(_ context.Context, id string) (*keyRow, error) {
+	k.observed++
+	if k.row == nil || k.row.ID != id {
+		return nil, &RemoteError{Class: RemoteNotFound, Status: 404, Message: "Destination not found", Err: errors.New("404")}
+	}
+	return k.row, nil
 }
 func (k *keyRemote) List(context.Context) iter.Seq2[*keyRow, error] {
 	return func(yield func(*keyRow, error) bool) { yield(nil, k.unexpected("List")) }
@@ -82,7 +88,7 @@ func (k *keyRemote) Delete(_ context.Context, id string) error {
 
 func (k *keyRemote) unexpected(call string) error {
 	k.notCalls += call + " "
-	return errors.New("a deletion makes no " + call)
+	return errors.New("unexpected call: " + call)
 }
 
 // TestDeletionWaitsForACreateInFlight: a deletion that finds nothing by natural key while the recorded create may
@@ -157,23 +163,31 @@ func TestDeletionWaitsForACreateInFlight(t *testing.T) {
 func deletingReconciler(t *testing.T, remote *keyRemote, marker string, settle time.Duration) (*Reconciler[*v1.Destination,
 	*keyRow, planDesired, string], client.Client, types.NamespacedName) {
 	t.Helper()
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "creds"},
-		Data: map[string][]byte{v1.CredentialsKey: []byte("hs_test_key")}}
 	deleted := metav1.NewTime(time.Now())
 	obj := &v1.Destination{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "orders", Generation: 1,
 		Finalizers: []string{v1.Finalizer}, DeletionTimestamp: &deleted,
 		Annotations: map[string]string{v1.AnnotationCreateRequested: marker}}}
+	r, c := keyReconciler(t, remote, obj, nil, Options{DriftInterval: time.Hour, CreateSettleTime: settle})
+	return r, c, client.ObjectKeyFromObject(obj)
+}
+
+// testAPIKey is the API key of the credentials Secret of keyReconciler's objects.
+const testAPIKey = "hs_test_key"
+
+// keyReconciler returns a reconciler of remote's kind on a fake cluster holding obj and its credentials Secret.
+func keyReconciler(t *testing.T, remote *keyRemote, obj *v1.Destination, recorder events.EventRecorder,
+	opts Options) (*Reconciler[*v1.Destination, *keyRow, planDesired, string], client.Client) {
+	t.Helper()
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: obj.Namespace, Name: "creds"},
+		Data: map[string][]byte{v1.CredentialsKey: []byte(testAPIKey)}}
 	c := fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(secret, obj).
 		WithStatusSubresource(&v1.Destination{}).Build()
 	def := &Definition[*v1.Destination, *keyRow, planDesired, string]{
-		Names: Names{Kind: "Destination", Remote: "destination"},
-		Kind:  remote,
-		Row:   func(r *keyRow) Row { return Row{ID: r.ID, CreatedAt: r.CreatedAt} },
-		SecretRefs: func(*v1.Destination) []string {
-			return nil
-		},
+		Names:      Names{Kind: "Destination", Remote: "destination"},
+		Kind:       remote,
+		Row:        func(r *keyRow) Row { return Row{ID: r.ID, CreatedAt: r.CreatedAt} },
+		SecretRefs: func(*v1.Destination) []string { return nil },
 	}
-	r := NewReconciler(c, c, c, nil, def, Options{DefaultCredentialsSecret: "creds", DriftInterval: time.Hour,
-		CreateSettleTime: settle})
-	return r, c, client.ObjectKeyFromObject(obj)
+	opts.DefaultCredentialsSecret = "creds"
+	return NewReconciler(c, c, c, recorder, def, opts), c
 }

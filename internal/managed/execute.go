@@ -40,6 +40,10 @@ import (
 // is), decides the plan and carries it out. base is the object as stored: the status patch at the end is computed
 // from it, and the steps that write before the end (StepRecordID, StepRecordReplacement) move it on.
 func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, base *O) (result ctrl.Result, err error) {
+	interval, err := r.driftInterval(obj)
+	if err != nil {
+		return r.handleError(ctx, obj, "read the "+v1.AnnotationDriftInterval+" annotation", err)
+	}
 	apiKey, err := r.creds.apiKey(ctx, obj, false)
 	if err != nil {
 		return r.handleError(ctx, obj, "read the credentials", err)
@@ -57,10 +61,15 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 	defer func() { r.recordRefusal(obj, inputHash, err) }()
 	f.SecretsHash = SecretsHash(f.Want.SecretMaterial(), apiKey)
 	periodic := isPeriodicCheck(obj, f.SecretsHash) && !r.healthRequested(obj)
-	if firstSight := r.firstSight(obj); periodic && firstSight {
+	firstSight := r.firstSight(obj)
+	switch {
+	case periodic && interval == 0:
+		// Never checked: only a change of the spec, its Secrets or a requested check reaches hookstream.
+		return ctrl.Result{}, nil
+	case periodic && firstSight:
 		// After a restart every object shows up at once; spreading their first checks over the interval keeps
 		// hookstream and the API server calm.
-		return r.checkResult(rand.N(r.opts.DriftInterval) + time.Second), nil
+		return r.checkResult(rand.N(interval) + time.Second), nil
 	}
 	hs, err := r.connect(obj, apiKey)
 	if err != nil {
@@ -153,7 +162,10 @@ func (r *Reconciler[O, R, D, P]) converged(ctx context.Context, obj, before O, r
 		SetDrift(obj, p.Diffs)
 		SetObservedDrift(obj, fieldsOf(p.Diffs))
 	}
-	return r.checkResult(r.checkAfter()), nil
+	if interval := r.interval(obj); interval == 0 {
+		return ctrl.Result{}, nil
+	}
+	return r.checkResult(r.checkAfter(obj)), nil
 }
 
 // create carries out StepCreate, crash-safely: the create marker was recorded before (StepFinalizer), so that a
@@ -242,7 +254,10 @@ func (r *Reconciler[O, R, D, P]) findRemote(ctx context.Context, obj O, apiKey s
 	periodic bool) (RemoteLookup[R], error) {
 	get := hs.Observe
 	if periodic && r.opts.Observation != ObserveByGet {
-		get = func(ctx context.Context, id string) (R, error) { return r.snapshots.get(ctx, apiKey, hs, id) }
+		// A snapshot is no older than the interval of the object that reads it: the key is listed once per the
+		// shortest interval of its objects.
+		maxAge := r.interval(obj)
+		get = func(ctx context.Context, id string) (R, error) { return r.snapshots.get(ctx, apiKey, hs, id, maxAge) }
 	}
 	lookup, err := LocateRemote(ctx, obj, r.def.Names.Remote, r.def.Row, get, hs.FindByKey)
 	if id := lookup.GoneID; id != "" {
