@@ -50,8 +50,8 @@ func TestDriftIntervalAnnotation(t *testing.T) {
 		"surrounding spaces":              {annotation: " 90s ", set: true, next: 90 * time.Second},
 		"not a duration":                  {annotation: "soon", set: true, invalid: "not a duration"},
 		"a number without unit":           {annotation: "60", set: true, invalid: "not a duration"},
-		"negative":                        {annotation: "-5m", set: true, invalid: "at least 10s"},
-		"shorter than the shortest taken": {annotation: "5s", set: true, invalid: "at least 10s"},
+		"negative":                        {annotation: "-5m", set: true, invalid: "shorter than the shortest interval taken: set at least 10s"},
+		"shorter than the shortest taken": {annotation: "5s", set: true, invalid: "shorter than the shortest interval taken: set at least 10s"},
 		"empty":                           {annotation: "", set: true, invalid: "not a duration"},
 	}
 	for name, tc := range tests {

@@ -238,12 +238,11 @@ func ParseDriftInterval(value string) (time.Duration, error) {
 	d, err := time.ParseDuration(strings.TrimSpace(value))
 	switch {
 	case err != nil:
-		return 0, Refuse(v1.ReasonInvalidAnnotation, "the annotation %s is %q, which is not a duration: set a Go "+
-			"duration such as \"90s\" or \"1h\", \"0\" to never check, or remove it for the manager's "+
-			"--drift-interval", v1.AnnotationDriftInterval, value)
+		return 0, Refuse(v1.ReasonInvalidAnnotation, "%q is not a duration: set a Go duration such as \"90s\" or "+
+			"\"1h\", \"0\" to never check, or remove the annotation for the manager's --drift-interval", value)
 	case d != 0 && d < MinDriftInterval:
-		return 0, Refuse(v1.ReasonInvalidAnnotation, "the annotation %s is %q: an interval must be at least %s "+
-			"(or \"0\" to never check)", v1.AnnotationDriftInterval, value, MinDriftInterval)
+		return 0, Refuse(v1.ReasonInvalidAnnotation, "%q is shorter than the shortest interval taken: set at least "+
+			"%s, or \"0\" to never check", value, MinDriftInterval)
 	}
 	return d, nil
 }
