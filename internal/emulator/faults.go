@@ -188,8 +188,8 @@ type Faults struct {
 	ErrorRate float64 `json:"error_rate"`
 	// ErrorStatus is the injected status (400..599); 0 means 500. A 429 also carries Retry-After: 1.
 	ErrorStatus int `json:"error_status"`
-	// Routes restricts ErrorRate, DropConnections, DropRate, HandlingDelay and ResponseDelay to these routes; empty means all
-	// requests.
+	// Routes restricts ErrorRate, DropConnections, DropRate, HandlingDelay and ResponseDelay to these routes;
+	// empty means all requests.
 	Routes []string `json:"routes"`
 	// Outage answers every API request with 503 Service unavailable.
 	Outage bool `json:"outage"`
@@ -219,7 +219,8 @@ func (f Faults) MarshalJSON() ([]byte, error) {
 		routes = []string{}
 	}
 	return json.Marshal(faultsJSON{
-		LatencyMS: f.Latency.Milliseconds(), HandlingDelayMS: f.HandlingDelay.Milliseconds(), ResponseDelayMS: f.ResponseDelay.Milliseconds(), ErrorRate: f.ErrorRate, ErrorStatus: f.ErrorStatus, Routes: routes,
+		LatencyMS: f.Latency.Milliseconds(), HandlingDelayMS: f.HandlingDelay.Milliseconds(),
+		ResponseDelayMS: f.ResponseDelay.Milliseconds(), ErrorRate: f.ErrorRate, ErrorStatus: f.ErrorStatus, Routes: routes,
 		Outage: f.Outage, DropConnections: f.DropConnections, DropRate: f.DropRate,
 	})
 }
