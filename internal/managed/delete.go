@@ -102,6 +102,17 @@ func (r *Reconciler[O, R, D, P]) createMayLand(obj O, now time.Time) (until time
 	return until, now.Before(until)
 }
 
+// createSettled reports a dated create marker whose create can no longer land at now: a new create attempt is
+// then marked anew.
+func (r *Reconciler[O, R, D, P]) createSettled(obj O, now time.Time) bool {
+	at := createRequestedAt(obj)
+	if at == nil || at.IsZero() || r.opts.CreateSettleTime <= 0 {
+		return false
+	}
+	_, waiting := r.createMayLand(obj, now)
+	return !waiting
+}
+
 // waitForCreate holds the finalizer of an object whose create found nothing by its natural key yet may still
 // land: releasing it now would leave what that create makes as an orphan. The deletion looks again at until.
 func (r *Reconciler[O, R, D, P]) waitForCreate(ctx context.Context, base, obj O, until time.Time) (ctrl.Result, error) {

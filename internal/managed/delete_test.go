@@ -48,8 +48,11 @@ type keyRemote struct {
 	row      *keyRow
 	lookups  int
 	observed int
-	deleted  []string
-	notCalls string
+	// createErr, when set, is the answer to every create; a create is unexpected otherwise.
+	createErr error
+	creates   int
+	deleted   []string
+	notCalls  string
 }
 
 func (k *keyRemote) Connect(string) (External[*v1.Destination, *keyRow, planDesired, string], error) {
@@ -76,7 +79,11 @@ func (k *keyRemote) FindByKey(context.Context, *v1.Destination) (*keyRow, bool, 
 	return k.row, k.row != nil, nil
 }
 func (k *keyRemote) Create(context.Context, planDesired) (*keyRow, error) {
-	return nil, k.unexpected("Create")
+	if k.createErr == nil {
+		return nil, k.unexpected("Create")
+	}
+	k.creates++
+	return nil, k.createErr
 }
 func (k *keyRemote) Update(context.Context, string, string) (*keyRow, error) {
 	return nil, k.unexpected("Update")
@@ -190,4 +197,53 @@ func keyReconciler(t *testing.T, remote *keyRemote, obj *v1.Destination, recorde
 	}
 	opts.DefaultCredentialsSecret = "creds"
 	return NewReconciler(c, c, c, recorder, def, opts), c
+}
+
+// TestRetriedCreateRenewsASettledMarker: a create retried once the marked one can no longer land is marked anew
+// before it is sent, so that a deletion after a crash waits for it; a retry while the marked create may still land
+// keeps the marker, which dates the resource that create may make.
+func TestRetriedCreateRenewsASettledMarker(t *testing.T) {
+	const settle = 30 * time.Second
+	tests := map[string]struct {
+		age     time.Duration
+		renewed bool
+	}{
+		"marked 10 min ago: renewed":  {10 * time.Minute, true},
+		"marked 2 s ago: kept":        {2 * time.Second, false},
+		"marked just past the settle": {settle + 3*time.Second, true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			marker := time.Now().Add(-tc.age).UTC().Format(time.RFC3339)
+			obj := &v1.Destination{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "orders", Generation: 1,
+				Finalizers: []string{v1.Finalizer}, Annotations: map[string]string{v1.AnnotationCreateRequested: marker}}}
+			remote := &keyRemote{createErr: &RemoteError{Class: RemoteUnavailable, Status: 503, Message: "Service unavailable",
+				Err: errors.New("503")}}
+			r, c := keyReconciler(t, remote, obj, nil, Options{DriftInterval: time.Hour, CreateSettleTime: settle})
+			sent := time.Now().Truncate(time.Second)
+			if _, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(obj)}); err == nil {
+				t.Fatal("no error from a create answered 503")
+			}
+			if remote.lookups != 1 || remote.creates != 1 || remote.notCalls != "" {
+				t.Fatalf("lookups %d, creates %d, other calls %q; want the key looked up, then one create", remote.lookups,
+					remote.creates, remote.notCalls)
+			}
+			got := &v1.Destination{}
+			if err := c.Get(ctx, client.ObjectKeyFromObject(obj), got); err != nil {
+				t.Fatal(err)
+			}
+			now := got.Annotations[v1.AnnotationCreateRequested]
+			at, err := time.Parse(time.RFC3339, now)
+			if err != nil {
+				t.Fatalf("marker %q: %v", now, err)
+			}
+			switch {
+			case tc.renewed && at.Before(sent):
+				t.Errorf("marker %s, want it renewed to the retry (%s or later)", now, sent.Format(time.RFC3339))
+			case !tc.renewed && now != marker:
+				t.Errorf("marker %s, want the first attempt's %s kept", now, marker)
+			}
+		})
+	}
 }

@@ -292,7 +292,9 @@ func (r *Reconciler[O, R, D, P]) ensureFinalizer(ctx context.Context, obj, base 
 		key = r.def.RecordedKey(f.Want)
 	}
 	secretsHash := f.SecretsHash
-	needMarker := creating && createRequestedAt(obj) == nil
+	// A marker whose create has settled is renewed: the lookup this reconcile made found nothing that create made,
+	// and a deletion must wait for this attempt, not the first one.
+	needMarker := creating && (createRequestedAt(obj) == nil || r.createSettled(obj, time.Now()))
 	// An earlier attempt that created nothing (its key was just looked up) may have recorded another key: a
 	// Connection renamed or re-pointed since. The key recorded must be the one the coming create sends, or a lookup
 	// after a crash between this POST and the status write would miss what it made.
