@@ -55,6 +55,10 @@ var (
 	setupLog = ctrl.Log.WithName("setup")
 )
 
+// createSettleMargin is added to --hookstream-timeout to tell when a create in flight can no longer land: a server
+// may finish a request after its client gave up, and the create marker is recorded to the second.
+const createSettleMargin = 15 * time.Second
+
 func init() {
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(v1.AddToScheme(scheme))
@@ -292,6 +296,7 @@ func run(o options) error {
 		HookstreamURL:            o.hookstreamURL,
 		DefaultCredentialsSecret: o.defaultCredentialsSecret,
 		DriftInterval:            o.driftInterval,
+		CreateSettleTime:         o.requestTimeout + createSettleMargin,
 		MaxConcurrentReconciles:  workers,
 		Observation:              o.observation,
 		StatusRefreshInterval:    o.statusRefreshInterval,

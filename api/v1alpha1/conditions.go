@@ -139,6 +139,9 @@ const (
 	// ReasonTypeMismatch: the remote resource has another type than the spec asks for (a Destination's provider
 	// block; http for a Source).
 	ReasonTypeMismatch = "TypeMismatch"
+	// ReasonInvalidAnnotation: an annotation the operator reads has a value it cannot take (such as
+	// hookstream.io/drift-interval); nothing is done until the annotation changes.
+	ReasonInvalidAnnotation = "InvalidAnnotation"
 )
 
 // Annotations understood by the operator.
@@ -169,6 +172,10 @@ const (
 	// AnnotationPaused set to "true" stops every hookstream call for the object, deletion included, until it is
 	// removed.
 	AnnotationPaused = "hookstream.io/paused"
+	// AnnotationDriftInterval sets how often the object is compared with hookstream when nothing else triggers it:
+	// a Go duration of at least 10s ("90s", "1h"), or "0" for never (changes of the spec and its
+	// Secrets are still applied). Without it the manager's --drift-interval applies.
+	AnnotationDriftInterval = "hookstream.io/drift-interval"
 )
 
 // Finalizer makes sure the remote resource is deleted (as deletionPolicy says) before the object goes.

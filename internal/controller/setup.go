@@ -52,6 +52,9 @@ type Settings struct {
 	DefaultCredentialsSecret string
 	// DriftInterval is how often an object is compared with hookstream when nothing else triggers it.
 	DriftInterval time.Duration
+	// CreateSettleTime is how long after a create was requested its outcome is certain (see
+	// managed.Options.CreateSettleTime): the hookstream call timeout and a margin.
+	CreateSettleTime time.Duration
 	// MaxConcurrentReconciles bounds parallel reconciles, per kind.
 	MaxConcurrentReconciles int
 	// Observation is how periodic checks read hookstream: managed.ObserveByList (default) or ObserveByGet.
@@ -87,6 +90,7 @@ func (s Settings) managedOptions() managed.Options {
 	return managed.Options{
 		DefaultCredentialsSecret: s.DefaultCredentialsSecret,
 		DriftInterval:            s.DriftInterval,
+		CreateSettleTime:         s.CreateSettleTime,
 		Observation:              s.Observation,
 		StatusRefreshInterval:    s.StatusRefreshInterval,
 		Shard:                    s.Shard,

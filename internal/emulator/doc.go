@@ -218,14 +218,17 @@ Faults apply to /v1 requests only, the ingest path ("ANY /ingest/{source_id}") i
 request counts under status 0), then a dropped connection (DropConnections, or DropRate; counted under
 0), then Outage (503 "Service unavailable"), then ErrorRate with ErrorStatus (429 also carries
 Retry-After: 1). Routes restricts drops and ErrorRate; Latency and Outage hit every request. Faults come
-before authentication.
+before authentication. Then, on the routes of Routes: HandlingDelay holds a request before it is handled, for
+handling_delay_ms or until the faults are set or cleared again, and then handles it even when its client gave up
+or died meanwhile (the body is read first), as a server that is slow to get to a request still carries it out;
+the stats' "held" counts the requests held now, by route. ResponseDelay holds the answer after handling.
 
 # Admin API
 
 Present only with Options.Admin; without it every /_emulator/ path answers 404. No key is needed.
 Errors use the API's envelope.
 
-	GET    /_emulator/stats                           200 {"routes":{"GET /destinations":{"200":3}},"total":3,"writes":0}
+	GET    /_emulator/stats                           200 {"routes":{"GET /destinations":{"200":3}},"held":{"POST /sources":1},"total":3,"writes":0}
 	DELETE /_emulator/stats                           200 the emptied stats
 	GET    /_emulator/faults                          200 Faults
 	PUT    /_emulator/faults                          200 Faults; body Faults, unknown fields and out-of-range values 400
@@ -238,11 +241,12 @@ Errors use the API's envelope.
 	GET    /_emulator/connections/{id}/deliveries     200 {"deliveries":[Delivery…]}, oldest first; 404 "Connection not found"
 	POST   /_emulator/deliveries/wait                 200 {"queued": n} once no queue is being delivered; see Routing
 
-Faults in JSON (latency and response delay in integer milliseconds). Latency delays a request before it is
-handled; response_delay_ms holds the answer after it was handled, so a client that dies meanwhile never learns
-the outcome of a change that was made:
+Faults in JSON (latency and delays in integer milliseconds). Latency delays a request before it is handled, and
+drops it when the client gives up; handling_delay_ms holds it before it is handled and handles it anyway;
+response_delay_ms holds the answer after it was handled, so a client that dies meanwhile never learns the outcome
+of a change that was made:
 
-	{"latency_ms":0,"response_delay_ms":0,"error_rate":1,"error_status":503,"routes":["GET /destinations"],
+	{"latency_ms":0,"handling_delay_ms":0,"response_delay_ms":0,"error_rate":1,"error_status":503,"routes":["GET /destinations"],
 	 "outage":false,"drop_connections":false,"drop_rate":0}
 
 A DeliveryResult in JSON:

@@ -74,6 +74,8 @@ var writeRoutes = []string{
 // {"routes":{"GET /destinations":{"200":3,"429":1}}}.
 type Stats struct {
 	Routes map[string]map[int]int64 `json:"routes"`
+	// Held counts, by route, the requests the HandlingDelay fault holds now (not yet handled); empty when none is.
+	Held map[string]int64 `json:"held,omitempty"`
 }
 
 // Count returns the requests of one route, all status codes together.
@@ -114,6 +116,20 @@ func (s Stats) Writes() int64 {
 type statsRecorder struct {
 	mu     sync.Mutex
 	routes map[string]map[int]int64
+	held   map[string]int64
+}
+
+// holding counts a request of route held (by +1) or released (by -1).
+func (r *statsRecorder) holding(route string, by int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.held == nil {
+		r.held = map[string]int64{}
+	}
+	r.held[route] += by
+	if r.held[route] == 0 {
+		delete(r.held, route)
+	}
 }
 
 func (r *statsRecorder) record(route string, status int) {
@@ -138,7 +154,11 @@ func (r *statsRecorder) snapshot() Stats {
 		routes[route] = make(map[int]int64, len(codes))
 		maps.Copy(routes[route], codes)
 	}
-	return Stats{Routes: routes}
+	var held map[string]int64
+	if len(r.held) > 0 {
+		held = maps.Clone(r.held)
+	}
+	return Stats{Routes: routes, Held: held}
 }
 
 func (r *statsRecorder) reset() {
@@ -148,14 +168,19 @@ func (r *statsRecorder) reset() {
 }
 
 // Faults make the API misbehave on purpose. They apply to /v1 requests only, in this order: Latency,
-// then a dropped connection, then Outage, then an injected error. In JSON, Latency is the integer
-// "latency_ms":
+// then a dropped connection, then Outage, then an injected error, then HandlingDelay, then ResponseDelay. In
+// JSON, the durations are integer milliseconds ("latency_ms", "handling_delay_ms", "response_delay_ms"):
 //
 //	{"latency_ms":250,"error_rate":0.5,"error_status":503,"routes":["GET /destinations"],
 //	 "outage":false,"drop_connections":false,"drop_rate":0}
 type Faults struct {
 	// Latency delays every API request before it is handled; a client that gives up meanwhile gets nothing.
 	Latency time.Duration `json:"-"`
+	// HandlingDelay holds every matching request before it is handled (JSON "handling_delay_ms"), for this long
+	// or until the faults are set or cleared again, whichever comes first; then the request is handled, even when
+	// its client gave up or died meanwhile, as a server that is slow to get to a request still carries it out.
+	// Stats.Held counts the requests held now.
+	HandlingDelay time.Duration `json:"-"`
 	// ResponseDelay holds the answer of every matching request after it was handled (JSON "response_delay_ms"):
 	// the change is made, but a client that gives up or dies meanwhile never learns its outcome.
 	ResponseDelay time.Duration `json:"-"`
@@ -163,8 +188,8 @@ type Faults struct {
 	ErrorRate float64 `json:"error_rate"`
 	// ErrorStatus is the injected status (400..599); 0 means 500. A 429 also carries Retry-After: 1.
 	ErrorStatus int `json:"error_status"`
-	// Routes restricts ErrorRate, DropConnections, DropRate and ResponseDelay to these routes; empty means all
-	// requests.
+	// Routes restricts ErrorRate, DropConnections, DropRate, HandlingDelay and ResponseDelay to these routes;
+	// empty means all requests.
 	Routes []string `json:"routes"`
 	// Outage answers every API request with 503 Service unavailable.
 	Outage bool `json:"outage"`
@@ -177,6 +202,7 @@ type Faults struct {
 // faultsJSON is Faults with the latency as integer milliseconds.
 type faultsJSON struct {
 	LatencyMS       int64    `json:"latency_ms"`
+	HandlingDelayMS int64    `json:"handling_delay_ms"`
 	ResponseDelayMS int64    `json:"response_delay_ms"`
 	ErrorRate       float64  `json:"error_rate"`
 	ErrorStatus     int      `json:"error_status"`
@@ -193,7 +219,8 @@ func (f Faults) MarshalJSON() ([]byte, error) {
 		routes = []string{}
 	}
 	return json.Marshal(faultsJSON{
-		LatencyMS: f.Latency.Milliseconds(), ResponseDelayMS: f.ResponseDelay.Milliseconds(), ErrorRate: f.ErrorRate, ErrorStatus: f.ErrorStatus, Routes: routes,
+		LatencyMS: f.Latency.Milliseconds(), HandlingDelayMS: f.HandlingDelay.Milliseconds(),
+		ResponseDelayMS: f.ResponseDelay.Milliseconds(), ErrorRate: f.ErrorRate, ErrorStatus: f.ErrorStatus, Routes: routes,
 		Outage: f.Outage, DropConnections: f.DropConnections, DropRate: f.DropRate,
 	})
 }
@@ -207,9 +234,11 @@ func (f *Faults) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*f = Faults{
-		Latency: time.Duration(in.LatencyMS) * time.Millisecond, ResponseDelay: time.Duration(in.ResponseDelayMS) * time.Millisecond,
-		ErrorRate:   in.ErrorRate,
-		ErrorStatus: in.ErrorStatus, Routes: in.Routes, Outage: in.Outage,
+		Latency:       time.Duration(in.LatencyMS) * time.Millisecond,
+		HandlingDelay: time.Duration(in.HandlingDelayMS) * time.Millisecond,
+		ResponseDelay: time.Duration(in.ResponseDelayMS) * time.Millisecond,
+		ErrorRate:     in.ErrorRate,
+		ErrorStatus:   in.ErrorStatus, Routes: in.Routes, Outage: in.Outage,
 		DropConnections: in.DropConnections, DropRate: in.DropRate,
 	}
 	return nil
@@ -223,6 +252,8 @@ func (f Faults) Validate() error {
 	switch {
 	case f.Latency < 0 || f.Latency > maxFaultLatency:
 		return fmt.Errorf("'latency_ms' must be between 0 and %d", maxFaultLatency.Milliseconds())
+	case f.HandlingDelay < 0 || f.HandlingDelay > maxFaultLatency:
+		return fmt.Errorf("'handling_delay_ms' must be between 0 and %d", maxFaultLatency.Milliseconds())
 	case f.ResponseDelay < 0 || f.ResponseDelay > maxFaultLatency:
 		return fmt.Errorf("'response_delay_ms' must be between 0 and %d", maxFaultLatency.Milliseconds())
 	case f.ErrorRate < 0 || f.ErrorRate > 1:

@@ -158,6 +158,65 @@ func TestFaultResponseDelay(t *testing.T) {
 	}
 }
 
+// TestFaultHandlingDelay: a request is held before it is handled, and handled even though its client gave up
+// meanwhile; Stats.Held shows it while it is held; changing the faults ends the hold; other routes are not held.
+func TestFaultHandlingDelay(t *testing.T) {
+	env := newEnv(t, emulator.Options{})
+	server := serve(t, env)
+	env.server.SetFaults(emulator.Faults{HandlingDelay: 5 * time.Minute, Routes: []string{emulator.RouteCreateDestination}})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, server.URL+"/v1/destinations",
+		strings.NewReader(`{"name":"n","slug":"held","url":"https://example.com/"}`))
+	req.Header.Set("X-API-Key", keyA)
+	req.Header.Set("Content-Type", "application/json")
+	done := make(chan error, 1)
+	go func() {
+		res, err := http.DefaultClient.Do(req)
+		if err == nil {
+			_ = res.Body.Close()
+		}
+		done <- err
+	}()
+	waitFor(t, func() bool { return env.server.Stats().Held[emulator.RouteCreateDestination] == 1 })
+	if rows := env.list(keyA, "").Destinations; len(rows) != 0 {
+		t.Fatalf("a held create was handled before its hold ended: %+v", rows)
+	}
+	// Other routes are not held.
+	started := time.Now()
+	if res := get(t, context.Background(), server.URL+"/v1/destinations"); res.StatusCode != http.StatusOK {
+		t.Errorf("list status %d", res.StatusCode)
+	}
+	if elapsed := time.Since(started); elapsed > 2*time.Second {
+		t.Errorf("a list was held %v by a fault on creates", elapsed)
+	}
+	// The client gives up; the request is still handled once the faults change.
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want the client's cancellation", err)
+	}
+	env.server.ClearFaults()
+	waitFor(t, func() bool {
+		return env.server.Stats().CountStatus(emulator.RouteCreateDestination, http.StatusCreated) == 1
+	})
+	if held := env.server.Stats().Held; len(held) != 0 {
+		t.Errorf("held after the hold ended: %v", held)
+	}
+	if rows := env.list(keyA, "").Destinations; len(rows) != 1 || rows[0].Slug != "held" {
+		t.Errorf("rows after a held create whose client gave up: %+v, want the created one", rows)
+	}
+
+	// A hold also ends when its time is up.
+	env.server.SetFaults(emulator.Faults{HandlingDelay: 300 * time.Millisecond, Routes: []string{emulator.RouteCreateDestination}})
+	started = time.Now()
+	res := env.do(http.MethodPost, "/v1/destinations", keyA, `{"name":"n","slug":"timed","url":"https://example.com/"}`)
+	if res.status != http.StatusCreated {
+		t.Fatalf("status %d: %s", res.status, res.body)
+	}
+	if elapsed := time.Since(started); elapsed < 300*time.Millisecond {
+		t.Errorf("answered after %v, want the 300ms hold first", elapsed)
+	}
+}
+
 func TestFaultDropConnection(t *testing.T) {
 	tests := map[string]struct {
 		faults   emulator.Faults
@@ -216,18 +275,20 @@ func TestAdminFaults(t *testing.T) {
 	}{
 		"full": {
 			`{"latency_ms":250,"error_rate":0.5,"error_status":503,"routes":["GET /destinations"],"outage":false,"drop_connections":false,"drop_rate":0.1}`,
-			200, `{"latency_ms":250,"response_delay_ms":0,"error_rate":0.5,"error_status":503,"routes":["GET /destinations"],"outage":false,"drop_connections":false,"drop_rate":0.1}` + "\n",
+			200, `{"latency_ms":250,"handling_delay_ms":0,"response_delay_ms":0,"error_rate":0.5,"error_status":503,"routes":["GET /destinations"],"outage":false,"drop_connections":false,"drop_rate":0.1}` + "\n",
 		},
-		"partial":         {`{"outage":true}`, 200, `{"latency_ms":0,"response_delay_ms":0,"error_rate":0,"error_status":0,"routes":[],"outage":true,"drop_connections":false,"drop_rate":0}` + "\n"},
-		"unknown field":   {`{"latency":5}`, 400, ""},
-		"error rate 2":    {`{"error_rate":2}`, 400, ""},
-		"status 200":      {`{"error_rate":1,"error_status":200}`, 400, ""},
-		"unknown route":   {`{"routes":["GET /widgets"]}`, 400, ""},
-		"source route":    {`{"routes":["GET /sources","ANY /ingest/{source_id}"]}`, 200, `{"latency_ms":0,"response_delay_ms":0,"error_rate":0,"error_status":0,"routes":["GET /sources","ANY /ingest/{source_id}"],"outage":false,"drop_connections":false,"drop_rate":0}` + "\n"},
-		"negative":        {`{"latency_ms":-1}`, 400, ""},
-		"malformed":       {`{"outage":`, 400, ""},
-		"drop rate 1.5":   {`{"drop_rate":1.5}`, 400, ""},
-		"latency as text": {`{"latency_ms":"5s"}`, 400, ""},
+		"partial":                 {`{"outage":true}`, 200, `{"latency_ms":0,"handling_delay_ms":0,"response_delay_ms":0,"error_rate":0,"error_status":0,"routes":[],"outage":true,"drop_connections":false,"drop_rate":0}` + "\n"},
+		"unknown field":           {`{"latency":5}`, 400, ""},
+		"error rate 2":            {`{"error_rate":2}`, 400, ""},
+		"status 200":              {`{"error_rate":1,"error_status":200}`, 400, ""},
+		"unknown route":           {`{"routes":["GET /widgets"]}`, 400, ""},
+		"source route":            {`{"routes":["GET /sources","ANY /ingest/{source_id}"]}`, 200, `{"latency_ms":0,"handling_delay_ms":0,"response_delay_ms":0,"error_rate":0,"error_status":0,"routes":["GET /sources","ANY /ingest/{source_id}"],"outage":false,"drop_connections":false,"drop_rate":0}` + "\n"},
+		"negative":                {`{"latency_ms":-1}`, 400, ""},
+		"handling delay":          {`{"handling_delay_ms":1500,"routes":["POST /sources"]}`, 200, `{"latency_ms":0,"handling_delay_ms":1500,"response_delay_ms":0,"error_rate":0,"error_status":0,"routes":["POST /sources"],"outage":false,"drop_connections":false,"drop_rate":0}` + "\n"},
+		"handling delay negative": {`{"handling_delay_ms":-1}`, 400, ""},
+		"malformed":               {`{"outage":`, 400, ""},
+		"drop rate 1.5":           {`{"drop_rate":1.5}`, 400, ""},
+		"latency as text":         {`{"latency_ms":"5s"}`, 400, ""},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -25,6 +25,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	mathrand "math/rand/v2"
@@ -100,7 +101,10 @@ type Server struct {
 	schemas  schemaCache
 	stats    statsRecorder
 	faults   atomic.Pointer[Faults]
-	variants variantSet
+	// faultsChanged is closed, and replaced, whenever the faults are set or cleared: it ends HandlingDelay holds.
+	faultsMu      sync.Mutex
+	faultsChanged chan struct{}
+	variants      variantSet
 
 	// destinations, sources and connections serve the calls the three resources share.
 	destinations resource[record, *draft]
@@ -236,10 +240,34 @@ func (s *Server) ResetStats() { s.stats.reset() }
 func (s *Server) SetFaults(f Faults) {
 	f.Routes = slices.Clone(f.Routes)
 	s.faults.Store(&f)
+	s.releaseHolds()
 }
 
 // ClearFaults removes all faults.
-func (s *Server) ClearFaults() { s.faults.Store(nil) }
+func (s *Server) ClearFaults() {
+	s.faults.Store(nil)
+	s.releaseHolds()
+}
+
+// releaseHolds ends the holds of the HandlingDelay fault: the faults they were held by changed.
+func (s *Server) releaseHolds() {
+	s.faultsMu.Lock()
+	defer s.faultsMu.Unlock()
+	if s.faultsChanged != nil {
+		close(s.faultsChanged)
+		s.faultsChanged = nil
+	}
+}
+
+// holdsReleased returns the channel that is closed when the faults next change.
+func (s *Server) holdsReleased() <-chan struct{} {
+	s.faultsMu.Lock()
+	defer s.faultsMu.Unlock()
+	if s.faultsChanged == nil {
+		s.faultsChanged = make(chan struct{})
+	}
+	return s.faultsChanged
+}
 
 // Faults returns the active faults.
 func (s *Server) Faults() Faults {
@@ -420,6 +448,9 @@ func (s *Server) serveAPI(w *responseWriter, r *http.Request, requestID, path st
 	if s.injectFault(w, r, requestID, route, project, authenticated) {
 		return
 	}
+	if f := s.faults.Load(); f != nil && f.HandlingDelay > 0 && f.matches(route) {
+		r = s.holdBeforeHandling(r, route, f.HandlingDelay)
+	}
 	if f := s.faults.Load(); f != nil && f.ResponseDelay > 0 && f.matches(route) {
 		w.delay = f.ResponseDelay
 	}
@@ -521,6 +552,25 @@ func (s *Server) injectFault(w *responseWriter, r *http.Request, requestID, rout
 	}
 	writeError(w, requestID, status, statusMessage(status))
 	return true
+}
+
+// holdBeforeHandling holds a request for d, or until the faults change, and returns it to be handled whatever
+// became of its client: its body is read first, and its context no longer ends with the client's connection.
+func (s *Server) holdBeforeHandling(r *http.Request, route string, d time.Duration) *http.Request {
+	released := s.holdsReleased()
+	// What the client sent is the request; a body cut short is handled as it came, as a server would.
+	body, _ := io.ReadAll(r.Body)
+	held := r.Clone(context.WithoutCancel(r.Context()))
+	held.Body = io.NopCloser(bytes.NewReader(body))
+	s.stats.holding(route, 1)
+	defer s.stats.holding(route, -1)
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-released:
+	}
+	return held
 }
 
 // dropConnection closes the client connection without an answer. Where the connection cannot be taken

@@ -21,6 +21,7 @@ package managed
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -90,7 +91,52 @@ func (r *Reconciler[O, R, D, P]) deleteUnrecorded(ctx context.Context, obj O) (c
 			return r.finish(ctx, base, obj, result, err)
 		}
 	}
+	if !found {
+		if until, waiting := r.createMayLand(obj, time.Now()); waiting {
+			return r.waitForCreate(ctx, base, obj, until)
+		}
+	}
 	return r.releaseFinalizer(ctx, obj)
+}
+
+// createMayLand reports whether the create the marker records may still land in hookstream at now: it was
+// requested less than Options.CreateSettleTime ago (one hookstream call's timeout and a margin). until is when its
+// outcome is certain. A marker that cannot be dated cannot be waited for.
+func (r *Reconciler[O, R, D, P]) createMayLand(obj O, now time.Time) (until time.Time, waiting bool) {
+	at := createRequestedAt(obj)
+	if at == nil || at.IsZero() || r.opts.CreateSettleTime <= 0 {
+		return time.Time{}, false
+	}
+	// The marker is recorded to the second, and before the call starts.
+	until = at.Add(time.Second + r.opts.CreateSettleTime)
+	return until, now.Before(until)
+}
+
+// createSettled reports a dated create marker whose create can no longer land at now: a new create attempt is
+// then marked anew.
+func (r *Reconciler[O, R, D, P]) createSettled(obj O, now time.Time) bool {
+	at := createRequestedAt(obj)
+	if at == nil || at.IsZero() || r.opts.CreateSettleTime <= 0 {
+		return false
+	}
+	_, waiting := r.createMayLand(obj, now)
+	return !waiting
+}
+
+// waitForCreate holds the finalizer of an object whose create found nothing by its natural key yet may still
+// land: releasing it now would leave what that create makes as an orphan. The deletion looks again at until.
+func (r *Reconciler[O, R, D, P]) waitForCreate(ctx context.Context, base, obj O, until time.Time) (ctrl.Result, error) {
+	requested := obj.GetAnnotations()[v1.AnnotationCreateRequested]
+	msg := fmt.Sprintf("No %s has this %s's natural key in hookstream, but the create requested at %s may still "+
+		"land (a hookstream call can take until its timeout, and a margin): the deletion looks again at %s before it "+
+		"releases the finalizer, so that nothing is left behind.", r.def.Names.Remote, r.def.Names.Kind, requested,
+		until.UTC().Format(time.RFC3339))
+	logf.FromContext(ctx).Info("Waiting for a create in flight before releasing the finalizer", "requested", requested,
+		"until", until.UTC().Format(time.RFC3339))
+	r.event(obj, corev1.EventTypeNormal, "WaitingForCreate", "Delete", msg)
+	SetRetrying(obj, v1.ReasonDeleting, msg)
+	SetDeleting(obj, r.def.Names)
+	return r.finish(ctx, base, obj, ctrl.Result{RequeueAfter: time.Until(until) + 100*time.Millisecond}, nil)
 }
 
 func (r *Reconciler[O, R, D, P]) releaseFinalizer(ctx context.Context, obj O) (ctrl.Result, error) {

@@ -41,6 +41,10 @@ import (
 // is), decides the plan and carries it out. base is the object as stored: the status patch at the end is computed
 // from it, and the steps that write before the end (StepRecordID, StepRecordReplacement) move it on.
 func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, base *O) (result ctrl.Result, err error) {
+	interval, err := r.driftInterval(obj)
+	if err != nil {
+		return r.handleError(ctx, obj, "read the "+v1.AnnotationDriftInterval+" annotation", err)
+	}
 	apiKey, err := r.creds.apiKey(ctx, obj, false)
 	if err != nil {
 		return r.handleError(ctx, obj, "read the credentials", err)
@@ -63,10 +67,15 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 	// The end of a hold reads hookstream anew: what was held must be seen as it is now to be corrected.
 	holdEnds := f.HoldUntil == nil && obj.GetManagedStatus().DriftHeldUntil != nil
 	periodic := isPeriodicCheck(obj, f.SecretsHash) && !r.healthRequested(obj) && !holdEnds
-	if firstSight := r.firstSight(obj); periodic && firstSight {
+	firstSight := r.firstSight(obj)
+	switch {
+	case periodic && interval == 0:
+		// Never checked: only a change of the spec, its Secrets or a requested check reaches hookstream.
+		return ctrl.Result{}, nil
+	case periodic && firstSight:
 		// After a restart every object shows up at once; spreading their first checks over the interval keeps
 		// hookstream and the API server calm.
-		return r.checkResult(rand.N(r.opts.DriftInterval) + time.Second), nil
+		return r.checkResult(rand.N(interval) + time.Second), nil
 	}
 	hs, err := r.connect(obj, apiKey)
 	if err != nil {
@@ -155,15 +164,16 @@ func (r *Reconciler[O, R, D, P]) converged(ctx context.Context, obj, before O, r
 		return r.handleError(ctx, obj, "read the "+r.def.Names.Remote+"'s delivery health", err)
 	}
 	MarkCheckHandled(obj)
-	after := r.checkAfter()
+	after := r.checkAfter(obj)
+	hold := time.Duration(0)
 	switch {
 	case !observe:
 		SetAvailable(obj, r.def.Names.Remote)
-		if kept := len(p.Diffs) - len(written(p.Diffs)); kept > 0 || p.Action == PlanUpdate {
-			// What is ignored or held shows in status.drift; a correction set it already.
+		if len(written(p.Diffs)) < len(p.Diffs) || slices.ContainsFunc(obj.GetManagedStatus().Drift, keptDrift) {
+			// What is ignored or held shows in status.drift, until nothing is kept any more.
 			SetDrift(obj, p.Diffs)
 		}
-		if hold := r.noteHold(obj, f.HoldUntil, p.Diffs); hold > 0 {
+		if hold = r.noteHold(obj, f.HoldUntil, p.Diffs); hold > 0 {
 			// The end of the hold is handled when it comes, not at the next periodic check.
 			after = min(after, hold)
 		}
@@ -173,6 +183,10 @@ func (r *Reconciler[O, R, D, P]) converged(ctx context.Context, obj, before O, r
 	default:
 		SetDrift(obj, p.Diffs)
 		SetObservedDrift(obj, fieldsOf(written(p.Diffs)))
+	}
+	if r.interval(obj) == 0 && hold == 0 {
+		// Never checked by time: the next reconcile waits for a change.
+		return ctrl.Result{}, nil
 	}
 	return r.checkResult(after), nil
 }
@@ -189,6 +203,9 @@ func written(diffs []FieldDiff) []FieldDiff {
 }
 
 func isWritten(d FieldDiff) bool { return !d.Ignored && d.HeldUntil == nil }
+
+// keptDrift reports an entry of status.drift that is ignored or held.
+func keptDrift(d v1.FieldDrift) bool { return d.Ignored || d.HeldUntil != nil }
 
 // noteHold records in status when a hold of the drift starts and ends, with a Normal event each, and returns how
 // long until the hold ends (0 when there is none).
@@ -301,7 +318,10 @@ func (r *Reconciler[O, R, D, P]) findRemote(ctx context.Context, obj O, apiKey s
 	periodic bool) (RemoteLookup[R], error) {
 	get := hs.Observe
 	if periodic && r.opts.Observation != ObserveByGet {
-		get = func(ctx context.Context, id string) (R, error) { return r.snapshots.get(ctx, apiKey, hs, id) }
+		// A snapshot is no older than the interval of the object that reads it: the key is listed once per the
+		// shortest interval of its objects.
+		maxAge := r.interval(obj)
+		get = func(ctx context.Context, id string) (R, error) { return r.snapshots.get(ctx, apiKey, hs, id, maxAge) }
 	}
 	lookup, err := LocateRemote(ctx, obj, r.def.Names.Remote, r.def.Row, get, hs.FindByKey)
 	if id := lookup.GoneID; id != "" {
@@ -336,7 +356,9 @@ func (r *Reconciler[O, R, D, P]) ensureFinalizer(ctx context.Context, obj, base 
 		key = r.def.RecordedKey(f.Want)
 	}
 	secretsHash := f.SecretsHash
-	needMarker := creating && createRequestedAt(obj) == nil
+	// A marker whose create has settled is renewed: the lookup this reconcile made found nothing that create made,
+	// and a deletion must wait for this attempt, not the first one.
+	needMarker := creating && (createRequestedAt(obj) == nil || r.createSettled(obj, time.Now()))
 	// An earlier attempt that created nothing (its key was just looked up) may have recorded another key: a
 	// Connection renamed or re-pointed since. The key recorded must be the one the coming create sends, or a lookup
 	// after a crash between this POST and the status write would miss what it made.

@@ -73,10 +73,10 @@ func holdUntil(obj Object, now time.Time) (*time.Time, error) {
 	t, err := time.Parse(time.RFC3339, v)
 	switch {
 	case err != nil:
-		return nil, Refuse(v1.ReasonInvalidSpec, "%s %q is not an RFC 3339 time, such as %s", v1.AnnotationHoldDriftUntil, v,
+		return nil, Refuse(v1.ReasonInvalidAnnotation, "%s %q is not an RFC 3339 time, such as %s", v1.AnnotationHoldDriftUntil, v,
 			now.Add(4*time.Hour).UTC().Format(time.RFC3339))
 	case t.Sub(now) > maxDriftHold:
-		return nil, Refuse(v1.ReasonInvalidSpec, "%s %s is more than 7 days ahead: a hold keeps changes for 7 days at most; "+
+		return nil, Refuse(v1.ReasonInvalidAnnotation, "%s %s is more than 7 days ahead: a hold keeps changes for 7 days at most; "+
 			"set an earlier time, or list the fields in spec.ignoreChanges to keep them for good", v1.AnnotationHoldDriftUntil, v)
 	case !t.After(now):
 		return nil, nil

@@ -46,7 +46,8 @@ import (
 type Options struct {
 	// DefaultCredentialsSecret is the credentials Secret of objects without spec.credentialsRef.
 	DefaultCredentialsSecret string
-	// DriftInterval is how often an object is compared with hookstream when nothing else triggers it.
+	// DriftInterval is how often an object is compared with hookstream when nothing else triggers it, unless its
+	// hookstream.io/drift-interval annotation says otherwise.
 	DriftInterval time.Duration
 	// Observation is how periodic checks read hookstream: ObserveByList (default) or ObserveByGet.
 	Observation string
@@ -56,6 +57,10 @@ type Options struct {
 	// Shard is the label selector the manager's cache of the managed kinds is restricted to; nil for none. A
 	// referenced object the cache does not hold may then exist outside the shard.
 	Shard labels.Selector
+	// CreateSettleTime is how long after a create was requested its outcome is certain: the timeout of one
+	// hookstream call and a margin for hookstream to finish a request whose client went away. A deletion that finds
+	// nothing by natural key while the recorded create is younger waits until then and looks again; 0 does not wait.
+	CreateSettleTime time.Duration
 	// SendableSecrets, when set, is the label selector every Secret a spec references (credentials aside) must
 	// match for its values to be sent (--secret-reference-label).
 	SendableSecrets labels.Selector
@@ -86,7 +91,7 @@ func NewReconciler[O Object, R any, D Desired, P any](c client.Client, metadata,
 		client: c, api: api, recorder: recorder, def: def, opts: opts,
 		creds: &credentials{secrets: newSecretStore(metadata, api), defaultSecret: opts.DefaultCredentialsSecret,
 			sendable: opts.SendableSecrets, kind: def.Names.Kind},
-		snapshots: newSnapshots(opts.DriftInterval, def.Row),
+		snapshots: newSnapshots(def.Row),
 	}
 }
 
@@ -200,8 +205,46 @@ func (r *Reconciler[O, R, D, P]) checkResult(after time.Duration) ctrl.Result {
 	return ctrl.Result{RequeueAfter: after, Priority: ptr.To(handler.LowPriority)}
 }
 
-func (r *Reconciler[O, R, D, P]) checkAfter() time.Duration {
-	return wait.Jitter(r.opts.DriftInterval, 0.1)
+// checkAfter is when obj is checked next, its interval jittered by 10%; 0 for never.
+func (r *Reconciler[O, R, D, P]) checkAfter(obj O) time.Duration {
+	return wait.Jitter(r.interval(obj), 0.1)
+}
+
+// MinDriftInterval is the shortest interval the hookstream.io/drift-interval annotation takes, besides "0".
+const MinDriftInterval = 10 * time.Second
+
+// driftInterval is how often obj is compared with hookstream: its hookstream.io/drift-interval annotation, else
+// Options.DriftInterval; 0 is never. An annotation it cannot take is a final StalledError.
+func (r *Reconciler[O, R, D, P]) driftInterval(obj Object) (time.Duration, error) {
+	value, set := obj.GetAnnotations()[v1.AnnotationDriftInterval]
+	if !set {
+		return r.opts.DriftInterval, nil
+	}
+	return ParseDriftInterval(value)
+}
+
+// interval is obj's drift interval, Options.DriftInterval when its annotation is invalid (the reconcile says so).
+func (r *Reconciler[O, R, D, P]) interval(obj Object) time.Duration {
+	d, err := r.driftInterval(obj)
+	if err != nil {
+		return r.opts.DriftInterval
+	}
+	return d
+}
+
+// ParseDriftInterval reads a hookstream.io/drift-interval value: "0" (never) or a Go duration of at least
+// MinDriftInterval.
+func ParseDriftInterval(value string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(value))
+	switch {
+	case err != nil:
+		return 0, Refuse(v1.ReasonInvalidAnnotation, "%q is not a duration: set a Go duration such as \"90s\" or "+
+			"\"1h\", \"0\" to never check, or remove the annotation for the manager's --drift-interval", value)
+	case d != 0 && d < MinDriftInterval:
+		return 0, Refuse(v1.ReasonInvalidAnnotation, "%q is shorter than the shortest interval taken: set at least "+
+			"%s, or \"0\" to never check", value, MinDriftInterval)
+	}
+	return d, nil
 }
 
 // patchMetadata applies change to a copy of the object and patches the metadata it changed. The stored
@@ -250,7 +293,7 @@ func (r *Reconciler[O, R, D, P]) patchStatus(ctx context.Context, base, obj O) e
 
 // handleError turns a failure into conditions, an event and a reconcile result (see classify).
 func (r *Reconciler[O, R, D, P]) handleError(ctx context.Context, obj O, action string, err error) (ctrl.Result, error) {
-	o := classify(err, action, r.creds.secretName(obj), r.checkAfter())
+	o := classify(err, action, r.creds.secretName(obj), r.checkAfter(obj))
 	if o.quiet {
 		logf.FromContext(ctx).V(1).Info("Retrying on a newer version of the object", "action", action, "reason", o.reason)
 		return o.result, o.err

@@ -100,7 +100,8 @@ func (r *Reconciler[O, R, D, P]) RefreshStatus(ctx context.Context, newList func
 		if h := r.def.Health; h != nil {
 			h.Report(obj)
 		}
-		if obj.GetManagedStatus().ID == "" || IsPaused(obj) || !obj.GetDeletionTimestamp().IsZero() {
+		// An object never checked (hookstream.io/drift-interval "0") is left as its last reconcile saw it.
+		if obj.GetManagedStatus().ID == "" || IsPaused(obj) || !obj.GetDeletionTimestamp().IsZero() || r.interval(obj) == 0 {
 			res.Skipped++
 			return nil
 		}

@@ -76,8 +76,8 @@ func (r *Reconciler[O, R, D, P]) SetupWithManager(mgr ctrl.Manager, maxConcurren
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(NewObject[O](), builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{}, annotationsChanged(v1.AnnotationReconcileRequestedAt, v1.AnnotationPaused, v1.AnnotationHoldDriftUntil,
-				v1.AnnotationResetCircuitRequestedAt), deleting))).
+			predicate.GenerationChangedPredicate{}, annotationsChanged(v1.AnnotationReconcileRequestedAt, v1.AnnotationPaused,
+				v1.AnnotationHoldDriftUntil, v1.AnnotationResetCircuitRequestedAt, v1.AnnotationDriftInterval), deleting))).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(forSecret)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, maxConcurrent), UsePriorityQueue: new(true)}).
 		Named(strings.ToLower(r.def.Names.Kind))

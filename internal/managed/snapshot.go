@@ -41,10 +41,9 @@ type Lister[R any] interface {
 // snapshots holds, per API key, the rows of one kind as last listed. Periodic checks read them instead of one GET
 // each; a row missing from the snapshot (created since) is read by id.
 type snapshots[R any] struct {
-	maxAge time.Duration
-	row    func(R) Row
-	mu     sync.Mutex
-	byKey  map[[sha256.Size]byte]*snapshot[R]
+	row   func(R) Row
+	mu    sync.Mutex
+	byKey map[[sha256.Size]byte]*snapshot[R]
 }
 
 type snapshot[R any] struct {
@@ -57,8 +56,8 @@ type snapshot[R any] struct {
 	lists int
 }
 
-func newSnapshots[R any](maxAge time.Duration, row func(R) Row) *snapshots[R] {
-	return &snapshots[R]{maxAge: maxAge, row: row, byKey: map[[sha256.Size]byte]*snapshot[R]{}}
+func newSnapshots[R any](row func(R) Row) *snapshots[R] {
+	return &snapshots[R]{row: row, byKey: map[[sha256.Size]byte]*snapshot[R]{}}
 }
 
 // forKey returns the snapshot of an API key. Keys are held hashed, never in clear.
@@ -74,12 +73,13 @@ func (s *snapshots[R]) forKey(apiKey string) *snapshot[R] {
 	return snap
 }
 
-// get returns the row with the id from the key's snapshot, listing anew when it is older than maxAge. One caller
-// lists; the others read by id meanwhile instead of waiting behind the sweep.
-func (s *snapshots[R]) get(ctx context.Context, apiKey string, hs Lister[R], id string) (R, error) {
+// get returns the row with the id from the key's snapshot, listing anew when it is older than maxAge, the
+// interval of the object that reads it: objects of several intervals list the key once per the shortest. One
+// caller lists; the others read by id meanwhile instead of waiting behind the sweep.
+func (s *snapshots[R]) get(ctx context.Context, apiKey string, hs Lister[R], id string, maxAge time.Duration) (R, error) {
 	snap := s.forKey(apiKey)
 	snap.mu.Lock()
-	refresh := snap.listing == nil && time.Since(snap.takenAt) >= s.maxAge
+	refresh := snap.listing == nil && time.Since(snap.takenAt) >= maxAge
 	if refresh {
 		snap.listing = make(chan struct{})
 	}

@@ -71,10 +71,10 @@ func TestSnapshotsServePeriodicChecksFromOneList(t *testing.T) {
 		id := fmt.Sprintf("%032x", i)
 		c.rows[id] = &testRow{ID: id}
 	}
-	snaps := newSnapshots(time.Hour, destinationRow)
+	snaps := newSnapshots(destinationRow)
 	ctx := context.Background()
 	for id := range c.rows {
-		row, err := snaps.get(ctx, "key", c, id)
+		row, err := snaps.get(ctx, "key", c, id, time.Hour)
 		if err != nil || row.ID != id {
 			t.Fatalf("get(%s) = %v, %v", id, row, err)
 		}
@@ -86,7 +86,7 @@ func TestSnapshotsServePeriodicChecksFromOneList(t *testing.T) {
 	// A row created after the snapshot is read by id, once, then served from the snapshot.
 	c.rows["new"] = &testRow{ID: "new"}
 	for range 2 {
-		if _, err := snaps.get(ctx, "key", c, "new"); err != nil {
+		if _, err := snaps.get(ctx, "key", c, "new", time.Hour); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -94,11 +94,11 @@ func TestSnapshotsServePeriodicChecksFromOneList(t *testing.T) {
 		t.Errorf("a row missing from the snapshot was read %d times, want 1", c.getCalls)
 	}
 	// A row gone from hookstream is reported as not found.
-	if _, err := snaps.get(ctx, "key", c, "gone"); !IsRemote(err, RemoteNotFound) {
+	if _, err := snaps.get(ctx, "key", c, "gone", time.Hour); !IsRemote(err, RemoteNotFound) {
 		t.Errorf("get(gone) error = %v, want not found", err)
 	}
 	// Another API key has its own snapshot.
-	if _, err := snaps.get(ctx, "other-key", c, "new"); err != nil {
+	if _, err := snaps.get(ctx, "other-key", c, "new", time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	if c.listCalls != 6 {
@@ -106,15 +106,59 @@ func TestSnapshotsServePeriodicChecksFromOneList(t *testing.T) {
 	}
 }
 
+// TestSnapshotIsListedOncePerShortestInterval: objects of one key with different intervals share its snapshot; each
+// reads it no older than its own interval, so the key is listed once per the shortest interval in use, and an
+// object with a long interval never lists it while a short one keeps it fresh.
+func TestSnapshotIsListedOncePerShortestInterval(t *testing.T) {
+	c := &countingClient{rows: map[string]*testRow{"short": {ID: "short"}, "long": {ID: "long"}}}
+	snaps := newSnapshots(destinationRow)
+	ctx := context.Background()
+	age := func(d time.Duration) {
+		snap := snaps.forKey("key")
+		snap.mu.Lock()
+		snap.takenAt = snap.takenAt.Add(-d)
+		snap.mu.Unlock()
+	}
+	read := func(id string, interval time.Duration) {
+		t.Helper()
+		if _, err := snaps.get(ctx, "key", c, id, interval); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read("long", 10*time.Minute)
+	// Ten minutes pass, one at a time: the object checked every minute reads at each, the other at the end.
+	for range 10 {
+		age(time.Minute)
+		read("short", time.Minute)
+	}
+	read("long", 10*time.Minute)
+	if c.listCalls != 11 {
+		t.Errorf("list calls = %d, want 11: the first, then one per minute (the shortest interval)", c.listCalls)
+	}
+	// A snapshot younger than the long interval but older than the short one is listed anew for the short one only.
+	age(2 * time.Minute)
+	read("long", 10*time.Minute)
+	if c.listCalls != 11 {
+		t.Errorf("list calls = %d, want 11: a 2-minute-old snapshot serves a 10-minute interval", c.listCalls)
+	}
+	read("short", time.Minute)
+	if c.listCalls != 12 {
+		t.Errorf("list calls = %d, want 12: a 2-minute-old snapshot is too old for a 1-minute interval", c.listCalls)
+	}
+	if c.getCalls != 0 {
+		t.Errorf("GETs = %d, want 0: every row was in the snapshot", c.getCalls)
+	}
+}
+
 func TestSnapshotIsListedAgainWhenOld(t *testing.T) {
 	c := &countingClient{rows: map[string]*testRow{"a": {ID: "a"}}}
-	snaps := newSnapshots(10*time.Millisecond, destinationRow)
+	snaps := newSnapshots(destinationRow)
 	ctx := context.Background()
-	if _, err := snaps.get(ctx, "key", c, "a"); err != nil {
+	if _, err := snaps.get(ctx, "key", c, "a", 10*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(20 * time.Millisecond)
-	if _, err := snaps.get(ctx, "key", c, "a"); err != nil {
+	if _, err := snaps.get(ctx, "key", c, "a", 10*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	if c.listCalls != 2 {
@@ -148,12 +192,12 @@ func TestChecksDoNotWaitForAnotherCallersSweep(t *testing.T) {
 		countingClient: countingClient{rows: map[string]*testRow{"a": {ID: "a"}, "b": {ID: "b"}}},
 		listing:        make(chan struct{}), release: make(chan struct{}),
 	}
-	snaps := newSnapshots(time.Hour, destinationRow)
+	snaps := newSnapshots(destinationRow)
 	ctx := context.Background()
 	done := make(chan error)
-	go func() { _, err := snaps.get(ctx, "key", c, "a"); done <- err }()
+	go func() { _, err := snaps.get(ctx, "key", c, "a", time.Hour); done <- err }()
 	<-c.listing
-	row, err := snaps.get(ctx, "key", c, "b")
+	row, err := snaps.get(ctx, "key", c, "b", time.Hour)
 	if err != nil || row.ID != "b" {
 		t.Fatalf("get during a sweep = %v, %v", row, err)
 	}
@@ -164,7 +208,7 @@ func TestChecksDoNotWaitForAnotherCallersSweep(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if _, err := snaps.get(ctx, "key", c, "b"); err != nil || c.getCalls != 1 || c.listCalls != 1 {
+	if _, err := snaps.get(ctx, "key", c, "b", time.Hour); err != nil || c.getCalls != 1 || c.listCalls != 1 {
 		t.Errorf("after the sweep: err %v, %d GETs, %d lists; want the row from the snapshot", err, c.getCalls, c.listCalls)
 	}
 }
@@ -176,10 +220,10 @@ func TestRefreshTakesAListInFlightOrJustTaken(t *testing.T) {
 		countingClient: countingClient{rows: map[string]*testRow{"a": {ID: "a"}, "b": {ID: "b"}}},
 		listing:        make(chan struct{}), release: make(chan struct{}),
 	}
-	snaps := newSnapshots(time.Hour, destinationRow)
+	snaps := newSnapshots(destinationRow)
 	ctx := context.Background()
 	checked := make(chan error)
-	go func() { _, err := snaps.get(ctx, "key", c, "a"); checked <- err }()
+	go func() { _, err := snaps.get(ctx, "key", c, "a", time.Hour); checked <- err }()
 	<-c.listing
 	refreshed := make(chan map[string]*testRow)
 	go func() {

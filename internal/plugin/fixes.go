@@ -69,12 +69,13 @@ var Fixes = map[string]string{
 		"hookstream.io/reset-circuit-requested-at",
 	v1.ReasonCircuitHalfOpen: "fix the receiver; the next delivery is a probe, or reset the circuit with the annotation " +
 		"hookstream.io/reset-circuit-requested-at",
-	v1.ReasonNotActive:        "set spec.state to active to have hookstream deliver",
-	v1.ReasonCircuitUnknown:   "wait: the circuit breaker has not been read yet; the Synced condition says why",
-	v1.ReasonSecretNotAllowed: "reference a Secret the object may send: never a credentials Secret, and one with the --secret-reference-label label when the manager has it",
-	v1.ReasonURLNotAllowed:    "use a public URL: the manager runs with --destination-url-policy=deny-internal",
-	v1.ReasonTooLarge:         "make the spec smaller (transform, schema, filters), as the message says",
-	v1.ReasonTypeMismatch:     "set the spec's type (provider block) to the remote resource's, or adopt another resource",
+	v1.ReasonNotActive:         "set spec.state to active to have hookstream deliver",
+	v1.ReasonCircuitUnknown:    "wait: the circuit breaker has not been read yet; the Synced condition says why",
+	v1.ReasonSecretNotAllowed:  "reference a Secret the object may send: never a credentials Secret, and one with the --secret-reference-label label when the manager has it",
+	v1.ReasonURLNotAllowed:     "use a public URL: the manager runs with --destination-url-policy=deny-internal",
+	v1.ReasonTooLarge:          "make the spec smaller (transform, schema, filters), as the message says",
+	v1.ReasonInvalidAnnotation: "set hookstream.io/drift-interval to a Go duration of at least 10s (90s, 1h), 0 for never, or remove it",
+	v1.ReasonTypeMismatch:      "set the spec's type (provider block) to the remote resource's, or adopt another resource",
 }
 
 // noReadyFix is the fix of an object without a Ready condition.

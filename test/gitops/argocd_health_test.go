@@ -359,6 +359,7 @@ func argocdHealthRows(k testKind) map[string]argocdHealthRow {
 		v1.ReasonConfigMapNotFound, v1.ReasonConfigMapConflict, v1.ReasonUnauthorized, v1.ReasonForbidden,
 		v1.ReasonInvalidSpec, v1.ReasonConflict, v1.ReasonTypeMismatch, v1.ReasonSlugMismatch, v1.ReasonNotFound,
 		v1.ReasonTemplateMismatch, v1.ReasonProjectMismatch, v1.ReasonAmbiguousRemote, v1.ReasonReplacementRequired,
+		v1.ReasonInvalidAnnotation,
 	} {
 		message := "Not ready: " + reason + "."
 		tests["not ready, "+reason] = argocdHealthRow{

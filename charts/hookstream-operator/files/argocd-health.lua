@@ -30,6 +30,7 @@ local terminalReasons = {
   ProjectMismatch = true,
   AmbiguousRemote = true,
   ReplacementRequired = true,
+  InvalidAnnotation = true,
   DriftDetected = true,
 }
 
