@@ -188,7 +188,7 @@ func keyReconciler(t *testing.T, remote *keyRemote, obj *v1.Destination, recorde
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: obj.Namespace, Name: "creds"},
 		Data: map[string][]byte{v1.CredentialsKey: []byte(testAPIKey)}}
 	c := fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(secret, obj).
-		WithStatusSubresource(&v1.Destination{}).Build()
+		WithStatusSubresource(&v1.Destination{}).WithIndex(&v1.Destination{}, RemoteIDIndex, RemoteIDOf).Build()
 	def := &Definition[*v1.Destination, *keyRow, planDesired, string]{
 		Names:      Names{Kind: "Destination", Remote: "destination"},
 		Kind:       remote,
