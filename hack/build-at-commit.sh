@@ -19,9 +19,9 @@ if [[ ! -x "$out/manager" ]]; then
   tmp=$(mktemp -d "${TMPDIR:-/tmp}/hookstream-build-$commit.XXXXXX")
   stage=$(mktemp -d "$BUILDS_DIR/.$commit.XXXXXX")
   cleanup() {
+    # Removes the worktree's folder and its entry in the repository, and nothing of any other worktree.
     git -C "$repo" worktree remove --force "$tmp/src" >/dev/null 2>&1 || true
     rm -rf "$tmp" "$stage"
-    git -C "$repo" worktree prune
   }
   trap cleanup EXIT
   printf '[build-at-commit.sh] building the manager of %s into %s (once)\n' "$commit" "$out" >&2
