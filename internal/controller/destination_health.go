@@ -149,7 +149,9 @@ func (p *circuitPacer) forget(key types.NamespacedName) {
 
 // ObserveHealth reads the circuit breaker when something may have moved it (the destination's counters changed
 // since the status was written, or it was not closed), resets it once per value of the reset annotation, and
-// sets the Delivering condition. A destination this reconcile created has a closed circuit: nothing is read.
+// sets the Delivering condition. A destination this reconcile created has a closed circuit: nothing is read. A
+// circuit never read (status.circuit written by no manager yet) is closed when the row shows no delivery attempt,
+// and otherwise read in its turn of firstCircuitReads.
 func (k *destinationKind) ObserveHealth(ctx context.Context, d *v1.Destination, remote *hookstream.Destination,
 	hs destinationExternal, h managed.HealthObservation[*v1.Destination]) ([]managed.Event, error) {
 	before := h.Before.Status.Circuit
