@@ -168,11 +168,11 @@ func TestUpgradeAndDowngrade(t *testing.T) {
 	flapsBefore := flapCount(watches)
 	up := switchTo(t, s, emu, ns, mgr, current, "", "", cfg, watches)
 	waitCircuitsFilled(t, kube, ns, cfg, up.proc)
-	up.finish(t, emu, watches, flapsBefore)
+	up.finish(t, emu, watches, flapsBefore, cfg.n)
 
 	flapsBefore = flapCount(watches)
 	down := switchTo(t, s, emu, ns, up.proc, old, old.crds, old.rbac, cfg, watches)
-	down.finish(t, emu, watches, flapsBefore)
+	down.finish(t, emu, watches, flapsBefore, cfg.n)
 	down.proc.Stop()
 
 	fmt.Printf("\nUpgrade from %s to the current tree and back, N=%d of each kind (%s in all)\n", old.commit, cfg.n,
@@ -350,20 +350,29 @@ func switchTo(t *testing.T, s harnesstest.Env, emu *harnesstest.Emulator, ns str
 	return p
 }
 
-// finish records the calls and flaps of the whole phase, and checks every object is still Ready.
-func (p *phase) finish(t *testing.T, emu *harnesstest.Emulator, watches map[string]*harness.ReadyWatch, flapsBefore int) {
+// finish records the calls of the whole phase and the flaps the watches saw since flapsBefore (flapCount), and
+// checks that the watches still follow every object, all of them Ready.
+func (p *phase) finish(t *testing.T, emu *harnesstest.Emulator, watches map[string]*harness.ReadyWatch,
+	flapsBefore map[string]int, n int) {
 	p.all = harness.StatsSince(emu.Stats(t), p.before)
 	p.duration = time.Since(p.started)
 	for _, k := range kinds {
-		p.flaps = append(p.flaps, watches[k.name].Flaps()...)
+		p.flaps = append(p.flaps, watches[k.name].Flaps()[flapsBefore[k.name]:]...)
+		ready, _, _, err := watches[k.name].State()
+		if err != nil {
+			t.Fatalf("%s: the watch of %s stopped, so flaps may have gone unseen: %v", p.name, k.resource, err)
+		}
+		if ready != n {
+			t.Errorf("%s: %d of %d %ss Ready for their generation at the end", p.name, ready, n, k.name)
+		}
 	}
-	p.flaps = p.flaps[min(flapsBefore, len(p.flaps)):]
 }
 
-func flapCount(watches map[string]*harness.ReadyWatch) int {
-	n := 0
+// flapCount returns how many flaps each kind's watch has seen so far.
+func flapCount(watches map[string]*harness.ReadyWatch) map[string]int {
+	n := map[string]int{}
 	for _, k := range kinds {
-		n += len(watches[k.name].Flaps())
+		n[k.name] = len(watches[k.name].Flaps())
 	}
 	return n
 }
@@ -436,13 +445,13 @@ func (p *phase) check(t *testing.T, cfg config) {
 // printFigures prints the figures of each phase.
 func printFigures(w *os.File, cfg config, phases []*phase) {
 	fmt.Fprintf(w, "Calls counted in the first drift interval after the switch (%s; status refresh every %s): list "+
-		"pages (one listing = %d pages) and reads of single rows, per kind; writes, circuit reads and flaps over the "+
-		"whole phase.\n", cfg.drift, cfg.refresh, cfg.pages())
+		"pages (one listing = %d pages) and reads of single rows, per kind, and all calls; writes, circuit reads and flaps "+
+		"over the whole phase.\n", cfg.drift, cfg.refresh, cfg.pages())
 	fmt.Fprintf(w, "%-10s %-8s %6s %6s %8s", "direction", "manager", "writes", "flaps", "circuit")
 	for _, k := range kinds {
 		fmt.Fprintf(w, " %22s", k.name+" lists/allowed gets")
 	}
-	fmt.Fprintf(w, " %8s\n", "phase")
+	fmt.Fprintf(w, " %6s %8s\n", "total", "phase")
 	for _, p := range phases {
 		fmt.Fprintf(w, "%-10s %-8s %6d %6d %8s", p.name, p.to.name, p.all.Writes(), len(p.flaps),
 			fmt.Sprintf("%d/%d", p.all.Count(emulator.RouteGetCircuit), p.allowedCircuitReads(cfg)))
@@ -450,6 +459,6 @@ func printFigures(w *os.File, cfg config, phases []*phase) {
 			fmt.Fprintf(w, " %22s", fmt.Sprintf("%d/%d %d", p.window.Count(k.routes.List), p.allowedPages(cfg),
 				p.window.Count(k.routes.Get)))
 		}
-		fmt.Fprintf(w, " %8s\n", p.duration.Round(time.Second))
+		fmt.Fprintf(w, " %6d %8s\n", p.window.Total(), p.duration.Round(time.Second))
 	}
 }
