@@ -162,8 +162,9 @@ func TestUpgradeAndDowngrade(t *testing.T) {
 	t.Logf("%d objects of each kind Ready on the earlier manager after %s", cfg.n, time.Since(created).Round(time.Second))
 	deliver(t, kube, emu, ns, cfg.delivered())
 	// The earlier manager's drift checks mirror the deliveries' counters into status, as it would have done in the
-	// cluster long before an upgrade.
-	waitDeliveriesInStatus(t, kube, ns, cfg.delivered(), cfg.drift+cfg.drift/5+10*time.Second, mgr)
+	// cluster long before an upgrade: within two drift intervals (jittered by 10 %), as a check may read a list
+	// taken before the deliveries.
+	waitDeliveriesInStatus(t, kube, ns, cfg.delivered(), 2*cfg.drift+cfg.drift/5+30*time.Second, mgr)
 
 	flapsBefore := flapCount(watches)
 	up := switchTo(t, s, emu, ns, mgr, current, "", "", cfg, watches)
