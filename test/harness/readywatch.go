@@ -19,6 +19,7 @@ package harness
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -68,8 +69,16 @@ func KindURL(host, namespace, resource string) string {
 		namespace, resource)
 }
 
+// KubeStatusError is an answer of the API server other than 200.
+type KubeStatusError struct {
+	Code int
+	Body string
+}
+
+func (e *KubeStatusError) Error() string { return fmt.Sprintf("%d %s", e.Code, e.Body) }
+
 // KubeGet sends a GET with hc (a client of the API server, such as rest.HTTPClientFor's), asking for JSON; an
-// answer other than 200 is an error.
+// answer other than 200 is a *KubeStatusError.
 func KubeGet(ctx context.Context, hc *http.Client, url string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -83,7 +92,7 @@ func KubeGet(ctx context.Context, hc *http.Client, url string) (*http.Response, 
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
 		_ = resp.Body.Close()
-		return nil, fmt.Errorf("%d %s", resp.StatusCode, b)
+		return nil, &KubeStatusError{Code: resp.StatusCode, Body: string(b)}
 	}
 	return resp, nil
 }
@@ -129,7 +138,10 @@ type ReadyWatch struct {
 	// restarts counts the watches the API server ended: its timeout, a reader that fell behind, or a resource
 	// version too old to resume from.
 	restarts int
-	err      error
+	// gaps counts the restarts from the current objects (the resource version was too old to resume from): a flap
+	// that began and ended within such a gap goes unseen.
+	gaps int
+	err  error
 }
 
 // WatchReady starts a ReadyWatch of the objects at url (KindURL) with hc until ctx ends.
@@ -144,17 +156,26 @@ func WatchReady(ctx context.Context, hc *http.Client, url string) *ReadyWatch {
 func (w *ReadyWatch) run(ctx context.Context, url string, hc *http.Client) {
 	rv := "0"
 	for ctx.Err() == nil {
-		next, err := w.watchOnce(ctx, url+"?watch=1&timeoutSeconds=3600&resourceVersion="+rv, hc)
-		if err != nil && ctx.Err() == nil {
+		next, err := w.watchOnce(ctx, url, rv, hc)
+		var status *KubeStatusError
+		switch {
+		case err != nil && errors.As(err, &status) &&
+			(status.Code == http.StatusTooManyRequests || status.Code == http.StatusServiceUnavailable):
+			// The watch cache is (re)initialising, as after its CRD changed: resume from the same version.
+			next = rv
+		case err != nil && ctx.Err() == nil:
 			w.mu.Lock()
 			w.err = err
 			w.mu.Unlock()
 			return
 		}
-		rv = next
 		w.mu.Lock()
 		w.restarts++
+		if next == "0" && rv != "0" {
+			w.gaps++
+		}
 		w.mu.Unlock()
+		rv = next
 		select {
 		case <-ctx.Done():
 		case <-time.After(100 * time.Millisecond):
@@ -162,14 +183,15 @@ func (w *ReadyWatch) run(ctx context.Context, url string, hc *http.Client) {
 	}
 }
 
-func (w *ReadyWatch) watchOnce(ctx context.Context, url string, hc *http.Client) (string, error) {
-	resp, err := KubeGet(ctx, hc, url)
+// watchOnce watches from resource version rv until the API server ends the watch, and returns the version to
+// resume from: the last one seen, or "0" (the current objects) when rv was too old.
+func (w *ReadyWatch) watchOnce(ctx context.Context, url, rv string, hc *http.Client) (string, error) {
+	resp, err := KubeGet(ctx, hc, url+"?watch=1&timeoutSeconds=3600&resourceVersion="+rv)
 	if err != nil {
 		return "", fmt.Errorf("watching: %w", err)
 	}
 	defer resp.Body.Close()
 	dec := json.NewDecoder(resp.Body)
-	rv := "0"
 	for {
 		var ev struct {
 			Type   string          `json:"type"`
@@ -219,6 +241,13 @@ func (w *ReadyWatch) observe(eventType string, item *ReadyItem) {
 		w.flaps = append(w.flaps, f)
 	}
 	w.status[name] = status
+}
+
+// Gaps returns how many times the watch started again from the current objects, unable to resume.
+func (w *ReadyWatch) Gaps() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.gaps
 }
 
 // State returns the objects Ready for their generation, the changes received, the watches the API server ended,

@@ -324,6 +324,9 @@ type phase struct {
 	all      emulator.Stats // the calls from the switch until the phase ended
 	duration time.Duration
 	flaps    []harness.Flap
+	// gaps counts the times a watch had to start again from the current objects during the phase: a flap that
+	// began and ended within such a gap would go unseen.
+	gaps int
 	// circuitsMissing counts the Destinations without status.circuit when the phase ended (current manager only).
 	circuitsMissing int
 }
@@ -359,6 +362,7 @@ func (p *phase) finish(t *testing.T, emu *harnesstest.Emulator, watches map[stri
 	p.duration = time.Since(p.started)
 	for _, k := range kinds {
 		p.flaps = append(p.flaps, watches[k.name].Flaps()[flapsBefore[k.name]:]...)
+		p.gaps += watches[k.name].Gaps() - flapsBefore["gaps "+k.name]
 		ready, _, _, err := watches[k.name].State()
 		if err != nil {
 			t.Fatalf("%s: the watch of %s stopped, so flaps may have gone unseen: %v", p.name, k.resource, err)
@@ -369,11 +373,12 @@ func (p *phase) finish(t *testing.T, emu *harnesstest.Emulator, watches map[stri
 	}
 }
 
-// flapCount returns how many flaps each kind's watch has seen so far.
+// flapCount returns how many flaps each kind's watch has seen so far, by kind, and its gaps, by "gaps " and kind.
 func flapCount(watches map[string]*harness.ReadyWatch) map[string]int {
 	n := map[string]int{}
 	for _, k := range kinds {
 		n[k.name] = len(watches[k.name].Flaps())
+		n["gaps "+k.name] = watches[k.name].Gaps()
 	}
 	return n
 }
@@ -446,13 +451,14 @@ func (p *phase) check(t *testing.T, cfg config) {
 // printFigures prints the figures of each phase.
 func printFigures(w *os.File, cfg config, phases []*phase) {
 	fmt.Fprintf(w, "Calls counted in the first drift interval after the switch (%s; status refresh every %s): list "+
-		"pages (one listing = %d pages) and reads of single rows, per kind, and all calls; writes, circuit reads and flaps "+
-		"over the whole phase.\n", cfg.drift, cfg.refresh, cfg.pages())
+		"pages (one listing = %d pages) and reads of single rows, per kind, and all calls; writes, circuit reads, flaps "+
+		"and the Ready watches' restarts from the current objects (gaps) over the whole phase.\n",
+		cfg.drift, cfg.refresh, cfg.pages())
 	fmt.Fprintf(w, "%-10s %-8s %6s %6s %8s", "direction", "manager", "writes", "flaps", "circuit")
 	for _, k := range kinds {
 		fmt.Fprintf(w, " %22s", k.name+" lists/allowed gets")
 	}
-	fmt.Fprintf(w, " %6s %8s\n", "total", "phase")
+	fmt.Fprintf(w, " %6s %5s %8s\n", "total", "gaps", "phase")
 	for _, p := range phases {
 		fmt.Fprintf(w, "%-10s %-8s %6d %6d %8s", p.name, p.to.name, p.all.Writes(), len(p.flaps),
 			fmt.Sprintf("%d/%d", p.all.Count(emulator.RouteGetCircuit), p.allowedCircuitReads(cfg)))
@@ -460,6 +466,6 @@ func printFigures(w *os.File, cfg config, phases []*phase) {
 			fmt.Fprintf(w, " %22s", fmt.Sprintf("%d/%d %d", p.window.Count(k.routes.List), p.allowedPages(cfg),
 				p.window.Count(k.routes.Get)))
 		}
-		fmt.Fprintf(w, " %6d %8s\n", p.window.Total(), p.duration.Round(time.Second))
+		fmt.Fprintf(w, " %6d %5d %8s\n", p.window.Total(), p.gaps, p.duration.Round(time.Second))
 	}
 }
