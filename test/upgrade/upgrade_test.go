@@ -167,12 +167,12 @@ func TestUpgradeAndDowngrade(t *testing.T) {
 	waitDeliveriesInStatus(t, kube, ns, cfg.delivered(), 2*cfg.drift+cfg.drift/5+30*time.Second, mgr)
 
 	flapsBefore := flapCount(watches)
-	up := switchTo(t, s, emu, ns, mgr, current, "", "", cfg, watches)
+	up := switchTo(t, s, emu, ns, mgr, current, "", "", cfg)
 	waitCircuitsFilled(t, kube, ns, cfg, up.proc)
 	up.finish(t, emu, watches, flapsBefore, cfg.n)
 
 	flapsBefore = flapCount(watches)
-	down := switchTo(t, s, emu, ns, up.proc, old, old.crds, old.rbac, cfg, watches)
+	down := switchTo(t, s, emu, ns, up.proc, old, old.crds, old.rbac, cfg)
 	down.finish(t, emu, watches, flapsBefore, cfg.n)
 	down.proc.Stop()
 
@@ -334,7 +334,7 @@ type phase struct {
 // switchTo stops the running manager, applies the CRDs of crds and the RBAC of rbac ("" for the current tree's)
 // and starts the manager of b, then counts the calls of its first drift interval.
 func switchTo(t *testing.T, s harnesstest.Env, emu *harnesstest.Emulator, ns string, running *harness.Process,
-	b build, crds, rbac string, cfg config, watches map[string]*harness.ReadyWatch) *phase {
+	b build, crds, rbac string, cfg config) *phase {
 	name := "upgrade"
 	if b.name != "current" {
 		name = "downgrade"
