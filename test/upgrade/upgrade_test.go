@@ -327,8 +327,6 @@ type phase struct {
 	// gaps counts the times a watch had to start again from the current objects during the phase: a flap that
 	// began and ended within such a gap would go unseen.
 	gaps int
-	// circuitsMissing counts the Destinations without status.circuit when the phase ended (current manager only).
-	circuitsMissing int
 }
 
 // switchTo stops the running manager, applies the CRDs of crds and the RBAC of rbac ("" for the current tree's)
