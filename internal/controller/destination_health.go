@@ -149,9 +149,9 @@ func (p *circuitPacer) forget(key types.NamespacedName) {
 
 // ObserveHealth reads the circuit breaker when something may have moved it (the destination's counters changed
 // since the status was written, or it was not closed), resets it once per value of the reset annotation, and
-// sets the Delivering condition. A destination this reconcile created has a closed circuit: nothing is read. A
-// circuit never read (status.circuit written by no manager yet) is closed when the row shows no delivery attempt,
-// and otherwise read in its turn of firstCircuitReads.
+// sets the Delivering condition. A destination this reconcile created has a closed circuit: nothing is read. The
+// circuit of a Destination an earlier version of the operator made (unrecordedCircuit) is closed when the row shows
+// no delivery attempt, and otherwise read in its turn of firstCircuitReads.
 func (k *destinationKind) ObserveHealth(ctx context.Context, d *v1.Destination, remote *hookstream.Destination,
 	hs destinationExternal, h managed.HealthObservation[*v1.Destination]) ([]managed.Event, error) {
 	before := h.Before.Status.Circuit
@@ -185,11 +185,11 @@ func (k *destinationKind) ObserveHealth(ctx context.Context, d *v1.Destination, 
 	case h.Created:
 		// hookstream creates destinations with a closed circuit and no failures.
 		circuit = &hookstream.Circuit{State: hookstream.CircuitClosed}
-	case before == nil && remote.LastDeliveryAt == nil:
-		// Never read, and never delivered to: the circuit is still as hookstream created it.
+	case unrecordedCircuit(h.Before, remote) && remote.LastDeliveryAt == nil:
+		// Never delivered to: the circuit is still as hookstream created it.
 		circuit = &hookstream.Circuit{State: hookstream.CircuitClosed}
-	case before == nil && !firstCircuitReads.take(types.NamespacedName{Namespace: d.Namespace, Name: d.Name}):
-		// Never read, and not its turn: a later status refresh or drift check reads it (RefreshWanted).
+	case unrecordedCircuit(h.Before, remote) && !firstCircuitReads.take(types.NamespacedName{Namespace: d.Namespace, Name: d.Name}):
+		// Not its turn: a later status refresh or drift check reads it (RefreshWanted).
 	case circuitMayHaveMoved(h.Before, d):
 		circuit, err = circuits.GetCircuit(ctx, remote.ID)
 	}
@@ -203,6 +203,13 @@ func (k *destinationKind) ObserveHealth(ctx context.Context, d *v1.Destination, 
 	}
 	SetDelivering(d)
 	return events, nil
+}
+
+// unrecordedCircuit reports a Destination whose status already held the remote destination's id but no circuit:
+// one an earlier version of the operator made. (A remote destination found or adopted in this reconcile has its
+// circuit read at once, as before: that happens one object at a time, not to every object after a start.)
+func unrecordedCircuit(before *v1.Destination, remote *hookstream.Destination) bool {
+	return before.Status.Circuit == nil && before.Status.ID != "" && before.Status.ID == remote.ID
 }
 
 // circuitMayHaveMoved reports whether the circuit must be read: never read, not closed, or the counters moved since
