@@ -424,6 +424,16 @@ func (p *phase) allowedPages(cfg config) int {
 	return listings * cfg.pages()
 }
 
+// allowedReads is how many reads of single rows of the kind the window may hold: none, as nothing changed. The
+// earlier manager, whose code is frozen, reads a row by id when a drift check comes while its key's first list is
+// still under way; those reads are counted apart and allowed to it only.
+func (p *phase) allowedReads(k kind) int {
+	if p.to.name == "current" {
+		return 0
+	}
+	return p.readsDuringFirstList(k)
+}
+
 // readsDuringFirstList counts the window's reads of single rows of the kind that began between the start of its
 // first list page and the end of the last page of that listing (pages less than a second apart): the drift checks
 // read a row by id when their key has no list yet and one is under way.
@@ -472,10 +482,11 @@ func (p *phase) check(t *testing.T, cfg config) {
 			t.Errorf("%s: %d list calls of %s in the first %s, allowed %d", p.name, n, k.resource, cfg.drift,
 				p.allowedPages(cfg))
 		}
-		if n := p.window.Count(k.routes.Get); n != 0 {
-			t.Errorf("%s: %d reads of single %s in the first %s, want 0; %d of them began while the first list of "+
-				"%s after the switch was under way", p.name, n, k.resource, cfg.drift, p.readsDuringFirstList(k),
-				k.resource)
+		if n := p.window.Count(k.routes.Get); n > int64(p.allowedReads(k)) {
+			t.Errorf("%s: %d reads of single %s in the first %s, allowed %d; %d of them began while the first list "+
+				"of %s after the switch was under way (a drift check reads its row by id while its key has no list "+
+				"yet: internal/managed/snapshot.go)", p.name, n, k.resource, cfg.drift, p.allowedReads(k),
+				p.readsDuringFirstList(k), k.resource)
 		}
 	}
 	if n := p.all.Count(emulator.RouteGetCircuit); n > int64(p.allowedCircuitReads(cfg)) {
@@ -487,20 +498,21 @@ func (p *phase) check(t *testing.T, cfg config) {
 // printFigures prints the figures of each phase.
 func printFigures(w *os.File, cfg config, phases []*phase) {
 	fmt.Fprintf(w, "Calls counted in the first drift interval after the switch (%s; status refresh every %s): list "+
-		"pages (one listing = %d pages) and reads of single rows, per kind, and all calls; writes, circuit reads, flaps "+
+		"pages (one listing = %d pages) and reads of single rows, each as counted/allowed, per kind, and all calls; "+
+		"writes, circuit reads, flaps "+
 		"and the Ready watches' restarts from the current objects (gaps) over the whole phase.\n",
 		cfg.drift, cfg.refresh, cfg.pages())
 	fmt.Fprintf(w, "%-10s %-8s %6s %6s %8s", "direction", "manager", "writes", "flaps", "circuit")
 	for _, k := range kinds {
-		fmt.Fprintf(w, " %22s", k.name+" lists/allowed gets")
+		fmt.Fprintf(w, " %22s", k.name+" lists gets")
 	}
 	fmt.Fprintf(w, " %6s %5s %8s\n", "total", "gaps", "phase")
 	for _, p := range phases {
 		fmt.Fprintf(w, "%-10s %-8s %6d %6d %8s", p.name, p.to.name, p.all.Writes(), len(p.flaps),
 			fmt.Sprintf("%d/%d", p.all.Count(emulator.RouteGetCircuit), p.allowedCircuitReads(cfg)))
 		for _, k := range kinds {
-			fmt.Fprintf(w, " %22s", fmt.Sprintf("%d/%d %d", p.window.Count(k.routes.List), p.allowedPages(cfg),
-				p.window.Count(k.routes.Get)))
+			fmt.Fprintf(w, " %22s", fmt.Sprintf("%d/%d %d/%d", p.window.Count(k.routes.List), p.allowedPages(cfg),
+				p.window.Count(k.routes.Get), p.allowedReads(k)))
 		}
 		fmt.Fprintf(w, " %6d %5d %8s\n", p.window.Total(), p.gaps, p.duration.Round(time.Second))
 	}
