@@ -339,6 +339,10 @@ conformance: ## Check hookstream and the client agree: an emulator of its own, o
 conformance-cleanup: ## Delete what interrupted conformance runs left in HOOKSTREAM_URL's account (resources named conformance-..., nothing else).
 	go run ./cmd/hookstream-conformance --cleanup
 
+.PHONY: test-upgrade
+test-upgrade: setup-envtest ## Upgrade from the manager and CRDs of hack/upgrade-from to the current ones and back under UPGRADE_N objects of each kind (default 500): remote writes, Ready flaps and hookstream calls each way (not in make test; docs/upgrading.md).
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HOOKSTREAM_TEST_UPGRADE=1 UPGRADE_N=$(or $(UPGRADE_N),500) go test ./test/upgrade -count=1 -v -timeout 60m
+
 .PHONY: test-faults
 test-faults: setup-envtest ## Fault-injection suite at full size; prints the results table (a CI-sized subset runs in make test).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HOOKSTREAM_FAULTS_FULL=1 go test ./test/faults -count=1 -v -timeout 60m

@@ -19,8 +19,11 @@ package controller
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -93,14 +96,89 @@ func (*destinationHealth) HealthRequested(d *v1.Destination) bool {
 }
 
 // RefreshWanted reports a circuit that is not known to be closed: an open circuit turns half-open with time alone,
-// without any counter moving.
+// without any counter moving. A circuit never read (a Destination an earlier version of the operator made) is
+// wanted only with a turn of the paced first reads, and only when its status knows of a delivery: without one, its
+// next drift check takes the circuit from the list row, with no read.
 func (*destinationHealth) RefreshWanted(d *v1.Destination) bool {
-	return d.Status.Circuit == nil || d.Status.Circuit.State != v1.CircuitClosed
+	switch c := d.Status.Circuit; {
+	case c != nil:
+		return c.State != v1.CircuitClosed
+	case d.Status.LastDeliveryAt == nil:
+		return false
+	default:
+		return firstCircuitReads.grant(types.NamespacedName{Namespace: d.Namespace, Name: d.Name})
+	}
+}
+
+// Reading the circuit of Destinations whose status has none. An earlier version of the operator wrote no
+// status.circuit, so after an upgrade every Destination lacks one at once: one read each would take N calls at the
+// start (20000 Destinations: 33 minutes of the default budget of 10 calls a second, with creates and updates
+// waiting behind them). hookstream's list rows carry no circuit, but a circuit opens only after failed delivery
+// attempts, and every attempt sets the row's last_delivery_at: a row without one has a closed circuit with no
+// failures, as a new destination does. Only Destinations with a delivery need a read, and those reads are paced
+// by firstCircuitReads, a fifth of the default budget, so that the rest of the work keeps the key's budget.
+const (
+	// firstCircuitReadRate is how many first circuit reads a second the manager makes, at most, on average.
+	firstCircuitReadRate = 2
+	// firstCircuitReadBurst lets one status refresh (every minute by default) hand over a minute's worth of first
+	// reads at once; the key's rate budget spaces them.
+	firstCircuitReadBurst = 120
+)
+
+// firstCircuitReads paces the first reads of circuits, for the whole manager.
+var firstCircuitReads = newCircuitPacer(firstCircuitReadRate, firstCircuitReadBurst, time.Now)
+
+// circuitPacer hands out turns to read a circuit never read. A status refresh that hands an object over for its
+// turn (grant) keeps the turn for the reconcile it causes (take), so that a turn is counted once.
+type circuitPacer struct {
+	limiter *rate.Limiter
+	now     func() time.Time
+	mu      sync.Mutex
+	granted map[types.NamespacedName]struct{}
+}
+
+func newCircuitPacer(perSecond float64, burst int, now func() time.Time) *circuitPacer {
+	return &circuitPacer{limiter: rate.NewLimiter(rate.Limit(perSecond), burst), now: now,
+		granted: map[types.NamespacedName]struct{}{}}
+}
+
+// grant reports whether the Destination may read its circuit now, and keeps the turn for take.
+func (p *circuitPacer) grant(key types.NamespacedName) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.granted[key]; ok {
+		return true
+	}
+	if !p.limiter.AllowN(p.now(), 1) {
+		return false
+	}
+	p.granted[key] = struct{}{}
+	return true
+}
+
+// take reports whether the Destination may read its circuit now, using up a turn grant gave it or a new one.
+func (p *circuitPacer) take(key types.NamespacedName) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.granted[key]; ok {
+		delete(p.granted, key)
+		return true
+	}
+	return p.limiter.AllowN(p.now(), 1)
+}
+
+// forget drops the turn of a Destination that is gone.
+func (p *circuitPacer) forget(key types.NamespacedName) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.granted, key)
 }
 
 // ObserveHealth reads the circuit breaker when something may have moved it (the destination's counters changed
 // since the status was written, or it was not closed), resets it once per value of the reset annotation, and
-// sets the Delivering condition. A destination this reconcile created has a closed circuit: nothing is read.
+// sets the Delivering condition. A destination this reconcile created has a closed circuit: nothing is read. The
+// circuit of a Destination an earlier version of the operator made (unrecordedCircuit) is closed when the row shows
+// no delivery attempt, and otherwise read in its turn of firstCircuitReads.
 func (k *destinationHealth) ObserveHealth(ctx context.Context, d *v1.Destination, remote *hookstream.Destination,
 	apiKey string, h managed.HealthObservation[*v1.Destination]) ([]managed.Event, error) {
 	before := h.Before.Status.Circuit
@@ -134,6 +212,11 @@ func (k *destinationHealth) ObserveHealth(ctx context.Context, d *v1.Destination
 	case h.Created:
 		// hookstream creates destinations with a closed circuit and no failures.
 		circuit = &hookstream.Circuit{State: hookstream.CircuitClosed}
+	case unrecordedCircuit(h.Before, remote) && remote.LastDeliveryAt == nil:
+		// Never delivered to: the circuit is still as hookstream created it.
+		circuit = &hookstream.Circuit{State: hookstream.CircuitClosed}
+	case unrecordedCircuit(h.Before, remote) && !firstCircuitReads.take(types.NamespacedName{Namespace: d.Namespace, Name: d.Name}):
+		// Not its turn: a later status refresh or drift check reads it (RefreshWanted).
 	case circuitMayHaveMoved(h.Before, d):
 		circuit, err = circuits.GetCircuit(ctx, remote.ID)
 	}
@@ -147,6 +230,13 @@ func (k *destinationHealth) ObserveHealth(ctx context.Context, d *v1.Destination
 	}
 	SetDelivering(d)
 	return events, nil
+}
+
+// unrecordedCircuit reports a Destination whose status already held the remote destination's id but no circuit:
+// one an earlier version of the operator made. (A remote destination found or adopted in this reconcile has its
+// circuit read at once, as before: that happens one object at a time, not to every object after a start.)
+func unrecordedCircuit(before *v1.Destination, remote *hookstream.Destination) bool {
+	return before.Status.Circuit == nil && before.Status.ID != "" && before.Status.ID == remote.ID
 }
 
 // circuitMayHaveMoved reports whether the circuit must be read: never read, not closed, or the counters moved since
@@ -238,8 +328,9 @@ func (*destinationHealth) Report(d *v1.Destination) {
 	}
 }
 
-// Forget drops the gauges of a Destination that is gone.
+// Forget drops the gauges and the circuit read turn of a Destination that is gone.
 func (*destinationHealth) Forget(key types.NamespacedName) {
 	circuitOpen.DeleteLabelValues(key.Namespace, key.Name)
 	lastDelivery.DeleteLabelValues(key.Namespace, key.Name)
+	firstCircuitReads.forget(key)
 }

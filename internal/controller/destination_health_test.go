@@ -18,6 +18,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -208,6 +209,28 @@ func TestDestinationHealthBranches(t *testing.T) {
 			calls: []string{"Get " + tableID}, ready: "True", reason: v1.ReasonAvailable,
 			check: delivering(metav1.ConditionFalse, v1.ReasonNotActive, v1.CircuitClosed),
 		},
+		"never read, never delivered to (an earlier manager's): closed from the row, no read": {
+			object: ready(func(d *v1.Destination) {
+				d.Status.Circuit, d.Status.EventCount, d.Status.LastDeliveryAt = nil, 0, nil
+				d.Status.Conditions = nil
+				managed.SetAvailable(d, "destination")
+			}),
+			fake:  fakeDestinations{get: func(string) (*hookstream.Destination, error) { return tableRow(tableURL, earlier), nil }},
+			calls: []string{"Get " + tableID}, ready: "True", reason: v1.ReasonAvailable,
+			check: func(t *testing.T, d *v1.Destination) {
+				delivering(metav1.ConditionTrue, v1.ReasonCircuitClosed, v1.CircuitClosed)(t, d)
+				if c := d.Status.Circuit; c.FailureCount != 0 || c.LastTransitionAt != nil {
+					t.Errorf("circuit %+v, want no failures and no transition, as hookstream creates it", c)
+				}
+			},
+		},
+		"never read, delivered to, its turn: one read": {
+			object: ready(func(d *v1.Destination) { d.Status.Circuit = nil }),
+			fake:   fakeDestinations{get: row(3, earlier), circuit: circuit(hookstream.CircuitOpen, 5)},
+			calls:  []string{"Get " + tableID, "GetCircuit " + tableID}, ready: "True", reason: v1.ReasonAvailable,
+			events: []string{"Warning CircuitOpened"},
+			check:  delivering(metav1.ConditionFalse, v1.ReasonCircuitOpen, v1.CircuitOpen),
+		},
 		"created: closed without a read": {
 			fake: fakeDestinations{create: func(*desiredDestination) (*hookstream.Destination, error) {
 				return tableRow(tableURL, now), nil
@@ -218,6 +241,107 @@ func TestDestinationHealthBranches(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) { runBranch(t, tc, tableDestination(tc.object), newDestinationKind) })
+	}
+}
+
+// withCircuitPacer replaces the manager's pacer of first circuit reads for the test.
+func withCircuitPacer(t *testing.T, p *circuitPacer) {
+	saved := firstCircuitReads
+	firstCircuitReads = p
+	t.Cleanup(func() { firstCircuitReads = saved })
+}
+
+// TestFirstCircuitReadWaitsForItsTurn reconciles a Destination whose circuit was never read and whose row has a
+// delivery while no turn is left: no read, no error, Delivering Unknown, Ready kept; and the next turn reads it.
+func TestFirstCircuitReadWaitsForItsTurn(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	clock := now
+	withCircuitPacer(t, newCircuitPacer(1, 1, func() time.Time { return clock }))
+	if !firstCircuitReads.take(types.NamespacedName{Namespace: "other", Name: "d"}) {
+		t.Fatal("a fresh pacer gave no turn")
+	}
+	object := func(d *v1.Destination) {
+		d.Finalizers = []string{v1.Finalizer}
+		d.Annotations = map[string]string{v1.AnnotationReconcileRequestedAt: "check"}
+		d.Status.ID, d.Status.ObservedGeneration = tableID, d.Generation
+		d.Status.EventCount, d.Status.LastDeliveryAt = 3, &metav1.Time{Time: now}
+		managed.SetAvailable(d, "destination")
+	}
+	get := func(string) (*hookstream.Destination, error) {
+		r := tableRow(tableURL, now)
+		r.EventCount, r.LastDeliveryAt = 3, &now
+		return r, nil
+	}
+	tc := destinationCase{
+		fake:  fakeDestinations{get: get},
+		calls: []string{"Get " + tableID}, ready: "True", reason: v1.ReasonAvailable,
+		check: func(t *testing.T, d *v1.Destination) {
+			c := meta.FindStatusCondition(d.Status.Conditions, v1.ConditionDelivering)
+			if d.Status.Circuit != nil || c == nil || c.Status != metav1.ConditionUnknown || c.Reason != v1.ReasonCircuitUnknown {
+				t.Errorf("circuit %+v, Delivering %+v; want no circuit and Delivering Unknown", d.Status.Circuit, c)
+			}
+		},
+	}
+	runBranch(t, tc, tableDestination(object), newDestinationKind)
+
+	clock = clock.Add(time.Second)
+	tc.fake = fakeDestinations{get: get, circuit: func(string) (*hookstream.Circuit, error) {
+		return &hookstream.Circuit{State: hookstream.CircuitClosed}, nil
+	}}
+	tc.calls = []string{"Get " + tableID, "GetCircuit " + tableID}
+	tc.check = func(t *testing.T, d *v1.Destination) {
+		if d.Status.Circuit == nil || d.Status.Circuit.State != v1.CircuitClosed {
+			t.Errorf("circuit %+v after its turn, want closed", d.Status.Circuit)
+		}
+	}
+	runBranch(t, tc, tableDestination(object), newDestinationKind)
+}
+
+// TestCircuitPacerSpreadsFirstReads checks the pace of first circuit reads: a burst, then the rate, and a turn a
+// status refresh granted counted once by the reconcile that uses it.
+func TestCircuitPacerSpreadsFirstReads(t *testing.T) {
+	clock := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	p := newCircuitPacer(firstCircuitReadRate, firstCircuitReadBurst, func() time.Time { return clock })
+	key := func(i int) types.NamespacedName { return types.NamespacedName{Namespace: "team", Name: fmt.Sprint(i)} }
+	turns := func(from, to int) int {
+		n := 0
+		for i := from; i < to; i++ {
+			if p.take(key(i)) {
+				n++
+			}
+		}
+		return n
+	}
+	if n := turns(0, 1000); n != firstCircuitReadBurst {
+		t.Errorf("%d of 1000 Destinations read at once, want the burst of %d", n, firstCircuitReadBurst)
+	}
+	clock = clock.Add(10 * time.Second)
+	if n := turns(1000, 2000); n != 10*firstCircuitReadRate {
+		t.Errorf("%d read 10 s later, want %d", n, 10*firstCircuitReadRate)
+	}
+	clock = clock.Add(time.Second)
+	if !p.grant(key(1)) {
+		t.Fatal("a refresh got no turn after a second")
+	}
+	if again := p.grant(key(1)); !again {
+		t.Fatal("a refresh asking again for its turn lost it")
+	}
+	if !p.grant(key(2)) {
+		t.Fatal("a second refresh got no turn")
+	}
+	if p.grant(key(3)) {
+		t.Error("a third turn within a second at 2 a second")
+	}
+	if !p.take(key(1)) || !p.take(key(2)) {
+		t.Error("a reconcile found no turn its refresh was granted")
+	}
+	if p.take(key(1)) {
+		t.Error("a granted turn served twice")
+	}
+	p.grant(key(4))
+	p.forget(key(4))
+	if p.take(key(4)) {
+		t.Error("the turn of a Destination that is gone stayed")
 	}
 }
 
@@ -247,6 +371,45 @@ func TestDestinationGauges(t *testing.T) {
 	k.Forget(types.NamespacedName{Namespace: d.Namespace, Name: d.Name})
 	if gone := before - series(); gone != 2 {
 		t.Errorf("%d series went with the Destination, want its 2", gone)
+	}
+}
+
+// TestStatusRefreshPacesCircuitsNeverRead runs one status refresh over Destinations an earlier manager made (no
+// status.circuit) with their rows unchanged: those without a delivery are not handed over (their drift check takes
+// the circuit from the row), those with one only while turns last.
+func TestStatusRefreshPacesCircuitsNeverRead(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	withCircuitPacer(t, newCircuitPacer(1, 2, func() time.Time { return now }))
+	var rows []*hookstream.Destination
+	var objects []client.Object
+	for i := range 6 {
+		delivered := i%2 == 1
+		r := tableRow(tableURL, now)
+		r.ID = fmt.Sprintf("id-%d", i)
+		if delivered {
+			r.EventCount, r.LastDeliveryAt = 1, &now
+		}
+		rows = append(rows, r)
+		objects = append(objects, tableDestination(func(d *v1.Destination) {
+			d.Name, d.UID = fmt.Sprintf("d%d", i), types.UID(fmt.Sprintf("uid-%d", i))
+			d.Finalizers = []string{v1.Finalizer}
+			(&destinationKind{}).SetObserved(d, r)
+			d.Status.ID = r.ID
+		}))
+	}
+	fake := fakeDestinations{list: func() ([]*hookstream.Destination, error) { return rows, nil }}
+	_, _, _, r := newBranchReconciler("team", testAPIKey, nil, objects, newDestinationKind,
+		func(string) (destinationExternal, error) { return &fake, nil })
+	var handed []string
+	res := r.RefreshStatus(context.Background(), func() client.ObjectList { return &v1.DestinationList{} },
+		func(_ context.Context, d *v1.Destination) bool { handed = append(handed, d.Name); return true })
+	if len(handed) != 2 || res.Changed != 2 || res.Unchanged != 4 {
+		t.Errorf("handed over %v (%+v), want 2 of the 3 delivered to, for the 2 turns", handed, res)
+	}
+	for _, name := range handed {
+		if name != "d1" && name != "d3" && name != "d5" {
+			t.Errorf("handed over %s, which was never delivered to", name)
+		}
 	}
 }
 

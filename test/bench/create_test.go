@@ -21,8 +21,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -51,25 +49,8 @@ func (bn *bench) newDestination(namespace string, i int) *v1.Destination {
 	}
 }
 
-// readyItem is the part of an object the Ready watch and the final list decode: decoding whole objects would make
-// the benchmark itself a noticeable load on two cores.
-type readyItem struct {
-	Metadata struct {
-		Name            string `json:"name"`
-		Generation      int64  `json:"generation"`
-		ResourceVersion string `json:"resourceVersion"`
-	} `json:"metadata"`
-	Status struct {
-		ID                 string             `json:"id"`
-		ObservedGeneration int64              `json:"observedGeneration"`
-		Conditions         []metav1.Condition `json:"conditions"`
-	} `json:"status"`
-}
-
-// isReady reports an object whose Ready condition is True for its current generation.
-func (d *readyItem) isReady() bool {
-	return harness.ReadyForGeneration(d.Metadata.Generation, d.Status.ObservedGeneration, d.Status.Conditions)
-}
+// readyItem is the part of an object the Ready watch and the final list decode.
+type readyItem = harness.ReadyItem
 
 // listReady lists the namespace's Destinations from the API server's watch cache (resourceVersion 0: no etcd read).
 func (bn *bench) listReady(ctx context.Context, namespace string) ([]readyItem, error) {
@@ -78,15 +59,13 @@ func (bn *bench) listReady(ctx context.Context, namespace string) ([]readyItem, 
 
 // kindURL is the URL of a kind's objects in a namespace.
 func (bn *bench) kindURL(namespace, resource string) string {
-	gv := v1.GroupVersion
-	return fmt.Sprintf("%s/apis/%s/%s/namespaces/%s/%s", strings.TrimRight(bn.kube.Host, "/"), gv.Group, gv.Version,
-		namespace, resource)
+	return harness.KindURL(bn.kube.Host, namespace, resource)
 }
 
 // listItems lists the namespace's objects of a kind from the API server's watch cache, decoding into T only the
 // part of each the caller reads.
 func listItems[T any](ctx context.Context, bn *bench, namespace string, kind *benchKind) ([]T, error) {
-	resp, err := bn.kubeGet(ctx, bn.kindURL(namespace, kind.Resource)+"?resourceVersion=0")
+	resp, err := harness.KubeGet(ctx, bn.kubeHTTP, bn.kindURL(namespace, kind.Resource)+"?resourceVersion=0")
 	if err != nil {
 		return nil, fmt.Errorf("listing %s: %w", kind.Resource, err)
 	}
@@ -100,114 +79,8 @@ func listItems[T any](ctx context.Context, bn *bench, namespace string, kind *be
 	return list.Items, nil
 }
 
-// kubeGet sends a GET to the API server as the cluster admin, asking for JSON; an answer other than 200 is an error.
-func (bn *bench) kubeGet(ctx context.Context, url string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := bn.kubeHTTP.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		return nil, fmt.Errorf("%d %s", resp.StatusCode, b)
-	}
-	return resp, nil
-}
-
-// readyWatch follows one kind's objects in a namespace through a watch and counts those Ready for their
-// generation. A watch costs the API server one encoding per change, shared with the manager's own watch, where
-// polling lists of all N would cost it N encodings per poll: at N=5000, 0.4 s of API server CPU per list on two
-// cores, enough to slow what is measured.
-type readyWatch struct {
-	mu     sync.Mutex
-	ready  map[string]bool
-	count  int
-	events int
-	// restarts counts the watches the API server ended: its timeout, a reader that fell behind, or a resource
-	// version too old to resume from.
-	restarts int
-	err      error
-}
-
-func (bn *bench) watchReady(ctx context.Context, namespace string, kind *benchKind) *readyWatch {
-	w := &readyWatch{ready: map[string]bool{}}
-	go w.run(ctx, bn.kindURL(namespace, kind.Resource), bn)
-	return w
-}
-
-// run watches from resourceVersion 0 (the current objects first, as ADDED events), and again from the last
-// resourceVersion seen whenever the API server ends the watch.
-func (w *readyWatch) run(ctx context.Context, url string, bn *bench) {
-	rv := "0"
-	for ctx.Err() == nil {
-		next, err := w.watchOnce(ctx, url+"?watch=1&timeoutSeconds=3600&resourceVersion="+rv, bn)
-		if err != nil && ctx.Err() == nil {
-			w.mu.Lock()
-			w.err = err
-			w.mu.Unlock()
-			return
-		}
-		rv = next
-		w.mu.Lock()
-		w.restarts++
-		w.mu.Unlock()
-		select {
-		case <-ctx.Done():
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-func (w *readyWatch) watchOnce(ctx context.Context, url string, bn *bench) (string, error) {
-	resp, err := bn.kubeGet(ctx, url)
-	if err != nil {
-		return "", fmt.Errorf("watching: %w", err)
-	}
-	defer resp.Body.Close()
-	dec := json.NewDecoder(resp.Body)
-	rv := "0"
-	for {
-		var ev struct {
-			Type   string          `json:"type"`
-			Object json.RawMessage `json:"object"`
-		}
-		if err := dec.Decode(&ev); err != nil {
-			// The API server ended the watch (its timeout), or the context did: go on from the last change.
-			return rv, nil
-		}
-		if ev.Type == "ERROR" {
-			// Most likely 410 Gone (a metav1.Status): start again from the current objects.
-			return "0", nil
-		}
-		var item readyItem
-		if err := json.Unmarshal(ev.Object, &item); err != nil {
-			return rv, fmt.Errorf("decoding a watch event: %w", err)
-		}
-		rv = item.Metadata.ResourceVersion
-		now := ev.Type != "DELETED" && item.isReady()
-		w.mu.Lock()
-		w.events++
-		if was := w.ready[item.Metadata.Name]; was != now {
-			w.ready[item.Metadata.Name] = now
-			if now {
-				w.count++
-			} else {
-				w.count--
-			}
-		}
-		w.mu.Unlock()
-	}
-}
-
-func (w *readyWatch) state() (ready, events, restarts int, err error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.count, w.events, w.restarts, w.err
+func (bn *bench) watchReady(ctx context.Context, namespace string, kind *benchKind) *harness.ReadyWatch {
+	return harness.WatchReady(ctx, bn.kubeHTTP, bn.kindURL(namespace, kind.Resource))
 }
 
 // createOutcome is what creating the objects and waiting for all of them to be Ready took.
@@ -243,13 +116,13 @@ func (bn *bench) createAndWait(ctx context.Context, namespace string,
 	total := n * len(kinds)
 	watchCtx, stopWatches := context.WithCancel(ctx)
 	defer stopWatches()
-	watches := make([]*readyWatch, len(kinds))
+	watches := make([]*harness.ReadyWatch, len(kinds))
 	for i, k := range kinds {
 		watches[i] = bn.watchReady(watchCtx, namespace, k)
 	}
 	readyNow := func() (ready, events, restarts int, err error) {
 		for _, w := range watches {
-			r, e, rs, werr := w.state()
+			r, e, rs, werr := w.State()
 			ready, events, restarts = ready+r, events+e, restarts+rs
 			err = cmp.Or(err, werr)
 		}
@@ -346,7 +219,7 @@ func (bn *bench) createAndWait(ctx context.Context, namespace string,
 func notReadySummary(items []readyItem) string {
 	reasons := map[string]int{}
 	for i := range items {
-		if items[i].isReady() {
+		if items[i].IsReady() {
 			continue
 		}
 		reason := "no Ready condition"

@@ -126,7 +126,7 @@ func TestAPIServerRestartWhileReconciling(t *testing.T) {
 	}
 	creates := func(st emulator.Stats) (n int64) {
 		for _, run := range runs {
-			n += successes(st, run.k.routes().create)
+			n += successes(st, run.k.routes().Create)
 		}
 		return n
 	}

@@ -72,7 +72,7 @@ func TestDeleteRoutesAtOnce(t *testing.T) {
 
 	var deleteRoutes []string
 	for _, k := range allKinds {
-		deleteRoutes = append(deleteRoutes, k.routes().delete)
+		deleteRoutes = append(deleteRoutes, k.routes().Delete)
 	}
 	deletes := func(st emulator.Stats) (n int64) {
 		for _, route := range deleteRoutes {

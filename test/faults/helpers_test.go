@@ -42,7 +42,7 @@ import (
 )
 
 // writeRoutes are the routes whose requests change hookstream, of every kind.
-var writeRoutes = slices.Concat(destinations.routes().writes(), sources.routes().writes(), connections.routes().writes())
+var writeRoutes = slices.Concat(destinations.routes().Writes(), sources.routes().Writes(), connections.routes().Writes())
 
 // slugOf is the explicit slug every scenario sets, so that a remote resource can be traced to its object even after
 // the object is gone. A Connection has no slug: its remote name carries it (see connectionOps).
@@ -511,12 +511,12 @@ func repeatedWrites(st emulator.Stats, run *kindRun) (int, string) {
 	excess := func(route string, made int) int {
 		return max(0, int(successes(st, route))-made)
 	}
-	conflicts := int(st.CountStatus(rs.create, http.StatusConflict))
-	n := excess(rs.create, w.creates) + excess(rs.update, w.updates+w.createPatches) + excess(rs.delete, w.deletes) + conflicts
+	conflicts := int(st.CountStatus(rs.Create, http.StatusConflict))
+	n := excess(rs.Create, w.creates) + excess(rs.Update, w.updates+w.createPatches) + excess(rs.Delete, w.deletes) + conflicts
 	return n, fmt.Sprintf("remote writes: %d successful POST for %d creates (%d answered 409), %d successful PATCH for %d "+
 		"updates and %d creates that need one, %d successful DELETE for %d deletes (%d answered 404)",
-		successes(st, rs.create), w.creates, conflicts, successes(st, rs.update), w.updates, w.createPatches,
-		successes(st, rs.delete), w.deletes, st.CountStatus(rs.delete, http.StatusNotFound))
+		successes(st, rs.Create), w.creates, conflicts, successes(st, rs.Update), w.updates, w.createPatches,
+		successes(st, rs.Delete), w.deletes, st.CountStatus(rs.Delete, http.StatusNotFound))
 }
 
 // checkRepeatedWrites adds the repeated writes of the run since before to the row, and fails the test for any.
@@ -533,7 +533,7 @@ func checkRepeatedWrites(t testing.TB, r *result, st emulator.Stats, run *kindRu
 // kindStats keeps the counts of one kind's routes.
 func kindStats(st emulator.Stats, k kindOps) emulator.Stats {
 	out := emulator.Stats{Routes: map[string]map[int]int64{}}
-	prefix := k.routes().collection()
+	prefix := k.routes().Collection()
 	for route, codes := range st.Routes {
 		if _, path, _ := strings.Cut(route, " "); path == prefix || strings.HasPrefix(path, prefix+"/") {
 			out.Routes[route] = codes
@@ -545,7 +545,7 @@ func kindStats(st emulator.Stats, k kindOps) emulator.Stats {
 // kindOfPath is the kind whose API collection a request path (/v1/sources/...) is in, or nil.
 func kindOfPath(path string) kindOps {
 	for _, k := range allKinds {
-		collection := "/v1" + k.routes().collection()
+		collection := "/v1" + k.routes().Collection()
 		if path == collection || strings.HasPrefix(path, collection+"/") {
 			return k
 		}

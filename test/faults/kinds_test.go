@@ -22,7 +22,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -35,8 +34,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
-	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/test/harness"
 	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
 
@@ -57,14 +56,6 @@ type remoteRow struct {
 	diffs func(want spec) []string
 }
 
-// routeSet names the emulator's routes of one kind.
-type routeSet struct{ list, create, get, update, delete string }
-
-func (rs routeSet) writes() []string { return []string{rs.create, rs.update, rs.delete} }
-
-// collection is the path of the kind's API collection, without /v1: "/sources".
-func (rs routeSet) collection() string { return strings.TrimPrefix(rs.list, http.MethodGet+" ") }
-
 // kindOps is what the scenarios need to know of one kind: its objects on the Kubernetes side, its remote
 // resources on hookstream's, and its routes. The drivers and checks of helpers_test.go work on any kind through it.
 type kindOps interface {
@@ -72,7 +63,7 @@ type kindOps interface {
 	kind() string
 	// remote is hookstream's name of the resource: "destination".
 	remote() string
-	routes() routeSet
+	routes() harness.RouteSet
 	newObject() object
 	newList() client.ObjectList
 	items(list client.ObjectList) []object
@@ -111,12 +102,9 @@ type destinationSpec struct {
 	MaxAttempts int32
 }
 
-func (destinationOps) kind() string   { return "Destination" }
-func (destinationOps) remote() string { return "destination" }
-func (destinationOps) routes() routeSet {
-	return routeSet{emulator.RouteListDestinations, emulator.RouteCreateDestination, emulator.RouteGetDestination,
-		emulator.RouteUpdateDestination, emulator.RouteDeleteDestination}
-}
+func (destinationOps) kind() string               { return "Destination" }
+func (destinationOps) remote() string             { return "destination" }
+func (destinationOps) routes() harness.RouteSet   { return harness.DestinationRoutes }
 func (destinationOps) newObject() object          { return &v1.Destination{} }
 func (destinationOps) newList() client.ObjectList { return &v1.DestinationList{} }
 func (destinationOps) createPatches(spec) int     { return 0 }
@@ -208,12 +196,9 @@ type sourceSpec struct {
 // sourceStates is the cycle of spec.state over versions: version 1 is active, so that most creates need no PATCH.
 var sourceStates = []v1.ResourceState{"active", "paused", "active", "disabled"}
 
-func (sourceOps) kind() string   { return "Source" }
-func (sourceOps) remote() string { return "source" }
-func (sourceOps) routes() routeSet {
-	return routeSet{emulator.RouteListSources, emulator.RouteCreateSource, emulator.RouteGetSource,
-		emulator.RouteUpdateSource, emulator.RouteDeleteSource}
-}
+func (sourceOps) kind() string               { return "Source" }
+func (sourceOps) remote() string             { return "source" }
+func (sourceOps) routes() harness.RouteSet   { return harness.SourceRoutes }
 func (sourceOps) newObject() object          { return &v1.Source{} }
 func (sourceOps) newList() client.ObjectList { return &v1.SourceList{} }
 func (sourceOps) key() string                { return "slug" }
@@ -398,13 +383,10 @@ func connectionSlug(c *hookstream.Connection) string {
 	return c.Name
 }
 
-func (connectionOps) kind() string   { return "Connection" }
-func (connectionOps) remote() string { return "connection" }
-func (connectionOps) key() string    { return "source, destination and name" }
-func (connectionOps) routes() routeSet {
-	return routeSet{emulator.RouteListConnections, emulator.RouteCreateConnection, emulator.RouteGetConnection,
-		emulator.RouteUpdateConnection, emulator.RouteDeleteConnection}
-}
+func (connectionOps) kind() string               { return "Connection" }
+func (connectionOps) remote() string             { return "connection" }
+func (connectionOps) key() string                { return "source, destination and name" }
+func (connectionOps) routes() harness.RouteSet   { return harness.ConnectionRoutes }
 func (connectionOps) newObject() object          { return &v1.Connection{} }
 func (connectionOps) newList() client.ObjectList { return &v1.ConnectionList{} }
 func (connectionOps) prepare(testing.TB, string) {}

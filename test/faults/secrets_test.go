@@ -310,7 +310,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 
 	// hookstream rejects an update with 400: the spec is marked invalid with hookstream's message.
 	emu.SetFaults(t, emulator.Faults{ErrorRate: 1, ErrorStatus: http.StatusBadRequest,
-		Routes: []string{destinations.routes().update, sources.routes().update}})
+		Routes: []string{destinations.routes().Update, sources.routes().Update}})
 	patchDisplayName(t, destinations, ns, "web-basic", "Basic v2")
 	patchDisplayName(t, sources, ns, "ingest-sha256", "Ingest v2")
 	steps += 2

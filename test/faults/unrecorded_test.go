@@ -86,7 +86,7 @@ func TestUnrecordedConnectionCreate(t *testing.T) {
 			}
 
 			before := emu.Stats(t)
-			killWhileHeld(t, emu, connections.routes().create, "the Connection's create", func() *harness.Process {
+			killWhileHeld(t, emu, connections.routes().Create, "the Connection's create", func() *harness.Process {
 				must(t, byKind[connections].create(name, 1))
 				return mgr
 			}, func() error {
@@ -98,7 +98,7 @@ func TestUnrecordedConnectionCreate(t *testing.T) {
 			c.change(t, byKind)
 			if c.afterPatch != nil {
 				run := byKind[connections]
-				killWhileHeld(t, emu, connections.routes().update, "the PATCH of the connection found by its key", func() *harness.Process {
+				killWhileHeld(t, emu, connections.routes().Update, "the PATCH of the connection found by its key", func() *harness.Process {
 					mgr = s.StartManager(t, emu, ns)
 					managers = append(managers, mgr)
 					return mgr
@@ -177,7 +177,7 @@ func TestConnectionChangedDuringCreate(t *testing.T) {
 	conns := runs[slices.Index(allKinds, connections)]
 
 	before := emu.Stats(t)
-	emu.SetFaults(t, emulator.Faults{ResponseDelay: hold, Routes: []string{connections.routes().create}})
+	emu.SetFaults(t, emulator.Faults{ResponseDelay: hold, Routes: []string{connections.routes().Create}})
 	for i, name := range names("c", n) {
 		must(t, conns.create(name, 1))
 		time.Sleep(hold/3 + time.Duration(i)*hold/time.Duration(n))

@@ -61,6 +61,9 @@ type Options struct {
 	KeepDir bool
 	// Progress, when set, is called before each slow step.
 	Progress func(step string)
+	// CRDDir and RBACDir hold the CRDs and the kustomization of the manager's RBAC to install; empty means the
+	// repository's config/crd/bases and config/rbac (the upgrade test starts from an earlier commit's).
+	CRDDir, RBACDir string
 }
 
 // Env is a control plane with the CRD (and, with Options.ServiceAccount, the manager's RBAC) installed, and the
@@ -137,13 +140,13 @@ func (e *Env) start(opts Options) error {
 		}
 	}
 	progress("Starting a local control plane (kube-apiserver and etcd) with the Destination CRD")
-	if err := e.startControlPlane(); err != nil {
+	if err := e.startControlPlane(opts.CRDDir); err != nil {
 		return err
 	}
 	if !opts.ServiceAccount {
 		return nil
 	}
-	return e.installRBAC()
+	return e.installRBAC(opts.RBACDir)
 }
 
 // Stop ends every process started through the environment that is still running, newest first, then the control
@@ -169,10 +172,10 @@ func (e *Env) Stop() error {
 	return err
 }
 
-// startControlPlane starts kube-apiserver and etcd with the CRDs installed and writes a cluster-admin kubeconfig
-// into the scratch folder.
-func (e *Env) startControlPlane() error {
-	cp, err := testenv.Start()
+// startControlPlane starts kube-apiserver and etcd with the CRDs of crdDir ("" for the repository's) installed and
+// writes a cluster-admin kubeconfig into the scratch folder.
+func (e *Env) startControlPlane(crdDir string) error {
+	cp, err := testenv.StartWithCRDs(crdDir)
 	if err != nil {
 		return err
 	}
@@ -189,25 +192,13 @@ func (e *Env) startControlPlane() error {
 	return os.WriteFile(e.AdminKubeconfig, kubeconfig, 0o600)
 }
 
-// installRBAC applies config/rbac into the manager's namespace and writes a kubeconfig holding a token of its
-// ServiceAccount: the manager runs with exactly the permissions the project ships.
-func (e *Env) installRBAC() error {
+// installRBAC applies the RBAC of rbacDir ("" for config/rbac) into the manager's namespace and writes a kubeconfig
+// holding a token of its ServiceAccount: the manager runs with exactly the permissions the project ships.
+func (e *Env) installRBAC(rbacDir string) error {
 	if _, err := e.Kubectl("create", "namespace", ManagerNamespace); err != nil {
 		return err
 	}
-	kdir := filepath.Join(e.Dir, "rbac")
-	if err := os.MkdirAll(kdir, 0o755); err != nil {
-		return err
-	}
-	rbac, err := filepath.Rel(kdir, filepath.Join(e.Root, "config", "rbac"))
-	if err != nil {
-		return err
-	}
-	kustomization := fmt.Sprintf("namespace: %s\nresources:\n- %s\n", ManagerNamespace, rbac)
-	if err := os.WriteFile(filepath.Join(kdir, "kustomization.yaml"), []byte(kustomization), 0o644); err != nil {
-		return err
-	}
-	if _, err := e.Kubectl("apply", "-k", kdir); err != nil {
+	if err := e.ApplyRBAC(rbacDir); err != nil {
 		return err
 	}
 	token, err := e.Kubectl("create", "token", "controller-manager", "-n", ManagerNamespace, "--duration=8h")
@@ -223,6 +214,41 @@ func (e *Env) installRBAC() error {
 	cfg.CurrentContext = "manager"
 	e.SAKubeconfig = filepath.Join(e.Dir, "manager.kubeconfig")
 	return clientcmd.WriteToFile(*cfg, e.SAKubeconfig)
+}
+
+// ApplyRBAC applies the kustomization of the manager's RBAC in rbacDir ("" for config/rbac) into the manager's
+// namespace, as an upgrade or a rollback does.
+func (e *Env) ApplyRBAC(rbacDir string) error {
+	if rbacDir == "" {
+		rbacDir = filepath.Join(e.Root, "config", "rbac")
+	}
+	kdir, err := os.MkdirTemp(e.Dir, "rbac-")
+	if err != nil {
+		return err
+	}
+	rbac, err := filepath.Rel(kdir, rbacDir)
+	if err != nil {
+		return err
+	}
+	kustomization := fmt.Sprintf("namespace: %s\nresources:\n- %s\n", ManagerNamespace, rbac)
+	if err := os.WriteFile(filepath.Join(kdir, "kustomization.yaml"), []byte(kustomization), 0o644); err != nil {
+		return err
+	}
+	_, err = e.Kubectl("apply", "-k", kdir)
+	return err
+}
+
+// ApplyCRDs replaces the installed CRDs with those of crdDir ("" for config/crd/bases), as an upgrade or a rollback
+// does (server-side apply, taking the fields over from whoever wrote them), and waits until they are established.
+func (e *Env) ApplyCRDs(crdDir string) error {
+	if crdDir == "" {
+		crdDir = filepath.Join(e.Root, "config", "crd", "bases")
+	}
+	if _, err := e.Kubectl("apply", "--server-side", "--force-conflicts", "-f", crdDir); err != nil {
+		return err
+	}
+	_, err := e.Kubectl("wait", "--for", "condition=Established", "--timeout", "60s", "-f", crdDir)
+	return err
 }
 
 // Kubectl runs the real kubectl as the cluster admin and returns its standard output.
@@ -299,11 +325,16 @@ func MetricsURL(mgr *Process) (string, error) {
 // StartManager runs the manager binary as the ServiceAccount, against the emulator, for the objects of one
 // namespace (so that tests sharing the control plane do not see each other's).
 func (e *Env) StartManager(emu *Emulator, namespace string, extraArgs ...string) (*Process, error) {
+	return e.StartManagerBinary(e.ManagerBin, emu, namespace, extraArgs...)
+}
+
+// StartManagerBinary is StartManager with another manager binary, such as an earlier commit's.
+func (e *Env) StartManagerBinary(bin string, emu *Emulator, namespace string, extraArgs ...string) (*Process, error) {
 	if e.SAKubeconfig == "" {
 		return nil, errors.New("the environment has no ServiceAccount for the manager (Options.ServiceAccount)")
 	}
 	args := append(append(ManagerArgs(emu), "--watch-namespaces", namespace), extraArgs...)
-	return e.Start("manager", e.ManagerBin, []string{"KUBECONFIG=" + e.SAKubeconfig}, args...)
+	return e.Start("manager", bin, []string{"KUBECONFIG=" + e.SAKubeconfig}, args...)
 }
 
 // WaitFor polls cond every 100 ms until it returns nil, or returns its last error after limit.

@@ -79,6 +79,12 @@ func Scheme() *runtime.Scheme {
 // program that is not envtest taking the port meanwhile fails the start. The fault suite's restart of the API
 // server needs the port fixed anyway, so that the kubeconfigs issued before stay valid.
 func New() (*envtest.Environment, error) {
+	return NewWithCRDs("")
+}
+
+// NewWithCRDs is New with the CRDs of another folder (an earlier commit's, for the upgrade test); "" is
+// config/crd/bases.
+func NewWithCRDs(crdDir string) (*envtest.Environment, error) {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
 		return nil, errors.New("KUBEBUILDER_ASSETS is not set: run the tests with `make test`, " +
@@ -88,12 +94,15 @@ func New() (*envtest.Environment, error) {
 	if err != nil {
 		return nil, err
 	}
+	if crdDir == "" {
+		crdDir = filepath.Join(root, "config", "crd", "bases")
+	}
 	scheme, err := NewScheme()
 	if err != nil {
 		return nil, err
 	}
 	return &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
+		CRDDirectoryPaths:     []string{crdDir},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
 		Scheme:                scheme,
@@ -102,7 +111,12 @@ func New() (*envtest.Environment, error) {
 
 // Start starts an environment from New and returns it; call Stop on it when done.
 func Start() (*envtest.Environment, error) {
-	env, err := New()
+	return StartWithCRDs("")
+}
+
+// StartWithCRDs starts an environment from NewWithCRDs and returns it; call Stop on it when done.
+func StartWithCRDs(crdDir string) (*envtest.Environment, error) {
+	env, err := NewWithCRDs(crdDir)
 	if err != nil {
 		return nil, err
 	}
