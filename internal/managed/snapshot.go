@@ -75,10 +75,24 @@ func (s *snapshots[R]) forKey(apiKey string) *snapshot[R] {
 
 // get returns the row with the id from the key's snapshot, listing anew when it is older than maxAge, the
 // interval of the object that reads it: objects of several intervals list the key once per the shortest. One
-// caller lists; the others read by id meanwhile instead of waiting behind the sweep.
+// caller lists; the others read the previous list's rows meanwhile (by id those it lacks) instead of waiting
+// behind the sweep, except during the key's first list, which they wait for.
 func (s *snapshots[R]) get(ctx context.Context, apiKey string, hs Lister[R], id string, maxAge time.Duration) (R, error) {
 	snap := s.forKey(apiKey)
 	snap.mu.Lock()
+	for snap.lists == 0 && snap.listing != nil {
+		// The key's first list is in flight (after a start): there are no rows to read yet, and reading each by id
+		// meanwhile would cost one call per object. Wait for it.
+		inFlight := snap.listing
+		snap.mu.Unlock()
+		select {
+		case <-inFlight:
+		case <-ctx.Done():
+			var zero R
+			return zero, ctx.Err()
+		}
+		snap.mu.Lock()
+	}
 	refresh := snap.listing == nil && time.Since(snap.takenAt) >= maxAge
 	if refresh {
 		snap.listing = make(chan struct{})

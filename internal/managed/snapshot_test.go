@@ -185,32 +185,71 @@ func (c *blockingClient) List(ctx context.Context) iter.Seq2[*testRow, error] {
 	}
 }
 
-// TestChecksDoNotWaitForAnotherCallersSweep: while one caller lists, others read by id instead of queueing behind
-// the sweep, so workers stay free for changes.
+// TestChecksDoNotWaitForAnotherCallersSweep: while one caller lists the key again, others read the previous
+// list's rows (by id those it lacks) instead of queueing behind the sweep, so workers stay free for changes.
 func TestChecksDoNotWaitForAnotherCallersSweep(t *testing.T) {
+	rows := map[string]*testRow{"a": {ID: "a"}, "b": {ID: "b"}}
+	snaps := newSnapshots(destinationRow)
+	ctx := context.Background()
+	if _, err := snaps.get(ctx, "key", &countingClient{rows: rows}, "a", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	c := &blockingClient{countingClient: countingClient{rows: rows}, listing: make(chan struct{}), release: make(chan struct{})}
+	rows["new"] = &testRow{ID: "new"}
+	done := make(chan error)
+	go func() { _, err := snaps.get(ctx, "key", c, "a", 0); done <- err }()
+	<-c.listing
+	if row, err := snaps.get(ctx, "key", c, "b", time.Hour); err != nil || row.ID != "b" || c.getCalls != 0 {
+		t.Fatalf("get of a listed row during a sweep = %v, %v, %d GETs; want it from the previous list", row, err, c.getCalls)
+	}
+	if row, err := snaps.get(ctx, "key", c, "new", time.Hour); err != nil || row.ID != "new" || c.getCalls != 1 {
+		t.Fatalf("get of a row created since = %v, %v, %d GETs; want one GET", row, err, c.getCalls)
+	}
+	close(c.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestChecksWaitForTheFirstList: after a start the key has no rows yet; the checks that come during its first list
+// wait for it instead of reading every row by id.
+func TestChecksWaitForTheFirstList(t *testing.T) {
 	c := &blockingClient{
 		countingClient: countingClient{rows: map[string]*testRow{"a": {ID: "a"}, "b": {ID: "b"}}},
 		listing:        make(chan struct{}), release: make(chan struct{}),
 	}
 	snaps := newSnapshots(destinationRow)
 	ctx := context.Background()
-	done := make(chan error)
-	go func() { _, err := snaps.get(ctx, "key", c, "a", time.Hour); done <- err }()
+	first := make(chan error)
+	go func() { _, err := snaps.get(ctx, "key", c, "a", time.Hour); first <- err }()
 	<-c.listing
-	row, err := snaps.get(ctx, "key", c, "b", time.Hour)
-	if err != nil || row.ID != "b" {
-		t.Fatalf("get during a sweep = %v, %v", row, err)
-	}
-	if c.getCalls != 1 {
-		t.Errorf("GETs during the sweep = %d, want 1", c.getCalls)
+	second := make(chan error)
+	go func() { _, err := snaps.get(ctx, "key", c, "b", time.Hour); second <- err }()
+	select {
+	case err := <-second:
+		t.Fatalf("a check returned during the first list (err %v, %d GETs): it must wait", err, c.getCalls)
+	case <-time.After(50 * time.Millisecond):
 	}
 	close(c.release)
-	if err := <-done; err != nil {
+	if err := errors.Join(<-first, <-second); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := snaps.get(ctx, "key", c, "b", time.Hour); err != nil || c.getCalls != 1 || c.listCalls != 1 {
-		t.Errorf("after the sweep: err %v, %d GETs, %d lists; want the row from the snapshot", err, c.getCalls, c.listCalls)
+	if c.getCalls != 0 || c.listCalls != 1 {
+		t.Errorf("%d GETs and %d lists, want the one list and no GET", c.getCalls, c.listCalls)
 	}
+
+	// A waiting check gives up with its context.
+	waiting := &blockingClient{countingClient: countingClient{rows: map[string]*testRow{}}, listing: make(chan struct{}),
+		release: make(chan struct{})}
+	other := newSnapshots(destinationRow)
+	go func() { _, _ = other.get(ctx, "key", waiting, "a", time.Hour) }()
+	<-waiting.listing
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := other.get(cancelled, "key", waiting, "a", time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled wait = %v, want context.Canceled", err)
+	}
+	close(waiting.release)
 }
 
 // TestRefreshTakesAListInFlightOrJustTaken: a status refresh that comes while a drift check lists, or just after,
