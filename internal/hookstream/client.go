@@ -264,11 +264,13 @@ func (c *Client) do(ctx context.Context, req call) (*response, error) {
 	httpResp, err := c.httpClient.Do(httpReq)
 	if err != nil {
 		c.observe(req.route, 0, time.Since(start))
+		c.recordOutcome(ctx, 0)
 		return nil, &TransportError{Route: req.route, Err: err}
 	}
 	respBody, readErr := readCapped(httpResp.Body)
 	_ = httpResp.Body.Close()
 	c.observe(req.route, httpResp.StatusCode, time.Since(start))
+	c.recordOutcome(ctx, httpResp.StatusCode)
 
 	info := parseRateLimit(httpResp.StatusCode, httpResp.Header, time.Now())
 	if c.limiter != nil {

@@ -150,6 +150,9 @@ type keyLimiter struct {
 	admitted    atomic.Uint64
 	waitedNanos atomic.Int64
 	rateLimited atomic.Uint64
+
+	// health follows the key's failures and recoveries (recovery.go).
+	health KeyHealth
 }
 
 // newKeyLimiter returns a limiter allowing rps requests per second with bursts of burst; rps <= 0 leaves only

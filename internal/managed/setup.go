@@ -74,11 +74,13 @@ func (r *Reconciler[O, R, D, P]) SetupWithManager(mgr ctrl.Manager, maxConcurren
 		})
 		return reqs
 	}
+	rec := newRecovery(r.names.Kind) // recovery.go: retries brought forward when hookstream recovers
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(NewObject[O](), builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, annotationsChanged(v1.AnnotationReconcileRequestedAt, v1.AnnotationPaused,
 				v1.AnnotationHoldDriftUntil, v1.AnnotationResetCircuitRequestedAt, v1.AnnotationDriftInterval), deleting))).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(forSecret)).
+		WatchesRawSource(rec.source()). // recovery.go: the work queue, for the retries brought forward
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, maxConcurrent), UsePriorityQueue: new(true)}).
 		Named(strings.ToLower(r.def.Names.Kind))
 	if r.opts.StatusRefreshInterval > 0 {
@@ -101,7 +103,7 @@ func (r *Reconciler[O, R, D, P]) SetupWithManager(mgr ctrl.Manager, maxConcurren
 	for _, c := range customise {
 		b = c(b)
 	}
-	return b.Complete(r)
+	return b.Complete(rec.wrap(r)) // recovery.go: records which objects wait for which API key
 }
 
 // refreshQueue is how many objects a status refresh hands the controller before it waits for the controller to

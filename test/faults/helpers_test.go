@@ -608,6 +608,25 @@ func scrape(metricsURL, name string) (float64, error) {
 	return sum, nil
 }
 
+// releases describes, from the manager's metrics, how many retries after a hookstream failure were brought forward
+// for kind ("": every kind): when a key recovered, or as a probe of a key that was down.
+func releases(metricsURL, kind string) string {
+	samples, err := harness.ScrapeMetrics(context.Background(), metricsClient, metricsURL)
+	if err != nil {
+		return fmt.Sprintf("retries brought forward: cannot scrape the manager: %v", err)
+	}
+	count := func(trigger string) float64 {
+		match := map[string]string{"trigger": trigger}
+		if kind != "" {
+			match["kind"] = kind
+		}
+		n, _ := samples.Sum("hookstream_recovery_releases_total", match)
+		return n
+	}
+	return fmt.Sprintf("retries brought forward out of their backoff: %.0f when the API key recovered, %.0f as probes "+
+		"of the key while it was down", count("recovered"), count("probe"))
+}
+
 // annotateAll sets the reconcile-requested-at annotation on every object of the kinds in ns, asking for a check now.
 func annotateAll(t testing.TB, ns, value string, kinds ...kindOps) {
 	t.Helper()

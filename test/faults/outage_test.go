@@ -30,6 +30,7 @@ import (
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/test/harness"
+	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
 
 // TestOutageDuringCreatesUpdatesDeletes takes hookstream down (every request answered 503) while Destinations,
@@ -45,7 +46,10 @@ func TestOutageDuringCreatesUpdatesDeletes(t *testing.T) {
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "outage")
 	runs := runsOf(t, ns, allKinds...)
-	mgr := s.StartManager(t, emu, ns)
+	metricsPort := harnesstest.FreePort(t)
+	mgr := s.StartManager(t, emu, ns, "--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort),
+		"--metrics-secure=false")
+	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)
 	hs := emu.Client(t)
 
 	created := names("c", size.outageCreates)
@@ -174,6 +178,9 @@ func TestOutageDuringCreatesUpdatesDeletes(t *testing.T) {
 
 	converge(mgr, runs...)
 	checkNoPanic(t, mgr)
+	for i, run := range runs {
+		rows[i].note("%s", releases(metricsURL, run.k.kind()))
+	}
 	perKind(t, runs, rows, func(t *testing.T, run *kindRun, r *result) {
 		for _, p := range problems[run] {
 			t.Error(p)

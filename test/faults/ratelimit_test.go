@@ -27,6 +27,7 @@ import (
 
 	"github.com/hookstream/hookstream-operator/internal/emulator"
 	"github.com/hookstream/hookstream-operator/test/harness"
+	"github.com/hookstream/hookstream-operator/test/harness/harnesstest"
 )
 
 // TestRateLimitStormAnd5xx answers every request with 429 (and Retry-After: 1) while Destinations, Sources and
@@ -39,7 +40,10 @@ func TestRateLimitStormAnd5xx(t *testing.T) {
 	emu := s.StartEmulator(t)
 	ns := s.NewNamespace(t, "storm")
 	runs := runsOf(t, ns, allKinds...)
-	mgr := s.StartManager(t, emu, ns, "--hookstream-rate-limit", fmt.Sprint(rate), "--hookstream-rate-burst", fmt.Sprint(burst))
+	metricsPort := harnesstest.FreePort(t)
+	mgr := s.StartManager(t, emu, ns, "--hookstream-rate-limit", fmt.Sprint(rate), "--hookstream-rate-burst", fmt.Sprint(burst),
+		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort), "--metrics-secure=false")
+	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)
 	hs := emu.Client(t)
 
 	existing := names("e", size.stormExist)
@@ -127,7 +131,8 @@ func TestRateLimitStormAnd5xx(t *testing.T) {
 	})
 	defer endFaults()
 	r.Recover = waitConverged(t, mgr, runs...)
-	r.note("30%% 5xx: the storm's changes converged %s after it ended", r.Recover.Round(100*time.Millisecond))
+	r.note("30%% 5xx: the storm's changes converged %s after it ended; %s", r.Recover.Round(100*time.Millisecond),
+		releases(metricsURL, ""))
 	secondRound := 0
 	for _, run := range runs {
 		for _, name := range slices.Sorted(maps.Keys(run.want)) {

@@ -1,0 +1,238 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package managed
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	"github.com/hookstream/hookstream-operator/internal/hookstream"
+)
+
+// Triggers of a release, the values of the trigger label of recoveryReleases.
+const (
+	triggerRecovered = "recovered"
+	triggerProbe     = "probe"
+)
+
+var recoveryReleases = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "hookstream_recovery_releases_total",
+	Help: "Objects whose retry after a hookstream failure was brought forward, by kind and trigger: recovered (a " +
+		"call of their API key succeeded again) or probe (one object tries a key that is down and silent).",
+}, []string{labelKind, "trigger"})
+
+func init() {
+	metrics.Registry.MustRegister(recoveryReleases)
+}
+
+// recovery brings forward the retries of the objects of one kind that wait on their backoff after hookstream
+// failed for their API key, as soon as a call with that key succeeds again. Without it, each object waits out its
+// own exponential backoff after an outage, up to minutes.
+//
+// An object waits for its key when its reconcile failed with a call of that key failing (transport error,
+// timeout, 429, 5xx). When the key recovers (a call succeeds after calls of several objects failed,
+// hookstream.KeyHealth), the objects waiting for it are put back in the work queue, oldest failure first, one at a
+// time at the key's rate budget, and only while the key stays up: a new failure stops the release and the rest
+// keep their backoff until the next recovery. Their backoff is not forgotten, so one that fails again waits
+// longer next time. An object released that then fails alone (the key is not down) is not released again before
+// it succeeds: a request hookstream always fails keeps its backoff. While the key is down and no call tries it,
+// the oldest waiting object is retried every hookstream.ProbeInterval, so that a recovery is noticed at once.
+type recovery struct {
+	kind string
+
+	mu    sync.Mutex
+	ctx   context.Context
+	queue workqueue.TypedRateLimitingInterface[reconcile.Request]
+	keys  map[*hookstream.KeyHealth]*keyWaiters
+	// waitingOn says which key an object waits for; released holds the objects brought forward that have not
+	// succeeded since.
+	waitingOn map[reconcile.Request]*hookstream.KeyHealth
+	released  map[reconcile.Request]bool
+}
+
+// keyWaiters are the objects waiting for one key, oldest failure first.
+type keyWaiters struct {
+	order     *list.List
+	elems     map[reconcile.Request]*list.Element
+	recovered chan struct{}
+}
+
+func newRecovery(kind string) *recovery {
+	return &recovery{kind: kind, keys: map[*hookstream.KeyHealth]*keyWaiters{},
+		waitingOn: map[reconcile.Request]*hookstream.KeyHealth{}, released: map[reconcile.Request]bool{}}
+}
+
+// source hands the recovery the controller's work queue when the controller starts; it enqueues nothing itself.
+func (r *recovery) source() source.Source {
+	return source.Func(func(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.ctx, r.queue = ctx, q
+		return nil
+	})
+}
+
+// wrap returns inner, recording which objects fail for which key.
+func (r *recovery) wrap(inner reconcile.Reconciler) reconcile.Reconciler {
+	return reconcile.Func(func(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+		r.started(req)
+		ctx, calls := hookstream.WithCallLog(ctx)
+		result, err := inner.Reconcile(ctx, req)
+		r.finished(req, calls.Failed(), calls.RecoveredSince(), err)
+		return result, err
+	})
+}
+
+// started forgets that req waits: it is being reconciled.
+func (r *recovery) started(req reconcile.Request) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.unwait(req)
+}
+
+// finished records an object whose reconcile failed with a call of key failing: it now waits on its backoff, and
+// for key; recoveredSince says that the key recovered after that call failed. Other outcomes leave it out.
+func (r *recovery) finished(req reconcile.Request, key *hookstream.KeyHealth, recoveredSince bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case err == nil || errors.Is(err, reconcile.TerminalError(nil)) || key == nil:
+		// Not on backoff, or not for hookstream's sake.
+		delete(r.released, req)
+		return
+	case r.released[req] && !key.Down():
+		// Released, and failed again while the key's other calls succeed: its own backoff applies.
+		return
+	case r.ctx == nil:
+		// The controller has not started its sources: nothing to enqueue into.
+		return
+	}
+	w := r.keys[key]
+	if w == nil {
+		w = &keyWaiters{order: list.New(), elems: map[reconcile.Request]*list.Element{}, recovered: make(chan struct{}, 1)}
+		r.keys[key] = w
+		stop := key.OnRecovered(func() { signal(w.recovered) })
+		go r.run(r.ctx, key, w, stop)
+	}
+	w.elems[req] = w.order.PushBack(req)
+	r.waitingOn[req] = key
+	if recoveredSince {
+		// The recovery came before this object was recorded: it must not wait for the next one.
+		signal(w.recovered)
+	}
+}
+
+// signal wakes the receiver of c, a channel of capacity 1, without blocking.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// newProbeTicker ticks often enough that a key is probed soon after hookstream.ProbeInterval of silence.
+func newProbeTicker() *time.Ticker { return time.NewTicker(hookstream.ProbeInterval / 4) }
+
+// unwait removes req from the objects waiting for a key. r.mu must be held.
+func (r *recovery) unwait(req reconcile.Request) {
+	key, ok := r.waitingOn[req]
+	if !ok {
+		return
+	}
+	delete(r.waitingOn, req)
+	if w := r.keys[key]; w != nil {
+		if e, ok := w.elems[req]; ok {
+			w.order.Remove(e)
+			delete(w.elems, req)
+		}
+	}
+}
+
+// run releases the objects waiting for key when it recovers, and probes it while it is down, until no object
+// waits for it or ctx ends.
+func (r *recovery) run(ctx context.Context, key *hookstream.KeyHealth, w *keyWaiters, stop func()) {
+	defer stop()
+	probe := newProbeTicker()
+	defer probe.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.recovered:
+			r.releaseAll(ctx, key, w)
+		case <-probe.C:
+			if r.waiting(w) && key.TryProbe() {
+				r.releaseNext(w, triggerProbe)
+			}
+		}
+		if r.dropIfIdle(key, w) {
+			return
+		}
+	}
+}
+
+// releaseAll puts the objects waiting for key back in the queue, oldest first, at the key's pace, while the key
+// stays up.
+func (r *recovery) releaseAll(ctx context.Context, key *hookstream.KeyHealth, w *keyWaiters) {
+	for r.waiting(w) {
+		if err := key.WaitTurn(ctx); err != nil || key.Down() {
+			return
+		}
+		r.releaseNext(w, triggerRecovered)
+	}
+}
+
+func (r *recovery) waiting(w *keyWaiters) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return w.order.Len() > 0
+}
+
+// releaseNext enqueues the object that has waited longest, now: the work queue moves it out of its backoff.
+func (r *recovery) releaseNext(w *keyWaiters, trigger string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e := w.order.Front()
+	if e == nil {
+		return
+	}
+	req := e.Value.(reconcile.Request)
+	r.unwait(req)
+	r.released[req] = true
+	r.queue.Add(req)
+	recoveryReleases.WithLabelValues(r.kind, trigger).Inc()
+}
+
+// dropIfIdle forgets key when no object waits for it, and reports whether it did.
+func (r *recovery) dropIfIdle(key *hookstream.KeyHealth, w *keyWaiters) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if w.order.Len() > 0 {
+		return false
+	}
+	delete(r.keys, key)
+	return true
+}
