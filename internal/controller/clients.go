@@ -16,10 +16,12 @@ limitations under the License.
 package controller
 
 import (
+	"context"
 	"crypto/sha256"
 	"sync"
 
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
+	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
 // ClientFactory returns the hookstream client of an API key.
@@ -50,3 +52,23 @@ func CachedClientFactory(opts hookstream.Options, limiters *hookstream.LimiterRe
 		return c, nil
 	}
 }
+
+// keyCalls is managed.Calls on the hookstream client's call log: which API key's calls failed in a reconcile, for
+// the retries brought forward when the key recovers.
+func keyCalls(ctx context.Context) (context.Context, managed.CallLog) {
+	ctx, log := hookstream.WithCallLog(ctx)
+	return ctx, callLog{log}
+}
+
+// callLog is a hookstream.CallLog seen by the machinery.
+type callLog struct{ log *hookstream.CallLog }
+
+func (c callLog) Failed() managed.KeyHealth {
+	if h := c.log.Failed(); h != nil {
+		return h
+	}
+	// No key failed: a nil interface, not a typed nil pointer.
+	return nil
+}
+
+func (c callLog) RecoveredSince() bool { return c.log.RecoveredSince() }

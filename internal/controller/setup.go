@@ -95,6 +95,8 @@ func (s Settings) managedOptions() managed.Options {
 		StatusRefreshInterval:    s.StatusRefreshInterval,
 		Shard:                    s.Shard,
 		SendableSecrets:          s.SendableSecrets,
+		Calls:                    keyCalls,
+		ProbeInterval:            hookstream.ProbeInterval,
 	}
 }
 

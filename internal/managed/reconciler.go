@@ -64,6 +64,12 @@ type Options struct {
 	// SendableSecrets, when set, is the label selector every Secret a spec references (credentials aside) must
 	// match for its values to be sent (--secret-reference-label).
 	SendableSecrets labels.Selector
+	// Calls, when set, tells which API key's calls failed in a reconcile, so that the objects waiting on their
+	// backoff for a key are retried at once when it recovers (recovery.go); nil leaves them to their backoff.
+	Calls Calls
+	// ProbeInterval is how long a key that is down goes without a call before the oldest object waiting for it
+	// tries it.
+	ProbeInterval time.Duration
 }
 
 // Reconciler keeps one remote resource per object of a kind: the skeleton every kind shares.

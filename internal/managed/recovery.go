@@ -28,11 +28,32 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
-
-	"github.com/hookstream/hookstream-operator/internal/hookstream"
 )
 
 // Triggers of a release, the values of the trigger label of recoveryReleases.
+// KeyHealth follows the failures and recoveries of one API key's calls, as the kinds' API client sees them
+// (hookstream.KeyHealth): the recovery needs no more of it.
+type KeyHealth interface {
+	// Down reports that calls of several callers fail in a row.
+	Down() bool
+	// OnRecovered calls f at each recovery (a call succeeds while the key is down), until stop.
+	OnRecovered(f func()) (stop func())
+	// TryProbe reports whether the caller may try the key, down and silent for a while, with one call.
+	TryProbe() bool
+	// WaitTurn waits for a turn at the key's rate budget.
+	WaitTurn(ctx context.Context) error
+}
+
+// CallLog tells what the calls of one reconcile met: the key of the last call that failed (nil when none did),
+// and whether that key recovered since.
+type CallLog interface {
+	Failed() KeyHealth
+	RecoveredSince() bool
+}
+
+// Calls starts the CallLog of a reconcile: the context its calls are made with records into it.
+type Calls func(ctx context.Context) (context.Context, CallLog)
+
 const (
 	triggerRecovered = "recovered"
 	triggerProbe     = "probe"
@@ -59,17 +80,20 @@ func init() {
 // keep their backoff until the next recovery. Their backoff is not forgotten, so one that fails again waits
 // longer next time. An object released that then fails alone (the key is not down) is not released again before
 // it succeeds: a request hookstream always fails keeps its backoff. While the key is down and no call tries it,
-// the oldest waiting object is retried every hookstream.ProbeInterval, so that a recovery is noticed at once.
+// the oldest waiting object is retried every probeEvery (hookstream.ProbeInterval), so that a recovery is noticed at once.
 type recovery struct {
-	kind string
+	kind  string
+	calls Calls
+	// probeEvery is how often the oldest waiting object tries a key that is down and silent.
+	probeEvery time.Duration
 
 	mu    sync.Mutex
 	ctx   context.Context
 	queue workqueue.TypedRateLimitingInterface[reconcile.Request]
-	keys  map[*hookstream.KeyHealth]*keyWaiters
+	keys  map[KeyHealth]*keyWaiters
 	// waitingOn says which key an object waits for; released holds the objects brought forward that have not
 	// succeeded since.
-	waitingOn map[reconcile.Request]*hookstream.KeyHealth
+	waitingOn map[reconcile.Request]KeyHealth
 	released  map[reconcile.Request]bool
 }
 
@@ -80,9 +104,9 @@ type keyWaiters struct {
 	recovered chan struct{}
 }
 
-func newRecovery(kind string) *recovery {
-	return &recovery{kind: kind, keys: map[*hookstream.KeyHealth]*keyWaiters{},
-		waitingOn: map[reconcile.Request]*hookstream.KeyHealth{}, released: map[reconcile.Request]bool{}}
+func newRecovery(kind string, calls Calls, probeEvery time.Duration) *recovery {
+	return &recovery{kind: kind, calls: calls, probeEvery: probeEvery, keys: map[KeyHealth]*keyWaiters{},
+		waitingOn: map[reconcile.Request]KeyHealth{}, released: map[reconcile.Request]bool{}}
 }
 
 // source hands the recovery the controller's work queue when the controller starts; it enqueues nothing itself.
@@ -95,11 +119,14 @@ func (r *recovery) source() source.Source {
 	})
 }
 
-// wrap returns inner, recording which objects fail for which key.
+// wrap returns inner, recording which objects fail for which key; inner itself when no Calls tell it.
 func (r *recovery) wrap(inner reconcile.Reconciler) reconcile.Reconciler {
+	if r.calls == nil {
+		return inner
+	}
 	return reconcile.Func(func(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 		r.started(req)
-		ctx, calls := hookstream.WithCallLog(ctx)
+		ctx, calls := r.calls(ctx)
 		result, err := inner.Reconcile(ctx, req)
 		r.finished(req, calls.Failed(), calls.RecoveredSince(), err)
 		return result, err
@@ -115,7 +142,7 @@ func (r *recovery) started(req reconcile.Request) {
 
 // finished records an object whose reconcile failed with a call of key failing: it now waits on its backoff, and
 // for key; recoveredSince says that the key recovered after that call failed. Other outcomes leave it out.
-func (r *recovery) finished(req reconcile.Request, key *hookstream.KeyHealth, recoveredSince bool, err error) {
+func (r *recovery) finished(req reconcile.Request, key KeyHealth, recoveredSince bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
@@ -153,8 +180,10 @@ func signal(c chan struct{}) {
 	}
 }
 
-// newProbeTicker ticks often enough that a key is probed soon after hookstream.ProbeInterval of silence.
-func newProbeTicker() *time.Ticker { return time.NewTicker(hookstream.ProbeInterval / 4) }
+// newProbeTicker ticks often enough that a key is probed soon after probeEvery of silence.
+func (r *recovery) newProbeTicker() *time.Ticker {
+	return time.NewTicker(max(r.probeEvery/4, time.Millisecond))
+}
 
 // unwait removes req from the objects waiting for a key. r.mu must be held.
 func (r *recovery) unwait(req reconcile.Request) {
@@ -173,9 +202,9 @@ func (r *recovery) unwait(req reconcile.Request) {
 
 // run releases the objects waiting for key when it recovers, and probes it while it is down, until no object
 // waits for it or ctx ends.
-func (r *recovery) run(ctx context.Context, key *hookstream.KeyHealth, w *keyWaiters, stop func()) {
+func (r *recovery) run(ctx context.Context, key KeyHealth, w *keyWaiters, stop func()) {
 	defer stop()
-	probe := newProbeTicker()
+	probe := r.newProbeTicker()
 	defer probe.Stop()
 	for {
 		select {
@@ -196,7 +225,7 @@ func (r *recovery) run(ctx context.Context, key *hookstream.KeyHealth, w *keyWai
 
 // releaseAll puts the objects waiting for key back in the queue, oldest first, at the key's pace, while the key
 // stays up.
-func (r *recovery) releaseAll(ctx context.Context, key *hookstream.KeyHealth, w *keyWaiters) {
+func (r *recovery) releaseAll(ctx context.Context, key KeyHealth, w *keyWaiters) {
 	for r.waiting(w) {
 		if err := key.WaitTurn(ctx); err != nil || key.Down() {
 			return
@@ -227,7 +256,7 @@ func (r *recovery) releaseNext(w *keyWaiters, trigger string) {
 }
 
 // dropIfIdle forgets key when no object waits for it, and reports whether it did.
-func (r *recovery) dropIfIdle(key *hookstream.KeyHealth, w *keyWaiters) bool {
+func (r *recovery) dropIfIdle(key KeyHealth, w *keyWaiters) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if w.order.Len() > 0 {

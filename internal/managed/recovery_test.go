@@ -93,7 +93,7 @@ func newRecoveryRig(t *testing.T, keys ...string) *recoveryRig {
 	t.Cleanup(server.Close)
 	limiters := hookstream.NewLimiterRegistry(rigRate, rigBurst)
 	rig := &recoveryRig{t: t, hs: hs, clients: map[string]*hookstream.Client{}, keyOf: map[string]string{},
-		rec: newRecovery("Test"), got: make(chan handedOut, 100)}
+		rec: newRecovery("Test", testCalls, hookstream.ProbeInterval), got: make(chan handedOut, 100)}
 	for _, key := range keys {
 		c, err := hookstream.New(hookstream.Options{BaseURL: server.URL + "/v1", APIKey: key, Limiter: limiters.For(key)})
 		if err != nil {
@@ -326,10 +326,27 @@ func TestRecoveryKeepsTheBackoffOfAnObjectThatFailsAlone(t *testing.T) {
 }
 
 func TestRecoveryIgnoresFailuresOtherThanHookstreams(t *testing.T) {
-	rec := newRecovery("Test")
+	rec := newRecovery("Test", testCalls, hookstream.ProbeInterval)
 	rec.finished(request("a"), nil, false, errors.New("the Kubernetes API server failed"))
 	rec.finished(request("b"), nil, false, reconcile.TerminalError(errors.New("refused")))
 	if len(rec.waitingOn) != 0 || len(rec.keys) != 0 {
 		t.Errorf("objects that did not fail for hookstream wait for a key: %v", rec.waitingOn)
 	}
 }
+
+// testCalls is managed.Calls on the hookstream client's call log, as the controllers wire it.
+func testCalls(ctx context.Context) (context.Context, CallLog) {
+	ctx, log := hookstream.WithCallLog(ctx)
+	return ctx, testCallLog{log}
+}
+
+type testCallLog struct{ log *hookstream.CallLog }
+
+func (c testCallLog) Failed() KeyHealth {
+	if h := c.log.Failed(); h != nil {
+		return h
+	}
+	return nil
+}
+
+func (c testCallLog) RecoveredSince() bool { return c.log.RecoveredSince() }

@@ -74,7 +74,7 @@ func (r *Reconciler[O, R, D, P]) SetupWithManager(mgr ctrl.Manager, maxConcurren
 		})
 		return reqs
 	}
-	rec := newRecovery(r.names.Kind) // recovery.go: retries brought forward when hookstream recovers
+	rec := newRecovery(r.def.Names.Kind, r.opts.Calls, r.opts.ProbeInterval) // recovery.go: retries brought forward when hookstream recovers
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(NewObject[O](), builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, annotationsChanged(v1.AnnotationReconcileRequestedAt, v1.AnnotationPaused,
