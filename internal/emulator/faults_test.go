@@ -1,18 +1,5 @@
-/*
-Copyright 2026.
-
-Licensed under the Apache License, Version 2.0 (the "License");
-you may not use this file except in compliance with the License.
-You may obtain a copy of the License at
-
-    http://www.apache.org/licenses/LICENSE-2.0
-
-Unless required by applicable law or agreed to in writing, software
-distributed under the License is distributed on an "AS IS" BASIS,
-WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-See the License for the specific language governing permissions and
-limitations under the License.
-*/
+// Copyright 2026 The hookstream-operator Authors.
+// SPDX-License-Identifier: Apache-2.0
 
 package emulator_test
 
@@ -178,7 +165,7 @@ func TestFaultHandlingDelay(t *testing.T) {
 		done <- err
 	}()
 	waitFor(t, func() bool { return env.server.Stats().Held[emulator.RouteCreateDestination] == 1 })
-	if rows := env.list(keyA, "").Destinations; len(rows) != 0 {
+	if rows := env.list(keyA, "").Rows; len(rows) != 0 {
 		t.Fatalf("a held create was handled before its hold ended: %+v", rows)
 	}
 	// Other routes are not held.
@@ -201,7 +188,7 @@ func TestFaultHandlingDelay(t *testing.T) {
 	if held := env.server.Stats().Held; len(held) != 0 {
 		t.Errorf("held after the hold ended: %v", held)
 	}
-	if rows := env.list(keyA, "").Destinations; len(rows) != 1 || rows[0].Slug != "held" {
+	if rows := env.list(keyA, "").Rows; len(rows) != 1 || rows[0].Slug != "held" {
 		t.Errorf("rows after a held create whose client gave up: %+v, want the created one", rows)
 	}
 

@@ -1,18 +1,5 @@
-/*
-Copyright 2026.
-
-Licensed under the Apache License, Version 2.0 (the "License");
-you may not use this file except in compliance with the License.
-You may obtain a copy of the License at
-
-    http://www.apache.org/licenses/LICENSE-2.0
-
-Unless required by applicable law or agreed to in writing, software
-distributed under the License is distributed on an "AS IS" BASIS,
-WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-See the License for the specific language governing permissions and
-limitations under the License.
-*/
+// Copyright 2026 The hookstream-operator Authors.
+// SPDX-License-Identifier: Apache-2.0
 
 // Package gitops checks what the project ships for installation and GitOps tools against a real kube-apiserver:
 // the Argo CD health check and Flux's kstatus on the real status of every kind, the samples, the kustomize and Helm
