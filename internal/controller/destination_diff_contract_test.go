@@ -21,7 +21,6 @@ import (
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 	"github.com/hookstream/hookstream-operator/internal/hookstream"
-	"github.com/hookstream/hookstream-operator/internal/hookstream/contract"
 )
 
 // contractRow is a remote destination as the contract's Destination schema spells it (a raw store row: objects as
@@ -152,14 +151,8 @@ func mutationsOf(row map[string]any) []rowMutation {
 // Destination schema, read back through the client as up to date, and every change to one of its columns or
 // keys must be reported under its name exactly when the spec manages it (managed lists those names).
 func TestContractRowsConvergeForEveryField(t *testing.T) {
-	doc, err := contract.Load(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := doc.Components.Schemas["Destination"].Value
+	schema := contractSchema(t, "Destination")
 	// The values of testSecrets: tok-0123456789, pw-abcdefgh, abc and header-secret (headers are not masked).
-	ref := func(key string) v1.SecretKeySelector { return v1.SecretKeySelector{Name: "creds", Key: key} }
-	aws := v1.AWSCredentials{AccessKeyID: "AKIA", SecretAccessKeySecretRef: ref("token")}
 	tests := map[string]struct {
 		spec    v1.DestinationSpec
 		row     map[string]any
@@ -176,8 +169,8 @@ func TestContractRowsConvergeForEveryField(t *testing.T) {
 				HTTP: &v1.HTTPDestination{
 					URL: "https://example.com/h", Method: "PUT", TimeoutSeconds: ptr.To[int32](12),
 					Headers:     map[string]string{"X-Team": "payments"},
-					HeadersFrom: []v1.HeaderFromSecret{{Name: "X-Secret", ValueFrom: ref("hdr")}},
-					Auth:        &v1.HTTPAuth{Type: v1.HTTPAuthBasic, Basic: &v1.BasicAuth{Username: "u", PasswordSecretRef: ref("password")}},
+					HeadersFrom: []v1.HeaderFromSecret{{Name: "X-Secret", ValueFrom: credsRef("hdr")}},
+					Auth:        &v1.HTTPAuth{Type: v1.HTTPAuthBasic, Basic: &v1.BasicAuth{Username: "u", PasswordSecretRef: credsRef("password")}},
 				},
 				Retry: &v1.RetryPolicy{Enabled: new(true), MaxAttempts: ptr.To[int32](3), Backoff: "fixed", IntervalsSeconds: []int32{10}},
 				CircuitBreaker: &v1.CircuitBreakerPolicy{
@@ -198,19 +191,19 @@ func TestContractRowsConvergeForEveryField(t *testing.T) {
 		},
 		"http bearer": {
 			spec: v1.DestinationSpec{HTTP: &v1.HTTPDestination{URL: "https://e.com",
-				Auth: &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: ref("token")}}}},
+				Auth: &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: credsRef("token")}}}},
 			row:     map[string]any{"url": "https://e.com", "auth_type": "bearer", "auth_config": `{"token":"****6789"}`},
 			managed: []string{"name", "url", "auth_type", "auth_config.token"},
 		},
 		"http short token": {
 			spec: v1.DestinationSpec{HTTP: &v1.HTTPDestination{URL: "https://e.com",
-				Auth: &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: ref("short")}}}},
+				Auth: &v1.HTTPAuth{Type: v1.HTTPAuthBearer, Bearer: &v1.BearerAuth{TokenSecretRef: credsRef("short")}}}},
 			row:     map[string]any{"url": "https://e.com", "auth_type": "bearer", "auth_config": `{"token":"****"}`},
 			managed: []string{"name", "url", "auth_type", "auth_config.token"},
 		},
 		"http api key": {
 			spec: v1.DestinationSpec{HTTP: &v1.HTTPDestination{URL: "https://e.com",
-				Auth: &v1.HTTPAuth{Type: v1.HTTPAuthAPIKey, APIKey: &v1.APIKeyAuth{Header: "X-Key", ValueSecretRef: ref("token")}}}},
+				Auth: &v1.HTTPAuth{Type: v1.HTTPAuthAPIKey, APIKey: &v1.APIKeyAuth{Header: "X-Key", ValueSecretRef: credsRef("token")}}}},
 			row:     map[string]any{"url": "https://e.com", "auth_type": "api_key", "auth_config": `{"header":"X-Key","value":"****6789"}`},
 			managed: []string{"name", "url", "auth_type", "auth_config.header", "auth_config.value"},
 		},
@@ -220,14 +213,14 @@ func TestContractRowsConvergeForEveryField(t *testing.T) {
 			managed: []string{"name", "url", "auth_type", "auth_config"},
 		},
 		"sqs": {
-			spec: v1.DestinationSpec{AWSSQS: &v1.AWSSQSDestination{QueueURL: "https://sqs.x/q", Region: "eu-west-1", MessageGroupID: "g", AWSCredentials: aws}},
+			spec: v1.DestinationSpec{AWSSQS: &v1.AWSSQSDestination{QueueURL: "https://sqs.x/q", Region: "eu-west-1", MessageGroupID: "g", AWSCredentials: testAWSCredentials}},
 			row: map[string]any{"type": "aws_sqs", "provider_config": `{"access_key_id":"AKIA","message_group_id":"g",` +
 				`"queue_url":"https://sqs.x/q","region":"eu-west-1","secret_access_key":"****6789"}`},
 			managed: []string{"name", "provider_config.access_key_id", "provider_config.message_group_id",
 				"provider_config.queue_url", "provider_config.region", "provider_config.secret_access_key"},
 		},
 		"s3": {
-			spec: v1.DestinationSpec{AWSS3: &v1.AWSS3Destination{Bucket: "b", Region: "eu-west-1", Prefix: "p/", Format: "raw", AWSCredentials: aws}},
+			spec: v1.DestinationSpec{AWSS3: &v1.AWSS3Destination{Bucket: "b", Region: "eu-west-1", Prefix: "p/", Format: "raw", AWSCredentials: testAWSCredentials}},
 			row: map[string]any{"type": "aws_s3", "provider_config": `{"access_key_id":"AKIA","bucket":"b","format":"raw",` +
 				`"prefix":"p/","region":"eu-west-1","secret_access_key":"****6789"}`},
 			managed: []string{"name", "provider_config.access_key_id", "provider_config.bucket", "provider_config.format",
@@ -235,7 +228,7 @@ func TestContractRowsConvergeForEveryField(t *testing.T) {
 		},
 		"eventbridge": {
 			spec: v1.DestinationSpec{AWSEventBridge: &v1.AWSEventBridgeDestination{EventBusARN: "arn:aws:events:x", Region: "r",
-				Source: "s", DetailType: "d", AWSCredentials: aws}},
+				Source: "s", DetailType: "d", AWSCredentials: testAWSCredentials}},
 			row: map[string]any{"type": "aws_eventbridge", "provider_config": `{"access_key_id":"AKIA","detail_type":"d",` +
 				`"event_bus_arn":"arn:aws:events:x","region":"r","secret_access_key":"****6789","source":"s"}`},
 			managed: []string{"name", "provider_config.access_key_id", "provider_config.detail_type",
@@ -243,14 +236,14 @@ func TestContractRowsConvergeForEveryField(t *testing.T) {
 				"provider_config.source"},
 		},
 		"pubsub": {
-			spec: v1.DestinationSpec{GCPPubSub: &v1.GCPPubSubDestination{ProjectID: "p", TopicID: "t", ServiceAccountJSONSecretRef: ref("token")}},
+			spec: v1.DestinationSpec{GCPPubSub: &v1.GCPPubSubDestination{ProjectID: "p", TopicID: "t", ServiceAccountJSONSecretRef: credsRef("token")}},
 			row: map[string]any{"type": "gcp_pubsub",
 				"provider_config": `{"project_id":"p","service_account_json":"****6789","topic_id":"t"}`},
 			managed: []string{"name", "provider_config.project_id", "provider_config.service_account_json", "provider_config.topic_id"},
 		},
 		"kafka": {
 			spec: v1.DestinationSpec{Kafka: &v1.KafkaDestination{BootstrapServers: "b:9092", ClusterID: "c", Topic: "t", APIKey: "k",
-				APISecretSecretRef: ref("password")}},
+				APISecretSecretRef: credsRef("password")}},
 			row: map[string]any{"type": "kafka", "provider_config": `{"api_key":"k","api_secret":"****efgh",` +
 				`"bootstrap_servers":"b:9092","cluster_id":"c","topic":"t"}`},
 			managed: []string{"name", "provider_config.api_key", "provider_config.api_secret",
@@ -258,7 +251,7 @@ func TestContractRowsConvergeForEveryField(t *testing.T) {
 		},
 		"rabbitmq": {
 			spec: v1.DestinationSpec{RabbitMQ: &v1.RabbitMQDestination{URL: "amqps://r", VHost: "/v", Exchange: "e", RoutingKey: "k",
-				Username: "u", PasswordSecretRef: ref("password")}},
+				Username: "u", PasswordSecretRef: credsRef("password")}},
 			row: map[string]any{"type": "rabbitmq", "provider_config": `{"exchange":"e","password":"****efgh",` +
 				`"routing_key":"k","url":"amqps://r","username":"u","vhost":"/v"}`},
 			managed: []string{"name", "provider_config.exchange", "provider_config.password", "provider_config.routing_key",

@@ -67,29 +67,26 @@ func TestRegistryEntriesMatchTheAPI(t *testing.T) {
 }
 
 func readRole(t *testing.T) *rbacv1.ClusterRole {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "config", "rbac", "role.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	role := &rbacv1.ClusterRole{}
-	if err := yaml.Unmarshal(data, role); err != nil {
-		t.Fatal(err)
-	}
-	return role
+	return readYAML[rbacv1.ClusterRole](t, "config", "rbac", "role.yaml")
 }
 
 func readCRD(t *testing.T, resource string) *apiextensionsv1.CustomResourceDefinition {
+	return readYAML[apiextensionsv1.CustomResourceDefinition](t, "config", "crd", "bases",
+		v1.GroupVersion.Group+"_"+resource+".yaml")
+}
+
+// readYAML decodes a manifest of the repository, given by its path from the root.
+func readYAML[T any](t *testing.T, path ...string) *T {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "config", "crd", "bases", v1.GroupVersion.Group+"_"+resource+".yaml"))
+	data, err := os.ReadFile(filepath.Join(append([]string{"..", ".."}, path...)...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	crd := &apiextensionsv1.CustomResourceDefinition{}
-	if err := yaml.Unmarshal(data, crd); err != nil {
+	out := new(T)
+	if err := yaml.Unmarshal(data, out); err != nil {
 		t.Fatal(err)
 	}
-	return crd
+	return out
 }
 
 // allows reports whether a rule of role grants verb on resource of group.

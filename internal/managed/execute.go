@@ -269,9 +269,6 @@ func (r *Reconciler[O, R, D, P]) adopt(ctx context.Context, obj O, p Plan[R, P])
 	r.setObserved(obj, p.Remote)
 }
 
-// fieldsOf lists the differing field names, sorted, each once.
-func fieldsOf(diffs []FieldDiff) []string { return Observation[any]{Diffs: diffs}.Fields() }
-
 // replace deletes a remote resource that cannot become what the spec asks for, so that the next reconcile
 // creates the one that can. The create marker is renewed first: the new create is a new attempt.
 func (r *Reconciler[O, R, D, P]) replace(ctx context.Context, obj O, base *O, hs External[O, R, D, P], id string,

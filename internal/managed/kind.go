@@ -179,9 +179,12 @@ func (o *Observation[P]) Add(field, desired, observed string) {
 func (o Observation[P]) UpToDate() bool { return len(o.Diffs) == 0 }
 
 // Fields lists the differing field names, sorted, each once.
-func (o Observation[P]) Fields() []string {
-	names := make([]string, 0, len(o.Diffs))
-	for _, d := range o.Diffs {
+func (o Observation[P]) Fields() []string { return fieldsOf(o.Diffs) }
+
+// fieldsOf lists the field names of diffs, sorted, each once.
+func fieldsOf(diffs []FieldDiff) []string {
+	names := make([]string, 0, len(diffs))
+	for _, d := range diffs {
 		names = append(names, d.Field)
 	}
 	slices.Sort(names)

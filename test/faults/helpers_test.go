@@ -390,6 +390,20 @@ func (tl *tally) report(t testing.TB) {
 	}
 }
 
+// settle records in r what run came to once the fault is over: whether it converged, how long that took, how many
+// operations it attempted, and how hookstream compares with what it wants.
+func settle(t testing.TB, r *result, hs *hookstream.Client, run *kindRun) {
+	t.Helper()
+	if !run.converged {
+		t.Error(run.err)
+	}
+	r.Recover = max(r.Recover, run.recover)
+	r.Attempted += run.made.ops()
+	tl := compareRemote(t, hs, run)
+	tl.addTo(r)
+	tl.report(t)
+}
+
 // compareRemote compares hookstream with the run's objects: one remote resource per existing object, carrying its
 // spec and recorded in its status, and none for the deleted ones or anything else.
 func compareRemote(t testing.TB, hs *hookstream.Client, run *kindRun) tally {

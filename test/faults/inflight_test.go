@@ -88,14 +88,7 @@ func TestDeleteWhileCreateInFlight(t *testing.T) {
 	convergeWithin(inflightWindow+size.recoveryLimit, mgr, runs...)
 	checkNoPanic(t, managers...)
 	for _, run := range runs {
-		if !run.converged {
-			t.Error(run.err)
-		}
-		r.Recover = max(r.Recover, run.recover)
-		r.Attempted += run.made.ops()
-		tl := compareRemote(t, hs, run)
-		tl.addTo(r)
-		tl.report(t)
+		settle(t, r, hs, run)
 	}
 	r.note("creates handled by hookstream %s after they were requested, after the restarted manager's lookup; "+
 		"calls: %s", landed.Round(100*time.Millisecond), describeStats(harness.StatsSince(emu.Stats(t), before)))

@@ -107,14 +107,7 @@ func TestUnrecordedConnectionCreate(t *testing.T) {
 			convergeWithin(unrecordedLimit, mgr, runs...)
 			checkNoPanic(t, managers...)
 			for _, run := range runs {
-				if !run.converged {
-					t.Error(run.err)
-				}
-				r.Recover = max(r.Recover, run.recover)
-				r.Attempted += run.made.ops()
-				tl := compareRemote(t, hs, run)
-				tl.addTo(r)
-				tl.report(t)
+				settle(t, r, hs, run)
 				checkRepeatedWrites(t, r, harness.StatsSince(emu.Stats(t), before), run)
 			}
 			lines, adopted := adoptions(connections, managers...)

@@ -30,36 +30,10 @@ type Emulator struct {
 	URL    string // base URL, without /v1
 	Port   int
 	APIKey string // the key of the emulator's project
-	// Variants are the alternative readings of the contract it serves (StartEmulatorWithVariants).
-	Variants []string
 }
 
 // adminClient calls the emulator's admin API, whose requests the emulator does not count in its stats.
 var adminClient = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-
-// StartEmulator runs the emulator with APIKey and the admin API on a port of its own choosing, and waits until it
-// answers.
-func (e *Env) StartEmulator(extraArgs ...string) (*Emulator, error) {
-	return e.StartEmulatorWithKey(APIKey, extraArgs...)
-}
-
-// StartEmulatorWithVariants runs the emulator as StartEmulator does, serving the named variants of the contract
-// (emulator.VariantNames, or "all"); none serves the default.
-func (e *Env) StartEmulatorWithVariants(variants []string, extraArgs ...string) (*Emulator, error) {
-	if len(variants) == 0 {
-		return e.StartEmulator(extraArgs...)
-	}
-	names, err := emulator.ParseVariants(strings.Join(variants, ","))
-	if err != nil {
-		return nil, err
-	}
-	emu, err := e.StartEmulator(append([]string{"--variant", strings.Join(names, ",")}, extraArgs...)...)
-	if err != nil {
-		return nil, err
-	}
-	emu.Variants = names
-	return emu, nil
-}
 
 // StartEmulatorWithKey runs the emulator with the given API key and the admin API on a port of its own choosing, and
 // waits until it answers.
