@@ -55,6 +55,7 @@ manifests: controller-gen ## Generate the CRD and ClusterRole, refresh the copie
 	cp config/rbac/role.yaml charts/hookstream-operator/files/manager-role.yaml
 	cp config/rbac/aggregate_to_edit_role.yaml charts/hookstream-operator/files/aggregate-to-edit-role.yaml
 	cp config/rbac/aggregate_to_view_role.yaml charts/hookstream-operator/files/aggregate-to-view-role.yaml
+	cp config/rbac/aggregate_to_admin_role.yaml charts/hookstream-operator/files/aggregate-to-admin-role.yaml
 	cp config/argocd/health.lua charts/hookstream-operator/files/argocd-health.lua
 	cp config/prometheus/alert-rules.yaml charts/hookstream-operator/files/prometheus-alert-rules.yaml
 	cp config/grafana/hookstream-operator-dashboard.json charts/hookstream-operator/files/grafana-dashboard.json

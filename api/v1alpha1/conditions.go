@@ -78,6 +78,10 @@ const (
 	// ReasonAlreadyManaged: the remote resource that spec.adoptID, adoption by slug or the natural key names is
 	// managed by another object of the project; nothing is written until that object goes.
 	ReasonAlreadyManaged = "AlreadyManaged"
+	// ReasonRefNotPermitted: a Connection references a Source or Destination of another namespace that no
+	// HookstreamReferenceGrant of that namespace allows; nothing is created, and an existing remote connection is
+	// paused until a grant allows the reference again.
+	ReasonRefNotPermitted = "RefNotPermitted"
 	// ReasonRateLimited: hookstream asked to slow down (429); the operator waits as told.
 	ReasonRateLimited = "RateLimited"
 	// ReasonAPIUnavailable: hookstream failed or could not be reached; the operator retries with backoff.

@@ -12,8 +12,8 @@ import (
 // ConnectionSpec is the desired state of a hookstream connection: the route from one source to one destination,
 // with the events it lets through and how it reshapes them. Fields left unset are not managed.
 //
-// +kubebuilder:validation:XValidation:rule="has(self.sourceRef) != has(self.sourceID)",message="set exactly one of spec.sourceRef (a Source in this namespace) and spec.sourceID (a source not managed here)"
-// +kubebuilder:validation:XValidation:rule="has(self.destinationRef) != has(self.destinationID)",message="set exactly one of spec.destinationRef (a Destination in this namespace) and spec.destinationID (a destination not managed here)"
+// +kubebuilder:validation:XValidation:rule="has(self.sourceRef) != has(self.sourceID)",message="set exactly one of spec.sourceRef (a Source object) and spec.sourceID (a source not managed here)"
+// +kubebuilder:validation:XValidation:rule="has(self.destinationRef) != has(self.destinationID)",message="set exactly one of spec.destinationRef (a Destination object) and spec.destinationID (a destination not managed here)"
 // +kubebuilder:validation:XValidation:rule="!has(self.adoptionPolicy) || self.adoptionPolicy == 'Never'",message="spec.adoptionPolicy BySlug has no meaning for a Connection, which has no slug: to take over a remote connection, set spec.adoptID"
 // +kubebuilder:validation:XValidation:rule="has(self.adoptID) == has(oldSelf.adoptID) && (!has(self.adoptID) || self.adoptID == oldSelf.adoptID)",message="spec.adoptID cannot be added, changed or removed after creation: create a new Connection to take over another remote connection"
 type ConnectionSpec struct {
@@ -34,10 +34,11 @@ type ConnectionSpec struct {
 	// +kubebuilder:validation:MaxLength=1024
 	Description string `json:"description,omitempty"`
 
-	// sourceRef names the Source, in this namespace, whose events the connection routes; the Connection waits
-	// until it has an id. hookstream cannot re-point a connection: a change replaces the remote connection.
+	// sourceRef names the Source whose events the connection routes; the Connection waits until it has an id.
+	// A Source of another namespace needs a HookstreamReferenceGrant in that namespace. hookstream cannot
+	// re-point a connection: a change replaces the remote connection.
 	// +optional
-	SourceRef *LocalObjectReference `json:"sourceRef,omitempty"`
+	SourceRef *EndReference `json:"sourceRef,omitempty"`
 
 	// sourceID is the id of a hookstream source not managed by a Source object. A change replaces the remote
 	// connection.
@@ -47,10 +48,11 @@ type ConnectionSpec struct {
 	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
 	SourceID string `json:"sourceID,omitempty"`
 
-	// destinationRef names the Destination, in this namespace, that receives the routed events; the Connection
-	// waits until it has an id. A change replaces the remote connection.
+	// destinationRef names the Destination that receives the routed events; the Connection waits until it has
+	// an id. A Destination of another namespace needs a HookstreamReferenceGrant in that namespace. A change
+	// replaces the remote connection.
 	// +optional
-	DestinationRef *LocalObjectReference `json:"destinationRef,omitempty"`
+	DestinationRef *EndReference `json:"destinationRef,omitempty"`
 
 	// destinationID is the id of a hookstream destination not managed by a Destination object. A change replaces
 	// the remote connection.
@@ -112,6 +114,23 @@ type FilterRule struct {
 	Value *apiextensionsv1.JSON `json:"value"`
 }
 
+// EndReference names the Source or Destination a Connection routes from or to.
+type EndReference struct {
+	// name of the object.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// namespace of the object; the Connection's own when unset. Another namespace must allow the reference with
+	// a HookstreamReferenceGrant, and the object must use the Connection's hookstream project.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Namespace string `json:"namespace,omitempty"`
+}
+
 // ConnectionStatus is the observed state of a Connection.
 type ConnectionStatus struct {
 	// The status fields every kind has: observedGeneration, id, appliedSecretsHash, drift, driftObservedAt,
@@ -133,6 +152,12 @@ type ConnectionStatus struct {
 	// state is the remote connection's state (API field `status`; `disabled` when `enabled` is off).
 	// +optional
 	State string `json:"state,omitempty"`
+
+	// pausedWithoutGrant says that the operator paused the remote connection because a HookstreamReferenceGrant
+	// no longer allows one of its references (condition reason RefNotPermitted). Once a grant allows it again,
+	// the connection is resumed, unless spec.state says otherwise.
+	// +optional
+	PausedWithoutGrant bool `json:"pausedWithoutGrant,omitempty"`
 
 	// eventCount is the number of events the connection routed (they passed its filters), as of the last check.
 	// +optional

@@ -86,7 +86,7 @@ func TestConnectionFindByKey(t *testing.T) {
 		DeletionTimestamp: &now}, Status: v1.SourceStatus{ManagedStatus: v1.ManagedStatus{ID: sourceID}}}
 	cc.objects = fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(src).Build()
 	byRef := byID.DeepCopy()
-	byRef.Spec.SourceID, byRef.Spec.SourceRef = "", &v1.LocalObjectReference{Name: "orders"}
+	byRef.Spec.SourceID, byRef.Spec.SourceRef = "", &v1.EndReference{Name: "orders"}
 	if row, found, err := cc.FindByKey(ctx, byRef); !found || err != nil || row.ID != made.ID {
 		t.Errorf("with the Source being deleted: FindByKey = %v, %v; want connection %s", found, err, made.ID)
 	}

@@ -32,6 +32,7 @@ type connectionExternal = managed.External[*v1.Connection, *hookstream.Connectio
 // +kubebuilder:rbac:groups=hookstream.io,resources=connections,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=hookstream.io,resources=connections/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=hookstream.io,resources=connections/finalizers,verbs=update
+// +kubebuilder:rbac:groups=hookstream.io,resources=hookstreamreferencegrants,verbs=get;list;watch
 
 // setupConnections registers the Connection controller: one hookstream connection per Connection object, between
 // the ids of the Source and Destination it references (or the ids it names).
@@ -59,7 +60,7 @@ func setupConnections(mgr ctrl.Manager, s Settings) error {
 	}
 	toConnections := func(kind string, waitingOnly bool) handler.EventHandler {
 		return handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []ctrl.Request {
-			conns, err := connectionsOf(ctx, reader, o.GetNamespace(), kind+"/"+o.GetName())
+			conns, err := connectionsOf(ctx, reader, endKey(kind, o.GetNamespace(), o.GetName()))
 			if err != nil {
 				logf.FromContext(ctx).Error(err, "Cannot list the Connections of an object", "kind", kind, "object", klog.KObj(o))
 				return nil
@@ -74,6 +75,19 @@ func setupConnections(mgr ctrl.Manager, s Settings) error {
 			return reqs
 		})
 	}
+	// A grant that appears, changes or goes starts the Connections that reference its namespace from another.
+	toGranted := handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []ctrl.Request {
+		conns, err := connectionsOf(ctx, reader, grantKey(o.GetNamespace()))
+		if err != nil {
+			logf.FromContext(ctx).Error(err, "Cannot list the Connections a grant concerns", "grant", klog.KObj(o))
+			return nil
+		}
+		reqs := make([]ctrl.Request, 0, len(conns))
+		for _, c := range conns {
+			reqs = append(reqs, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(&c)})
+		}
+		return reqs
+	})
 	rec := managed.NewReconciler(s.Client, mgr.GetClient(), mgr.GetAPIReader(), s.Recorder, connectionDefinition(newKindEnv(mgr, s), s),
 		s.managedOptions())
 	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.ConnectionList{} },
@@ -82,7 +96,8 @@ func setupConnections(mgr ctrl.Manager, s Settings) error {
 				Watches(&v1.Source{}, toConnections(kindSource, false), builder.WithPredicates(endChanged)).
 				Watches(&v1.Destination{}, toConnections(kindDestination, false), builder.WithPredicates(endChanged)).
 				Watches(&v1.Source{}, toConnections(kindSource, true), builder.WithPredicates(arrivedWithID)).
-				Watches(&v1.Destination{}, toConnections(kindDestination, true), builder.WithPredicates(arrivedWithID))
+				Watches(&v1.Destination{}, toConnections(kindDestination, true), builder.WithPredicates(arrivedWithID)).
+				Watches(&v1.HookstreamReferenceGrant{}, toGranted)
 		})
 }
 
@@ -164,6 +179,10 @@ func (*connectionKind) SetObserved(c *v1.Connection, remote *hookstream.Connecti
 	if !remote.Enabled {
 		st.State = string(v1.StateDisabled)
 	}
+	if st.State != string(v1.StatePaused) {
+		// Resumed (or disabled by the spec): no pause of the operator's is left to undo.
+		st.PausedWithoutGrant = false
+	}
 	st.EventCount = remote.EventCount
 	st.LastEventAt = managed.Time(remote.LastEventAt)
 	st.CreatedAt = managed.Time(&remote.CreatedAt)
@@ -176,7 +195,7 @@ func connectionSecretRefs(*v1.Connection) []string { return nil }
 // connectionClient is the hookstream client seen through the machinery's calls.
 type connectionClient struct {
 	c *hookstream.Client
-	// objects reads the Sources and Destinations a Connection references.
+	// objects reads the Sources and Destinations a Connection references, and the grants that allow them.
 	objects client.Reader
 }
 
@@ -196,12 +215,13 @@ func (h *connectionClient) FindByKey(ctx context.Context, c *v1.Connection) (*ho
 	var key connectionKey
 	if recorded := c.Annotations[v1.AnnotationCreateKey]; recorded == "" || json.Unmarshal([]byte(recorded), &key) != nil {
 		// No key recorded with the create marker (none was marked, or by an earlier version): the spec's.
-		get := func(into client.Object, name string) error {
-			return h.objects.Get(ctx, types.NamespacedName{Namespace: c.Namespace, Name: name}, into)
+		get := func(into client.Object, namespace, name string) error {
+			return managed.GetReferenced(ctx, h.objects, kindConnection, c.Namespace, endKind(into), namespace, name, into)
 		}
 		var err error
 		if key.SourceID, key.DestinationID, err = resolveEnds(c, get, nil); err != nil {
-			if _, waiting := errors.AsType[*managed.WaitError](err); waiting {
+			if _, waiting := errors.AsType[*managed.WaitError](err); waiting || managed.IsNotPermitted(err) {
+				// Nothing of an end that is not there yet, or not allowed, can have been created.
 				return nil, false, nil
 			}
 			return nil, false, err

@@ -48,7 +48,7 @@ func gatewayRoute(t *testing.T, ns string, rcv *harness.Receiver) (src *v1.Sourc
 		Verification: &v1.SourceVerification{SecretRef: v1.SecretKeySelector{Name: "github-signing", Key: "secret"}}})
 	// The Connection comes first: it waits for the other two.
 	connKey := createConnection(t, ns, "opened-prs", v1.ConnectionSpec{
-		SourceRef: &v1.LocalObjectReference{Name: "github"}, DestinationRef: &v1.LocalObjectReference{Name: "bot"},
+		SourceRef: &v1.EndReference{Name: "github"}, DestinationRef: &v1.EndReference{Name: "bot"},
 		Filters:   []v1.FilterRule{{Field: "payload.action", Op: "eq", Value: jsonValue(`"opened"`)}},
 		Transform: new(`{"event": "pr-opened", "number": pull_request.number}`),
 	})
@@ -176,7 +176,7 @@ func TestConnectionReplacedWhenItsDestinationChanges(t *testing.T) {
 	if err := k8s.Get(ctx, connKey, c); err != nil {
 		t.Fatal(err)
 	}
-	c.Spec.DestinationRef = &v1.LocalObjectReference{Name: "archive"}
+	c.Spec.DestinationRef = &v1.EndReference{Name: "archive"}
 	if err := k8s.Update(ctx, c); err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,9 @@ func connectionName(c *v1.Connection) string {
 // buildConnectionDesired maps a Connection's spec to the remote connection it asks for.
 func buildConnectionDesired(c *v1.Connection, refs managed.Refs) (*desiredConnection, error) {
 	sourceID, destinationID, err := resolveEnds(c, refs.Object, refs.SameProject)
+	if notPermitted, ok := errors.AsType[*managed.NotPermittedError](err); ok {
+		return pausedWithoutGrant(c, notPermitted)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -53,11 +56,15 @@ func buildConnectionDesired(c *v1.Connection, refs managed.Refs) (*desiredConnec
 	if spec.Description != "" {
 		req.Description = new(spec.Description)
 	}
-	if spec.State != "" {
-		want.status = string(spec.State)
-		want.enabled = spec.State != v1.StateDisabled
-		req.Enabled = new(want.enabled)
+	state := spec.State
+	if c.Status.PausedWithoutGrant && state == "" {
+		// The operator paused the connection when a grant was revoked; the reference is allowed again.
+		state = v1.StateActive
+	} else if state != "" {
+		// spec.state decides, whatever paused the connection before.
+		c.Status.PausedWithoutGrant = false
 	}
+	want.setState(state)
 	if spec.Filters != nil {
 		want.manageFilters = true
 		rules, err := filterRules(spec.Filters)
@@ -77,6 +84,43 @@ func buildConnectionDesired(c *v1.Connection, refs managed.Refs) (*desiredConnec
 		}
 	}
 	return want, nil
+}
+
+// setState sets spec.state's two API fields; an empty state leaves them unmanaged.
+func (want *desiredConnection) setState(state v1.ResourceState) {
+	if state == "" {
+		return
+	}
+	want.status = string(state)
+	want.enabled = state != v1.StateDisabled
+	want.request.Enabled = new(want.enabled)
+}
+
+// pausedWithoutGrant is the mapping of a Connection whose reference to another namespace no grant allows: no
+// remote connection may be created, and an existing one is paused (disabled, if the spec disables it), never
+// deleted: its ends and name stay those hookstream has, its other fields are left alone.
+func pausedWithoutGrant(c *v1.Connection, notPermitted *managed.NotPermittedError) (*desiredConnection, error) {
+	st := &c.Status
+	if st.ID == "" || st.SourceID == "" || st.DestinationID == "" {
+		return nil, managed.Stall(v1.ReasonRefNotPermitted, "%v. Nothing is created in hookstream until a grant allows it",
+			notPermitted)
+	}
+	state := v1.StatePaused
+	if c.Spec.State == v1.StateDisabled || c.Spec.State == v1.StatePaused {
+		state = c.Spec.State
+	}
+	// Only a pause the operator made is undone when the grant comes back.
+	st.PausedWithoutGrant = c.Spec.State == "" || c.Spec.State == v1.StateActive
+	name := st.Name
+	if name == "" {
+		name = connectionName(c)
+	}
+	want := &desiredConnection{request: hookstream.ConnectionCreateRequest{
+		SourceID: st.SourceID, DestinationID: st.DestinationID, Name: name,
+	}}
+	want.setState(state)
+	return want, managed.Disable(v1.ReasonRefNotPermitted, "%v. The remote connection %s is %s until a grant allows "+
+		"the reference again; it is never deleted for this", notPermitted, st.ID, state)
 }
 
 // filterRules maps the spec's rules to the API's, checking what the schema cannot: the value's type per operator.
@@ -145,41 +189,64 @@ func (k valueKind) String() string { return string(k) }
 
 // resolveEnds returns the ids of the connection's source and destination: the spec's ids, or the status.id of
 // the referenced objects. An object without an id is waited for; one of another hookstream project (another API
-// key) stalls. sameProject is nil for a lookup of the remote connection by its key, where only the ids matter: an
-// end being deleted still has its id then, and the connection an unrecorded create made must be found with it.
-func resolveEnds(c *v1.Connection, get func(into client.Object, name string) error,
+// key) stalls; one of another namespace that no grant allows is a *managed.NotPermittedError. get reads an object
+// (namespace empty: the Connection's own). sameProject is nil for a lookup of the remote connection by its key,
+// where only the ids matter: an end being deleted still has its id then, and the connection an unrecorded create
+// made must be found with it.
+func resolveEnds(c *v1.Connection, get func(into client.Object, namespace, name string) error,
 	sameProject func(managed.Object) (bool, error)) (sourceID, destinationID string, err error) {
 	sourceID, destinationID = c.Spec.SourceID, c.Spec.DestinationID
 	if ref := c.Spec.SourceRef; ref != nil {
-		src := &v1.Source{}
-		if sourceID, err = referencedID(c, src, ref.Name, get, sameProject, v1.ReasonWaitingForSource); err != nil {
+		if sourceID, err = referencedID(c, &v1.Source{}, ref, get, sameProject, v1.ReasonWaitingForSource); err != nil {
 			return "", "", err
 		}
 	}
 	if ref := c.Spec.DestinationRef; ref != nil {
-		dst := &v1.Destination{}
-		if destinationID, err = referencedID(c, dst, ref.Name, get, sameProject, v1.ReasonWaitingForDestination); err != nil {
+		if destinationID, err = referencedID(c, &v1.Destination{}, ref, get, sameProject, v1.ReasonWaitingForDestination); err != nil {
 			return "", "", err
 		}
 	}
 	return sourceID, destinationID, nil
 }
 
-// referencedID reads the referenced object into obj and returns its hookstream id.
-func referencedID(c *v1.Connection, obj managed.Object, name string, get func(client.Object, string) error,
-	sameProject func(managed.Object) (bool, error), waitReason string) (string, error) {
-	kind := kindSource
-	if _, ok := obj.(*v1.Destination); ok {
-		kind = kindDestination
+// endNamespace is the namespace of the object a reference names: its own, else the Connection's.
+func endNamespace(c *v1.Connection, ref *v1.EndReference) string {
+	if ref.Namespace != "" {
+		return ref.Namespace
 	}
-	if err := get(obj, name); err != nil {
+	return c.Namespace
+}
+
+// endName names a referenced object for messages: with its namespace when that is not the Connection's.
+func endName(c *v1.Connection, kind string, ref *v1.EndReference) string {
+	if ns := endNamespace(c, ref); ns != c.Namespace {
+		return fmt.Sprintf("%s %q of namespace %q", kind, ref.Name, ns)
+	}
+	return fmt.Sprintf("%s %q", kind, ref.Name)
+}
+
+// endKind is the kind of a Connection's end: Source or Destination.
+func endKind(obj client.Object) string {
+	if _, ok := obj.(*v1.Destination); ok {
+		return kindDestination
+	}
+	return kindSource
+}
+
+// referencedID reads the referenced object into obj and returns its hookstream id.
+func referencedID(c *v1.Connection, obj managed.Object, ref *v1.EndReference, get func(client.Object, string, string) error,
+	sameProject func(managed.Object) (bool, error), waitReason string) (string, error) {
+	kind := endKind(obj)
+	what := endName(c, kind, ref)
+	if err := get(obj, ref.Namespace, ref.Name); err != nil {
 		if apierrors.IsNotFound(err) {
-			return "", managed.Wait(waitReason, "Waiting for %s %q, which does not exist in namespace %q", kind, name, c.Namespace)
+			return "", managed.Wait(waitReason, "Waiting for %s %q, which does not exist in namespace %q", kind, ref.Name,
+				endNamespace(c, ref))
 		}
 		if shard, ok := errors.AsType[*managed.OutsideShardError](err); ok {
 			// A remote connection that exists keeps routing: Ready stays what the last check saw.
-			return "", managed.WaitKeepingReady(waitReason, "Waiting for %s %q: %v. A Connection and the Source and "+
-				"Destination it references must be in the same shard: give them the same shard label", kind, name, shard)
+			return "", managed.WaitKeepingReady(waitReason, "Waiting for %s: %v. A Connection and the Source and "+
+				"Destination it references must be in the same shard: give them the same shard label", what, shard)
 		}
 		return "", err
 	}
@@ -188,10 +255,10 @@ func referencedID(c *v1.Connection, obj managed.Object, name string, get func(cl
 	switch {
 	case !obj.GetDeletionTimestamp().IsZero() && !lookup:
 		// The remote connection still routes until its end goes: Ready keeps what the last check saw.
-		return "", managed.WaitKeepingReady(waitReason, "%s %q is being deleted; the connection is not created or "+
-			"changed until the reference changes", kind, name)
+		return "", managed.WaitKeepingReady(waitReason, "%s is being deleted; the connection is not created or "+
+			"changed until the reference changes", what)
 	case id == "":
-		return "", managed.Wait(waitReason, "Waiting for %s %q to have a hookstream id (it is not Ready yet)", kind, name)
+		return "", managed.Wait(waitReason, "Waiting for %s to have a hookstream id (it is not Ready yet)", what)
 	}
 	if !lookup {
 		same, err := sameProject(obj)
@@ -199,9 +266,9 @@ func referencedID(c *v1.Connection, obj managed.Object, name string, get func(cl
 			return "", err
 		}
 		if !same {
-			return "", managed.Stall(v1.ReasonProjectMismatch, "%s %q uses another hookstream API key than this Connection, "+
+			return "", managed.Stall(v1.ReasonProjectMismatch, "%s uses another hookstream API key than this Connection, "+
 				"so it may be in another project, and a connection links a source and a destination of its own project only: "+
-				"give both the same credentials Secret (spec.credentialsRef)", kind, name)
+				"give both the same credentials Secret (spec.credentialsRef)", what)
 		}
 	}
 	return id, nil

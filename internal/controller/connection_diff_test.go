@@ -45,7 +45,7 @@ func fullConnection() *v1.Connection {
 
 // idRefs resolves nothing: the connections of these tests name ids.
 func idRefs() managed.Refs {
-	return managed.Refs{Object: func(client.Object, string) error { return errors.New("no object reads expected") }}
+	return managed.Refs{Object: func(client.Object, string, string) error { return errors.New("no object reads expected") }}
 }
 
 // convergedConnection holds what fullConnection asks for, the values in another JSON spelling.
@@ -210,8 +210,8 @@ func TestResolveEnds(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			c := &v1.Connection{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "c"}, Spec: v1.ConnectionSpec{
-				SourceRef: &v1.LocalObjectReference{Name: "orders"}, DestinationRef: &v1.LocalObjectReference{Name: "billing"}}}
-			get := func(into client.Object, name string) error {
+				SourceRef: &v1.EndReference{Name: "orders"}, DestinationRef: &v1.EndReference{Name: "billing"}}}
+			get := func(into client.Object, _, name string) error {
 				switch obj := into.(type) {
 				case *v1.Source:
 					if tc.getErr != nil {

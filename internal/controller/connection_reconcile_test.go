@@ -26,7 +26,7 @@ func connectionTableObject(change func(*v1.Connection)) *v1.Connection {
 		ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: connectionTableName, Generation: 1, UID: "uid-connection"},
 		Spec: v1.ConnectionSpec{
 			DisplayName: connectionTableName,
-			SourceRef:   &v1.LocalObjectReference{Name: "orders"}, DestinationRef: &v1.LocalObjectReference{Name: "billing"},
+			SourceRef:   &v1.EndReference{Name: "orders"}, DestinationRef: &v1.EndReference{Name: "billing"},
 		},
 	}
 	if change != nil {

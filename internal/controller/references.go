@@ -3,9 +3,10 @@
 
 package controller
 
-// The reference index: which Connections route from or to which Sources and Destinations, by name or by id. The
-// Connection kind reads it to start at once when an end changes; the Source and Destination kinds read it to name
-// the Connections that block their deletion, and to retry that deletion when one goes.
+// The reference index: which Connections route from or to which Sources and Destinations, by name (of any
+// namespace) or by id, and which need a grant of which namespace. The Connection kind reads it to start at once
+// when an end or a grant changes; the Source and Destination kinds read it to name the Connections that block their
+// deletion, and to retry that deletion when one goes.
 
 import (
 	"context"
@@ -28,25 +29,37 @@ import (
 	"github.com/hookstream/hookstream-operator/internal/managed"
 )
 
-// connectionEndsIndex indexes Connections by what they route between: "Source/<name>" and "Destination/<name>"
-// for references, "source-id/<id>" and "destination-id/<id>" for ids.
+// connectionEndsIndex indexes Connections by what they route between: "Source/<namespace>/<name>" and
+// "Destination/<namespace>/<name>" for references, "source-id/<namespace>/<id>" and
+// "destination-id/<namespace>/<id>" for ids (the Connection's namespace), and "granted-by/<namespace>" for a
+// reference to another namespace, which a grant of that namespace allows.
 const connectionEndsIndex = "hookstream.io/connection-ends"
+
+func endKey(kind, namespace, name string) string { return kind + "/" + namespace + "/" + name }
+
+func grantKey(namespace string) string { return "granted-by/" + namespace }
 
 func connectionEnds(c *v1.Connection) []string {
 	var keys []string
-	if ref := c.Spec.SourceRef; ref != nil {
-		keys = append(keys, "Source/"+ref.Name)
+	ref := func(kind string, ref *v1.EndReference) {
+		if ref == nil {
+			return
+		}
+		ns := endNamespace(c, ref)
+		keys = append(keys, endKey(kind, ns, ref.Name))
+		if ns != c.Namespace {
+			keys = append(keys, grantKey(ns))
+		}
 	}
+	ref(kindSource, c.Spec.SourceRef)
+	ref(kindDestination, c.Spec.DestinationRef)
 	if c.Spec.SourceID != "" {
-		keys = append(keys, "source-id/"+c.Spec.SourceID)
-	}
-	if ref := c.Spec.DestinationRef; ref != nil {
-		keys = append(keys, "Destination/"+ref.Name)
+		keys = append(keys, "source-id/"+c.Namespace+"/"+c.Spec.SourceID)
 	}
 	if c.Spec.DestinationID != "" {
-		keys = append(keys, "destination-id/"+c.Spec.DestinationID)
+		keys = append(keys, "destination-id/"+c.Namespace+"/"+c.Spec.DestinationID)
 	}
-	return keys
+	return slices.Compact(slices.Sorted(slices.Values(keys)))
 }
 
 func indexConnectionEnds(mgr ctrl.Manager) error {
@@ -54,18 +67,18 @@ func indexConnectionEnds(mgr ctrl.Manager) error {
 		func(o client.Object) []string { return connectionEnds(o.(*v1.Connection)) })
 }
 
-// connectionsOf lists the Connections of a namespace that match any of the index keys.
-func connectionsOf(ctx context.Context, c client.Reader, namespace string, keys ...string) ([]v1.Connection, error) {
+// connectionsOf lists the Connections, of every namespace, that match any of the index keys.
+func connectionsOf(ctx context.Context, c client.Reader, keys ...string) ([]v1.Connection, error) {
 	var found []v1.Connection
-	seen := map[string]bool{}
+	seen := map[types.NamespacedName]bool{}
 	for _, key := range keys {
 		var list v1.ConnectionList
-		if err := c.List(ctx, &list, client.InNamespace(namespace), client.MatchingFields{connectionEndsIndex: key}); err != nil {
+		if err := c.List(ctx, &list, client.MatchingFields{connectionEndsIndex: key}); err != nil {
 			return nil, err
 		}
 		for _, item := range list.Items {
-			if !seen[item.Name] {
-				seen[item.Name] = true
+			if name := client.ObjectKeyFromObject(&item); !seen[name] {
+				seen[name] = true
 				found = append(found, item)
 			}
 		}
@@ -73,35 +86,50 @@ func connectionsOf(ctx context.Context, c client.Reader, namespace string, keys 
 	return found, nil
 }
 
-// referrersFunc names the Connections of the namespace that route from or to the object of the kind ("Source",
-// "Destination") with the name and hookstream id.
+// referrersFunc names the Connections that route from or to the object of the kind ("Source", "Destination")
+// with the namespace, name and hookstream id.
 type referrersFunc func(ctx context.Context, kind, namespace, name, id string) ([]string, error)
 
-// endKeys are the index keys of the Connections that route from or to the object.
-func endKeys(kind, name, id string) []string {
-	keys := []string{kind + "/" + name}
+// endKeys are the index keys of the Connections that route from or to the object: by reference from any
+// namespace, by id from its own.
+func endKeys(kind, namespace, name, id string) []string {
+	keys := []string{endKey(kind, namespace, name)}
 	if id != "" {
 		prefix := "source-id/"
 		if kind == kindDestination {
 			prefix = "destination-id/"
 		}
-		keys = append(keys, prefix+id)
+		keys = append(keys, prefix+namespace+"/"+id)
 	}
 	return keys
+}
+
+// referrerNames names the Connections for a message shown in namespace: those of that namespace by name, those
+// of other namespaces by namespace only (their names are not the object's owners' to read).
+func referrerNames(namespace string, conns []v1.Connection) []string {
+	var names, others []string
+	for _, conn := range conns {
+		if conn.Namespace == namespace {
+			names = append(names, kindConnection+" "+conn.Name)
+		} else if !slices.Contains(others, conn.Namespace) {
+			others = append(others, conn.Namespace)
+		}
+	}
+	slices.Sort(others)
+	for _, ns := range others {
+		names = append(names, fmt.Sprintf("Connections of namespace %q", ns))
+	}
+	return names
 }
 
 // referrersOf names the referring Connections that c, an indexed reader, holds.
 func referrersOf(c client.Reader) referrersFunc {
 	return func(ctx context.Context, kind, namespace, name, id string) ([]string, error) {
-		conns, err := connectionsOf(ctx, c, namespace, endKeys(kind, name, id)...)
+		conns, err := connectionsOf(ctx, c, endKeys(kind, namespace, name, id)...)
 		if err != nil {
 			return nil, err
 		}
-		names := make([]string, 0, len(conns))
-		for _, conn := range conns {
-			names = append(names, kindConnection+" "+conn.Name)
-		}
-		return names, nil
+		return referrerNames(namespace, conns), nil
 	}
 }
 
@@ -119,28 +147,33 @@ func referrersOption[O managed.Object](referrers referrersFunc, kind string) fun
 // referrers names the referring Connections. In a shard the cache holds the shard's alone, so those of other
 // shards are read from the API server (this happens only when hookstream refused a deletion).
 func (s Settings) referrers(mgr ctrl.Manager) referrersFunc {
-	inShard := referrersOf(mgr.GetClient())
+	inShard := mgr.GetClient()
 	if s.Shard == nil {
-		return inShard
+		return referrersOf(inShard)
 	}
 	api := mgr.GetAPIReader()
 	return func(ctx context.Context, kind, namespace, name, id string) ([]string, error) {
-		names, err := inShard(ctx, kind, namespace, name, id)
+		conns, err := connectionsOf(ctx, inShard, endKeys(kind, namespace, name, id)...)
 		if err != nil {
 			return nil, err
 		}
+		names := referrerNames(namespace, conns)
 		var list v1.ConnectionList
-		if err := api.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+		if err := api.List(ctx, &list); err != nil {
 			return nil, err
 		}
-		keys := endKeys(kind, name, id)
+		keys := endKeys(kind, namespace, name, id)
+		var outside []v1.Connection
 		for _, c := range list.Items {
 			if s.Shard.Matches(labels.Set(c.Labels)) {
 				continue
 			}
 			if slices.ContainsFunc(connectionEnds(&c), func(k string) bool { return slices.Contains(keys, k) }) {
-				names = append(names, fmt.Sprintf("%s %s (outside this manager's shard)", kindConnection, c.Name))
+				outside = append(outside, c)
 			}
+		}
+		for _, n := range referrerNames(namespace, outside) {
+			names = append(names, n+" (outside this manager's shard)")
 		}
 		return names, nil
 	}
@@ -157,7 +190,7 @@ func watchConnectionsOf(kind string, objects client.Reader, newList func() clien
 				ref, id = c.Spec.DestinationRef, c.Spec.DestinationID
 			}
 			if ref != nil {
-				return []ctrl.Request{{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: ref.Name}}}
+				return []ctrl.Request{{NamespacedName: types.NamespacedName{Namespace: endNamespace(c, ref), Name: ref.Name}}}
 			}
 			// An end named by id: the objects of the namespace that have that id.
 			list := newList()

@@ -104,13 +104,17 @@ var kindScheme = func() *runtime.Scheme {
 	return s
 }()
 
-// APIKinds lists the kinds of the API group (api/v1alpha1), sorted: every one of them must be in Kinds.
+// APIKinds lists the managed kinds of the API group (api/v1alpha1): those with a remote counterpart in
+// hookstream, sorted. Every one of them must be in Kinds. The group's other kinds (HookstreamReferenceGrant) are
+// settings the machinery reads, with no remote counterpart.
 func APIKinds() []string {
 	var kinds []string
 	apiPackage := reflect.TypeFor[v1.Destination]().PkgPath()
+	managedKind := reflect.TypeFor[managed.Object]()
 	for gvk, t := range kindScheme.AllKnownTypes() {
 		// The group also holds metav1's option types, which are no kinds of the API.
-		if gvk.GroupVersion() == v1.GroupVersion && t.PkgPath() == apiPackage && !strings.HasSuffix(gvk.Kind, "List") {
+		if gvk.GroupVersion() == v1.GroupVersion && t.PkgPath() == apiPackage && !strings.HasSuffix(gvk.Kind, "List") &&
+			reflect.PointerTo(t).Implements(managedKind) {
 			kinds = append(kinds, gvk.Kind)
 		}
 	}

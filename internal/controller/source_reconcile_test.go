@@ -259,7 +259,7 @@ func TestSourceReconcileBranches(t *testing.T) {
 			object: deleting,
 			objects: []client.Object{&v1.Connection{
 				ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "orders-to-billing"},
-				Spec:       v1.ConnectionSpec{SourceRef: &v1.LocalObjectReference{Name: "orders"}, DestinationID: "d1"},
+				Spec:       v1.ConnectionSpec{SourceRef: &v1.EndReference{Name: "orders"}, DestinationID: "d1"},
 			}},
 			fake:  fakeSources{delete: func(string) error { return apiError(409, "Cannot delete a source that has connections") }},
 			calls: []string{"Delete " + tableID}, ready: "False", reason: v1.ReasonDeleting, events: []string{"Warning InUse"},

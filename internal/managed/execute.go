@@ -37,7 +37,7 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 		return r.handleError(ctx, obj, "read the credentials", err)
 	}
 	f := Facts[R, D]{RecordedID: obj.GetManagedStatus().ID}
-	f.Want, f.MapErr = r.def.Kind.Desired(obj, r.refs(ctx, obj, apiKey))
+	mapSpec(r.def, obj, r.refs(ctx, obj, apiKey), &f)
 	if f.MapErr != nil {
 		return r.execute(ctx, obj, base, nil, apiKey, f)
 	}
@@ -151,6 +151,12 @@ func (r *Reconciler[O, R, D, P]) converged(ctx context.Context, obj, before O, r
 		return r.handleError(ctx, obj, "read the "+r.def.Names.Remote+"'s delivery health", err)
 	}
 	MarkCheckHandled(obj)
+	if f.Disabled != nil {
+		// The remote resource is turned off as the mapping asks; the object stalls until its references are
+		// allowed again.
+		SetDrift(obj, p.Diffs)
+		return r.handleError(ctx, obj, "resolve the spec's references", f.Disabled)
+	}
 	after := r.checkAfter(obj)
 	hold := time.Duration(0)
 	switch {

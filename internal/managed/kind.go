@@ -103,13 +103,15 @@ type Publisher[O Object] interface {
 	Unpublish(ctx context.Context, obj O) error
 }
 
-// Refs reads the objects a spec references, in the object's own namespace and nowhere else.
+// Refs reads the objects a spec references, in the object's own namespace, and in another only where a
+// HookstreamReferenceGrant of that namespace allows it.
 type Refs struct {
 	Secret    SecretResolver
 	ConfigMap ConfigMapResolver
-	// Object reads an object of the namespace, such as a Source a Connection references, from the manager's
-	// cache into into.
-	Object func(into client.Object, name string) error
+	// Object reads an object, such as a Source a Connection references, from the manager's cache into into.
+	// namespace is the object's own when empty; another one answers a *NotPermittedError unless a grant of that
+	// namespace allows the reference.
+	Object func(into client.Object, namespace, name string) error
 	// SameProject tells whether another object uses the object's own hookstream API key, and so its project.
 	SameProject func(other Object) (bool, error)
 }

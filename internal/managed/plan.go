@@ -92,6 +92,10 @@ type Facts[R any, D Desired] struct {
 	// HoldUntil is the time of the hold-drift-until annotation while the hold lasts: changes made outside the
 	// operator are kept, nothing is written to the remote resource. nil when there is no hold.
 	HoldUntil *time.Time
+	// Disabled, when set, says that Want turns the remote resource off because the object may no longer have
+	// what its spec asks for (see DisabledError): an existing remote resource is brought to Want, none is created,
+	// and the object stalls with this cause.
+	Disabled *StalledError
 	// Owners names, by remote id, the other object of the project that manages that remote resource already (as
 	// `Destination "orders"` in the same namespace, or "a Destination of another namespace"): of the remote
 	// resources the lookups found.
@@ -151,6 +155,11 @@ func Decide[O Object, R any, D Desired, P any](def *Definition[O, R, D, P], obj 
 		p.Steps = append(p.Steps, StepFinalizer)
 	}
 	p.Remote, p.Found = f.Lookup.Remote, f.Lookup.Found
+	if f.Disabled != nil && !p.Found {
+		// Nothing to turn off, and nothing may be created.
+		p.Action, p.Stage, p.Steps, p.Err = PlanBlocked, "resolve the spec's references", nil, f.Disabled
+		return p
+	}
 	applied := obj.GetManagedStatus().AppliedSecretsHash
 	if !p.Found {
 		switch {
@@ -380,7 +389,7 @@ func Preview[O Object, R any, D Desired, P any](ctx context.Context, def *Defini
 	hs External[O, R, D, P], obj O, refs Refs, apiKey string) (Summary, error) {
 	f := Facts[R, D]{RecordedID: obj.GetManagedStatus().ID}
 	if !IsPaused(obj) {
-		f.Want, f.MapErr = def.Kind.Desired(obj, refs)
+		mapSpec(def, obj, refs, &f)
 	}
 	if f.MapErr == nil && !IsPaused(obj) {
 		f.SecretsHash = SecretsHash(f.Want.SecretMaterial(), apiKey)

@@ -4,6 +4,7 @@
 package managed
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -135,10 +137,17 @@ func (r *Reconciler[O, R, D, P]) refs(ctx context.Context, obj O, apiKey string)
 	return Refs{
 		Secret:    r.creds.resolver(ctx, obj.GetNamespace()),
 		ConfigMap: configMapResolver(ctx, r.api, r.def.Names.Kind, obj.GetNamespace()),
-		Object: func(into client.Object, name string) error {
-			key := types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}
-			err := r.client.Get(ctx, key, into)
+		Object: func(into client.Object, namespace, name string) error {
+			gvk, err := apiutil.GVKForObject(into, r.client.Scheme())
+			if err != nil {
+				return err
+			}
+			err = GetReferenced(ctx, r.client, r.def.Names.Kind, obj.GetNamespace(), gvk.Kind, namespace, name, into)
+			if IsNotPermitted(err) {
+				return err
+			}
 			if apierrors.IsNotFound(err) && r.opts.Shard != nil {
+				key := types.NamespacedName{Namespace: cmp.Or(namespace, obj.GetNamespace()), Name: name}
 				return r.outsideShard(ctx, key, into, err)
 			}
 			return kubeErr("read "+name, err)
@@ -297,6 +306,8 @@ func (r *Reconciler[O, R, D, P]) handleError(ctx context.Context, obj O, action 
 	switch {
 	case o.stalled:
 		SetStalled(obj, o.reason, o.message)
+		// A stall concludes: a requested check that ends in one has been handled (a retried failure has not).
+		MarkCheckHandled(obj)
 	default:
 		SetRetrying(obj, o.reason, o.message)
 		if o.notReady {

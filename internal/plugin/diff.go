@@ -273,8 +273,8 @@ func diffRefs(ctx context.Context, m *Manifests, opts DiffOptions, obj managed.O
 			}
 			return v, nil
 		},
-		Object: func(into client.Object, name string) error {
-			return objects.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, into)
+		Object: func(into client.Object, namespace, name string) error {
+			return managed.GetReferenced(ctx, objects, kindOf(obj), ns, kindOf(into), namespace, name, into)
 		},
 		SameProject: func(other managed.Object) (bool, error) {
 			mine, theirs := credentials(obj), credentials(other)

@@ -355,13 +355,13 @@ func ConnectionSpec(c *hookstream.Connection, sourceName, destinationName string
 		spec.Description = *c.Description
 	}
 	if sourceName != "" {
-		spec.SourceRef = &v1.LocalObjectReference{Name: sourceName}
+		spec.SourceRef = &v1.EndReference{Name: sourceName}
 	} else {
 		spec.SourceID = c.SourceID
 		warnings = append(warnings, fmt.Sprintf("source %s is not exported: spec.sourceID names it", c.SourceID))
 	}
 	if destinationName != "" {
-		spec.DestinationRef = &v1.LocalObjectReference{Name: destinationName}
+		spec.DestinationRef = &v1.EndReference{Name: destinationName}
 	} else {
 		spec.DestinationID = c.DestinationID
 		warnings = append(warnings, fmt.Sprintf("destination %s is not exported: spec.destinationID names it", c.DestinationID))

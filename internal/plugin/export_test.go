@@ -151,8 +151,11 @@ func createFixtures(t *testing.T, hs *hookstream.Client) {
 func testRefs(objects *objectSet, namespace string) managed.Refs {
 	return managed.Refs{
 		Secret: func(ref v1.SecretKeySelector) (string, error) { return secretValue(ref.Name, ref.Key), nil },
-		Object: func(into client.Object, name string) error {
-			return objects.Get(context.Background(), client.ObjectKey{Namespace: namespace, Name: name}, into)
+		Object: func(into client.Object, ns, name string) error {
+			if ns == "" {
+				ns = namespace
+			}
+			return objects.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, into)
 		},
 		SameProject: func(managed.Object) (bool, error) { return true, nil },
 	}

@@ -39,6 +39,8 @@ var Fixes = map[string]string{
 	v1.ReasonConflict:    "another remote resource of the project has this slug: set adoptionPolicy: BySlug, spec.adoptID, or another slug",
 	v1.ReasonAlreadyManaged: "another object of the project manages this remote resource: delete that object (deletionPolicy Orphan " +
 		"keeps the remote) for this one to take over, or remove spec.adoptID here",
+	v1.ReasonRefNotPermitted: "ask the owners of the referenced namespace for a HookstreamReferenceGrant there (from: this " +
+		"namespace's Connections, to: the Source or Destination), or reference an object of this namespace",
 	v1.ReasonRateLimited: "wait: hookstream asked to slow down; lower --hookstream-rate-limit if it lasts",
 	v1.ReasonAPIUnavailable: "wait: hookstream failed or could not be reached and the operator retries; check " +
 		"--hookstream-url and the network if it lasts",

@@ -65,7 +65,15 @@ func (s *objectSet) Get(ctx context.Context, key client.ObjectKey, into client.O
 	return nil
 }
 
-// List is not needed by the lookups that read through an objectSet.
-func (s *objectSet) List(context.Context, client.ObjectList, ...client.ListOption) error {
-	return errors.New("listing is not supported here")
+// List lists the HookstreamReferenceGrants that allow references to another namespace: the cluster's (manifests
+// are of one namespace, and a reference to it needs none). Without a cluster there is none. Nothing else is listed
+// through an objectSet.
+func (s *objectSet) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	if _, ok := list.(*v1.HookstreamReferenceGrantList); !ok {
+		return errors.New("listing is not supported here")
+	}
+	if s.fallback == nil {
+		return nil
+	}
+	return s.fallback.List(ctx, list, opts...)
 }

@@ -59,8 +59,8 @@ var (
 		newObject: func(_ *bench, namespace string, i int) client.Object {
 			return &v1.Connection{ObjectMeta: metav1.ObjectMeta{Name: objectName(connectionPrefix, i), Namespace: namespace},
 				Spec: v1.ConnectionSpec{
-					SourceRef:      &v1.LocalObjectReference{Name: objectName(sourcePrefix, i)},
-					DestinationRef: &v1.LocalObjectReference{Name: objectName(destinationPrefix, i)},
+					SourceRef:      &v1.EndReference{Name: objectName(sourcePrefix, i)},
+					DestinationRef: &v1.EndReference{Name: objectName(destinationPrefix, i)},
 				}}
 		},
 		rawPost: rawPostConnection}

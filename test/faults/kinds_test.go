@@ -434,8 +434,8 @@ func (connectionOps) createPatches(s spec) int {
 func (connectionOps) applySpec(obj object, s spec) {
 	c, sp := obj.(*v1.Connection), s.(connectionSpec)
 	c.Spec.DisplayName = sp.DisplayName
-	c.Spec.SourceRef = &v1.LocalObjectReference{Name: sp.Source}
-	c.Spec.DestinationRef = &v1.LocalObjectReference{Name: sp.Destination}
+	c.Spec.SourceRef = &v1.EndReference{Name: sp.Source}
+	c.Spec.DestinationRef = &v1.EndReference{Name: sp.Destination}
 	c.Spec.State = sp.State
 	var rules []hookstream.FilterRule
 	if err := json.Unmarshal([]byte(sp.Filters), &rules); err != nil {

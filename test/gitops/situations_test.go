@@ -79,8 +79,8 @@ var testKinds = []testKind{
 			return &v1.Connection{
 				ObjectMeta: meta,
 				Spec: v1.ConnectionSpec{
-					SourceRef:      &v1.LocalObjectReference{Name: "github"},
-					DestinationRef: &v1.LocalObjectReference{Name: "orders-http"},
+					SourceRef:      &v1.EndReference{Name: "github"},
+					DestinationRef: &v1.EndReference{Name: "orders-http"},
 				},
 			}
 		},

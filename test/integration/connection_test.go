@@ -21,8 +21,8 @@ import (
 
 // Messages of the Connection's validation rules, as users see them.
 const (
-	msgOneSource      = "set exactly one of spec.sourceRef (a Source in this namespace) and spec.sourceID (a source not managed here)"
-	msgOneDestination = "set exactly one of spec.destinationRef (a Destination in this namespace) and spec.destinationID " +
+	msgOneSource      = "set exactly one of spec.sourceRef (a Source object) and spec.sourceID (a source not managed here)"
+	msgOneDestination = "set exactly one of spec.destinationRef (a Destination object) and spec.destinationID " +
 		"(a destination not managed here)"
 	msgFilterField = "spec.filters[0].field in body should match"
 )
@@ -32,8 +32,8 @@ func githubToOrders(name string) *v1.Connection {
 	return &v1.Connection{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
 		Spec: v1.ConnectionSpec{
-			SourceRef:      &v1.LocalObjectReference{Name: "github"},
-			DestinationRef: &v1.LocalObjectReference{Name: "orders-http"},
+			SourceRef:      &v1.EndReference{Name: "github"},
+			DestinationRef: &v1.EndReference{Name: "orders-http"},
 		},
 	}
 }
@@ -322,7 +322,7 @@ func TestMutableConnectionFieldsUpdated(t *testing.T) {
 		t.Fatalf("create: %v", err)
 	}
 	t.Cleanup(func() { _ = k8s.Delete(ctx, c) })
-	c.Spec.SourceRef = &v1.LocalObjectReference{Name: "stripe"}
+	c.Spec.SourceRef = &v1.EndReference{Name: "stripe"}
 	c.Spec.DestinationRef, c.Spec.DestinationID = nil, "dst_0123456789"
 	c.Spec.DisplayName = "Stripe to orders"
 	c.Spec.Filters = []v1.FilterRule{rule("payload.type", "eq", `"charge.succeeded"`)}

@@ -76,7 +76,7 @@ func TestAggregatedRolesGrantNamespaceUsers(t *testing.T) {
 			Spec: v1.DestinationSpec{HTTP: &v1.HTTPDestination{URL: "https://receiver.example.com/hooks"}}},
 		&v1.Source{ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: ns}},
 		&v1.Connection{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: ns},
-			Spec: v1.ConnectionSpec{SourceRef: &v1.LocalObjectReference{Name: "s"}, DestinationRef: &v1.LocalObjectReference{Name: "d"}}},
+			Spec: v1.ConnectionSpec{SourceRef: &v1.EndReference{Name: "s"}, DestinationRef: &v1.EndReference{Name: "d"}}},
 	}
 	for _, o := range objs {
 		if err := viewer.Create(ctx, o.DeepCopyObject().(client.Object)); !apierrors.IsForbidden(err) {

@@ -53,8 +53,8 @@ var kinds = []kind{
 		newObject: func(ns string, i int, _ string) client.Object {
 			return &v1.Connection{ObjectMeta: metav1.ObjectMeta{Name: objectName("c", i), Namespace: ns},
 				Spec: v1.ConnectionSpec{
-					SourceRef:      &v1.LocalObjectReference{Name: objectName("s", i)},
-					DestinationRef: &v1.LocalObjectReference{Name: objectName("d", i)},
+					SourceRef:      &v1.EndReference{Name: objectName("s", i)},
+					DestinationRef: &v1.EndReference{Name: objectName("d", i)},
 				}}
 		}},
 }

@@ -127,8 +127,8 @@ func (r *lifecycleRow) createRoute(receiverURL string) *route {
 	}}
 	transform := `{"event": "pr-opened", "number": pull_request.number}`
 	conn := &v1.Connection{ObjectMeta: metav1.ObjectMeta{Namespace: r.ns, Name: "prs"}, Spec: v1.ConnectionSpec{
-		SourceRef:      &v1.LocalObjectReference{Name: "github"},
-		DestinationRef: &v1.LocalObjectReference{Name: "orders"},
+		SourceRef:      &v1.EndReference{Name: "github"},
+		DestinationRef: &v1.EndReference{Name: "orders"},
 		Filters: []v1.FilterRule{{Field: "payload.action", Op: "eq",
 			Value: &apiextensionsv1.JSON{Raw: []byte(`"opened"`)}}},
 		Transform: &transform,
@@ -330,7 +330,7 @@ func (r *lifecycleRow) refusedTransform() {
 	r.t.Helper()
 	broken := "{ broken"
 	c := &v1.Connection{ObjectMeta: metav1.ObjectMeta{Namespace: r.ns, Name: "broken"}, Spec: v1.ConnectionSpec{
-		SourceRef: &v1.LocalObjectReference{Name: "github"}, DestinationRef: &v1.LocalObjectReference{Name: "orders"},
+		SourceRef: &v1.EndReference{Name: "github"}, DestinationRef: &v1.EndReference{Name: "orders"},
 		Transform: &broken,
 	}}
 	before := r.row.writeCount()
