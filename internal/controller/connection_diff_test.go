@@ -192,8 +192,9 @@ func TestResolveEnds(t *testing.T) {
 		reason  string
 		waiting bool
 		// message is part of the message the error must carry; keepReady, that the wait leaves Ready alone.
-		message   string
-		keepReady bool
+		message      string
+		keepReady    bool
+		notPermitted bool
 	}{
 		"both resolved":     {source: source(nil)},
 		"source missing":    {reason: v1.ReasonWaitingForSource, waiting: true},
@@ -203,6 +204,8 @@ func TestResolveEnds(t *testing.T) {
 		"source of another project": {source: source(func(s *v1.Source) {
 			s.Spec.CredentialsRef = &v1.LocalObjectReference{Name: "other-project"}
 		}), reason: v1.ReasonProjectMismatch},
+		"source of another namespace, no grant": {getErr: &managed.NotPermittedError{FromKind: kindConnection, From: "team",
+			Kind: kindSource, Namespace: "platform", Name: "orders"}, notPermitted: true},
 		"source in another shard": {getErr: &managed.OutsideShardError{Shard: "hookstream.io/shard=a", Labels: "hookstream.io/shard=b"},
 			reason: v1.ReasonWaitingForSource, waiting: true, keepReady: true,
 			message: "outside this manager's shard (--watch-selector hookstream.io/shard=a; its labels: hookstream.io/shard=b)"},
@@ -234,6 +237,12 @@ func TestResolveEnds(t *testing.T) {
 			}
 			sameProject := func(o managed.Object) (bool, error) { return apiKey(o) == apiKey(c), nil }
 			src, dst, err := resolveEnds(c, get, sameProject)
+			if tc.notPermitted {
+				if !managed.IsNotPermitted(err) {
+					t.Errorf("error = %v, want the refusal of the reference", err)
+				}
+				return
+			}
 			if tc.reason == "" {
 				if err != nil || src != testSourceID || dst != testDestinationID {
 					t.Errorf("resolveEnds = %q, %q, %v", src, dst, err)
@@ -253,6 +262,85 @@ func TestResolveEnds(t *testing.T) {
 				t.Errorf("message %q does not say %q", err, tc.message)
 			case tc.waiting && wait.KeepReady != tc.keepReady:
 				t.Errorf("KeepReady = %v, want %v", wait.KeepReady, tc.keepReady)
+			}
+		})
+	}
+}
+
+// TestConnectionWithoutGrant maps a Connection whose Source of another namespace no grant allows: nothing to create
+// without a remote connection; with one, a pause of it (the spec's disabled or paused kept), its ends and name as
+// hookstream has them. Once allowed again, the operator's pause is undone unless spec.state says otherwise.
+func TestConnectionWithoutGrant(t *testing.T) {
+	notPermitted := &managed.NotPermittedError{FromKind: kindConnection, From: "team", Kind: kindSource, Namespace: "platform",
+		Name: "github"}
+	refs := func(allowed bool) managed.Refs {
+		return managed.Refs{
+			Object: func(into client.Object, _, _ string) error {
+				if !allowed {
+					return notPermitted
+				}
+				into.(*v1.Source).Status.ID = testSourceID
+				return nil
+			},
+			SameProject: func(managed.Object) (bool, error) { return true, nil },
+		}
+	}
+	existing := func(c *v1.Connection) {
+		c.Status.ID, c.Status.SourceID, c.Status.DestinationID, c.Status.Name = tableID, "src_recorded", testDestinationID, "recorded name"
+	}
+	tests := map[string]struct {
+		spec      v1.ResourceState
+		remote    bool
+		pausedBy  bool // status.pausedWithoutGrant before
+		allowed   bool
+		disabled  bool // a DisabledError
+		stall     bool
+		state     string // the desired status, "" when unmanaged
+		pausedNow bool   // status.pausedWithoutGrant after
+	}{
+		"no remote connection: nothing to create": {stall: true},
+		"a remote connection: paused":             {remote: true, disabled: true, state: "paused", pausedNow: true},
+		"spec active: paused":                     {spec: v1.StateActive, remote: true, disabled: true, state: "paused", pausedNow: true},
+		"spec disabled: stays disabled":           {spec: v1.StateDisabled, remote: true, disabled: true, state: "disabled"},
+		"spec paused: the spec's pause":           {spec: v1.StatePaused, remote: true, disabled: true, state: "paused"},
+		"allowed again: resumed":                  {remote: true, pausedBy: true, allowed: true, state: "active", pausedNow: true},
+		"allowed again, spec paused":              {spec: v1.StatePaused, remote: true, pausedBy: true, allowed: true, state: "paused"},
+		"allowed, never paused: state unmanaged":  {remote: true, allowed: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := &v1.Connection{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "c"}, Spec: v1.ConnectionSpec{
+				SourceRef: &v1.EndReference{Namespace: "platform", Name: "github"}, DestinationID: testDestinationID,
+				State: tc.spec}}
+			if tc.remote {
+				existing(c)
+			}
+			c.Status.PausedWithoutGrant = tc.pausedBy
+			want, err := buildConnectionDesired(c, refs(tc.allowed))
+			_, isDisabled := errors.AsType[*managed.DisabledError](err)
+			stall, isStall := errors.AsType[*managed.StalledError](err)
+			switch {
+			case tc.stall:
+				if !isStall || isDisabled || stall.Reason != v1.ReasonRefNotPermitted || want != nil {
+					t.Fatalf("= %v, %v; want a RefNotPermitted stall and no mapping", want, err)
+				}
+				return
+			case tc.disabled:
+				if !isDisabled || stall.Reason != v1.ReasonRefNotPermitted || !strings.Contains(err.Error(), tableID) {
+					t.Fatalf("err = %v, want the connection turned off, named", err)
+				}
+				if r := want.request; r.SourceID != "src_recorded" || r.Name != "recorded name" || r.FilterRules != nil ||
+					r.TransformExpression != nil || r.Description != nil {
+					t.Errorf("request %+v: want the recorded ends and name, nothing else", r)
+				}
+			case err != nil:
+				t.Fatal(err)
+			}
+			if want.status != tc.state || (tc.state != "" && want.enabled != (tc.state != "disabled")) {
+				t.Errorf("state %q (enabled %v), want %q", want.status, want.enabled, tc.state)
+			}
+			if c.Status.PausedWithoutGrant != tc.pausedNow {
+				t.Errorf("status.pausedWithoutGrant = %v, want %v", c.Status.PausedWithoutGrant, tc.pausedNow)
 			}
 		})
 	}

@@ -60,6 +60,7 @@ func TestDecide(t *testing.T) {
 		return Observation[string]{}, Stall(v1.ReasonTypeMismatch, "type differs")
 	}
 	found := RemoteLookup[*testRow]{Remote: row, Found: true}
+	notPermitted := Disable(v1.ReasonRefNotPermitted, "no grant").(*DisabledError).Cause
 	tests := map[string]struct {
 		object    func(*v1.Destination)
 		facts     Facts[*testRow, planDesired]
@@ -147,6 +148,12 @@ func TestDecide(t *testing.T) {
 			action: PlanUnchanged, steps: []Step{StepFinalizer}},
 		"differences held until a time": {facts: Facts[*testRow, planDesired]{RecordedID: "d1", Lookup: found,
 			HoldUntil: &marked}, compare: differs, action: PlanUnchanged, steps: []Step{StepFinalizer}},
+		"turned off, nothing there: no create": {facts: Facts[*testRow, planDesired]{Disabled: notPermitted},
+			action: PlanBlocked, reason: v1.ReasonRefNotPermitted},
+		"turned off, key taken: no adoption": {facts: Facts[*testRow, planDesired]{Disabled: notPermitted, KeyLookedUp: true,
+			Taken: row, TakenFound: true}, action: PlanBlocked, reason: v1.ReasonRefNotPermitted},
+		"turned off, found on": {facts: Facts[*testRow, planDesired]{RecordedID: "d1", Lookup: found, Disabled: notPermitted},
+			compare: differs, action: PlanUpdate, steps: []Step{StepFinalizer, StepUpdate}},
 		"observed, differs": {object: observe, facts: Facts[*testRow, planDesired]{Lookup: found}, compare: differs,
 			action: PlanDrift},
 		"observed, Secrets never applied": {object: observe, facts: Facts[*testRow, planDesired]{SecretsHash: "h", Lookup: found},

@@ -127,13 +127,14 @@ func readHealthScript(t *testing.T) string {
 	return string(script)
 }
 
-// TestHealthTestsCoverEveryKind fails when a CRD's kind, or a kind of the operator's registry (controller.Kinds),
-// has no entry in testKinds, so that the Argo CD and kstatus tables run for every kind the operator manages.
+// TestHealthTestsCoverEveryKind fails when a managed CRD's kind, or a kind of the operator's registry
+// (controller.Kinds), has no entry in testKinds, so that the Argo CD and kstatus tables run for every kind the
+// operator manages.
 func TestHealthTestsCoverEveryKind(t *testing.T) {
 	covered := func(kind string) bool {
 		return slices.ContainsFunc(testKinds, func(k testKind) bool { return k.kind == kind })
 	}
-	for _, crd := range projectCRDs(t) {
+	for _, crd := range managedCRDs(t) {
 		if !covered(crd.kind) {
 			t.Errorf("testKinds has no entry for %s (%s)", crd.kind, crd.file)
 		}
@@ -390,7 +391,7 @@ func TestArgoCDConfigMapPatch(t *testing.T) {
 	if err := k8s.Get(ctx, client.ObjectKeyFromObject(target), got); err != nil {
 		t.Fatal(err)
 	}
-	for _, crd := range projectCRDs(t) {
+	for _, crd := range managedCRDs(t) {
 		if key := argocdHealthKey(crd.kind); got.Data[key] != readHealthScript(t) {
 			t.Errorf("argocd-cm %s after the patch differs from config/argocd/health.lua (add the kind to "+
 				"ARGOCD_HEALTH_KINDS in the Makefile and run make manifests):\n%s", key, got.Data[key])

@@ -30,12 +30,13 @@ const chartDir = "charts/hookstream-operator"
 // its source, and says how to refresh it.
 func TestChartCopies(t *testing.T) {
 	tests := map[string]struct{ source, chartCopy string }{
-		"manager ClusterRole":    {"config/rbac/role.yaml", chartDir + "/files/manager-role.yaml"},
-		"Argo CD health check":   {"config/argocd/health.lua", chartDir + "/files/argocd-health.lua"},
-		"Prometheus alert rules": {"config/prometheus/alert-rules.yaml", chartDir + "/files/prometheus-alert-rules.yaml"},
-		"Grafana dashboard":      {"config/grafana/hookstream-operator-dashboard.json", chartDir + "/files/grafana-dashboard.json"},
-		"aggregate-to-edit role": {"config/rbac/aggregate_to_edit_role.yaml", chartDir + "/files/aggregate-to-edit-role.yaml"},
-		"aggregate-to-view role": {"config/rbac/aggregate_to_view_role.yaml", chartDir + "/files/aggregate-to-view-role.yaml"},
+		"manager ClusterRole":     {"config/rbac/role.yaml", chartDir + "/files/manager-role.yaml"},
+		"Argo CD health check":    {"config/argocd/health.lua", chartDir + "/files/argocd-health.lua"},
+		"Prometheus alert rules":  {"config/prometheus/alert-rules.yaml", chartDir + "/files/prometheus-alert-rules.yaml"},
+		"Grafana dashboard":       {"config/grafana/hookstream-operator-dashboard.json", chartDir + "/files/grafana-dashboard.json"},
+		"aggregate-to-edit role":  {"config/rbac/aggregate_to_edit_role.yaml", chartDir + "/files/aggregate-to-edit-role.yaml"},
+		"aggregate-to-view role":  {"config/rbac/aggregate_to_view_role.yaml", chartDir + "/files/aggregate-to-view-role.yaml"},
+		"aggregate-to-admin role": {"config/rbac/aggregate_to_admin_role.yaml", chartDir + "/files/aggregate-to-admin-role.yaml"},
 	}
 	crds := projectCRDs(t)
 	for _, crd := range crds {
@@ -161,14 +162,14 @@ func TestHelmTemplate(t *testing.T) {
 		"defaults": {
 			kinds: map[string]int{
 				kindServiceAccount: 1, kindDeployment: 1, kindService: 1, kindRole: 1, kindRoleBinding: 1,
-				kindClusterRole: 5, kindClusterRoleBinding: 2,
+				kindClusterRole: 6, kindClusterRoleBinding: 2,
 			},
 			check: checkChartDefaults,
 		},
 		"all options": {
 			set: allOptions,
 			kinds: map[string]int{
-				kindServiceAccount: 1, kindDeployment: 1, kindService: 1, kindClusterRole: 5, kindClusterRoleBinding: 2,
+				kindServiceAccount: 1, kindDeployment: 1, kindService: 1, kindClusterRole: 6, kindClusterRoleBinding: 2,
 				"Secret": 1, "ConfigMap": 3, "ServiceMonitor": 1, "PrometheusRule": 1,
 			},
 			check: checkChartAllOptions,
@@ -177,7 +178,7 @@ func TestHelmTemplate(t *testing.T) {
 			set: []string{"metrics.enabled=false", "metrics.serviceMonitor.enabled=true"},
 			kinds: map[string]int{
 				kindServiceAccount: 1, kindDeployment: 1, kindRole: 1, kindRoleBinding: 1,
-				kindClusterRole: 3, kindClusterRoleBinding: 1,
+				kindClusterRole: 4, kindClusterRoleBinding: 1,
 			},
 			check: func(t *testing.T, ns string, objs []*unstructured.Unstructured) {
 				checkArgs(t, managerContainer(t, onlyDeployment(t, objs)).Args,
@@ -188,7 +189,7 @@ func TestHelmTemplate(t *testing.T) {
 			set: []string{"metrics.secure=false", "metrics.port=8080"},
 			kinds: map[string]int{
 				kindServiceAccount: 1, kindDeployment: 1, kindService: 1, kindRole: 1, kindRoleBinding: 1,
-				kindClusterRole: 3, kindClusterRoleBinding: 1,
+				kindClusterRole: 4, kindClusterRoleBinding: 1,
 			},
 			check: func(t *testing.T, ns string, objs []*unstructured.Unstructured) {
 				checkArgs(t, managerContainer(t, onlyDeployment(t, objs)).Args,
@@ -204,7 +205,7 @@ func TestHelmTemplate(t *testing.T) {
 			set: twoShards,
 			kinds: map[string]int{
 				kindServiceAccount: 1, kindDeployment: 2, kindService: 1, kindRole: 1, kindRoleBinding: 1,
-				kindClusterRole: 5, kindClusterRoleBinding: 2,
+				kindClusterRole: 6, kindClusterRoleBinding: 2,
 			},
 			check: checkChartShards,
 		},
@@ -310,8 +311,8 @@ func TestHelmTemplateRejectsBadValueTypes(t *testing.T) {
 }
 
 // TestChartAggregatedRoles checks the ClusterRoles that give the default admin, edit and view roles access to the
-// three kinds: the rules of config/rbac, the aggregation labels, every kind of config/crd/bases, and none with
-// aggregation turned off.
+// kinds: the rules of config/rbac, the aggregation labels, every kind of config/crd/bases (grants for admins only),
+// and none with aggregation turned off.
 func TestChartAggregatedRoles(t *testing.T) {
 	run := helm(t)
 	out, stderr, err := run("template", helmRelease, chartDir)
@@ -322,16 +323,23 @@ func TestChartAggregatedRoles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	write := []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
 	for _, tc := range []struct {
 		suffix, source string
 		labels         []string
 		verbs          []string
+		// covers says which CRDs the role's first rule covers.
+		covers func(projectCRD) bool
 	}{
 		{"-aggregate-to-edit", "config/rbac/aggregate_to_edit_role.yaml",
 			[]string{"rbac.authorization.k8s.io/aggregate-to-admin", "rbac.authorization.k8s.io/aggregate-to-edit"},
-			[]string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}},
+			write, func(c projectCRD) bool { return c.managed }},
 		{"-aggregate-to-view", "config/rbac/aggregate_to_view_role.yaml",
-			[]string{"rbac.authorization.k8s.io/aggregate-to-view"}, []string{"get", "list", "watch"}},
+			[]string{"rbac.authorization.k8s.io/aggregate-to-view"}, []string{"get", "list", "watch"},
+			func(projectCRD) bool { return true }},
+		// Grants open a namespace to others: the namespace's admins write them, not its editors.
+		{"-aggregate-to-admin", "config/rbac/aggregate_to_admin_role.yaml",
+			[]string{"rbac.authorization.k8s.io/aggregate-to-admin"}, write, func(c projectCRD) bool { return !c.managed }},
 	} {
 		name := helmFullname + tc.suffix
 		var role *unstructured.Unstructured
@@ -365,8 +373,8 @@ func TestChartAggregatedRoles(t *testing.T) {
 			continue
 		}
 		for _, crd := range projectCRDs(t) {
-			if !slices.Contains(source.Rules[0].Resources, crd.plural) {
-				t.Errorf("%s does not cover %s", tc.source, crd.plural)
+			if covered := slices.Contains(source.Rules[0].Resources, crd.plural); covered != tc.covers(crd) {
+				t.Errorf("%s covers %s: %v, want %v", tc.source, crd.plural, covered, tc.covers(crd))
 			}
 		}
 	}
@@ -554,7 +562,8 @@ func checkChartAllOptions(t *testing.T, ns string, objs []*unstructured.Unstruct
 	if argo == nil {
 		t.Fatal("no Argo CD health ConfigMap rendered")
 	}
-	crds := projectCRDs(t)
+	// A kind without a status (a grant) has no health: Argo CD shows none for it.
+	crds := managedCRDs(t)
 	wantKeys := make([]string, 0, len(crds))
 	for _, crd := range crds {
 		key := argocdHealthKey(crd.kind)

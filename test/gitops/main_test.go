@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/hookstream/hookstream-operator/internal/controller"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -143,6 +145,21 @@ type projectCRD struct {
 	name string
 	// kind, plural and singular are the CRD's spec.names.
 	kind, plural, singular string
+	// managed says that the kind has a remote counterpart (controller.Kinds), a status and health; the others
+	// (HookstreamReferenceGrant) are settings the operator reads.
+	managed bool
+}
+
+// managedCRDs are the CRDs of the managed kinds.
+func managedCRDs(t *testing.T) []projectCRD {
+	t.Helper()
+	var out []projectCRD
+	for _, crd := range projectCRDs(t) {
+		if crd.managed {
+			out = append(out, crd)
+		}
+	}
+	return out
 }
 
 // projectCRDs reads every CRD of config/crd/bases, which `make manifests` generates: one per kind the operator
@@ -171,6 +188,7 @@ func projectCRDs(t *testing.T) []projectCRD {
 			file: filepath.Base(f), name: objs[0].GetName(),
 			kind: name("kind"), plural: name("plural"), singular: name("singular"),
 		})
+		_, crds[len(crds)-1].managed = controller.KindNamed(name("kind"))
 	}
 	if len(crds) == 0 {
 		t.Fatal("config/crd/bases holds no CRD")

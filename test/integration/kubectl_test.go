@@ -59,7 +59,7 @@ func readyStatus(s v1.ManagedStatus) v1.ManagedStatus {
 }
 
 // TestKubectlGet checks what users see with kubectl get: the columns of Sources and Connections, the Source's ingest
-// URL with -o wide only, the short names hss and hsc, and every kind of config/crd/bases under the hookstream
+// URL with -o wide only, the short names hss, hsc and hsrg, and every kind of config/crd/bases under the hookstream
 // category.
 func TestKubectlGet(t *testing.T) {
 	ctx := context.Background()
@@ -76,7 +76,9 @@ func TestKubectlGet(t *testing.T) {
 	src.Spec.IngestURLConfigMap = "github-ingest"
 	conn := githubToOrders("github-to-orders")
 	conn.Namespace = ns.Name
-	for _, obj := range []client.Object{dst, src, conn} {
+	grant := sourcesGrant("orders-may-route")
+	grant.Namespace = ns.Name
+	for _, obj := range []client.Object{dst, src, conn, grant} {
 		if err := k8s.Create(ctx, obj); err != nil {
 			t.Fatalf("create: %v", err)
 		}
@@ -143,6 +145,10 @@ func TestKubectlGet(t *testing.T) {
 		if !strings.Contains(wide, want) {
 			t.Errorf("kubectl get connections -o wide lacks %q:\n%s", want, wide)
 		}
+	}
+
+	if plain = kubectl(t, "get", "hsrg", "-n", ns.Name); !strings.Contains(plain, "orders-may-route") {
+		t.Errorf("kubectl get hsrg lacks the grant:\n%s", plain)
 	}
 
 	// One object of every kind was created above: the category must list each of them.
