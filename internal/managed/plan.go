@@ -155,43 +155,15 @@ func Decide[O Object, R any, D Desired, P any](def *Definition[O, R, D, P], obj 
 		p.Steps = append(p.Steps, StepFinalizer)
 	}
 	p.Remote, p.Found = f.Lookup.Remote, f.Lookup.Found
-	if f.Disabled != nil && !p.Found {
-		// Nothing to turn off, and nothing may be created.
-		p.Action, p.Stage, p.Steps, p.Err = PlanBlocked, "resolve the spec's references", nil, f.Disabled
-		return p
-	}
 	applied := obj.GetManagedStatus().AppliedSecretsHash
 	if !p.Found {
-		switch {
-		case observe:
-			p.Steps = nil
-			p.Action, p.Stage = PlanBlocked, "observe"
-			p.Err = Stall(v1.ReasonNotFound, "managementPolicy is Observe and hookstream has no %s with %s%s. "+
-				"Nothing is created in Observe; set spec.adoptID or the natural key to an existing %s, or managementPolicy Manage",
-				remote, f.Want.KeyDescription(), adoptIDNote(obj), remote)
-			return p
-		case !f.TakenFound:
-			p.Action = PlanCreate
-			p.Steps = append(p.Steps, StepCreate)
+		adoptedHash, done := decideAbsent(def, obj, f, &p)
+		if done {
 			return p
 		}
-		adopt, own := takeOver(obj, def.Row(f.Taken), f.FirstAttempt)
-		if !adopt {
-			takeOver := "spec.adoptionPolicy: BySlug (its fields are then changed to match the spec) or spec.adoptID"
-			if def.Names.NoSlug {
-				takeOver = "spec.adoptID (its fields are then changed to match the spec)"
-			}
-			p.Action, p.Stage, p.Steps = PlanBlocked, "create the remote "+remote, []Step{StepDropMarker}
-			p.Err = Refuse(v1.ReasonConflict, "%s is already used by another %s in the hookstream project. "+
-				"It was left untouched. To take it over, set %s; otherwise choose a free value", f.Want.KeyDescription(),
-				remote, takeOver)
-			return p
-		}
-		p.Remote, p.Found, p.Own = f.Taken, true, own
-		p.Steps = append(p.Steps, StepAdopt)
-		if hash := obj.GetAnnotations()[v1.AnnotationCreateSecretsHash]; own && hash != "" {
+		if adoptedHash != "" {
 			// The values the earlier create sent are what the remote resource holds.
-			applied = hash
+			applied = adoptedHash
 		}
 	}
 	if f.Created {
@@ -250,6 +222,49 @@ func Decide[O Object, R any, D Desired, P any](def *Definition[O, R, D, P], obj 
 		p.Steps = append(p.Steps, StepUpdate)
 	}
 	return p
+}
+
+// decideAbsent plans for an object whose remote resource was not found: it stops (nothing may be created, or the
+// key is another's) or creates, and done is true; or it adopts the remote resource that holds the key, and
+// adoptedHash is the hash of the Secrets an earlier create of the object sent it, if that create made it.
+func decideAbsent[O Object, R any, D Desired, P any](def *Definition[O, R, D, P], obj O, f Facts[R, D],
+	p *Plan[R, P]) (adoptedHash string, done bool) {
+	remote := def.Names.Remote
+	switch {
+	case f.Disabled != nil:
+		// Nothing to turn off, and nothing may be created.
+		p.Action, p.Stage, p.Steps, p.Err = PlanBlocked, "resolve the spec's references", nil, f.Disabled
+		return "", true
+	case observeOnly(obj):
+		p.Steps = nil
+		p.Action, p.Stage = PlanBlocked, "observe"
+		p.Err = Stall(v1.ReasonNotFound, "managementPolicy is Observe and hookstream has no %s with %s%s. "+
+			"Nothing is created in Observe; set spec.adoptID or the natural key to an existing %s, or managementPolicy Manage",
+			remote, f.Want.KeyDescription(), adoptIDNote(obj), remote)
+		return "", true
+	case !f.TakenFound:
+		p.Action = PlanCreate
+		p.Steps = append(p.Steps, StepCreate)
+		return "", true
+	}
+	adopt, own := takeOver(obj, def.Row(f.Taken), f.FirstAttempt)
+	if !adopt {
+		takeOver := "spec.adoptionPolicy: BySlug (its fields are then changed to match the spec) or spec.adoptID"
+		if def.Names.NoSlug {
+			takeOver = "spec.adoptID (its fields are then changed to match the spec)"
+		}
+		p.Action, p.Stage, p.Steps = PlanBlocked, "create the remote "+remote, []Step{StepDropMarker}
+		p.Err = Refuse(v1.ReasonConflict, "%s is already used by another %s in the hookstream project. "+
+			"It was left untouched. To take it over, set %s; otherwise choose a free value", f.Want.KeyDescription(),
+			remote, takeOver)
+		return "", true
+	}
+	p.Remote, p.Found, p.Own = f.Taken, true, own
+	p.Steps = append(p.Steps, StepAdopt)
+	if own {
+		adoptedHash = obj.GetAnnotations()[v1.AnnotationCreateSecretsHash]
+	}
+	return adoptedHash, false
 }
 
 // keptChanges marks the differences spec.ignoreChanges lists (Ignored) or a hold keeps (HeldUntil): all are
