@@ -176,8 +176,8 @@ func (e *errKubernetes) Unwrap() error { return e.err }
 
 // kubeErr marks err as a failure of the operator's own Kubernetes call.
 func kubeErr(what string, err error) error {
-	if err == nil {
-		return nil
+	if _, marked := errors.AsType[*errKubernetes](err); err == nil || marked {
+		return err
 	}
 	return &errKubernetes{what: what, err: err}
 }

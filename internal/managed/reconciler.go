@@ -143,10 +143,10 @@ func (r *Reconciler[O, R, D, P]) refs(ctx context.Context, obj O, apiKey string)
 				return err
 			}
 			err = GetReferenced(ctx, r.client, r.def.Names.Kind, obj.GetNamespace(), gvk.Kind, namespace, name, into)
-			if IsNotPermitted(err) {
+			switch {
+			case IsNotPermitted(err):
 				return err
-			}
-			if apierrors.IsNotFound(err) && r.opts.Shard != nil {
+			case apierrors.IsNotFound(err) && r.opts.Shard != nil:
 				key := types.NamespacedName{Namespace: cmp.Or(namespace, obj.GetNamespace()), Name: name}
 				return r.outsideShard(ctx, key, into, err)
 			}
