@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -108,13 +107,7 @@ func TestConnectionRoutesAWebhook(t *testing.T) {
 		}
 	}
 	for _, obj := range []client.Object{src, dst, conn} {
-		key := client.ObjectKeyFromObject(obj)
-		eventually(t, fmt.Sprintf("%T %s deleted", obj, key.Name), func() error {
-			if err := k8s.Get(ctx, key, obj.DeepCopyObject().(client.Object)); !apierrors.IsNotFound(err) {
-				return fmt.Errorf("still there (err %v)", err)
-			}
-			return nil
-		})
+		waitForGone(t, client.ObjectKeyFromObject(obj), obj)
 	}
 	if _, err := remote.GetConnection(ctx, conn.Status.ID); !hookstream.IsNotFound(err) {
 		t.Errorf("remote connection after delete: %v", err)
@@ -150,12 +143,7 @@ func TestDestinationDeletionWaitsForItsConnection(t *testing.T) {
 	if err := k8s.Delete(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the Destination deleted after its Connection", func() error {
-		if err := k8s.Get(ctx, dstKey, &v1.Destination{}); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("still there (err %v)", err)
-		}
-		return nil
-	})
+	waitForGone(t, dstKey, &v1.Destination{})
 	if _, err := remote.GetDestination(ctx, dst.Status.ID); !hookstream.IsNotFound(err) {
 		t.Errorf("remote destination after delete: %v", err)
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -135,12 +134,7 @@ func TestConnectionAcrossNamespacesByGrant(t *testing.T) {
 	if err := k8s.Delete(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the Source deleted after the Connection", func() error {
-		if err := k8s.Get(ctx, srcKey, &v1.Source{}); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("still there (err %v)", err)
-		}
-		return nil
-	})
+	waitForGone(t, srcKey, &v1.Source{})
 	if _, err := remote.GetConnection(ctx, c.Status.ID); !hookstream.IsNotFound(err) {
 		t.Errorf("remote connection after delete: %v", err)
 	}

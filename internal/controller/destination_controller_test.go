@@ -15,7 +15,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -56,13 +55,7 @@ func deleteAndWaitGone(t *testing.T, key client.ObjectKey) {
 	if err := k8s.Delete(context.Background(), &v1.Destination{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "Destination deleted", func() error {
-		err := k8s.Get(context.Background(), key, &v1.Destination{})
-		if apierrors.IsNotFound(err) {
-			return nil
-		}
-		return fmt.Errorf("still there (err %v)", err)
-	})
+	waitForGone(t, key, &v1.Destination{})
 }
 
 func remoteRow(t *testing.T, id string) *hookstream.Destination {

@@ -137,12 +137,7 @@ func TestSourceLifecycle(t *testing.T) {
 	if err := k8s.Delete(ctx, &v1.Source{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: key.Name}}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "Source deleted", func() error {
-		if err := k8s.Get(ctx, key, &v1.Source{}); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("still there (err %v)", err)
-		}
-		return nil
-	})
+	waitForGone(t, key, &v1.Source{})
 	if _, err := remote.GetSource(ctx, id); !hookstream.IsNotFound(err) {
 		t.Errorf("remote source after delete: err = %v, want not found", err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -175,6 +176,17 @@ func eventually(t *testing.T, what string, cond func() error) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("%s: still not true after %s: %v", what, waitFor, err)
+}
+
+// waitForGone waits until the object of key, of empty's kind, is gone from the API server.
+func waitForGone(t *testing.T, key client.ObjectKey, empty client.Object) {
+	t.Helper()
+	eventually(t, fmt.Sprintf("%T %s deleted", empty, key.Name), func() error {
+		if err := k8s.Get(context.Background(), key, empty.DeepCopyObject().(client.Object)); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("still there (err %v)", err)
+		}
+		return nil
+	})
 }
 
 func getDestination(t *testing.T, key client.ObjectKey) *v1.Destination {
