@@ -11,7 +11,6 @@ import (
 	"iter"
 
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -58,11 +57,13 @@ func setupConnections(mgr ctrl.Manager, s Settings) error {
 		DeleteFunc:  func(event.DeleteEvent) bool { return false },
 		GenericFunc: func(event.GenericEvent) bool { return false },
 	}
-	toConnections := func(kind string, waitingOnly bool) handler.EventHandler {
+	// enqueue starts the Connections that the index key of an object names (those waiting for an end only, if
+	// waitingOnly).
+	enqueue := func(key func(o client.Object) string, waitingOnly bool) handler.EventHandler {
 		return handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []ctrl.Request {
-			conns, err := connectionsOf(ctx, reader, endKey(kind, o.GetNamespace(), o.GetName()))
+			conns, err := connectionsOf(ctx, reader, key(o))
 			if err != nil {
-				logf.FromContext(ctx).Error(err, "Cannot list the Connections of an object", "kind", kind, "object", klog.KObj(o))
+				logf.FromContext(ctx).Error(err, "Cannot list the Connections of an object", "object", klog.KObj(o))
 				return nil
 			}
 			reqs := make([]ctrl.Request, 0, len(conns))
@@ -70,24 +71,16 @@ func setupConnections(mgr ctrl.Manager, s Settings) error {
 				if waitingOnly && !waitingForEnd(&c) {
 					continue
 				}
-				reqs = append(reqs, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: c.Name}})
+				reqs = append(reqs, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(&c)})
 			}
 			return reqs
 		})
 	}
+	toConnections := func(kind string, waitingOnly bool) handler.EventHandler {
+		return enqueue(func(o client.Object) string { return endKey(kind, o.GetNamespace(), o.GetName()) }, waitingOnly)
+	}
 	// A grant that appears, changes or goes starts the Connections that reference its namespace from another.
-	toGranted := handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []ctrl.Request {
-		conns, err := connectionsOf(ctx, reader, grantKey(o.GetNamespace()))
-		if err != nil {
-			logf.FromContext(ctx).Error(err, "Cannot list the Connections a grant concerns", "grant", klog.KObj(o))
-			return nil
-		}
-		reqs := make([]ctrl.Request, 0, len(conns))
-		for _, c := range conns {
-			reqs = append(reqs, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(&c)})
-		}
-		return reqs
-	})
+	toGranted := enqueue(func(o client.Object) string { return grantKey(o.GetNamespace()) }, false)
 	rec := managed.NewReconciler(s.Client, mgr.GetClient(), mgr.GetAPIReader(), s.Recorder, connectionDefinition(newKindEnv(mgr, s), s),
 		s.managedOptions())
 	return rec.SetupWithManager(mgr, s.MaxConcurrentReconciles, func() client.ObjectList { return &v1.ConnectionList{} },
@@ -139,10 +132,20 @@ func (*connectionKind) Desired(c *v1.Connection, refs managed.Refs) (*desiredCon
 // Compare replaces a remote connection whose source or destination is no longer the spec's (hookstream cannot
 // re-point one), stops on one whose source or destination is gone from hookstream, else lists the fields that
 // differ.
-func (*connectionKind) Compare(_ *v1.Connection, want *desiredConnection, remote *hookstream.Connection,
+func (*connectionKind) Compare(c *v1.Connection, want *desiredConnection, remote *hookstream.Connection,
 	rotated bool) (managed.Observation[*hookstream.ConnectionUpdateRequest], error) {
 	if err := connectionIdentity(want, remote); err != nil {
 		return managed.Observation[*hookstream.ConnectionUpdateRequest]{}, err
+	}
+	if want.pauseOnly {
+		if remote.Status != string(v1.StateActive) || !remote.Enabled {
+			// Kept from routing already (by on-call, say): left as it is, and a grant does not resume it later.
+			unchanged := *want
+			unchanged.status, unchanged.enabled, unchanged.request.Enabled = "", false, nil
+			return compareConnection(&unchanged, remote, rotated), nil
+		}
+		// The operator's pause, which a grant undoes.
+		c.Status.PausedWithoutGrant = true
 	}
 	return compareConnection(want, remote, rotated), nil
 }
@@ -179,8 +182,8 @@ func (*connectionKind) SetObserved(c *v1.Connection, remote *hookstream.Connecti
 	if !remote.Enabled {
 		st.State = string(v1.StateDisabled)
 	}
-	if st.State != string(v1.StatePaused) {
-		// Resumed (or disabled by the spec): no pause of the operator's is left to undo.
+	if st.State != string(v1.StatePaused) || c.Spec.State == v1.StatePaused || c.Spec.State == v1.StateDisabled {
+		// Resumed, or the spec's state decides: no pause of the operator's is left to undo.
 		st.PausedWithoutGrant = false
 	}
 	st.EventCount = remote.EventCount

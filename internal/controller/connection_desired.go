@@ -28,6 +28,9 @@ type desiredConnection struct {
 	// manageFilters, manageTransform: the user set these fields (possibly empty, which clears them).
 	manageFilters   bool
 	manageTransform bool
+	// pauseOnly: a reference is no longer allowed and the state is the operator's pause: an active connection is
+	// paused, one that is not is left as it is.
+	pauseOnly bool
 }
 
 // connectionName is the remote name: spec.displayName, else one derived from namespace and name. With the
@@ -60,9 +63,6 @@ func buildConnectionDesired(c *v1.Connection, refs managed.Refs) (*desiredConnec
 	if c.Status.PausedWithoutGrant && state == "" {
 		// The operator paused the connection when a grant was revoked; the reference is allowed again.
 		state = v1.StateActive
-	} else if state != "" {
-		// spec.state decides, whatever paused the connection before.
-		c.Status.PausedWithoutGrant = false
 	}
 	want.setState(state)
 	if spec.Filters != nil {
@@ -97,20 +97,15 @@ func (want *desiredConnection) setState(state v1.ResourceState) {
 }
 
 // pausedWithoutGrant is the mapping of a Connection whose reference to another namespace no grant allows: no
-// remote connection may be created, and an existing one is paused (disabled, if the spec disables it), never
-// deleted: its ends and name stay those hookstream has, its other fields are left alone.
+// remote connection may be created, and an existing one is kept from routing, never deleted: its ends and name stay
+// those hookstream has, its other fields are left alone. The spec's paused or disabled state is kept; otherwise an
+// active connection is paused (pauseOnly), and one paused or disabled in hookstream already is left as it is.
 func pausedWithoutGrant(c *v1.Connection, notPermitted *managed.NotPermittedError) (*desiredConnection, error) {
 	st := &c.Status
 	if st.ID == "" || st.SourceID == "" || st.DestinationID == "" {
 		return nil, managed.Stall(v1.ReasonRefNotPermitted, "%v. Nothing is created in hookstream until a grant allows it",
 			notPermitted)
 	}
-	state := v1.StatePaused
-	if c.Spec.State == v1.StateDisabled || c.Spec.State == v1.StatePaused {
-		state = c.Spec.State
-	}
-	// Only a pause the operator made is undone when the grant comes back.
-	st.PausedWithoutGrant = c.Spec.State == "" || c.Spec.State == v1.StateActive
 	name := st.Name
 	if name == "" {
 		name = connectionName(c)
@@ -118,9 +113,15 @@ func pausedWithoutGrant(c *v1.Connection, notPermitted *managed.NotPermittedErro
 	want := &desiredConnection{request: hookstream.ConnectionCreateRequest{
 		SourceID: st.SourceID, DestinationID: st.DestinationID, Name: name,
 	}}
-	want.setState(state)
-	return want, managed.Disable(v1.ReasonRefNotPermitted, "%v. The remote connection %s is %s until a grant allows "+
-		"the reference again; it is never deleted for this", notPermitted, st.ID, state)
+	if c.Spec.State == v1.StateDisabled || c.Spec.State == v1.StatePaused {
+		want.setState(c.Spec.State)
+	} else {
+		want.setState(v1.StatePaused)
+		want.pauseOnly = true
+	}
+	return want, managed.Disable(v1.ReasonRefNotPermitted, "%v. Nothing routes through the remote connection %s until a "+
+		"grant allows the reference again: the operator pauses it if it is active (under managementPolicy Observe it "+
+		"only reports this), and never deletes it for this", notPermitted, st.ID)
 }
 
 // filterRules maps the spec's rules to the API's, checking what the schema cannot: the value's type per operator.

@@ -267,9 +267,10 @@ func TestResolveEnds(t *testing.T) {
 	}
 }
 
-// TestConnectionWithoutGrant maps a Connection whose Source of another namespace no grant allows: nothing to create
-// without a remote connection; with one, a pause of it (the spec's disabled or paused kept), its ends and name as
-// hookstream has them. Once allowed again, the operator's pause is undone unless spec.state says otherwise.
+// TestConnectionWithoutGrant maps, compares and observes a Connection whose Source of another namespace no grant
+// allows: nothing to create without a remote connection; with one, the operator pauses it if it is active (the
+// spec's disabled or paused kept), leaves one paused or disabled in hookstream as it is, and keeps its ends and name.
+// Once allowed again, only the operator's own pause is undone, unless spec.state says otherwise.
 func TestConnectionWithoutGrant(t *testing.T) {
 	notPermitted := &managed.NotPermittedError{FromKind: kindConnection, From: "team", Kind: kindSource, Namespace: "platform",
 		Name: "github"}
@@ -285,38 +286,42 @@ func TestConnectionWithoutGrant(t *testing.T) {
 			SameProject: func(managed.Object) (bool, error) { return true, nil },
 		}
 	}
-	existing := func(c *v1.Connection) {
-		c.Status.ID, c.Status.SourceID, c.Status.DestinationID, c.Status.Name = tableID, "src_recorded", testDestinationID, "recorded name"
-	}
 	tests := map[string]struct {
-		spec      v1.ResourceState
-		remote    bool
-		pausedBy  bool // status.pausedWithoutGrant before
-		allowed   bool
-		disabled  bool // a DisabledError
-		stall     bool
-		state     string // the desired status, "" when unmanaged
-		pausedNow bool   // status.pausedWithoutGrant after
+		spec     v1.ResourceState
+		remote   string // the remote connection's state; none when empty
+		pausedBy bool   // status.pausedWithoutGrant before
+		allowed  bool
+
+		stall     bool   // no mapping: nothing to create
+		patch     string // the status the PATCH sends, "" for none
+		pausedNow bool   // status.pausedWithoutGrant after the PATCH is observed
 	}{
-		"no remote connection: nothing to create": {stall: true},
-		"a remote connection: paused":             {remote: true, disabled: true, state: "paused", pausedNow: true},
-		"spec active: paused":                     {spec: v1.StateActive, remote: true, disabled: true, state: "paused", pausedNow: true},
-		"spec disabled: stays disabled":           {spec: v1.StateDisabled, remote: true, disabled: true, state: "disabled"},
-		"spec paused: the spec's pause":           {spec: v1.StatePaused, remote: true, disabled: true, state: "paused"},
-		"allowed again: resumed":                  {remote: true, pausedBy: true, allowed: true, state: "active", pausedNow: true},
-		"allowed again, spec paused":              {spec: v1.StatePaused, remote: true, pausedBy: true, allowed: true, state: "paused"},
-		"allowed, never paused: state unmanaged":  {remote: true, allowed: true},
+		"no remote connection: nothing to create":    {stall: true},
+		"active: paused by the operator":             {remote: "active", patch: "paused", pausedNow: true},
+		"spec active: paused by the operator":        {spec: v1.StateActive, remote: "active", patch: "paused", pausedNow: true},
+		"paused in hookstream: left as it is":        {remote: "paused"},
+		"disabled in hookstream: left as it is":      {remote: "disabled"},
+		"spec disabled: the spec's state":            {spec: v1.StateDisabled, remote: "active", patch: "disabled"},
+		"spec paused: the spec's pause":              {spec: v1.StatePaused, remote: "active", patch: "paused"},
+		"paused by the operator, still no grant":     {remote: "paused", pausedBy: true, pausedNow: true},
+		"allowed again: the operator's pause undone": {remote: "paused", pausedBy: true, allowed: true, patch: "active"},
+		"allowed again, spec paused: stays paused":   {spec: v1.StatePaused, remote: "paused", pausedBy: true, allowed: true},
+		"allowed, paused in hookstream: left as is":  {remote: "paused", allowed: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			c := &v1.Connection{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "c"}, Spec: v1.ConnectionSpec{
 				SourceRef: &v1.EndReference{Namespace: "platform", Name: "github"}, DestinationID: testDestinationID,
 				State: tc.spec}}
-			if tc.remote {
-				existing(c)
+			row := &hookstream.Connection{ID: tableID, SourceID: testSourceID, DestinationID: testDestinationID,
+				Name: connectionName(c), Status: tc.remote, Enabled: tc.remote != "disabled",
+				SourceName: new("github"), DestinationName: new("billing")}
+			if tc.remote != "" {
+				c.Status.ID, c.Status.SourceID, c.Status.DestinationID, c.Status.Name = row.ID, row.SourceID, row.DestinationID, row.Name
 			}
 			c.Status.PausedWithoutGrant = tc.pausedBy
-			want, err := buildConnectionDesired(c, refs(tc.allowed))
+			kind := &connectionKind{}
+			want, err := kind.Desired(c, refs(tc.allowed))
 			_, isDisabled := errors.AsType[*managed.DisabledError](err)
 			stall, isStall := errors.AsType[*managed.StalledError](err)
 			switch {
@@ -325,20 +330,23 @@ func TestConnectionWithoutGrant(t *testing.T) {
 					t.Fatalf("= %v, %v; want a RefNotPermitted stall and no mapping", want, err)
 				}
 				return
-			case tc.disabled:
-				if !isDisabled || stall.Reason != v1.ReasonRefNotPermitted || !strings.Contains(err.Error(), tableID) {
-					t.Fatalf("err = %v, want the connection turned off, named", err)
-				}
-				if r := want.request; r.SourceID != "src_recorded" || r.Name != "recorded name" || r.FilterRules != nil ||
-					r.TransformExpression != nil || r.Description != nil {
-					t.Errorf("request %+v: want the recorded ends and name, nothing else", r)
-				}
-			case err != nil:
+			case !tc.allowed && (!isDisabled || stall.Reason != v1.ReasonRefNotPermitted || !strings.Contains(err.Error(), tableID)):
+				t.Fatalf("err = %v, want the connection kept from routing, named", err)
+			case tc.allowed && err != nil:
 				t.Fatal(err)
 			}
-			if want.status != tc.state || (tc.state != "" && want.enabled != (tc.state != "disabled")) {
-				t.Errorf("state %q (enabled %v), want %q", want.status, want.enabled, tc.state)
+			obs, err := kind.Compare(c, want, row, false)
+			if err != nil {
+				t.Fatal(err)
 			}
+			got, _ := obs.Patch.Status.Value()
+			if enabled, ok := obs.Patch.Enabled.Value(); ok {
+				row.Status, row.Enabled = got, enabled
+			}
+			if got != tc.patch || (!tc.allowed && (!obs.Patch.FilterRules.IsZero() || !obs.Patch.Name.IsZero())) {
+				t.Errorf("patch %+v, want status %q and nothing else", obs.Patch, tc.patch)
+			}
+			kind.SetObserved(c, row)
 			if c.Status.PausedWithoutGrant != tc.pausedNow {
 				t.Errorf("status.pausedWithoutGrant = %v, want %v", c.Status.PausedWithoutGrant, tc.pausedNow)
 			}

@@ -54,12 +54,21 @@ func connectionEnds(c *v1.Connection) []string {
 	ref(kindSource, c.Spec.SourceRef)
 	ref(kindDestination, c.Spec.DestinationRef)
 	if c.Spec.SourceID != "" {
-		keys = append(keys, "source-id/"+c.Namespace+"/"+c.Spec.SourceID)
+		keys = append(keys, idKey(kindSource, c.Namespace, c.Spec.SourceID))
 	}
 	if c.Spec.DestinationID != "" {
-		keys = append(keys, "destination-id/"+c.Namespace+"/"+c.Spec.DestinationID)
+		keys = append(keys, idKey(kindDestination, c.Namespace, c.Spec.DestinationID))
 	}
 	return slices.Compact(slices.Sorted(slices.Values(keys)))
+}
+
+// idKey is the index key of a Connection of namespace that names the end of the kind by hookstream id.
+func idKey(kind, namespace, id string) string {
+	prefix := "source-id/"
+	if kind == kindDestination {
+		prefix = "destination-id/"
+	}
+	return prefix + namespace + "/" + id
 }
 
 func indexConnectionEnds(mgr ctrl.Manager) error {
@@ -95,23 +104,21 @@ type referrersFunc func(ctx context.Context, kind, namespace, name, id string) (
 func endKeys(kind, namespace, name, id string) []string {
 	keys := []string{endKey(kind, namespace, name)}
 	if id != "" {
-		prefix := "source-id/"
-		if kind == kindDestination {
-			prefix = "destination-id/"
-		}
-		keys = append(keys, prefix+namespace+"/"+id)
+		keys = append(keys, idKey(kind, namespace, id))
 	}
 	return keys
 }
 
 // referrerNames names the Connections for a message shown in namespace: those of that namespace by name, those
-// of other namespaces by namespace only (their names are not the object's owners' to read).
+// of other namespaces by namespace only (their names are not the object's owners' to read), and only those that
+// have a remote connection: any namespace can name an object it may not reference.
 func referrerNames(namespace string, conns []v1.Connection) []string {
 	var names, others []string
 	for _, conn := range conns {
-		if conn.Namespace == namespace {
+		switch {
+		case conn.Namespace == namespace:
 			names = append(names, kindConnection+" "+conn.Name)
-		} else if !slices.Contains(others, conn.Namespace) {
+		case conn.Status.ID != "" && !slices.Contains(others, conn.Namespace):
 			others = append(others, conn.Namespace)
 		}
 	}

@@ -53,7 +53,8 @@ func (r *Reconciler[O, R, D, P]) reconcileNormal(ctx context.Context, obj O, bas
 	}
 	// The end of a hold reads hookstream anew: what was held must be seen as it is now to be corrected.
 	holdEnds := f.HoldUntil == nil && obj.GetManagedStatus().DriftHeldUntil != nil
-	periodic := isPeriodicCheck(obj, f.SecretsHash) && !r.healthRequested(obj) && !holdEnds
+	// A mapping that turns the remote resource off (a grant revoked) is carried out at once, whatever the interval.
+	periodic := isPeriodicCheck(obj, f.SecretsHash) && !r.healthRequested(obj) && !holdEnds && f.Disabled == nil
 	firstSight := r.firstSight(obj)
 	switch {
 	case periodic && interval == 0:
@@ -152,9 +153,13 @@ func (r *Reconciler[O, R, D, P]) converged(ctx context.Context, obj, before O, r
 	}
 	MarkCheckHandled(obj)
 	if f.Disabled != nil {
-		// The remote resource is turned off as the mapping asks; the object stalls until its references are
-		// allowed again.
-		SetDrift(obj, p.Diffs)
+		// The remote resource is turned off as the mapping asks (under Observe it is only shown); the object stalls
+		// until its references are allowed again.
+		shown := p.Diffs
+		if !observe {
+			shown = slices.DeleteFunc(slices.Clone(p.Diffs), isWritten)
+		}
+		SetDrift(obj, shown)
 		return r.handleError(ctx, obj, "resolve the spec's references", f.Disabled)
 	}
 	after := r.checkAfter(obj)

@@ -191,7 +191,8 @@ func Decide[O Object, R any, D Desired, P any](def *Definition[O, R, D, P], obj 
 	obs, err := def.Kind.Compare(obj, f.Want, p.Remote, rotated)
 	if err != nil {
 		replace, isReplace := errors.AsType[*ReplaceError](err)
-		if isReplace && !observe && !f.Created && obj.GetManagedSpec().AdoptID == "" {
+		// A mapping that turns the remote resource off never deletes it.
+		if isReplace && !observe && !f.Created && obj.GetManagedSpec().AdoptID == "" && f.Disabled == nil {
 			p.Action, p.Replace = PlanReplace, replace.Message
 			p.Steps = []Step{StepDelete, StepRecordReplacement, StepDropMarker}
 			return p

@@ -152,6 +152,8 @@ func TestDecide(t *testing.T) {
 			action: PlanBlocked, reason: v1.ReasonRefNotPermitted},
 		"turned off, key taken: no adoption": {facts: Facts[*testRow, planDesired]{Disabled: notPermitted, KeyLookedUp: true,
 			Taken: row, TakenFound: true}, action: PlanBlocked, reason: v1.ReasonRefNotPermitted},
+		"turned off, cannot become the spec: never replaced": {facts: Facts[*testRow, planDesired]{RecordedID: "d1",
+			Lookup: found, Disabled: notPermitted}, compare: replace, action: PlanBlocked, reason: v1.ReasonReplacementRequired},
 		"turned off, found on": {facts: Facts[*testRow, planDesired]{RecordedID: "d1", Lookup: found, Disabled: notPermitted},
 			compare: differs, action: PlanUpdate, steps: []Step{StepFinalizer, StepUpdate}},
 		"observed, differs": {object: observe, facts: Facts[*testRow, planDesired]{Lookup: found}, compare: differs,

@@ -132,7 +132,8 @@ func (r *Reconciler[O, R, D, P]) finish(ctx context.Context, base, obj O, result
 
 func (r *Reconciler[O, R, D, P]) snapshot(obj O) O { return obj.DeepCopyObject().(O) }
 
-// refs reads what obj's spec references, in its namespace only; apiKey is obj's own.
+// refs reads what obj's spec references: Secrets and ConfigMaps of its namespace only, objects of another
+// namespace where a grant allows it; apiKey is obj's own.
 func (r *Reconciler[O, R, D, P]) refs(ctx context.Context, obj O, apiKey string) Refs {
 	return Refs{
 		Secret:    r.creds.resolver(ctx, obj.GetNamespace()),
@@ -150,7 +151,7 @@ func (r *Reconciler[O, R, D, P]) refs(ctx context.Context, obj O, apiKey string)
 				key := types.NamespacedName{Namespace: cmp.Or(namespace, obj.GetNamespace()), Name: name}
 				return r.outsideShard(ctx, key, into, err)
 			}
-			return kubeErr("read "+name, err)
+			return kubeErr("read "+cmp.Or(namespace, obj.GetNamespace())+"/"+name, err)
 		},
 		SameProject: func(other Object) (bool, error) {
 			theirs, err := r.creds.apiKey(ctx, other, false)

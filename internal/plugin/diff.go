@@ -278,11 +278,16 @@ func diffRefs(ctx context.Context, m *Manifests, opts DiffOptions, obj managed.O
 		},
 		SameProject: func(other managed.Object) (bool, error) {
 			mine, theirs := credentials(obj), credentials(other)
-			if mine == theirs {
+			if mine == theirs && other.GetNamespace() == ns {
 				return true, nil
 			}
 			a, okA := secretValue(mine, v1.CredentialsKey)
-			b, okB := secretValue(theirs, v1.CredentialsKey)
+			// The manifests are of ns: the Secret of an object of another namespace is read from the cluster.
+			otherManifests := m
+			if other.GetNamespace() != ns {
+				otherManifests = &Manifests{}
+			}
+			b, okB := secretKeyValue(ctx, otherManifests, opts.Cluster, other.GetNamespace(), theirs, v1.CredentialsKey)
 			if !okA || !okB {
 				return false, fmt.Errorf("cannot tell whether credentials Secrets %q and %q hold the same API key: one is unavailable", mine, theirs)
 			}

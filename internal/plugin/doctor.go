@@ -201,7 +201,7 @@ type listedObject struct {
 }
 
 // hookstreamCRDs are the CRDs the operator installs, by kind.
-var hookstreamCRDs = []string{"destinations", "sources", "connections"}
+var hookstreamCRDs = []string{"destinations", "sources", "connections", "hookstreamreferencegrants"}
 
 func checkCRDs(ctx context.Context, c client.Reader) ([]Check, error) {
 	known := v1.GroupVersion.Version

@@ -43,7 +43,7 @@ func TestReferenceGrantSchema(t *testing.T) {
 			message: `spec.to[0].kind: Unsupported value: "Connection"`},
 		"a namespace that cannot exist": {mutate: func(g *v1.HookstreamReferenceGrant) { g.Spec.From[0].Namespace = "Orders_Team" },
 			message: "spec.from[0].namespace in body should match"},
-		"an empty name": {mutate: func(g *v1.HookstreamReferenceGrant) { g.Spec.From[0].Namespace = "" },
+		"an empty namespace": {mutate: func(g *v1.HookstreamReferenceGrant) { g.Spec.From[0].Namespace = "" },
 			message: "spec.from[0].namespace"},
 	})
 }
