@@ -84,6 +84,8 @@ type Client struct {
 	timeout    time.Duration
 	limiter    Limiter
 	observer   Observer
+	// reads lets identical reads waiting for the rate budget at once share one request (shared.go).
+	reads *readGroup
 }
 
 // New validates the options and returns a Client.
@@ -107,6 +109,7 @@ func New(opts Options) (*Client, error) {
 		timeout:   opts.Timeout,
 		limiter:   opts.Limiter,
 		observer:  opts.Observer,
+		reads:     &readGroup{},
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -210,8 +213,20 @@ type response struct {
 	body []byte
 }
 
-// do sends one request and returns the 2xx answer, or an *APIError, a transport error or a limiter error.
+// do sends one request and returns the 2xx answer, or an *APIError, a transport error or a limiter error. A read
+// may share the request of an identical read that waits for the rate budget (shared.go).
 func (c *Client) do(ctx context.Context, req call) (*response, error) {
+	if req.method == http.MethodGet && req.body == nil && c.reads != nil {
+		return c.reads.do(ctx, c, req)
+	}
+	resp, _, err := c.send(ctx, req, nil)
+	return resp, err
+}
+
+// send sends one request, calling admitted (when set) once the rate limiter lets it go, before it is sent; it
+// returns the 2xx answer or the error, and what the call told the key's health (zero when the call did not reach
+// hookstream).
+func (c *Client) send(ctx context.Context, req call, admitted func()) (*response, outcome, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 
@@ -219,7 +234,7 @@ func (c *Client) do(ctx context.Context, req call) (*response, error) {
 	if req.body != nil {
 		var err error
 		if payload, err = json.Marshal(req.body); err != nil {
-			return nil, fmt.Errorf("hookstream: %s: encoding the request: %w", req.route, err)
+			return nil, outcome{}, fmt.Errorf("hookstream: %s: encoding the request: %w", req.route, err)
 		}
 	}
 	target := c.baseURL + req.path
@@ -232,7 +247,7 @@ func (c *Client) do(ctx context.Context, req call) (*response, error) {
 	}
 	httpReq, err := http.NewRequestWithContext(ctx, req.method, target, body)
 	if err != nil {
-		return nil, fmt.Errorf("hookstream: %s: %w", req.route, err)
+		return nil, outcome{}, fmt.Errorf("hookstream: %s: %w", req.route, err)
 	}
 	if payload != nil {
 		httpReq.Header.Set("Content-Type", "application/json")
@@ -243,36 +258,38 @@ func (c *Client) do(ctx context.Context, req call) (*response, error) {
 
 	if c.limiter != nil {
 		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, fmt.Errorf("hookstream: %s: waiting for the rate limiter: %w", req.route, err)
+			return nil, outcome{}, fmt.Errorf("hookstream: %s: waiting for the rate limiter: %w", req.route, err)
 		}
+	}
+	if admitted != nil {
+		admitted()
 	}
 
 	start := time.Now()
 	httpResp, err := c.httpClient.Do(httpReq)
 	if err != nil {
 		c.observe(req.route, 0, time.Since(start))
-		c.recordOutcome(ctx, 0)
-		return nil, &TransportError{Route: req.route, Err: err}
+		return nil, c.recordOutcome(ctx, 0), &TransportError{Route: req.route, Err: err}
 	}
 	respBody, readErr := readCapped(httpResp.Body)
 	_ = httpResp.Body.Close()
 	c.observe(req.route, httpResp.StatusCode, time.Since(start))
-	c.recordOutcome(ctx, httpResp.StatusCode)
+	told := c.recordOutcome(ctx, httpResp.StatusCode)
 
 	info := parseRateLimit(httpResp.StatusCode, httpResp.Header, time.Now())
 	if c.limiter != nil {
 		c.limiter.Observe(info)
 	}
 	if httpResp.StatusCode < 200 || httpResp.StatusCode > 299 {
-		return nil, newAPIError(req.route, httpResp, respBody, info, c.apiKey)
+		return nil, told, newAPIError(req.route, httpResp, respBody, info, c.apiKey)
 	}
 	if readErr != nil {
 		if errors.Is(readErr, errResponseTooLarge) {
-			return nil, fmt.Errorf("hookstream: %s: %w", req.route, readErr)
+			return nil, told, fmt.Errorf("hookstream: %s: %w", req.route, readErr)
 		}
-		return nil, &TransportError{Route: req.route, Err: readErr}
+		return nil, told, &TransportError{Route: req.route, Err: readErr}
 	}
-	return &response{body: respBody}, nil
+	return &response{body: respBody}, told, nil
 }
 
 func (c *Client) observe(route string, code int, d time.Duration) {

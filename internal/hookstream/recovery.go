@@ -103,6 +103,20 @@ func (h *KeyHealth) TryProbe() bool {
 	return true
 }
 
+// TryIdle reports whether the caller may use the key's budget, left unused, for one call: the key is up, no call
+// was made for ProbeInterval, and no such call (or probe) was granted within it. What waits on its backoff for the
+// key can then go at once, with a budget that would otherwise stay unused.
+func (h *KeyHealth) TryIdle() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := time.Now()
+	if h.down || now.Sub(h.lastCall) < ProbeInterval || now.Sub(h.lastProbe) < ProbeInterval {
+		return false
+	}
+	h.lastProbe = now
+	return true
+}
+
 // WaitTurn blocks until one more caller may be let go after a recovery: through any pause hookstream asked the
 // key for, then for a turn at the key's rate and burst (--hookstream-rate-limit, --hookstream-rate-burst), so
 // that what waited for the recovery goes in no faster than the key's budget lets it. The turns are separate from
@@ -114,8 +128,24 @@ func (h *KeyHealth) WaitTurn(ctx context.Context) error {
 	return h.pace.Wait(ctx)
 }
 
+// outcome is what one call told its key's health: whether it failed, and the key's count of recoveries then; health
+// is nil when nothing was recorded (no KeyHealth, or a call cut short by its caller).
+type outcome struct {
+	health     *KeyHealth
+	failed     bool
+	recoveries uint64
+}
+
+// tell records a failed outcome in log too, for a caller that shared the call (shared.go) and so made none of its
+// own: the key's health counted the call once, when it ended.
+func (o outcome) tell(log *CallLog) {
+	if o.health != nil && o.failed && log != nil {
+		log.failed(o.health, o.recoveries)
+	}
+}
+
 // record notes the outcome of one call made for log (nil: a call outside any CallLog).
-func (h *KeyHealth) record(log *CallLog, failed bool) {
+func (h *KeyHealth) record(log *CallLog, failed bool) outcome {
 	h.mu.Lock()
 	h.lastCall = time.Now()
 	var notify []func()
@@ -143,18 +173,19 @@ func (h *KeyHealth) record(log *CallLog, failed bool) {
 	for _, f := range notify {
 		f()
 	}
+	return outcome{health: h, failed: failed, recoveries: recoveries}
 }
 
 // recordOutcome tells the key's health, and the CallLog of ctx, how a call that reached the network ended: code
 // is the HTTP status, 0 when no answer came. A call cut short by its caller says nothing about hookstream.
-func (c *Client) recordOutcome(ctx context.Context, code int) {
+func (c *Client) recordOutcome(ctx context.Context, code int) outcome {
 	h := c.Health()
 	if h == nil || (code == 0 && errors.Is(ctx.Err(), context.Canceled)) {
-		return
+		return outcome{}
 	}
 	failed := code == 0 || code == http.StatusTooManyRequests || code >= http.StatusInternalServerError
 	log := callLogFrom(ctx)
-	h.record(log, failed)
+	return h.record(log, failed)
 }
 
 // CallLog collects what the calls made with one context (one unit of work, such as a reconcile) met: the key of

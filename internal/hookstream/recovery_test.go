@@ -138,6 +138,30 @@ func TestKeyHealthProbesOnlyASilentKeyThatIsDown(t *testing.T) {
 	}
 }
 
+func TestKeyHealthGrantsTheUnusedBudgetOfASilentKeyThatIsUp(t *testing.T) {
+	rig := newHealthRig(t)
+	rig.call(context.Background(), http.StatusNotFound)
+	if rig.health.TryIdle() {
+		t.Error("the budget counted as unused right after a call")
+	}
+	time.Sleep(ProbeInterval)
+	if !rig.health.TryIdle() {
+		t.Error("nothing granted for a key up and silent for ProbeInterval")
+	}
+	if rig.health.TryIdle() || rig.health.TryProbe() {
+		t.Error("a second call granted within ProbeInterval of the first")
+	}
+	rig.call(context.Background(), http.StatusServiceUnavailable)
+	rig.call(context.Background(), http.StatusServiceUnavailable)
+	time.Sleep(ProbeInterval)
+	if rig.health.TryIdle() {
+		t.Error("the budget of a key that is down granted as unused (only a probe may try it)")
+	}
+	if !rig.health.TryProbe() {
+		t.Error("no probe granted for a key down and silent for ProbeInterval")
+	}
+}
+
 func TestKeyHealthWaitTurnHonoursTheServersPause(t *testing.T) {
 	rig := newHealthRig(t)
 	limiter := rig.client.limiter.(*keyLimiter)

@@ -27,6 +27,9 @@ type KeyHealth interface {
 	OnRecovered(f func()) (stop func())
 	// TryProbe reports whether the caller may try the key, down and silent for a while, with one call.
 	TryProbe() bool
+	// TryIdle reports whether the caller may make one call with the key's budget left unused: the key is up and
+	// silent for a while.
+	TryIdle() bool
 	// WaitTurn waits for a turn at the key's rate budget.
 	WaitTurn(ctx context.Context) error
 }
@@ -44,12 +47,20 @@ type Calls func(ctx context.Context) (context.Context, CallLog)
 const (
 	triggerRecovered = "recovered"
 	triggerProbe     = "probe"
+	triggerIdle      = "idle"
 )
+
+// maxAloneRetries is how many times in a row an object brought forward that then fails on its own (while the
+// key's other calls succeed) is brought forward again before its own backoff applies: enough that an object
+// unlucky under a share of random failures does not wait out a backoff its failures grew while the budget goes
+// unused, few enough that a request hookstream always fails costs only a few calls more than its backoff allows.
+const maxAloneRetries = 5
 
 var recoveryReleases = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "hookstream_recovery_releases_total",
 	Help: "Objects whose retry after a hookstream failure was brought forward, by kind and trigger: recovered (a " +
-		"call of their API key succeeded again) or probe (one object tries a key that is down and silent).",
+		"call of their API key succeeded again), probe (one object tries a key that is down and silent) or idle " +
+		"(one object uses the budget of a key that is up and silent).",
 }, []string{labelKind, "trigger"})
 
 func init() {
@@ -65,9 +76,12 @@ func init() {
 // hookstream.KeyHealth), the objects waiting for it are put back in the work queue, oldest failure first, one at a
 // time at the key's rate budget, and only while the key stays up: a new failure stops the release and the rest
 // keep their backoff until the next recovery. Their backoff is not forgotten, so one that fails again waits
-// longer next time. An object released that then fails alone (the key is not down) is not released again before
-// it succeeds: a request hookstream always fails keeps its backoff. While the key is down and no call tries it,
-// the oldest waiting object is retried every probeEvery (hookstream.ProbeInterval), so that a recovery is noticed at once.
+// longer next time. An object released that then fails alone (the key is not down) is released again at most
+// maxAloneRetries times before it succeeds: a request hookstream always fails keeps its backoff, while one that
+// met a share of random failures does not wait out a backoff they grew. While the key is down and no call tries
+// it, the oldest waiting object is retried every probeEvery (hookstream.ProbeInterval), so that a recovery is
+// noticed at once; while the key is up and no call uses its budget for probeEvery, the oldest waiting object is
+// retried with it (the tail of a backlog under random failures, when the key never counts as down).
 type recovery struct {
 	kind  string
 	calls Calls
@@ -79,9 +93,9 @@ type recovery struct {
 	queue workqueue.TypedRateLimitingInterface[reconcile.Request]
 	keys  map[KeyHealth]*keyWaiters
 	// waitingOn says which key an object waits for; released holds the objects brought forward that have not
-	// succeeded since.
+	// succeeded since, with the number of times they failed alone after that.
 	waitingOn map[reconcile.Request]KeyHealth
-	released  map[reconcile.Request]bool
+	released  map[reconcile.Request]int
 }
 
 // keyWaiters are the objects waiting for one key, oldest failure first.
@@ -93,7 +107,7 @@ type keyWaiters struct {
 
 func newRecovery(kind string, calls Calls, probeEvery time.Duration) *recovery {
 	return &recovery{kind: kind, calls: calls, probeEvery: probeEvery, keys: map[KeyHealth]*keyWaiters{},
-		waitingOn: map[reconcile.Request]KeyHealth{}, released: map[reconcile.Request]bool{}}
+		waitingOn: map[reconcile.Request]KeyHealth{}, released: map[reconcile.Request]int{}}
 }
 
 // source hands the recovery the controller's work queue when the controller starts; it enqueues nothing itself.
@@ -137,12 +151,17 @@ func (r *recovery) finished(req reconcile.Request, key KeyHealth, recoveredSince
 		// Not on backoff, or not for hookstream's sake.
 		delete(r.released, req)
 		return
-	case r.released[req] && !key.Down():
-		// Released, and failed again while the key's other calls succeed: its own backoff applies.
-		return
 	case r.ctx == nil:
 		// The controller has not started its sources: nothing to enqueue into.
 		return
+	}
+	if alone, released := r.released[req]; released && !key.Down() {
+		// Released, and failed again while the key's other calls succeed: after a few such failures in a row its
+		// own backoff applies.
+		if alone >= maxAloneRetries {
+			return
+		}
+		r.released[req] = alone + 1
 	}
 	w := r.keys[key]
 	if w == nil {
@@ -200,8 +219,12 @@ func (r *recovery) run(ctx context.Context, key KeyHealth, w *keyWaiters, stop f
 		case <-w.recovered:
 			r.releaseAll(ctx, key, w)
 		case <-probe.C:
-			if r.waiting(w) && key.TryProbe() {
+			switch {
+			case !r.waiting(w):
+			case key.TryProbe():
 				r.releaseNext(w, triggerProbe)
+			case key.TryIdle():
+				r.releaseNext(w, triggerIdle)
 			}
 		}
 		if r.dropIfIdle(key, w) {
@@ -237,7 +260,10 @@ func (r *recovery) releaseNext(w *keyWaiters, trigger string) {
 	}
 	req := e.Value.(reconcile.Request)
 	r.unwait(req)
-	r.released[req] = true
+	if _, ok := r.released[req]; !ok {
+		// Brought forward for the first time since it last succeeded; a count of its failures alone stays.
+		r.released[req] = 0
+	}
 	r.queue.Add(req)
 	recoveryReleases.WithLabelValues(r.kind, trigger).Inc()
 }

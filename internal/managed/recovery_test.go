@@ -6,6 +6,7 @@ package managed
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -292,24 +293,60 @@ func TestRecoveryProbesASilentKeyThatIsDown(t *testing.T) {
 	rig.expect(2*time.Second, "a3", "a1")
 }
 
-func TestRecoveryKeepsTheBackoffOfAnObjectThatFailsAlone(t *testing.T) {
+// failAlone hands out name while its key fails, then makes a call that succeeds: name failed alone, the key is up.
+func (rig *recoveryRig) failAlone(key, name string) {
+	rig.t.Helper()
+	rig.hs.setDown(key, true)
+	if err := rig.handOut(name); err == nil {
+		rig.t.Fatalf("%s succeeded while its key fails", name)
+	}
+	rig.hs.setDown(key, false)
+	if rig.call(key) {
+		rig.t.Fatal("a call failed while the key is up")
+	}
+}
+
+func TestRecoveryUsesTheBudgetOfAKeyThatIsUpAndSilent(t *testing.T) {
+	rig := newRecoveryRig(t, "key-a")
+	rig.hs.setDown("key-a", true)
+	rig.fail("key-a", "a1")
+	rig.hs.setDown("key-a", false)
+	// One object failed, so the key never counted as down and no recovery comes; its backoff is a minute. Once
+	// no call has used the key's budget for hookstream.ProbeInterval, the object goes.
+	start := time.Now()
+	got := rig.expect(hookstream.ProbeInterval+time.Second, "a1")
+	if waited := got[0].at.Sub(start); waited < hookstream.ProbeInterval-100*time.Millisecond {
+		t.Errorf("released after %s, before the key was silent for %s", waited, hookstream.ProbeInterval)
+	}
+	if err := rig.handOut("a1"); err != nil {
+		t.Fatal(err)
+	}
+	rig.expectNone(hookstream.ProbeInterval+500*time.Millisecond, "after a1 succeeded")
+}
+
+func TestRecoveryKeepsTheBackoffOfAnObjectThatFailsAloneAgainAndAgain(t *testing.T) {
 	rig := newRecoveryRig(t, "key-a")
 	rig.hs.setDown("key-a", true)
 	rig.fail("key-a", "a1", "a2")
 	rig.hs.setDown("key-a", false)
 	rig.call("key-a")
 	rig.expect(2*time.Second, "a1", "a2")
-	// a1 fails again while every other call succeeds: a request hookstream fails alone keeps its backoff.
-	rig.hs.setDown("key-a", true)
-	if err := rig.handOut("a1"); err == nil {
-		t.Fatal("a1 succeeded while its key is down")
-	}
-	rig.hs.setDown("key-a", false)
 	if err := rig.handOut("a2"); err != nil {
 		t.Fatal(err)
 	}
-	rig.call("key-a")
-	rig.expectNone(hookstream.ProbeInterval+500*time.Millisecond, "after a1 failed alone")
+	// a1 fails again, each time alone, while the key's other calls succeed: it is brought forward again a few
+	// times (a share of random failures), then keeps its backoff (a request hookstream always fails).
+	for range maxAloneRetries {
+		rig.failAlone("key-a", "a1")
+		rig.expect(hookstream.ProbeInterval+time.Second, "a1")
+	}
+	rig.failAlone("key-a", "a1")
+	rig.expectNone(hookstream.ProbeInterval+500*time.Millisecond, "after a1 failed alone "+
+		fmt.Sprint(maxAloneRetries+1)+" times in a row")
+	// A success forgets the count: the next failure alone is brought forward again.
+	rig.rec.finished(request("a1"), nil, false, nil)
+	rig.failAlone("key-a", "a1")
+	rig.expect(hookstream.ProbeInterval+time.Second, "a1")
 }
 
 func TestRecoveryIgnoresFailuresOtherThanHookstreams(t *testing.T) {

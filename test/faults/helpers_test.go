@@ -625,7 +625,8 @@ func releases(metricsURL, kind string) string {
 		return n
 	}
 	return fmt.Sprintf("retries brought forward out of their backoff: %.0f when the API key recovered, %.0f as probes "+
-		"of the key while it was down", count("recovered"), count("probe"))
+		"of the key while it was down, %.0f with the budget of the key left unused while it was up", count("recovered"),
+		count("probe"), count("idle"))
 }
 
 // annotateAll sets the reconcile-requested-at annotation on every object of the kinds in ns, asking for a check now.

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,9 @@ import (
 // Connections are created, changed and deleted, then 30% of requests with 500 or 503 while the operator converges and applies a
 // second round of changes. The operator must converge without a duplicate and never exceed its rate budget, which
 // every kind shares, measured from the arrival time of every request at the emulator.
+// stormFailRate is the share of requests that fail after the storm.
+const stormFailRate = 0.3
+
 func TestRateLimitStormAnd5xx(t *testing.T) {
 	const rate, burst = 5, 5
 	r := table.start(t, fmt.Sprintf("429 storm %s, then 30%% 5xx (all kinds)", size.storm))
@@ -58,6 +62,13 @@ func TestRateLimitStormAnd5xx(t *testing.T) {
 		}
 		r.Attempted += run.made.ops()
 	}
+	var stormOps writes
+	for _, run := range runs {
+		stormOps.creates += run.made.creates
+		stormOps.updates += run.made.updates
+		stormOps.deletes += run.made.deletes
+		stormOps.createPatches += run.made.createPatches
+	}
 	time.Sleep(time.Until(stormStart.Add(size.storm)))
 	storm := harness.StatsSince(emu.Stats(t), before)
 	stormEnd := time.Now()
@@ -73,7 +84,7 @@ func TestRateLimitStormAnd5xx(t *testing.T) {
 	wg.Go(func() {
 		for i := 0; ; i++ {
 			status := []int{http.StatusInternalServerError, http.StatusServiceUnavailable}[i%2]
-			if err := emu.Emulator.SetFaults(emulator.Faults{ErrorRate: 0.3, ErrorStatus: status}); err != nil {
+			if err := emu.Emulator.SetFaults(emulator.Faults{ErrorRate: stormFailRate, ErrorStatus: status}); err != nil {
 				toggleErr = err
 				return
 			}
@@ -116,9 +127,11 @@ func TestRateLimitStormAnd5xx(t *testing.T) {
 		}
 	})
 	defer endFaults()
+	recoverStart := time.Now()
 	r.Recover = waitConverged(t, mgr, runs...)
-	r.note("30%% 5xx: the storm's changes converged %s after it ended; %s", r.Recover.Round(100*time.Millisecond),
-		releases(metricsURL, ""))
+	r.note("30%% 5xx: the storm's changes converged %s after it ended (%s); %s", r.Recover.Round(100*time.Millisecond),
+		perKindRecover(runs), releases(metricsURL, ""))
+	noteRecoveryCalls(t, r, emu, stormEnd, recoverStart.Add(r.Recover), stormOps, rate, burst)
 	secondRound := 0
 	for _, run := range runs {
 		for _, name := range slices.Sorted(maps.Keys(run.want)) {
@@ -162,4 +175,33 @@ func silences(arrivals []time.Time, from, to time.Time, atLeast time.Duration) [
 		last = a
 	}
 	return out
+}
+
+// perKindRecover renders each run's time to converge, "Destination 41.2s, ...".
+func perKindRecover(runs []*kindRun) string {
+	parts := make([]string, len(runs))
+	for i, run := range runs {
+		parts[i] = fmt.Sprintf("%s %s", run.k.kind(), run.recover.Round(100*time.Millisecond))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// noteRecoveryCalls notes where the time from the storm's end to convergence went: the requests made, by route
+// and answer, per 10 s, the budget left unused, and the floor that the storm's changes, the budget and the
+// failure rate set.
+func noteRecoveryCalls(t *testing.T, r *result, emu *harnesstest.Emulator, from, to time.Time, ops writes, rate, burst int) {
+	span := callsBetween(emu.Requests(t), from, to, float64(rate), 10*time.Second)
+	r.note("from the storm's end to convergence: %s", span.describe(float64(rate)))
+	r.note("from the storm's end to convergence, by route: %s", describeStats(span.stats))
+	r.note("from the storm's end to convergence, requests per 10 s: %s", span.describeBins())
+	r.note("from the storm's end to convergence, %s", span.describeIdle(float64(rate)))
+	needed := ops.ops() + ops.createPatches
+	noFail, dNoFail := writeFloor(needed, 0, float64(rate), burst)
+	attempts, d := writeFloor(needed, stormFailRate, float64(rate), burst)
+	withReads, dReads := writeFloor(needed+ops.updates, stormFailRate, float64(rate), burst)
+	r.note("floor: the storm's %d changes (%d creates, %d updates, %d deletes) need %d writes that succeed, none "+
+		"before the storm ends: %.0f requests take %.1f s at %d/s after a burst of %d; with %.0f%% failing, %.0f "+
+		"requests on average, %.1f s; with the read by id before each update's PATCH, %.0f requests, %.1f s",
+		ops.ops(), ops.creates, ops.updates, ops.deletes, needed, noFail, dNoFail.Seconds(), rate, burst,
+		stormFailRate*100, attempts, d.Seconds(), withReads, dReads.Seconds())
 }
