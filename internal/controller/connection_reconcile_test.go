@@ -4,6 +4,7 @@
 package controller
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -67,6 +68,15 @@ func TestConnectionReconcileBranches(t *testing.T) {
 	withStatusID := func(c *v1.Connection) {
 		c.Finalizers = []string{v1.Finalizer}
 		c.Status.ID = tableID
+	}
+	// revoked: a Ready Connection whose Source is of another namespace, which no grant allows any more.
+	revoked := func(c *v1.Connection) {
+		withStatusID(c)
+		c.Spec.SourceRef.Namespace = "platform"
+		c.Status.ObservedGeneration = c.Generation
+		c.Status.SourceID, c.Status.DestinationID, c.Status.Name, c.Status.State = testSourceID, testDestinationID,
+			connectionTableName, "active"
+		managed.SetAvailable(c, "connection")
 	}
 	tests := map[string]connectionCase{
 		"create between the referenced ids": {
@@ -176,6 +186,41 @@ func TestConnectionReconcileBranches(t *testing.T) {
 			}},
 			calls: []string{"FindByKey " + connectionTableName}, ready: "False", reason: v1.ReasonAmbiguousRemote,
 			events: []string{"Warning AmbiguousRemote"},
+		},
+		"grant revoked: paused, the pause recorded before the PATCH": {
+			object: revoked,
+			fake: fakeConnections{
+				get: func(string) (*hookstream.Connection, error) { return connectionTableRow(now), nil },
+				update: func(_ string, p *hookstream.ConnectionUpdateRequest) (*hookstream.Connection, error) {
+					row := connectionTableRow(now)
+					row.Status, _ = p.Status.Value()
+					return row, nil
+				},
+			},
+			// The status write after the PATCH fails: the one before it has the pause.
+			faults: branchFaults{statusErr: errors.New("etcdserver: request timed out"), statusWritesOK: 1},
+			calls:  []string{"Get " + tableID, "Update " + tableID + " enabled,status"}, ready: "True", reason: v1.ReasonAvailable,
+			events: []string{"Normal DriftCorrected", "Warning RefNotPermitted", "Warning KubernetesError"}, wantErr: true,
+			check: func(t *testing.T, c *v1.Connection) {
+				if !c.Status.PausedWithoutGrant {
+					t.Error("status.pausedWithoutGrant not recorded before the PATCH that paused the connection")
+				}
+			},
+		},
+		"grant revoked, connection paused in hookstream already: left as it is": {
+			object: revoked,
+			fake: fakeConnections{get: func(string) (*hookstream.Connection, error) {
+				row := connectionTableRow(now)
+				row.Status = "paused"
+				return row, nil
+			}},
+			calls: []string{"Get " + tableID}, ready: "False", reason: v1.ReasonRefNotPermitted,
+			events: []string{"Warning RefNotPermitted"},
+			check: func(t *testing.T, c *v1.Connection) {
+				if c.Status.PausedWithoutGrant {
+					t.Error("a pause made in hookstream recorded as the operator's")
+				}
+			},
 		},
 		"drifted filters are reverted": {
 			object: func(c *v1.Connection) {

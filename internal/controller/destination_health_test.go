@@ -385,7 +385,7 @@ func TestStatusRefreshPacesCircuitsNeverRead(t *testing.T) {
 		}))
 	}
 	fake := fakeDestinations{list: func() ([]*hookstream.Destination, error) { return rows, nil }}
-	_, _, _, r := newBranchReconciler("team", testAPIKey, nil, objects, newDestinationKind,
+	_, _, _, r := newBranchReconciler("team", testAPIKey, branchFaults{}, objects, newDestinationKind,
 		func(string) (destinationExternal, error) { return &fake, nil })
 	var handed []string
 	res := r.RefreshStatus(context.Background(), func() client.ObjectList { return &v1.DestinationList{} },
@@ -431,7 +431,7 @@ func TestStatusRefreshHandsOverChangedObjectsOnly(t *testing.T) {
 		object("gone", "id-gone", 1, v1.CircuitClosed),
 		tableDestination(func(d *v1.Destination) { d.Name = "new" }),
 	}
-	_, _, _, r := newBranchReconciler("team", testAPIKey, nil, objects, newDestinationKind,
+	_, _, _, r := newBranchReconciler("team", testAPIKey, branchFaults{}, objects, newDestinationKind,
 		func(string) (destinationExternal, error) { return &fake, nil })
 	var handed []string
 	res := r.RefreshStatus(context.Background(), func() client.ObjectList { return &v1.DestinationList{} },

@@ -125,7 +125,7 @@ func TestPlanAgreesWithReconciler(t *testing.T) {
 			// The reconcile.
 			hs := tc.fake
 			hs.circuit = closedCircuit
-			cluster, _, _, r := newBranchReconciler(obj.GetNamespace(), testAPIKey, nil, []client.Object{obj.DeepCopy()},
+			cluster, _, _, r := newBranchReconciler(obj.GetNamespace(), testAPIKey, branchFaults{}, []client.Object{obj.DeepCopy()},
 				newDestinationKind, func(string) (destinationExternal, error) { return &hs, nil })
 			_, _ = r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(obj)})
 			stored := &v1.Destination{}

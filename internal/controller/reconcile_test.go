@@ -446,8 +446,8 @@ func TestReconcileBranches(t *testing.T) {
 			wantErr: true,
 		},
 		"finalizer patch refused by RBAC: no create": {
-			patchErr: apierrors.NewForbidden(v1.GroupVersion.WithResource("destinations").GroupResource(), "orders", errors.New("no patch")),
-			ready:    "False", reason: v1.ReasonKubernetesForbidden, events: []string{"Warning KubernetesForbidden"}, wantErr: true,
+			faults: branchFaults{patchErr: apierrors.NewForbidden(v1.GroupVersion.WithResource("destinations").GroupResource(), "orders", errors.New("no patch"))},
+			ready:  "False", reason: v1.ReasonKubernetesForbidden, events: []string{"Warning KubernetesForbidden"}, wantErr: true,
 		},
 	}
 	for name, tc := range tests {
@@ -475,7 +475,7 @@ func TestRefusedInputIsNotSentAgain(t *testing.T) {
 		findByKey: func(string) (*hookstream.Destination, bool, error) { return nil, false, nil },
 	}
 	obj := tableDestination(nil)
-	cluster, recorder, _, r := newBranchReconciler(obj.Namespace, testAPIKey, nil, []client.Object{obj}, newDestinationKind,
+	cluster, recorder, _, r := newBranchReconciler(obj.Namespace, testAPIKey, branchFaults{}, []client.Object{obj}, newDestinationKind,
 		func(string) (destinationExternal, error) { return &hs, nil })
 	key := client.ObjectKeyFromObject(obj)
 	reconcile := func() {
@@ -561,8 +561,8 @@ type branchCase[O managed.Object, R any, D managed.Desired, P fielder] struct {
 	apiKey  string
 	fake    fakeHookstream[O, R, D, P]
 	connect error
-	// patchErr fails the operator's metadata patches (finalizer, marker).
-	patchErr error
+	// faults fails the operator's writes to the API server.
+	faults branchFaults
 	// objects are put in the cluster besides the object and its credentials Secret.
 	objects []client.Object
 
@@ -590,7 +590,7 @@ func runBranch[O managed.Object, R any, D managed.Desired, P fielder](t *testing
 		apiKey = testAPIKey
 	}
 	hs := tc.fake
-	cluster, recorder, kind, r := newBranchReconciler(obj.GetNamespace(), apiKey, tc.patchErr,
+	cluster, recorder, kind, r := newBranchReconciler(obj.GetNamespace(), apiKey, tc.faults,
 		append([]client.Object{obj}, tc.objects...), newKind, func(string) (managed.External[O, R, D, P], error) {
 			if tc.connect != nil {
 				return nil, tc.connect
@@ -638,7 +638,16 @@ func runBranch[O managed.Object, R any, D managed.Desired, P fielder](t *testing
 
 // newBranchReconciler returns a reconciler of the kind newKind returns on a fake API server holding objects (the
 // status of the first, and of objects of its kind, a subresource) and the namespace's credentials Secret with apiKey; patchErr fails every patch.
-func newBranchReconciler[O managed.Object, R any, D managed.Desired, P fielder](namespace, apiKey string, patchErr error,
+// branchFaults are failures of the operator's writes to the fake API server.
+type branchFaults struct {
+	// patchErr fails every metadata patch (finalizer, marker).
+	patchErr error
+	// statusErr fails the status writes after the first statusWritesOK.
+	statusErr      error
+	statusWritesOK int
+}
+
+func newBranchReconciler[O managed.Object, R any, D managed.Desired, P fielder](namespace, apiKey string, faults branchFaults,
 	objects []client.Object, newKind func(client.Client, func(string) (managed.External[O, R, D, P], error)) *managed.Definition[O, R, D, P],
 	connect func(string) (managed.External[O, R, D, P], error)) (client.Client, *events.FakeRecorder, *managed.Definition[O, R, D, P],
 	*managed.Reconciler[O, R, D, P]) {
@@ -650,13 +659,22 @@ func newBranchReconciler[O managed.Object, R any, D managed.Desired, P fielder](
 		WithStatusSubresource(objects[0]).
 		WithIndex(objects[0], managed.RemoteIDIndex, managed.RemoteIDOf).
 		WithIndex(&v1.Connection{}, connectionEndsIndex, func(o client.Object) []string { return connectionEnds(o.(*v1.Connection)) })
-	if patchErr != nil {
-		builder = builder.WithInterceptorFuncs(interceptor.Funcs{
-			Patch: func(context.Context, client.WithWatch, client.Object, client.Patch, ...client.PatchOption) error {
-				return patchErr
-			},
-		})
-	}
+	statusWrites := 0
+	builder = builder.WithInterceptorFuncs(interceptor.Funcs{
+		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+			if faults.patchErr != nil {
+				return faults.patchErr
+			}
+			return c.Patch(ctx, obj, patch, opts...)
+		},
+		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch,
+			opts ...client.SubResourcePatchOption) error {
+			if statusWrites++; faults.statusErr != nil && statusWrites > faults.statusWritesOK {
+				return faults.statusErr
+			}
+			return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
+		},
+	})
 	cluster := builder.Build()
 	recorder := events.NewFakeRecorder(20)
 	kind := newKind(cluster, translating(connect))

@@ -120,6 +120,15 @@ func (r *Reconciler[O, R, D, P]) execute(ctx context.Context, obj O, base *O, hs
 			*base = r.snapshot(obj)
 		}
 		remote := p.Remote
+		if p.Has(StepUpdate) && f.Disabled != nil {
+			// What the kind recorded while comparing (a Connection's own pause) is written before the write that
+			// turns the remote resource off: were that write answered and the status lost, nothing would tell the
+			// operator's doing from someone else's, and a later grant could not undo it.
+			if err := r.patchStatus(ctx, *base, obj); err != nil {
+				return r.handleError(ctx, obj, "record the status", err)
+			}
+			*base = r.snapshot(obj)
+		}
 		if p.Has(StepUpdate) {
 			st := obj.GetManagedStatus()
 			updated, err := hs.Update(ctx, r.def.Row(remote).ID, p.Patch)
