@@ -182,7 +182,7 @@ func (*connectionKind) SetObserved(c *v1.Connection, remote *hookstream.Connecti
 	if !remote.Enabled {
 		st.State = string(v1.StateDisabled)
 	}
-	if st.State != string(v1.StatePaused) || c.Spec.State == v1.StatePaused || c.Spec.State == v1.StateDisabled {
+	if st.State != string(v1.StatePaused) || specKeepsFromRouting(c) {
 		// Resumed, or the spec's state decides: no pause of the operator's is left to undo.
 		st.PausedWithoutGrant = false
 	}
@@ -219,7 +219,7 @@ func (h *connectionClient) FindByKey(ctx context.Context, c *v1.Connection) (*ho
 	if recorded := c.Annotations[v1.AnnotationCreateKey]; recorded == "" || json.Unmarshal([]byte(recorded), &key) != nil {
 		// No key recorded with the create marker (none was marked, or by an earlier version): the spec's.
 		get := func(into client.Object, namespace, name string) error {
-			return managed.GetReferenced(ctx, h.objects, kindConnection, c.Namespace, endKind(into), namespace, name, into)
+			return managed.GetReferenced(ctx, h.objects, kindConnection, c.Namespace, namespace, name, into)
 		}
 		var err error
 		if key.SourceID, key.DestinationID, err = resolveEnds(c, get, nil); err != nil {

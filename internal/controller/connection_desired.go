@@ -113,7 +113,7 @@ func pausedWithoutGrant(c *v1.Connection, notPermitted *managed.NotPermittedErro
 	want := &desiredConnection{request: hookstream.ConnectionCreateRequest{
 		SourceID: st.SourceID, DestinationID: st.DestinationID, Name: name,
 	}}
-	if c.Spec.State == v1.StateDisabled || c.Spec.State == v1.StatePaused {
+	if specKeepsFromRouting(c) {
 		want.setState(c.Spec.State)
 	} else {
 		want.setState(v1.StatePaused)
@@ -122,6 +122,12 @@ func pausedWithoutGrant(c *v1.Connection, notPermitted *managed.NotPermittedErro
 	return want, managed.Disable(v1.ReasonRefNotPermitted, "%v. Nothing routes through the remote connection %s until a "+
 		"grant allows the reference again: the operator pauses it if it is active (under managementPolicy Observe it "+
 		"only reports this), and never deletes it for this", notPermitted, st.ID)
+}
+
+// specKeepsFromRouting reports a spec.state that keeps the connection from routing (paused or disabled): the spec,
+// not a grant, then decides the state.
+func specKeepsFromRouting(c *v1.Connection) bool {
+	return c.Spec.State == v1.StateDisabled || c.Spec.State == v1.StatePaused
 }
 
 // filterRules maps the spec's rules to the API's, checking what the schema cannot: the value's type per operator.

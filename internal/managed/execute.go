@@ -114,20 +114,18 @@ func (r *Reconciler[O, R, D, P]) execute(ctx context.Context, obj O, base *O, hs
 		}
 		if p.Has(StepRecordID) {
 			obj.GetManagedStatus().ID = r.def.Row(p.Remote).ID
-			if err := r.patchStatus(ctx, *base, obj); err != nil {
+			if err := r.recordNow(ctx, obj, base); err != nil {
 				return r.handleError(ctx, obj, fmt.Sprintf("record the new %s's id", r.def.Names.Remote), err)
 			}
-			*base = r.snapshot(obj)
 		}
 		remote := p.Remote
 		if p.Has(StepUpdate) && f.Disabled != nil {
 			// What the kind recorded while comparing (a Connection's own pause) is written before the write that
 			// turns the remote resource off: were that write answered and the status lost, nothing would tell the
 			// operator's doing from someone else's, and a later grant could not undo it.
-			if err := r.patchStatus(ctx, *base, obj); err != nil {
+			if err := r.recordNow(ctx, obj, base); err != nil {
 				return r.handleError(ctx, obj, "record the status", err)
 			}
-			*base = r.snapshot(obj)
 		}
 		if p.Has(StepUpdate) {
 			st := obj.GetManagedStatus()
@@ -303,10 +301,9 @@ func (r *Reconciler[O, R, D, P]) replace(ctx context.Context, obj O, base *O, hs
 	st := obj.GetManagedStatus()
 	st.ID = ""
 	// Recorded before the new create, so that a crash in between does not leave this object pointing at nothing.
-	if err := r.patchStatus(ctx, *base, obj); err != nil {
+	if err := r.recordNow(ctx, obj, base); err != nil {
 		return r.handleError(ctx, obj, "record the replacement", err)
 	}
-	*base = r.snapshot(obj)
 	if err := r.dropCreateMarker(ctx, obj, *base); err != nil {
 		return r.handleError(ctx, obj, "renew the create marker", err)
 	}
@@ -383,6 +380,16 @@ func (r *Reconciler[O, R, D, P]) ensureFinalizer(ctx context.Context, obj, base 
 		}
 	})
 	return needMarker && err == nil, err
+}
+
+// recordNow writes obj's status before the reconcile ends, for a step that must be recorded before the next remote
+// call, and moves base on to it.
+func (r *Reconciler[O, R, D, P]) recordNow(ctx context.Context, obj O, base *O) error {
+	if err := r.patchStatus(ctx, *base, obj); err != nil {
+		return err
+	}
+	*base = r.snapshot(obj)
+	return nil
 }
 
 // dropCreateMarker removes the create-requested marker once the natural key is known to belong to someone else,

@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	v1 "github.com/hookstream/hookstream-operator/api/v1alpha1"
 )
@@ -34,10 +36,10 @@ func (e *NotPermittedError) Error() string {
 		e.FromKind, e.From, v1.GroupVersion.Group, e.FromKind, e.From, v1.GroupVersion.Group, e.Kind, e.Name)
 }
 
-// CheckReference returns a *NotPermittedError unless an object of kind fromKind in namespace from may reference
+// checkReference returns a *NotPermittedError unless an object of kind fromKind in namespace from may reference
 // the object of kind kind named name in namespace ns: its own namespace always may, another only by a grant of
 // ns. grants reads the HookstreamReferenceGrants.
-func CheckReference(ctx context.Context, grants client.Reader, fromKind, from, kind, ns, name string) error {
+func checkReference(ctx context.Context, grants client.Reader, fromKind, from, kind, ns, name string) error {
 	if ns == from {
 		return nil
 	}
@@ -53,14 +55,26 @@ func CheckReference(ctx context.Context, grants client.Reader, fromKind, from, k
 	return &NotPermittedError{FromKind: fromKind, From: from, Kind: kind, Namespace: ns, Name: name}
 }
 
-// GetReferenced reads into the object that an object of kind fromKind in namespace from references, of kind kind
-// (into's) named name in namespace (from's when empty), once CheckReference allows it.
-func GetReferenced(ctx context.Context, objects client.Reader, fromKind, from, kind, namespace, name string,
-	into client.Object) error {
+// apiScheme knows the kinds of the API group: the kind of what a reference reads is told from its Go type.
+var apiScheme = func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	if err := v1.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	return s
+}()
+
+// GetReferenced reads into the object that an object of kind fromKind in namespace from references: of into's
+// kind, named name in namespace (from's when empty), once checkReference allows it.
+func GetReferenced(ctx context.Context, objects client.Reader, fromKind, from, namespace, name string, into client.Object) error {
 	if namespace == "" {
 		namespace = from
 	}
-	if err := CheckReference(ctx, objects, fromKind, from, kind, namespace, name); err != nil {
+	gvk, err := apiutil.GVKForObject(into, apiScheme)
+	if err != nil {
+		return err
+	}
+	if err := checkReference(ctx, objects, fromKind, from, gvk.Kind, namespace, name); err != nil {
 		return err
 	}
 	return objects.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, into)

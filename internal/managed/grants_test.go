@@ -81,7 +81,7 @@ func TestCheckReference(t *testing.T) {
 			if tc.ns != "" {
 				ns = tc.ns
 			}
-			err := CheckReference(context.Background(), b.Build(), "Connection", "orders", kind, ns, "github")
+			err := checkReference(context.Background(), b.Build(), "Connection", "orders", kind, ns, "github")
 			switch {
 			case tc.allowed && err != nil:
 				t.Errorf("refused: %v", err)

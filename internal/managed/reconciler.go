@@ -24,7 +24,6 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -139,11 +138,7 @@ func (r *Reconciler[O, R, D, P]) refs(ctx context.Context, obj O, apiKey string)
 		Secret:    r.creds.resolver(ctx, obj.GetNamespace()),
 		ConfigMap: configMapResolver(ctx, r.api, r.def.Names.Kind, obj.GetNamespace()),
 		Object: func(into client.Object, namespace, name string) error {
-			gvk, err := apiutil.GVKForObject(into, r.client.Scheme())
-			if err != nil {
-				return err
-			}
-			err = GetReferenced(ctx, r.client, r.def.Names.Kind, obj.GetNamespace(), gvk.Kind, namespace, name, into)
+			err := GetReferenced(ctx, r.client, r.def.Names.Kind, obj.GetNamespace(), namespace, name, into)
 			switch {
 			case IsNotPermitted(err):
 				return err

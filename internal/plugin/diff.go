@@ -274,7 +274,7 @@ func diffRefs(ctx context.Context, m *Manifests, opts DiffOptions, obj managed.O
 			return v, nil
 		},
 		Object: func(into client.Object, namespace, name string) error {
-			return managed.GetReferenced(ctx, objects, kindOf(obj), ns, kindOf(into), namespace, name, into)
+			return managed.GetReferenced(ctx, objects, kindOf(obj), ns, namespace, name, into)
 		},
 		SameProject: func(other managed.Object) (bool, error) {
 			mine, theirs := credentials(obj), credentials(other)
